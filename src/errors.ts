@@ -1,0 +1,40 @@
+/**
+ * The one base class of every error vpc-cni raises on purpose.
+ *
+ * Each error carries a stable `code` (documented in docs/errors.md, checked by a test) and the CNI error code a
+ * plugin reports when the error reaches a container runtime. Layers keep their own catalogue (`src/ipam/errors.ts`,
+ * `src/config/errors.ts`, ...) of subclasses or factory functions; nothing throws a bare `Error` across a port.
+ */
+
+/**
+ * CNI spec error codes: 1 incompatible version, 2 unsupported field, 3 container unknown, 4 invalid environment
+ * variables, 5 I/O failure, 6 decode failure, 7 invalid network config, 11 try again later, 50/51 STATUS
+ * (plugin not available / limited connectivity), 999 internal.
+ */
+export type CniCode = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 11 | 50 | 51 | 999;
+
+export interface VpcCniErrorOptions {
+  readonly cniCode?: CniCode;
+  readonly cause?: unknown;
+  /** Structured facts for logs and introspection (never secrets). */
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+export class VpcCniError extends Error {
+  readonly code: string;
+  readonly cniCode: CniCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: string, message: string, options: VpcCniErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.cniCode = options.cniCode ?? 999;
+    this.details = options.details ?? {};
+  }
+}
+
+/** True for errors raised by vpc-cni itself (as opposed to bugs or library failures). */
+export function isVpcCniError(error: unknown): error is VpcCniError {
+  return error instanceof VpcCniError;
+}
