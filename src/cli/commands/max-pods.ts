@@ -1,0 +1,124 @@
+/**
+ * `vpc-cni max-pods`: EKS's max-pods-calculator.sh, offline. Takes the same flags, prints the same number for one
+ * type, and `eni-max-pods.txt` lines (`TYPE MAXPODS`) for several types or `--all`.
+ */
+import { parseArgs } from 'node:util';
+import { EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
+import { listInstanceTypes, requireInstanceLimits } from '../../limits/index.js';
+import { DEFAULT_CNI_VERSION, calculateMaxPods, parseCniVersion, type MaxPodsInput } from '../../ipam/max-pods.js';
+
+const USAGE = `Usage: vpc-cni max-pods (--instance-type TYPE [--instance-type TYPE ...] | --all) [options]
+
+Computes the max pods of EC2 instance types as EKS's max-pods-calculator.sh does, from the built-in limits table.
+Prints the number alone for one type, and 'TYPE MAXPODS' lines (eni-max-pods.txt format) for several or --all.
+
+Options:
+  --instance-type TYPE               instance type to evaluate (repeatable)
+  --all                              every type in the limits table, in name order
+  --cni-version X.Y.Z                VPC CNI version; prefix delegation needs 1.9+ (default ${DEFAULT_CNI_VERSION})
+  --cni-custom-networking-enabled    the primary ENI carries no pods (custom networking)
+  --cni-prefix-delegation-enabled    count a /28 prefix (16 addresses) per slot; only honoured on nitro types
+  --cni-max-eni N                    count at most N ENIs (applies in every mode)
+  --show-max-allowed                 print the raw value, without the 110/250 vCPU cap
+  --output text|json                 output format (default text)
+  -h, --help                         show this help
+
+--all --show-max-allowed reproduces eni-max-pods.txt. --instance-type-from-imds is not supported: this command
+works offline; pass --instance-type.
+`;
+
+const OPTIONS = {
+  'instance-type': { type: 'string', multiple: true },
+  all: { type: 'boolean' },
+  'cni-version': { type: 'string' },
+  'cni-custom-networking-enabled': { type: 'boolean' },
+  'cni-prefix-delegation-enabled': { type: 'boolean' },
+  'cni-max-eni': { type: 'string' },
+  'show-max-allowed': { type: 'boolean' },
+  output: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  'instance-type-from-imds': { type: 'boolean' },
+} as const;
+
+export type OutputFormat = 'text' | 'json';
+
+/** Runs a node:util parseArgs call, turning its errors (unknown flag, missing value, ...) into {@link UsageError}. */
+export function withUsageErrors<R>(parse: () => R): R {
+  try {
+    return parse();
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    if (error instanceof TypeError && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      // parseArgs appends advice about '--' that does not help here.
+      throw new UsageError(error.message.replace(/\. To specify a positional argument.*$/s, ''));
+    }
+    throw error;
+  }
+}
+
+/** Adapts a synchronous command body to {@link CliCommand.run}: a throw becomes a rejected promise. */
+export function asyncRun(body: (args: readonly string[], io: CliIo) => number): CliCommand['run'] {
+  return (args, io) => new Promise((resolve) => resolve(body(args, io)));
+}
+
+/** Validates `--output`; text unless json is asked for. */
+export function outputFormat(value: string | undefined): OutputFormat {
+  if (value === undefined || value === 'text' || value === 'json') return value ?? 'text';
+  throw new UsageError(`--output must be text or json, not '${value}'`);
+}
+
+function maxEniOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(value) || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`--cni-max-eni must be a positive integer, not '${value}'`);
+  }
+  return Number(value);
+}
+
+function run(args: readonly string[], io: CliIo): number {
+  const { values } = withUsageErrors(() => parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false }));
+  if (values.help === true) {
+    io.stdout.write(USAGE);
+    return EXIT_OK;
+  }
+  if (values['instance-type-from-imds'] === true) {
+    throw new UsageError('--instance-type-from-imds is not supported: vpc-cni max-pods works offline; pass --instance-type');
+  }
+  const given = values['instance-type'] ?? [];
+  if (given.length > 0 && values.all === true) throw new UsageError('give either --instance-type or --all, not both');
+  if (given.length === 0 && values.all !== true) throw new UsageError('--instance-type TYPE or --all is required');
+  const format = outputFormat(values.output);
+  const cniVersion = values['cni-version'] ?? DEFAULT_CNI_VERSION;
+  // A bad version is reported as such, before any type is looked up.
+  parseCniVersion(cniVersion);
+  const maxEni = maxEniOf(values['cni-max-eni']);
+
+  const types = values.all === true ? listInstanceTypes() : given;
+  const results = types.map((type) => {
+    const input: MaxPodsInput = {
+      limits: requireInstanceLimits(type),
+      cniVersion,
+      customNetworking: values['cni-custom-networking-enabled'] === true,
+      prefixDelegation: values['cni-prefix-delegation-enabled'] === true,
+      showMaxAllowed: values['show-max-allowed'] === true,
+      ...(maxEni === undefined ? {} : { maxEni }),
+    };
+    return { instanceType: type, maxPods: calculateMaxPods(input).maxPods };
+  });
+
+  if (format === 'json') {
+    io.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+  } else if (values.all !== true && results.length === 1) {
+    io.stdout.write(`${results[0]?.maxPods}\n`);
+  } else {
+    io.stdout.write(results.map((r) => `${r.instanceType} ${r.maxPods}\n`).join(''));
+  }
+  return EXIT_OK;
+}
+
+export const maxPodsCommand: CliCommand = {
+  name: 'max-pods',
+  summary: 'Compute max pods per instance type (flag-compatible with EKS max-pods-calculator.sh)',
+  usage: USAGE,
+  run: asyncRun(run),
+};
