@@ -1,0 +1,48 @@
+/**
+ * Error catalogue of the configuration layer. Every code is documented in docs/errors.md.
+ *
+ * A {@link ConfigError} lists every problem found in one pass, so that a user fixes the whole environment at once
+ * instead of restarting ipamd once per typo.
+ *
+ * @example
+ * try {
+ *   loadConfig({ WARM_IP_TARGET: '-1', AWS_VPC_K8S_CNI_VETHPREFIX: 'toolong' });
+ * } catch (error) {
+ *   if (error instanceof ConfigError) console.error(error.problems.join('\n'));
+ *   // WARM_IP_TARGET='-1': expected an integer ≥ 0
+ *   // AWS_VPC_K8S_CNI_VETHPREFIX='toolong': expected at most 4 characters, not eth/lo/vlan
+ * }
+ */
+import { VpcCniError, type CniCode } from '../errors.js';
+
+export const CONFIG_ERRORS = {
+  INVALID_CONFIG: {
+    cniCode: 4,
+    summary:
+      'One or more environment variables are invalid or contradict each other; the message lists every problem, ' +
+      'each naming the variable, the value given and what is accepted. Nothing falls back to a default.',
+  },
+} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+
+export type ConfigErrorCode = keyof typeof CONFIG_ERRORS;
+
+/**
+ * The environment is invalid. `problems` has one line per problem, e.g. `WARM_IP_TARGET='-1': expected an integer ≥ 0`.
+ *
+ * @example
+ * new ConfigError(["MAX_ENI='0': expected an integer ≥ 1 (unset it to use the instance limit)"]).cniCode; // 4
+ */
+export class ConfigError extends VpcCniError {
+  declare readonly code: ConfigErrorCode;
+  /** One line per problem, in the order of `CONFIG_VARIABLES`, then the cross-variable rules. */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super('INVALID_CONFIG', `invalid configuration (${count}):\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
+      cniCode: CONFIG_ERRORS.INVALID_CONFIG.cniCode,
+      details: { problems },
+    });
+    this.problems = Object.freeze([...problems]);
+  }
+}
