@@ -8,11 +8,11 @@
  * cidrContains(subnet, parseIpv4('10.0.127.255')); // true
  * splitCidr(parseCidr('100.64.0.0/16'), 19).map(formatCidr); // ['100.64.0.0/19', ..., '100.64.224.0/19']
  */
-import { VpcCniError } from '../errors.js';
+import { IpamError } from './errors.js';
 
-export class CidrError extends VpcCniError {
+export class CidrError extends IpamError {
   constructor(message: string, details: Record<string, unknown> = {}) {
-    super('INVALID_CIDR', message, { cniCode: 7, details });
+    super('INVALID_CIDR', message, details);
   }
 }
 

@@ -1,0 +1,47 @@
+// The architecture's boundaries are enforced by ESLint (eslint.config.js). These cases prove the rules bite: a
+// boundary that silently stopped being checked would let the core grow I/O or the environment leak everywhere.
+import { strict as assert } from 'node:assert';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'node:test';
+import { ESLint } from 'eslint';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+const CASES: readonly { name: string; file: string; code: string; rules: readonly string[] }[] = [
+  {
+    name: 'the core does no I/O and reads no wall clock',
+    file: 'src/ipam/cidr.ts',
+    code: "import { readFileSync } from 'node:fs';\nexport const x = Date.now() + readFileSync('x').length;\n",
+    rules: ['no-restricted-imports', 'no-restricted-syntax'],
+  },
+  {
+    name: 'the core imports no adapter',
+    file: 'src/ipam/cidr.ts',
+    code: "import { NETLINK_ERRORS } from '../netlink/errors.js';\nexport const x = NETLINK_ERRORS;\n",
+    rules: ['no-restricted-imports'],
+  },
+  {
+    name: 'only src/netlink spawns processes and only src/config reads the environment',
+    file: 'src/cli/main.ts',
+    code: "import { execFile } from 'node:child_process';\nexport const y = process.env['A'] ?? execFile;\n",
+    rules: ['no-restricted-imports', 'no-restricted-syntax'],
+  },
+  {
+    name: 'floating promises are errors',
+    file: 'src/cli/main.ts',
+    code: 'async function f(): Promise<void> {}\nf();\n',
+    rules: ['@typescript-eslint/no-floating-promises'],
+  },
+  { name: 'src/config may read the environment', file: 'src/config/load.ts', code: "export const y = process.env['A'];\n", rules: [] },
+];
+
+describe('lint boundaries', () => {
+  const eslint = new ESLint({ cwd: root });
+  for (const c of CASES) {
+    it(c.name, async () => {
+      const [result] = await eslint.lintText(c.code, { filePath: `${root}${c.file}` });
+      const fired = [...new Set(result?.messages.map((m) => m.ruleId ?? `fatal: ${m.message}`))].sort();
+      assert.deepEqual(fired, [...c.rules].sort());
+    });
+  }
+});
