@@ -94,15 +94,24 @@ export function ec2RequestHandler(options: Ec2ServerOptions): (req: IncomingMess
 
 export async function startEc2Server(options: Ec2ServerOptions): Promise<RunningServer> {
   const handle = ec2RequestHandler(options);
-  const server = createServer((req, res) => void handle(req, res));
+  return serve((req, res) => void handle(req, res), { host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
+}
+
+/** Listens with `handler` on host:port (port 0 picks one) and returns the URL and a close that drops keep-alives. */
+export async function serve(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+  where: { readonly host: string; readonly port: number },
+): Promise<RunningServer> {
+  const server = createServer(handler);
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(where.port, where.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  const host = where.host.includes(':') ? `[${where.host}]` : where.host;
   return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
+    url: `http://${host}:${port}`,
     port,
     server,
     close: () =>

@@ -1,7 +1,7 @@
 /**
  * EC2 XML responses. A handler returns a plain object keyed by EC2's `locationName`s (lowerCamel: `subnetSet`,
  * `networkInterfaceId`, ...); arrays become `<name><item>...</item></name>` (an empty array `<name/>`), `undefined`
- * members are omitted, Dates are ISO 8601 with milliseconds. Escaping is fast-xml-parser's.
+ * members are omitted, Dates are ISO 8601 with milliseconds. Text is escaped here (including CR, see below).
  *
  * @example
  * successXml('DescribeVpcs', 'req-1', { vpcSet: [{ vpcId: 'vpc-1' }] });
@@ -17,7 +17,14 @@ export interface XmlObject {
 
 export const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 
-const builder = new XMLBuilder({ ignoreAttributes: false, suppressEmptyNode: true, processEntities: true });
+// Text is escaped here rather than by the builder, because a CR must be written as a character reference: an XML
+// parser turns a literal CR into LF, so a tag value with `\r` would not come back as it was stored.
+const builder = new XMLBuilder({ ignoreAttributes: false, suppressEmptyNode: true, processEntities: false });
+const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#x0D;' };
+
+function escapeText(text: string): string {
+  return text.replace(/[&<>"'\r]/g, (ch) => ESCAPES[ch] ?? ch);
+}
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 function shape(value: XmlValue): unknown {
@@ -30,11 +37,11 @@ function shape(value: XmlValue): unknown {
     }
     return out;
   }
-  return value;
+  return typeof value === 'string' ? escapeText(value) : value;
 }
 
 export function successXml(action: string, requestId: string, body: XmlObject): string {
-  const root = { '@_xmlns': EC2_NAMESPACE, requestId, ...(shape(body) as Record<string, unknown>) };
+  const root = { '@_xmlns': EC2_NAMESPACE, requestId: escapeText(requestId), ...(shape(body) as Record<string, unknown>) };
   return DECLARATION + builder.build({ [`${action}Response`]: root });
 }
 
@@ -42,6 +49,6 @@ export function successXml(action: string, requestId: string, body: XmlObject): 
 export function errorXml(code: string, message: string, requestId: string): string {
   return (
     DECLARATION +
-    builder.build({ Response: { Errors: { Error: { Code: code, Message: message } }, RequestID: requestId } })
+    builder.build({ Response: { Errors: { Error: { Code: escapeText(code), Message: escapeText(message) } }, RequestID: requestId } })
   );
 }

@@ -59,7 +59,7 @@ export class VpcStore {
     this.accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
     this.clock = options.clock;
     this.#seed = options.seed ?? 'vpc-cni';
-    const short = this.region.replace(/^(\w\w)-(\w)\w*-(\d+)$/, '$1$2$3');
+    const short = regionShortName(this.region);
     this.availabilityZones = (options.zones ?? ['a', 'b', 'c']).map((letter, i) => ({
       name: `${this.region}${letter}`,
       id: `${short}-az${i + 1}`,
@@ -79,6 +79,11 @@ export class VpcStore {
     const hex = createHash('sha256').update(`${this.#seed}/mac/${this.#counter}`).digest('hex');
     const bytes = [0x02, ...[0, 2, 4, 6, 8].map((i) => parseInt(hex.slice(i, i + 2), 16))];
     return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+  }
+
+  /** The seed ids are derived from, for persistence. */
+  get seed(): string {
+    return this.#seed;
   }
 
   /** Id counter, for persistence. */
@@ -203,6 +208,19 @@ export class VpcStore {
       for (let a = start; a < start + PREFIX_SIZE; a++) subnet.used.delete(a);
     }
   }
+}
+
+const DIRECTIONS: Readonly<Record<string, string>> = {
+  northeast: 'ne', northwest: 'nw', southeast: 'se', southwest: 'sw',
+  north: 'n', south: 's', east: 'e', west: 'w', central: 'c',
+};
+
+/** EC2's zone-id stem of a region: `ap-northeast-2` → `apne2`, `us-west-2` → `usw2`, `eu-central-1` → `euc1`. */
+export function regionShortName(region: string): string {
+  const match = /^([a-z]{2})-([a-z]+)-(\d+)$/.exec(region);
+  if (match === null) return region.replaceAll('-', '');
+  const [, area = '', direction = '', number = ''] = match;
+  return `${area}${DIRECTIONS[direction] ?? direction.charAt(0)}${number}`;
 }
 
 function throwError(error: Error): never {

@@ -1,0 +1,96 @@
+import * as assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { manualClock } from '../../ipam/clock.js';
+import { associateRouteTable, createRouteTable, explicitAssociationOf, mainRouteTable, routeTableOfSubnet } from './ops-routes.js';
+import { createSecurityGroup, defaultSecurityGroup } from './ops-sg.js';
+import { createSubnet } from './ops-subnet.js';
+import { createVpc } from './ops-vpc.js';
+import { VpcStore } from './store.js';
+
+function world(): { store: VpcStore; vpcId: string; subnetId: string } {
+  const store = new VpcStore({ region: 'us-west-2', clock: manualClock(0) });
+  const vpc = createVpc(store, { cidr: '10.0.0.0/16' });
+  const subnet = createSubnet(store, { vpcId: vpc.id, cidr: '10.0.1.0/24', availabilityZone: 'us-west-2a' });
+  return { store, vpcId: vpc.id, subnetId: subnet.id };
+}
+
+describe('route tables', () => {
+  it('a new subnet uses the main table until it is associated explicitly', () => {
+    const { store, vpcId, subnetId } = world();
+    const main = mainRouteTable(store, vpcId);
+    assert.equal(routeTableOfSubnet(store, subnetId).id, main.id);
+    assert.equal(explicitAssociationOf(store, subnetId), undefined);
+    const custom = createRouteTable(store, vpcId, [{ key: 'Name', value: 'pods' }]);
+    assert.equal(custom.main, false);
+    assert.equal(custom.tags.get('Name'), 'pods');
+    const association = associateRouteTable(store, custom.id, subnetId);
+    assert.match(association.id, /^rtbassoc-[0-9a-f]{17}$/);
+    assert.equal(routeTableOfSubnet(store, subnetId).id, custom.id);
+    assert.equal(explicitAssociationOf(store, subnetId)?.association.id, association.id);
+  });
+
+  it('allows one explicit association per subnet (Resource.AlreadyAssociated)', () => {
+    const { store, vpcId, subnetId } = world();
+    const a = createRouteTable(store, vpcId);
+    const b = createRouteTable(store, vpcId);
+    associateRouteTable(store, a.id, subnetId);
+    for (const table of [a, b]) {
+      assert.throws(() => associateRouteTable(store, table.id, subnetId), {
+        code: 'Resource.AlreadyAssociated',
+        message: new RegExp(`^the specified association for route table ${table.id} conflicts with an existing association`),
+      });
+    }
+    assert.equal(b.associations.length, 0);
+  });
+
+  it('the main table can also be associated explicitly', () => {
+    const { store, vpcId, subnetId } = world();
+    const main = mainRouteTable(store, vpcId);
+    associateRouteTable(store, main.id, subnetId);
+    assert.deepEqual(main.associations.map((a) => a.subnetId), [subnetId]);
+  });
+
+  it('refuses a table and subnet of different VPCs, and unknown ids', () => {
+    const { store, subnetId } = world();
+    const other = createVpc(store, { cidr: '10.1.0.0/16' });
+    const foreign = createRouteTable(store, other.id);
+    assert.throws(() => associateRouteTable(store, foreign.id, subnetId), {
+      code: 'InvalidParameterValue',
+      message: `Route table ${foreign.id} and subnet ${subnetId} belong to different networks`,
+    });
+    assert.throws(() => associateRouteTable(store, 'rtb-00000000', subnetId), {
+      code: 'InvalidRouteTableID.NotFound',
+      message: "The routeTable ID 'rtb-00000000' does not exist",
+    });
+    assert.throws(() => associateRouteTable(store, foreign.id, 'subnet-00000000'), {
+      code: 'InvalidSubnetID.NotFound',
+      message: "The subnet ID 'subnet-00000000' does not exist",
+    });
+    assert.throws(() => createRouteTable(store, 'vpc-00000000'), { code: 'InvalidVpcID.NotFound' });
+  });
+});
+
+describe('security groups', () => {
+  it('creates groups with unique names per VPC', () => {
+    const { store, vpcId } = world();
+    const sg = createSecurityGroup(store, { vpcId, name: 'pods', description: 'pod ENIs', tags: [{ key: 'a', value: 'b' }] });
+    assert.match(sg.id, /^sg-[0-9a-f]{17}$/);
+    assert.deepEqual([sg.name, sg.description, sg.vpcId, sg.tags.get('a')], ['pods', 'pod ENIs', vpcId, 'b']);
+    assert.throws(() => createSecurityGroup(store, { vpcId, name: 'pods', description: '' }), {
+      code: 'InvalidGroup.Duplicate',
+      message: `The security group 'pods' already exists for VPC '${vpcId}'`,
+    });
+    const other = createVpc(store, { cidr: '10.1.0.0/16' });
+    createSecurityGroup(store, { vpcId: other.id, name: 'pods', description: '' });
+    assert.notEqual(defaultSecurityGroup(store, other.id).id, defaultSecurityGroup(store, vpcId).id);
+  });
+
+  it('refuses bad names and descriptions', () => {
+    const { store, vpcId } = world();
+    assert.throws(() => createSecurityGroup(store, { vpcId, name: 'sg-1', description: '' }), { code: 'InvalidParameterValue', message: /sg-\*/ });
+    assert.throws(() => createSecurityGroup(store, { vpcId, name: '', description: '' }), { code: 'InvalidParameterValue' });
+    assert.throws(() => createSecurityGroup(store, { vpcId, name: 'x'.repeat(256), description: '' }), { code: 'InvalidParameterValue' });
+    assert.throws(() => createSecurityGroup(store, { vpcId, name: 'x', description: 'd'.repeat(256) }), { code: 'InvalidParameterValue' });
+    assert.throws(() => createSecurityGroup(store, { vpcId: 'vpc-00000000', name: 'x', description: '' }), { code: 'InvalidVpcID.NotFound' });
+  });
+});
