@@ -1,0 +1,198 @@
+/**
+ * Data-plane mode of the embedded VPC: mirrors the store's changes into a {@link VpcFabric}, so that each instance is
+ * a node namespace, each attached ENI an `ethN` link in it, and each assigned address or prefix routed to its ENI.
+ *
+ * Store events are emitted synchronously while an EC2 operation runs, and the ENI records they carry keep changing
+ * afterwards (a detach clears `eni.attachment`). So every listener copies what it needs at once and queues the
+ * kernel work; the queue runs one operation at a time in event order. A failed operation is reported through
+ * `onError` and the queue goes on: the VPC's state stays the truth, and an EC2 call never fails because the kernel
+ * did. Operations never reject unobserved.
+ *
+ * Event order follows the store: RunInstances emits `eni-attached` (device 0) before `instance-launched`, so an
+ * attach creates the instance's node when it has none; TerminateInstances emits `eni-detached` for each ENI, then
+ * `instance-terminated`.
+ *
+ * @example
+ * const fabric = await VpcFabric.create();
+ * const dataPlane = attachDataPlane(store, fabric, { onError: (error, op) => log.warn({ err: error, op }, 'data plane') });
+ * launchInstance(store, { instanceType: 'm5.large', subnetId });   // a node namespace with eth0 appears
+ * await dataPlane.close();                                           // and is gone again
+ */
+import { NetlinkError } from '../netlink/errors.js';
+import type { VpcFabric } from '../netlink/vpc-fabric.js';
+import type { VpcEvents, VpcStore } from './state/store.js';
+import type { Eni } from './state/model.js';
+
+export type DataPlaneOperationKind = 'launch' | 'attach' | 'route' | 'unroute' | 'detach' | 'terminate';
+
+/** What a failed operation was doing, for the error report. */
+export interface DataPlaneOperation {
+  readonly kind: DataPlaneOperationKind;
+  readonly instanceId: string;
+  readonly eniId?: string;
+  readonly addresses?: readonly string[];
+}
+
+/** The part of {@link VpcFabric} the data plane drives (a seam for tests). */
+export type DataPlaneFabric = Pick<
+  VpcFabric,
+  'node' | 'addNode' | 'plugEni' | 'plugged' | 'routeAddresses' | 'unrouteAddresses' | 'unplugEni' | 'removeNode' | 'destroy'
+>;
+
+export interface DataPlaneOptions {
+  /** Receives every failed operation (the queue goes on with the next one). Must not throw; if it does, it is ignored. */
+  readonly onError: (error: unknown, operation: DataPlaneOperation) => void;
+}
+
+export interface DataPlane {
+  /** Resolves once every operation queued so far has run. */
+  settled(): Promise<void>;
+  /** Stops following the store, waits for the queue, then destroys the fabric (every namespace of its prefix). */
+  close(): Promise<void>;
+}
+
+interface Placement {
+  readonly instanceId: string;
+  readonly deviceIndex: number;
+}
+
+interface EniSnapshot extends Placement {
+  readonly eniId: string;
+  readonly mac: string;
+  readonly subnetCidr: string;
+  readonly primaryIp: string;
+  readonly addresses: readonly string[];
+}
+
+type Listener<K extends keyof VpcEvents> = (...args: VpcEvents[K]) => void;
+
+/** Subscribes the fabric to the store: first mirrors the live instances and attached ENIs, then every change. */
+export function attachDataPlane(store: VpcStore, fabric: DataPlaneFabric, options: DataPlaneOptions): DataPlane {
+  const placements = new Map<string, Placement>();
+  let tail: Promise<void> = Promise.resolve();
+  let closing: Promise<void> | undefined;
+
+  const report = (error: unknown, operation: DataPlaneOperation): void => {
+    try {
+      options.onError(error, operation);
+    } catch {
+      // A throwing reporter must not turn into an unhandled rejection of the queue.
+    }
+  };
+  const enqueue = (operation: DataPlaneOperation, run: () => Promise<void>): void => {
+    tail = tail.then(run).catch((error: unknown) => report(error, operation));
+  };
+  const nodeNs = (instanceId: string): string | undefined => fabric.node(instanceId)?.name;
+
+  const attach = (eni: Eni, instanceId: string): void => {
+    const operation: DataPlaneOperation = { kind: 'attach', instanceId, eniId: eni.id };
+    const snapshot = snapshotEni(store, eni, instanceId);
+    if (snapshot instanceof NetlinkError) {
+      report(snapshot, operation);
+      return;
+    }
+    placements.set(eni.id, snapshot);
+    enqueue(operation, async () => {
+      const node = fabric.node(instanceId) ?? (await fabric.addNode(instanceId));
+      const ref = { nodeNs: node.name, deviceIndex: snapshot.deviceIndex };
+      await fabric.plugEni({ ...ref, mac: snapshot.mac, subnetCidr: snapshot.subnetCidr, primaryIp: snapshot.primaryIp });
+      if (snapshot.addresses.length > 0) await fabric.routeAddresses(ref, snapshot.addresses);
+    });
+  };
+
+  const route = (kind: 'route' | 'unroute', eni: Eni, ips: readonly string[], prefixes: readonly string[]): void => {
+    const placement = placements.get(eni.id);
+    // Addresses of an unattached ENI are routed when it is attached (the attach copies all of them).
+    if (placement === undefined) return;
+    const addresses = [...ips, ...prefixes];
+    if (addresses.length === 0) return;
+    const operation: DataPlaneOperation = { kind, instanceId: placement.instanceId, eniId: eni.id, addresses };
+    enqueue(operation, async () => {
+      const name = nodeNs(placement.instanceId);
+      if (name === undefined) {
+        if (kind === 'unroute') return;
+        throw new NetlinkError('FABRIC_UNKNOWN_NODE', `instance ${placement.instanceId} has no node namespace`, { ...operation });
+      }
+      const ref = { nodeNs: name, deviceIndex: placement.deviceIndex };
+      if (kind === 'route') await fabric.routeAddresses(ref, addresses);
+      else if (fabric.plugged(ref) !== undefined) await fabric.unrouteAddresses(ref, addresses);
+    });
+  };
+
+  const listeners: { [K in keyof VpcEvents]: Listener<K> } = {
+    'instance-launched': ({ instance }) => {
+      enqueue({ kind: 'launch', instanceId: instance.id }, async () => {
+        await fabric.addNode(instance.id);
+      });
+    },
+    'eni-attached': ({ eni, instanceId }) => attach(eni, instanceId),
+    'addresses-assigned': ({ eni, ips, prefixes }) => route('route', eni, ips, prefixes),
+    'addresses-unassigned': ({ eni, ips, prefixes }) => route('unroute', eni, ips, prefixes),
+    'eni-detached': ({ eni, instanceId }) => {
+      const placement = placements.get(eni.id);
+      if (placement === undefined) return;
+      placements.delete(eni.id);
+      enqueue({ kind: 'detach', instanceId, eniId: eni.id }, async () => {
+        const name = nodeNs(placement.instanceId);
+        if (name !== undefined) await fabric.unplugEni({ nodeNs: name, deviceIndex: placement.deviceIndex });
+      });
+    },
+    'instance-terminated': ({ instance }) => {
+      for (const [eniId, placement] of placements) if (placement.instanceId === instance.id) placements.delete(eniId);
+      enqueue({ kind: 'terminate', instanceId: instance.id }, () => fabric.removeNode(instance.id));
+    },
+  };
+
+  // What exists before we started listening: live instances and the ENIs attached to them.
+  for (const instance of store.instances.values()) {
+    if (instance.state === 'terminated' || instance.state === 'shutting-down') continue;
+    listeners['instance-launched']({ instance });
+    for (const eni of store.enis.values()) {
+      if (eni.attachment?.instanceId === instance.id && eni.attachment.status !== 'detaching') attach(eni, instance.id);
+    }
+  }
+  subscribe(store, listeners, 'on');
+
+  return {
+    settled: async () => {
+      await tail;
+    },
+    close: () => {
+      closing ??= (async () => {
+        subscribe(store, listeners, 'off');
+        await tail;
+        await fabric.destroy();
+      })();
+      return closing;
+    },
+  };
+}
+
+function subscribe(store: VpcStore, listeners: { [K in keyof VpcEvents]: Listener<K> }, how: 'on' | 'off'): void {
+  const events = store.events;
+  events[how]('instance-launched', listeners['instance-launched']);
+  events[how]('eni-attached', listeners['eni-attached']);
+  events[how]('addresses-assigned', listeners['addresses-assigned']);
+  events[how]('addresses-unassigned', listeners['addresses-unassigned']);
+  events[how]('eni-detached', listeners['eni-detached']);
+  events[how]('instance-terminated', listeners['instance-terminated']);
+}
+
+/** Copies what plugging an ENI needs, now: the record keeps changing after the event. */
+function snapshotEni(store: VpcStore, eni: Eni, instanceId: string): EniSnapshot | NetlinkError {
+  const attachment = eni.attachment;
+  if (attachment === undefined) return new NetlinkError('FABRIC_BAD_EVENT', `${eni.id} has no attachment`, { eniId: eni.id });
+  const subnet = store.subnets.get(eni.subnetId);
+  if (subnet === undefined) {
+    return new NetlinkError('FABRIC_BAD_EVENT', `${eni.id}: subnet ${eni.subnetId} is not in the store`, { eniId: eni.id, subnetId: eni.subnetId });
+  }
+  return {
+    eniId: eni.id,
+    instanceId,
+    deviceIndex: attachment.deviceIndex,
+    mac: eni.macAddress,
+    subnetCidr: subnet.cidr,
+    primaryIp: eni.privateIpAddress,
+    addresses: [...eni.secondaryIps, ...eni.prefixes],
+  };
+}
