@@ -5,6 +5,7 @@
 import { COMMANDS } from './commands/index.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io.js';
 import { isVpcCniError } from '../errors.js';
+import { silenceSdkNodeVersionWarning } from '../obs/warnings.js';
 
 export const VERSION = '0.1.0';
 
@@ -25,6 +26,7 @@ function topUsage(): string {
 }
 
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  silenceSdkNodeVersionWarning();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(topUsage());

@@ -14,6 +14,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'Compute max pods per instance type (flag-compatible with EKS max-pods-calculator.sh)',
     load: async () => (await import('./max-pods.js')).maxPodsCommand,
   },
+  sim: {
+    summary: 'Run the embedded VPC (EC2 API + IMDS on 127.0.0.1, optional namespace data plane)',
+    load: async () => (await import('./sim.js')).simCommand,
+  },
   limits: {
     summary: "Show an instance type's network limits and its max pods in each mode",
     load: async () => (await import('./limits.js')).limitsCommand,

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
 import { isNitroOrBareMetal, requireInstanceLimits, type InstanceLimits } from '../../limits/index.js';
 import { DEFAULT_CNI_VERSION, calculateMaxPods, eniMaxPods, parseCniVersion, type MaxPodsResult } from '../../ipam/max-pods.js';
-import { asyncRun, outputFormat, withUsageErrors } from './max-pods.js';
+import { asyncRun, outputFormat, withUsageErrors } from '../args.js';
 
 const USAGE = `Usage: vpc-cni limits TYPE [TYPE ...] [options]
 

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
+import { asyncRun, outputFormat, withUsageErrors } from '../args.js';
 import { listInstanceTypes, requireInstanceLimits } from '../../limits/index.js';
 import { DEFAULT_CNI_VERSION, calculateMaxPods, parseCniVersion, type MaxPodsInput } from '../../ipam/max-pods.js';
 
@@ -39,33 +40,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   'instance-type-from-imds': { type: 'boolean' },
 } as const;
-
-export type OutputFormat = 'text' | 'json';
-
-/** Runs a node:util parseArgs call, turning its errors (unknown flag, missing value, ...) into {@link UsageError}. */
-export function withUsageErrors<R>(parse: () => R): R {
-  try {
-    return parse();
-  } catch (error) {
-    const code = (error as { code?: unknown } | null)?.code;
-    if (error instanceof TypeError && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-      // parseArgs appends advice about '--' that does not help here.
-      throw new UsageError(error.message.replace(/\. To specify a positional argument.*$/s, ''));
-    }
-    throw error;
-  }
-}
-
-/** Adapts a synchronous command body to {@link CliCommand.run}: a throw becomes a rejected promise. */
-export function asyncRun(body: (args: readonly string[], io: CliIo) => number): CliCommand['run'] {
-  return (args, io) => new Promise((resolve) => resolve(body(args, io)));
-}
-
-/** Validates `--output`; text unless json is asked for. */
-export function outputFormat(value: string | undefined): OutputFormat {
-  if (value === undefined || value === 'text' || value === 'json') return value ?? 'text';
-  throw new UsageError(`--output must be text or json, not '${value}'`);
-}
 
 function maxEniOf(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
