@@ -12,6 +12,7 @@ command -v iptables >/dev/null 2>&1 || need_pkgs+=(iptables)
 command -v nsenter >/dev/null 2>&1 || need_pkgs+=(util-linux)
 [ -x /usr/lib/cni/ptp ] || need_pkgs+=(containernetworking-plugins)
 [ -x /usr/bin/aws ] || need_pkgs+=(awscli)
+command -v jq >/dev/null 2>&1 || need_pkgs+=(jq)
 command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
 
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
