@@ -102,7 +102,7 @@ export interface CapturedLogger {
   /** Every line written so far, without the trailing newline. */
   readonly lines: string[];
   /** The lines parsed as JSON objects. */
-  records(): Record<string, unknown>[];
+  readonly records: () => Record<string, unknown>[];
 }
 
 /**

@@ -1,0 +1,43 @@
+/**
+ * The ports of the aws-cni plugin: the RPC client to ipamd and the pod wiring. The plugin's verbs (add, del, check)
+ * take them in a deps object and return results; the composition root (src/cni/main.ts) builds the real ones.
+ */
+import type { AddNetworkReply, AddNetworkRequest, DelNetworkReply, DelNetworkRequest } from '../rpc/types.js';
+
+/** ipamd as the plugin sees it (the fast gRPC client over the unix socket). Failures are typed errors (RPC_*). */
+export interface IpamClient {
+  addNetwork(request: AddNetworkRequest): Promise<AddNetworkReply>;
+  delNetwork(request: DelNetworkRequest): Promise<DelNetworkReply>;
+  close(): void;
+}
+
+/** What the reference's SetupPodNetwork needs (§7.3). */
+export interface PodSpec {
+  /** Host-side veth: vethPrefix + first 11 hex chars of sha1("<namespace>.<pod>"). */
+  readonly hostVethName: string;
+  /** CNI_IFNAME, usually eth0. */
+  readonly containerIfName: string;
+  /** CNI_NETNS: the pod's network namespace path. */
+  readonly netnsPath: string;
+  readonly podIp: string;
+  readonly mtu: number;
+  /** 254 (main) for pods on the primary ENI, else the ENI's table (device + 1). */
+  readonly routeTableId: number;
+}
+
+export interface PodWiringResult {
+  readonly hostVethMac: string;
+  readonly containerMac: string;
+}
+
+/**
+ * Pod wiring in the node's namespace (the namespace the plugin runs in, as a Go plugin configures "the namespace
+ * it runs in"). Every method is idempotent; teardown succeeds when the netns or link is already gone.
+ */
+export interface PodNetwork {
+  setupPod(spec: PodSpec): Promise<PodWiringResult>;
+  /** Removes rules 512/1536 and the host route of the pod IP (DEL; also the undo of a failed ADD). */
+  teardownPod(spec: Pick<PodSpec, 'podIp' | 'routeTableId'> & { readonly hostVethName?: string }): Promise<void>;
+  /** Live state vs the spec (CHECK): an empty list when all is as ADD left it, else one line per difference. */
+  checkPod(spec: PodSpec): Promise<string[]>;
+}

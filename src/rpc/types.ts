@@ -1,0 +1,70 @@
+/**
+ * The reference's `rpc.CNIBackend` messages (rpc/rpc.proto, package `rpc`; reference §1.6) as TypeScript types.
+ * Field names are the proto's JSON names (lowerCamel of the proto field); proto3 defaults ('' / 0 / false / []) stand
+ * for absent fields. Beyond the reference, a failed reply carries `errorCode` and `errorMessage` in fields the
+ * reference does not use (numbers 100 and 101), so that a pod learns why it got no address; the reference's plugin
+ * ignores unknown fields.
+ */
+
+export interface AddNetworkRequest {
+  /** [8] */ readonly clientVersion: string;
+  /** [1] */ readonly k8sPodName: string;
+  /** [2] */ readonly k8sPodNamespace: string;
+  /** [3] */ readonly k8sPodInfraContainerId: string;
+  /** [7] */ readonly containerId: string;
+  /** [5] */ readonly ifName: string;
+  /** [6] */ readonly networkName: string;
+  /** [4] */ readonly netns: string;
+  /** [9] */ readonly requiresMultiNicAttachment: boolean;
+}
+
+export interface IpAllocationMetadata {
+  /** [1] */ readonly ipv4Addr: string;
+  /** [2] */ readonly ipv6Addr: string;
+  /** [3] */ readonly deviceNumber: number;
+  /** [4] */ readonly routeTableId: number;
+}
+
+export interface AddNetworkReply {
+  /** [1] */ readonly success: boolean;
+  /** [2] */ readonly ipAllocationMetadata: readonly IpAllocationMetadata[];
+  /** [5] */ readonly useExternalSnat: boolean;
+  /** [6] */ readonly vpcV4Cidrs: readonly string[];
+  /** [12] */ readonly vpcV6Cidrs: readonly string[];
+  /** [7] */ readonly podVlanId: number;
+  /** [8] */ readonly podEniMac: string;
+  /** [9] */ readonly podEniSubnetGw: string;
+  /** [10] */ readonly parentIfIndex: number;
+  /** [13] */ readonly networkPolicyMode: string;
+  /** [100] ours: a stable error code (docs/errors.md) when `success` is false. */
+  readonly errorCode: string;
+  /** [101] ours: why, in words. */
+  readonly errorMessage: string;
+}
+
+export interface DelNetworkRequest {
+  /** [9] */ readonly clientVersion: string;
+  /** [1] */ readonly k8sPodName: string;
+  /** [2] */ readonly k8sPodNamespace: string;
+  /** [3] */ readonly k8sPodInfraContainerId: string;
+  /** [5] */ readonly reason: string;
+  /** [8] */ readonly containerId: string;
+  /** [6] */ readonly ifName: string;
+  /** [7] */ readonly networkName: string;
+  /** [10] */ readonly k8sPodUid: string;
+}
+
+export interface DelNetworkReply {
+  /** [1] */ readonly success: boolean;
+  /** [2] */ readonly ipAllocationMetadata: readonly IpAllocationMetadata[];
+  /** [4] */ readonly podVlanId: number;
+  /** [6] */ readonly networkPolicyMode: string;
+  /** [100] ours */ readonly errorCode: string;
+  /** [101] ours */ readonly errorMessage: string;
+}
+
+/** What ipamd serves on its socket; the gRPC server adapts it, tests call it directly. */
+export interface CniBackend {
+  addNetwork(request: AddNetworkRequest): Promise<AddNetworkReply>;
+  delNetwork(request: DelNetworkRequest): Promise<DelNetworkReply>;
+}
