@@ -119,8 +119,11 @@ export interface Imds {
   identity(): Promise<InstanceIdentity>;
   macs(): Promise<string[]>;
   eni(mac: string, options?: { readonly prefixes?: boolean }): Promise<ImdsEni>;
-  /** Every attached ENI; the primary MAC forced to device 0 as the reference does. */
-  attachedEnis(primaryMac: string): Promise<ImdsEni[]>;
+  /**
+   * Every attached ENI; the primary MAC forced to device 0 as the reference does. `primaryPrefixes: false` skips the
+   * primary ENI's ipv4-prefix (custom networking never uses the primary ENI for pods).
+   */
+  attachedEnis(primaryMac: string, options?: { readonly primaryPrefixes?: boolean }): Promise<ImdsEni[]>;
   vpcIpv4Cidrs(mac: string): Promise<string[]>;
   securityGroupIds(mac: string): Promise<string[]>;
 }

@@ -284,3 +284,20 @@ export function sysctlCommand(netnsFile: string, settings: Readonly<Record<strin
   });
   return { file: 'nsenter', args: [`--net=${netnsFile}`, '--', 'sysctl', '-q', '-w', ...words] };
 }
+
+// ---- additions for ipamd's host networking (host-network.ts) -----------------------------------------------
+
+/**
+ * `ip link set dev NAME mtu N up`: one netlink request. Idempotent; the MTU is applied before the device comes up.
+ */
+export function linkSetMtuUp(name: string, mtu: number): IpCommand {
+  return { args: ['link', 'set', 'dev', checkLinkName(name), 'mtu', checkInt('MTU', mtu, 68, 65535), 'up'] };
+}
+
+/**
+ * `ip route flush table T`. Alone, iproute2 exits 2 with "FIB table does not exist" when the table has never held a
+ * route (tolerated: nothing to flush); inside `ip -batch` the same case is silent.
+ */
+export function routeFlushTable(table: RouteTable): IpCommand {
+  return { args: ['route', 'flush', 'table', checkTable(table)], tolerate: ['not-found'] };
+}

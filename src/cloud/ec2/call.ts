@@ -1,0 +1,77 @@
+/**
+ * The one path every EC2 request takes (aesthetics §5.12):
+ *
+ *   rate-limit → time it → request → observe the metric → classify the error → (the caller maps the result)
+ *
+ * Retry wraps the rate-limit and the request, so that each attempt takes its own token: a retry is a request that
+ * EC2 counts against the account like any other. The observation is made once per logical call, with the number of
+ * attempts and, on failure, EC2's code and status; `ms` covers the whole call, token waits and back-off included,
+ * because that is what the caller (a pod waiting for an address) experienced.
+ *
+ * @example
+ * const call = createCallPath({ clock, sleep, observe, budget, retry: DEFAULT_EC2_RETRY });
+ * const out = await call('AssignPrivateIpAddresses', () => client.send(new AssignPrivateIpAddressesCommand(input)));
+ */
+import type { Clock } from '../../ipam/clock.js';
+import type { AwsCallRecord } from '../../ipamd/ports.js';
+import type { Ec2Budget, RequestShape } from './budget.js';
+import { failureFacts, toCloudError } from './classify.js';
+import { withRetry, type RetryPolicy, type Sleep } from './retry.js';
+
+export interface CallPathOptions {
+  readonly clock: Clock;
+  readonly sleep: Sleep;
+  readonly retry: RetryPolicy;
+  /** Absent = no client-side rate limit. */
+  readonly budget?: Ec2Budget;
+  readonly observe?: (record: AwsCallRecord) => void;
+  /** [0, 1) for back-off jitter; Math.random by default. */
+  readonly random?: () => number;
+}
+
+export interface CallOptions {
+  /** Which EC2 bucket a Describe call draws from; `filtered` unless it is by ids only. */
+  readonly shape?: RequestShape;
+}
+
+/** Sends one logical EC2 request; failures are CloudErrors with EC2's code in `details.awsCode`. */
+export type Ec2Call = <T>(api: string, send: () => Promise<T>, options?: CallOptions) => Promise<T>;
+
+export function createCallPath(options: CallPathOptions): Ec2Call {
+  const { clock, budget, observe } = options;
+  return async <T>(api: string, send: () => Promise<T>, callOptions: CallOptions = {}): Promise<T> => {
+    const shape = callOptions.shape ?? 'filtered';
+    const start = clock.now();
+    const outcome = await withRetry(
+      async () => {
+        await budget?.take(api, shape);
+        return send();
+      },
+      {
+        policy: options.retry,
+        classify: (error) => failureFacts(error).retry,
+        sleep: options.sleep,
+        ...(options.random === undefined ? {} : { random: options.random }),
+        onRetry: ({ why }) => {
+          if (why === 'throttling') budget?.drain(api, shape);
+        },
+      },
+    );
+    const ms = clock.now() - start;
+    if (outcome.ok) {
+      observe?.({ api, kind: 'ec2', ms, status: 200, attempts: outcome.attempts });
+      return outcome.value;
+    }
+    const cloud = toCloudError(api, outcome.error, outcome.attempts);
+    const { awsCode, httpStatus } = cloud.details;
+    observe?.({
+      api,
+      kind: 'ec2',
+      ms,
+      error: awsCode ?? cloud.code,
+      ...(httpStatus === undefined ? {} : { status: httpStatus }),
+      attempts: outcome.attempts,
+    });
+    throw cloud;
+  };
+}

@@ -1,0 +1,280 @@
+/**
+ * ipamd's {@link Ec2Api} on the AWS SDK v3 EC2 client. Each operation builds its SDK command, sends it through the
+ * one call path (call.ts: client-side budget, timing, our retry, observation, error classification) and maps the
+ * answer to domain types (map.ts). The SDK's own retries are off (`maxAttempts: 1`): ours take a token per attempt.
+ *
+ * Endpoint, region and credentials are options — nothing here reads the environment — so the same client talks to
+ * EC2 or to the embedded VPC on 127.0.0.1.
+ *
+ * @example
+ * const ec2 = createEc2Api({ endpoint: sim.ec2Url, region: 'ap-northeast-2', credentials, clock: systemClock });
+ * const eni = await ec2.createNetworkInterface({ subnetId, groups, description: 'aws-K8S-i-0abc', tags: {}, secondaryIpCount: 9 });
+ * ec2.destroy();
+ */
+import {
+  AssignPrivateIpAddressesCommand, AttachNetworkInterfaceCommand, CreateNetworkInterfaceCommand, CreateTagsCommand,
+  DeleteNetworkInterfaceCommand, DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeSubnetsCommand,
+  DetachNetworkInterfaceCommand, EC2Client, ModifyNetworkInterfaceAttributeCommand, UnassignPrivateIpAddressesCommand,
+  type EC2ClientConfig, type Filter, type NetworkInterface, type Subnet,
+} from '@aws-sdk/client-ec2';
+import type { Clock } from '../../ipam/clock.js';
+import type { EniId } from '../../ipam/types.js';
+import type { AwsCallRecord, CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2Subnet } from '../../ipamd/ports.js';
+import { CloudError, isCloudError } from '../errors.js';
+import { Ec2Budget, type BucketSpec } from './budget.js';
+import { createCallPath, type Ec2Call } from './call.js';
+import { malformed, missingEniIds, toEc2Eni, toEc2Subnet, toInstanceAttachments, toSdkFilters, toSdkTags } from './map.js';
+import { DEFAULT_EC2_RETRY, realSleep, type RetryPolicy, type Sleep } from './retry.js';
+
+export interface Ec2ApiOptions {
+  /** `http://127.0.0.1:PORT` for the embedded VPC; EC2's regional endpoint when absent. */
+  readonly endpoint?: string;
+  readonly region: string;
+  /** The SDK's default provider chain when absent. */
+  readonly credentials?: EC2ClientConfig['credentials'];
+  readonly clock: Clock;
+  /** Waits for tokens and back-off; a real timer by default. */
+  readonly sleep?: Sleep;
+  readonly random?: () => number;
+  /** One record per logical call (retries included). */
+  readonly observe?: (record: AwsCallRecord) => void;
+  /** `false` = no client-side rate limit; otherwise a share (default 0.8) of EC2's buckets and overrides by key. */
+  readonly budget?: false | { readonly share?: number; readonly overrides?: Readonly<Record<string, BucketSpec>>; readonly maxWaitMs?: number };
+  readonly retry?: Partial<Omit<RetryPolicy, 'baseMs'>> & { readonly baseMs?: Partial<RetryPolicy['baseMs']> };
+  /** Per-request HTTP timeout (connect and response); 10 s as the reference's HTTP_TIMEOUT default. */
+  readonly httpTimeoutMs?: number;
+  /** Appended to the SDK's user agent, e.g. `amazon-vpc-cni-k8s/v1.19.0`. */
+  readonly userAgent?: string;
+  /** MaxResults of filtered Describe calls (5..1000); 1000 as the reference. */
+  readonly pageSize?: number;
+}
+
+/** An {@link Ec2Api} that also owns its HTTP connections. */
+export interface Ec2ApiClient extends Ec2Api {
+  /** Closes idle connections; the client must not be used afterwards. */
+  destroy(): void;
+}
+
+const ENI_NOT_FOUND = 'InvalidNetworkInterfaceID.NotFound';
+
+function mergeRetry(retry: Ec2ApiOptions['retry']): RetryPolicy {
+  return {
+    maxAttempts: retry?.maxAttempts ?? DEFAULT_EC2_RETRY.maxAttempts,
+    capMs: retry?.capMs ?? DEFAULT_EC2_RETRY.capMs,
+    baseMs: { ...DEFAULT_EC2_RETRY.baseMs, ...retry?.baseMs },
+  };
+}
+
+/** Builds the EC2 adapter; see the module comment. */
+export function createEc2Api(options: Ec2ApiOptions): Ec2ApiClient {
+  const timeout = options.httpTimeoutMs ?? 10_000;
+  const client = new EC2Client({
+    region: options.region,
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: timeout, requestTimeout: timeout, throwOnRequestTimeout: true },
+    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    ...(options.userAgent === undefined ? {} : { customUserAgent: options.userAgent }),
+  });
+  const sleep = options.sleep ?? realSleep;
+  const budget =
+    options.budget === false
+      ? undefined
+      : new Ec2Budget({ clock: options.clock, sleep, ...options.budget });
+  const call = createCallPath({
+    clock: options.clock,
+    sleep,
+    retry: mergeRetry(options.retry),
+    ...(budget === undefined ? {} : { budget }),
+    ...(options.observe === undefined ? {} : { observe: options.observe }),
+    ...(options.random === undefined ? {} : { random: options.random }),
+  });
+  const pageSize = options.pageSize ?? 1000;
+  if (!(Number.isInteger(pageSize) && pageSize >= 5 && pageSize <= 1000)) throw new RangeError(`pageSize must be 5..1000, got ${pageSize}`);
+  return new SdkEc2Api(client, call, pageSize);
+}
+
+class SdkEc2Api implements Ec2ApiClient {
+  readonly #client: EC2Client;
+  readonly #call: Ec2Call;
+  readonly #pageSize: number;
+
+  constructor(client: EC2Client, call: Ec2Call, pageSize: number) {
+    this.#client = client;
+    this.#call = call;
+    this.#pageSize = pageSize;
+  }
+
+  destroy(): void {
+    this.#client.destroy();
+  }
+
+  async describeInstance(instanceId: string): Promise<Ec2InstanceAttachments> {
+    const api = 'DescribeInstances';
+    const out = await this.#call(api, () => this.#client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })), { shape: 'unfiltered' });
+    const instance = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
+    return toInstanceAttachments(instance, instanceId, api);
+  }
+
+  async createNetworkInterface(request: CreateEniRequest): Promise<Ec2Eni> {
+    const api = 'CreateNetworkInterface';
+    if (request.secondaryIpCount !== undefined && request.prefixCount !== undefined) {
+      throw new CloudError('CLOUD_INVALID_REQUEST', `${api} not sent: ask for secondary addresses or prefixes, not both`, { operation: api });
+    }
+    const tags = toSdkTags(request.tags);
+    const out = await this.#call(api, () =>
+      this.#client.send(
+        new CreateNetworkInterfaceCommand({
+          SubnetId: request.subnetId,
+          Description: request.description,
+          Groups: [...request.groups],
+          ...(tags.length === 0 ? {} : { TagSpecifications: [{ ResourceType: 'network-interface', Tags: tags }] }),
+          ...(request.secondaryIpCount === undefined ? {} : { SecondaryPrivateIpAddressCount: request.secondaryIpCount }),
+          ...(request.prefixCount === undefined ? {} : { Ipv4PrefixCount: request.prefixCount }),
+        }),
+      ),
+    );
+    return toEc2Eni(out.NetworkInterface, api);
+  }
+
+  async attachNetworkInterface(request: { eniId: EniId; instanceId: string; deviceIndex: number; networkCardIndex: number }): Promise<string> {
+    const api = 'AttachNetworkInterface';
+    const out = await this.#call(api, () =>
+      this.#client.send(
+        new AttachNetworkInterfaceCommand({
+          NetworkInterfaceId: request.eniId,
+          InstanceId: request.instanceId,
+          DeviceIndex: request.deviceIndex,
+          NetworkCardIndex: request.networkCardIndex,
+        }),
+      ),
+    );
+    if (out.AttachmentId === undefined) throw malformed(api, 'an attachment id');
+    return out.AttachmentId;
+  }
+
+  async setDeleteOnTermination(eniId: EniId, attachmentId: string): Promise<void> {
+    await this.#call('ModifyNetworkInterfaceAttribute', () =>
+      this.#client.send(
+        new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Attachment: { AttachmentId: attachmentId, DeleteOnTermination: true } }),
+      ),
+    );
+  }
+
+  async detachNetworkInterface(attachmentId: string): Promise<void> {
+    await this.#call('DetachNetworkInterface', () => this.#client.send(new DetachNetworkInterfaceCommand({ AttachmentId: attachmentId })));
+  }
+
+  async deleteNetworkInterface(eniId: EniId): Promise<void> {
+    try {
+      await this.#call('DeleteNetworkInterface', () => this.#client.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eniId })));
+    } catch (error) {
+      // Already gone is what we wanted (the reference treats NotFound as success too).
+      if (isCloudError(error, 'CLOUD_NOT_FOUND') && error.details.awsCode === ENI_NOT_FOUND) return;
+      throw error;
+    }
+  }
+
+  async assignPrivateIps(eniId: EniId, request: { count: number } | { prefixCount: number }): Promise<{ ips: string[]; prefixes: string[] }> {
+    const out = await this.#call('AssignPrivateIpAddresses', () =>
+      this.#client.send(
+        new AssignPrivateIpAddressesCommand({
+          NetworkInterfaceId: eniId,
+          ...('count' in request ? { SecondaryPrivateIpAddressCount: request.count } : { Ipv4PrefixCount: request.prefixCount }),
+        }),
+      ),
+    );
+    return {
+      ips: (out.AssignedPrivateIpAddresses ?? []).flatMap((a) => a.PrivateIpAddress ?? []),
+      prefixes: (out.AssignedIpv4Prefixes ?? []).flatMap((p) => p.Ipv4Prefix ?? []),
+    };
+  }
+
+  async unassignPrivateIps(eniId: EniId, request: { ips: readonly string[] } | { prefixes: readonly string[] }): Promise<void> {
+    const list = 'ips' in request ? request.ips : request.prefixes;
+    if (list.length === 0) return;
+    await this.#call('UnassignPrivateIpAddresses', () =>
+      this.#client.send(
+        new UnassignPrivateIpAddressesCommand({
+          NetworkInterfaceId: eniId,
+          ...('ips' in request ? { PrivateIpAddresses: [...request.ips] } : { Ipv4Prefixes: [...request.prefixes] }),
+        }),
+      ),
+    );
+  }
+
+  async describeNetworkInterfaces(ids: readonly EniId[]): Promise<{ enis: Ec2Eni[]; missing: EniId[] }> {
+    const api = 'DescribeNetworkInterfaces';
+    let remaining = [...new Set(ids)];
+    const missing: EniId[] = [];
+    // EC2 fails the whole call on the first unknown id; strip it and ask again, as the reference does (IMDS may
+    // still list an ENI that was just deleted). Each round drops at least one id, so this ends.
+    while (remaining.length > 0) {
+      const asked = remaining;
+      try {
+        const out = await this.#call(api, () => this.#client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: asked })), { shape: 'unfiltered' });
+        return { enis: (out.NetworkInterfaces ?? []).map((eni) => toEc2Eni(eni, api)), missing };
+      } catch (error) {
+        if (!isCloudError(error, 'CLOUD_NOT_FOUND') || error.details.awsCode !== ENI_NOT_FOUND) throw error;
+        const named = new Set(missingEniIds(error.message).filter((id) => asked.includes(id)));
+        if (named.size === 0) throw error;
+        missing.push(...named);
+        remaining = asked.filter((id) => !named.has(id));
+      }
+    }
+    return { enis: [], missing };
+  }
+
+  async findNetworkInterfaces(filters: readonly Ec2Filter[]): Promise<Ec2Eni[]> {
+    const api = 'DescribeNetworkInterfaces';
+    const sdkFilters = toSdkFilters(filters);
+    const pages = await this.#pages<NetworkInterface>(api, async (token) => {
+      const out = await this.#client.send(new DescribeNetworkInterfacesCommand(pageInput(sdkFilters, this.#pageSize, token)));
+      return { items: out.NetworkInterfaces ?? [], next: out.NextToken };
+    });
+    return pages.map((eni) => toEc2Eni(eni, api));
+  }
+
+  async createTags(resourceIds: readonly string[], tags: Readonly<Record<string, string>>): Promise<void> {
+    const sdkTags = toSdkTags(tags);
+    if (resourceIds.length === 0 || sdkTags.length === 0) return;
+    await this.#call('CreateTags', () => this.#client.send(new CreateTagsCommand({ Resources: [...resourceIds], Tags: sdkTags })));
+  }
+
+  async describeSubnets(filters: readonly Ec2Filter[]): Promise<Ec2Subnet[]> {
+    const api = 'DescribeSubnets';
+    const sdkFilters = toSdkFilters(filters);
+    const pages = await this.#pages<Subnet>(api, async (token) => {
+      const out = await this.#client.send(new DescribeSubnetsCommand(pageInput(sdkFilters, this.#pageSize, token)));
+      return { items: out.Subnets ?? [], next: out.NextToken };
+    });
+    return pages.map((subnet) => toEc2Subnet(subnet, api));
+  }
+
+  async modifyNetworkInterfaceGroups(eniId: EniId, groups: readonly string[]): Promise<void> {
+    await this.#call('ModifyNetworkInterfaceAttribute', () =>
+      this.#client.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [...groups] })),
+    );
+  }
+
+  /** Every page of a paginated Describe; each page is one logical call (one token, one observation). */
+  async #pages<T>(api: string, page: (token: string | undefined) => Promise<{ items: T[]; next: string | undefined }>): Promise<T[]> {
+    const all: T[] = [];
+    const seen = new Set<string>();
+    let token: string | undefined;
+    do {
+      const current = token;
+      const { items, next } = await this.#call(api, () => page(current));
+      all.push(...items);
+      token = next === '' ? undefined : next;
+      // A token handed out twice would page forever; EC2 never does that, a broken proxy might.
+      if (token !== undefined && seen.has(token)) throw malformed(api, 'a fresh NextToken (the same token came back twice)');
+      if (token !== undefined) seen.add(token);
+    } while (token !== undefined);
+    return all;
+  }
+}
+
+function pageInput(filters: Filter[], pageSize: number, token: string | undefined): { Filters?: Filter[]; MaxResults: number; NextToken?: string } {
+  return { ...(filters.length === 0 ? {} : { Filters: filters }), MaxResults: pageSize, ...(token === undefined ? {} : { NextToken: token }) };
+}
