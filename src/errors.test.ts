@@ -6,12 +6,18 @@ import { describe, it } from 'node:test';
 import { CONFIG_ERRORS } from './config/errors.js';
 import { IPAM_ERRORS } from './ipam/errors.js';
 import { NETLINK_ERRORS } from './netlink/errors.js';
+import { RPC_ERRORS } from './rpc/errors.js';
+import { SIM_ERRORS } from './sim/errors.js';
+import { CHECKPOINT_FILE_ERRORS } from './ipamd/checkpoint-file.js';
 import { VpcCniError, isVpcCniError } from './errors.js';
 
 const CATALOGUES: Record<string, Record<string, { cniCode: number; summary: string }>> = {
   'src/ipam/errors.ts': IPAM_ERRORS,
   'src/config/errors.ts': CONFIG_ERRORS,
   'src/netlink/errors.ts': NETLINK_ERRORS,
+  'src/sim/errors.ts': SIM_ERRORS,
+  'src/ipamd/checkpoint-file.ts': CHECKPOINT_FILE_ERRORS,
+  'src/rpc/errors.ts': RPC_ERRORS,
 };
 
 function documentedRows(): Map<string, number> {

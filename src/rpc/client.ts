@@ -1,0 +1,210 @@
+/**
+ * The CNI plugin's client of ipamd: unary gRPC over HTTP/2 on ipamd's unix socket, in ~200 lines on node:http2
+ * (which Bun implements too) instead of @grpc/grpc-js, because the plugin cold-starts on every CNI call and loading
+ * grpc-js costs more (~70 ms) than a whole Go ADD. The wire format is gRPC's: POST /<service>/<method>,
+ * `content-type: application/grpc`, `te: trailers`, a 5-byte frame header (compressed flag, big-endian length) around
+ * the protobuf message; the answer is one frame, then `grpc-status`/`grpc-message` in the trailers (or in the headers
+ * of a trailers-only response). Messages go through src/rpc/codec.ts, the same codecs ipamd's server uses.
+ *
+ * Every failure is an {@link RpcError}: nothing listening → RPC_UNAVAILABLE naming the socket, the deadline passed →
+ * RPC_TIMEOUT, a non-OK status → the code {@link rpcErrorFromStatus} maps it to, a broken answer → RPC_PROTOCOL.
+ * A reply with success=false is not an error here; it is the reply (the plugin reads its errorCode).
+ */
+import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
+import { connect as netConnect } from 'node:net';
+import {
+  addNetworkReplyCodec,
+  addNetworkRequestCodec,
+  delNetworkReplyCodec,
+  delNetworkRequestCodec,
+  frameMessage,
+  healthCheckRequestCodec,
+  healthCheckResponseCodec,
+  unframeMessage,
+  type Codec,
+  type HealthStatus,
+} from './codec.js';
+import { GRPC_STATUS, RpcError, rpcErrorFromStatus } from './errors.js';
+import { RPC_METHODS } from './proto.js';
+import type { AddNetworkReply, AddNetworkRequest, DelNetworkReply, DelNetworkRequest } from './types.js';
+
+export interface RpcClientOptions {
+  /** ipamd's socket, e.g. /var/run/aws-node/ipamd.sock */
+  readonly socketPath: string;
+  /** Deadline of each call, connection included; also sent to ipamd as grpc-timeout. */
+  readonly timeoutMs: number;
+  /** This plugin's build version; ipamd refuses another (RPC_VERSION_MISMATCH). */
+  readonly clientVersion: string;
+}
+
+export interface RpcClient {
+  addNetwork(request: Omit<AddNetworkRequest, 'clientVersion'>): Promise<AddNetworkReply>;
+  delNetwork(request: Omit<DelNetworkRequest, 'clientVersion'>): Promise<DelNetworkReply>;
+  /** grpc.health.v1.Health/Check; a service the server does not know reads as SERVICE_UNKNOWN. */
+  health(service?: string): Promise<HealthStatus>;
+  /** Closes the connection; pending calls fail. An idle client does not keep the process alive even unclosed. */
+  close(): void;
+}
+
+/** Connection errors that mean "nobody is serving on that socket (yet)". */
+const NOT_LISTENING = new Set(['ENOENT', 'ECONNREFUSED', 'ENOTSOCK', 'EACCES', 'ECONNRESET', 'EPIPE']);
+
+function errnoOf(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== undefined && NOT_LISTENING.has(code)) return code;
+  }
+  return undefined;
+}
+
+function header(headers: IncomingHttpHeaders | undefined, name: string): string | undefined {
+  const value = headers?.[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function percentDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A client for ipamd's socket; it connects on the first call and reuses the connection.
+ *
+ * @example
+ * const client = createRpcClient({ socketPath: '/var/run/aws-node/ipamd.sock', timeoutMs: 10_000, clientVersion: VERSION });
+ * try { const reply = await client.addNetwork(request); } finally { client.close(); }
+ */
+export function createRpcClient(options: RpcClientOptions): RpcClient {
+  const { socketPath, timeoutMs, clientVersion } = options;
+  let session: ClientHttp2Session | undefined;
+  let inFlight = 0;
+
+  function open(): ClientHttp2Session {
+    if (session !== undefined && !session.closed && !session.destroyed) return session;
+    const fresh = connect('http://localhost', { createConnection: () => netConnect(socketPath) });
+    // Errors reach the calls through their streams; this listener only keeps the session's own 'error' from throwing.
+    fresh.on('error', () => undefined);
+    fresh.on('close', () => {
+      if (session === fresh) session = undefined;
+    });
+    session = fresh;
+    return fresh;
+  }
+
+  function unavailable(method: string, error: unknown): RpcError {
+    const errno = errnoOf(error);
+    const reason = errno === undefined
+      ? `the connection to ${socketPath} broke: ${error instanceof Error ? error.message : String(error)}`
+      : `cannot connect to ${socketPath} (${errno})`;
+    return new RpcError(
+      'RPC_UNAVAILABLE',
+      `ipamd is not running or not ready: ${reason}`,
+      { socketPath, method, ...(errno === undefined ? {} : { errno }) },
+      error,
+    );
+  }
+
+  function call<Req, Rep>(method: string, reqCodec: Codec<Req>, repCodec: Codec<Rep>, request: Req): Promise<Rep> {
+    return new Promise<Rep>((resolve, reject) => {
+      const current = open();
+      inFlight++;
+      current.ref();
+      let settled = false;
+      const settle = (outcome: () => Rep): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (--inFlight === 0 && !current.destroyed) current.unref();
+        try {
+          resolve(outcome());
+        } catch (error) {
+          reject(error instanceof RpcError ? error : new RpcError('RPC_PROTOCOL', String(error), { socketPath, method }, error));
+        }
+      };
+      const timer = setTimeout(() => {
+        settle(() => {
+          throw new RpcError('RPC_TIMEOUT', `ipamd did not answer ${method} within ${timeoutMs} ms on ${socketPath}`, {
+            socketPath,
+            method,
+            timeoutMs,
+          });
+        });
+        if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+      }, timeoutMs);
+
+      let stream: ClientHttp2Stream;
+      try {
+        stream = current.request({
+          ':method': 'POST',
+          ':path': method,
+          'content-type': 'application/grpc',
+          te: 'trailers',
+          'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m`,
+          'user-agent': 'vpc-cni-plugin',
+        });
+      } catch (error) {
+        settle(() => {
+          throw unavailable(method, error);
+        });
+        return;
+      }
+      let headers: IncomingHttpHeaders | undefined;
+      let trailers: IncomingHttpHeaders | undefined;
+      let streamError: unknown;
+      const chunks: Buffer[] = [];
+      stream.on('response', (h: IncomingHttpHeaders) => {
+        headers = h;
+      });
+      stream.on('trailers', (t: IncomingHttpHeaders) => {
+        trailers = t;
+      });
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('error', (error: Error) => {
+        streamError = error;
+      });
+      stream.on('close', () => settle(() => finish()));
+      stream.end(frameMessage(reqCodec.encode(request)));
+
+      const finish = (): Rep => {
+        const details = { socketPath, method };
+        if (headers === undefined) throw unavailable(method, streamError ?? new Error('connection closed before a response'));
+        const httpStatus = Number(header(headers, ':status'));
+        if (httpStatus !== 200) throw new RpcError('RPC_PROTOCOL', `ipamd answered HTTP ${httpStatus} to ${method}`, details);
+        const statusText = header(trailers, 'grpc-status') ?? header(headers, 'grpc-status');
+        if (statusText === undefined) {
+          if (streamError !== undefined) throw unavailable(method, streamError);
+          throw new RpcError('RPC_PROTOCOL', `ipamd's answer to ${method} has no grpc-status`, details);
+        }
+        const status = Number(statusText);
+        if (!Number.isInteger(status)) throw new RpcError('RPC_PROTOCOL', `invalid grpc-status "${statusText}"`, details);
+        if (status !== GRPC_STATUS.OK) {
+          const message = percentDecode(header(trailers, 'grpc-message') ?? header(headers, 'grpc-message') ?? '');
+          throw rpcErrorFromStatus(status, message, details);
+        }
+        return repCodec.decode(unframeMessage(Buffer.concat(chunks)));
+      };
+    });
+  }
+
+  return {
+    addNetwork: (request) =>
+      call(RPC_METHODS.addNetwork, addNetworkRequestCodec, addNetworkReplyCodec, { ...request, clientVersion }),
+    delNetwork: (request) =>
+      call(RPC_METHODS.delNetwork, delNetworkRequestCodec, delNetworkReplyCodec, { ...request, clientVersion }),
+    async health(service = '') {
+      try {
+        return (await call(RPC_METHODS.healthCheck, healthCheckRequestCodec, healthCheckResponseCodec, { service })).status;
+      } catch (error) {
+        if (error instanceof RpcError && error.details.grpcStatus === GRPC_STATUS.NOT_FOUND) return 'SERVICE_UNKNOWN';
+        throw error;
+      }
+    },
+    close() {
+      session?.close();
+      session = undefined;
+    },
+  };
+}

@@ -1,0 +1,213 @@
+/**
+ * The one protobuf and gRPC-framing code path of the RPC: the server (through @grpc/grpc-js's serialize/deserialize
+ * hooks) and the plugin's lean client use these codecs, so both sides agree on the bytes by construction.
+ *
+ * Encoding is driven by the field tables of src/rpc/proto.ts over protobufjs's minimal Writer/Reader (varints,
+ * length-delimited fields): no reflection and no `.proto` parsing at run time, because the plugin cold-starts per CNI
+ * call and protobufjs/minimal is the cheapest part of protobufjs to load. proto3 rules apply: defaults ('' / 0 / false
+ * / []) are not written and are filled in when absent; fields are written in field-number order, as Go's and
+ * protobufjs's encoders do; unknown fields (and fields with an unexpected wire type) are skipped on decode.
+ */
+import protobuf from 'protobufjs/minimal.js';
+import type { Reader as ReaderT, Writer as WriterT } from 'protobufjs';
+import { RpcError } from './errors.js';
+import {
+  ADD_NETWORK_REPLY_FIELDS,
+  ADD_NETWORK_REQUEST_FIELDS,
+  DEL_NETWORK_REPLY_FIELDS,
+  DEL_NETWORK_REQUEST_FIELDS,
+  HEALTH_CHECK_REQUEST_FIELDS,
+  HEALTH_CHECK_RESPONSE_FIELDS,
+  type FieldSpec,
+} from './proto.js';
+import type { AddNetworkReply, AddNetworkRequest, DelNetworkReply, DelNetworkRequest } from './types.js';
+
+const { Reader, Writer } = protobuf;
+
+/**
+ * Encodes, decodes and default-fills one message type.
+ *
+ * @example
+ * const reply = addNetworkReplyCodec.create({ success: true, vpcV4Cidrs: ['10.0.0.0/16'] }); // other fields at defaults
+ * addNetworkReplyCodec.decode(addNetworkReplyCodec.encode(reply)) // deep-equals reply
+ */
+export interface Codec<T> {
+  encode(message: T): Uint8Array;
+  /** @throws RpcError RPC_PROTOCOL when the bytes are not a valid protobuf message. */
+  decode(bytes: Uint8Array): T;
+  /** A message with every absent field at its proto3 default. */
+  create(fields?: Partial<T>): T;
+}
+
+type Fields = Record<string, unknown>;
+const WIRE_VARINT = 0;
+const WIRE_BYTES = 2;
+
+function byNumber(fields: readonly FieldSpec[]): readonly FieldSpec[] {
+  return [...fields].sort((a, b) => a.no - b.no);
+}
+
+function defaults(fields: readonly FieldSpec[]): Fields {
+  const out: Fields = {};
+  for (const f of fields) {
+    out[f.key] = f.repeated === true ? [] : f.kind === 'string' ? '' : f.kind === 'bool' ? false : 0;
+  }
+  return out;
+}
+
+function writeValue(writer: WriterT, f: FieldSpec, value: unknown, always: boolean): void {
+  switch (f.kind) {
+    case 'string':
+      if (typeof value === 'string' && (always || value !== '')) writer.uint32((f.no << 3) | WIRE_BYTES).string(value);
+      return;
+    case 'bool':
+      if (value === true || (always && value === false)) writer.uint32((f.no << 3) | WIRE_VARINT).bool(value);
+      return;
+    case 'int32':
+      if (typeof value === 'number' && (always || value !== 0)) writer.uint32((f.no << 3) | WIRE_VARINT).int32(value);
+      return;
+    case 'message':
+      writer.uint32((f.no << 3) | WIRE_BYTES).fork();
+      writeFields(writer, byNumber(f.message ?? []), (value ?? {}) as Fields);
+      writer.ldelim();
+      return;
+  }
+}
+
+function writeFields(writer: WriterT, ordered: readonly FieldSpec[], message: Fields): void {
+  for (const f of ordered) {
+    const value = message[f.key];
+    if (f.repeated !== true) writeValue(writer, f, value, false);
+    else if (Array.isArray(value)) for (const item of value) writeValue(writer, f, item, true);
+  }
+}
+
+function wireType(f: FieldSpec): number {
+  return f.kind === 'string' || f.kind === 'message' ? WIRE_BYTES : WIRE_VARINT;
+}
+
+function readFields(reader: ReaderT, end: number, fields: readonly FieldSpec[]): Fields {
+  const out = defaults(fields);
+  while (reader.pos < end) {
+    const tag = reader.uint32();
+    const no = tag >>> 3;
+    if (no === 0) throw new RangeError('field number 0');
+    const f = fields.find((candidate) => candidate.no === no);
+    if (f === undefined || (tag & 7) !== wireType(f)) {
+      reader.skipType(tag & 7);
+      continue;
+    }
+    let value: unknown;
+    if (f.kind === 'string') value = reader.string();
+    else if (f.kind === 'bool') value = reader.bool();
+    else if (f.kind === 'int32') value = reader.int32();
+    else {
+      const length = reader.uint32();
+      const subEnd = reader.pos + length;
+      if (subEnd > end) throw new RangeError(`embedded message of ${length} bytes overruns its parent`);
+      value = readFields(reader, subEnd, f.message ?? []);
+    }
+    if (f.repeated === true) (out[f.key] as unknown[]).push(value);
+    else out[f.key] = value;
+  }
+  if (reader.pos !== end) throw new RangeError('message overruns its length');
+  return out;
+}
+
+function messageCodec<T extends object>(name: string, fields: readonly FieldSpec[]): Codec<T> {
+  const ordered = byNumber(fields);
+  return {
+    encode(message) {
+      const writer = Writer.create();
+      writeFields(writer, ordered, message as unknown as Fields);
+      return writer.finish();
+    },
+    decode(bytes) {
+      try {
+        const reader = Reader.create(bytes);
+        return readFields(reader, reader.len, fields) as T;
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new RpcError('RPC_PROTOCOL', `cannot decode ${name}: ${reason}`, { message: name }, error);
+      }
+    },
+    create(partial) {
+      return { ...defaults(fields), ...partial } as T;
+    },
+  };
+}
+
+/**
+ * The codecs of `rpc.CNIBackend`'s four messages.
+ *
+ * @example
+ * const bytes = addNetworkRequestCodec.encode(request); // what goes inside the gRPC frame
+ */
+export const addNetworkRequestCodec = messageCodec<AddNetworkRequest>('AddNetworkRequest', ADD_NETWORK_REQUEST_FIELDS);
+export const addNetworkReplyCodec = messageCodec<AddNetworkReply>('AddNetworkReply', ADD_NETWORK_REPLY_FIELDS);
+export const delNetworkRequestCodec = messageCodec<DelNetworkRequest>('DelNetworkRequest', DEL_NETWORK_REQUEST_FIELDS);
+export const delNetworkReplyCodec = messageCodec<DelNetworkReply>('DelNetworkReply', DEL_NETWORK_REPLY_FIELDS);
+
+/**
+ * The standard health messages.
+ *
+ * @example
+ * healthCheckResponseCodec.encode({ status: 'SERVING' }) // bytes 08 01
+ */
+export interface HealthCheckRequest {
+  readonly service: string;
+}
+export const HEALTH_STATUSES = ['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'] as const;
+/** `grpc.health.v1.HealthCheckResponse.ServingStatus`, by name; the wire value is the index in HEALTH_STATUSES. */
+export type HealthStatus = (typeof HEALTH_STATUSES)[number];
+export interface HealthCheckResponse {
+  readonly status: HealthStatus;
+}
+
+export const healthCheckRequestCodec = messageCodec<HealthCheckRequest>('HealthCheckRequest', HEALTH_CHECK_REQUEST_FIELDS);
+
+const rawHealthResponse = messageCodec<{ status: number }>('HealthCheckResponse', HEALTH_CHECK_RESPONSE_FIELDS);
+export const healthCheckResponseCodec: Codec<HealthCheckResponse> = {
+  encode: (message) => rawHealthResponse.encode({ status: HEALTH_STATUSES.indexOf(message.status) }),
+  // An enum value this build does not know reads as UNKNOWN, as proto3 open enums allow.
+  decode: (bytes) => ({ status: HEALTH_STATUSES[rawHealthResponse.decode(bytes).status] ?? 'UNKNOWN' }),
+  create: (partial) => ({ status: 'UNKNOWN', ...partial }),
+};
+
+/** Bytes of the gRPC length-prefixed message header: compressed flag (1) + big-endian length (4). */
+export const GRPC_FRAME_HEADER = 5;
+
+/**
+ * Wraps one message in a gRPC frame (uncompressed).
+ *
+ * @example
+ * frameMessage(addNetworkRequestCodec.encode(request)) // Buffer [0, 0, 0, 0, n, ...message]
+ */
+export function frameMessage(message: Uint8Array): Buffer {
+  const framed = Buffer.allocUnsafe(GRPC_FRAME_HEADER + message.length);
+  framed.writeUInt8(0, 0);
+  framed.writeUInt32BE(message.length, 1);
+  framed.set(message, GRPC_FRAME_HEADER);
+  return framed;
+}
+
+/**
+ * The single message of a unary gRPC response body. A unary call carries exactly one frame; compression is never
+ * negotiated (the client sends no grpc-accept-encoding), so a compressed frame is a protocol fault.
+ *
+ * @example
+ * addNetworkReplyCodec.decode(unframeMessage(body))
+ * @throws RpcError RPC_PROTOCOL for a short, compressed, or trailing-garbage body.
+ */
+export function unframeMessage(body: Uint8Array): Uint8Array {
+  if (body.length < GRPC_FRAME_HEADER) {
+    throw new RpcError('RPC_PROTOCOL', `gRPC response body of ${body.length} bytes is shorter than a frame header`);
+  }
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  if (view.getUint8(0) !== 0) throw new RpcError('RPC_PROTOCOL', 'gRPC response message is compressed; none was negotiated');
+  const length = view.getUint32(1);
+  if (body.length !== GRPC_FRAME_HEADER + length) {
+    throw new RpcError('RPC_PROTOCOL', `gRPC frame says ${length} bytes but the body has ${body.length - GRPC_FRAME_HEADER}`);
+  }
+  return body.subarray(GRPC_FRAME_HEADER);
+}

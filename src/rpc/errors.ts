@@ -1,0 +1,116 @@
+/**
+ * Error catalogue of the RPC between the CNI plugin and ipamd (src/rpc/): the gRPC `rpc.CNIBackend` on ipamd's unix
+ * socket. The client turns every transport failure and every non-OK gRPC status into one of these codes, so that the
+ * plugin can tell a kubelet "try again later" (ipamd not up yet, slow) from "this will never work" (wrong version,
+ * bad request). `details` keep the socket path and, when the server answered, the gRPC status and message.
+ * Every code is documented in docs/errors.md.
+ *
+ * @example
+ * try { await client.addNetwork(request); }
+ * catch (error) { if (isRpcError(error, 'RPC_UNAVAILABLE')) ... }
+ */
+import { VpcCniError, type CniCode } from '../errors.js';
+
+export const RPC_ERRORS = {
+  RPC_UNAVAILABLE: {
+    cniCode: 11,
+    summary: 'ipamd is not running or not ready: nothing listens on its socket (/var/run/aws-node/ipamd.sock), or it answered UNAVAILABLE.',
+  },
+  RPC_TIMEOUT: { cniCode: 11, summary: 'ipamd did not answer within the deadline (or answered DEADLINE_EXCEEDED).' },
+  RPC_VERSION_MISMATCH: {
+    cniCode: 999,
+    summary: 'The plugin and ipamd come from different builds (gRPC FAILED_PRECONDITION "wrong client version"); reinstall both from one image.',
+  },
+  RPC_PROTOCOL: {
+    cniCode: 999,
+    summary: 'The peer broke the gRPC wire protocol: a bad frame, a compressed or undecodable message, a missing or unknown grpc-status.',
+  },
+  RPC_INVALID_REQUEST: {
+    cniCode: 4,
+    summary: 'The request lacks the container id, interface name or network name, or a field is longer than ipamd accepts (4 KiB).',
+  },
+  RPC_INTERNAL: {
+    cniCode: 999,
+    summary: 'ipamd failed the call with another gRPC status (INTERNAL, UNKNOWN, ...); the message is ipamd’s.',
+  },
+  RPC_SOCKET_PATH: {
+    cniCode: 999,
+    summary: 'ipamd cannot listen: the socket path is taken by a file that is not a socket, or its directory cannot be made.',
+  },
+} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+
+export type RpcErrorCode = keyof typeof RPC_ERRORS;
+
+/**
+ * gRPC status codes this module uses by name (the full list is in the gRPC spec; numbers are wire values).
+ *
+ * @example
+ * callback({ code: GRPC_STATUS.FAILED_PRECONDITION, details: 'wrong client version' })
+ */
+export const GRPC_STATUS = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+} as const;
+
+export interface RpcErrorDetails {
+  /** The unix socket of ipamd. */
+  readonly socketPath?: string;
+  /** `/rpc.CNIBackend/AddNetwork`, ... */
+  readonly method?: string;
+  /** The gRPC status the server sent, when it sent one. */
+  readonly grpcStatus?: number;
+  readonly grpcMessage?: string;
+  readonly [key: string]: unknown;
+}
+
+export class RpcError extends VpcCniError {
+  declare readonly code: RpcErrorCode;
+  declare readonly details: RpcErrorDetails;
+
+  constructor(code: RpcErrorCode, message: string, details: RpcErrorDetails = {}, cause?: unknown) {
+    super(code, message, { cniCode: RPC_ERRORS[code].cniCode, details, cause });
+  }
+}
+
+/**
+ * True when `error` is an {@link RpcError} with one of the given codes (any code when none are given).
+ *
+ * @example
+ * if (isRpcError(error, 'RPC_UNAVAILABLE', 'RPC_TIMEOUT')) return tryAgainLater(error.message);
+ */
+export function isRpcError(error: unknown, ...codes: RpcErrorCode[]): error is RpcError {
+  return error instanceof RpcError && (codes.length === 0 || codes.includes(error.code));
+}
+
+/**
+ * The error a client raises for a non-OK gRPC status. The mapping is the plugin's retry policy: UNAVAILABLE and
+ * DEADLINE_EXCEEDED are transient (CNI code 11), a version mismatch and protocol faults are not.
+ *
+ * @example
+ * rpcErrorFromStatus(9, 'wrong client version', { method: '/rpc.CNIBackend/AddNetwork' }).code // 'RPC_VERSION_MISMATCH'
+ */
+export function rpcErrorFromStatus(status: number, message: string, details: RpcErrorDetails = {}): RpcError {
+  const all: RpcErrorDetails = { ...details, grpcStatus: status, grpcMessage: message };
+  const text = message === '' ? `gRPC status ${status}` : message;
+  switch (status) {
+    case GRPC_STATUS.UNAVAILABLE:
+      return new RpcError('RPC_UNAVAILABLE', `ipamd is not running or not ready: ${text}`, all);
+    case GRPC_STATUS.DEADLINE_EXCEEDED:
+      return new RpcError('RPC_TIMEOUT', `ipamd did not answer in time: ${text}`, all);
+    case GRPC_STATUS.FAILED_PRECONDITION:
+      return new RpcError('RPC_VERSION_MISMATCH', `plugin and ipamd versions differ: ${text}`, all);
+    case GRPC_STATUS.INVALID_ARGUMENT:
+      return new RpcError('RPC_INVALID_REQUEST', `ipamd refused the request: ${text}`, all);
+    default:
+      return new RpcError('RPC_INTERNAL', `ipamd failed the call (gRPC status ${status}): ${text}`, all);
+  }
+}
