@@ -9,6 +9,9 @@ import { NETLINK_ERRORS } from './netlink/errors.js';
 import { RPC_ERRORS } from './rpc/errors.js';
 import { SIM_ERRORS } from './sim/errors.js';
 import { CHECKPOINT_FILE_ERRORS } from './ipamd/checkpoint-file.js';
+import { CNI_INSTALL_ERRORS } from './cni/conflist.js';
+import { CNI_ERRORS } from './cni/errors.js';
+import { IPAMD_ERRORS } from './ipamd/errors.js';
 import { VpcCniError, isVpcCniError } from './errors.js';
 
 const CATALOGUES: Record<string, Record<string, { cniCode: number; summary: string }>> = {
@@ -17,7 +20,10 @@ const CATALOGUES: Record<string, Record<string, { cniCode: number; summary: stri
   'src/netlink/errors.ts': NETLINK_ERRORS,
   'src/sim/errors.ts': SIM_ERRORS,
   'src/ipamd/checkpoint-file.ts': CHECKPOINT_FILE_ERRORS,
+  'src/cni/conflist.ts': CNI_INSTALL_ERRORS,
   'src/rpc/errors.ts': RPC_ERRORS,
+  'src/cni/errors.ts': CNI_ERRORS,
+  'src/ipamd/errors.ts': IPAMD_ERRORS,
 };
 
 function documentedRows(): Map<string, number> {

@@ -2,12 +2,15 @@
  * The ports of the aws-cni plugin: the RPC client to ipamd and the pod wiring. The plugin's verbs (add, del, check)
  * take them in a deps object and return results; the composition root (src/cni/main.ts) builds the real ones.
  */
+import type { HealthStatus } from '../rpc/codec.js';
 import type { AddNetworkReply, AddNetworkRequest, DelNetworkReply, DelNetworkRequest } from '../rpc/types.js';
 
 /** ipamd as the plugin sees it (the fast gRPC client over the unix socket). Failures are typed errors (RPC_*). */
 export interface IpamClient {
   addNetwork(request: AddNetworkRequest): Promise<AddNetworkReply>;
   delNetwork(request: DelNetworkRequest): Promise<DelNetworkReply>;
+  /** grpc.health.v1 Check of ipamd (STATUS); a client without it makes STATUS report available. */
+  health?(): Promise<HealthStatus>;
   close(): void;
 }
 
@@ -40,4 +43,15 @@ export interface PodNetwork {
   teardownPod(spec: Pick<PodSpec, 'podIp' | 'routeTableId'> & { readonly hostVethName?: string }): Promise<void>;
   /** Live state vs the spec (CHECK): an empty list when all is as ADD left it, else one line per difference. */
   checkPod(spec: PodSpec): Promise<string[]>;
+}
+
+/** What the verbs (add, del, check, status) run against; built once per call by src/cni/plugin.ts. */
+export interface VerbDeps {
+  /** The ipamd client, created on first use (VERSION and failed validations never connect). */
+  readonly ipam: () => IpamClient;
+  readonly pods: PodNetwork;
+  /** True when the path exists (the netns file of CNI_NETNS). */
+  readonly exists: (path: string) => Promise<boolean>;
+  /** This plugin's build version, sent as ClientVersion (ipamd refuses another build's). */
+  readonly clientVersion: string;
 }

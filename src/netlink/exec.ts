@@ -129,6 +129,11 @@ export class NetlinkExecutor {
   readonly #confined: boolean;
   #spawns = 0;
 
+  /** True when this executor refuses to configure the namespace of the process itself (tests, the fabric). */
+  get confined(): boolean {
+    return this.#confined;
+  }
+
   constructor(options: ExecutorOptions = {}) {
     this.#ip = options.ipPath ?? 'ip';
     this.#nsenter = options.nsenterPath ?? 'nsenter';

@@ -1,0 +1,144 @@
+/**
+ * ADD (§7.2): ask ipamd for an address, wire the pod (§7.3 through the PodNetwork port), return the reference's
+ * result. Every step after ipamd assigned the address pushes its undo onto a compensation stack; on any failure the
+ * stack is unwound — tear the wiring down, then give the address back with DelNetwork reason "SetupNSFailed" — each
+ * undo failure is logged, and the original error is reported. Undos are idempotent, so a half-done step is undone
+ * as well as a finished one.
+ *
+ * Not done here, unlike the reference: branch-ENI pods (security groups for pods, PodVlanId ≠ 0) and multi-NIC
+ * pods are refused or served one interface; the network-policy agent is not called (NetworkPolicyMode is logged).
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+import { requirePodIdentity } from './args.js';
+import { CniError, ipamdCallError, ipamdReplyError, codeOf, messageOf } from './errors.js';
+import { containerInterfaceName, dummyInterfaceName, hostVethName } from './names.js';
+import type { PodSpec, PodWiringResult } from './ports.js';
+import { buildPodResult, routeTableOf, type CniResult } from './result.js';
+import type { VerbContext } from './skel.js';
+import type { AddNetworkReply, IpAllocationMetadata } from '../rpc/types.js';
+
+/** The pod annotation asking for one interface per network card (§7.1). */
+export const MULTI_NIC_ANNOTATION = 'k8s.amazonaws.com/nicConfig';
+
+interface UndoStep {
+  readonly what: string;
+  readonly run: () => Promise<unknown>;
+}
+
+/** Runs the undo steps last-first, best effort; a failing step is logged and the next one still runs. */
+async function unwind(steps: UndoStep[], ctx: VerbContext): Promise<void> {
+  for (const step of steps.reverse()) {
+    try {
+      await step.run();
+      ctx.log.info(`add: undone: ${step.what}`);
+    } catch (error) {
+      ctx.log.error(`add: undo failed: ${step.what}: ${messageOf(error)}`, { code: codeOf(error) });
+    }
+  }
+}
+
+/** The one address this plugin wires, checked; a reply it cannot serve is CNI_UNSUPPORTED_POD or CNI_IPAM_REFUSED. */
+function addressOf(reply: AddNetworkReply, pod: string): { ip: string; meta: IpAllocationMetadata } {
+  if (reply.podVlanId !== 0) {
+    throw new CniError('CNI_UNSUPPORTED_POD', `add: ipamd gave pod ${pod} a branch ENI (VLAN ${reply.podVlanId}); security groups for pods are not supported by this plugin`);
+  }
+  if (reply.ipAllocationMetadata.length !== 1) {
+    throw new CniError('CNI_UNSUPPORTED_POD', `add: ipamd gave pod ${pod} ${reply.ipAllocationMetadata.length} addresses; this plugin wires exactly one`);
+  }
+  const meta = reply.ipAllocationMetadata[0] as IpAllocationMetadata;
+  const ip = meta.ipv4Addr !== '' ? meta.ipv4Addr : meta.ipv6Addr;
+  if (!(meta.ipv4Addr !== '' ? isIPv4(ip) : isIPv6(ip))) {
+    throw new CniError('CNI_IPAM_REFUSED', `add: ipamd answered pod ${pod} with an invalid address ${JSON.stringify(ip)}`);
+  }
+  return { ip, meta };
+}
+
+/** The error reported for a failed setupPod: a vanished netns stays code 3, the rest is CNI_WIRING_FAILED. */
+function wiringError(error: unknown, pod: string): CniError {
+  const code = codeOf(error);
+  if (code === 'NETNS_NOT_FOUND') return new CniError('CNI_NETNS_MISSING', `add: wiring pod ${pod}: ${messageOf(error)}`, { cause: code }, error);
+  return new CniError('CNI_WIRING_FAILED', `add: wiring pod ${pod} failed: ${messageOf(error)}`, code === undefined ? {} : { cause: code }, error);
+}
+
+/**
+ * ADD. Returns the result (the caller writes it in the config's cniVersion); throws a VpcCniError after undoing
+ * whatever it did.
+ */
+export async function add(ctx: VerbContext): Promise<CniResult> {
+  const { cmd, conf, k8s, deps, log } = ctx;
+  requirePodIdentity(k8s);
+  const pod = `${k8s.podNamespace}/${k8s.podName}`;
+  if (!(await deps.exists(cmd.netns))) {
+    throw new CniError('CNI_NETNS_MISSING', `add: netns ${cmd.netns} does not exist`, { netns: cmd.netns });
+  }
+  if (conf.prevResult !== undefined) log.warn('add: a prevResult was given; aws-cni runs first in its chain and replaces it');
+  if (conf.podAnnotations[MULTI_NIC_ANNOTATION] === 'multi-nic-attachment') {
+    log.warn(`add: pod ${pod} asks for multi-NIC attachment; this plugin attaches one interface on network card 0`);
+  }
+
+  let reply: AddNetworkReply;
+  try {
+    reply = await deps.ipam().addNetwork({
+      clientVersion: deps.clientVersion,
+      k8sPodName: k8s.podName,
+      k8sPodNamespace: k8s.podNamespace,
+      k8sPodInfraContainerId: k8s.infraContainerId,
+      containerId: cmd.containerId,
+      ifName: cmd.ifName,
+      networkName: conf.name,
+      netns: cmd.netns,
+      requiresMultiNicAttachment: false,
+    });
+  } catch (error) {
+    throw ipamdCallError('add', error);
+  }
+  if (!reply.success) throw ipamdReplyError('add', pod, reply);
+
+  const undo: UndoStep[] = [];
+  try {
+    undo.push({
+      what: 'release the address in ipamd (DelNetwork, reason SetupNSFailed)',
+      run: () =>
+        deps.ipam().delNetwork({
+          clientVersion: deps.clientVersion,
+          k8sPodName: k8s.podName,
+          k8sPodNamespace: k8s.podNamespace,
+          k8sPodInfraContainerId: k8s.infraContainerId,
+          reason: 'SetupNSFailed',
+          containerId: cmd.containerId,
+          ifName: cmd.ifName,
+          networkName: conf.name,
+          k8sPodUid: k8s.podUid,
+        }),
+    });
+    const { ip, meta } = addressOf(reply, pod);
+    const spec: PodSpec = {
+      hostVethName: hostVethName(conf.vethPrefix, k8s.podNamespace, k8s.podName),
+      containerIfName: containerInterfaceName(cmd.ifName, 0),
+      netnsPath: cmd.netns,
+      podIp: ip,
+      mtu: conf.mtu,
+      routeTableId: routeTableOf(meta.routeTableId, meta.deviceNumber),
+    };
+    log.info(`add: ipamd assigned ${ip} (device ${meta.deviceNumber}, table ${spec.routeTableId}) to pod ${pod}`);
+    undo.push({ what: `tear down ${spec.hostVethName} and the host routes of ${ip}`, run: () => deps.pods.teardownPod(spec) });
+    let wired: PodWiringResult;
+    try {
+      wired = await deps.pods.setupPod(spec);
+    } catch (error) {
+      throw wiringError(error, pod);
+    }
+    if (reply.networkPolicyMode !== '') {
+      log.info(`add: network policy mode "${reply.networkPolicyMode}": enforcement is left to the network-policy agent`);
+    }
+    return buildPodResult({
+      attachments: [{ ...spec, hostVethMac: wired.hostVethMac }],
+      dummyName: dummyInterfaceName(k8s.podNamespace, k8s.podName),
+      deviceNumber: meta.deviceNumber,
+    });
+  } catch (error) {
+    log.error(`add: pod ${pod} failed after ipamd assigned its address: ${messageOf(error)}; undoing`);
+    await unwind(undo, ctx);
+    throw error;
+  }
+}

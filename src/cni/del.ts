@@ -1,0 +1,104 @@
+/**
+ * DEL (§7.4): release the pod's address in ipamd, then remove the host routes and rules of every address ipamd
+ * released. Idempotent, as the CNI spec and containerd (which calls DEL twice) require:
+ * - ipamd does not know the pod (errorCode UNKNOWN_POD, or the reference's "datastore: unknown pod" text) → success
+ *   with nothing torn down: the address may already serve another pod, so its rules must not be touched;
+ * - ipamd unreachable or not ready → tear down from prevResult (the container interface's `mac` is the route table,
+ *   the dummy interface's `sandbox` the device number) and succeed, as the reference does; the address stays
+ *   assigned in ipamd until its restart reconciles. Without a usable prevResult the DEL fails (code 11) and the
+ *   runtime retries;
+ * - a missing netns or link is fine (the PodNetwork port's teardown is idempotent and works on the host side only);
+ * - a malformed prevResult is logged and ignored.
+ */
+import { CniError, codeOf, ipamdCallError, ipamdReplyError, messageOf } from './errors.js';
+import { dummyInterfaceName, hostVethName } from './names.js';
+import { podFromResult, readPrevResult, routeTableOf, type PrevPod } from './result.js';
+import type { VerbContext } from './skel.js';
+import type { DelNetworkReply } from '../rpc/types.js';
+
+/** The reference ipamd's error text for a pod it does not know (datastore.ErrUnknownPod). */
+export const UNKNOWN_POD_TEXT = 'datastore: unknown pod';
+
+function isUnknownPod(reply: Pick<DelNetworkReply, 'errorCode' | 'errorMessage'>): boolean {
+  return reply.errorCode === 'UNKNOWN_POD' || reply.errorMessage.includes(UNKNOWN_POD_TEXT);
+}
+
+function hasPodName(ctx: VerbContext): boolean {
+  return ctx.k8s.podName !== '' && ctx.k8s.podNamespace !== '';
+}
+
+/** The pod described by prevResult, or undefined (absent, malformed or a branch-ENI pod), logged. */
+function prevPodOf(ctx: VerbContext): PrevPod | undefined {
+  const raw = ctx.conf.prevResult;
+  if (raw === undefined) return undefined;
+  try {
+    const dummy = hasPodName(ctx) ? dummyInterfaceName(ctx.k8s.podNamespace, ctx.k8s.podName) : undefined;
+    const pod = podFromResult(readPrevResult(raw), dummy);
+    if (pod.vlanId !== 0) {
+      ctx.log.warn(`del: prevResult describes a branch-ENI pod (VLAN ${pod.vlanId}); this plugin cannot tear it down from prevResult`);
+      return undefined;
+    }
+    return pod;
+  } catch (error) {
+    ctx.log.warn(`del: ignoring prevResult: ${messageOf(error)}`);
+    return undefined;
+  }
+}
+
+async function teardown(ctx: VerbContext, podIp: string, routeTableId: number, hostVeth: string | undefined): Promise<void> {
+  try {
+    await ctx.deps.pods.teardownPod(hostVeth === undefined || hostVeth === '' ? { podIp, routeTableId } : { podIp, routeTableId, hostVethName: hostVeth });
+  } catch (error) {
+    const cause = codeOf(error);
+    throw new CniError('CNI_TEARDOWN_FAILED', `del: removing the host routes and rules of ${podIp} failed: ${messageOf(error)}`, cause === undefined ? {} : { cause }, error);
+  }
+}
+
+async function teardownFromPrev(ctx: VerbContext, pod: PrevPod, why: string): Promise<void> {
+  ctx.log.warn(`del: ${why}; tearing down from prevResult (the address stays assigned in ipamd until it restarts)`);
+  for (const a of pod.attachments) await teardown(ctx, a.podIp, a.routeTableId, a.hostVethName);
+}
+
+/** DEL. Resolves on success (DEL prints nothing); throws a VpcCniError otherwise. */
+export async function del(ctx: VerbContext): Promise<void> {
+  const { cmd, conf, k8s, deps, log } = ctx;
+  const pod = `${k8s.podNamespace}/${k8s.podName}`;
+  const prev = prevPodOf(ctx);
+  let reply: DelNetworkReply;
+  try {
+    reply = await deps.ipam().delNetwork({
+      clientVersion: deps.clientVersion,
+      k8sPodName: k8s.podName,
+      k8sPodNamespace: k8s.podNamespace,
+      k8sPodInfraContainerId: k8s.infraContainerId,
+      reason: 'PodDeleted',
+      containerId: cmd.containerId,
+      ifName: cmd.ifName,
+      networkName: conf.name,
+      k8sPodUid: k8s.podUid,
+    });
+  } catch (error) {
+    if (messageOf(error).includes(UNKNOWN_POD_TEXT)) {
+      log.info(`del: ipamd does not know pod ${pod} (already released or never added): nothing to do`);
+      return;
+    }
+    if (prev !== undefined) return teardownFromPrev(ctx, prev, `DelNetwork failed: ${messageOf(error)}`);
+    throw ipamdCallError('del', error);
+  }
+  if (isUnknownPod(reply)) {
+    log.info(`del: ipamd does not know pod ${pod} (already released or never added): nothing to do`);
+    return;
+  }
+  if (!reply.success) {
+    if (reply.errorCode === 'IPAMD_NOT_READY' && prev !== undefined) return teardownFromPrev(ctx, prev, `ipamd is not ready: ${reply.errorMessage}`);
+    throw ipamdReplyError('del', pod, reply);
+  }
+  for (const [index, meta] of reply.ipAllocationMetadata.entries()) {
+    const ip = meta.ipv4Addr !== '' ? meta.ipv4Addr : meta.ipv6Addr;
+    if (ip === '') continue;
+    const named = hasPodName(ctx) ? hostVethName(conf.vethPrefix, k8s.podNamespace, k8s.podName, index) : undefined;
+    const veth = named ?? prev?.attachments.find((a) => a.podIp === ip)?.hostVethName;
+    log.info(`del: ipamd released ${ip} of pod ${pod}; removing its host routes and rules`);
+    await teardown(ctx, ip, routeTableOf(meta.routeTableId, meta.deviceNumber), veth);
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * The plugin's logger: a tiny interface and a synchronous JSON-lines file writer. Not pino: the plugin starts on
+ * every CNI call and exits right after answering, so it loads nothing it can avoid and writes each line with one
+ * synchronous append (nothing is lost at exit). stdout carries the CNI result, so logs never go there: the
+ * reference's `pluginLogFile: "stdout"` is redirected to stderr.
+ *
+ * @example
+ * const log = createFileLog({ file: '/var/log/aws-routed-eni/plugin.log', level: 'debug' });
+ * bindLog(log, { containerId }).info('ADD done', { ip: '10.0.1.23' });
+ */
+import { appendFileSync, mkdirSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type PluginLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export type LogFields = Readonly<Record<string, unknown>>;
+
+/** What the plugin's code logs through; one method per level, a message and optional structured fields. */
+export interface PluginLog {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+}
+
+/** Where and how much to log: the netconf's `pluginLogFile` and `pluginLogLevel`. */
+export interface PluginLogSettings {
+  /** A file path, or `stderr` (`stdout` also means stderr: stdout is the result channel). */
+  readonly file: string;
+  readonly level: PluginLogLevel;
+}
+
+/** The reference's defaults (conflist template, §2.9). */
+export const DEFAULT_LOG_SETTINGS: PluginLogSettings = { file: '/var/log/aws-routed-eni/plugin.log', level: 'debug' };
+
+const RANK: Record<PluginLogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** The level named by a netconf `pluginLogLevel` ("Debug", "INFO", "warning", ...), or undefined. */
+export function parseLogLevel(text: string): PluginLogLevel | undefined {
+  const lower = text.trim().toLowerCase();
+  if (lower === 'warning') return 'warn';
+  return lower in RANK ? (lower as PluginLogLevel) : undefined;
+}
+
+/** A logger that drops everything. */
+export const silentLog: PluginLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** A logger that adds `bindings` to every line (caller fields win on a clash). */
+export function bindLog(log: PluginLog, bindings: LogFields): PluginLog {
+  return {
+    debug: (msg, fields) => log.debug(msg, { ...bindings, ...fields }),
+    info: (msg, fields) => log.info(msg, { ...bindings, ...fields }),
+    warn: (msg, fields) => log.warn(msg, { ...bindings, ...fields }),
+    error: (msg, fields) => log.error(msg, { ...bindings, ...fields }),
+  };
+}
+
+export interface FileLogOptions {
+  /** The time of a line; injected by tests. */
+  readonly now?: () => Date;
+}
+
+/**
+ * A logger appending one JSON object per line (`{"level","time","msg",...fields}`) to `settings.file`, creating its
+ * directory on first need. A failing write falls back to stderr; logging never throws.
+ */
+export function createFileLog(settings: PluginLogSettings, options: FileLogOptions = {}): PluginLog {
+  const now = options.now ?? (() => new Date());
+  const toStderr = settings.file === 'stderr' || settings.file === 'stdout' || settings.file === '';
+  const threshold = RANK[settings.level];
+  let madeDir = false;
+
+  const write = (line: string): void => {
+    if (!toStderr) {
+      try {
+        appendFileSync(settings.file, line);
+        return;
+      } catch (error) {
+        if (!madeDir && (error as NodeJS.ErrnoException).code === 'ENOENT') {
+          madeDir = true;
+          try {
+            mkdirSync(dirname(settings.file), { recursive: true });
+            appendFileSync(settings.file, line);
+            return;
+          } catch {
+            // fall through to stderr
+          }
+        }
+      }
+    }
+    try {
+      writeSync(2, line);
+    } catch {
+      // nowhere left to log
+    }
+  };
+
+  const emit = (level: PluginLogLevel) => (msg: string, fields?: LogFields): void => {
+    if (RANK[level] < threshold) return;
+    let line: string;
+    try {
+      line = JSON.stringify({ level, time: now().toISOString(), msg, ...fields });
+    } catch {
+      line = JSON.stringify({ level, time: now().toISOString(), msg, fields: '[unserialisable]' });
+    }
+    write(`${line}\n`);
+  };
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+}
