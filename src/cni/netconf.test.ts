@@ -33,6 +33,7 @@ describe('parseNetConf', () => {
       pluginLogFile: '/var/log/aws-routed-eni/plugin.log',
       pluginLogLevel: 'debug',
       podAnnotations: {},
+      ipamdSocket: '/var/run/aws-node/ipamd.sock',
     });
     assert.deepEqual(warnings, []);
   });
@@ -42,6 +43,7 @@ describe('parseNetConf', () => {
     { field: { mtu: 576 }, check: (c) => c.mtu, expected: 576 },
     { field: { mtu: '9001' }, check: (c) => c.mtu, expected: 9001 },
     { field: { vethPrefix: 'abcd' }, check: (c) => c.vethPrefix, expected: 'abcd' },
+    { field: { ipamdSocket: '/run/vpc-cni/n1/ipamd.sock' }, check: (c) => c.ipamdSocket, expected: '/run/vpc-cni/n1/ipamd.sock' },
     { field: { vethPrefix: 've' }, check: (c) => c.vethPrefix, expected: 've' },
     { field: { pluginLogLevel: 'INFO' }, check: (c) => c.pluginLogLevel, expected: 'info' },
     { field: { podSGEnforcingMode: 'standard' }, check: (c) => c.podSGEnforcingMode, expected: 'standard' },
@@ -68,6 +70,8 @@ describe('parseNetConf', () => {
     { field: { cniVersion: '0.5.0' }, code: 'CNI_INCOMPATIBLE_VERSION', message: /config is "0.5.0"/ },
     { field: { vethPrefix: 'abcde' }, code: 'CNI_INVALID_CONFIG', message: /vethPrefix "abcde" must be 1 to 4/ },
     { field: { vethPrefix: 'eth' }, code: 'CNI_INVALID_CONFIG', message: /vethPrefix "eth" is reserved/ },
+    { field: { ipamdSocket: 'relative.sock' }, code: 'CNI_INVALID_CONFIG', message: /ipamdSocket "relative.sock" must be an absolute path/ },
+    { field: { ipamdSocket: `/${'x'.repeat(200)}` }, code: 'CNI_INVALID_CONFIG', message: /at most 107 characters/ },
     { field: { vethPrefix: 'lo' }, code: 'CNI_INVALID_CONFIG', message: /reserved/ },
     { field: { vethPrefix: 'vlan' }, code: 'CNI_INVALID_CONFIG', message: /reserved/ },
     { field: { vethPrefix: 'a/b' }, code: 'CNI_INVALID_CONFIG', message: /vethPrefix/ },
