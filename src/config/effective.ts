@@ -82,6 +82,9 @@ const SHOW: { readonly [K in EffectiveName]: (c: Config) => string } = {
   AWS_EC2_METADATA_SERVICE_ENDPOINT: (c) => text(c.endpoints.imds),
   AWS_REGION: (c) => text(c.endpoints.region),
   VPC_CNI_HOST_NETNS: (c) => text(c.paths.hostNetns),
+  VPC_CNI_IPAMD_SOCKET: (c) => c.paths.ipamdSocket,
+  VPC_CNI_METRICS_BIND_ADDRESS: (c) => formatBindAddress(c.servers.metricsBindAddress),
+  VPC_CNI_MAX_PODS: (c) => (c.node.maxPods === undefined ? '' : String(c.node.maxPods)),
 };
 
 /**

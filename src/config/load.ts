@@ -131,11 +131,13 @@ function assemble(v: EnvValues): Config {
       hostCniBinDir: v.HOST_CNI_BIN_PATH,
       hostCniConfDir: v.HOST_CNI_CONFDIR_PATH,
       hostNetns: v.VPC_CNI_HOST_NETNS,
+      ipamdSocket: v.VPC_CNI_IPAMD_SOCKET,
     },
     servers: {
       introspection: !v.DISABLE_INTROSPECTION,
       introspectionBindAddress: v.INTROSPECTION_BIND_ADDRESS,
       metrics: !v.DISABLE_METRICS,
+      metricsBindAddress: v.VPC_CNI_METRICS_BIND_ADDRESS,
     },
     features: {
       annotatePodIp: v.ANNOTATE_POD_IP,
@@ -154,6 +156,7 @@ function assemble(v: EnvValues): Config {
       name: v.MY_NODE_NAME,
       podName: v.MY_POD_NAME,
       clusterName: v.CLUSTER_NAME,
+      maxPods: v.VPC_CNI_MAX_PODS,
       additionalEniTags: v.ADDITIONAL_ENI_TAGS.tags,
       cniVersion: v.VPC_CNI_VERSION,
     },

@@ -125,6 +125,9 @@ export const ENV_SCHEMA = {
   AWS_EC2_METADATA_SERVICE_ENDPOINT: url(),
   AWS_REGION: text(/^[a-z0-9]+(-[a-z0-9]+)*$/, 50, 'expected an AWS region name such as us-east-1'),
   VPC_CNI_HOST_NETNS: optionalPath(),
+  VPC_CNI_IPAMD_SOCKET: path('/var/run/aws-node/ipamd.sock'),
+  VPC_CNI_METRICS_BIND_ADDRESS: envVar<BindAddress>({ kind: 'tcp', host: '127.0.0.1', port: 61678 }, parseBindAddress),
+  VPC_CNI_MAX_PODS: envVar<number | undefined>(undefined, (value) => parseInteger(value, 1, 100_000)),
 } as const satisfies Record<string, EnvSchema<unknown>>;
 
 /** Every environment variable the loader reads. */

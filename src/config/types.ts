@@ -121,6 +121,8 @@ export interface PathsConfig {
   readonly hostCniConfDir: string;
   /** VPC_CNI_HOST_NETNS: the network namespace ipamd configures; `undefined` = its own. */
   readonly hostNetns: string | undefined;
+  /** VPC_CNI_IPAMD_SOCKET: ipamd's gRPC socket (the reference's fixed path by default). */
+  readonly ipamdSocket: string;
 }
 
 export interface ServersConfig {
@@ -130,6 +132,8 @@ export interface ServersConfig {
   readonly introspectionBindAddress: BindAddress;
   /** Not DISABLE_METRICS. */
   readonly metrics: boolean;
+  /** VPC_CNI_METRICS_BIND_ADDRESS (default 127.0.0.1:61678; the reference binds :61678 on every interface). */
+  readonly metricsBindAddress: BindAddress;
 }
 
 export interface FeaturesConfig {
@@ -164,6 +168,8 @@ export interface NodeConfig {
   readonly podName: string | undefined;
   /** CLUSTER_NAME: cluster/owner ENI tags, scope of leaked-ENI cleanup. */
   readonly clusterName: string | undefined;
+  /** VPC_CNI_MAX_PODS: the node's max pods (kubelet --max-pods) when known; else the instance type's eni-max-pods. */
+  readonly maxPods: number | undefined;
   /** ADDITIONAL_ENI_TAGS without the reserved `k8s.amazonaws.com` keys. */
   readonly additionalEniTags: Readonly<Record<string, string>>;
   /** VPC_CNI_VERSION: user-agent suffix. */

@@ -185,6 +185,13 @@ const CASES: readonly Case[] = [
     invalid: [['EU West', 'expected an AWS region name such as us-east-1']] },
   { name: 'VPC_CNI_HOST_NETNS', get: pick((c) => c.paths.hostNetns), unset: undefined,
     valid: [['/var/run/netns/node-1', '/var/run/netns/node-1']], invalid: [['node-1', PATH]] },
+  { name: 'VPC_CNI_IPAMD_SOCKET', get: pick((c) => c.paths.ipamdSocket), unset: '/var/run/aws-node/ipamd.sock',
+    valid: [['/run/vpc-cni/n1/ipamd.sock', '/run/vpc-cni/n1/ipamd.sock']], invalid: [['ipamd.sock', PATH]] },
+  { name: 'VPC_CNI_METRICS_BIND_ADDRESS', get: pick((c) => c.servers.metricsBindAddress),
+    unset: { kind: 'tcp', host: '127.0.0.1', port: 61678 }, valid: [['127.0.0.1:9100', { kind: 'tcp', host: '127.0.0.1', port: 9100 }]],
+    invalid: [['9100', 'expected host:port (e.g. 127.0.0.1:61679 or [::1]:61679) or unix:/absolute/path']] },
+  { name: 'VPC_CNI_MAX_PODS', get: pick((c) => c.node.maxPods), unset: undefined, valid: [['110', 110]],
+    invalid: [['0', 'expected an integer from 1 to 100000']] },
 ];
 
 function problems(env: Environment): readonly string[] {
