@@ -7,7 +7,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io.
 import { isVpcCniError } from '../errors.js';
 import { silenceSdkNodeVersionWarning } from '../obs/warnings.js';
 
-export const VERSION = '0.1.0';
+import { VERSION } from '../version.js';
 
 function topUsage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));

@@ -10,9 +10,7 @@ import { NetlinkPodNetwork } from '../netlink/pod-network.js';
 import { createRpcClient } from '../rpc/client.js';
 import { createFileLog } from './log.js';
 import { runPlugin } from './plugin.js';
-
-/** Must equal ipamd's version: ipamd refuses other clients, as the reference does. */
-export const PLUGIN_VERSION = 'vpc-cni/0.1.0';
+import { RPC_CLIENT_VERSION as PLUGIN_VERSION } from '../version.js';
 const RPC_TIMEOUT_MS = 15_000;
 
 async function readStdin(): Promise<string> {

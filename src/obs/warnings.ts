@@ -14,6 +14,9 @@ export function silenceSdkNodeVersionWarning(): void {
     const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
     const name = warning instanceof Error ? warning.name : type;
     if (name !== undefined && SILENCED.has(name)) return;
+    // The SDK passes no type: the name is the message's first word ("NodeVersionSupportWarning: The AWS SDK ...").
+    const head = (warning instanceof Error ? warning.message : warning).split(':', 1)[0] ?? '';
+    if (SILENCED.has(head)) return;
     (original as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
   });
 }

@@ -18,6 +18,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'Run the embedded VPC (EC2 API + IMDS on 127.0.0.1, optional namespace data plane)',
     load: async () => (await import('./sim.js')).simCommand,
   },
+  ipamd: {
+    summary: 'Run ipamd, the per-node IP address manager (configured by environment variables)',
+    load: async () => (await import('./ipamd.js')).ipamdCommand,
+  },
   limits: {
     summary: "Show an instance type's network limits and its max pods in each mode",
     load: async () => (await import('./limits.js')).limitsCommand,

@@ -1,0 +1,53 @@
+/**
+ * Error catalogue of ipamd's core (node initialisation, the pool loop, the CNI backend). Pool exhaustion reuses the
+ * IPAM core's `NO_AVAILABLE_ADDRESS`, EC2 failures keep their `CLOUD_*` codes and checkpoint I/O its
+ * `CHECKPOINT_*_FAILED` codes; these are the failures only ipamd itself raises. Documented in docs/errors.md.
+ *
+ * @example
+ * throw new IpamdError('IPAMD_NOT_READY', 'ipamd is still initialising the node');
+ */
+import { VpcCniError, type CniCode } from '../errors.js';
+
+export const IPAMD_ERRORS = {
+  IPAMD_NOT_READY: {
+    cniCode: 11,
+    summary: 'ipamd has not finished node initialisation (or it failed); the runtime retries the ADD.',
+  },
+  IPAMD_INIT_FAILED: {
+    cniCode: 999,
+    summary: 'Node initialisation failed (IMDS, instance limits, host networking or an unsupported mode); ipamd exits and is restarted.',
+  },
+  CHECKPOINT_RESTORE_FAILED: {
+    cniCode: 999,
+    summary:
+      'The IPAM checkpoint exists but cannot be restored (corrupt, other version, two pods claim one address); ipamd refuses to start empty. Move the file aside to start over.',
+  },
+  NO_USABLE_SUBNET: {
+    cniCode: 11,
+    summary: 'No subnet may take a new ENI: subnet discovery found none usable in the zone (or the custom-networking ENIConfig has none).',
+  },
+  INVALID_REQUEST: {
+    cniCode: 4,
+    summary: 'AddNetwork/DelNetwork without container id, interface or network name, a value too long, or multi-NIC asked for; nothing changed.',
+  },
+  UNKNOWN_POD: {
+    cniCode: 3,
+    summary: 'DelNetwork for a pod the datastore does not know (already released, or never added); nothing to release, the DEL succeeds.',
+  },
+} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+
+export type IpamdErrorCode = keyof typeof IPAMD_ERRORS;
+
+/**
+ * An error only ipamd raises; `code` is one of {@link IPAMD_ERRORS}.
+ *
+ * @example
+ * new IpamdError('INVALID_REQUEST', 'containerId is empty').cniCode; // 4
+ */
+export class IpamdError extends VpcCniError {
+  declare readonly code: IpamdErrorCode;
+
+  constructor(code: IpamdErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
+    super(code, message, { cniCode: IPAMD_ERRORS[code].cniCode, details, cause });
+  }
+}

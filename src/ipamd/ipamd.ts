@@ -1,0 +1,188 @@
+/**
+ * ipamd: node initialisation, then the pool loop (reference §3.2): every 5 s — 2.5 s, pool tick, 2.5 s, reconcile
+ * (when 60 s have passed since the last pool action) and the VPC CIDR refresh (every 30 s) — plus the hourly
+ * leaked-ENI clean-up. The CNI backend exists from construction and answers IPAMD_NOT_READY until initialisation
+ * has finished, so the gRPC server can start first. All timings come from `deps.timings` over the reference's
+ * defaults; all time from `deps.clock` and `deps.timers`.
+ *
+ * @example
+ * const ipamd = new Ipamd(deps);
+ * await ipamd.start();             // throws IpamdError IPAMD_INIT_FAILED / CHECKPOINT_RESTORE_FAILED
+ * server.serve(ipamd.backend);
+ * introspection.pool = () => ipamd.pool();
+ * process.on('SIGTERM', () => void ipamd.stop());
+ */
+import type { DatastoreSnapshot } from '../ipam/types.js';
+import type { CniBackend } from '../rpc/types.js';
+import { IpamdBackend } from './backend.js';
+import type { IpamdContext } from './context.js';
+import type { PoolReport } from './introspect-pool.js';
+import { LeakedEniCleaner, type LeakedEniResult } from './leaked-enis.js';
+import { completeInit, initNode, snatSpec } from './node-init.js';
+import { ActionHistory } from './pool-history.js';
+import { PoolManager, type TickOutcome } from './pool-manager.js';
+import { Reconciler, type ReconcileOutcome } from './reconcile.js';
+import { errorFacts, Serial, type IpamdDeps } from './runtime.js';
+
+export type IpamdPhase = 'new' | 'initialising' | 'running' | 'failed' | 'stopped';
+
+interface Running {
+  readonly ctx: IpamdContext;
+  readonly pool: PoolManager;
+  readonly reconciler: Reconciler;
+  readonly leaked: LeakedEniCleaner;
+}
+
+/**
+ * See the module comment.
+ *
+ * @example
+ * const ipamd = new Ipamd(deps);
+ * await ipamd.start();
+ * await ipamd.backend.addNetwork(request);
+ * await ipamd.stop();
+ */
+export class Ipamd {
+  /** The CNI backend for the gRPC server; answers IPAMD_NOT_READY until {@link start} has finished. */
+  readonly backend: CniBackend;
+  readonly #deps: IpamdDeps;
+  readonly #serial = new Serial();
+  readonly #history = new ActionHistory();
+  #phase: IpamdPhase = 'new';
+  #failure: string | undefined;
+  #running: Running | undefined;
+  #timer: unknown;
+  #inflight: Promise<void> | undefined;
+  #lastCidrRefresh = 0;
+
+  constructor(deps: IpamdDeps) {
+    this.#deps = deps;
+    this.backend = new IpamdBackend(deps, {
+      ready: () => (this.#running === undefined ? undefined : { ctx: this.#running.ctx, pool: this.#running.pool }),
+      notReadyReason: () =>
+        this.#phase === 'failed' ? `ipamd failed to initialise the node: ${this.#failure ?? ''}` : `ipamd is ${this.#phase === 'stopped' ? 'stopped' : 'still initialising the node'}`,
+    });
+  }
+
+  get phase(): IpamdPhase {
+    return this.#phase;
+  }
+
+  /** Initialises the node and starts the loops. Rejects (and stays `failed`) when initialisation fails. */
+  async start(): Promise<void> {
+    if (this.#phase !== 'new') throw new Error(`ipamd cannot start from phase ${this.#phase}`);
+    const deps = this.#deps;
+    const started = deps.clock.now();
+    this.#phase = 'initialising';
+    try {
+      const ctx = await initNode(deps, { serial: this.#serial, history: this.#history });
+      const pool = new PoolManager(ctx);
+      await completeInit(ctx, pool);
+      this.#running = { ctx, pool, reconciler: new Reconciler(ctx), leaked: new LeakedEniCleaner(ctx) };
+      this.#lastCidrRefresh = deps.clock.now();
+    } catch (error) {
+      const facts = errorFacts(error);
+      this.#phase = 'failed';
+      this.#failure = facts.message;
+      deps.metrics.startup((deps.clock.now() - started) / 1000, false, facts.code);
+      deps.logger.error({ code: facts.code }, `ipamd initialisation failed: ${facts.message}`);
+      throw error;
+    }
+    this.#phase = 'running';
+    deps.metrics.startup((deps.clock.now() - started) / 1000, true, '');
+    this.#running.leaked.start();
+    this.#schedule('pool');
+  }
+
+  /** Stops attaching/detaching, cancels the timers and waits for the work in flight. */
+  async stop(): Promise<void> {
+    const running = this.#running;
+    if (running !== undefined) running.ctx.status.terminating = true;
+    if (this.#timer !== undefined) this.#deps.timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await running?.leaked.stop();
+    await this.#inflight;
+    await this.#serial.idle();
+    this.#phase = 'stopped';
+    this.#deps.logger.info({}, 'ipamd stopped');
+  }
+
+  /** Resolves when no loop work or queued pool action is in flight (tests, orderly shutdown). */
+  async idle(): Promise<void> {
+    await this.#inflight;
+    await this.#serial.idle();
+  }
+
+  /** The datastore per network card (only card 0 today); empty before initialisation. */
+  snapshots(): ReadonlyMap<number, DatastoreSnapshot> {
+    const running = this.#running;
+    return running === undefined ? new Map() : new Map([[0, running.ctx.node.datastore.snapshot()]]);
+  }
+
+  /** `/v1/pool`: the last tick's plan and the recent EC2 history; undefined before the first tick. */
+  pool(): PoolReport | undefined {
+    return this.#running?.pool.report();
+  }
+
+  /** The running context (node facts, datastore, status), for introspection and tests. */
+  context(): IpamdContext | undefined {
+    return this.#running?.ctx;
+  }
+
+  /** One pool tick now (after anything in flight). */
+  async runPoolTick(): Promise<TickOutcome | undefined> {
+    return this.#running?.pool.tick();
+  }
+
+  /** One reconcile now, due or not. */
+  async runReconcile(): Promise<ReconcileOutcome | undefined> {
+    return this.#running?.reconciler.run();
+  }
+
+  async runLeakedEniCleanup(): Promise<LeakedEniResult | undefined> {
+    return this.#running?.leaked.runOnce();
+  }
+
+  #schedule(phase: 'pool' | 'reconcile'): void {
+    const running = this.#running;
+    if (running === undefined || running.ctx.status.terminating) return;
+    const half = running.ctx.timings.poolIntervalMs / 2;
+    this.#timer = this.#deps.timers.setTimeout(() => {
+      this.#timer = undefined;
+      this.#inflight = this.#runPhase(running, phase).finally(() => {
+        this.#inflight = undefined;
+        this.#schedule(phase === 'pool' ? 'reconcile' : 'pool');
+      });
+    }, half);
+  }
+
+  async #runPhase(running: Running, phase: 'pool' | 'reconcile'): Promise<void> {
+    const { ctx } = running;
+    try {
+      if (phase === 'pool') {
+        if (ctx.deps.config.features.networkResourceProvisioning) await running.pool.tick();
+        return;
+      }
+      if (running.reconciler.due()) await running.reconciler.run();
+      await this.#refreshVpcCidrs(ctx);
+    } catch (error) {
+      // Each step records its own failures; this keeps the loop alive whatever happens.
+      ctx.log.error({ phase, error: errorFacts(error) }, `ipamd ${phase} step failed: ${errorFacts(error).message}`);
+    }
+  }
+
+  /** §2.3 step 14: the VPC may gain CIDR blocks; SNAT must then exempt them. */
+  async #refreshVpcCidrs(ctx: IpamdContext): Promise<void> {
+    const now = ctx.clock.now();
+    if (now - this.#lastCidrRefresh < ctx.timings.vpcCidrRefreshMs) return;
+    this.#lastCidrRefresh = now;
+    const { imds, host } = ctx.deps;
+    const cidrs = await imds.vpcIpv4Cidrs(ctx.node.primaryEni.mac);
+    const before = [...ctx.node.vpcCidrs].sort().join(',');
+    if (cidrs.length === 0 || [...cidrs].sort().join(',') === before) return;
+    ctx.node.vpcCidrs = cidrs;
+    ctx.log.info({ vpcCidrs: cidrs }, `VPC CIDRs changed to ${cidrs.join(', ')}: re-programming SNAT`);
+    const link = await host.linkByMac(ctx.node.primaryEni.mac);
+    await host.setupSnat(snatSpec(ctx, link ?? 'eth0'));
+  }
+}

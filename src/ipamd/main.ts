@@ -1,0 +1,126 @@
+/**
+ * Composition root of ipamd: builds the real adapters from the configuration (AWS SDK v3 EC2 and IMDS clients,
+ * iproute2/iptables in the node's namespace, the checkpoint file, pino, a prom-client registry), starts the gRPC
+ * server first (so the plugin gets "not ready" rather than "not running" while the node initialises), then the
+ * introspection and metrics servers, then node initialisation and the pool loop. Stops cleanly on the signal.
+ *
+ * @example
+ * const code = await runIpamd(loadConfigFromProcess(), { signal: controller.signal });
+ */
+import { Registry } from 'prom-client';
+import { createEc2Api } from '../cloud/ec2/client.js';
+import { createImds } from '../cloud/imds/client.js';
+import type { LoadedConfig } from '../config/index.js';
+import { NetlinkExecutor } from '../netlink/exec.js';
+import { NetlinkHostNetwork } from '../netlink/host-network.js';
+import { systemClock } from '../obs/clock.js';
+import { createLogger } from '../obs/logger.js';
+import { startRpcServer } from '../rpc/server.js';
+import { RPC_CLIENT_VERSION, VERSION } from '../version.js';
+import { FileCheckpointStore } from './checkpoint-file.js';
+import { startIntrospectionServer } from './introspect-server.js';
+import { Ipamd } from './ipamd.js';
+import { createIpamdMetrics, startMetricsServer } from './metrics.js';
+import { systemTimers } from './runtime.js';
+
+export interface IpamdProgramOptions {
+  /** Aborting stops ipamd (SIGINT/SIGTERM in the CLI). */
+  readonly signal: AbortSignal;
+  /** Called once the node is initialised and every server listens. */
+  readonly onReady?: (info: IpamdReadyInfo) => void;
+}
+
+export interface IpamdReadyInfo {
+  readonly socket: string;
+  readonly introspection: string | undefined;
+  readonly metrics: string | undefined;
+  readonly instanceId: string;
+}
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+/** Runs ipamd until the signal aborts; resolves to the process exit code (0 stopped, 1 failed to start). */
+export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOptions): Promise<number> {
+  const { config } = loaded;
+  const logger = createLogger({ level: config.logging.ipamdLevel, destination: config.logging.ipamdLog, name: 'ipamd' });
+  for (const warning of loaded.warnings) logger.warn({}, `config: ${warning}`);
+  const registry = new Registry();
+  const metrics = createIpamdMetrics(registry, { version: VERSION });
+  const observe = (record: Parameters<typeof metrics.awsCall>[0]): void => metrics.awsCall(record);
+  const clock = systemClock;
+
+  const imds = createImds({ ...(config.endpoints.imds === undefined ? {} : { endpoint: config.endpoints.imds }), clock, observe });
+  const closables: Closable[] = [];
+  const closeAll = async (): Promise<void> => {
+    for (const c of closables.reverse()) await c.close().catch((error: unknown) => logger.warn({ err: error }, 'close failed'));
+  };
+  try {
+    const region = config.endpoints.region ?? (await imds.identity()).region;
+    const ec2 = createEc2Api({
+      ...(config.endpoints.ec2 === undefined ? {} : { endpoint: config.endpoints.ec2 }),
+      region,
+      clock,
+      observe,
+      httpTimeoutMs: config.endpoints.httpTimeoutMs,
+      userAgent: `amazon-vpc-cni-k8s/${config.node.cniVersion ?? VERSION}`,
+    });
+    closables.push({ close: () => Promise.resolve(ec2.destroy()) });
+    // With a node namespace the executor is confined: nothing can reach the namespace ipamd itself runs in.
+    const executor = new NetlinkExecutor({ confined: config.paths.hostNetns !== undefined });
+    const host = new NetlinkHostNetwork({ executor, netns: config.paths.hostNetns });
+    const ipamd = new Ipamd({
+      config,
+      ec2,
+      imds,
+      host,
+      checkpoint: new FileCheckpointStore(config.paths.backingStore),
+      metrics,
+      clock,
+      timers: systemTimers,
+      logger,
+      ...(config.node.maxPods === undefined ? {} : { maxPods: config.node.maxPods }),
+    });
+
+    const rpc = await startRpcServer({ socketPath: config.paths.ipamdSocket, backend: ipamd.backend, version: RPC_CLIENT_VERSION });
+    closables.push(rpc);
+    let introspection: string | undefined;
+    if (config.servers.introspection) {
+      const server = await startIntrospectionServer({
+        bind: config.servers.introspectionBindAddress,
+        source: { snapshots: () => ipamd.snapshots(), eniConfigName: () => undefined, config, pool: () => ipamd.pool() },
+        log: logger,
+      });
+      closables.push(server);
+      introspection = server.url;
+    }
+    let metricsUrl: string | undefined;
+    if (config.servers.metrics) {
+      const bind = config.servers.metricsBindAddress;
+      if (bind.kind !== 'tcp') throw new Error('VPC_CNI_METRICS_BIND_ADDRESS must be host:port (metrics are not served on unix sockets)');
+      const server = await startMetricsServer({ bind: { host: bind.host, port: bind.port }, registry, log: logger });
+      closables.push(server);
+      metricsUrl = server.url;
+    }
+    closables.push({ close: () => ipamd.stop() });
+
+    if (options.signal.aborted) return 0;
+    await ipamd.start();
+    const instanceId = ipamd.context()?.node.identity.instanceId ?? '';
+    logger.info({ socket: rpc.socketPath, introspection, metrics: metricsUrl, instanceId }, 'ipamd is ready');
+    options.onReady?.({ socket: rpc.socketPath, introspection, metrics: metricsUrl, instanceId });
+    await new Promise<void>((resolve) => {
+      if (options.signal.aborted) resolve();
+      else options.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    logger.info({}, 'ipamd is stopping');
+    return 0;
+  } catch (error) {
+    logger.error({ err: error }, `ipamd failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  } finally {
+    await closeAll();
+    logger.flush();
+  }
+}
