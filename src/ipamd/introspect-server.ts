@@ -67,7 +67,8 @@ export function answer(routes: ReadonlyMap<string, Route>, method: string, targe
 
 function send(res: ServerResponse, method: string, response: RouteResponse): void {
   res.writeHead(response.status, {
-    'Content-Type': 'application/json',
+    ...response.headers,
+    'Content-Type': response.contentType ?? 'application/json',
     'Content-Length': Buffer.byteLength(response.body),
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',

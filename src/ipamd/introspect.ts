@@ -17,9 +17,11 @@
 import type { Config, RandomizeSnat } from '../config/index.js';
 import { isVpcCniError } from '../errors.js';
 import type { DatastoreSnapshot } from '../ipam/types.js';
+import { dashboardRoutes } from './dashboard.js';
 import { enisDocument, podsDocument } from './introspect-enis.js';
 import { encodeGoJson, type GoJson } from './introspect-json.js';
 import { poolDocument, type PoolReport } from './introspect-pool.js';
+import type { Ec2Subnet, InstanceIdentity } from './ports.js';
 
 export type {
   PoolActionRecord,
@@ -39,12 +41,20 @@ export interface IntrospectionSource {
   readonly config: Config;
   /** The last pool tick's report; `undefined` until the first tick (answers 503). */
   pool(): PoolReport | undefined;
+  /** Optional, for the dashboard (`/ui/`): the instance as node initialisation found it; `undefined` before. */
+  identity?(): InstanceIdentity | undefined;
+  /** Optional, for the dashboard: the node's subnets as EC2 last described them (their free addresses), and when. */
+  subnets?(): { readonly at: number; readonly subnets: readonly Ec2Subnet[] } | undefined;
 }
 
 export interface RouteResponse {
   readonly status: number;
-  /** Compact JSON. */
+  /** Compact JSON, unless `contentType` says otherwise. */
   readonly body: string;
+  /** Default `application/json`; the dashboard page is `text/html`. */
+  readonly contentType?: string;
+  /** Extra response headers (the dashboard's Content-Security-Policy, a redirect's Location). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type Route = () => RouteResponse;
@@ -167,7 +177,9 @@ export function introspectionRoutes(source: IntrospectionSource): ReadonlyMap<st
     '/v1/pool': () => poolRoute(source),
   };
   const guarded = INTROSPECTION_PATHS.map((path): [string, Route] => [path, () => guard(path, table[path])]);
-  return new Map([['/', availableCommands], ...guarded]);
+  // Not in the command list, which stays the reference's: the dashboard page and its data (dashboard.ts).
+  const dashboard = [...dashboardRoutes(source)].map(([path, route]): [string, Route] => [path, () => guard(path, route)]);
+  return new Map([['/', availableCommands], ...guarded, ...dashboard]);
 }
 
 function guard(path: string, route: () => RouteResponse): RouteResponse {
