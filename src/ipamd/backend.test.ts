@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { AddNetworkRequest } from '../rpc/types.js';
-import { validateRequest } from './backend.js';
+import { delReasonLabel, validateRequest } from './backend.js';
 import { addPods, addRequest, buildWorld, datastoreView, delRequest, ec2View, START, type World } from './testing/world.test-util.js';
 
 function fillSubnet(world: World): void {
@@ -219,6 +219,21 @@ describe('AddNetwork / DelNetwork contract', () => {
       await ipamd.stop();
     });
   }
+
+  it('counts DelNetwork by the plugin\'s reasons; any other reason as "other", so clients cannot mint metric series', async () => {
+    const world = buildWorld();
+    const ipamd = world.ipamd();
+    await ipamd.start();
+    for (const reason of ['PodDeleted', 'SetupNSFailed', 'made-up-1', 'made-up-2', 'r'.repeat(4000)]) {
+      await ipamd.backend.delNetwork(delRequest('web', { reason }));
+    }
+    assert.deepEqual(
+      [...world.metrics.counts].filter(([name]) => name.startsWith('delRequest:')),
+      [['delRequest:PodDeleted', 1], ['delRequest:SetupNSFailed', 1], ['delRequest:other', 3]],
+    );
+    assert.equal(delReasonLabel(''), '');
+    await ipamd.stop();
+  });
 
   it('validateRequest accepts an ordinary request', () => {
     assert.equal(validateRequest(addRequest('web')), undefined);

@@ -34,6 +34,24 @@ export interface BackendRuntime {
   notReadyReason(): string;
 }
 
+/**
+ * The DelNetwork reasons the plugin sends (the reference's two, and none from an old plugin). Any other value is
+ * counted as `other`: the reason becomes a label of `awscni_del_ip_req_count`, and a client must not be able to mint
+ * a new time series with every call.
+ */
+const DEL_REASONS: ReadonlySet<string> = new Set(['PodDeleted', 'SetupNSFailed', '']);
+
+/**
+ * The `reason` label for a DelNetwork.
+ *
+ * @example
+ * delReasonLabel('PodDeleted'); // 'PodDeleted'
+ * delReasonLabel('x'.repeat(4000)); // 'other'
+ */
+export function delReasonLabel(reason: string): string {
+  return DEL_REASONS.has(reason) ? reason : 'other';
+}
+
 /** Field limits: a CNI interface name is a kernel link name (15 characters); others are generous but bounded. */
 const LIMITS = { containerId: 256, ifName: 15, networkName: 256, k8sPodName: 253, k8sPodNamespace: 253 } as const;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
@@ -191,7 +209,7 @@ export class IpamdBackend implements CniBackend {
 
   async delNetwork(request: DelNetworkRequest): Promise<DelNetworkReply> {
     const deps = this.#deps;
-    deps.metrics.delRequest(request.reason);
+    deps.metrics.delRequest(delReasonLabel(request.reason));
     const log = deps.logger.child({ containerId: request.containerId.slice(0, 64), pod: `${request.k8sPodNamespace.slice(0, 64)}/${request.k8sPodName.slice(0, 64)}` });
     const invalid = validateRequest(request);
     if (invalid !== undefined) {

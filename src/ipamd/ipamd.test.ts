@@ -52,6 +52,15 @@ describe('ipamd loop', () => {
     await ipamd.stop();
   });
 
+  it('publishes the datastore gauges at start-up, before any pool action, ADD or DEL', async () => {
+    const world = buildWorld({ env: { DISABLE_NETWORK_RESOURCE_PROVISIONING: 'true' } });
+    const ipamd = world.ipamd();
+    await ipamd.start();
+    assert.deepEqual(world.metrics.lastSnapshot, ipamd.snapshots().get(0));
+    assert.equal(world.metrics.lastSnapshot?.enis.length, 1);
+    await ipamd.stop();
+  });
+
   it('a tick whose EC2 calls all fail leaves the loop running', async () => {
     const world = buildWorld({ env: { WARM_IP_TARGET: '1' } });
     const ipamd = world.ipamd();

@@ -78,6 +78,10 @@ export class Ipamd {
       const ctx = await initNode(deps, { serial: this.#serial, history: this.#history });
       const pool = new PoolManager(ctx);
       await completeInit(ctx, pool);
+      // The datastore gauges reflect the node from the first scrape on, not from the first change: a restart that
+      // restores 30 pods and needs no pool action would otherwise report 0 addresses until the next tick (or, with
+      // provisioning off, until the next ADD/DEL).
+      deps.metrics.datastore(ctx.node.datastore.snapshot());
       this.#running = { ctx, pool, reconciler: new Reconciler(ctx), leaked: new LeakedEniCleaner(ctx) };
       this.#lastCidrRefresh = deps.clock.now();
     } catch (error) {

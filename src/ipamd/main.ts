@@ -7,8 +7,9 @@
  * @example
  * const code = await runIpamd(loadConfigFromProcess(), { signal: controller.signal });
  */
+import { connect } from 'node:net';
 import { Registry } from 'prom-client';
-import { createEc2Api } from '../cloud/ec2/client.js';
+import { createEc2Api, type Ec2ApiOptions } from '../cloud/ec2/client.js';
 import { createImds } from '../cloud/imds/client.js';
 import type { LoadedConfig } from '../config/index.js';
 import { NetlinkExecutor } from '../netlink/exec.js';
@@ -19,15 +20,21 @@ import { startRpcServer } from '../rpc/server.js';
 import { RPC_CLIENT_VERSION, VERSION } from '../version.js';
 import { FileCheckpointStore } from './checkpoint-file.js';
 import { startIntrospectionServer } from './introspect-server.js';
+import { IpamdError } from './errors.js';
 import { Ipamd } from './ipamd.js';
 import { createIpamdMetrics, startMetricsServer } from './metrics.js';
-import { systemTimers } from './runtime.js';
+import { rememberSubnets } from './dashboard.js';
+import { systemTimers, type IpamdTimings } from './runtime.js';
 
 export interface IpamdProgramOptions {
   /** Aborting stops ipamd (SIGINT/SIGTERM in the CLI). */
   readonly signal: AbortSignal;
   /** Called once the node is initialised and every server listens. */
   readonly onReady?: (info: IpamdReadyInfo) => void;
+  /** Overrides of the reference's timings (tests and tools run ipamd in-process with short ones); none by default. */
+  readonly timings?: Partial<IpamdTimings>;
+  /** Overrides of the EC2 retry policy (10 attempts, 100/500 ms base, 20 s cap by default). */
+  readonly ec2Retry?: Ec2ApiOptions['retry'];
 }
 
 export interface IpamdReadyInfo {
@@ -41,15 +48,30 @@ interface Closable {
   close(): Promise<void>;
 }
 
+/** True when a server accepts connections on the unix socket at `path` (a live ipamd), false for none or a stale file. */
+function socketServing(path: string, timeoutMs = 1_000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(path);
+    const done = (alive: boolean): void => {
+      probe.destroy();
+      resolve(alive);
+    };
+    probe.setTimeout(timeoutMs, () => done(false));
+    probe.once('connect', () => done(true));
+    probe.once('error', () => done(false));
+  });
+}
+
 /** Runs ipamd until the signal aborts; resolves to the process exit code (0 stopped, 1 failed to start). */
 export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOptions): Promise<number> {
   const { config } = loaded;
   const logger = createLogger({ level: config.logging.ipamdLevel, destination: config.logging.ipamdLog, name: 'ipamd' });
   for (const warning of loaded.warnings) logger.warn({}, `config: ${warning}`);
   const registry = new Registry();
-  const metrics = createIpamdMetrics(registry, { version: VERSION });
-  const observe = (record: Parameters<typeof metrics.awsCall>[0]): void => metrics.awsCall(record);
   const clock = systemClock;
+  // The dashboard shows subnets as EC2 last described them; rememberSubnets catches them on their way to the metrics.
+  const { metrics, seen: subnetsSeen } = rememberSubnets(createIpamdMetrics(registry, { version: VERSION }), clock);
+  const observe = (record: Parameters<typeof metrics.awsCall>[0]): void => metrics.awsCall(record);
 
   const imds = createImds({ ...(config.endpoints.imds === undefined ? {} : { endpoint: config.endpoints.imds }), clock, observe });
   const closables: Closable[] = [];
@@ -57,6 +79,11 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
     for (const c of closables.reverse()) await c.close().catch((error: unknown) => logger.warn({ err: error }, 'close failed'));
   };
   try {
+    // The RPC server replaces the socket file it finds. A second ipamd for the node (started by hand, or an old pod
+    // still running) must not take the socket from the one serving, nor, failing on a busy port later, delete it.
+    if (await socketServing(config.paths.ipamdSocket)) {
+      throw new IpamdError('IPAMD_INIT_FAILED', `another ipamd is serving ${config.paths.ipamdSocket}: stop it first (only one ipamd may run per node)`, { socket: config.paths.ipamdSocket });
+    }
     const region = config.endpoints.region ?? (await imds.identity()).region;
     const ec2 = createEc2Api({
       ...(config.endpoints.ec2 === undefined ? {} : { endpoint: config.endpoints.ec2 }),
@@ -65,6 +92,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
       observe,
       httpTimeoutMs: config.endpoints.httpTimeoutMs,
       userAgent: `amazon-vpc-cni-k8s/${config.node.cniVersion ?? VERSION}`,
+      ...(options.ec2Retry === undefined ? {} : { retry: options.ec2Retry }),
     });
     closables.push({ close: () => Promise.resolve(ec2.destroy()) });
     // With a node namespace the executor is confined: nothing can reach the namespace ipamd itself runs in.
@@ -81,6 +109,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
       timers: systemTimers,
       logger,
       ...(config.node.maxPods === undefined ? {} : { maxPods: config.node.maxPods }),
+      ...(options.timings === undefined ? {} : { timings: options.timings }),
     });
 
     const rpc = await startRpcServer({ socketPath: config.paths.ipamdSocket, backend: ipamd.backend, version: RPC_CLIENT_VERSION });
@@ -89,7 +118,14 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
     if (config.servers.introspection) {
       const server = await startIntrospectionServer({
         bind: config.servers.introspectionBindAddress,
-        source: { snapshots: () => ipamd.snapshots(), eniConfigName: () => undefined, config, pool: () => ipamd.pool() },
+        source: {
+          snapshots: () => ipamd.snapshots(),
+          eniConfigName: () => undefined,
+          config,
+          pool: () => ipamd.pool(),
+          identity: () => ipamd.context()?.node.identity,
+          subnets: subnetsSeen,
+        },
         log: logger,
       });
       closables.push(server);
