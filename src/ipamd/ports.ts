@@ -43,6 +43,13 @@ export interface Ec2Subnet {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** A security group as EC2 describes it (custom-networking validation needs only its identity). */
+export interface Ec2SecurityGroup {
+  readonly id: string;
+  readonly vpcId: string;
+  readonly name: string;
+}
+
 export interface Ec2InstanceAttachments {
   readonly instanceId: string;
   readonly instanceType: string;
@@ -86,6 +93,11 @@ export interface Ec2Api {
   createTags(resourceIds: readonly string[], tags: Readonly<Record<string, string>>): Promise<void>;
   describeSubnets(filters: readonly Ec2Filter[]): Promise<Ec2Subnet[]>;
   modifyNetworkInterfaceGroups(eniId: EniId, groups: readonly string[]): Promise<void>;
+  /**
+   * Optional (custom networking checks ENIConfig security groups with it): groups matching the filters, every page.
+   * Filter by `group-id` rather than passing ids, so that an unknown id is simply absent instead of failing the call.
+   */
+  describeSecurityGroups?(filters: readonly Ec2Filter[]): Promise<Ec2SecurityGroup[]>;
 }
 
 // ---------------------------------------------------------------- IMDS

@@ -13,17 +13,17 @@
  */
 import {
   AssignPrivateIpAddressesCommand, AttachNetworkInterfaceCommand, CreateNetworkInterfaceCommand, CreateTagsCommand,
-  DeleteNetworkInterfaceCommand, DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeSubnetsCommand,
+  DeleteNetworkInterfaceCommand, DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand,
   DetachNetworkInterfaceCommand, EC2Client, ModifyNetworkInterfaceAttributeCommand, UnassignPrivateIpAddressesCommand,
-  type EC2ClientConfig, type Filter, type NetworkInterface, type Subnet,
+  type EC2ClientConfig, type Filter, type NetworkInterface, type SecurityGroup, type Subnet,
 } from '@aws-sdk/client-ec2';
 import type { Clock } from '../../ipam/clock.js';
 import type { EniId } from '../../ipam/types.js';
-import type { AwsCallRecord, CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2Subnet } from '../../ipamd/ports.js';
+import type { AwsCallRecord, CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2SecurityGroup, Ec2Subnet } from '../../ipamd/ports.js';
 import { CloudError, isCloudError } from '../errors.js';
 import { Ec2Budget, type BucketSpec } from './budget.js';
 import { createCallPath, type Ec2Call } from './call.js';
-import { malformed, missingEniIds, toEc2Eni, toEc2Subnet, toInstanceAttachments, toSdkFilters, toSdkTags } from './map.js';
+import { malformed, missingEniIds, toEc2Eni, toEc2SecurityGroup, toEc2Subnet, toInstanceAttachments, toSdkFilters, toSdkTags } from './map.js';
 import { DEFAULT_EC2_RETRY, realSleep, type RetryPolicy, type Sleep } from './retry.js';
 
 export interface Ec2ApiOptions {
@@ -53,6 +53,8 @@ export interface Ec2ApiOptions {
 export interface Ec2ApiClient extends Ec2Api {
   /** Closes idle connections; the client must not be used afterwards. */
   destroy(): void;
+  /** Always present on this adapter (optional on the port). */
+  describeSecurityGroups(filters: readonly Ec2Filter[]): Promise<Ec2SecurityGroup[]>;
 }
 
 const ENI_NOT_FOUND = 'InvalidNetworkInterfaceID.NotFound';
@@ -249,6 +251,16 @@ class SdkEc2Api implements Ec2ApiClient {
       return { items: out.Subnets ?? [], next: out.NextToken };
     });
     return pages.map((subnet) => toEc2Subnet(subnet, api));
+  }
+
+  async describeSecurityGroups(filters: readonly Ec2Filter[]): Promise<Ec2SecurityGroup[]> {
+    const api = 'DescribeSecurityGroups';
+    const sdkFilters = toSdkFilters(filters);
+    const pages = await this.#pages<SecurityGroup>(api, async (token) => {
+      const out = await this.#client.send(new DescribeSecurityGroupsCommand(pageInput(sdkFilters, this.#pageSize, token)));
+      return { items: out.SecurityGroups ?? [], next: out.NextToken };
+    });
+    return pages.map((group) => toEc2SecurityGroup(group, api));
   }
 
   async modifyNetworkInterfaceGroups(eniId: EniId, groups: readonly string[]): Promise<void> {

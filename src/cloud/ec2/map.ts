@@ -7,8 +7,8 @@
  * toEc2Eni(response.NetworkInterface, 'CreateNetworkInterface'); // { id: 'eni-…', secondaryIps: [...], ... }
  * toSdkFilters([{ name: 'vpc-id', values: ['vpc-1'] }]);      // [{ Name: 'vpc-id', Values: ['vpc-1'] }]
  */
-import type { Filter, Instance, NetworkInterface, Subnet, Tag } from '@aws-sdk/client-ec2';
-import type { Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2Subnet } from '../../ipamd/ports.js';
+import type { Filter, Instance, NetworkInterface, SecurityGroup, Subnet, Tag } from '@aws-sdk/client-ec2';
+import type { Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2SecurityGroup, Ec2Subnet } from '../../ipamd/ports.js';
 import { CloudError } from '../errors.js';
 
 /** EC2 answered 200 but without something the answer must have. */
@@ -73,6 +73,11 @@ export function toEc2Subnet(subnet: Subnet, operation: string): Ec2Subnet {
     availableIpAddressCount: subnet.AvailableIpAddressCount ?? 0,
     tags: fromSdkTags(subnet.Tags),
   };
+}
+
+export function toEc2SecurityGroup(group: SecurityGroup, operation: string): Ec2SecurityGroup {
+  if (group.GroupId === undefined) throw malformed(operation, 'a security group id');
+  return { id: group.GroupId, vpcId: group.VpcId ?? '', name: group.GroupName ?? '' };
 }
 
 /** Device indexes in use per card, from the instance's attached interfaces (the primary included). */

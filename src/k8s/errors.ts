@@ -1,0 +1,85 @@
+/**
+ * Error catalogue of the Kubernetes adapter (src/k8s). A failed API call keeps the HTTP status and the API server's
+ * `Status.reason`/`message` in details; the message says which call failed and why. Documented in docs/errors.md.
+ *
+ * @example
+ * throw new K8sError('K8S_NOT_FOUND', "Node 'node-1' does not exist", { status: 404, operation: 'readNode' });
+ */
+import { VpcCniError, type CniCode } from '../errors.js';
+
+export const K8S_ERRORS = {
+  K8S_CONFIG_INVALID: {
+    cniCode: 4,
+    summary: 'No usable connection to the API server can be built: the kubeconfig cannot be read or has no current context or cluster, or the in-cluster token is missing.',
+  },
+  K8S_API_ERROR: {
+    cniCode: 11,
+    summary: 'A Kubernetes API call failed: the server could not be reached, refused the credentials (401/403), or answered an error; details carry the status and reason.',
+  },
+  K8S_NOT_FOUND: { cniCode: 999, summary: 'The Kubernetes object (Node, ENIConfig) does not exist (HTTP 404).' },
+  K8S_CONFLICT: { cniCode: 999, summary: 'The Kubernetes object already exists, or changed since it was read (HTTP 409).' },
+} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+
+export type K8sErrorCode = keyof typeof K8S_ERRORS;
+
+/**
+ * An error of the Kubernetes adapter; `code` is one of {@link K8S_ERRORS}.
+ *
+ * @example
+ * new K8sError('K8S_API_ERROR', 'listNode failed: connect ECONNREFUSED').cniCode; // 11
+ */
+export class K8sError extends VpcCniError {
+  declare readonly code: K8sErrorCode;
+
+  constructor(code: K8sErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
+    super(code, message, { cniCode: K8S_ERRORS[code].cniCode, details, cause });
+  }
+}
+
+/**
+ * True for a {@link K8sError}, optionally of one code.
+ *
+ * @example
+ * if (isK8sError(error, 'K8S_NOT_FOUND')) return undefined;
+ */
+export function isK8sError(error: unknown, code?: K8sErrorCode): error is K8sError {
+  return error instanceof K8sError && (code === undefined || error.code === code);
+}
+
+/** The `message` and `reason` of a Kubernetes Status body (text or object), when there is one. */
+function statusOf(body: unknown): { message?: string; reason?: string } {
+  let value = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body) as unknown;
+    } catch {
+      return body === '' ? {} : { message: body };
+    }
+  }
+  if (typeof value !== 'object' || value === null) return {};
+  const record = value as Record<string, unknown>;
+  return {
+    ...(typeof record['message'] === 'string' ? { message: record['message'] } : {}),
+    ...(typeof record['reason'] === 'string' ? { reason: record['reason'] } : {}),
+  };
+}
+
+/**
+ * Maps whatever @kubernetes/client-node threw (an ApiException with `code` and `body`, a fetch error) to a
+ * {@link K8sError} naming the operation.
+ *
+ * @example
+ * try { await core.readNode({ name }); } catch (error) { throw toK8sError(error, `readNode ${name}`); }
+ */
+export function toK8sError(error: unknown, operation: string): K8sError {
+  if (error instanceof K8sError) return error;
+  const record = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; body?: unknown; message?: unknown };
+  const status = typeof record.code === 'number' && record.code >= 100 && record.code < 600 ? record.code : undefined;
+  const detail = statusOf(record.body);
+  const text = detail.message ?? (typeof record.message === 'string' ? record.message : String(error));
+  const details = { operation, ...(status === undefined ? {} : { status }), ...(detail.reason === undefined ? {} : { reason: detail.reason }) };
+  if (status === 404) return new K8sError('K8S_NOT_FOUND', `${operation}: not found (${text})`, details, error);
+  if (status === 409) return new K8sError('K8S_CONFLICT', `${operation}: conflict (${text})`, details, error);
+  const how = status === undefined ? 'could not reach the API server' : `HTTP ${status}${detail.reason === undefined ? '' : ` ${detail.reason}`}`;
+  return new K8sError('K8S_API_ERROR', `${operation} failed: ${how}: ${text}`, details, error);
+}
