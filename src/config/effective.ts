@@ -84,6 +84,8 @@ const SHOW: { readonly [K in EffectiveName]: (c: Config) => string } = {
   VPC_CNI_HOST_NETNS: (c) => text(c.paths.hostNetns),
   VPC_CNI_IPAMD_SOCKET: (c) => c.paths.ipamdSocket,
   VPC_CNI_METRICS_BIND_ADDRESS: (c) => formatBindAddress(c.servers.metricsBindAddress),
+  VPC_CNI_NODE_INFO_FILE: (c) => text(c.customNetworking.staticNodeFile),
+  VPC_CNI_ENICONFIG_DIR: (c) => text(c.customNetworking.staticEniConfigDir),
   VPC_CNI_MAX_PODS: (c) => (c.node.maxPods === undefined ? '' : String(c.node.maxPods)),
 };
 

@@ -94,6 +94,8 @@ function assemble(v: EnvValues): Config {
       enabled: v.AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG,
       eniConfigAnnotationKey: v.ENI_CONFIG_ANNOTATION_DEF,
       eniConfigLabelKey: v.ENI_CONFIG_LABEL_DEF,
+      staticNodeFile: v.VPC_CNI_NODE_INFO_FILE,
+      staticEniConfigDir: v.VPC_CNI_ENICONFIG_DIR,
     },
     networking: {
       eniMtu: v.AWS_VPC_ENI_MTU,

@@ -127,6 +127,8 @@ export const ENV_SCHEMA = {
   VPC_CNI_HOST_NETNS: optionalPath(),
   VPC_CNI_IPAMD_SOCKET: path('/var/run/aws-node/ipamd.sock'),
   VPC_CNI_METRICS_BIND_ADDRESS: envVar<BindAddress>({ kind: 'tcp', host: '127.0.0.1', port: 61678 }, parseBindAddress),
+  VPC_CNI_NODE_INFO_FILE: optionalPath(),
+  VPC_CNI_ENICONFIG_DIR: optionalPath(),
   VPC_CNI_MAX_PODS: envVar<number | undefined>(undefined, (value) => parseInteger(value, 1, 100_000)),
 } as const satisfies Record<string, EnvSchema<unknown>>;
 

@@ -51,6 +51,10 @@ export interface CustomNetworkingConfig {
   readonly eniConfigAnnotationKey: string;
   /** ENI_CONFIG_LABEL_DEF: node label key naming the ENIConfig. */
   readonly eniConfigLabelKey: string;
+  /** VPC_CNI_NODE_INFO_FILE: without a cluster, this node's labels and annotations (YAML/JSON; the static source). */
+  readonly staticNodeFile: string | undefined;
+  /** VPC_CNI_ENICONFIG_DIR: without a cluster, a directory of ENIConfig documents (the static source). */
+  readonly staticEniConfigDir: string | undefined;
 }
 
 export interface NetworkingConfig {

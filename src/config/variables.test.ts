@@ -190,6 +190,10 @@ const CASES: readonly Case[] = [
   { name: 'VPC_CNI_METRICS_BIND_ADDRESS', get: pick((c) => c.servers.metricsBindAddress),
     unset: { kind: 'tcp', host: '127.0.0.1', port: 61678 }, valid: [['127.0.0.1:9100', { kind: 'tcp', host: '127.0.0.1', port: 9100 }]],
     invalid: [['9100', 'expected host:port (e.g. 127.0.0.1:61679 or [::1]:61679) or unix:/absolute/path']] },
+  { name: 'VPC_CNI_NODE_INFO_FILE', get: pick((c) => c.customNetworking.staticNodeFile), unset: undefined,
+    valid: [['/etc/vpc-cni/nodes.yaml', '/etc/vpc-cni/nodes.yaml']], invalid: [['nodes.yaml', PATH]] },
+  { name: 'VPC_CNI_ENICONFIG_DIR', get: pick((c) => c.customNetworking.staticEniConfigDir), unset: undefined,
+    valid: [['/etc/vpc-cni/eniconfigs', '/etc/vpc-cni/eniconfigs']], invalid: [['eniconfigs', PATH]] },
   { name: 'VPC_CNI_MAX_PODS', get: pick((c) => c.node.maxPods), unset: undefined, valid: [['110', 110]],
     invalid: [['0', 'expected an integer from 1 to 100000']] },
 ];

@@ -100,6 +100,8 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
   project(row('VPC_CNI_HOST_NETNS', '', 'D', "Network namespace path ipamd configures instead of its own")),
   project(row('VPC_CNI_IPAMD_SOCKET', '/var/run/aws-node/ipamd.sock', 'D', "ipamd's gRPC unix socket (one per node on a shared machine)")),
   project(row('VPC_CNI_METRICS_BIND_ADDRESS', '127.0.0.1:61678', 'D', 'Prometheus metrics address: host:port or unix:/path')),
+  project(row('VPC_CNI_NODE_INFO_FILE', '', 'D', "Without a cluster: this node's labels and annotations (YAML or JSON) for custom networking")),
+  project(row('VPC_CNI_ENICONFIG_DIR', '', 'D', 'Without a cluster: a directory of ENIConfig documents for custom networking')),
   project(row('VPC_CNI_MAX_PODS', '', 'D', "The node's max pods (kubelet --max-pods); default: the instance type's eni-max-pods")),
 ].map((v) => Object.freeze({ ...v, components: Object.freeze([...v.components]) })));
 

@@ -24,6 +24,7 @@ import { IpamdError } from './errors.js';
 import { Ipamd } from './ipamd.js';
 import { createIpamdMetrics, startMetricsServer } from './metrics.js';
 import { rememberSubnets } from './dashboard.js';
+import { openCustomNetworkingFor } from './custom-networking.js';
 import { systemTimers, type IpamdTimings } from './runtime.js';
 
 export interface IpamdProgramOptions {
@@ -98,6 +99,9 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
     // With a node namespace the executor is confined: nothing can reach the namespace ipamd itself runs in.
     const executor = new NetlinkExecutor({ confined: config.paths.hostNetns !== undefined });
     const host = new NetlinkHostNetwork({ executor, netns: config.paths.hostNetns });
+    const customNetworking = config.customNetworking.enabled ? await openCustomNetworkingFor(loaded, { imds, ec2, logger }) : undefined;
+    if (customNetworking !== undefined) closables.push(customNetworking);
+    const maxPods = config.node.maxPods ?? customNetworking?.capacityPods;
     const ipamd = new Ipamd({
       config,
       ec2,
@@ -108,7 +112,8 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
       clock,
       timers: systemTimers,
       logger,
-      ...(config.node.maxPods === undefined ? {} : { maxPods: config.node.maxPods }),
+      ...(maxPods === undefined ? {} : { maxPods }),
+      ...(customNetworking === undefined ? {} : { eniConfigSource: customNetworking.eniConfigSource }),
       ...(options.timings === undefined ? {} : { timings: options.timings }),
     });
 
@@ -120,7 +125,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
         bind: config.servers.introspectionBindAddress,
         source: {
           snapshots: () => ipamd.snapshots(),
-          eniConfigName: () => undefined,
+          eniConfigName: () => customNetworking?.eniConfigSource.currentName(),
           config,
           pool: () => ipamd.pool(),
           identity: () => ipamd.context()?.node.identity,

@@ -25,6 +25,14 @@ describe('node initialisation', () => {
     await ipamd.stop();
   });
 
+  it('§4.4/§12: under custom networking max pods counts one ENI fewer (m5.large: 20), as the EKS calculator does', async () => {
+    const world = buildWorld({ env: { AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'true' } });
+    const ipamd = world.ipamd();
+    await ipamd.start().catch(() => undefined);
+    assert.equal(ipamd.context()?.node.limits.maxPods, 20);
+    await ipamd.stop();
+  });
+
   it('§2.3 step 9/§2.7: tags the primary ENI with the instance id (and cluster tags with CLUSTER_NAME)', async () => {
     const world = buildWorld({ env: { CLUSTER_NAME: 'eksworkshop', ADDITIONAL_ENI_TAGS: '{"team":"net"}' } });
     const ipamd = world.ipamd();

@@ -111,6 +111,16 @@ async function markExcluded(ctx: IpamdContext): Promise<void> {
  * const ctx = await initNode(deps);
  * ctx.restore.restored; // pods restored from the checkpoint
  */
+
+/**
+ * The node's max pods when kubelet's is not known: eni-max-pods of the type (EKS's table), with one ENI fewer under
+ * custom networking, as EKS's calculator computes it (the reference keeps the table value there: pain point §8).
+ */
+function defaultMaxPods(instance: Parameters<typeof eniMaxPods>[0], customNetworking: boolean): number {
+  if (!customNetworking) return eniMaxPods(instance);
+  return (instance.maxEnis - 1) * (instance.ipv4PerEni - 1) + 2;
+}
+
 export async function initNode(deps: IpamdDeps, shared: { serial?: Serial; history?: ActionHistory } = {}): Promise<IpamdContext & { restore: RestoreSummary }> {
   const { config, imds, host } = deps;
   if (config.ipFamily !== 'ipv4') throw new IpamdError('IPAMD_INIT_FAILED', 'IPv6 mode is not supported yet: set ENABLE_IPv4=true and ENABLE_IPv6=false');
@@ -126,7 +136,7 @@ export async function initNode(deps: IpamdDeps, shared: { serial?: Serial; histo
     vpcId: primary.vpcId,
     primaryEni: { id: primary.eniId, mac: primary.mac, deviceNumber: 0, primaryIp, subnetId: primary.subnetId, subnetCidr: primary.subnetCidr, routeTableId: MAIN_ROUTE_TABLE, securityGroups: [...primary.securityGroupIds].sort() },
     vpcCidrs,
-    limits: { maxEnis, maxIpsPerEni: instance.ipv4PerEni - 1, ipv4PerEni: instance.ipv4PerEni, maxPods: deps.maxPods ?? eniMaxPods(instance), trunkCompatible: instance.branchInterfaces !== 0 },
+    limits: { maxEnis, maxIpsPerEni: instance.ipv4PerEni - 1, ipv4PerEni: instance.ipv4PerEni, maxPods: deps.maxPods ?? defaultMaxPods(instance, deps.config.customNetworking.enabled), trunkCompatible: instance.branchInterfaces !== 0 },
     prefixDelegation,
     datastore: new Datastore({ clock: deps.clock, prefixDelegation, ipCooldownMs: config.pool.ipCooldownMs, networkCard: 0 }),
     enis: new Map(),
