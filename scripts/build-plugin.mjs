@@ -16,7 +16,8 @@ if (!existsSync(bun)) {
   process.exit(1);
 }
 rmSync(out, { force: true });
-const compiled = spawnSync(bun, ['build', '--compile', '--minify', '--sourcemap=none', entry, '--outfile', out], {
+// --bytecode (which needs a CommonJS bundle) saves the ~5 ms per exec that parsing the bundle costs.
+const compiled = spawnSync(bun, ['build', '--compile', '--bytecode', '--format=cjs', '--minify', '--sourcemap=none', entry, '--outfile', out], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'pipe'],
 });

@@ -3,6 +3,7 @@
 # installs the locked npm dependencies, builds, then runs what was asked:
 #   scripts/setup.sh test        -> npm test
 #   scripts/setup.sh build       -> npm run build (then use ./bin/vpc-cni)
+#   scripts/setup.sh demo [ARGS] -> npm run build, then ./bin/vpc-cni demo ARGS (as root; e.g. --exit, --pods 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,8 @@ command -v nsenter >/dev/null 2>&1 || need_pkgs+=(util-linux)
 [ -x /usr/lib/cni/ptp ] || need_pkgs+=(containernetworking-plugins)
 [ -x /usr/bin/aws ] || need_pkgs+=(awscli)
 command -v jq >/dev/null 2>&1 || need_pkgs+=(jq)
+command -v curl >/dev/null 2>&1 || need_pkgs+=(curl)
+[ -x /usr/bin/ping ] || [ -x /bin/ping ] || need_pkgs+=(iputils-ping)
 command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
 
 if [ "${#need_pkgs[@]}" -gt 0 ]; then
@@ -41,5 +44,6 @@ shift || true
 case "$what" in
   test) npm test ;;
   build) npm run build ;;
-  *) echo "usage: scripts/setup.sh test|build" >&2; exit 2 ;;
+  demo) npm run build >&2 && exec ./bin/vpc-cni demo "$@" ;;
+  *) echo "usage: scripts/setup.sh test|build|demo [demo options]" >&2; exit 2 ;;
 esac

@@ -12,6 +12,10 @@ import { CHECKPOINT_FILE_ERRORS } from './ipamd/checkpoint-file.js';
 import { CNI_INSTALL_ERRORS } from './cni/conflist.js';
 import { CNI_ERRORS } from './cni/errors.js';
 import { IPAMD_ERRORS } from './ipamd/errors.js';
+import { DEMO_ERRORS } from './demo/errors.js';
+import { CUSTOM_NETWORKING_ERRORS } from './custom-networking/errors.js';
+import { ENICONFIG_ERRORS } from './eniconfig/errors.js';
+import { K8S_ERRORS } from './k8s/errors.js';
 import { VpcCniError, isVpcCniError } from './errors.js';
 
 const CATALOGUES: Record<string, Record<string, { cniCode: number; summary: string }>> = {
@@ -24,6 +28,10 @@ const CATALOGUES: Record<string, Record<string, { cniCode: number; summary: stri
   'src/rpc/errors.ts': RPC_ERRORS,
   'src/cni/errors.ts': CNI_ERRORS,
   'src/ipamd/errors.ts': IPAMD_ERRORS,
+  'src/demo/errors.ts': DEMO_ERRORS,
+  'src/custom-networking/errors.ts': CUSTOM_NETWORKING_ERRORS,
+  'src/eniconfig/errors.ts': ENICONFIG_ERRORS,
+  'src/k8s/errors.ts': K8S_ERRORS,
 };
 
 function documentedRows(): Map<string, number> {

@@ -8,7 +8,6 @@
  * Not done here, unlike the reference: branch-ENI pods (security groups for pods, PodVlanId ≠ 0) and multi-NIC
  * pods are refused or served one interface; the network-policy agent is not called (NetworkPolicyMode is logged).
  */
-import { isIPv4, isIPv6 } from 'node:net';
 import { requirePodIdentity } from './args.js';
 import { CniError, ipamdCallError, ipamdReplyError, codeOf, messageOf } from './errors.js';
 import { containerInterfaceName, dummyInterfaceName, hostVethName } from './names.js';
@@ -16,6 +15,10 @@ import type { PodSpec, PodWiringResult } from './ports.js';
 import { buildPodResult, routeTableOf, type CniResult } from './result.js';
 import type { VerbContext } from './skel.js';
 import type { AddNetworkReply, IpAllocationMetadata } from '../rpc/types.js';
+import { isIpv4 } from '../ipam/cidr.js';
+
+/** An IPv6 address in text form, loosely: hex groups and colons (an embedded IPv4 tail allowed). */
+const IPV6 = /^(?=.*:)[0-9A-Fa-f:]{2,39}(\.\d{1,3}){0,3}$/;
 
 /** The pod annotation asking for one interface per network card (§7.1). */
 export const MULTI_NIC_ANNOTATION = 'k8s.amazonaws.com/nicConfig';
@@ -47,7 +50,7 @@ function addressOf(reply: AddNetworkReply, pod: string): { ip: string; meta: IpA
   }
   const meta = reply.ipAllocationMetadata[0] as IpAllocationMetadata;
   const ip = meta.ipv4Addr !== '' ? meta.ipv4Addr : meta.ipv6Addr;
-  if (!(meta.ipv4Addr !== '' ? isIPv4(ip) : isIPv6(ip))) {
+  if (!(meta.ipv4Addr !== '' ? isIpv4(ip) : IPV6.test(ip))) {
     throw new CniError('CNI_IPAM_REFUSED', `add: ipamd answered pod ${pod} with an invalid address ${JSON.stringify(ip)}`);
   }
   return { ip, meta };
@@ -68,8 +71,8 @@ export async function add(ctx: VerbContext): Promise<CniResult> {
   const { cmd, conf, k8s, deps, log } = ctx;
   requirePodIdentity(k8s);
   const pod = `${k8s.podNamespace}/${k8s.podName}`;
-  if (!(await deps.exists(cmd.netns))) {
-    throw new CniError('CNI_NETNS_MISSING', `add: netns ${cmd.netns} does not exist`, { netns: cmd.netns });
+  if (!(await deps.isNetns(cmd.netns))) {
+    throw new CniError('CNI_NETNS_MISSING', `add: netns ${cmd.netns} does not exist or is not a network namespace`, { netns: cmd.netns });
   }
   if (conf.prevResult !== undefined) log.warn('add: a prevResult was given; aws-cni runs first in its chain and replaces it');
   if (conf.podAnnotations[MULTI_NIC_ANNOTATION] === 'multi-nic-attachment') {

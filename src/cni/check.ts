@@ -18,7 +18,9 @@ export async function check(ctx: VerbContext): Promise<void> {
   const pod = `${k8s.podNamespace}/${k8s.podName}`;
   if (conf.prevResult === undefined) throw new CniError('CNI_INVALID_CONFIG', 'check: the config has no prevResult to check against');
   const previous = podFromResult(readPrevResult(conf.prevResult), dummyInterfaceName(k8s.podNamespace, k8s.podName));
-  if (!(await deps.exists(cmd.netns))) throw new CniError('CNI_NETNS_MISSING', `check: netns ${cmd.netns} does not exist`, { netns: cmd.netns });
+  if (!(await deps.isNetns(cmd.netns))) {
+    throw new CniError('CNI_NETNS_MISSING', `check: netns ${cmd.netns} does not exist or is not a network namespace`, { netns: cmd.netns });
+  }
 
   const differences: string[] = [];
   const ifName = containerInterfaceName(cmd.ifName, 0);

@@ -146,7 +146,7 @@ export interface Harness {
   readonly netnses: Set<string>;
   /** How many times the plugin created an ipamd client. */
   readonly ipamCreated: () => number;
-  readonly existsCalls: string[];
+  readonly netnsCalls: string[];
   readonly deps: PluginDeps;
 }
 
@@ -158,7 +158,7 @@ export function harness(): Harness {
   const { log, records } = captureLog();
   const logSettings: PluginLogSettings[] = [];
   const netnses = new Set([NETNS]);
-  const existsCalls: string[] = [];
+  const netnsCalls: string[] = [];
   let created = 0;
   const deps: PluginDeps = {
     ipam: () => {
@@ -166,8 +166,8 @@ export function harness(): Harness {
       return ipam;
     },
     pods,
-    exists: (path) => {
-      existsCalls.push(path);
+    isNetns: (path) => {
+      netnsCalls.push(path);
       return Promise.resolve(netnses.has(path));
     },
     openLog: (settings) => {
@@ -176,7 +176,7 @@ export function harness(): Harness {
     },
     clientVersion: 'v-test',
   };
-  return { ipam, pods, records, logSettings, netnses, ipamCreated: () => created, existsCalls, deps };
+  return { ipam, pods, records, logSettings, netnses, ipamCreated: () => created, netnsCalls, deps };
 }
 
 /** The environment of an ADD as kubelet + containerd send it. */

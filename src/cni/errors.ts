@@ -25,7 +25,10 @@ export const CNI_ERRORS = {
     cniCode: 7,
     summary: 'A network config field is invalid (name, vethPrefix, mtu, podSGEnforcingMode, pluginLogLevel, prevResult); the message names the field and what is accepted.',
   },
-  CNI_NETNS_MISSING: { cniCode: 3, summary: 'The pod network namespace (CNI_NETNS) does not exist on ADD or CHECK.' },
+  CNI_NETNS_MISSING: {
+    cniCode: 3,
+    summary: 'The pod network namespace (CNI_NETNS) does not exist on ADD or CHECK, or is not a namespace file (checked before ipamd is asked).',
+  },
   CNI_IPAMD_UNREACHABLE: {
     cniCode: 11,
     summary: 'ipamd is not running or not ready: nothing answered on its socket (named in the message) in time; the runtime retries.',

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { containerInterfaceName, dummyInterfaceName, hostVethName, podHash } from './names.js';
+import { containerInterfaceName, dummyInterfaceName, hostVethName, podHash, sha1Hex } from './names.js';
 
 describe('names', () => {
   // Hashes computed independently: sha1("<namespace>.<pod>")[0:11].
@@ -20,6 +21,16 @@ describe('names', () => {
   it('the dummy interface uses the same hash as the first host veth', () => {
     assert.equal(podHash('default', 'web-0'), '0d7763386da');
     assert.equal(dummyInterfaceName('default', 'web-0'), 'dummy0d7763386da');
+  });
+
+  it('sha1Hex agrees with node:crypto on every length around the block boundaries, and on UTF-8', () => {
+    assert.equal(sha1Hex(''), 'da39a3ee5e6b4b0d3255bfef95601890afd80709');
+    assert.equal(sha1Hex('abc'), 'a9993e364706816aba3e25717850c26c9cd0d89d');
+    for (let length = 0; length <= 200; length++) {
+      const text = Array.from({ length }, (_, i) => String.fromCharCode(97 + ((i * 7 + length) % 26))).join('');
+      assert.equal(sha1Hex(text), createHash('sha1').update(text).digest('hex'), `length ${length}`);
+    }
+    assert.equal(sha1Hex('名前空間.pöd'), createHash('sha1').update('名前空間.pöd').digest('hex'));
   });
 
   it('container interfaces: CNI_IFNAME first, mNicIf<i> after', () => {

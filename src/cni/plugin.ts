@@ -32,8 +32,8 @@ export interface PluginDeps {
   /** A client for ipamd at this socket path (the network config's `ipamdSocket`). */
   readonly ipam: (socketPath: string) => IpamClient;
   readonly pods: PodNetwork;
-  /** True when the path exists (CNI_NETNS). */
-  readonly exists: (path: string) => Promise<boolean>;
+  /** True when the path is a network namespace (CNI_NETNS): it exists and is a namespace file. */
+  readonly isNetns: (path: string) => Promise<boolean>;
   /** Opens the log the config asks for (pluginLogFile, pluginLogLevel; the defaults when stdin is unreadable). */
   readonly openLog: (settings: PluginLogSettings) => PluginLog;
   /** This build's version: sent to ipamd as ClientVersion, and shown in the about text. */
@@ -119,7 +119,7 @@ export async function runPlugin(input: RunPluginInput): Promise<PluginOutput> {
     const verbDeps: VerbDeps = {
       ipam: () => (client ??= deps.ipam(conf.ipamdSocket)),
       pods: deps.pods,
-      exists: deps.exists,
+      isNetns: deps.isNetns,
       clientVersion: deps.clientVersion,
     };
     const ctx = { cmd, conf, k8s, deps: verbDeps, log };

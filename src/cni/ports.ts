@@ -50,8 +50,11 @@ export interface VerbDeps {
   /** The ipamd client, created on first use (VERSION and failed validations never connect). */
   readonly ipam: () => IpamClient;
   readonly pods: PodNetwork;
-  /** True when the path exists (the netns file of CNI_NETNS). */
-  readonly exists: (path: string) => Promise<boolean>;
+  /**
+   * True when the path is a network namespace (CNI_NETNS): it exists and is a namespace file. Checked before ipamd is
+   * asked for an address, so that a wrong path costs no address and leaves nothing to undo.
+   */
+  readonly isNetns: (path: string) => Promise<boolean>;
   /** This plugin's build version, sent as ClientVersion (ipamd refuses another build's). */
   readonly clientVersion: string;
 }

@@ -47,12 +47,29 @@ describe('readCmdArgs', () => {
     ['container id with a slash', { CNI_CONTAINERID: '../c1' }, /invalid characters in containerID/],
     ['relative netns', { CNI_NETNS: 'netns/x' }, /CNI_NETNS .* is not an absolute path/],
     ['netns with a newline', { CNI_NETNS: '/proc/1/ns/net\n' }, /CNI_NETNS/],
+    ['ifname with a shell command', { CNI_IFNAME: 'eth0;reboot' }, /only letters, digits/],
+    ['ifname with a quote', { CNI_IFNAME: 'eth"0' }, /only letters, digits/],
+    ['ifname starting with a dash', { CNI_IFNAME: '-eth0' }, /only letters, digits/],
+    ['netns with a space', { CNI_NETNS: '/var/run/netns/a b' }, /namespace path/],
+    ['netns with a batch comment', { CNI_NETNS: '/var/run/netns/a#b' }, /namespace path/],
   ];
   for (const [what, env, message] of hostile) {
     it(`refuses a ${what} (code 4)`, () => {
       assert.throws(() => readCmdArgs({ ...FULL, ...env }, 'ADD'), (e: unknown) => isCniError(e, 'CNI_INVALID_ENV') && e.cniCode === 4 && message.test(e.message));
     });
   }
+
+  it('holds only ADD and CHECK to the wiring rules: DEL never wires, and must release what ipamd holds', () => {
+    const odd = { ...FULL, CNI_IFNAME: 'eth0;x', CNI_NETNS: '/var/run/netns/a#b' };
+    assert.throws(() => readCmdArgs(odd, 'CHECK'), (e: unknown) => isCniError(e, 'CNI_INVALID_ENV'));
+    assert.equal(readCmdArgs(odd, 'DEL').ifName, 'eth0;x');
+  });
+
+  it('accepts the names runtimes use', () => {
+    for (const netns of ['/var/run/netns/cni-1b2c3d4e-0000-4000-8000-000000000000', '/proc/4242/ns/net', '/run/netns/netns-a.b_c']) {
+      assert.equal(readCmdArgs({ ...FULL, CNI_NETNS: netns, CNI_IFNAME: 'net1.100' }, 'ADD').netns, netns);
+    }
+  });
 
   it('accepts fifteen-character interface names', () => {
     assert.equal(interfaceNameProblem('eth012345678901'), undefined);

@@ -7,6 +7,10 @@
  * same but NETNS — the pod's namespace may already be gone), all missing ones are named in one error (code 4), the
  * container id and interface name are held to libcni's character rules, and an error exits 1 with
  * `{"cniVersion","code","msg","details"}` on stdout.
+ *
+ * Stricter than skel for ADD and CHECK: the pod wiring writes CNI_IFNAME and CNI_NETNS into `ip -batch` lines, so
+ * they must be words iproute2's batch parser keeps whole (no quotes, `#`, `;`, `\\` ...). Refusing them here, before
+ * ipamd is asked for an address, leaves nothing to undo; libcni's rules alone let `eth0;reboot` through to the wiring.
  */
 import { isVpcCniError } from '../errors.js';
 import type { K8sArgs } from './args.js';
@@ -51,6 +55,12 @@ const REQUIRED: Record<CniCommand, readonly string[]> = {
 /** Linux IFNAMSIZ − 1. */
 export const MAX_IFNAME_LENGTH = 15;
 const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+/** What the pod wiring accepts as the container interface (the kernel's names, restricted to batch-safe words). */
+const WIRED_IFNAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** What the pod wiring accepts as a namespace path (runtimes use /var/run/netns/cni-<uuid>, /proc/<pid>/ns/net). */
+const WIRED_NETNS = /^\/[A-Za-z0-9_.:@+/-]+$/;
+/** The verbs that wire the pod, and so write CNI_IFNAME and CNI_NETNS into ip commands. */
+const WIRING_COMMANDS: ReadonlySet<CniCommand> = new Set(['ADD', 'CHECK']);
 
 /**
  * CNI_COMMAND, or undefined when unset (the binary was run by hand: print the about text). An unknown command is
@@ -107,6 +117,18 @@ export function readCmdArgs(env: Env, command: CniCommand): CmdArgs {
     throw new CniError('CNI_INVALID_ENV', `CNI_NETNS ${JSON.stringify(cmd.netns.slice(0, 120))} is not an absolute path`, {
       variable: 'CNI_NETNS',
     });
+  }
+  if (WIRING_COMMANDS.has(command)) {
+    if (!WIRED_IFNAME.test(cmd.ifName)) {
+      throw new CniError('CNI_INVALID_ENV', `CNI_IFNAME ${JSON.stringify(cmd.ifName.slice(0, 64))}: only letters, digits, ".", "-" and "_" are supported, starting with a letter or digit`, {
+        variable: 'CNI_IFNAME',
+      });
+    }
+    if (!WIRED_NETNS.test(cmd.netns)) {
+      throw new CniError('CNI_INVALID_ENV', `CNI_NETNS ${JSON.stringify(cmd.netns.slice(0, 120))}: only letters, digits and "/_.:@+-" are supported in a namespace path`, {
+        variable: 'CNI_NETNS',
+      });
+    }
   }
   return cmd;
 }

@@ -19,12 +19,12 @@
  * const { hostVethMac } = await pods.setupPod({ hostVethName: 'eni1a2b3c4d5e6', containerIfName: 'eth0',
  *   netnsPath: '/var/run/netns/cni-1234', podIp: '10.0.97.30', mtu: 9001, routeTableId: 3 });
  */
-import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { writeFileSync } from 'node:fs';
 import type { PodNetwork, PodSpec, PodWiringResult } from '../cni/ports.js';
 import { NETNS_RUN_DIR, linkDelete, type IpCommand } from './commands.js';
 import { NetlinkError, isNetlinkError } from './errors.js';
-import { parseBatchErrors, serializeBatch, type IpOptions, type NetlinkExecutor } from './exec.js';
+import { parseBatchErrors, serializeBatch, type IpOptions } from './exec.js';
+import type { PodExecutor } from './pod-exec.js';
 import {
   FROM_POD_RULE_PRIORITY,
   FROM_RULE_DELETES_PER_ROUND,
@@ -47,7 +47,8 @@ import {
 } from './pod-commands.js';
 
 export interface PodNetworkOptions {
-  readonly executor: NetlinkExecutor;
+  /** A NetlinkExecutor, or the plugin's SpawnPodExecutor (pod-exec.ts). */
+  readonly executor: PodExecutor;
   /** The node's namespace, by name or path; undefined = this process's own (the plugin runs inside the node's). */
   readonly hostNetns?: string;
   /** Source of the MACs' random bytes (tests). */
@@ -61,7 +62,7 @@ const MAX_EXTRA_ROUNDS = 8;
 
 /** {@link PodNetwork} over iproute2. Every method validates all its input before spawning anything. */
 export class NetlinkPodNetwork implements PodNetwork {
-  readonly #exec: NetlinkExecutor;
+  readonly #exec: PodExecutor;
   readonly #hostNetns: string | undefined;
   readonly #ns: IpOptions;
   readonly #random: (size: number) => Uint8Array;
@@ -74,7 +75,7 @@ export class NetlinkPodNetwork implements PodNetwork {
     this.#exec = options.executor;
     this.#hostNetns = options.hostNetns;
     this.#ns = options.hostNetns === undefined ? {} : { netns: options.hostNetns };
-    this.#random = options.randomBytes ?? randomBytes;
+    this.#random = options.randomBytes ?? ((size) => crypto.getRandomValues(new Uint8Array(size)));
   }
 
   async setupPod(spec: PodSpec): Promise<PodWiringResult> {
@@ -156,7 +157,8 @@ export class NetlinkPodNetwork implements PodNetwork {
     for (const [key, value] of Object.entries(settings)) {
       try {
         // 'r+': never create a file; a missing one means IPv6 is off on the node, which the reference ignores.
-        await writeFile(`/proc/sys/${key}`, value, { flag: 'r+' });
+        // Synchronous: a few bytes to procfs, and node:fs/promises would be one more module to load per plugin run.
+        writeFileSync(`/proc/sys/${key}`, value, { flag: 'r+' });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
           throw new NetlinkError('NETLINK_COMMAND_FAILED', `writing /proc/sys/${key}: ${(error as Error).message}`, { key, value }, error);

@@ -1,17 +1,16 @@
 /**
- * The CNI plugin's client of ipamd: unary gRPC over HTTP/2 on ipamd's unix socket, in ~200 lines on node:http2
- * (which Bun implements too) instead of @grpc/grpc-js, because the plugin cold-starts on every CNI call and loading
- * grpc-js costs more (~70 ms) than a whole Go ADD. The wire format is gRPC's: POST /<service>/<method>,
- * `content-type: application/grpc`, `te: trailers`, a 5-byte frame header (compressed flag, big-endian length) around
- * the protobuf message; the answer is one frame, then `grpc-status`/`grpc-message` in the trailers (or in the headers
- * of a trailers-only response). Messages go through src/rpc/codec.ts, the same codecs ipamd's server uses.
+ * The CNI plugin's client of ipamd: unary gRPC over HTTP/2 on ipamd's unix socket, on a minimal HTTP/2 connection
+ * of our own (src/rpc/h2.ts, HPACK in src/rpc/hpack.ts) instead of @grpc/grpc-js or node:http2, because the plugin
+ * cold-starts on every CNI call: loading grpc-js costs ~70 ms, and under Bun node:http2 costs ~30 ms more than the
+ * whole call. The wire format is gRPC's: POST /<service>/<method>, `content-type: application/grpc`, `te: trailers`,
+ * a 5-byte frame header (compressed flag, big-endian length) around the protobuf message; the answer is one frame,
+ * then `grpc-status`/`grpc-message` in the trailers (or in the headers of a trailers-only response). Messages go
+ * through src/rpc/codec.ts, the same codecs ipamd's server uses.
  *
  * Every failure is an {@link RpcError}: nothing listening → RPC_UNAVAILABLE naming the socket, the deadline passed →
  * RPC_TIMEOUT, a non-OK status → the code {@link rpcErrorFromStatus} maps it to, a broken answer → RPC_PROTOCOL.
  * A reply with success=false is not an error here; it is the reply (the plugin reads its errorCode).
  */
-import { connect, constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
-import { connect as netConnect } from 'node:net';
 import {
   addNetworkReplyCodec,
   addNetworkRequestCodec,
@@ -25,6 +24,8 @@ import {
   type HealthStatus,
 } from './codec.js';
 import { GRPC_STATUS, RpcError, rpcErrorFromStatus } from './errors.js';
+import { defaultConnector, H2Connection, type Connector, type H2Response } from './h2.js';
+import type { HeaderList } from './hpack.js';
 import { RPC_METHODS } from './proto.js';
 import type { AddNetworkReply, AddNetworkRequest, DelNetworkReply, DelNetworkRequest } from './types.js';
 
@@ -35,6 +36,8 @@ export interface RpcClientOptions {
   readonly timeoutMs: number;
   /** This plugin's build version; ipamd refuses another (RPC_VERSION_MISMATCH). */
   readonly clientVersion: string;
+  /** How to reach the socket; default: Bun's sockets under Bun, node:net under Node. */
+  readonly connector?: Connector;
 }
 
 export interface RpcClient {
@@ -57,9 +60,8 @@ function errnoOf(error: unknown): string | undefined {
   return undefined;
 }
 
-function header(headers: IncomingHttpHeaders | undefined, name: string): string | undefined {
-  const value = headers?.[name];
-  return Array.isArray(value) ? value[0] : value;
+function header(headers: HeaderList | undefined, name: string): string | undefined {
+  return headers?.find(([key]) => key === name)?.[1];
 }
 
 function percentDecode(text: string): string {
@@ -79,19 +81,22 @@ function percentDecode(text: string): string {
  */
 export function createRpcClient(options: RpcClientOptions): RpcClient {
   const { socketPath, timeoutMs, clientVersion } = options;
-  let session: ClientHttp2Session | undefined;
+  const connector = options.connector ?? defaultConnector();
+  let current: H2Connection | undefined;
+  let connecting: Promise<H2Connection> | undefined;
   let inFlight = 0;
 
-  function open(): ClientHttp2Session {
-    if (session !== undefined && !session.closed && !session.destroyed) return session;
-    const fresh = connect('http://localhost', { createConnection: () => netConnect(socketPath) });
-    // Errors reach the calls through their streams; this listener only keeps the session's own 'error' from throwing.
-    fresh.on('error', () => undefined);
-    fresh.on('close', () => {
-      if (session === fresh) session = undefined;
+  async function connection(): Promise<H2Connection> {
+    if (current?.usable === true) return current;
+    connecting ??= H2Connection.open(socketPath, connector).finally(() => {
+      connecting = undefined;
     });
-    session = fresh;
-    return fresh;
+    const opened = await connecting;
+    if (current !== opened) {
+      current?.close();
+      current = opened;
+    }
+    return opened;
   }
 
   function unavailable(method: string, error: unknown): RpcError {
@@ -107,17 +112,37 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
     );
   }
 
+  function finish<Rep>(method: string, repCodec: Codec<Rep>, response: H2Response): Rep {
+    const details = { socketPath, method };
+    const { headers, trailers, error } = response;
+    if (headers === undefined) throw unavailable(method, error ?? new Error('connection closed before a response'));
+    const httpStatus = Number(header(headers, ':status'));
+    if (httpStatus !== 200) throw new RpcError('RPC_PROTOCOL', `ipamd answered HTTP ${httpStatus} to ${method}`, details);
+    const statusText = header(trailers, 'grpc-status') ?? header(headers, 'grpc-status');
+    if (statusText === undefined) {
+      if (error !== undefined) throw unavailable(method, error);
+      throw new RpcError('RPC_PROTOCOL', `ipamd's answer to ${method} has no grpc-status`, details);
+    }
+    const status = Number(statusText);
+    if (statusText.trim() === '' || !Number.isInteger(status)) throw new RpcError('RPC_PROTOCOL', `invalid grpc-status "${statusText}"`, details);
+    if (status !== GRPC_STATUS.OK) {
+      const message = percentDecode(header(trailers, 'grpc-message') ?? header(headers, 'grpc-message') ?? '');
+      throw rpcErrorFromStatus(status, message, details);
+    }
+    if (error !== undefined) throw unavailable(method, error);
+    return repCodec.decode(unframeMessage(response.body));
+  }
+
   function call<Req, Rep>(method: string, reqCodec: Codec<Req>, repCodec: Codec<Rep>, request: Req): Promise<Rep> {
     return new Promise<Rep>((resolve, reject) => {
-      const current = open();
-      inFlight++;
-      current.ref();
       let settled = false;
+      let stream: { connection: H2Connection; id: number } | undefined;
+      inFlight++;
       const settle = (outcome: () => Rep): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        if (--inFlight === 0 && !current.destroyed) current.unref();
+        if (--inFlight === 0) current?.unref();
         try {
           resolve(outcome());
         } catch (error) {
@@ -132,60 +157,32 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
             timeoutMs,
           });
         });
-        if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+        if (stream !== undefined) stream.connection.cancel(stream.id);
       }, timeoutMs);
 
-      let stream: ClientHttp2Stream;
-      try {
-        stream = current.request({
-          ':method': 'POST',
-          ':path': method,
-          'content-type': 'application/grpc',
-          te: 'trailers',
-          'grpc-timeout': `${Math.max(1, Math.ceil(timeoutMs))}m`,
-          'user-agent': 'vpc-cni-plugin',
-        });
-      } catch (error) {
-        settle(() => {
-          throw unavailable(method, error);
-        });
-        return;
-      }
-      let headers: IncomingHttpHeaders | undefined;
-      let trailers: IncomingHttpHeaders | undefined;
-      let streamError: unknown;
-      const chunks: Buffer[] = [];
-      stream.on('response', (h: IncomingHttpHeaders) => {
-        headers = h;
-      });
-      stream.on('trailers', (t: IncomingHttpHeaders) => {
-        trailers = t;
-      });
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('error', (error: Error) => {
-        streamError = error;
-      });
-      stream.on('close', () => settle(() => finish()));
-      stream.end(frameMessage(reqCodec.encode(request)));
-
-      const finish = (): Rep => {
-        const details = { socketPath, method };
-        if (headers === undefined) throw unavailable(method, streamError ?? new Error('connection closed before a response'));
-        const httpStatus = Number(header(headers, ':status'));
-        if (httpStatus !== 200) throw new RpcError('RPC_PROTOCOL', `ipamd answered HTTP ${httpStatus} to ${method}`, details);
-        const statusText = header(trailers, 'grpc-status') ?? header(headers, 'grpc-status');
-        if (statusText === undefined) {
-          if (streamError !== undefined) throw unavailable(method, streamError);
-          throw new RpcError('RPC_PROTOCOL', `ipamd's answer to ${method} has no grpc-status`, details);
-        }
-        const status = Number(statusText);
-        if (!Number.isInteger(status)) throw new RpcError('RPC_PROTOCOL', `invalid grpc-status "${statusText}"`, details);
-        if (status !== GRPC_STATUS.OK) {
-          const message = percentDecode(header(trailers, 'grpc-message') ?? header(headers, 'grpc-message') ?? '');
-          throw rpcErrorFromStatus(status, message, details);
-        }
-        return repCodec.decode(unframeMessage(Buffer.concat(chunks)));
-      };
+      connection()
+        .then((open) => {
+          if (settled) return undefined;
+          open.ref();
+          const headers: HeaderList = [
+            [':method', 'POST'],
+            [':scheme', 'http'],
+            [':path', method],
+            [':authority', 'localhost'],
+            ['content-type', 'application/grpc'],
+            ['te', 'trailers'],
+            ['grpc-timeout', `${Math.max(1, Math.ceil(timeoutMs))}m`],
+            ['user-agent', 'vpc-cni-plugin'],
+          ];
+          const sent = open.request(headers, frameMessage(reqCodec.encode(request)));
+          stream = { connection: open, id: sent.id };
+          return sent.response.then((response) => settle(() => finish(method, repCodec, response)));
+        })
+        .catch((error: unknown) =>
+          settle(() => {
+            throw error instanceof RpcError ? error : unavailable(method, error);
+          }),
+        );
     });
   }
 
@@ -203,8 +200,8 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
       }
     },
     close() {
-      session?.close();
-      session = undefined;
+      current?.close();
+      current = undefined;
     },
   };
 }

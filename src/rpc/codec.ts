@@ -2,14 +2,13 @@
  * The one protobuf and gRPC-framing code path of the RPC: the server (through @grpc/grpc-js's serialize/deserialize
  * hooks) and the plugin's lean client use these codecs, so both sides agree on the bytes by construction.
  *
- * Encoding is driven by the field tables of src/rpc/proto.ts over protobufjs's minimal Writer/Reader (varints,
- * length-delimited fields): no reflection and no `.proto` parsing at run time, because the plugin cold-starts per CNI
- * call and protobufjs/minimal is the cheapest part of protobufjs to load. proto3 rules apply: defaults ('' / 0 / false
- * / []) are not written and are filled in when absent; fields are written in field-number order, as Go's and
+ * Encoding is driven by the field tables of src/rpc/proto.ts over the small varint Writer/Reader below (the wire
+ * types these messages use: varints and length-delimited fields): no reflection, no `.proto` parsing and no protobuf
+ * library at run time, because the plugin cold-starts per CNI call (even protobufjs/minimal costs the compiled plugin
+ * 3.5 ms per exec); codec.test.ts cross-checks every message against protobufjs. proto3 rules apply: defaults ('' / 0
+ * / false / []) are not written and are filled in when absent; fields are written in field-number order, as Go's and
  * protobufjs's encoders do; unknown fields (and fields with an unexpected wire type) are skipped on decode.
  */
-import protobuf from 'protobufjs/minimal.js';
-import type { Reader as ReaderT, Writer as WriterT } from 'protobufjs';
 import { RpcError } from './errors.js';
 import {
   ADD_NETWORK_REPLY_FIELDS,
@@ -22,7 +21,121 @@ import {
 } from './proto.js';
 import type { AddNetworkReply, AddNetworkRequest, DelNetworkReply, DelNetworkRequest } from './types.js';
 
-const { Reader, Writer } = protobuf;
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Appends protobuf wire values to a growing byte list. */
+class Writer {
+  readonly #bytes: number[] = [];
+
+  varint(value: number): this {
+    // Negative int32s are sign-extended to 64 bits: ten bytes, as every protobuf encoder writes them.
+    if (value < 0) {
+      let low = value >>> 0;
+      for (let i = 0; i < 4; i++) {
+        this.#bytes.push((low & 0x7f) | 0x80);
+        low >>>= 7;
+      }
+      this.#bytes.push((low & 0x0f) | 0x70 | 0x80, 0xff, 0xff, 0xff, 0xff, 0x01);
+      return this;
+    }
+    let rest = value >>> 0;
+    while (rest >= 0x80) {
+      this.#bytes.push((rest & 0x7f) | 0x80);
+      rest >>>= 7;
+    }
+    this.#bytes.push(rest);
+    return this;
+  }
+
+  bytes(data: Uint8Array): this {
+    this.varint(data.length);
+    for (const byte of data) this.#bytes.push(byte);
+    return this;
+  }
+
+  finish(): Uint8Array {
+    return Uint8Array.from(this.#bytes);
+  }
+}
+
+/** Reads protobuf wire values; every read past the end throws a RangeError. */
+class Reader {
+  pos = 0;
+  readonly len: number;
+  readonly #buf: Uint8Array;
+
+  constructor(buf: Uint8Array) {
+    this.#buf = buf;
+    this.len = buf.length;
+  }
+
+  #byte(): number {
+    const byte = this.#buf[this.pos];
+    if (byte === undefined || this.pos >= this.len) throw new RangeError(`index out of range: ${this.pos + 1} > ${this.len}`);
+    this.pos += 1;
+    return byte;
+  }
+
+  /** A varint of up to ten bytes, as its low 32 bits (unsigned). */
+  uint32(): number {
+    let value = 0;
+    for (let shift = 0; shift < 70; shift += 7) {
+      const byte = this.#byte();
+      if (shift < 32) value = (value | ((byte & 0x7f) << shift)) >>> 0;
+      if ((byte & 0x80) === 0) return value;
+    }
+    throw new RangeError('invalid varint encoding');
+  }
+
+  int32(): number {
+    return this.uint32() | 0;
+  }
+
+  bool(): boolean {
+    return this.uint32() !== 0;
+  }
+
+  string(): string {
+    const length = this.uint32();
+    const end = this.pos + length;
+    if (end > this.len) throw new RangeError(`index out of range: ${end} > ${this.len}`);
+    const text = utf8Decoder.decode(this.#buf.subarray(this.pos, end));
+    this.pos = end;
+    return text;
+  }
+
+  /** Skips a field of this wire type (varint, fixed64, length-delimited, group, fixed32). */
+  skipType(wireType: number): void {
+    switch (wireType) {
+      case 0:
+        this.uint32();
+        return;
+      case 1:
+        this.#skip(8);
+        return;
+      case 2:
+        this.#skip(this.uint32());
+        return;
+      case 3:
+        for (;;) {
+          const tag = this.uint32();
+          if ((tag & 7) === 4) return;
+          this.skipType(tag & 7);
+        }
+      case 5:
+        this.#skip(4);
+        return;
+      default:
+        throw new RangeError(`invalid wire type ${wireType} at offset ${this.pos}`);
+    }
+  }
+
+  #skip(count: number): void {
+    if (this.pos + count > this.len) throw new RangeError(`index out of range: ${this.pos + count} > ${this.len}`);
+    this.pos += count;
+  }
+}
 
 /**
  * Encodes, decodes and default-fills one message type.
@@ -55,26 +168,27 @@ function defaults(fields: readonly FieldSpec[]): Fields {
   return out;
 }
 
-function writeValue(writer: WriterT, f: FieldSpec, value: unknown, always: boolean): void {
+function writeValue(writer: Writer, f: FieldSpec, value: unknown, always: boolean): void {
   switch (f.kind) {
     case 'string':
-      if (typeof value === 'string' && (always || value !== '')) writer.uint32((f.no << 3) | WIRE_BYTES).string(value);
+      if (typeof value === 'string' && (always || value !== '')) writer.varint((f.no << 3) | WIRE_BYTES).bytes(utf8Encoder.encode(value));
       return;
     case 'bool':
-      if (value === true || (always && value === false)) writer.uint32((f.no << 3) | WIRE_VARINT).bool(value);
+      if (value === true || (always && value === false)) writer.varint((f.no << 3) | WIRE_VARINT).varint(value ? 1 : 0);
       return;
     case 'int32':
-      if (typeof value === 'number' && (always || value !== 0)) writer.uint32((f.no << 3) | WIRE_VARINT).int32(value);
+      if (typeof value === 'number' && (always || value !== 0)) writer.varint((f.no << 3) | WIRE_VARINT).varint(value | 0);
       return;
-    case 'message':
-      writer.uint32((f.no << 3) | WIRE_BYTES).fork();
-      writeFields(writer, byNumber(f.message ?? []), (value ?? {}) as Fields);
-      writer.ldelim();
+    case 'message': {
+      const inner = new Writer();
+      writeFields(inner, byNumber(f.message ?? []), (value ?? {}) as Fields);
+      writer.varint((f.no << 3) | WIRE_BYTES).bytes(inner.finish());
       return;
+    }
   }
 }
 
-function writeFields(writer: WriterT, ordered: readonly FieldSpec[], message: Fields): void {
+function writeFields(writer: Writer, ordered: readonly FieldSpec[], message: Fields): void {
   for (const f of ordered) {
     const value = message[f.key];
     if (f.repeated !== true) writeValue(writer, f, value, false);
@@ -86,7 +200,7 @@ function wireType(f: FieldSpec): number {
   return f.kind === 'string' || f.kind === 'message' ? WIRE_BYTES : WIRE_VARINT;
 }
 
-function readFields(reader: ReaderT, end: number, fields: readonly FieldSpec[]): Fields {
+function readFields(reader: Reader, end: number, fields: readonly FieldSpec[]): Fields {
   const out = defaults(fields);
   while (reader.pos < end) {
     const tag = reader.uint32();
@@ -118,13 +232,13 @@ function messageCodec<T extends object>(name: string, fields: readonly FieldSpec
   const ordered = byNumber(fields);
   return {
     encode(message) {
-      const writer = Writer.create();
+      const writer = new Writer();
       writeFields(writer, ordered, message as unknown as Fields);
       return writer.finish();
     },
     decode(bytes) {
       try {
-        const reader = Reader.create(bytes);
+        const reader = new Reader(bytes);
         return readFields(reader, reader.len, fields) as T;
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);

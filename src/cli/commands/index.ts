@@ -22,8 +22,24 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'Run ipamd, the per-node IP address manager (configured by environment variables)',
     load: async () => (await import('./ipamd.js')).ipamdCommand,
   },
+  demo: {
+    summary: 'Run a three-node cluster in the embedded VPC with pods, ping across nodes, then clean up (as root)',
+    load: async () => (await import('./demo.js')).demoCommand,
+  },
+  status: {
+    summary: "Show a node's ENIs, pods, settings and warm pool from ipamd's introspection API (tables or JSON)",
+    load: async () => (await import('./status.js')).statusCommand,
+  },
+  get: {
+    summary: "List the demo's pods as kubectl get pods does, from each node's ipamd (-o wide for IP and node)",
+    load: async () => (await import('./get.js')).getCommand,
+  },
   limits: {
     summary: "Show an instance type's network limits and its max pods in each mode",
     load: async () => (await import('./limits.js')).limitsCommand,
+  },
+  'custom-networking': {
+    summary: "Secondary CIDR + an ENIConfig per zone as one safe plan/apply (the seed's six steps); validate ENIConfigs",
+    load: async () => (await import('./custom-networking.js')).customNetworkingCommand,
   },
 };

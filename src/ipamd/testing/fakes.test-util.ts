@@ -187,8 +187,9 @@ export class RecordingMetrics implements IpamdMetrics {
   addRequest(): void {
     this.#inc('addRequest');
   }
-  delRequest(_reason: string): void {
+  delRequest(reason: string): void {
     this.#inc('delRequest');
+    this.#inc(`delRequest:${reason}`);
   }
   noAvailableAddress(): void {
     this.#inc('noAvailableAddress');

@@ -1,0 +1,78 @@
+// The plugin's process runner: NetlinkExecutor's contract (argv per namespace kind, batch failures tolerated or
+// thrown with their class, timeouts) over an injected spawn function, and node:child_process as that function.
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { isNetlinkError } from './errors.js';
+import { bunSpawn, nodeSpawn, SpawnPodExecutor, type SpawnFn, type SpawnResult } from './pod-exec.js';
+
+interface Call {
+  readonly argv: readonly string[];
+  readonly input: string | undefined;
+}
+
+function fake(answer: (argv: readonly string[]) => Partial<SpawnResult>): { spawn: SpawnFn; calls: Call[] } {
+  const calls: Call[] = [];
+  const spawn: SpawnFn = (argv, options) => {
+    calls.push({ argv, input: options.input });
+    return Promise.resolve({ stdout: '', stderr: '', exitCode: 0, timedOut: false, ...answer(argv) });
+  };
+  return { spawn, calls };
+}
+
+describe('SpawnPodExecutor', () => {
+  it('runs ip in its own namespace, by name (ip -n) or by path (nsenter), batches on stdin', async () => {
+    const { spawn, calls } = fake(() => ({}));
+    const exec = new SpawnPodExecutor({ spawn });
+    await exec.batch([{ args: ['link', 'set', 'lo', 'up'] }]);
+    await exec.batch([{ args: ['link', 'set', 'lo', 'up'] }], { netns: 'vcni-1-1-n1' });
+    await exec.batch([{ args: ['link', 'set', 'lo', 'up'] }], { netns: '/proc/42/ns/net' });
+    assert.deepEqual(calls.map((c) => c.argv.join(' ')), [
+      'ip -force -batch -',
+      'ip -n vcni-1-1-n1 -force -batch -',
+      'nsenter --net=/proc/42/ns/net -- ip -force -batch -',
+    ]);
+    assert.equal(calls[0]?.input, 'link set lo up\n');
+    assert.equal(exec.spawnCount, 3);
+    assert.equal(exec.confined, false);
+  });
+
+  it('tolerates the failures a command allows and throws the first it does not, classified', async () => {
+    const stderr = 'RTNETLINK answers: No such file or directory\nCommand failed -:1\nCannot find device "eni0"\nCommand failed -:2\n';
+    const { spawn } = fake(() => ({ exitCode: 1, stderr }));
+    const exec = new SpawnPodExecutor({ spawn });
+    const tolerated = await exec.batch([
+      { args: ['rule', 'del', 'prio', '512'], tolerate: ['not-found'] },
+      { args: ['link', 'del', 'eni0'], tolerate: ['no-device'] },
+    ]);
+    assert.deepEqual(tolerated.tolerated.map((f) => [f.line, f.kind]), [[1, 'not-found'], [2, 'no-device']]);
+    await assert.rejects(
+      exec.batch([{ args: ['rule', 'del', 'prio', '512'], tolerate: ['not-found'] }, { args: ['link', 'del', 'eni0'] }]),
+      (e) => isNetlinkError(e, 'LINK_NOT_FOUND') && e.details['line'] === 2,
+    );
+  });
+
+  it('classifies a failed program, parses ip -json, and reports a timeout', async () => {
+    const exec = new SpawnPodExecutor({
+      spawn: fake((argv) => {
+        if (argv.includes('-json')) return { stdout: '[{"ifname":"lo"}]\n' };
+        if (argv[0] === 'nsenter') return { exitCode: 1, stderr: 'nsenter: cannot open /var/run/netns/x: No such file or directory' };
+        return { exitCode: 137, timedOut: true };
+      }).spawn,
+    });
+    assert.deepEqual(await exec.ipJson({ args: ['link', 'show'] }, { netns: 'n1' }), [{ ifname: 'lo' }]);
+    await assert.rejects(exec.run({ file: 'nsenter', args: ['--net=/var/run/netns/x', '--', 'ip', 'link'] }), (e) => isNetlinkError(e, 'NETNS_NOT_FOUND'));
+    await assert.rejects(exec.batch([{ args: ['link', 'show'] }], { timeoutMs: 5 }), (e) => isNetlinkError(e, 'NETLINK_TIMEOUT'));
+  });
+
+  it('nodeSpawn runs a real program, feeds its stdin and reports exit codes; a missing program is SPAWN_FAILED', async () => {
+    const spawn = nodeSpawn();
+    assert.deepEqual(await spawn(['cat'], { input: 'hello', timeoutMs: 5000 }), { stdout: 'hello', stderr: '', exitCode: 0, timedOut: false });
+    assert.equal((await spawn(['sh', '-c', 'exit 3'], { timeoutMs: 5000 })).exitCode, 3);
+    assert.equal((await spawn(['sleep', '5'], { timeoutMs: 50 })).timedOut, true);
+    await assert.rejects(spawn(['vcni-no-such-program'], { timeoutMs: 5000 }), (e) => isNetlinkError(e, 'NETLINK_SPAWN_FAILED'));
+  });
+
+  it('bunSpawn is only offered under Bun', () => {
+    assert.equal(bunSpawn(), undefined);
+  });
+});

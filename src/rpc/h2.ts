@@ -1,0 +1,373 @@
+/**
+ * A minimal HTTP/2 client connection (RFC 9113) for the plugin's unary gRPC calls to ipamd over its unix socket:
+ * the connection preface and SETTINGS, one HEADERS + DATA per request on its own stream, and the frames a server
+ * answers with (HEADERS/CONTINUATION decoded through HPACK, DATA, RST_STREAM, SETTINGS and PING acknowledged,
+ * GOAWAY). No flow-control bookkeeping: a request and its reply are a few hundred bytes, far below the 65,535-byte
+ * initial windows. Not node:http2, whose load and first request cost the compiled plugin ~30 ms per exec under Bun.
+ *
+ * The socket comes from a {@link Connector}: `Bun.connect` under Bun, node:net (loaded on first use) under Node.
+ *
+ * @example
+ * const connection = await H2Connection.open('/var/run/aws-node/ipamd.sock', defaultConnector());
+ * const { response } = connection.request([[':method', 'POST'], [':path', '/x'], ...], body);
+ * const { headers, trailers, body: reply } = await response;
+ */
+import { encodeHeaders, HpackDecoder, type HeaderList } from './hpack.js';
+
+/** A connected byte stream. */
+export interface RpcSocket {
+  write(bytes: Uint8Array): void;
+  close(): void;
+  /** Keep the process alive while calls are in flight (a Node socket or timer does; an idle one must not). */
+  ref(): void;
+  unref(): void;
+}
+
+export interface SocketEvents {
+  data(chunk: Uint8Array): void;
+  /** The connection ended (by either side), with the error that ended it, if any. */
+  closed(error: Error | undefined): void;
+}
+
+/** Connects to a unix socket; rejects with the system error (its `code`: ENOENT, ECONNREFUSED, ...) when it cannot. */
+export type Connector = (path: string, events: SocketEvents) => Promise<RpcSocket>;
+
+/** node:net, loaded on the first connection. */
+export function nodeConnector(): Connector {
+  return async (path, events) => {
+    const { connect } = await import('node:net');
+    return new Promise((resolve, reject) => {
+      const socket = connect(path);
+      let connected = false;
+      let failure: Error | undefined;
+      socket.on('connect', () => {
+        connected = true;
+        resolve({
+          write: (bytes) => {
+            socket.write(bytes);
+          },
+          close: () => socket.destroy(),
+          ref: () => socket.ref(),
+          unref: () => socket.unref(),
+        });
+      });
+      socket.on('data', (chunk: Buffer) => events.data(chunk));
+      socket.on('error', (error) => {
+        failure = error;
+        if (!connected) reject(error);
+      });
+      socket.on('close', () => {
+        if (connected) events.closed(failure);
+      });
+    });
+  };
+}
+
+/** The part of Bun's socket API used here (the project does not depend on Bun's types). */
+interface BunSocket {
+  write(data: Uint8Array): number;
+  end(): void;
+  ref(): void;
+  unref(): void;
+}
+interface BunSocketHandler {
+  data(socket: BunSocket, data: Uint8Array): void;
+  drain(socket: BunSocket): void;
+  close(socket: BunSocket, error?: Error): void;
+  error(socket: BunSocket, error: Error): void;
+}
+interface BunNet {
+  connect(options: { unix: string; socket: BunSocketHandler }): Promise<BunSocket>;
+}
+
+/** `Bun.connect`, or undefined when not running on Bun. Writes the socket cannot take at once are sent on drain. */
+export function bunConnector(): Connector | undefined {
+  const bun = (globalThis as { Bun?: BunNet }).Bun;
+  if (bun === undefined) return undefined;
+  return async (path, events) => {
+    const queue: Uint8Array[] = [];
+    let failure: Error | undefined;
+    const flush = (socket: BunSocket): void => {
+      while (queue.length > 0) {
+        const head = queue[0] as Uint8Array;
+        const written = socket.write(head);
+        if (written >= head.length) queue.shift();
+        else {
+          queue[0] = head.subarray(Math.max(0, written));
+          return;
+        }
+      }
+    };
+    const socket = await bun.connect({
+      unix: path,
+      socket: {
+        data: (_socket, data) => events.data(data),
+        drain: (s) => flush(s),
+        close: (_socket, error) => events.closed(error ?? failure),
+        error: (_socket, error) => {
+          failure = error;
+        },
+      },
+    });
+    return {
+      write: (bytes) => {
+        queue.push(bytes);
+        if (queue.length === 1) flush(socket);
+      },
+      close: () => socket.end(),
+      ref: () => socket.ref(),
+      unref: () => socket.unref(),
+    };
+  };
+}
+
+/** Bun's connector under Bun, else node:net's. */
+export function defaultConnector(): Connector {
+  return bunConnector() ?? nodeConnector();
+}
+
+/** What came back on one stream. */
+export interface H2Response {
+  /** The first HEADERS block (`:status`, ...); undefined when the stream ended without one. */
+  readonly headers?: HeaderList;
+  /** The second HEADERS block (gRPC's status), when there was one. */
+  readonly trailers?: HeaderList;
+  readonly body: Uint8Array;
+  /** Why the stream ended abnormally: RST_STREAM, GOAWAY, or the connection closing. */
+  readonly error?: Error;
+}
+
+/** An abnormal end of a stream, with the HTTP/2 error code when the server sent one. */
+export class H2StreamError extends Error {
+  readonly h2Code: number | undefined;
+
+  constructor(message: string, h2Code?: number, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'H2StreamError';
+    this.h2Code = h2Code;
+  }
+}
+
+const FRAME = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, CONTINUATION: 9 } as const;
+const FLAG = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 } as const;
+const CANCEL = 0x8;
+const PREFACE = new TextEncoder().encode('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+/** The default SETTINGS_MAX_FRAME_SIZE: the largest frame payload either side may send unannounced. */
+const MAX_FRAME = 16_384;
+
+function frame(type: number, flags: number, streamId: number, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const out = new Uint8Array(9 + payload.length);
+  out[0] = (payload.length >>> 16) & 0xff;
+  out[1] = (payload.length >>> 8) & 0xff;
+  out[2] = payload.length & 0xff;
+  out[3] = type;
+  out[4] = flags;
+  new DataView(out.buffer).setUint32(5, streamId & 0x7fffffff);
+  out.set(payload, 9);
+  return out;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+interface Stream {
+  readonly chunks: Uint8Array[];
+  headers?: HeaderList;
+  trailers?: HeaderList;
+  readonly done: (response: H2Response) => void;
+}
+
+/** One HTTP/2 connection; streams are opened by {@link request} and end with their {@link H2Response}. */
+export class H2Connection {
+  readonly #socket: RpcSocket;
+  readonly #decoder = new HpackDecoder();
+  readonly #streams = new Map<number, Stream>();
+  #buffer: Uint8Array = new Uint8Array(0);
+  #nextId = 1;
+  #closed = false;
+  #goingAway = false;
+  /** A header block split over HEADERS and CONTINUATION frames. */
+  #pending: { streamId: number; endStream: boolean; parts: Uint8Array[] } | undefined;
+
+  private constructor(socket: RpcSocket) {
+    this.#socket = socket;
+  }
+
+  /** Connects and sends the preface with SETTINGS (no server push). Rejects with the connector's error. */
+  static async open(path: string, connector: Connector): Promise<H2Connection> {
+    // Events that arrive before the connection object exists are replayed to it.
+    const state: { connection?: H2Connection; early: Uint8Array[]; earlyClose?: { error: Error | undefined } } = { early: [] };
+    const socket = await connector(path, {
+      data: (chunk) => (state.connection === undefined ? state.early.push(chunk) : state.connection.#onData(chunk)),
+      closed: (error) => (state.connection === undefined ? (state.earlyClose = { error }) : state.connection.#onClosed(error)),
+    });
+    const opened = new H2Connection(socket);
+    state.connection = opened;
+    socket.write(concat([PREFACE, frame(FRAME.SETTINGS, 0, 0, Uint8Array.of(0, 2, 0, 0, 0, 0))]));
+    for (const chunk of state.early) opened.#onData(chunk);
+    if (state.earlyClose !== undefined) opened.#onClosed(state.earlyClose.error);
+    return opened;
+  }
+
+  /** False once the connection closed or the server said GOAWAY: open a new one. */
+  get usable(): boolean {
+    return !this.#closed && !this.#goingAway;
+  }
+
+  /** Sends a request (HEADERS, then the body as DATA ending the stream). */
+  request(headers: HeaderList, body: Uint8Array): { readonly id: number; readonly response: Promise<H2Response> } {
+    if (!this.usable) throw new H2StreamError('the HTTP/2 connection is closed');
+    const id = this.#nextId;
+    this.#nextId += 2;
+    const response = new Promise<H2Response>((resolve) => {
+      this.#streams.set(id, { chunks: [], done: resolve });
+    });
+    const block = encodeHeaders(headers);
+    if (block.length > MAX_FRAME) throw new H2StreamError(`request headers of ${block.length} bytes do not fit one frame`);
+    const frames = [frame(FRAME.HEADERS, FLAG.END_HEADERS | (body.length === 0 ? FLAG.END_STREAM : 0), id, block)];
+    for (let at = 0; at < body.length; at += MAX_FRAME) {
+      const end = Math.min(body.length, at + MAX_FRAME);
+      frames.push(frame(FRAME.DATA, end === body.length ? FLAG.END_STREAM : 0, id, body.subarray(at, end)));
+    }
+    this.#socket.write(concat(frames));
+    return { id, response };
+  }
+
+  /** Abandons a stream (RST_STREAM CANCEL); its response resolves with an error. */
+  cancel(id: number): void {
+    if (!this.#streams.has(id)) return;
+    this.#finish(id, new H2StreamError('cancelled', CANCEL));
+    if (!this.#closed) this.#socket.write(frame(FRAME.RST_STREAM, 0, id, Uint8Array.of(0, 0, 0, CANCEL)));
+  }
+
+  ref(): void {
+    if (!this.#closed) this.#socket.ref();
+  }
+
+  unref(): void {
+    if (!this.#closed) this.#socket.unref();
+  }
+
+  /** Closes the socket; open streams end with an error. */
+  close(): void {
+    if (this.#closed) return;
+    this.#socket.close();
+    this.#onClosed(undefined);
+  }
+
+  #finish(id: number, error?: Error): void {
+    const stream = this.#streams.get(id);
+    if (stream === undefined) return;
+    this.#streams.delete(id);
+    stream.done({
+      ...(stream.headers === undefined ? {} : { headers: stream.headers }),
+      ...(stream.trailers === undefined ? {} : { trailers: stream.trailers }),
+      body: concat(stream.chunks),
+      ...(error === undefined ? {} : { error }),
+    });
+  }
+
+  #onClosed(error: Error | undefined): void {
+    this.#closed = true;
+    for (const id of [...this.#streams.keys()]) this.#finish(id, new H2StreamError(`the connection closed${error === undefined ? '' : `: ${error.message}`}`, undefined, error));
+  }
+
+  #fail(message: string): void {
+    for (const id of [...this.#streams.keys()]) this.#finish(id, new H2StreamError(`HTTP/2 protocol error: ${message}`));
+    this.close();
+  }
+
+  #onData(chunk: Uint8Array): void {
+    this.#buffer = this.#buffer.length === 0 ? chunk : concat([this.#buffer, chunk]);
+    while (this.#buffer.length >= 9 && !this.#closed) {
+      const b = this.#buffer;
+      const length = ((b[0] ?? 0) << 16) | ((b[1] ?? 0) << 8) | (b[2] ?? 0);
+      if (b.length < 9 + length) return;
+      const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      const type = b[3] ?? 0;
+      const flags = b[4] ?? 0;
+      const streamId = view.getUint32(5) & 0x7fffffff;
+      const payload = b.subarray(9, 9 + length);
+      this.#buffer = b.subarray(9 + length);
+      try {
+        this.#onFrame(type, flags, streamId, payload);
+      } catch (error) {
+        this.#fail(error instanceof Error ? error.message : String(error));
+      }
+    }
+  }
+
+  #onFrame(type: number, flags: number, streamId: number, payload: Uint8Array): void {
+    if (this.#pending !== undefined && type !== FRAME.CONTINUATION) throw new Error('a header block was interrupted');
+    switch (type) {
+      case FRAME.DATA: {
+        const stream = this.#streams.get(streamId);
+        stream?.chunks.push(unpad(payload, flags));
+        if (flags & FLAG.END_STREAM) this.#finish(streamId);
+        return;
+      }
+      case FRAME.HEADERS: {
+        let fragment = unpad(payload, flags);
+        if (flags & FLAG.PRIORITY) fragment = fragment.subarray(5);
+        this.#pending = { streamId, endStream: (flags & FLAG.END_STREAM) !== 0, parts: [fragment] };
+        if (flags & FLAG.END_HEADERS) this.#headerBlockDone();
+        return;
+      }
+      case FRAME.CONTINUATION: {
+        if (this.#pending?.streamId !== streamId) throw new Error('CONTINUATION without its HEADERS');
+        this.#pending.parts.push(payload);
+        if (flags & FLAG.END_HEADERS) this.#headerBlockDone();
+        return;
+      }
+      case FRAME.RST_STREAM: {
+        const code = payload.length >= 4 ? new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0) : undefined;
+        this.#finish(streamId, new H2StreamError(`the server reset the stream (HTTP/2 error ${String(code)})`, code));
+        return;
+      }
+      case FRAME.SETTINGS:
+        if ((flags & FLAG.ACK) === 0) this.#socket.write(frame(FRAME.SETTINGS, FLAG.ACK, 0));
+        return;
+      case FRAME.PING:
+        if ((flags & FLAG.ACK) === 0) this.#socket.write(frame(FRAME.PING, FLAG.ACK, 0, payload));
+        return;
+      case FRAME.GOAWAY: {
+        this.#goingAway = true;
+        const last = payload.length >= 4 ? new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0) & 0x7fffffff : 0;
+        for (const id of [...this.#streams.keys()]) if (id > last) this.#finish(id, new H2StreamError('the server is going away (GOAWAY)'));
+        return;
+      }
+      default:
+        // PRIORITY, WINDOW_UPDATE, PUSH_PROMISE (disabled by our SETTINGS), unknown types: nothing to do.
+        return;
+    }
+  }
+
+  #headerBlockDone(): void {
+    const pending = this.#pending;
+    if (pending === undefined) return;
+    this.#pending = undefined;
+    // Decoded even for a stream already given up: the decoder's table must follow every block.
+    const headers = this.#decoder.decode(concat(pending.parts));
+    const stream = this.#streams.get(pending.streamId);
+    if (stream !== undefined) {
+      if (stream.headers === undefined) stream.headers = headers;
+      else stream.trailers = headers;
+    }
+    if (pending.endStream) this.#finish(pending.streamId);
+  }
+}
+
+function unpad(payload: Uint8Array, flags: number): Uint8Array {
+  if ((flags & FLAG.PADDED) === 0) return payload;
+  const pad = payload[0] ?? 0;
+  if (pad >= payload.length) throw new Error('padding longer than the frame');
+  return payload.subarray(1, payload.length - pad);
+}
