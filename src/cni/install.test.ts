@@ -102,8 +102,15 @@ describe('installCni', () => {
     assert.deepEqual([...(await readdir(o.binDir)), ...(await readdir(o.confDir))], []);
   });
 
-  it('a missing conf dir fails with CNI_INSTALL_FAILED', async () => {
+  it('creates a missing conf dir, and fails with CNI_INSTALL_FAILED when one cannot be made', async () => {
     const o = await dirs();
-    await assert.rejects(installCni({ ...o, confDir: join(o.confDir, 'nope') }), (e) => e instanceof CniInstallError && e.code === 'CNI_INSTALL_FAILED');
+    const result = await installCni({ ...o, confDir: join(o.confDir, 'new') });
+    assert.equal(result.conflist, join(o.confDir, 'new', '10-aws.conflist'));
+    const blocker = join(o.confDir, 'file');
+    await writeFile(blocker, 'not a directory');
+    await assert.rejects(
+      installCni({ ...o, confDir: join(blocker, 'sub') }),
+      (e) => e instanceof CniInstallError && e.code === 'CNI_INSTALL_FAILED' && /cannot create/.test(e.message),
+    );
   });
 });

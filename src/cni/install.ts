@@ -15,7 +15,7 @@
  *   conflist: renderConflist(settings), healthy: () => ipamd.isServing() });
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, open, rename, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { CONFLIST_FILE_NAME, CniInstallError } from './conflist.js';
 
@@ -97,6 +97,14 @@ export async function installCni(options: InstallOptions): Promise<InstallResult
   }
   if (!healthy) throw new CniInstallError('CNI_INSTALL_UNHEALTHY', 'health check failed; CNI binaries and conflist not installed');
 
+  // A fresh node may not have the directories yet (kubelet creates them lazily); 0755 as the CNI conventions have.
+  for (const dir of [options.binDir, options.confDir]) {
+    try {
+      await mkdir(dir, { recursive: true, mode: 0o755 });
+    } catch (error) {
+      throw new CniInstallError('CNI_INSTALL_FAILED', `cannot create ${dir}: ${(error as Error).message}`, { path: dir }, error);
+    }
+  }
   const installed: string[] = [];
   for (const [index, binary] of options.binaries.entries()) {
     const path = join(options.binDir, names[index] ?? binary.name);

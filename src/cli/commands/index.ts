@@ -18,6 +18,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'Run the embedded VPC (EC2 API + IMDS on 127.0.0.1, optional namespace data plane)',
     load: async () => (await import('./sim.js')).simCommand,
   },
+  'install-cni': {
+    summary: 'Install the aws-cni plugin and 10-aws.conflist once ipamd is healthy (atomically)',
+    load: async () => (await import('./install-cni.js')).installCniCommand,
+  },
   ipamd: {
     summary: 'Run ipamd, the per-node IP address manager (configured by environment variables)',
     load: async () => (await import('./ipamd.js')).ipamdCommand,

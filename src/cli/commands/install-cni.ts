@@ -1,0 +1,100 @@
+/**
+ * `vpc-cni install-cni`: installs the aws-cni plugin and `10-aws.conflist` (reference §2.9) into the CNI
+ * directories, atomically, once ipamd answers its gRPC health check on its socket — so a runtime never finds a
+ * conflist whose plugin cannot get addresses yet. Configured by the same environment variables as ipamd
+ * (HOST_CNI_BIN_PATH, HOST_CNI_CONFDIR_PATH, AWS_VPC_K8S_CNI_VETHPREFIX, POD_MTU, VPC_CNI_IPAMD_SOCKET, ...).
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
+import { intFlag, withUsageErrors } from '../args.js';
+import { ConfigError, loadConfigFromProcess } from '../../config/index.js';
+import { conflistSettings, renderConflist } from '../../cni/conflist.js';
+import { DEFAULT_IPAMD_SOCKET } from '../../cni/netconf.js';
+import { installCni } from '../../cni/install.js';
+import { createRpcClient } from '../../rpc/client.js';
+import { RPC_CLIENT_VERSION } from '../../version.js';
+
+const USAGE = `Usage: vpc-cni install-cni [--plugin PATH] [--wait SECONDS]
+
+Waits until ipamd answers its health check on VPC_CNI_IPAMD_SOCKET (default /var/run/aws-node/ipamd.sock), then
+installs the aws-cni plugin into HOST_CNI_BIN_PATH and writes 10-aws.conflist into HOST_CNI_CONFDIR_PATH, each
+atomically (temp file, fsync, rename). The conflist is the reference's, rendered from the same environment variables
+as ipamd's; egress-cni, which vpc-cni does not ship, is left out while it is disabled (the default).
+
+Options:
+  --plugin PATH    the plugin executable to install (default: bin/aws-cni of this installation)
+  --wait SECONDS   how long to wait for ipamd (default 300; 0 = check once)
+  -h, --help       show this help
+`;
+
+const DEFAULT_PLUGIN = fileURLToPath(new URL('../../../bin/aws-cni', import.meta.url));
+
+/** The reference's conflist, without egress-cni (not shipped) and with our ipamdSocket when it is not the default. */
+export function conflistFor(config: Parameters<typeof conflistSettings>[0]): string {
+  const { settings } = conflistSettings(config, undefined);
+  if (settings.egressEnabled) throw new UsageError('egress-cni is not part of vpc-cni: set ENABLE_V6_EGRESS=false');
+  const conflist = JSON.parse(renderConflist(settings)) as { plugins: Record<string, unknown>[] };
+  conflist.plugins = conflist.plugins.filter((plugin) => plugin['type'] !== 'egress-cni');
+  const awsCni = conflist.plugins.find((plugin) => plugin['type'] === 'aws-cni');
+  if (awsCni !== undefined && config.paths.ipamdSocket !== DEFAULT_IPAMD_SOCKET) awsCni['ipamdSocket'] = config.paths.ipamdSocket;
+  return `${JSON.stringify(conflist, null, 2)}\n`;
+}
+
+async function ipamdServing(socketPath: string): Promise<boolean> {
+  const client = createRpcClient({ socketPath, timeoutMs: 2_000, clientVersion: RPC_CLIENT_VERSION });
+  try {
+    return (await client.health()) === 'SERVING';
+  } catch {
+    return false;
+  } finally {
+    client.close();
+  }
+}
+
+async function run(args: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = withUsageErrors(() =>
+    parseArgs({ args: [...args], options: { plugin: { type: 'string' }, wait: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }),
+  );
+  if (values.help === true) {
+    io.stdout.write(USAGE);
+    return EXIT_OK;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${String((positionals as string[])[0])}'`);
+  const waitSeconds = intFlag('wait', values.wait, { min: 0, max: 86_400 }) ?? 300;
+  let config;
+  try {
+    config = loadConfigFromProcess().config;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr.write(`vpc-cni install-cni: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
+  const socket = config.paths.ipamdSocket;
+  const deadline = performance.now() + waitSeconds * 1000;
+  while (!(await ipamdServing(socket))) {
+    if (performance.now() >= deadline) {
+      io.stderr.write(`vpc-cni install-cni: ipamd is not serving on ${socket} after ${waitSeconds} s; nothing was installed\n`);
+      return EXIT_FAILURE;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  const result = await installCni({
+    binDir: config.paths.hostCniBinDir,
+    confDir: config.paths.hostCniConfDir,
+    binaries: [{ source: values.plugin ?? DEFAULT_PLUGIN, name: 'aws-cni' }],
+    conflist: conflistFor(config),
+    healthy: () => ipamdServing(socket),
+  });
+  io.stdout.write(`installed ${[...result.binaries, result.conflist].join(', ')}\n`);
+  return EXIT_OK;
+}
+
+export const installCniCommand: CliCommand = {
+  name: 'install-cni',
+  summary: 'Install the aws-cni plugin and 10-aws.conflist once ipamd is healthy (atomically)',
+  usage: USAGE,
+  run,
+};
