@@ -51,25 +51,9 @@ init() {
 }
 
 install_cni() {
-  node --input-type=module -e "
-    import { loadConfigFromProcess } from '$APP/dist/config/index.js';
-    import { conflistSettings, renderConflist } from '$APP/dist/cni/conflist.js';
-    import { installCni } from '$APP/dist/cni/install.js';
-    const { config } = loadConfigFromProcess();
-    const { settings, warnings } = conflistSettings(config, undefined);
-    for (const w of warnings) process.stderr.write('entrypoint: ' + w + '\n');
-    if (settings.egressEnabled) throw new Error('egress-cni is not part of vpc-cni: set ENABLE_V6_EGRESS=false');
-    const conflist = JSON.parse(renderConflist(settings));
-    conflist.plugins = conflist.plugins.filter((p) => p.type !== 'egress-cni');
-    const result = await installCni({
-      binDir: config.paths.hostCniBinDir,
-      confDir: config.paths.hostCniConfDir,
-      binaries: [{ source: '$APP/bin/aws-cni', name: 'aws-cni' }],
-      conflist: JSON.stringify(conflist, null, 2) + '\n',
-      healthy: async () => (await fetch('http://$INTROSPECTION/v1/enis')).ok,
-    });
-    process.stderr.write('entrypoint: installed ' + [...result.binaries, result.conflist].join(', ') + '\n');
-  "
+  # Waits for ipamd's gRPC health check, then installs bin/aws-cni and 10-aws.conflist atomically (egress-cni,
+  # which vpc-cni does not ship, is left out while it is disabled; it refuses ENABLE_V6_EGRESS=true).
+  node "$APP/bin/vpc-cni" install-cni --plugin "$APP/bin/aws-cni" --wait 300
 }
 
 run() {
