@@ -7,7 +7,8 @@
  */
 import { readFileSync, statfsSync, writeSync } from 'node:fs';
 import { readCniEnvironment } from '../config/cni-env.js';
-import { bunSpawn, nodeSpawn, SpawnPodExecutor } from '../netlink/pod-exec.js';
+import { NetlinkExecutor } from '../netlink/exec.js';
+import { bunSpawn, nodeSpawn } from '../netlink/pod-exec.js';
 import { NetlinkPodNetwork } from '../netlink/pod-network.js';
 import { createRpcClient } from '../rpc/client.js';
 import { createFileLog } from './log.js';
@@ -63,7 +64,7 @@ async function main(): Promise<number> {
     stdin,
     deps: {
       ipam: (socketPath) => createRpcClient({ socketPath, timeoutMs: RPC_TIMEOUT_MS, clientVersion: PLUGIN_VERSION }),
-      pods: new NetlinkPodNetwork({ executor: new SpawnPodExecutor({ spawn: bunSpawn() ?? nodeSpawn() }) }),
+      pods: new NetlinkPodNetwork({ executor: new NetlinkExecutor({ spawn: bunSpawn() ?? nodeSpawn() }) }),
       isNetns,
       openLog: (settings) => createFileLog(settings),
       clientVersion: PLUGIN_VERSION,

@@ -13,7 +13,6 @@
  * await exec.batch([linkSetUp('lo'), addrReplace('10.0.0.1/32', 'lo')], { netns: 'vcni-42-1-vpc' });
  * const links = await exec.ipJson<{ ifname: string }[]>({ args: ['link', 'show'] }, { netns: 'vcni-42-1-vpc' });
  */
-import { execFile } from 'node:child_process';
 import { checkNetnsName, netnsPath, sysctlCommand, type FailureKind, type IpCommand, type ProgramCommand } from './commands.js';
 import { NetlinkError, type NetlinkErrorCode } from './errors.js';
 
@@ -80,6 +79,44 @@ export interface ExecutorOptions {
    * uses this so that a missing `netns` option can never configure the machine's root namespace.
    */
   readonly confined?: boolean;
+  /**
+   * How a process is started: {@link nodeSpawn} by default (node:child_process, loaded on first use); the plugin
+   * passes `Bun.spawn` when it runs compiled by Bun (src/netlink/pod-exec.ts), where child_process costs ~15 ms.
+   */
+  readonly spawn?: SpawnFn;
+}
+
+/** How a spawned program ended: its output, and its exit code (128 + n for a signal, as a shell reports it). */
+export interface SpawnResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+  /** True when the timeout killed it. */
+  readonly timedOut: boolean;
+}
+
+/** Spawns argv (no shell), feeds `input` to its stdin and collects its output; rejects only when it cannot start. */
+export type SpawnFn = (argv: readonly string[], options: { readonly input?: string; readonly timeoutMs: number }) => Promise<SpawnResult>;
+
+/** node:child_process's execFile as a {@link SpawnFn}; the module is loaded on the first spawn only. */
+export function nodeSpawn(): SpawnFn {
+  return async (argv, options) => {
+    const { execFile } = await import('node:child_process');
+    const [file, ...args] = argv;
+    if (file === undefined) throw new NetlinkError('NETLINK_INVALID_ARGUMENT', 'empty argv');
+    return new Promise((resolve, reject) => {
+      const child = execFile(file, args, { encoding: 'utf8', timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+        if (error === null) resolve({ stdout, stderr, exitCode: 0, timedOut: false });
+        else if (typeof error.code === 'number') resolve({ stdout, stderr, exitCode: error.code, timedOut: false });
+        else if (error.killed === true) resolve({ stdout, stderr, exitCode: 137, timedOut: true });
+        else if (typeof error.signal === 'string') resolve({ stdout, stderr: `${stderr}\nkilled by ${error.signal}`, exitCode: 128, timedOut: false });
+        else reject(new NetlinkError('NETLINK_SPAWN_FAILED', `${argv.join(' ')}: ${error.message}`, { command: argv.join(' '), errno: error.code }, error));
+      });
+      // The child may exit before reading its stdin (a bad namespace); EPIPE is then expected and the exit code says why.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(options.input);
+    });
+  };
 }
 
 // `ip -batch` splits lines on blanks, honours quotes, cuts at `#` and joins lines ending in `\`: refuse all of them.
@@ -127,6 +164,7 @@ export class NetlinkExecutor {
   readonly #nsenter: string;
   readonly #timeoutMs: number;
   readonly #confined: boolean;
+  readonly #spawnFn: SpawnFn;
   #spawns = 0;
 
   /** True when this executor refuses to configure the namespace of the process itself (tests, the fabric). */
@@ -139,6 +177,7 @@ export class NetlinkExecutor {
     this.#nsenter = options.nsenterPath ?? 'nsenter';
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#confined = options.confined ?? false;
+    this.#spawnFn = options.spawn ?? nodeSpawn();
   }
 
   /** Processes spawned so far. */
@@ -227,34 +266,14 @@ export class NetlinkExecutor {
     return [this.#ip, '-n', checkNetnsName(netns), ...tail];
   }
 
-  #spawn(argv: readonly string[], timeoutMs: number | undefined, input?: string): Promise<RunResult> {
-    const [file, ...args] = argv;
-    if (file === undefined) return Promise.reject(new NetlinkError('NETLINK_INVALID_ARGUMENT', 'empty argv'));
+  async #spawn(argv: readonly string[], timeoutMs: number | undefined, input?: string): Promise<RunResult> {
     const timeout = timeoutMs ?? this.#timeoutMs;
     this.#spawns += 1;
-    return new Promise((resolve, reject) => {
-      const child = execFile(
-        file,
-        args,
-        { encoding: 'utf8', timeout, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
-        (error, stdout, stderr) => {
-          if (error === null) {
-            resolve({ stdout, stderr, exitCode: 0 });
-          } else if (typeof error.code === 'number') {
-            resolve({ stdout, stderr, exitCode: error.code });
-          } else if (error.killed === true) {
-            reject(new NetlinkError('NETLINK_TIMEOUT', `${argv.join(' ')}: killed after ${timeout} ms`, { command: argv.join(' '), timeoutMs: timeout, stderr }, error));
-          } else if (typeof error.signal === 'string') {
-            resolve({ stdout, stderr: `${stderr}\nkilled by ${error.signal}`, exitCode: 128 });
-          } else {
-            reject(new NetlinkError('NETLINK_SPAWN_FAILED', `${argv.join(' ')}: ${error.message}`, { command: argv.join(' '), errno: error.code }, error));
-          }
-        },
-      );
-      // The child may exit before reading its stdin (a bad namespace); EPIPE is then expected and the exit code says why.
-      child.stdin?.on('error', () => undefined);
-      child.stdin?.end(input);
-    });
+    const result = await this.#spawnFn(argv, input === undefined ? { timeoutMs: timeout } : { input, timeoutMs: timeout });
+    if (result.timedOut) {
+      throw new NetlinkError('NETLINK_TIMEOUT', `${argv.join(' ')}: killed after ${timeout} ms`, { command: argv.join(' '), timeoutMs: timeout, stderr: result.stderr });
+    }
+    return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode };
   }
 }
 

@@ -3,7 +3,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { isNetlinkError } from './errors.js';
-import { bunSpawn, nodeSpawn, SpawnPodExecutor, type SpawnFn, type SpawnResult } from './pod-exec.js';
+import { bunSpawn, nodeSpawn, type SpawnFn, type SpawnResult } from './pod-exec.js';
+import { NetlinkExecutor } from './exec.js';
 
 interface Call {
   readonly argv: readonly string[];
@@ -19,10 +20,10 @@ function fake(answer: (argv: readonly string[]) => Partial<SpawnResult>): { spaw
   return { spawn, calls };
 }
 
-describe('SpawnPodExecutor', () => {
+describe('NetlinkExecutor over an injected spawn (the plugin\'s Bun.spawn)', () => {
   it('runs ip in its own namespace, by name (ip -n) or by path (nsenter), batches on stdin', async () => {
     const { spawn, calls } = fake(() => ({}));
-    const exec = new SpawnPodExecutor({ spawn });
+    const exec = new NetlinkExecutor({ spawn });
     await exec.batch([{ args: ['link', 'set', 'lo', 'up'] }]);
     await exec.batch([{ args: ['link', 'set', 'lo', 'up'] }], { netns: 'vcni-1-1-n1' });
     await exec.batch([{ args: ['link', 'set', 'lo', 'up'] }], { netns: '/proc/42/ns/net' });
@@ -39,7 +40,7 @@ describe('SpawnPodExecutor', () => {
   it('tolerates the failures a command allows and throws the first it does not, classified', async () => {
     const stderr = 'RTNETLINK answers: No such file or directory\nCommand failed -:1\nCannot find device "eni0"\nCommand failed -:2\n';
     const { spawn } = fake(() => ({ exitCode: 1, stderr }));
-    const exec = new SpawnPodExecutor({ spawn });
+    const exec = new NetlinkExecutor({ spawn });
     const tolerated = await exec.batch([
       { args: ['rule', 'del', 'prio', '512'], tolerate: ['not-found'] },
       { args: ['link', 'del', 'eni0'], tolerate: ['no-device'] },
@@ -52,7 +53,7 @@ describe('SpawnPodExecutor', () => {
   });
 
   it('classifies a failed program, parses ip -json, and reports a timeout', async () => {
-    const exec = new SpawnPodExecutor({
+    const exec = new NetlinkExecutor({
       spawn: fake((argv) => {
         if (argv.includes('-json')) return { stdout: '[{"ifname":"lo"}]\n' };
         if (argv[0] === 'nsenter') return { exitCode: 1, stderr: 'nsenter: cannot open /var/run/netns/x: No such file or directory' };

@@ -47,7 +47,7 @@ import {
 } from './pod-commands.js';
 
 export interface PodNetworkOptions {
-  /** A NetlinkExecutor, or the plugin's SpawnPodExecutor (pod-exec.ts). */
+  /** A NetlinkExecutor (the plugin's spawns through Bun.spawn: pod-exec.ts). */
   readonly executor: PodExecutor;
   /** The node's namespace, by name or path; undefined = this process's own (the plugin runs inside the node's). */
   readonly hostNetns?: string;
