@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set-up used by the README's two commands and by CI: installs missing system packages (Debian/Ubuntu, as root),
 # installs the locked npm dependencies, builds, then runs what was asked:
+#   scripts/setup.sh install     -> only the installs
 #   scripts/setup.sh test        -> npm test
 #   scripts/setup.sh build       -> npm run build (then use ./bin/vpc-cni)
 #   scripts/setup.sh demo [ARGS] -> npm run build, then ./bin/vpc-cni demo ARGS (as root; e.g. --exit, --pods 5)
@@ -42,8 +43,9 @@ fi
 what=${1:-test}
 shift || true
 case "$what" in
+  install) ;;
   test) npm test ;;
   build) npm run build ;;
   demo) npm run build >&2 && exec ./bin/vpc-cni demo "$@" ;;
-  *) echo "usage: scripts/setup.sh test|build|demo [demo options]" >&2; exit 2 ;;
+  *) echo "usage: scripts/setup.sh install|test|build|demo [demo options]" >&2; exit 2 ;;
 esac
