@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { AddNetworkRequest } from '../rpc/types.js';
 import { delReasonLabel, validateRequest } from './backend.js';
-import { addPods, addRequest, buildWorld, datastoreView, delRequest, ec2View, START, type World } from './testing/world.test-util.js';
+import { addPods, addRequest, buildWorld, datastoreView, delRequest, ec2View, START, type World } from './virtual/world.js';
 
 function fillSubnet(world: World): void {
   const subnet = world.store.subnet(world.instance.subnetId);

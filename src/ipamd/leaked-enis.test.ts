@@ -6,7 +6,7 @@ import { ENI_TAG } from './eni-setup.js';
 import { leakedEniFilters, leakedEniVerdict } from './leaked-enis.js';
 import type { Ec2Eni } from './ports.js';
 import { rfc3339 } from './runtime.js';
-import { buildWorld, START, type World } from './testing/world.test-util.js';
+import { buildWorld, START, type World } from './virtual/world.js';
 
 function leak(world: World, description: string, tags: Record<string, string>): string {
   const eni = createEni(world.store, {

@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { ENI_TAG } from './eni-setup.js';
 import { IpamdError } from './errors.js';
-import { buildWorld, datastoreView, ec2View, NODE_IP } from './testing/world.test-util.js';
+import { buildWorld, datastoreView, ec2View, NODE_IP } from './virtual/world.js';
 
 describe('node initialisation', () => {
   it('§2.3/§3.5: m5.large with defaults ends init with 9 warm secondary IPs on the primary ENI', async () => {
@@ -97,7 +97,7 @@ describe('node initialisation', () => {
     await assert.rejects(ipamd.start(), (error: unknown) => error instanceof IpamdError && error.code === 'IPAMD_INIT_FAILED' && /instance identity/.test(error.message));
     assert.equal(ipamd.phase, 'failed');
     assert.equal(world.metrics.startups[0]?.success, false);
-    const { addRequest } = await import('./testing/world.test-util.js');
+    const { addRequest } = await import('./virtual/world.js');
     const reply = await ipamd.backend.addNetwork(addRequest('web'));
     assert.equal(reply.errorCode, 'IPAMD_NOT_READY');
     assert.match(reply.errorMessage, /failed to initialise/);
@@ -112,7 +112,7 @@ describe('node initialisation', () => {
     const world = buildWorld({ env: { DISABLE_NETWORK_RESOURCE_PROVISIONING: 'true' } });
     const ipamd = world.ipamd();
     await ipamd.start();
-    const { addRequest } = await import('./testing/world.test-util.js');
+    const { addRequest } = await import('./virtual/world.js');
     const reply = await ipamd.backend.addNetwork(addRequest('web'));
     assert.equal(reply.errorCode, 'NO_AVAILABLE_ADDRESS');
     assert.match(reply.errorMessage, /not attaching ENIs or addresses: network resource provisioning is off/);

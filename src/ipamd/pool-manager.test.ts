@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { ENI_DESCRIPTION_PREFIX, ENI_TAG } from './eni-setup.js';
-import { addPods, buildWorld, datastoreView, delRequest, ec2View } from './testing/world.test-util.js';
+import { addPods, buildWorld, datastoreView, delRequest, ec2View } from './virtual/world.js';
 
 describe('pool manager (secondary IPs)', () => {
   it('§3.6 step B: using the warm IPs attaches a second ENI with 9 IPs (WARM_ENI_TARGET=1)', async () => {

@@ -2,7 +2,7 @@
 // (§2.3 step 12, §1.6 DEL step 3) against the embedded VPC.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { addPods, buildWorld, datastoreView, delRequest, ec2View } from './testing/world.test-util.js';
+import { addPods, buildWorld, datastoreView, delRequest, ec2View } from './virtual/world.js';
 
 describe('pool manager (prefix delegation)', () => {
   it('§3.5/§3.7 WARM_PREFIX_TARGET=1: one free /28 is kept; a second is added when the first is used and released when emptied', async () => {
@@ -63,7 +63,7 @@ describe('pool manager (prefix delegation)', () => {
     // An m4.large (Xen) node in the same VPC.
     const { launchInstance } = await import('../sim/state/ops-instance.js');
     const xen = launchInstance(world.store, { instanceType: 'm4.large', subnetId: world.instance.subnetId, groups: world.instance.groups });
-    const { SimImds } = await import('./testing/sim-ports.test-util.js');
+    const { SimImds } = await import('./virtual/sim-ports.js');
     const ipamd = world.ipamd({ imds: new SimImds(world.propagation, xen.id) });
     await ipamd.start();
     assert.equal(ipamd.context()?.node.prefixDelegation, false);

@@ -6,7 +6,7 @@ import { assignPrivateIps, attachEni, createEni, deleteEni, detachEni, unassignP
 import { ENI_TAG } from './eni-setup.js';
 import type { Imds } from './ports.js';
 import { podVethSuffix } from './restore.js';
-import { addPods, buildWorld, datastoreView, delRequest, ec2View, type World } from './testing/world.test-util.js';
+import { addPods, buildWorld, datastoreView, delRequest, ec2View, type World } from './virtual/world.js';
 
 function freeCidrOnPrimary(world: World, taken: readonly string[]): string {
   const eni = world.store.eni(world.instance.primaryEniId);

@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { IpamdError } from './errors.js';
 import { podVethSuffix } from './restore.js';
-import { addPods, addRequest, buildWorld, type World } from './testing/world.test-util.js';
+import { addPods, addRequest, buildWorld, type World } from './virtual/world.js';
 
 function vethOf(world: World, pod: string): void {
   world.host.links.add(`eni${podVethSuffix('default', pod)}`);

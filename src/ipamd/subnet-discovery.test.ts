@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { createSubnet } from '../sim/state/ops-subnet.js';
 import type { Ec2Subnet } from './ports.js';
 import { excludedSubnetIds, selectSubnets, subnetVerdict, SUBNET_ROLE_TAG } from './subnet-discovery.js';
-import { addPods, addRequest, buildWorld, datastoreView, ec2View } from './testing/world.test-util.js';
+import { addPods, addRequest, buildWorld, datastoreView, ec2View } from './virtual/world.js';
 
 function subnet(id: string, free: number, tags: Record<string, string> = {}): Ec2Subnet {
   return { id, vpcId: 'vpc-1', cidr: '10.0.0.0/24', availabilityZone: 'az-a', availableIpAddressCount: free, tags };

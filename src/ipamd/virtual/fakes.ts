@@ -1,5 +1,6 @@
 /**
- * In-memory stand-ins for ipamd's other ports: a host network that records calls, a checkpoint store that can be
+ * ipamd in virtual time, part 1 (used by the unit tests and by the control-plane benchmarks in bench/, which is why
+ * it is built into dist/). In-memory stand-ins for ipamd's other ports: a host network that records calls, a checkpoint store that can be
  * told to fail writes, metrics that count, a logger that keeps its lines, and timers driven by a manual clock.
  *
  * {@link FakeTimers} has two ways to pass time: `sleep()` in auto mode moves the clock at once (firing timers that

@@ -21,8 +21,8 @@ import { VpcStore } from '../../sim/state/store.js';
 import { eksworkshop } from '../../sim/scenarios/eksworkshop.js';
 import { Ipamd } from '../ipamd.js';
 import type { IpamdDeps, IpamdTimings } from '../runtime.js';
-import { FakeHostNetwork, FakeTimers, MemoryCheckpointStore, RecordingMetrics, recordingLogger, type LogLine } from './fakes.test-util.js';
-import { SimEc2, SimImds } from './sim-ports.test-util.js';
+import { FakeHostNetwork, FakeTimers, MemoryCheckpointStore, RecordingMetrics, recordingLogger, type LogLine } from './fakes.js';
+import { SimEc2, SimImds } from './sim-ports.js';
 
 export const NODE_IP = '10.11.16.31';
 export const START = Date.UTC(2024, 4, 1, 12, 0, 0);
