@@ -14,14 +14,14 @@ import {
   iptablesSave,
   pluginConfig,
   runCni,
-  startTestVpc,
+  startCniVpc,
   waitForQuietNodes,
   type JsonObject,
   type NetnsDump,
-  type TestNode,
+  type CniNode,
   type TestPod,
-  type TestVpc,
-} from './harness.js';
+  type CniVpc,
+} from '../support/index.js';
 
 const PORTMAP = join(GO_PLUGINS, 'portmap');
 const skip = await cniSkipReason([PORTMAP]);
@@ -50,8 +50,8 @@ s.on('error', (e) => process.stdout.write('error:' + e.code)); s.on('timeout', (
 }
 
 describe('aws-cni then portmap, chained as libcni runs the reference conflist', { skip, timeout: 300_000 }, () => {
-  let vpc: TestVpc;
-  let node: TestNode;
+  let vpc: CniVpc;
+  let node: CniNode;
   let pod: TestPod;
   let root: string;
   let dumpBefore: NetnsDump;
@@ -65,7 +65,7 @@ describe('aws-cni then portmap, chained as libcni runs the reference conflist', 
 
   before(async () => {
     root = await rootFingerprint();
-    vpc = await startTestVpc();
+    vpc = await startCniVpc();
     // A pool of nine addresses on the primary ENI that one pod does not make grow.
     node = await vpc.startNode(0, { WARM_IP_TARGET: '1', MINIMUM_IP_TARGET: '9' });
     await waitForQuietNodes(vpc.exec, [node]);

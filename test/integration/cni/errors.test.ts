@@ -11,15 +11,15 @@ import {
   describeCall,
   dumpNetns,
   iptablesSave,
-  startTestVpc,
+  startCniVpc,
   waitForQuietNodes,
   type CniCall,
   type CniCommand,
   type JsonObject,
-  type TestNode,
+  type CniNode,
   type TestPod,
-  type TestVpc,
-} from './harness.js';
+  type CniVpc,
+} from '../support/index.js';
 
 const skip = await cniSkipReason();
 
@@ -81,8 +81,8 @@ const CASES: readonly BadCase[] = [
 ];
 
 describe('bad input to the real aws-cni binary', { skip, timeout: 300_000 }, () => {
-  let vpc: TestVpc;
-  let node: TestNode;
+  let vpc: CniVpc;
+  let node: CniNode;
   let pod: TestPod;
   let root: string;
   let snapshot: () => Promise<string>;
@@ -90,7 +90,7 @@ describe('bad input to the real aws-cni binary', { skip, timeout: 300_000 }, () 
 
   before(async () => {
     root = await rootFingerprint();
-    vpc = await startTestVpc();
+    vpc = await startCniVpc();
     node = await vpc.startNode(0);
     await waitForQuietNodes(vpc.exec, [node]);
     pod = await vpc.createPod('web-0');

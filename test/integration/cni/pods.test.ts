@@ -10,19 +10,19 @@ import {
   cniSkipReason,
   describeCall,
   dumpNetns,
-  startTestVpc,
+  startCniVpc,
   waitForQuietNodes,
   type NetnsDump,
-  type TestNode,
+  type CniNode,
   type TestPod,
-  type TestVpc,
-} from './harness.js';
+  type CniVpc,
+} from '../support/index.js';
 
 const skip = await cniSkipReason();
 
 interface AddedPod {
   readonly pod: TestPod;
-  readonly node: TestNode;
+  readonly node: CniNode;
   readonly containerId: string;
   readonly result: Record<string, unknown>;
   readonly ip: string;
@@ -36,9 +36,9 @@ function ipOf(result: Record<string, unknown>): string {
 }
 
 describe('aws-cni in real namespaces, driven like a runtime', { skip, timeout: 600_000 }, () => {
-  let vpc: TestVpc;
-  let nodeA: TestNode;
-  let nodeB: TestNode;
+  let vpc: CniVpc;
+  let nodeA: CniNode;
+  let nodeB: CniNode;
   let root: string;
   const before_: Record<string, NetnsDump> = {};
   const podsA: AddedPod[] = [];
@@ -46,7 +46,7 @@ describe('aws-cni in real namespaces, driven like a runtime', { skip, timeout: 6
 
   before(async () => {
     root = await rootFingerprint();
-    vpc = await startTestVpc();
+    vpc = await startCniVpc();
     // Both nodes attach all three ENIs of their m5.large up front, so that the pools cannot change while pods come
     // and go, and the node namespaces before the first ADD and after the last DEL can be compared.
     const warm = { WARM_ENI_TARGET: '3' };
@@ -60,7 +60,7 @@ describe('aws-cni in real namespaces, driven like a runtime', { skip, timeout: 6
     assert.equal(await rootFingerprint(), root, 'the root namespace is untouched');
   });
 
-  async function addPod(node: TestNode, name: string, into: AddedPod[]): Promise<AddedPod> {
+  async function addPod(node: CniNode, name: string, into: AddedPod[]): Promise<AddedPod> {
     const pod = await vpc.createPod(name);
     const containerId = `c${'0'.repeat(56)}${String(into.length).padStart(7, '0')}`;
     const out = await node.cni('ADD', { pod, containerId });

@@ -30,7 +30,7 @@ import {
   getText,
   startIpamd,
   type RunningIpamd,
-} from '../ipamd/harness.js';
+} from '../support/index.js';
 
 const PLUGIN = join(REPO, 'bin', 'aws-cni');
 const skip = (await netnsSkipReason()) || (existsSync(PLUGIN) ? false : `${PLUGIN} is missing: run npm run build`);

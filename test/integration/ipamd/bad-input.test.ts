@@ -16,7 +16,7 @@ import { RPC_CLIENT_VERSION } from '../../../src/version.js';
 import {
   addPods, addRequest, delRequest, getMetrics, getText, ipamdEnv, settle, spawnIpamd, startIpamd, startVpc, card0,
   type PodAddress, type RunningIpamd, type TestVpc,
-} from './harness.js';
+} from '../support/index.js';
 
 interface Snapshot {
   readonly enis: string;

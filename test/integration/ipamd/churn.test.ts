@@ -7,7 +7,7 @@ import { netnsSkipReason } from '../../../src/netlink/netns.test-util.js';
 import {
   addPods, assertConsistent, card0, delPods, getEnis, ip, ipamdEnv, metricSum, settle, startIpamd, startVpc,
   type EnisDocument, type PodAddress, type RunningIpamd, type TestVpc,
-} from './harness.js';
+} from '../support/index.js';
 
 const skip = await netnsSkipReason();
 

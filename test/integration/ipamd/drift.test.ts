@@ -10,7 +10,7 @@ import { createEni } from '../../../src/sim/state/ops-eni.js';
 import {
   addPods, addRequest, assertConsistent, card0, delRequest, getEnis, getMetrics, ip, ipamdEnv, metricSum, settle, sleep, startIpamd, startVpc,
   type EnisDocument, type PodAddress, type RunningIpamd, type TestVpc,
-} from './harness.js';
+} from '../support/index.js';
 
 function enis(doc: EnisDocument): string[] {
   return Object.keys(card0(doc).ENIs).sort();

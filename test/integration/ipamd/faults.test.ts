@@ -9,7 +9,7 @@ import type { AddNetworkReply } from '../../../src/rpc/types.js';
 import {
   FAST_RETRY, FAST_TIMINGS, addRequest, assertConsistent, card0, getEnis, eventually, ipamdEnv, settle, sleep, startIpamd, startVpc,
   type RunningIpamd, type TestVpc,
-} from './harness.js';
+} from '../support/index.js';
 
 const BACKOFF_MS = 2_000;
 

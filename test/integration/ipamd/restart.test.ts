@@ -13,7 +13,7 @@ import { seededRandom } from '../../../src/sim/gate/faults.js';
 import {
   addRequest, assignments, delPods, delRequest, ec2View, getEnis, ip, ipamdEnv, ipamdView, settle, sleep, spawnIpamd,
   type EnisDocument, type IpamdProcess, type TestVpc, startVpc, assertConsistent,
-} from './harness.js';
+} from '../support/index.js';
 
 type PodState =
   | { readonly kind: 'absent' }

@@ -7,7 +7,7 @@ import { netnsSkipReason } from '../../../src/netlink/netns.test-util.js';
 import {
   addPods, assignments, card0, delPods, ec2View, getEnis, getMetrics, getText, ip, ipamdEnv, ipamdView, ipJson,
   pythonJsonTool, settle, startIpamd, startVpc, type RunningIpamd, type TestVpc,
-} from './harness.js';
+} from '../support/index.js';
 
 interface JsonRule { priority?: number; src?: string; srclen?: number; table?: string }
 interface JsonRoute { dst?: string; gateway?: string; dev?: string }
