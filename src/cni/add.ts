@@ -23,6 +23,20 @@ const IPV6 = /^(?=.*:)[0-9A-Fa-f:]{2,39}(\.\d{1,3}){0,3}$/;
 /** The pod annotation asking for one interface per network card (§7.1). */
 export const MULTI_NIC_ANNOTATION = 'k8s.amazonaws.com/nicConfig';
 
+/** When ADD started, got ipamd's reply and finished wiring (performance.now(): ms since the process started). */
+interface Marks {
+  readonly start: number;
+  replied?: number;
+}
+
+/** The phases of a successful ADD for the debug log (bench/cni-latency reads them): start-up, ipamd, wiring. */
+function timings(marks: Marks): Record<string, number> {
+  const end = performance.now();
+  const round = (ms: number): number => Math.round(ms * 100) / 100;
+  const replied = marks.replied ?? end;
+  return { startupMs: round(marks.start), ipamdMs: round(replied - marks.start), wiringMs: round(end - replied), totalMs: round(end) };
+}
+
 interface UndoStep {
   readonly what: string;
   readonly run: () => Promise<unknown>;
@@ -69,6 +83,7 @@ function wiringError(error: unknown, pod: string): CniError {
  */
 export async function add(ctx: VerbContext): Promise<CniResult> {
   const { cmd, conf, k8s, deps, log } = ctx;
+  const marks: Marks = { start: performance.now() };
   requirePodIdentity(k8s);
   const pod = `${k8s.podNamespace}/${k8s.podName}`;
   if (!(await deps.isNetns(cmd.netns))) {
@@ -79,6 +94,24 @@ export async function add(ctx: VerbContext): Promise<CniResult> {
     log.warn(`add: pod ${pod} asks for multi-NIC attachment; this plugin attaches one interface on network card 0`);
   }
 
+  let cancelPrepared: () => void;
+  try {
+    cancelPrepared = deps.pods.prepareSetup?.(cmd.netns) ?? (() => undefined);
+  } catch (error) {
+    throw wiringError(error, pod);
+  }
+  try {
+    const result = await addWithAddress(ctx, pod, marks);
+    log.debug(`add: pod ${pod} done`, timings(marks));
+    return result;
+  } finally {
+    cancelPrepared();
+  }
+}
+
+/** ADD once the netns is known good: the RPC, then the wiring, undoing both on failure. */
+async function addWithAddress(ctx: VerbContext, pod: string, marks: Marks): Promise<CniResult> {
+  const { cmd, conf, k8s, deps, log } = ctx;
   let reply: AddNetworkReply;
   try {
     reply = await deps.ipam().addNetwork({
@@ -95,6 +128,7 @@ export async function add(ctx: VerbContext): Promise<CniResult> {
   } catch (error) {
     throw ipamdCallError('add', error);
   }
+  marks.replied = performance.now();
   if (!reply.success) throw ipamdReplyError('add', pod, reply);
 
   const undo: UndoStep[] = [];

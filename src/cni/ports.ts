@@ -38,6 +38,12 @@ export interface PodWiringResult {
  * it runs in"). Every method is idempotent; teardown succeeds when the netns or link is already gone.
  */
 export interface PodNetwork {
+  /**
+   * Optional: ADD is about to wire a pod in this namespace; start what can start before the address is known. Returns
+   * a cancel function, called once ADD is over whether or not setupPod ran. Throws on a netns path setupPod would
+   * refuse.
+   */
+  prepareSetup?(netnsPath: string): () => void;
   setupPod(spec: PodSpec): Promise<PodWiringResult>;
   /** Removes rules 512/1536 and the host route of the pod IP (DEL; also the undo of a failed ADD). */
   teardownPod(spec: Pick<PodSpec, 'podIp' | 'routeTableId'> & { readonly hostVethName?: string }): Promise<void>;

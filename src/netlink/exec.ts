@@ -15,6 +15,7 @@
  */
 import { checkNetnsName, netnsPath, sysctlCommand, type FailureKind, type IpCommand, type ProgramCommand } from './commands.js';
 import { NetlinkError, type NetlinkErrorCode } from './errors.js';
+import { CANCELLED, Parking } from './prestart.js';
 
 /**
  * Reads iproute2's and nsenter's stderr. Namespace errors come first because their text also ends in "No such file
@@ -95,12 +96,24 @@ export interface SpawnResult {
   readonly timedOut: boolean;
 }
 
-/** Spawns argv (no shell), feeds `input` to its stdin and collects its output; rejects only when it cannot start. */
-export type SpawnFn = (argv: readonly string[], options: { readonly input?: string; readonly timeoutMs: number }) => Promise<SpawnResult>;
+/**
+ * Spawns argv (no shell), feeds `input` to its stdin and collects its output; rejects only when it cannot start. A
+ * promised input is written when it resolves (the timeout counts from then); a promise resolving to undefined
+ * cancels: stdin is closed empty (or nothing is spawned) and the result is {@link CANCELLED}'s.
+ */
+export type SpawnFn = (
+  argv: readonly string[],
+  options: { readonly input?: string | Promise<string | undefined>; readonly timeoutMs: number },
+) => Promise<SpawnResult>;
 
-/** node:child_process's execFile as a {@link SpawnFn}; the module is loaded on the first spawn only. */
+/**
+ * node:child_process's execFile as a {@link SpawnFn}; the module is loaded on the first spawn only. A promised input
+ * is awaited before spawning: under Node nothing is started early.
+ */
 export function nodeSpawn(): SpawnFn {
   return async (argv, options) => {
+    const input = await options.input;
+    if (input === undefined && options.input instanceof Promise) return CANCELLED;
     const { execFile } = await import('node:child_process');
     const [file, ...args] = argv;
     if (file === undefined) throw new NetlinkError('NETLINK_INVALID_ARGUMENT', 'empty argv');
@@ -114,7 +127,7 @@ export function nodeSpawn(): SpawnFn {
       });
       // The child may exit before reading its stdin (a bad namespace); EPIPE is then expected and the exit code says why.
       child.stdin?.on('error', () => undefined);
-      child.stdin?.end(options.input);
+      child.stdin?.end(input);
     });
   };
 }
@@ -158,6 +171,9 @@ export function parseBatchErrors(stderr: string): Map<number, string> {
   return failures;
 }
 
+/** What the confinement check sees for a prestarted batch whose commands are not known yet: not `ip netns`. */
+const PRESTARTED: IpCommand = { args: ['(prestarted)'] };
+
 /** Runs `ip` and friends. Counts spawns, so tests and benchmarks can check that an operation is one batch. */
 export class NetlinkExecutor {
   readonly #ip: string;
@@ -165,6 +181,7 @@ export class NetlinkExecutor {
   readonly #timeoutMs: number;
   readonly #confined: boolean;
   readonly #spawnFn: SpawnFn;
+  readonly #parking: Parking;
   #spawns = 0;
 
   /** True when this executor refuses to configure the namespace of the process itself (tests, the fabric). */
@@ -178,6 +195,29 @@ export class NetlinkExecutor {
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#confined = options.confined ?? false;
     this.#spawnFn = options.spawn ?? nodeSpawn();
+    this.#parking = new Parking(this.#spawnFn);
+  }
+
+  /**
+   * Starts `program` now with its stdin open; the next {@link run} of the same program takes that process and writes
+   * its input, so the start-up overlapped whatever the caller awaited in between (see prestart.ts). Returns a
+   * cancel function (a no-op once the process was used). Refused like {@link run} would refuse the program.
+   */
+  prestart(program: ProgramCommand): () => void {
+    this.#spawns += 1;
+    return this.#parking.park([program.file, ...program.args], this.#timeoutMs);
+  }
+
+  /** {@link prestart} for the next {@link batch} with these options (`ip -force -batch -`, maybe in a namespace). */
+  prestartBatch(options: IpOptions = {}): () => void {
+    const argv = this.#ipArgv(['-force', '-batch', '-'], [PRESTARTED], options.netns);
+    this.#spawns += 1;
+    return this.#parking.park(argv, options.timeoutMs ?? this.#timeoutMs);
+  }
+
+  /** Prestarted processes neither used nor cancelled yet. */
+  get parked(): number {
+    return this.#parking.size;
   }
 
   /** Processes spawned so far. */
@@ -268,8 +308,11 @@ export class NetlinkExecutor {
 
   async #spawn(argv: readonly string[], timeoutMs: number | undefined, input?: string): Promise<RunResult> {
     const timeout = timeoutMs ?? this.#timeoutMs;
-    this.#spawns += 1;
-    const result = await this.#spawnFn(argv, input === undefined ? { timeoutMs: timeout } : { input, timeoutMs: timeout });
+    const parked = input === undefined ? undefined : this.#parking.take(argv);
+    if (parked === undefined) this.#spawns += 1;
+    const result = await (parked !== undefined && input !== undefined
+      ? parked(input)
+      : this.#spawnFn(argv, input === undefined ? { timeoutMs: timeout } : { input, timeoutMs: timeout }));
     if (result.timedOut) {
       throw new NetlinkError('NETLINK_TIMEOUT', `${argv.join(' ')}: killed after ${timeout} ms`, { command: argv.join(' '), timeoutMs: timeout, stderr: result.stderr });
     }

@@ -8,14 +8,21 @@ import { NetlinkExecutor } from './exec.js';
 
 interface Call {
   readonly argv: readonly string[];
-  readonly input: string | undefined;
+  /** The input written; 'cancelled' for a prestarted process closed unused. */
+  input: string | undefined;
+  /** True while a prestarted process waits for its input. */
+  waiting: boolean;
 }
 
-function fake(answer: (argv: readonly string[]) => Partial<SpawnResult>): { spawn: SpawnFn; calls: Call[] } {
+function fake(answer: (argv: readonly string[], input: string | undefined) => Partial<SpawnResult>): { spawn: SpawnFn; calls: Call[] } {
   const calls: Call[] = [];
-  const spawn: SpawnFn = (argv, options) => {
-    calls.push({ argv, input: options.input });
-    return Promise.resolve({ stdout: '', stderr: '', exitCode: 0, timedOut: false, ...answer(argv) });
+  const spawn: SpawnFn = async (argv, options) => {
+    const call: Call = { argv, input: undefined, waiting: options.input instanceof Promise };
+    calls.push(call);
+    const input = await options.input;
+    call.waiting = false;
+    call.input = input === undefined && options.input instanceof Promise ? 'cancelled' : input;
+    return { stdout: '', stderr: '', exitCode: 0, timedOut: false, ...answer(argv, input) };
   };
   return { spawn, calls };
 }
@@ -75,5 +82,64 @@ describe('NetlinkExecutor over an injected spawn (the plugin\'s Bun.spawn)', () 
 
   it('bunSpawn is only offered under Bun', () => {
     assert.equal(bunSpawn(), undefined);
+  });
+});
+
+describe('NetlinkExecutor.prestart: processes started before their input is known', () => {
+  const POD_BATCH = { file: 'ip', args: ['-n', 'vcni-1-1-p1', '-batch', '-'] };
+
+  it('the next run of the same program takes the prestarted process and writes its input then', async () => {
+    const { spawn, calls } = fake(() => ({}));
+    const exec = new NetlinkExecutor({ spawn });
+    const cancel = exec.prestart(POD_BATCH);
+    assert.equal(calls.length, 1, 'spawned at once');
+    assert.equal(calls[0]?.waiting, true, 'waiting for its input');
+    assert.equal(exec.parked, 1);
+    await exec.run(POD_BATCH, { input: 'link add eth0 type veth\n' });
+    assert.deepEqual(calls.map((c) => [c.argv.join(' '), c.input]), [['ip -n vcni-1-1-p1 -batch -', 'link add eth0 type veth\n']]);
+    assert.equal(exec.spawnCount, 1);
+    assert.equal(exec.parked, 0);
+    cancel(); // a no-op once used
+    assert.equal(calls[0]?.input, 'link add eth0 type veth\n');
+  });
+
+  it('a batch takes a prestarted batch process and still reports failed lines with their commands', async () => {
+    const { spawn, calls } = fake((_argv, input) => (input?.includes('eniX') === true ? { exitCode: 1, stderr: 'Cannot find device "eniX"\nCommand failed -:2\n' } : {}));
+    const exec = new NetlinkExecutor({ spawn });
+    exec.prestartBatch();
+    await assert.rejects(
+      exec.batch([{ args: ['link', 'set', 'lo', 'up'] }, { args: ['link', 'set', 'eniX', 'up'] }]),
+      (e) => isNetlinkError(e, 'LINK_NOT_FOUND') && e.details['line'] === 2,
+    );
+    assert.deepEqual(calls.map((c) => c.argv.join(' ')), ['ip -force -batch -']);
+  });
+
+  it('cancel closes the unused process empty; another program or a later run spawns its own', async () => {
+    const { spawn, calls } = fake(() => ({}));
+    const exec = new NetlinkExecutor({ spawn });
+    const cancel = exec.prestart(POD_BATCH);
+    await exec.run({ file: 'ip', args: ['-n', 'vcni-1-1-p2', '-batch', '-'] }, { input: 'link show\n' });
+    cancel();
+    await new Promise((resolve) => setImmediate(resolve));
+    await exec.run(POD_BATCH, { input: 'link show\n' });
+    assert.deepEqual(calls.map((c) => [c.argv[2], c.input]), [['vcni-1-1-p1', 'cancelled'], ['vcni-1-1-p2', 'link show\n'], ['vcni-1-1-p1', 'link show\n']]);
+    assert.equal(exec.parked, 0);
+  });
+
+  it('a confined executor refuses to prestart a batch outside a namespace', () => {
+    const { spawn, calls } = fake(() => ({}));
+    const exec = new NetlinkExecutor({ spawn, confined: true });
+    assert.throws(() => exec.prestartBatch(), (e) => isNetlinkError(e, 'NETLINK_INVALID_ARGUMENT'));
+    exec.prestartBatch({ netns: 'vcni-1-1-n1' })();
+    assert.equal(calls.length, 1);
+  });
+
+  it('nodeSpawn waits for a promised input before spawning, and spawns nothing when it is cancelled', async () => {
+    const spawn = nodeSpawn();
+    const exec = new NetlinkExecutor({ spawn });
+    exec.prestart({ file: 'cat', args: [] });
+    assert.equal((await exec.run({ file: 'cat', args: [] }, { input: 'later' })).stdout, 'later');
+    const cancelled = spawn(['vcni-no-such-program'], { input: Promise.resolve(undefined), timeoutMs: 5000 });
+    assert.deepEqual(await cancelled, { stdout: '', stderr: '', exitCode: 0, timedOut: false });
   });
 });

@@ -14,10 +14,15 @@ import type { NetlinkExecutor, SpawnFn } from './exec.js';
 export { nodeSpawn, type SpawnFn, type SpawnResult } from './exec.js';
 
 /** What the pod wiring needs of an executor. */
-export type PodExecutor = Pick<NetlinkExecutor, 'confined' | 'run' | 'batch' | 'ipJson'>;
+export type PodExecutor = Pick<NetlinkExecutor, 'confined' | 'run' | 'batch' | 'ipJson' | 'prestart' | 'prestartBatch'>;
 
 /** The few Bun APIs used (declared here: the project does not depend on Bun's types). */
+interface BunFileSink {
+  write(chunk: Uint8Array): number | Promise<number>;
+  end(): number | Promise<number>;
+}
 interface BunSubprocess {
+  readonly stdin: BunFileSink | undefined;
   readonly stdout: ReadableStream<Uint8Array>;
   readonly stderr: ReadableStream<Uint8Array>;
   readonly exited: Promise<number>;
@@ -27,7 +32,7 @@ interface BunSubprocess {
 interface BunRuntime {
   spawn(
     cmd: string[],
-    options: { stdin: Uint8Array | 'ignore'; stdout: 'pipe'; stderr: 'pipe' },
+    options: { stdin: Uint8Array | 'ignore' | 'pipe'; stdout: 'pipe'; stderr: 'pipe' },
   ): BunSubprocess;
 }
 
@@ -35,22 +40,38 @@ async function text(stream: ReadableStream<Uint8Array>): Promise<string> {
   return new Response(stream).text();
 }
 
-/** `Bun.spawn` as a {@link SpawnFn} (the child inherits the environment, as with execFile), or undefined off Bun. */
+/** Writes a promised input once it resolves, then closes stdin; a child that exited first (EPIPE) is not an error. */
+async function feedLater(child: BunSubprocess, input: Promise<string | undefined>, encoder: InstanceType<typeof TextEncoder>): Promise<void> {
+  const text = await input;
+  try {
+    if (text !== undefined && text !== '') await child.stdin?.write(encoder.encode(text));
+    await child.stdin?.end();
+  } catch {
+    // The exit code and stderr say why the child stopped reading.
+  }
+}
+
+/**
+ * `Bun.spawn` as a {@link SpawnFn} (the child inherits the environment, as with execFile), or undefined off Bun. A
+ * promised input starts the process at once with a pipe for stdin, written when the promise resolves (prestart.ts).
+ */
 export function bunSpawn(): SpawnFn | undefined {
   const bun = (globalThis as { Bun?: BunRuntime }).Bun;
   if (bun === undefined) return undefined;
   const encoder = new TextEncoder();
   return async (argv, options) => {
+    const { input } = options;
     let child: BunSubprocess;
     try {
       child = bun.spawn([...argv], {
-        stdin: options.input === undefined ? 'ignore' : encoder.encode(options.input),
+        stdin: input === undefined ? 'ignore' : typeof input === 'string' ? encoder.encode(input) : 'pipe',
         stdout: 'pipe',
         stderr: 'pipe',
       });
     } catch (error) {
       throw new NetlinkError('NETLINK_SPAWN_FAILED', `${argv.join(' ')}: ${(error as Error).message}`, { command: argv.join(' ') }, error);
     }
+    if (input instanceof Promise) await feedLater(child, input, encoder);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;

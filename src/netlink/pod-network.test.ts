@@ -212,6 +212,28 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
     assert.equal((await pods.checkPod(spec)).length, 8);
   });
 
+  it('prepareSetup starts the processes setupPod then uses; a cancelled preparation changes nothing', async () => {
+    const { node, pod, spec } = await newPair();
+    const nodeBefore = await podState(exec, node);
+    const pods = new NetlinkPodNetwork({ executor: exec, hostNetns: node });
+    pods.prepareSetup(spec.netnsPath)();
+    assert.equal(exec.parked, 0);
+    assert.deepEqual(await podState(exec, node), nodeBefore);
+    assert.deepEqual((await podState(exec, pod)).links, []);
+
+    const spawns = exec.spawnCount;
+    const cancel = pods.prepareSetup(spec.netnsPath);
+    assert.equal(exec.parked, 2, 'the pod batch and the node batch');
+    await pods.setupPod(spec);
+    cancel();
+    assert.equal(exec.spawnCount - spawns, 3, 'the two prestarted processes and nsenter sysctl: nothing more');
+    assert.equal(exec.parked, 0);
+    assert.deepEqual(await pods.checkPod(spec), []);
+    await pods.teardownPod(spec);
+    assert.deepEqual(await podState(exec, node), nodeBefore);
+    assert.throws(() => pods.prepareSetup('/var/run/netns/x\nlink del eth0'), (e) => isNetlinkError(e, 'NETLINK_INVALID_ARGUMENT'));
+  });
+
   it('a pod on the primary ENI (table 254) gets rule 512 only; CHECK reports what is missing or extra', async () => {
     const { node, spec: base } = await newPair();
     const spec = { ...base, routeTableId: 254 };

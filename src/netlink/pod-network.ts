@@ -6,7 +6,8 @@
  *   namespace, with a MAC chosen here, so nothing is read back), the address, both routes and the permanent
  *   neighbour entry; the host veth's IPv6 sysctls are written in-process (`/proc/sys/net` is the namespace of the
  *   process that opens it); one `ip -batch` in the node brings the host end up and adds the route and rules. Two
- *   processes; three when `hostNetns` names another namespace (the sysctls then need `nsenter sysctl`).
+ *   processes; three when `hostNetns` names another namespace (the sysctls then need `nsenter sysctl`). The plugin
+ *   starts both processes while it waits for ipamd ({@link NetlinkPodNetwork.prepareSetup}).
  * - DEL: one `ip -force -batch` in the node (rules 512/1536, host route, host veth). The pod's namespace is never
  *   entered, so DEL works after the runtime deleted it.
  * - CHECK: one JSON batch per namespace, run in parallel.
@@ -76,6 +77,19 @@ export class NetlinkPodNetwork implements PodNetwork {
     this.#hostNetns = options.hostNetns;
     this.#ns = options.hostNetns === undefined ? {} : { netns: options.hostNetns };
     this.#random = options.randomBytes ?? ((size) => crypto.getRandomValues(new Uint8Array(size)));
+  }
+
+  /**
+   * Starts the two `ip` processes {@link setupPod} will use for a pod in this namespace before its address is known:
+   * the plugin calls this just before asking ipamd, so their start-up overlaps the RPC (prestart.ts). Returns the
+   * cancel function for an ADD that does not reach setupPod (a no-op for the processes it used).
+   */
+  prepareSetup(netnsPath: string): () => void {
+    const podNetns = checkNetnsPath(netnsPath);
+    const cancels = [this.#exec.prestart(ipBatchProgram(podNetns)), this.#exec.prestartBatch(this.#ns)];
+    return () => {
+      for (const cancel of cancels) cancel();
+    };
   }
 
   async setupPod(spec: PodSpec): Promise<PodWiringResult> {

@@ -1,0 +1,82 @@
+// ADD starts the wiring's processes before asking ipamd (PodNetwork.prepareSetup) and always cancels what it did not
+// use: after a success, after a refused or failed RPC, after a failed wiring. A netns path the wiring would refuse
+// is refused before ipamd is asked for an address.
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { NetlinkError } from '../netlink/errors.js';
+import { cniEnv, FakePods, harness, netconf, NETNS, rpcUnavailable, type Harness } from './cni.test-util.js';
+import { runPlugin, type PluginOutput } from './plugin.js';
+import type { PodSpec, PodWiringResult } from './ports.js';
+
+/** FakePods that records prepareSetup and its cancel in the same call list, as 'prepare' and 'cancel'. */
+class PreparingPods extends FakePods {
+  readonly events: string[] = [];
+  prepareError?: Error;
+
+  prepareSetup(netnsPath: string): () => void {
+    if (this.prepareError !== undefined) throw this.prepareError;
+    this.events.push(`prepare ${netnsPath}`);
+    return () => this.events.push('cancel');
+  }
+
+  override setupPod(spec: PodSpec): Promise<PodWiringResult> {
+    this.events.push('setup');
+    return super.setupPod(spec);
+  }
+}
+
+function preparing(): Harness & { prepared: PreparingPods } {
+  const h = harness();
+  const prepared = new PreparingPods();
+  return { ...h, pods: prepared, prepared, deps: { ...h.deps, pods: prepared } };
+}
+
+async function add(h: Harness): Promise<PluginOutput> {
+  return runPlugin({ env: cniEnv(), stdin: netconf(), deps: h.deps });
+}
+
+describe('ADD prepares the wiring while ipamd answers', () => {
+  it('prepares before the RPC, wires, then cancels what is left', async () => {
+    const h = preparing();
+    const order: string[] = [];
+    const addNetwork = h.ipam.addNetwork.bind(h.ipam);
+    h.ipam.addNetwork = (request) => {
+      order.push(...h.prepared.events, 'rpc');
+      return addNetwork(request);
+    };
+    const out = await add(h);
+    assert.equal(out.exitCode, 0, out.stdout);
+    assert.deepEqual(order, [`prepare ${NETNS}`, 'rpc']);
+    assert.deepEqual(h.prepared.events, [`prepare ${NETNS}`, 'setup', 'cancel']);
+  });
+
+  it('cancels when ipamd is unreachable or refuses, and wires nothing', async () => {
+    for (const fail of ['unreachable', 'refused'] as const) {
+      const h = preparing();
+      if (fail === 'unreachable') h.ipam.addError = rpcUnavailable();
+      else h.ipam.addReply = { success: false, errorCode: 'CLOUD_SUBNET_FULL', errorMessage: 'subnet-1 has no free addresses' };
+      const out = await add(h);
+      assert.equal(out.exitCode, 1, fail);
+      assert.deepEqual(h.prepared.events, [`prepare ${NETNS}`, 'cancel'], fail);
+      assert.deepEqual(h.prepared.methods(), [], fail);
+    }
+  });
+
+  it('cancels after a failed wiring was undone', async () => {
+    const h = preparing();
+    h.prepared.setupError = new NetlinkError('NETLINK_COMMAND_FAILED', 'injected');
+    const out = await add(h);
+    assert.equal(out.exitCode, 1);
+    assert.deepEqual(h.prepared.events, [`prepare ${NETNS}`, 'setup', 'cancel']);
+    assert.deepEqual(h.ipam.methods(), ['addNetwork', 'delNetwork']);
+  });
+
+  it('a netns path the wiring refuses is reported before ipamd is asked', async () => {
+    const h = preparing();
+    h.prepared.prepareError = new NetlinkError('NETLINK_INVALID_ARGUMENT', `not a namespace path the wiring accepts: ${NETNS}`);
+    const out = await add(h);
+    assert.equal(out.exitCode, 1);
+    assert.match(out.stdout, /CNI_WIRING_FAILED; cause=NETLINK_INVALID_ARGUMENT/);
+    assert.equal(h.ipamCreated(), 0, 'ipamd was not asked');
+  });
+});
