@@ -16,8 +16,11 @@ if (!existsSync(bun)) {
   process.exit(1);
 }
 rmSync(out, { force: true });
-// --bytecode (which needs a CommonJS bundle) saves the ~5 ms per exec that parsing the bundle costs.
-const compiled = spawnSync(bun, ['build', '--compile', '--bytecode', '--format=cjs', '--minify', '--sourcemap=none', entry, '--outfile', out], {
+// --bytecode (which needs a CommonJS bundle) saves the ~5 ms per exec that parsing the bundle costs. A compiled Bun
+// executable would otherwise look for .env and bunfig.toml in the directory the runtime execs it from, and load them:
+// a plugin running as root must take its settings from the CNI call only (and the lookups cost syscalls per exec).
+const flags = ['--compile', '--bytecode', '--format=cjs', '--minify', '--sourcemap=none', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig'];
+const compiled = spawnSync(bun, ['build', ...flags, entry, '--outfile', out], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'pipe'],
 });
