@@ -14,7 +14,7 @@
 // Everything it creates (namespaces, ipamd, the embedded VPC, temp files) is removed, also on failure or Ctrl-C.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,6 +156,15 @@ const podArgs = (name) =>
     .sort(() => Math.random() - 0.5)
     .join(';');
 
+/** The phase timings of every successful ADD in the plugin's log (its `add: pod ... done` debug lines). */
+async function addPhases(file) {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((line) => line.includes('"totalMs"'))
+    .map((line) => JSON.parse(line));
+}
+
 /** One plugin under test: how to call it in its node namespace. */
 function runner({ name, plugin, nodeNetns, conf }) {
   const call = async (command, pod) => {
@@ -184,7 +193,7 @@ function runner({ name, plugin, nodeNetns, conf }) {
     const path = await createNetns(ns);
     return { ns, path, name: `pod-${podCounter}`, containerId: `bench${String(podCounter).padStart(59, '0')}` };
   };
-  return { name, call, newPod };
+  return { name, conf, call, newPod };
 }
 
 async function startIpamd(instance, env) {
@@ -296,6 +305,7 @@ try {
   }
 
   const samples = { [ours.name]: { ADD: [], DEL: [] }, [go.name]: { ADD: [], DEL: [] } };
+  const phasesBefore = (await addPhases(ours.conf.pluginLogFile)).length;
   log(`cni-latency: ${N} sequential ADD+DEL each, alternating`);
   for (let i = 0; i < N; i++) {
     const order = i % 2 === 0 ? [ours, go] : [go, ours];
@@ -306,6 +316,10 @@ try {
       await deleteNetns([pod.ns]);
     }
   }
+
+  // Where our ADD's time goes, from the plugin's debug log: runtime start-up, ipamd's RPC, the wiring.
+  const phaseRows = (await addPhases(ours.conf.pluginLogFile)).slice(phasesBefore);
+  const phases = Object.fromEntries(['startupMs', 'ipamdMs', 'wiringMs', 'totalMs'].map((key) => [key, quantile(phaseRows.map((row) => row[key]), 0.5)]));
 
   const bursts = {};
   if (BURST > 0) {
@@ -324,7 +338,7 @@ try {
     }
   }
 
-  const summary = { n: N, burst: BURST, checkpoint: storeDir === dir ? 'disk' : 'tmpfs', plugins: {}, ratio: {} };
+  const summary = { n: N, burst: BURST, checkpoint: storeDir === dir ? 'disk' : 'tmpfs', plugins: {}, ratio: {}, addPhases: phases };
   for (const name of [ours.name, go.name]) summary.plugins[name] = { ADD: stats(samples[name].ADD), DEL: stats(samples[name].DEL), burst: bursts[name] ?? null };
   const a = summary.plugins[ours.name];
   const b = summary.plugins[go.name];
@@ -356,6 +370,10 @@ try {
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     process.stdout.write(`CNI latency, ${N} sequential ADD+DEL each (alternating), exec'd in node namespaces like a runtime; ipamd's checkpoint on ${summary.checkpoint}\n`);
     for (const row of rows) process.stdout.write(`${row.map((cell, c) => cell.padEnd(widths[c])).join('  ')}\n`);
+    process.stdout.write(
+      `aws-cni ADD phases (medians, from its debug log): runtime start-up ${ms(phases.startupMs)}, ipamd RPC ${ms(phases.ipamdMs)}, ` +
+        `wiring ${ms(phases.wiringMs)}; in-process total ${ms(phases.totalMs)} (the rest of the ADD median is exec, exit and nsenter)\n`,
+    );
   }
 } finally {
   await cleanup();
