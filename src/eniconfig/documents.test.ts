@@ -76,6 +76,14 @@ describe('parseEniConfigText', () => {
       'spec.securityGroup is not an ENIConfig field and is ignored (did you mean spec.securityGroups?)',
     ]);
   });
+
+  it('refuses a YAML alias bomb as a problem of its document instead of throwing (found by test/fuzz)', () => {
+    const bomb = 'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n';
+    const checked = parseEniConfigText(`${bomb}---\n${doc('us-west-2a')}`, 'bomb.yaml');
+    assert.deepEqual(checked.map((c) => c.origin.index), [0, 1]);
+    assert.match(checked[0]?.problems[0] ?? '', /^not valid YAML: Excessive alias count/);
+    assert.equal(checked[1]?.config?.metadata.name, 'us-west-2a');
+  });
 });
 
 describe('collectEniConfigs', () => {

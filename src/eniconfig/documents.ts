@@ -59,7 +59,14 @@ export function parseEniConfigText(text: string, source: string): CheckedEniConf
       out.push({ origin, problems: messages.map((m) => `not valid YAML: ${m}`), warnings: [] });
       return;
     }
-    const value = doc.toJS() as unknown;
+    let value: unknown;
+    try {
+      value = doc.toJS();
+    } catch (error) {
+      // yaml refuses alias bombs ("Excessive alias count") only here, with a ReferenceError.
+      out.push({ origin, problems: [`not valid YAML: ${(error as Error).message}`], warnings: [] });
+      return;
+    }
     if (value === null || value === undefined) return;
     out.push(...checkValue(value, origin));
   });

@@ -56,4 +56,12 @@ describe('node files', () => {
     });
     assert.throws(() => nodeInfoFromKubernetes({ metadata: {} }, 'API'), /API: a Node needs metadata\.name/);
   });
+
+  it('refuses a YAML alias bomb with NODE_INFO_INVALID instead of a ReferenceError (found by test/fuzz)', () => {
+    const bomb = 'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n';
+    assert.throws(
+      () => parseNodeInfoText(bomb, 'n.yaml'),
+      (e: unknown) => isEniConfigError(e) && e.code === 'NODE_INFO_INVALID' && /n\.yaml: not valid YAML: Excessive alias count/.test(e.message),
+    );
+  });
 });

@@ -81,7 +81,13 @@ export function parseNodeInfoText(text: string, source: string): NodeInfo[] {
     const where = docs.length > 1 ? `${source} (document ${index + 1})` : source;
     const error = doc.errors[0];
     if (error !== undefined) throw invalid(where, `not valid YAML: ${(error.message.split('\n')[0] ?? error.code).trim()}`);
-    const value = doc.toJS() as unknown;
+    let value: unknown;
+    try {
+      value = doc.toJS();
+    } catch (cause) {
+      // yaml refuses alias bombs ("Excessive alias count") only here, with a ReferenceError.
+      throw invalid(where, `not valid YAML: ${(cause as Error).message}`);
+    }
     return value === null || value === undefined ? [] : nodesOf(value, where);
   });
 }
