@@ -12,6 +12,11 @@
  * When EC2 throttles anyway (other tools spent the account's bucket), {@link Ec2Budget.drain} empties ours for that
  * action, so concurrent calls slow down with the retrying one instead of piling on.
  *
+ * Many nodes joining at once share one account: with `share` ≈ 1/nodes each node's bucket holds one token and
+ * refills slowly, and `initialFill` (a random fraction per node, the same for all of its buckets) starts the
+ * buckets part-full so that the nodes' first calls spread over one refill period instead of all arriving at once;
+ * a node's calls then come in rounds at its own phase (bench/cluster-scale.mjs measures it). Full by default.
+ *
  * @example
  * const budget = new Ec2Budget({ clock, sleep });
  * await budget.take('AssignPrivateIpAddresses'); // waits (sleep) when 80 tokens were spent in the last moments
@@ -65,6 +70,8 @@ export interface BudgetOptions {
   readonly overrides?: Readonly<Record<string, BucketSpec>>;
   /** Longest wait for a token before failing with CLOUD_THROTTLED; 60 s by default. */
   readonly maxWaitMs?: number;
+  /** Fraction [0, 1] of its capacity each bucket starts with; 1 (full) by default. */
+  readonly initialFill?: number;
 }
 
 export interface BucketState extends BucketSpec {
@@ -85,11 +92,18 @@ export class Ec2Budget {
   readonly #share: number;
   readonly #overrides: Readonly<Record<string, BucketSpec>>;
   readonly #maxWaitMs: number;
+  readonly #initialFill: number;
+  /** Buckets refill from here: one first used later has been filling since the budget was made. */
+  readonly #createdAt: number;
   readonly #buckets = new Map<string, Bucket>();
 
   constructor(options: BudgetOptions) {
     const share = options.share ?? 0.8;
     if (!(share > 0 && share <= 1)) throw new RangeError(`budget share must be in (0, 1], got ${share}`);
+    const initialFill = options.initialFill ?? 1;
+    if (!(initialFill >= 0 && initialFill <= 1)) throw new RangeError(`budget initialFill must be in [0, 1], got ${initialFill}`);
+    this.#initialFill = initialFill;
+    this.#createdAt = options.clock.now();
     for (const [key, spec] of Object.entries(options.overrides ?? {})) {
       if (!(spec.capacity >= 1 && spec.refillPerSecond > 0)) throw new RangeError(`budget for ${key}: capacity must be >= 1 and refill > 0`);
     }
@@ -139,7 +153,7 @@ export class Ec2Budget {
         capacity: Math.max(1, Math.floor(documented.spec.capacity * this.#share)),
         refillPerSecond: documented.spec.refillPerSecond * this.#share,
       };
-      bucket = { spec, tokens: spec.capacity, updatedAt: this.#clock.now() };
+      bucket = { spec, tokens: spec.capacity * this.#initialFill, updatedAt: this.#createdAt };
       this.#buckets.set(key, bucket);
     }
     return { key, bucket: this.#refill(bucket) };

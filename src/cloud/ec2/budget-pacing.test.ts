@@ -1,0 +1,45 @@
+// Ec2Budget's pacing for many nodes on one account: a small share and a part-full start (initialFill), anchored at
+// the budget's creation so that a node's buckets keep one phase whatever action is used first.
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import { manualClock } from '../../ipam/clock.js';
+import { Ec2Budget } from './budget.js';
+import type { Sleep } from './retry.js';
+
+function fakeTime(): { clock: ReturnType<typeof manualClock>; sleep: Sleep; sleeps: number[] } {
+  const clock = manualClock(0);
+  const sleeps: number[] = [];
+  return { clock, sleeps, sleep: async (ms) => { sleeps.push(ms); clock.advance(ms); await Promise.resolve(); } };
+}
+
+describe('Ec2Budget pacing', () => {
+  it('starts full by default (reference behaviour)', async () => {
+    const t = fakeTime();
+    const budget = new Ec2Budget({ clock: t.clock, sleep: t.sleep, share: 0.001 });
+    assert.equal(await budget.take('AttachNetworkInterface'), 0);
+    assert.deepEqual(budget.state().map((b) => b.capacity), [1]);
+  });
+
+  it('with initialFill, the first token comes when the refill has covered the rest', async () => {
+    const t = fakeTime();
+    // 1/1000 of AttachNetworkInterface (50, 5/s): one token, 0.005 tokens/s; a quarter full: 150 s to the first.
+    const budget = new Ec2Budget({ clock: t.clock, sleep: t.sleep, share: 0.001, initialFill: 0.25, maxWaitMs: 600_000 });
+    assert.equal(await budget.take('AttachNetworkInterface'), 150_000);
+    assert.equal(await budget.take('AttachNetworkInterface'), 200_000, 'then one per 200 s');
+  });
+
+  it('a bucket first used later has been filling since the budget was made (one phase per node)', async () => {
+    const t = fakeTime();
+    const budget = new Ec2Budget({ clock: t.clock, sleep: t.sleep, share: 0.001, initialFill: 0.25, maxWaitMs: 600_000 });
+    t.clock.advance(100_000);
+    assert.equal(await budget.take('CreateNetworkInterface'), 50_000, 'Create (100, 5/s → 1, 0.005/s) is due at 150 s too');
+    assert.equal(t.clock.now(), 150_000);
+    assert.equal(await budget.take('AssignPrivateIpAddresses'), 0, 'Assign has been full since 150 s');
+  });
+
+  it('refuses an initialFill outside [0, 1]', () => {
+    const t = fakeTime();
+    assert.throws(() => new Ec2Budget({ clock: t.clock, sleep: t.sleep, initialFill: 1.5 }), RangeError);
+    assert.throws(() => new Ec2Budget({ clock: t.clock, sleep: t.sleep, initialFill: -0.1 }), RangeError);
+  });
+});
