@@ -40,7 +40,7 @@ export function defaultEniWaiter(ctx: IpamdContext): EniWaiter {
     waitForEniInImds(imds, target, { clock, sleep: (ms) => timers.sleep(ms), observe: (r) => metrics.awsCall(r), ...(random === undefined ? {} : { random }) });
 }
 
-async function chooseSubnetsAndGroups(ctx: IpamdContext): Promise<{ subnetIds: string[]; groups: string[]; reason: string }> {
+async function chooseSubnetsAndGroups(ctx: IpamdContext, fresh = false): Promise<{ subnetIds: string[]; groups: string[]; reason: string; reused?: true }> {
   const { deps, node } = ctx;
   if (deps.config.customNetworking.enabled) {
     if (deps.eniConfigSource === undefined) throw new Error('custom networking is on but ipamd has no ENIConfig source');
@@ -50,8 +50,8 @@ async function chooseSubnetsAndGroups(ctx: IpamdContext): Promise<{ subnetIds: s
   }
   // The primary ENI's groups may have changed since start-up; IMDS has the current ones.
   const groups = await deps.imds.securityGroupIds(node.primaryEni.mac).catch(() => [...node.primaryEni.securityGroups]);
-  const { subnetIds, reason } = await discoverSubnets(ctx);
-  return { subnetIds, groups: [...groups].sort(), reason };
+  const { subnetIds, reason, reused } = await discoverSubnets(ctx, { fresh });
+  return { subnetIds, groups: [...groups].sort(), reason, ...(reused === undefined ? {} : { reused }) };
 }
 
 /** Creates the ENI in the first subnet that has room. */
@@ -110,6 +110,11 @@ export async function allocateEni(ctx: IpamdContext, request: EniRequest): Promi
   try {
     const where = await chooseSubnetsAndGroups(ctx);
     created = await createInSubnets(ctx, request, where.subnetIds, where.groups, where.reason);
+    if (created.kind === 'insufficient' && where.reused === true) {
+      // Start-up's subnet answer was too old after all: ask EC2, as the reference would have.
+      const now = await chooseSubnetsAndGroups(ctx, true);
+      created = await createInSubnets(ctx, request, now.subnetIds, now.groups, now.reason);
+    }
   } catch (error) {
     recordFailure(ctx, { action: 'CreateNetworkInterface', detail: 'choose a subnet' }, error);
     return fail('increaseIPPoolAllocENI', error);

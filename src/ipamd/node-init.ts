@@ -95,7 +95,7 @@ async function setupEnis(ctx: IpamdContext, enis: readonly ImdsEni[], ec2: Reado
 async function markExcluded(ctx: IpamdContext): Promise<void> {
   const { config } = ctx.deps;
   if (!config.features.subnetDiscovery || config.customNetworking.enabled || config.features.imdsOnlyMode) return;
-  const excluded = excludedSubnetIds(await describeZoneSubnets(ctx).catch(() => []));
+  const excluded = excludedSubnetIds(await describeZoneSubnets(ctx, { keep: true }).catch(() => []));
   for (const [id, facts] of ctx.node.enis) {
     if (!excluded.has(facts.subnetId)) continue;
     ctx.node.datastore.setExcluded(id, true);

@@ -89,6 +89,11 @@ export const IPAMD_TIMINGS = Object.freeze({
   addWaitMs: 10_000,
   /** Re-read the VPC CIDRs from IMDS this often; re-program SNAT when they change (§2.3 step 14). */
   vpcCidrRefreshMs: 30_000,
+  /**
+   * Ours: start-up's DescribeSubnets answer serves the first subnet discovery (the pre-scaling ENI, a moment
+   * later) when it is younger than this; the reference asks twice. 0 = always ask.
+   */
+  subnetReuseMs: 10_000,
 });
 
 export type IpamdTimings = { -readonly [K in keyof typeof IPAMD_TIMINGS]: number };

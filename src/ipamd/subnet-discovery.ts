@@ -76,34 +76,50 @@ export function excludedSubnetIds(subnets: readonly Ec2Subnet[]): Set<string> {
   return new Set(subnets.filter((s) => s.tags[SUBNET_ROLE_TAG] === '0').map((s) => s.id));
 }
 
+/** Start-up's DescribeSubnets answer per ipamd, kept for the first subnet discovery (`timings.subnetReuseMs`). */
+const startupAnswer = new WeakMap<IpamdContext, { readonly at: number; readonly subnets: readonly Ec2Subnet[] }>();
+
 /**
  * The node's VPC and zone subnets, as EC2 describes them now; also feeds the per-subnet free-address metric.
+ * `keep`: remember the answer for the first {@link discoverSubnets} (start-up's read).
  *
  * @example
  * (await describeZoneSubnets(ctx)).map((s) => s.availableIpAddressCount);
  */
-export async function describeZoneSubnets(ctx: IpamdContext): Promise<Ec2Subnet[]> {
+export async function describeZoneSubnets(ctx: IpamdContext, options: { readonly keep?: boolean } = {}): Promise<Ec2Subnet[]> {
   const subnets = await ctx.deps.ec2.describeSubnets([
     { name: 'vpc-id', values: [ctx.node.vpcId] },
     { name: 'availability-zone', values: [ctx.node.identity.availabilityZone] },
   ]);
+  if (options.keep === true) startupAnswer.set(ctx, { at: ctx.clock.now(), subnets });
   ctx.deps.metrics.subnets(subnets);
   return subnets;
 }
 
+/** Start-up's answer when it is younger than `timings.subnetReuseMs`; it serves once. */
+function takeStartupAnswer(ctx: IpamdContext): Ec2Subnet[] | undefined {
+  const kept = startupAnswer.get(ctx);
+  startupAnswer.delete(ctx);
+  if (kept === undefined || ctx.clock.now() - kept.at >= ctx.timings.subnetReuseMs) return undefined;
+  return [...kept.subnets];
+}
+
 /**
  * Where to create the next ENI, in order of preference. Discovery off → the node's subnet. DescribeSubnets failing
- * → the node's subnet (logged), as the reference.
+ * → the node's subnet (logged), as the reference. Ours: the first discovery after start-up uses start-up's answer
+ * when it is younger than `timings.subnetReuseMs` (the reference asks again a moment later) and says so with
+ * `reused`; the caller asks again (`fresh`) when that answer's subnets turn out to be full.
  *
  * @example
  * await discoverSubnets(ctx); // { subnetIds: ['subnet-b', 'subnet-a'], reason: 'by free addresses: ...' }
  */
-export async function discoverSubnets(ctx: IpamdContext): Promise<{ subnetIds: string[]; reason: string }> {
+export async function discoverSubnets(ctx: IpamdContext, options: { readonly fresh?: boolean } = {}): Promise<{ subnetIds: string[]; reason: string; reused?: true }> {
   const primarySubnetId = ctx.node.primaryEni.subnetId;
   if (!ctx.deps.config.features.subnetDiscovery) return { subnetIds: [primarySubnetId], reason: 'subnet discovery is off' };
   let subnets: Ec2Subnet[];
+  const kept = options.fresh === true ? undefined : takeStartupAnswer(ctx);
   try {
-    subnets = await describeZoneSubnets(ctx);
+    subnets = kept ?? (await describeZoneSubnets(ctx));
   } catch (error) {
     recordFailure(ctx, { action: 'DescribeSubnets', detail: 'subnet discovery' }, error);
     return { subnetIds: [primarySubnetId], reason: "DescribeSubnets failed: using the node's subnet" };
@@ -112,5 +128,7 @@ export async function discoverSubnets(ctx: IpamdContext): Promise<{ subnetIds: s
   const order = usable.map((s) => `${s.id} (${s.availableIpAddressCount} free)`).join(', ');
   const skipped = rejected.map((r) => `${r.id}: ${r.reason}`).join('; ');
   ctx.log.debug({ usable: usable.map((s) => s.id), rejected }, `subnet discovery: ${order || 'no usable subnet'}${skipped ? `; skipped ${skipped}` : ''}`);
-  return { subnetIds: usable.map((s) => s.id), reason: usable.length === 0 ? `no usable subnet (${skipped})` : `by free addresses: ${order}` };
+  const subnetIds = usable.map((s) => s.id);
+  const reason = usable.length === 0 ? `no usable subnet (${skipped})` : `by free addresses: ${order}`;
+  return kept === undefined ? { subnetIds, reason } : { subnetIds, reason: `${reason} (start-up's answer)`, reused: true };
 }
