@@ -39,6 +39,11 @@ export interface ClusterOptions extends Omit<ClusterScenarioOptions, 'nodes'> {
   readonly timings?: Partial<IpamdTimings>;
   /** Each node's client-side EC2 budget (the production default when absent). */
   readonly budget?: ThrottledEc2Options['budget'];
+  /**
+   * Account-aware pacing instead of `budget`: each node takes `share` of every bucket, its buckets start filled to a
+   * random fraction (one per node), and it waits up to `maxWaitMs` (600 s) for a token.
+   */
+  readonly pacing?: { readonly share: number; readonly maxWaitMs?: number };
   readonly seed?: number;
   /** Uniform latency of an accepted EC2 call, ms ([100, 300]). */
   readonly latencyMs?: readonly [number, number];
@@ -47,6 +52,8 @@ export interface ClusterOptions extends Omit<ClusterScenarioOptions, 'nodes'> {
   readonly imdsAddressLagMs?: number;
   /** Virtual time limit (ms); 3600 s by default. */
   readonly limitMs?: number;
+  /** Receives the shared account once built (for timelines and debugging). */
+  readonly onAccount?: (account: SharedEc2) => void;
   /** Called every ~1000 instants, e.g. to sample the heap. */
   readonly onProgress?: (progress: { readonly nowMs: number; readonly podsWithAddress: number }) => void;
 }
@@ -64,6 +71,8 @@ export interface ClusterResult {
   readonly initFailures: number;
   /** AddNetwork replies that failed (each followed by a kubelet retry). */
   readonly addFailures: number;
+  /** ipamd's error counter (`awscni_ipamd_error_count{fn}`) summed over the nodes. */
+  readonly ipamdErrors: Readonly<Record<string, number>>;
   /** RequestLimitExceeded answers. */
   readonly throttled: number;
   /** InsufficientFreeAddressesInSubnet / InsufficientCidrBlocks answers. */
@@ -103,7 +112,10 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
     attachLagMs: options.imdsAttachLagMs ?? 1500, addressLagMs: options.imdsAddressLagMs ?? 1000, detachLagMs: 1000,
   });
   const account = new SharedEc2({ store, timers, random: seededRandom(seed), ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }) });
+  options.onAccount?.(account);
   const { config } = loadConfig({ ...options.env });
+  // Paced, a node may call DescribeSubnets once per 1 / (20 × share) s: start-up's answer must do for that long.
+  const timings = options.pacing === undefined ? options.timings : { subnetReuseMs: Math.ceil(1000 / (20 * options.pacing.share)) + 1000, ...options.timings };
   const sleep = (ms: number): Promise<void> => timers.sleep(ms);
   const pods = options.nodes * options.podsPerNode;
   let podsWithAddress = 0;
@@ -111,6 +123,11 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
   let addFailures = 0;
   let doneMs: number | undefined;
   const ready: number[] = [];
+  const ipamdErrors: Record<string, number> = {};
+  const countErrors = (metrics: RecordingMetrics): void => {
+    for (const fn of metrics.errors) ipamdErrors[fn] = (ipamdErrors[fn] ?? 0) + 1;
+  };
+  const allMetrics: RecordingMetrics[] = [];
 
   const startPod = (ipamd: Ipamd, name: string, random: () => number): void => {
     const attempt = async (): Promise<void> => {
@@ -130,10 +147,12 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
   instances.forEach((instance, index) => {
     const random = seededRandom(seed * 1_000_003 + index + 1);
     const checkpoint = new MemoryCheckpointStore();
+    const pacing = options.pacing;
+    const budget = pacing === undefined ? options.budget : { share: pacing.share, initialFill: random(), maxWaitMs: pacing.maxWaitMs ?? 600_000 };
     const boot = (restarts: number): void => {
       const deps: IpamdDeps = {
         config,
-        ec2: new ThrottledEc2(account, { clock, sleep, random, ...(options.budget === undefined ? {} : { budget: options.budget }) }),
+        ec2: new ThrottledEc2(account, { clock, sleep, random, ...(budget === undefined ? {} : { budget }) }),
         imds: new SimImds(propagation, instance.id),
         host: new FakeHostNetwork(),
         checkpoint,
@@ -142,8 +161,9 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
         timers,
         logger: silentLogger,
         random,
-        ...(options.timings === undefined ? {} : { timings: options.timings }),
+        ...(timings === undefined ? {} : { timings }),
       };
+      allMetrics.push(deps.metrics as RecordingMetrics);
       const ipamd = new Ipamd(deps);
       ipamd.start().then(
         () => {
@@ -173,6 +193,7 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
     if (run.stoppedBy !== 'until' || clock.now() >= START + limitMs) break;
   }
   propagation.close();
+  for (const m of allMetrics) countErrors(m);
 
   const endMs = doneMs ?? clock.now() - START;
   const floor = clusterFloor([...account.tallies.values()], START + endMs);
@@ -186,6 +207,7 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
     readyMs: { median: sorted[Math.floor(sorted.length / 2)] ?? 0, max: sorted[sorted.length - 1] ?? 0 },
     initFailures,
     addFailures,
+    ipamdErrors,
     throttled: account.throttled(),
     subnetFull: account.subnetFullAt.length,
     buckets: floor.buckets,

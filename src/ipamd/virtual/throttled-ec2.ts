@@ -35,6 +35,7 @@ export interface BucketTally {
   readonly capacity: number;
   readonly refillPerSecond: number;
   readonly acceptedAt: number[];
+  readonly throttledAt: number[];
   throttled: number;
 }
 
@@ -87,6 +88,7 @@ export class SharedEc2 {
     const tally = this.#tally(action, shape);
     if (!this.throttle.tryTake(action, shapeOf(shape))) {
       tally.throttled += 1;
+      tally.throttledAt.push(this.#clock.now());
       await this.#timers.sleep(this.#throttledMs);
       throw serviceException('RequestLimitExceeded', 503, 'Request limit exceeded.');
     }
@@ -113,7 +115,7 @@ export class SharedEc2 {
     let tally = this.tallies.get(key);
     if (tally === undefined) {
       const scale = this.throttle.settings.scale;
-      tally = { key, capacity: spec.capacity * scale, refillPerSecond: spec.refillPerSecond * scale, acceptedAt: [], throttled: 0 };
+      tally = { key, capacity: spec.capacity * scale, refillPerSecond: spec.refillPerSecond * scale, acceptedAt: [], throttledAt: [], throttled: 0 };
       this.tallies.set(key, tally);
     }
     return tally;
