@@ -114,7 +114,7 @@ describe('fuzz: CNI calls in-process', () => {
   });
 
   it('host veth names stay kernel-sized for any pod identity (hashing never throws)', async () => {
-    await runCases('cni-input/names', fuzzCases(1000), (rng, note) => {
+    await runCases('cni-input/names', fuzzCases(500), (rng, note) => {
       const [ns, name] = [randomString(rng), randomString(rng)];
       note('pod', [ns, name]);
       assert.match(hostVethName('eni', ns, name, rng.int(3)), /^eni[0-9a-f]{11}$/);

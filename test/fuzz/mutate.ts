@@ -74,7 +74,7 @@ export function randomString(rng: Rng): string {
     case 3:
       return Array.from({ length: rng.int(12) }, () => String.fromCharCode(rng.int(0x10000))).join('');
     case 4:
-      return rng.pick(['a', 'é', '/', '\u0000', '😀']).repeat(rng.pick([64, 1024, 70_000]));
+      return rng.pick(['a', 'é', '/', '\u0000', '😀']).repeat(rng.pick([64, 1024, 4096, 70_000]));
     default:
       return `${rng.pick(HOSTILE_STRINGS)}${rng.int(1000)}${rng.pick(HOSTILE_STRINGS)}`;
   }
