@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { watch } from 'node:fs';
+import { statfsSync, watch } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,6 +111,72 @@ describe('FileCheckpointStore', () => {
     await Promise.all([a.write(big('a')), b.write(big('b')), a.write(big('c')), b.write(big('d'))]);
     const text = (await a.read()) ?? '';
     assert.ok([big('c'), big('d')].includes(text), 'one whole write, the last of one of the writers');
+    assert.deepEqual(await readdir(join(path, '..')), ['ipam.json']);
+  });
+
+  it('group commit on a disk: writes arriving during a write are done as one write of the newest text', async () => {
+    const path = freshPath();
+    const store = new FileCheckpointStore(path);
+    await Promise.all(Array.from({ length: 25 }, (_, i) => store.write(`{"n":${i}}\n`)));
+    assert.equal(store.medium, 'disk');
+    assert.equal(store.writes, 2, 'the first write, then one for the 24 that gathered behind it');
+    assert.equal(await store.read(), '{"n":24}\n');
+    await store.write(TEXT);
+    assert.equal(store.writes, 3);
+  });
+
+  it('a failed group write fails every caller of the group, typed; the next write is tried afresh', async () => {
+    const dir = join(root, String((n += 1)));
+    await writeFile(dir, 'not a directory');
+    const store = new FileCheckpointStore(join(dir, 'ipam.json'));
+    const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => store.write(`{"n":${i}}\n`)));
+    for (const r of results) assert.ok(r.status === 'rejected' && r.reason instanceof CheckpointFileError && r.reason.code === 'CHECKPOINT_WRITE_FAILED');
+    await rm(dir);
+    await store.write(TEXT);
+    assert.equal(await store.read(), TEXT);
+  });
+});
+
+const shm = (() => {
+  try {
+    return statfsSync('/dev/shm').type === 0x01021994 ? '/dev/shm' : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+
+describe('FileCheckpointStore on a tmpfs', { skip: shm === undefined ? 'no tmpfs at /dev/shm' : false }, () => {
+  let root = '';
+  before(async () => {
+    root = await mkdtemp(join(shm ?? '/dev/shm', 'vcni-checkpoint-'));
+  });
+  after(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('writes synchronously, one file write per call, atomically (0600, no temp left), recreating a removed directory', async () => {
+    const path = join(root, 'aws-node', 'ipam.json');
+    const store = new FileCheckpointStore(path);
+    await store.write(TEXT);
+    assert.equal(store.medium, 'tmpfs');
+    const pending = Array.from({ length: 10 }, (_, i) => store.write(`{"n":${i}}\n`));
+    assert.equal(store.writes, 11, 'each write happened before write() returned');
+    await Promise.all(pending);
+    assert.equal(await store.read(), '{"n":9}\n');
+    assert.equal((await stat(path)).mode & 0o777, CHECKPOINT_FILE_MODE);
+    assert.deepEqual(await readdir(join(path, '..')), ['ipam.json']);
+    await rm(join(root, 'aws-node'), { recursive: true });
+    await store.write(TEXT);
+    assert.equal(await store.read(), TEXT);
+  });
+
+  it('a failed tmpfs write is a typed error and leaves the old checkpoint', async () => {
+    const path = join(root, 'dir-in-the-way', 'ipam.json');
+    const store = new FileCheckpointStore(path);
+    await store.write(TEXT);
+    await rm(path);
+    await mkdir(path);
+    await assert.rejects(store.write('{}\n'), (e) => e instanceof CheckpointFileError && e.code === 'CHECKPOINT_WRITE_FAILED' && e.details['step'] === 'rename');
     assert.deepEqual(await readdir(join(path, '..')), ['ipam.json']);
   });
 });
