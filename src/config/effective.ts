@@ -87,6 +87,7 @@ const SHOW: { readonly [K in EffectiveName]: (c: Config) => string } = {
   VPC_CNI_NODE_INFO_FILE: (c) => text(c.customNetworking.staticNodeFile),
   VPC_CNI_ENICONFIG_DIR: (c) => text(c.customNetworking.staticEniConfigDir),
   VPC_CNI_MAX_PODS: (c) => (c.node.maxPods === undefined ? '' : String(c.node.maxPods)),
+  VPC_CNI_POOL_POLICY: (c) => c.pool.policy,
 };
 
 /**

@@ -87,6 +87,7 @@ function assemble(v: EnvValues): Config {
       warmIpTarget: v.WARM_IP_TARGET,
       minimumIpTarget: v.MINIMUM_IP_TARGET,
       warmPrefixTarget: v.WARM_PREFIX_TARGET,
+      policy: v.VPC_CNI_POOL_POLICY,
       maxEni: v.MAX_ENI,
       ipCooldownMs: v.IP_COOLDOWN_PERIOD,
     },

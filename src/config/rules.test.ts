@@ -66,6 +66,7 @@ describe('cross-variable rules', () => {
     ['prefix delegation with a warm prefix', { ...PD, WARM_PREFIX_TARGET: '1' }, []],
     ['prefix delegation with WARM_IP_TARGET', { ...PD, WARM_IP_TARGET: '5' }, []],
     ['prefix delegation with MINIMUM_IP_TARGET', { ...PD, MINIMUM_IP_TARGET: '10' }, []],
+    ['prefix delegation under the adaptive pool policy needs no target', { ...PD, VPC_CNI_POOL_POLICY: 'adaptive' }, []],
     ['the prefix-target rule does not apply in IPv6 mode (no warm pool)', V6, []],
     ['two different EC2 endpoints', { AWS_EC2_ENDPOINT: 'http://a:1', AWS_ENDPOINT_URL_EC2: 'http://b:1' },
       ["AWS_EC2_ENDPOINT='http://a:1' and AWS_ENDPOINT_URL_EC2='http://b:1' disagree: set only one"]],

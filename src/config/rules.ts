@@ -93,10 +93,12 @@ const RULES: readonly Rule[] = [
     }),
   ),
   {
-    // The reference entrypoint's check (which compares strings; here numbers). IPv6 mode has no warm targets.
-    uses: ['ENABLE_IPv4', 'ENABLE_IPv6', 'ENABLE_PREFIX_DELEGATION', 'WARM_PREFIX_TARGET', 'WARM_IP_TARGET', 'MINIMUM_IP_TARGET'],
+    // The reference entrypoint's check (which compares strings; here numbers). IPv6 mode has no warm targets; the
+    // adaptive pool policy sizes the pool itself.
+    uses: ['ENABLE_IPv4', 'ENABLE_IPv6', 'ENABLE_PREFIX_DELEGATION', 'WARM_PREFIX_TARGET', 'WARM_IP_TARGET', 'MINIMUM_IP_TARGET', 'VPC_CNI_POOL_POLICY'],
     check({ values, raw, problem }) {
       if (ipFamilyChoice(values.ENABLE_IPv4, values.ENABLE_IPv6) !== 'ipv4' || !values.ENABLE_PREFIX_DELEGATION) return;
+      if (values.VPC_CNI_POOL_POLICY === 'adaptive') return;
       if (values.WARM_PREFIX_TARGET > 0 || values.WARM_IP_TARGET > 0 || values.MINIMUM_IP_TARGET > 0) return;
       problem(
         `${given(raw, 'ENABLE_PREFIX_DELEGATION')} with ${given(raw, 'WARM_PREFIX_TARGET')} and neither WARM_IP_TARGET ` +

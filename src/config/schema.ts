@@ -130,6 +130,7 @@ export const ENV_SCHEMA = {
   VPC_CNI_NODE_INFO_FILE: optionalPath(),
   VPC_CNI_ENICONFIG_DIR: optionalPath(),
   VPC_CNI_MAX_PODS: envVar<number | undefined>(undefined, (value) => parseInteger(value, 1, 100_000)),
+  VPC_CNI_POOL_POLICY: choice(['reference', 'adaptive'], 'reference'),
 } as const satisfies Record<string, EnvSchema<unknown>>;
 
 /** Every environment variable the loader reads. */

@@ -22,6 +22,7 @@ export type BindAddress =
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
   | { readonly kind: 'unix'; readonly path: string };
 
+export type PoolPolicyName = 'reference' | 'adaptive';
 export type RandomizeSnat = 'prng' | 'hashrandom' | 'none';
 export type PodSecurityGroupEnforcingMode = 'strict' | 'standard';
 export type NetworkPolicyEnforcingMode = 'none' | 'strict' | 'standard';
@@ -38,6 +39,11 @@ export interface PoolConfig {
   readonly minimumIpTarget: number;
   /** WARM_PREFIX_TARGET (default 0). */
   readonly warmPrefixTarget: number;
+  /**
+   * VPC_CNI_POOL_POLICY: `reference` (default) sizes the warm pool from the targets above, as the Amazon VPC CNI;
+   * `adaptive` sizes it from the observed pod demand (docs/pool-policy.md).
+   */
+  readonly policy: PoolPolicyName;
   /** MAX_ENI: cap on attached ENIs; `undefined` = the instance type's limit. */
   readonly maxEni: number | undefined;
   /** IP_COOLDOWN_PERIOD in milliseconds (default 30 s). */

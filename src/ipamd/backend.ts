@@ -142,6 +142,7 @@ export class IpamdBackend implements CniBackend {
     const runtime = this.#runtime.ready();
     if (runtime === undefined) return this.#addReply({ errorCode: 'IPAMD_NOT_READY', errorMessage: this.#runtime.notReadyReason() });
     const { ctx, pool } = runtime;
+    pool.noteArrival();
     const key: IpamKey = { networkName: request.networkName, containerID: request.containerId, ifName: request.ifName };
     const metadata: IpamMetadata = { k8sPodNamespace: request.k8sPodNamespace, k8sPodName: request.k8sPodName, interfacesCount: 1 };
     let result: AssignResult;

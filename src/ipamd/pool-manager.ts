@@ -9,12 +9,17 @@
  * Ticks run one at a time (the context's lock). {@link PoolManager.requestGrowth} runs one more tick as soon as the
  * lock is free — AddNetwork calls it when the pool is empty — and concurrent requests share that tick.
  *
+ * The policy is the reference's `planPool` unless VPC_CNI_POOL_POLICY=adaptive: then `planAdaptive`, fed with the
+ * AddNetwork arrivals {@link PoolManager.noteArrival} records, and every arrival also asks for a tick, so a burst
+ * is answered at once rather than at the next 5 s tick (docs/pool-policy.md).
+ *
  * @example
  * const pool = new PoolManager(ctx);
  * const { plan, added } = await pool.tick();
  * log.info({ resize: plan?.resize.reason, added }, 'pool tick');
  */
 import { isCloudError } from '../cloud/errors.js';
+import { ADAPTIVE_DEFAULTS, planAdaptive } from '../ipam/policy-adaptive.js';
 import { planPool, type AssignCandidate, type EniRequest, type PolicyInput, type PoolPlan, type PoolUnit, type ReleaseCidr, type ResizeDecision } from '../ipam/policy.js';
 import type { EniId } from '../ipam/types.js';
 import type { IpamdContext } from './context.js';
@@ -79,6 +84,11 @@ export class PoolManager {
   #last: { readonly at: number; readonly plan: PoolPlan; readonly input: PolicyInput } | undefined;
   #queued: Promise<TickOutcome> | undefined;
   #demand = false;
+  /** AddNetwork arrival times within the adaptive policy's memory, oldest first. */
+  #arrivals: number[] = [];
+  #lastGrowthAt: number | undefined;
+  /** Most addresses the adaptive pool wanted per minute (assigned + high-water mark), for its ENI keeping. */
+  #peaks: { minute: number; wanted: number }[] = [];
 
   constructor(ctx: IpamdContext) {
     this.#ctx = ctx;
@@ -131,6 +141,44 @@ export class PoolManager {
     return this.#queued;
   }
 
+  /**
+   * An AddNetwork arrived (called before it looks for an address). Under the adaptive policy: remembered as demand,
+   * and a tick is queued (shared with any already queued) so that the pool follows a burst as it happens.
+   */
+  noteArrival(): void {
+    if (this.#ctx.deps.config.pool.policy !== 'adaptive') return;
+    const now = this.#ctx.clock.now();
+    this.#arrivals.push(now);
+    const horizon = now - Math.max(ADAPTIVE_DEFAULTS.memoryMs, ADAPTIVE_DEFAULTS.eniMemoryMs);
+    if ((this.#arrivals[0] ?? now) <= horizon) this.#arrivals = this.#arrivals.filter((t) => t > horizon);
+    this.#queued ??= this.#ctx.serial.run(() => {
+      this.#queued = undefined;
+      return this.#tick();
+    });
+    this.#queued.catch(() => undefined);
+  }
+
+  /** Records what the adaptive plan wanted (assigned + its high-water mark) in this minute. */
+  #recordWanted(now: number, wanted: number): void {
+    const minute = Math.floor(now / 60_000);
+    const last = this.#peaks.at(-1);
+    if (last?.minute === minute) last.wanted = Math.max(last.wanted, wanted);
+    else this.#peaks.push({ minute, wanted });
+    const oldest = minute - Math.ceil(ADAPTIVE_DEFAULTS.eniMemoryMs / 60_000);
+    if ((this.#peaks[0]?.minute ?? minute) < oldest) this.#peaks = this.#peaks.filter((p) => p.minute >= oldest);
+  }
+
+  #plan(input: PolicyInput, demand: boolean): PoolPlan {
+    if (this.#ctx.deps.config.pool.policy === 'adaptive') {
+      const growth = this.#lastGrowthAt === undefined ? {} : { lastGrowthAt: this.#lastGrowthAt };
+      const peak = this.#peaks.length === 0 ? {} : { peakWanted: Math.max(...this.#peaks.map((p) => p.wanted)) };
+      const plan = planAdaptive({ ...input, demand: { arrivals: this.#arrivals, ...growth, ...peak } });
+      this.#recordWanted(input.timing.now, input.snapshot.stats.assignedIPs + plan.state.targets.warmIpTarget);
+      return plan;
+    }
+    return demand ? planForWaitingPods(input) : planPool(input);
+  }
+
   /** The last plan, for reasons and introspection. */
   lastPlan(): PoolPlan | undefined {
     return this.#last?.plan;
@@ -147,7 +195,7 @@ export class PoolManager {
     const input = this.policyInput();
     const demand = this.#demand;
     this.#demand = false;
-    const plan = demand ? planForWaitingPods(input) : planPool(input);
+    const plan = this.#plan(input, demand);
     this.#last = { at: input.timing.now, plan, input };
     // Without provisioning ipamd makes no EC2 change at all, releases included; the plan is kept for /v1/pool.
     if (!ctx.deps.config.features.networkResourceProvisioning) return { plan, added: 0, released: 0 };
@@ -171,6 +219,7 @@ export class PoolManager {
         ctx.deps.metrics.actionInProgress('decreaseDatastorePool', -1);
       }
     }
+    if (added > 0) this.#lastGrowthAt = ctx.clock.now();
     if (added > 0 || released > 0 || freedEni !== undefined) ctx.status.lastActionAt = ctx.clock.now();
     ctx.deps.metrics.datastore(ctx.node.datastore.snapshot());
     return { plan, added, released, ...(freedEni === undefined ? {} : { freedEni }) };

@@ -1,0 +1,295 @@
+/**
+ * The adaptive warm-pool policy (VPC_CNI_POOL_POLICY=adaptive; docs/pool-policy.md): the same {@link PoolPlan} as
+ * the reference's {@link planPool}, but the pool is sized from the pod demand ipamd observed instead of from fixed
+ * targets. Pure: the demand history (AddNetwork arrival times, the last growth) comes in as input.
+ *
+ * Sizing, in addresses ({@link adaptiveSizing}):
+ * - `flow`: the arrival rate (the larger of the last minute's and the last 15 minutes': fast up, slow down) times
+ *   twice the lead time of new addresses — what steady churn consumes before a growth lands;
+ * - `burst`: the largest number of arrivals within 10 s remembered over 15 minutes. Between bursts a share
+ *   (`burstShare`) of it is kept ready; once a burst starts (`burstTrigger` arrivals within a second) the pool grows
+ *   at once, in one call, to the rest of a burst that large;
+ * - low-water mark `low` = max(minWarm, flow, burst term, what MINIMUM_IP_TARGET still asks for), capped by maxPods;
+ *   high-water mark `high` = low + a batch (max(minBatch, low / 4)).
+ *
+ * Plan: grow when the usable free addresses (free and not in cooldown) drop below `low`, to `high`, in one call
+ * (the reference's increase machinery: existing ENIs first, else a new ENI). Release only addresses above
+ * `high + batch`, that are neither assigned nor cooling, and only `releaseHoldMs` after the last growth and
+ * `releaseIntervalMs` after the last release.
+ * Release from one ENI at a time (one call). Free an ENI only once it holds no address and the other ENIs can hold
+ * the most the pool wanted within `eniMemoryMs`: an attached empty ENI holds
+ * no idle address, and growing on it later is one AssignPrivateIpAddresses instead of Create+Attach.
+ *
+ * @example
+ * const plan = planAdaptive({ ...policyInput, demand: { arrivals: recentAddTimes } });
+ * plan.resize.kind; // 'assign' when a burst is under way
+ */
+import { allocatableEnis, planIncrease, untilText } from './policy-resize.js';
+import { IPS_PER_PREFIX, divCeil, targetState } from './policy-targets.js';
+import type { FreeEniDecision, PolicyInput, PoolPlan, PoolTargets, ReleaseCidr, ResizeDecision, Verdict } from './policy-types.js';
+import { POLICY_DEFAULTS } from './policy-types.js';
+import type { EniView } from './types.js';
+
+/** The adaptive policy's knobs (milliseconds and address counts). */
+export interface AdaptiveKnobs {
+  /** Time from "grow" to addresses a pod can use (a pool tick, EC2, IMDS). */
+  readonly leadTimeMs: number;
+  /** Window of the fast arrival-rate estimate. */
+  readonly rateWindowMs: number;
+  /** Window of the slow arrival-rate estimate and of the remembered burst size. */
+  readonly memoryMs: number;
+  /** A burst is this many arrivals within `surgeWindowMs`. */
+  readonly burstTrigger: number;
+  readonly surgeWindowMs: number;
+  /** A burst's size: the arrivals within this window from its start. */
+  readonly burstWindowMs: number;
+  /** Share of the remembered burst size kept ready between bursts (0 = none). */
+  readonly burstShare: number;
+  /** When the last three bursts came at a regular interval (±10 %), grow for the next this long before it is due. */
+  readonly prewarmMs: number;
+  /** Free addresses always kept (WARM_IP_TARGET raises it). */
+  readonly minWarm: number;
+  /** Smallest growth above the low-water mark. */
+  readonly minBatch: number;
+  /** No release sooner than this after the last growth… */
+  readonly releaseHoldMs: number;
+  /** …nor sooner than this after the last release. */
+  readonly releaseIntervalMs: number;
+  /** An empty ENI is kept while the most pods of this window could need it. ipamd keeps this much history. */
+  readonly eniMemoryMs: number;
+}
+
+export const ADAPTIVE_DEFAULTS: AdaptiveKnobs = Object.freeze({
+  leadTimeMs: 10_000,
+  rateWindowMs: 60_000,
+  memoryMs: 15 * 60_000,
+  burstTrigger: 3,
+  surgeWindowMs: 1_000,
+  burstWindowMs: 10_000,
+  burstShare: 0,
+  prewarmMs: 20_000,
+  minWarm: 2,
+  minBatch: 4,
+  releaseHoldMs: 30_000,
+  releaseIntervalMs: 60_000,
+  eniMemoryMs: 60 * 60_000,
+});
+
+/** What ipamd observed of pod demand. */
+export interface DemandHistory {
+  /** AddNetwork arrival times (ms since the epoch), oldest first; older than `memoryMs` may be dropped. */
+  readonly arrivals: readonly number[];
+  /** When the pool last grew; absent if never. */
+  readonly lastGrowthAt?: number;
+  /**
+   * Most addresses the pool wanted at once (assigned + the high-water mark of that moment) over the last
+   * `eniMemoryMs`; absent = unknown (empty ENIs are kept).
+   */
+  readonly peakWanted?: number;
+}
+
+export interface AdaptiveInput extends PolicyInput {
+  readonly demand: DemandHistory;
+  readonly knobs?: Partial<AdaptiveKnobs>;
+}
+
+export interface AdaptiveSizing {
+  /** Arrivals per second used for sizing. */
+  readonly rate: number;
+  /** Arrivals in the surge window. */
+  readonly surge: number;
+  /** The largest burst remembered: most arrivals within `burstWindowMs` over `memoryMs`. */
+  readonly burst: number;
+  /** A burst is under way (≥ burstTrigger arrivals in the surge window). */
+  readonly inBurst: boolean;
+  /** When the next burst is due, if the last three came at a regular interval (cron jobs). */
+  readonly nextBurstAt?: number;
+  /** Free and not cooling down. */
+  readonly usable: number;
+  readonly low: number;
+  readonly high: number;
+  readonly batch: number;
+  readonly reason: string;
+}
+
+/** Arrivals in (now − window, now]. `arrivals` is sorted. */
+function countSince(arrivals: readonly number[], now: number, window: number): number {
+  let n = 0;
+  for (let i = arrivals.length - 1; i >= 0 && (arrivals[i] ?? 0) > now - window; i--) if ((arrivals[i] ?? 0) <= now) n += 1;
+  return n;
+}
+
+/** Largest number of arrivals within any `window`-long span ending at an arrival in (now − memory, now]. */
+function peakCount(arrivals: readonly number[], now: number, window: number, memory: number): number {
+  let peak = 0;
+  let lo = 0;
+  for (let hi = 0; hi < arrivals.length; hi++) {
+    const t = arrivals[hi] ?? 0;
+    if (t <= now - memory || t > now) continue;
+    while ((arrivals[lo] ?? 0) <= t - window || (arrivals[lo] ?? 0) <= now - memory) lo += 1;
+    peak = Math.max(peak, hi - lo + 1);
+  }
+  return peak;
+}
+
+/** Start times of bursts: the first arrival of ≥ burstTrigger within the surge window, one per burst window. */
+export function burstStarts(arrivals: readonly number[], k: Pick<AdaptiveKnobs, 'burstTrigger' | 'surgeWindowMs' | 'burstWindowMs'>): number[] {
+  const starts: number[] = [];
+  let lo = 0;
+  for (let hi = 0; hi < arrivals.length; hi++) {
+    const t = arrivals[hi] ?? 0;
+    while ((arrivals[lo] ?? 0) <= t - k.surgeWindowMs) lo += 1;
+    const start = arrivals[lo] ?? t;
+    const previous = starts.at(-1);
+    if (hi - lo + 1 >= k.burstTrigger && (previous === undefined || start - previous >= k.burstWindowMs)) starts.push(start);
+  }
+  return starts;
+}
+
+/** The next burst when the last three started at a regular interval (within 10 %), else undefined. */
+export function nextPeriodicBurst(starts: readonly number[]): number | undefined {
+  const [a, b, c] = starts.slice(-3);
+  if (a === undefined || b === undefined || c === undefined) return undefined;
+  const first = b - a;
+  const second = c - b;
+  if (Math.abs(first - second) > 0.1 * Math.max(first, second)) return undefined;
+  return c + (first + second) / 2;
+}
+
+/** The defaults with `knobs` applied; WARM_IP_TARGET raises `minWarm`. */
+export function adaptiveKnobs(input: Pick<AdaptiveInput, 'knobs' | 'targets'>): AdaptiveKnobs {
+  const knobs = { ...ADAPTIVE_DEFAULTS, ...input.knobs };
+  return { ...knobs, minWarm: Math.max(knobs.minWarm, input.targets.warmIpTarget) };
+}
+
+/**
+ * The low- and high-water marks for the pool as it is now (see the module comment).
+ *
+ * @example
+ * // 4 arrivals in the last second, bursts of 30 seen in the last 15 min, 4 of this one already arrived:
+ * adaptiveSizing(input); // { inBurst: true, low: 26, high: 33, … }
+ */
+export function adaptiveSizing(input: AdaptiveInput): AdaptiveSizing {
+  const k = adaptiveKnobs(input);
+  const now = input.timing.now;
+  const { arrivals } = input.demand;
+  const stats = input.snapshot.stats;
+  const fast = countSince(arrivals, now, k.rateWindowMs) / (k.rateWindowMs / 1000);
+  const slow = countSince(arrivals, now, k.memoryMs) / (k.memoryMs / 1000);
+  const rate = Math.max(fast, slow);
+  const surge = countSince(arrivals, now, k.surgeWindowMs);
+  const burst = peakCount(arrivals, now, k.burstWindowMs, k.memoryMs);
+  const inBurst = surge >= k.burstTrigger;
+  const usable = Math.max(0, stats.availableIPs - stats.cooldownIPs);
+  const flow = Math.ceil((rate * k.leadTimeMs * 2) / 1000);
+  // In a burst: the rest of a burst as large as the largest remembered (at least one more surge); else a share of it.
+  const nextBurstAt = nextPeriodicBurst(burstStarts(arrivals, k));
+  const due = nextBurstAt !== undefined && now >= nextBurstAt - k.prewarmMs && now <= nextBurstAt + k.burstWindowMs;
+  const between = due ? burst : Math.ceil(k.burstShare * burst);
+  const ready = inBurst ? Math.max(burst - countSince(arrivals, now, k.burstWindowMs), surge) : between;
+  const minimum = Math.max(0, input.targets.minimumIpTarget - stats.assignedIPs);
+  const ceiling = Math.max(0, input.limits.maxPods - stats.assignedIPs);
+  const low = Math.min(ceiling, Math.max(k.minWarm, flow, ready, minimum));
+  const batch = Math.max(k.minBatch, Math.ceil(low / 4));
+  const high = Math.min(ceiling, low + batch);
+  const reason =
+    `${usable} usable (${stats.availableIPs} free, ${stats.cooldownIPs} cooling); low ${low} = max(min ${k.minWarm}, ` +
+    `flow ${flow} at ${rate.toFixed(3)}/s, ${inBurst ? `in a burst (${surge} in ${k.surgeWindowMs / 1000} s): rest of ${burst}` : due ? `burst of ${burst} due at ${new Date(nextBurstAt).toISOString()}` : `${k.burstShare} × burst ${burst}`} ${ready}` +
+    `${minimum > 0 ? `, MINIMUM_IP_TARGET ${minimum} more` : ''}), high ${high}`;
+  return { rate, surge, burst, inBurst, ...(nextBurstAt === undefined ? {} : { nextBurstAt }), usable, low, high, batch, reason };
+}
+
+/**
+ * Free CIDRs with no pod and no address in cooldown, at most `limit` addresses, all from one ENI (one
+ * UnassignPrivateIpAddresses call): the ENI with the most of them, the highest device on a tie; highest address first.
+ */
+function releasable(enis: readonly EniView[], prefixDelegation: boolean, limit: number): ReleaseCidr[] {
+  let best: ReleaseCidr[] = [];
+  for (const eni of [...enis].sort((a, b) => b.deviceNumber - a.deviceNumber)) {
+    if (eni.isExcludedForPodIPs) continue;
+    const out: ReleaseCidr[] = [];
+    let addresses = 0;
+    for (const cidr of [...eni.cidrs].reverse()) {
+      if (cidr.isPrefix !== prefixDelegation || cidr.assignedCount > 0 || cidr.cooldownCount > 0) continue;
+      if (addresses + cidr.size > limit) break;
+      out.push({ eniId: eni.id, cidr: cidr.cidr, isPrefix: cidr.isPrefix });
+      addresses += cidr.size;
+    }
+    if (out.length > best.length) best = out;
+  }
+  return best;
+}
+
+function planAdaptiveRelease(input: AdaptiveInput, sizing: AdaptiveSizing, k: AdaptiveKnobs): ResizeDecision | undefined {
+  const excess = sizing.usable - sizing.high;
+  if (excess <= sizing.batch) return undefined;
+  const { now, lastDecreaseAt } = input.timing;
+  const until = Math.max((lastDecreaseAt ?? -Infinity) + k.releaseIntervalMs, (input.demand.lastGrowthAt ?? -Infinity) + k.releaseHoldMs);
+  if (now < until) {
+    return { kind: 'steady', reason: `${excess} over the high-water mark; release held until ${untilText(until, now)}: ${sizing.reason}` };
+  }
+  const cidrs = releasable(input.snapshot.enis, input.mode.prefixDelegation, excess);
+  if (cidrs.length === 0) return { kind: 'steady', reason: `${excess} over the high-water mark, but no whole free CIDR to release: ${sizing.reason}` };
+  const enis = [...new Set(cidrs.map((c) => c.eniId))].join(', ');
+  return { kind: 'release', over: cidrs.length, cidrs, reason: `${excess} over the high-water mark: release ${cidrs.length} from ${enis}: ${sizing.reason}` };
+}
+
+function planAdaptiveFreeEni(input: AdaptiveInput, sizing: AdaptiveSizing): { decision: FreeEniDecision; verdict: Verdict } {
+  const keep = (reason: string): { decision: FreeEniDecision; verdict: Verdict } => ({ decision: { kind: 'keep', reason }, verdict: { result: false, reason } });
+  if (input.attachmentBlockedBy !== undefined) return keep(`not freeing ENIs: ${input.attachmentBlockedBy}`);
+  if (sizing.usable < sizing.low) return keep('not freeing ENIs while the pool is below its low-water mark');
+  const minAge = input.timing.minEniAgeMs ?? POLICY_DEFAULTS.minEniAgeMs;
+  const now = input.timing.now;
+  const empty = input.snapshot.enis
+    .filter((e) => !e.isPrimary && !e.isTrunk && !e.isEFA && e.cidrs.length === 0 && now - e.createTime >= minAge)
+    .sort((a, b) => b.deviceNumber - a.deviceNumber)[0];
+  if (empty === undefined) return keep('no empty ENI older than the minimum ENI age');
+  const unit = input.mode.prefixDelegation ? IPS_PER_PREFIX : 1;
+  const others = allocatableEnis(input.snapshot.enis.filter((e) => e.id !== empty.id), Number.MAX_SAFE_INTEGER, input.mode);
+  const room = others.reduce((sum, e) => sum + Math.max(0, input.limits.maxIpsPerEni - e.cidrs.length) * unit, 0);
+  const peak = input.demand.peakWanted;
+  if (peak === undefined) return keep(`keep empty ${empty.id}: no demand history yet`);
+  const stats = input.snapshot.stats;
+  const capacity = stats.totalIPs + room;
+  const wanted = Math.max(peak, stats.assignedIPs + sizing.high);
+  if (capacity < wanted) return keep(`keep empty ${empty.id}: without it the node holds ${capacity} addresses; the pool wanted ${wanted} within the ENI memory`);
+  const reason = `free empty ${empty.id} (device ${empty.deviceNumber}): without it the node still holds ${capacity} ≥ ${wanted} addresses, the most the pool wanted within the ENI memory`;
+  return { decision: { kind: 'free-eni', eniId: empty.id, deviceNumber: empty.deviceNumber, reason }, verdict: { result: true, reason } };
+}
+
+/** An `assign` asks the ENI that can take the most of it first (fewer calls than lowest device first). */
+function widestFirst(resize: ResizeDecision): ResizeDecision {
+  if (resize.kind !== 'assign') return resize;
+  const [first, ...rest] = [...resize.candidates].sort((a, b) => b.count - a.count || a.deviceNumber - b.deviceNumber);
+  if (first === undefined) return resize;
+  const units = resize.unit === 'ip' ? 'IPs' : 'prefixes';
+  return { ...resize, candidates: [first, ...rest], reason: `want ${resize.wanted} ${units}: assign ${first.count} on ${first.eniId} (device ${first.deviceNumber})` };
+}
+
+/**
+ * One pool tick under the adaptive policy. Pods waiting for an address need no special case: the sizing already
+ * counts cooling addresses as unusable, and their arrivals are in the demand history.
+ *
+ * @example
+ * planAdaptive({ ...input, demand: { arrivals: [] } }).resize; // grows to minWarm + minBatch on an empty pool
+ */
+export function planAdaptive(input: AdaptiveInput): PoolPlan {
+  const k = adaptiveKnobs(input);
+  const sizing = adaptiveSizing(input);
+  const stats = input.snapshot.stats;
+  const targets: PoolTargets = { warmEniTarget: 0, warmIpTarget: sizing.high, minimumIpTarget: 0, warmPrefixTarget: 0 };
+  const tooLow: Verdict = { result: sizing.usable < sizing.low, reason: `adaptive: ${sizing.reason}` };
+  let resize: ResizeDecision;
+  if (tooLow.result) {
+    // The reference's increase machinery, sized to reach `high` usable addresses: cooling ones do not count.
+    const usableStats = { ...stats, availableIPs: sizing.usable };
+    resize = widestFirst(planIncrease({ ...input, snapshot: { ...input.snapshot, stats: usableStats } }, targets));
+    if (resize.kind !== 'steady') resize = { ...resize, reason: `${resize.reason}; ${tooLow.reason}` };
+  } else {
+    resize = planAdaptiveRelease(input, sizing, k) ?? { kind: 'steady', reason: `adaptive: within the marks: ${sizing.reason}` };
+  }
+  const tooHigh: Verdict = { result: resize.kind === 'release', reason: resize.reason };
+  const { decision: freeEni, verdict: removeExtraEnis } = planAdaptiveFreeEni(input, sizing);
+  const target = { ...targetState(stats, targets, input.mode), shortPrefixes: input.mode.prefixDelegation ? divCeil(Math.max(0, sizing.high - sizing.usable), IPS_PER_PREFIX) : 0 };
+  return { resize, freeEni, state: { targets, target, tooLow, tooHigh, removeExtraEnis } };
+}
