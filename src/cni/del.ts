@@ -59,8 +59,21 @@ async function teardownFromPrev(ctx: VerbContext, pod: PrevPod, why: string): Pr
   for (const a of pod.attachments) await teardown(ctx, a.podIp, a.routeTableId, a.hostVethName);
 }
 
-/** DEL. Resolves on success (DEL prints nothing); throws a VpcCniError otherwise. */
+/**
+ * DEL. Resolves on success (DEL prints nothing); throws a VpcCniError otherwise. The teardown's process is started
+ * while ipamd answers (PodNetwork.prepareTeardown) and cancelled if no teardown follows.
+ */
 export async function del(ctx: VerbContext): Promise<void> {
+  const cancelPrepared = ctx.deps.pods.prepareTeardown?.() ?? (() => undefined);
+  try {
+    await release(ctx);
+  } finally {
+    cancelPrepared();
+  }
+}
+
+/** DelNetwork, then the teardown of every address ipamd released (or of prevResult's when ipamd cannot answer). */
+async function release(ctx: VerbContext): Promise<void> {
   const { cmd, conf, k8s, deps, log } = ctx;
   const pod = `${k8s.podNamespace}/${k8s.podName}`;
   const prev = prevPodOf(ctx);

@@ -45,6 +45,8 @@ export interface PodNetwork {
    */
   prepareSetup?(netnsPath: string): () => void;
   setupPod(spec: PodSpec): Promise<PodWiringResult>;
+  /** Optional: DEL is about to ask ipamd; start the teardown's process meanwhile. Returns its cancel function. */
+  prepareTeardown?(): () => void;
   /** Removes rules 512/1536 and the host route of the pod IP (DEL; also the undo of a failed ADD). */
   teardownPod(spec: Pick<PodSpec, 'podIp' | 'routeTableId'> & { readonly hostVethName?: string }): Promise<void>;
   /** Live state vs the spec (CHECK): an empty list when all is as ADD left it, else one line per difference. */

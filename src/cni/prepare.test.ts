@@ -1,6 +1,6 @@
 // ADD starts the wiring's processes before asking ipamd (PodNetwork.prepareSetup) and always cancels what it did not
 // use: after a success, after a refused or failed RPC, after a failed wiring. A netns path the wiring would refuse
-// is refused before ipamd is asked for an address.
+// is refused before ipamd is asked for an address. DEL does the same with its teardown (prepareTeardown).
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { NetlinkError } from '../netlink/errors.js';
@@ -12,6 +12,16 @@ import type { PodSpec, PodWiringResult } from './ports.js';
 class PreparingPods extends FakePods {
   readonly events: string[] = [];
   prepareError?: Error;
+
+  prepareTeardown(): () => void {
+    this.events.push('prepare teardown');
+    return () => this.events.push('cancel');
+  }
+
+  override teardownPod(spec: Parameters<FakePods['teardownPod']>[0]): Promise<void> {
+    this.events.push('teardown');
+    return super.teardownPod(spec);
+  }
 
   prepareSetup(netnsPath: string): () => void {
     if (this.prepareError !== undefined) throw this.prepareError;
@@ -67,7 +77,7 @@ describe('ADD prepares the wiring while ipamd answers', () => {
     h.prepared.setupError = new NetlinkError('NETLINK_COMMAND_FAILED', 'injected');
     const out = await add(h);
     assert.equal(out.exitCode, 1);
-    assert.deepEqual(h.prepared.events, [`prepare ${NETNS}`, 'setup', 'cancel']);
+    assert.deepEqual(h.prepared.events, [`prepare ${NETNS}`, 'setup', 'teardown', 'cancel']);
     assert.deepEqual(h.ipam.methods(), ['addNetwork', 'delNetwork']);
   });
 
@@ -78,5 +88,29 @@ describe('ADD prepares the wiring while ipamd answers', () => {
     assert.equal(out.exitCode, 1);
     assert.match(out.stdout, /CNI_WIRING_FAILED; cause=NETLINK_INVALID_ARGUMENT/);
     assert.equal(h.ipamCreated(), 0, 'ipamd was not asked');
+  });
+});
+
+describe('DEL prepares its teardown while ipamd answers', () => {
+  async function del(h: Harness): Promise<PluginOutput> {
+    return runPlugin({ env: cniEnv({ CNI_COMMAND: 'DEL' }), stdin: netconf(), deps: h.deps });
+  }
+
+  it('a released address is torn down, then the preparation cancelled; an unknown pod only cancels', async () => {
+    const h = preparing();
+    assert.equal((await add(h)).exitCode, 0);
+    h.prepared.events.length = 0;
+    assert.equal((await del(h)).exitCode, 0);
+    assert.deepEqual(h.prepared.events, ['prepare teardown', 'teardown', 'cancel']);
+    h.prepared.events.length = 0;
+    assert.equal((await del(h)).exitCode, 0, 'DEL twice');
+    assert.deepEqual(h.prepared.events, ['prepare teardown', 'cancel']);
+  });
+
+  it('ipamd unreachable without prevResult: the DEL fails and the preparation is cancelled', async () => {
+    const h = preparing();
+    h.ipam.delError = rpcUnavailable();
+    assert.equal((await del(h)).exitCode, 1);
+    assert.deepEqual(h.prepared.events, ['prepare teardown', 'cancel']);
   });
 });

@@ -212,7 +212,7 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
     assert.equal((await pods.checkPod(spec)).length, 8);
   });
 
-  it('prepareSetup starts the processes setupPod then uses; a cancelled preparation changes nothing', async () => {
+  it('prepareSetup/prepareTeardown start the processes setupPod/teardownPod then use; a cancelled preparation changes nothing', async () => {
     const { node, pod, spec } = await newPair();
     const nodeBefore = await podState(exec, node);
     const pods = new NetlinkPodNetwork({ executor: exec, hostNetns: node });
@@ -229,7 +229,11 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
     assert.equal(exec.spawnCount - spawns, 3, 'the two prestarted processes and nsenter sysctl: nothing more');
     assert.equal(exec.parked, 0);
     assert.deepEqual(await pods.checkPod(spec), []);
+    const beforeDel = exec.spawnCount;
+    const cancelTeardown = pods.prepareTeardown();
     await pods.teardownPod(spec);
+    cancelTeardown();
+    assert.equal(exec.spawnCount - beforeDel, 1, 'the teardown used the prestarted batch');
     assert.deepEqual(await podState(exec, node), nodeBefore);
     assert.throws(() => pods.prepareSetup('/var/run/netns/x\nlink del eth0'), (e) => isNetlinkError(e, 'NETLINK_INVALID_ARGUMENT'));
   });

@@ -8,8 +8,9 @@
  *   process that opens it); one `ip -batch` in the node brings the host end up and adds the route and rules. Two
  *   processes; three when `hostNetns` names another namespace (the sysctls then need `nsenter sysctl`). The plugin
  *   starts both processes while it waits for ipamd ({@link NetlinkPodNetwork.prepareSetup}).
- * - DEL: one `ip -force -batch` in the node (rules 512/1536, host route, host veth). The pod's namespace is never
- *   entered, so DEL works after the runtime deleted it.
+ * - DEL: one `ip -force -batch` in the node (rules 512/1536, host route, host veth), started while the plugin waits
+ *   for ipamd ({@link NetlinkPodNetwork.prepareTeardown}). The pod's namespace is never entered, so DEL works after
+ *   the runtime deleted it.
  * - CHECK: one JSON batch per namespace, run in parallel.
  *
  * Hazard: with `hostNetns` undefined the host end is created in *this process's* namespace by the pod batch, which
@@ -90,6 +91,11 @@ export class NetlinkPodNetwork implements PodNetwork {
     return () => {
       for (const cancel of cancels) cancel();
     };
+  }
+
+  /** Starts the node-side batch {@link teardownPod} will use, while DEL waits for ipamd; returns its cancel function. */
+  prepareTeardown(): () => void {
+    return this.#exec.prestartBatch(this.#ns);
   }
 
   async setupPod(spec: PodSpec): Promise<PodWiringResult> {
