@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { manualClock } from '../../ipam/clock.js';
-import { Ec2Budget } from './budget.js';
+import { Ec2Budget, pacedBudget } from './budget.js';
 import type { Sleep } from './retry.js';
 
 function fakeTime(): { clock: ReturnType<typeof manualClock>; sleep: Sleep; sleeps: number[] } {
@@ -41,5 +41,11 @@ describe('Ec2Budget pacing', () => {
     const t = fakeTime();
     assert.throws(() => new Ec2Budget({ clock: t.clock, sleep: t.sleep, initialFill: 1.5 }), RangeError);
     assert.throws(() => new Ec2Budget({ clock: t.clock, sleep: t.sleep, initialFill: -0.1 }), RangeError);
+  });
+
+  it('pacedBudget: the share, a phase from the random source, waits of up to three slowest tokens', () => {
+    assert.deepEqual(pacedBudget(0.9 / 1000, () => 0.25), { share: 0.0009, initialFill: 0.25, maxWaitMs: 666_667 });
+    assert.equal(pacedBudget(0.8, () => 0.5).maxWaitMs, 60_000);
+    assert.throws(() => pacedBudget(0, () => 0.5), RangeError);
   });
 });

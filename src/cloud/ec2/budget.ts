@@ -74,6 +74,22 @@ export interface BudgetOptions {
   readonly initialFill?: number;
 }
 
+/** Tokens per second of EC2's slowest buckets ipamd uses (Attach, Create, Assign, Modify). */
+const SLOWEST_REFILL = 5;
+
+/**
+ * Budget options for one of many nodes that share an account and may start together: `share` of every bucket
+ * (e.g. 0.9 / nodes), a random initial fill (the node's phase), and waits allowed up to three tokens of the slowest
+ * bucket (at least 60 s).
+ *
+ * @example
+ * createEc2Api({ ...options, budget: pacedBudget(0.9 / 1000, Math.random) }); // one Attach per 222 s at most
+ */
+export function pacedBudget(share: number, random: () => number): { share: number; initialFill: number; maxWaitMs: number } {
+  if (!(share > 0 && share <= 1)) throw new RangeError(`budget share must be in (0, 1], got ${share}`);
+  return { share, initialFill: Math.min(1, Math.max(0, random())), maxWaitMs: Math.max(60_000, Math.ceil((3 * 1000) / (SLOWEST_REFILL * share))) };
+}
+
 export interface BucketState extends BucketSpec {
   readonly key: string;
   readonly tokens: number;

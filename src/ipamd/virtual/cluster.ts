@@ -17,6 +17,7 @@
  * result.doneMs; // virtual ms until the last pod had an address
  * result.throttled; // RequestLimitExceeded answers
  */
+import { pacedBudget } from '../../cloud/ec2/budget.js';
 import { loadConfig } from '../../config/index.js';
 import { manualClock } from '../../ipam/clock.js';
 import { ImdsPropagation } from '../../sim/imds/view.js';
@@ -40,10 +41,10 @@ export interface ClusterOptions extends Omit<ClusterScenarioOptions, 'nodes'> {
   /** Each node's client-side EC2 budget (the production default when absent). */
   readonly budget?: ThrottledEc2Options['budget'];
   /**
-   * Account-aware pacing instead of `budget`: each node takes `share` of every bucket, its buckets start filled to a
-   * random fraction (one per node), and it waits up to `maxWaitMs` (600 s) for a token.
+   * Account-aware pacing instead of `budget` ({@link pacedBudget}): each node takes `share` of every bucket and its
+   * buckets start filled to a random fraction (one phase per node).
    */
-  readonly pacing?: { readonly share: number; readonly maxWaitMs?: number };
+  readonly pacing?: { readonly share: number };
   readonly seed?: number;
   /** Uniform latency of an accepted EC2 call, ms ([100, 300]). */
   readonly latencyMs?: readonly [number, number];
@@ -148,7 +149,7 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
     const random = seededRandom(seed * 1_000_003 + index + 1);
     const checkpoint = new MemoryCheckpointStore();
     const pacing = options.pacing;
-    const budget = pacing === undefined ? options.budget : { share: pacing.share, initialFill: random(), maxWaitMs: pacing.maxWaitMs ?? 600_000 };
+    const budget = pacing === undefined ? options.budget : pacedBudget(pacing.share, random);
     const boot = (restarts: number): void => {
       const deps: IpamdDeps = {
         config,
