@@ -145,7 +145,7 @@ describe('fuzz: EC2 responses from a misbehaving endpoint', () => {
     });
     const outcomes = new Map<string, number>();
     try {
-      await runCases('ec2/responses', fuzzCases(300, true), async (rng, caseNote) => {
+      await runCases('ec2-responses', fuzzCases(300, true), async (rng, caseNote) => {
         note = caseNote;
         plan = (real) => misbehave(rng, real);
         const name = rng.pick(Object.keys(OPERATIONS));

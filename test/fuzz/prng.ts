@@ -143,7 +143,7 @@ export async function runCases(target: string, count: number, run: (rng: Rng, no
         `fuzz ${target}: case ${index} failed (seed ${FUZZ_SEED}, case seed ${caseSeed(FUZZ_SEED, index)})`,
         ...notes.map(([label, value]) => `  ${label}: ${show(value)}`),
         `  error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-        `  replay: VPC_CNI_FUZZ_SEED=${FUZZ_SEED} VPC_CNI_FUZZ_CASE=${index} node scripts/run-tests.mjs test/fuzz/`,
+        `  replay: VPC_CNI_FUZZ_SEED=${FUZZ_SEED} VPC_CNI_FUZZ_CASE=${index} node scripts/run-tests.mjs test/fuzz/${target.split('/')[0] ?? ''}`,
       ];
       throw new Error(lines.join('\n'), { cause: error });
     }
