@@ -14,10 +14,11 @@
  * await completeInit(ctx, pool);
  */
 import { Datastore } from '../ipam/datastore.js';
+import { IpamError } from '../ipam/errors.js';
 import { eniMaxPods } from '../ipam/max-pods.js';
 import { planPool } from '../ipam/policy.js';
 import type { EniId } from '../ipam/types.js';
-import { isNitroOrBareMetal, requireInstanceLimits, type InstanceLimits } from '../limits/index.js';
+import { getInstanceLimits, isNitroOrBareMetal, requireInstanceLimits, type InstanceLimits } from '../limits/index.js';
 import { createContext, type IpamdContext } from './context.js';
 import { syncEniFromEc2 } from './eni-lifecycle.js';
 import { classifyEni, eniKind, MAIN_ROUTE_TABLE, setupEni, tagEni } from './eni-setup.js';
@@ -113,6 +114,29 @@ async function markExcluded(ctx: IpamdContext): Promise<void> {
  */
 
 /**
+ * The instance type's limits: the built-in table's, else EC2's DescribeInstanceTypes (reference §2.3 step 6), so that
+ * a type newer than the table does not stop ipamd (pain point §16). Unknown to both: UNKNOWN_INSTANCE_TYPE.
+ */
+async function instanceLimits(deps: IpamdDeps, instanceType: string): Promise<InstanceLimits> {
+  const known = getInstanceLimits(instanceType);
+  if (known !== undefined || deps.ec2.describeInstanceType === undefined) return known ?? requireInstanceLimits(instanceType);
+  const fromEc2 = await deps.ec2.describeInstanceType(instanceType);
+  if (fromEc2 === undefined) {
+    try {
+      return requireInstanceLimits(instanceType);
+    } catch (error) {
+      if (!(error instanceof IpamError)) throw error;
+      throw new IpamError(error.code, `${error.message}; EC2's DescribeInstanceTypes does not know it either`, error.details, error);
+    }
+  }
+  deps.logger.warn(
+    { instanceType, maxEnis: fromEc2.maxEnis, ipv4PerEni: fromEc2.ipv4PerEni, hypervisor: fromEc2.hypervisor, networkCards: fromEc2.networkCards.length },
+    `instance type ${instanceType} is not in the built-in limits table: using EC2's DescribeInstanceTypes (${fromEc2.maxEnis} ENIs × ${fromEc2.ipv4PerEni} IPv4 addresses)`,
+  );
+  return fromEc2;
+}
+
+/**
  * The node's max pods when kubelet's is not known: eni-max-pods of the type (EKS's table), with one ENI fewer under
  * custom networking, as EKS's calculator computes it (the reference keeps the table value there: pain point §8).
  */
@@ -126,7 +150,7 @@ export async function initNode(deps: IpamdDeps, shared: { serial?: Serial; histo
   if (config.ipFamily !== 'ipv4') throw new IpamdError('IPAMD_INIT_FAILED', 'IPv6 mode is not supported yet: set ENABLE_IPv4=true and ENABLE_IPv6=false');
   if (config.features.multiNic) deps.logger.warn({}, 'ENABLE_MULTI_NIC is not supported yet: ENIs on network cards > 0 are left alone');
   const identity = await step('reading the instance identity from IMDS', () => imds.identity());
-  const instance = await step('looking up the instance limits', () => Promise.resolve(requireInstanceLimits(identity.instanceType)));
+  const instance = await step('looking up the instance limits', () => instanceLimits(deps, identity.instanceType));
   const { prefixDelegation, maxEnis } = limitsOf(deps, instance);
   const primary = await step('reading the primary ENI from IMDS', () => imds.eni(identity.primaryMac, { prefixes: true }));
   const vpcCidrs = await step('reading the VPC CIDRs from IMDS', () => imds.vpcIpv4Cidrs(identity.primaryMac));

@@ -4,6 +4,7 @@
  * are ipamd's view of EC2 and IMDS: no SDK types cross this line.
  */
 import type { DatastoreSnapshot, EniId } from '../ipam/types.js';
+import type { InstanceLimits } from '../limits/index.js';
 
 // ---------------------------------------------------------------- EC2
 
@@ -98,6 +99,11 @@ export interface Ec2Api {
    * Filter by `group-id` rather than passing ids, so that an unknown id is simply absent instead of failing the call.
    */
   describeSecurityGroups?(filters: readonly Ec2Filter[]): Promise<Ec2SecurityGroup[]>;
+  /**
+   * Optional (node start-up, for a type the built-in limits table does not know): EC2's DescribeInstanceTypes for
+   * one type; undefined when EC2 does not know it either (InvalidInstanceType).
+   */
+  describeInstanceType?(instanceType: string): Promise<InstanceLimits | undefined>;
 }
 
 // ---------------------------------------------------------------- IMDS

@@ -13,16 +13,18 @@
  */
 import {
   AssignPrivateIpAddressesCommand, AttachNetworkInterfaceCommand, CreateNetworkInterfaceCommand, CreateTagsCommand,
-  DeleteNetworkInterfaceCommand, DescribeInstancesCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand,
-  DetachNetworkInterfaceCommand, EC2Client, ModifyNetworkInterfaceAttributeCommand, UnassignPrivateIpAddressesCommand,
+  DeleteNetworkInterfaceCommand, DescribeInstancesCommand, DescribeInstanceTypesCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand,
+  DetachNetworkInterfaceCommand, EC2Client, type _InstanceType, ModifyNetworkInterfaceAttributeCommand, UnassignPrivateIpAddressesCommand,
   type EC2ClientConfig, type Filter, type NetworkInterface, type SecurityGroup, type Subnet,
 } from '@aws-sdk/client-ec2';
 import type { Clock } from '../../ipam/clock.js';
 import type { EniId } from '../../ipam/types.js';
+import type { InstanceLimits } from '../../limits/index.js';
 import type { AwsCallRecord, CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2SecurityGroup, Ec2Subnet } from '../../ipamd/ports.js';
 import { CloudError, isCloudError } from '../errors.js';
 import { Ec2Budget, type BucketSpec } from './budget.js';
 import { createCallPath, type Ec2Call } from './call.js';
+import { toInstanceLimits } from './instance-types.js';
 import { malformed, missingEniIds, toEc2Eni, toEc2SecurityGroup, toEc2Subnet, toInstanceAttachments, toSdkFilters, toSdkTags } from './map.js';
 import { DEFAULT_EC2_RETRY, realSleep, type RetryPolicy, type Sleep } from './retry.js';
 
@@ -55,6 +57,7 @@ export interface Ec2ApiClient extends Ec2Api {
   destroy(): void;
   /** Always present on this adapter (optional on the port). */
   describeSecurityGroups(filters: readonly Ec2Filter[]): Promise<Ec2SecurityGroup[]>;
+  describeInstanceType(instanceType: string): Promise<InstanceLimits | undefined>;
 }
 
 const ENI_NOT_FOUND = 'InvalidNetworkInterfaceID.NotFound';
@@ -261,6 +264,20 @@ class SdkEc2Api implements Ec2ApiClient {
       return { items: out.SecurityGroups ?? [], next: out.NextToken };
     });
     return pages.map((group) => toEc2SecurityGroup(group, api));
+  }
+
+  async describeInstanceType(instanceType: string): Promise<InstanceLimits | undefined> {
+    const api = 'DescribeInstanceTypes';
+    try {
+      // The SDK types InstanceTypes as the union of the types it was generated with: a newer one is the point here.
+      const input = { InstanceTypes: [instanceType as _InstanceType] };
+      const out = await this.#call(api, () => this.#client.send(new DescribeInstanceTypesCommand(input)));
+      const info = out.InstanceTypes?.find((t) => String(t.InstanceType) === instanceType);
+      return info === undefined ? undefined : toInstanceLimits(info, api);
+    } catch (error) {
+      if (isCloudError(error) && error.details.awsCode === 'InvalidInstanceType') return undefined;
+      throw error;
+    }
   }
 
   async modifyNetworkInterfaceGroups(eniId: EniId, groups: readonly string[]): Promise<void> {

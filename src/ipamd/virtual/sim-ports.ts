@@ -10,6 +10,7 @@
  */
 import { CloudError, type CloudErrorCode } from '../../cloud/errors.js';
 import type { EniId } from '../../ipam/types.js';
+import type { InstanceLimits } from '../../limits/index.js';
 import { Ec2Error } from '../../sim/ec2/errors.js';
 import { applyFilters } from '../../sim/ec2/filters.js';
 import { eniFilterFields } from '../../sim/ec2/handlers/eni-describe.js';
@@ -161,6 +162,11 @@ export class SimEc2 extends CallLog implements Ec2Api {
 
   createTags(resourceIds: readonly string[], tags: Readonly<Record<string, string>>): Promise<void> {
     return this.run('CreateTags', [resourceIds, tags], () => createTags(this.store, resourceIds, Object.entries(tags).map(([key, value]) => ({ key, value }))));
+  }
+
+  /** What the sim's EC2 knows of the type (an extra type of the store, or the limits table's), as DescribeInstanceTypes. */
+  describeInstanceType(instanceType: string): Promise<InstanceLimits | undefined> {
+    return this.run('DescribeInstanceTypes', [instanceType], () => this.store.instanceTypeLimits(instanceType));
   }
 
   describeSubnets(filters: readonly Ec2Filter[]): Promise<Ec2Subnet[]> {

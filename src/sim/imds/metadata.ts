@@ -10,7 +10,6 @@
  * lookupMetadata(view, 'meta-data/network/interfaces/macs'); // '02:4f:8a:11:22:01/\n02:4f:8a:11:22:02/'
  * lookupMetadata(view, 'meta-data/nope');                     // undefined (404)
  */
-import { getInstanceLimits } from '../../limits/index.js';
 import { architectureOf } from '../ec2/handlers/instance-types.js';
 import { privateDnsName } from '../ec2/shapes.js';
 import type { Instance } from '../state/model.js';
@@ -39,7 +38,7 @@ function interfaceDir(store: VpcStore, instance: Instance, eni: VisibleEni): Met
   const live = store.enis.get(eni.eniId);
   const groups = live?.groups ?? eni.groups;
   const subnet = store.subnets.get(eni.subnetId);
-  const multiCard = (getInstanceLimits(instance.instanceType)?.networkCards.length ?? 1) > 1;
+  const multiCard = (store.instanceTypeLimits(instance.instanceType)?.networkCards.length ?? 1) > 1;
   const primaryBlock = store.vpcs.get(eni.vpcId)?.cidrAssociations[0]?.cidr;
   return {
     'device-number': String(eni.deviceIndex),

@@ -65,7 +65,7 @@ export function assignPrivateIps(store: VpcStore, eniId: string, input: AssignPr
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw invalidParameterValue(`Invalid value '${value}' for ${name}. It must be at least 1.`);
   }
   const instance = attachedInstance(store, eni);
-  const limits = instance === undefined ? undefined : instanceEniLimits(instance);
+  const limits = instance === undefined ? undefined : instanceEniLimits(store, instance);
   const wantsPrefixes = input.prefixCount !== undefined || prefixes.length > 0;
   if (wantsPrefixes && limits !== undefined && !limits.prefixDelegation) {
     throw invalidParameterValue(`Prefix delegation is not supported on instance type ${limits.instanceType}.`);

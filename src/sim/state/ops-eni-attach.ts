@@ -47,7 +47,7 @@ export function attachEni(store: VpcStore, input: AttachEniInput): EniAttachment
     throw invalidParameterCombination('You may not attach a network interface to an instance if they are not in the same availability zone');
   }
   if (!Number.isInteger(device) || device < 0) throw invalidParameterValue(`Invalid value '${device}' for deviceIndex.`);
-  const limits = instanceEniLimits(instance);
+  const limits = instanceEniLimits(store, instance);
   const cardLimit = limits.networkCards.find((c) => c.index === card);
   if (cardLimit === undefined) {
     throw invalidParameterValue(`Invalid value '${card}' for networkCardIndex. The instance type ${limits.instanceType} has no such network card.`);

@@ -10,7 +10,7 @@
  * eniSettings(store).detachDelayMs = 0; // detach completes at once
  * settleDetachments(store);              // before reading ENIs directly from store.enis
  */
-import { getInstanceLimits, isNitroOrBareMetal, type NetworkCard } from '../../limits/index.js';
+import { isNitroOrBareMetal, type NetworkCard } from '../../limits/index.js';
 import type { Eni, Instance } from './model.js';
 import type { VpcStore } from './store.js';
 
@@ -94,11 +94,11 @@ export interface EniLimits {
 }
 
 /**
- * The limits of an instance's type. A type the limits table does not know gets generous limits (one card of 15
+ * The limits of an instance's type (an extra type of the store, else the limits table's). A type neither knows gets generous limits (one card of 15
  * ENIs, 50 addresses each, prefixes allowed) rather than an error: the type was accepted at launch.
  */
-export function instanceEniLimits(instance: Instance): EniLimits {
-  const limits = getInstanceLimits(instance.instanceType);
+export function instanceEniLimits(store: VpcStore, instance: Instance): EniLimits {
+  const limits = store.instanceTypeLimits(instance.instanceType);
   if (limits === undefined) {
     return { instanceType: instance.instanceType, networkCards: [{ index: 0, maxEnis: 15 }], ipv4PerEni: 50, prefixDelegation: true };
   }

@@ -7,7 +7,6 @@
  * const instance = launchInstance(store, { instanceType: 'm5.large', subnetId, groups: [sgId] });
  * terminateInstance(store, instance.id); // { previousState: 'running', currentState: 'terminated' }
  */
-import { getInstanceLimits } from '../../limits/index.js';
 import { Ec2Error } from '../ec2/errors.js';
 import type { Instance, InstanceStateName } from './model.js';
 import { attachEni, createEni, deleteEni, releaseInstanceEnis } from './ops-eni.js';
@@ -44,9 +43,9 @@ export const INSTANCE_STATE_CODES: Readonly<Record<InstanceStateName, number>> =
   stopped: 80,
 };
 
-/** Checks an instance type against the limits table; RunInstances' error for an unknown one. */
-export function validateInstanceType(instanceType: string): void {
-  if (getInstanceLimits(instanceType) === undefined) {
+/** Checks an instance type against the types this EC2 knows; RunInstances' error for an unknown one. */
+export function validateInstanceType(store: VpcStore, instanceType: string): void {
+  if (store.instanceTypeLimits(instanceType) === undefined) {
     throw new Ec2Error('InvalidParameterValue', `Invalid value '${instanceType}' for InstanceType.`);
   }
 }
@@ -58,7 +57,7 @@ export function validateInstanceType(instanceType: string): void {
  * ENI and the instance record again.
  */
 export function launchInstance(store: VpcStore, input: LaunchInstanceInput): Instance {
-  validateInstanceType(input.instanceType);
+  validateInstanceType(store, input.instanceType);
   const tags = initialTags(input.tags);
   const subnet = store.subnet(input.subnetId);
   const eni = createEni(store, {

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Clock } from '../../ipam/clock.js';
 import { formatIpv4, lastAddress, parseCidr, PREFIX_SIZE } from '../../ipam/cidr.js';
+import { getInstanceLimits, type InstanceLimits } from '../../limits/index.js';
 import { Ec2Error, notFound } from '../ec2/errors.js';
 import type { AvailabilityZone, Eni, Instance, RouteTable, SecurityGroup, Subnet, Tags, Vpc } from './model.js';
 
@@ -49,6 +50,11 @@ export class VpcStore {
   readonly securityGroups = new Map<string, SecurityGroup>();
   readonly enis = new Map<string, Eni>();
   readonly instances = new Map<string, Instance>();
+  /**
+   * Instance types this EC2 knows beyond the project's limits table (a type newer than the table, for tests of
+   * ipamd's DescribeInstanceTypes fallback). RunInstances, DescribeInstanceTypes and the ENI limits read them.
+   */
+  readonly extraInstanceTypes = new Map<string, InstanceLimits>();
   /** CreateNetworkInterface idempotency: ClientToken → (request fingerprint, ENI id). */
   readonly clientTokens = new Map<string, { fingerprint: string; eniId: string }>();
   readonly #seed: string;
@@ -64,6 +70,11 @@ export class VpcStore {
       name: `${this.region}${letter}`,
       id: `${short}-az${i + 1}`,
     }));
+  }
+
+  /** The limits of an instance type as this EC2 knows them: an extra type, else the limits table's; undefined if neither. */
+  instanceTypeLimits(instanceType: string): InstanceLimits | undefined {
+    return this.extraInstanceTypes.get(instanceType) ?? getInstanceLimits(instanceType);
   }
 
   /** A fresh EC2-style id: `<prefix>-` and 17 hex digits, deterministic for the store's seed. */

@@ -14,6 +14,7 @@ import type { HandlerTable } from '../handler.js';
 import { paginate } from '../paginate.js';
 import type { Params } from '../params.js';
 import type { XmlObject } from '../xml.js';
+import type { VpcStore } from '../../state/store.js';
 
 /** Families EC2 lists as previous generation (`currentGeneration` false). */
 const PREVIOUS_GENERATION = new Set(['c1', 'c3', 'cc2', 'cr1', 'g2', 'hs1', 'i2', 'm1', 'm2', 'm3', 'r3', 't1']);
@@ -89,17 +90,17 @@ export function instanceTypeXml(limits: InstanceLimits): XmlObject {
   };
 }
 
-function describeInstanceTypes(params: Params): XmlObject {
+function describeInstanceTypes(store: VpcStore, params: Params): XmlObject {
   const requested = params.list('InstanceType');
   let types: InstanceLimits[];
   if (requested.length > 0) {
-    const missing = requested.filter((name) => getInstanceLimits(name) === undefined);
+    const missing = requested.filter((name) => store.instanceTypeLimits(name) === undefined);
     if (missing.length > 0) {
       throw new Ec2Error('InvalidInstanceType', `The following supplied instance types do not exist: [${missing.join(', ')}]`);
     }
-    types = [...new Set(requested)].map((name) => getInstanceLimits(name) as InstanceLimits);
+    types = [...new Set(requested)].map((name) => store.instanceTypeLimits(name) as InstanceLimits);
   } else {
-    types = listInstanceTypes().flatMap((name) => getInstanceLimits(name) ?? []);
+    types = [...listInstanceTypes().flatMap((name) => getInstanceLimits(name) ?? []), ...store.extraInstanceTypes.values()];
   }
   const matching = applyFilters(types, params.filters(), FIELDS);
   const { page, nextToken } = paginate('DescribeInstanceTypes', matching, params, { min: 5, max: 100 });
@@ -107,5 +108,5 @@ function describeInstanceTypes(params: Params): XmlObject {
 }
 
 export const instanceTypeHandlers: HandlerTable = {
-  DescribeInstanceTypes: (params) => describeInstanceTypes(params),
+  DescribeInstanceTypes: (params, { store }) => describeInstanceTypes(store, params),
 };

@@ -113,7 +113,7 @@ function runInstances(params: Params, store: VpcStore): XmlObject {
   if (minCount > maxCount) throw invalidParameterValue(`MinCount (${minCount}) cannot be greater than MaxCount (${maxCount}).`);
   // EC2's default type when none is given.
   const instanceType = params.optString('InstanceType') ?? 'm1.small';
-  validateInstanceType(instanceType);
+  validateInstanceType(store, instanceType);
   const privateIpAddress = params.optString('PrivateIpAddress');
   if (privateIpAddress !== undefined && maxCount > 1) {
     throw invalidParameterCombination('A private IP address can only be specified when launching a single instance.');
