@@ -194,6 +194,8 @@ export class H2Connection {
   #nextId = 1;
   #closed = false;
   #goingAway = false;
+  /** The preface and SETTINGS, sent with the first request: one write and one server wake-up fewer per plugin call. */
+  #preface: Uint8Array | undefined = concat([PREFACE, frame(FRAME.SETTINGS, 0, 0, Uint8Array.of(0, 2, 0, 0, 0, 0))]);
   /** A header block split over HEADERS and CONTINUATION frames. */
   #pending: { streamId: number; endStream: boolean; parts: Uint8Array[] } | undefined;
 
@@ -201,7 +203,10 @@ export class H2Connection {
     this.#socket = socket;
   }
 
-  /** Connects and sends the preface with SETTINGS (no server push). Rejects with the connector's error. */
+  /**
+   * Connects; the preface with SETTINGS (no server push) goes out with the first request. Rejects with the
+   * connector's error.
+   */
   static async open(path: string, connector: Connector): Promise<H2Connection> {
     // Events that arrive before the connection object exists are replayed to it.
     const state: { connection?: H2Connection; early: Uint8Array[]; earlyClose?: { error: Error | undefined } } = { early: [] };
@@ -211,7 +216,6 @@ export class H2Connection {
     });
     const opened = new H2Connection(socket);
     state.connection = opened;
-    socket.write(concat([PREFACE, frame(FRAME.SETTINGS, 0, 0, Uint8Array.of(0, 2, 0, 0, 0, 0))]));
     for (const chunk of state.early) opened.#onData(chunk);
     if (state.earlyClose !== undefined) opened.#onClosed(state.earlyClose.error);
     return opened;
@@ -237,6 +241,8 @@ export class H2Connection {
       const end = Math.min(body.length, at + MAX_FRAME);
       frames.push(frame(FRAME.DATA, end === body.length ? FLAG.END_STREAM : 0, id, body.subarray(at, end)));
     }
+    if (this.#preface !== undefined) frames.unshift(this.#preface);
+    this.#preface = undefined;
     this.#socket.write(concat(frames));
     return { id, response };
   }
