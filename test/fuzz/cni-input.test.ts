@@ -33,7 +33,7 @@ function typed<T>(what: string, run: () => T): T | CniError {
 describe('fuzz: CNI calls in-process', () => {
   it('hostile environments and configs → a documented CNI error or a valid result; failures leave no address and no wiring', async () => {
     const codes = new Map<string, number>();
-    await runCases('cni-input/runPlugin', fuzzCases(5000), async (rng, note) => {
+    await runCases('cni-input/runPlugin', fuzzCases(4000), async (rng, note) => {
       const h = harness();
       const ipamdUp = rng.chance(0.5);
       if (!ipamdUp) {
@@ -68,12 +68,12 @@ describe('fuzz: CNI calls in-process', () => {
     });
     // The generator must reach deep: validation errors of every layer, and calls that got to ipamd.
     for (const code of ['CNI_INVALID_ENV', 'CNI_MISSING_ENV', 'CNI_DECODE_FAILED', 'CNI_INVALID_CONFIG', 'CNI_INCOMPATIBLE_VERSION', 'CNI_IPAMD_UNREACHABLE', 'ok']) {
-      assert.ok((codes.get(code) ?? 0) > 0 || fuzzCases(5000) < 1000, `no case ended in ${code}: ${JSON.stringify([...codes])}`);
+      assert.ok((codes.get(code) ?? 0) > 0 || fuzzCases(4000) < 1000, `no case ended in ${code}: ${JSON.stringify([...codes])}`);
     }
   });
 
   it('the parse layer alone: stdin, cniVersion, netconf, CNI_COMMAND, CNI_* variables, CNI_ARGS, prevResult → value or CniError', async () => {
-    await runCases('cni-input/parse', fuzzCases(4000), (rng, note) => {
+    await runCases('cni-input/parse', fuzzCases(3000), (rng, note) => {
       const stdin = generateStdin(rng, SEEDS);
       note('stdin', stdin);
       const raw = typed('decodeStdin', () => decodeStdin(stdin));
@@ -114,7 +114,7 @@ describe('fuzz: CNI calls in-process', () => {
   });
 
   it('host veth names stay kernel-sized for any pod identity (hashing never throws)', async () => {
-    await runCases('cni-input/names', fuzzCases(500), (rng, note) => {
+    await runCases('cni-input/names', fuzzCases(300), (rng, note) => {
       const [ns, name] = [randomString(rng), randomString(rng)];
       note('pod', [ns, name]);
       assert.match(hostVethName('eni', ns, name, rng.int(3)), /^eni[0-9a-f]{11}$/);

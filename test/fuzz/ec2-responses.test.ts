@@ -13,7 +13,7 @@ import type { Ec2ApiClient } from '../../src/cloud/ec2/client.js';
 import { mutateText, randomString } from './mutate.js';
 import { fuzzCases, runCases, within, type Note, type Rng } from './prng.js';
 
-const HTTP_TIMEOUT_MS = 300;
+const HTTP_TIMEOUT_MS = 250;
 const ATTEMPTS = 2;
 
 const ODD_CODES = ['', ' ', 'RequestLimitExceeded', 'InternalError', 'Unavailable', 'InvalidNetworkInterfaceID.NotFound', 'InsufficientFreeAddressesInSubnet', 'AuthFailure', 'Throttling', '&lt;script&gt;', 'a.b.c.d', 'x'.repeat(3000), '404', 'Error', 'TypeError', '__proto__', 'constructor'];
@@ -145,7 +145,7 @@ describe('fuzz: EC2 responses from a misbehaving endpoint', () => {
     });
     const outcomes = new Map<string, number>();
     try {
-      await runCases('ec2-responses', fuzzCases(300, true), async (rng, caseNote) => {
+      await runCases('ec2-responses', fuzzCases(250, true), async (rng, caseNote) => {
         note = caseNote;
         plan = (real) => misbehave(rng, real);
         const name = rng.pick(Object.keys(OPERATIONS));
@@ -178,6 +178,6 @@ describe('fuzz: EC2 responses from a misbehaving endpoint', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(unhandled, [], 'no unhandled rejection after the last call');
-    if (fuzzCases(300, true) >= 100) for (const code of ['ok', 'CLOUD_UNAVAILABLE', 'CLOUD_EC2_ERROR']) assert.ok(outcomes.has(code), `no call ended ${code}: ${JSON.stringify([...outcomes])}`);
+    if (fuzzCases(250, true) >= 100) for (const code of ['ok', 'CLOUD_UNAVAILABLE', 'CLOUD_EC2_ERROR']) assert.ok(outcomes.has(code), `no call ended ${code}: ${JSON.stringify([...outcomes])}`);
   });
 });

@@ -65,7 +65,7 @@ function checkDocument(doc: CheckedEniConfig): void {
 describe('fuzz: ENIConfig documents', () => {
   it('mutated YAML/JSON files → per document a config or problems naming the field; lookups never select a partial config', async () => {
     const seen = { valid: 0, invalid: 0, duplicate: 0 };
-    await runCases('eniconfig/documents', fuzzCases(1000), (rng, note) => {
+    await runCases('eniconfig/documents', fuzzCases(700), (rng, note) => {
       const files = Array.from({ length: rng.range(1, 2) }, () => fileText(rng));
       note('files', files);
       const docs = files.flatMap(({ text, source }) => parseEniConfigText(text, source));
@@ -95,13 +95,13 @@ describe('fuzz: ENIConfig documents', () => {
         seen.valid += 1;
       }
     });
-    if (fuzzCases(1000) >= 500) for (const [what, n] of Object.entries(seen)) assert.ok(n > 0, `no lookup ended ${what}: ${JSON.stringify(seen)}`);
+    if (fuzzCases(700) >= 500) for (const [what, n] of Object.entries(seen)) assert.ok(n > 0, `no lookup ended ${what}: ${JSON.stringify(seen)}`);
   });
 
   it('mutated node files → NodeInfo or NODE_INFO_INVALID; the selected ENIConfig name is always a non-empty string', async () => {
     const node: Json = { nodes: [{ name: 'node-1', labels: { 'topology.kubernetes.io/zone': 'us-west-2a' }, annotations: { 'k8s.amazonaws.com/eniConfig': 'group1' }, capacityPods: 110 }] };
     const kube: Json = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-2', labels: { 'vpc.amazonaws.com/externalEniConfig': 'ext' } }, status: { capacity: { pods: '58' } } };
-    await runCases('eniconfig/node-file', fuzzCases(1500), (rng, note) => {
+    await runCases('eniconfig/node-file', fuzzCases(1000), (rng, note) => {
       const json = rng.chance(0.3);
       const value = mutateJson(rng, rng.pick([node, kube]), 3);
       let text = json ? JSON.stringify(value) : stringify(value);

@@ -69,7 +69,7 @@ describe('fuzz: the lean RPC client', () => {
       process.on('uncaughtException', onUncaught);
       const outcomes = new Map<string, number>();
       try {
-        await runCases('rpc-client/relay', fuzzCases(150, true), async (rng: Rng, note) => {
+        await runCases('rpc-client/relay', fuzzCases(120, true), async (rng: Rng, note) => {
           let chunks = 0;
           const mode = rng.pick(['flip', 'flip', 'inject', 'cut', 'drop', 'clean']);
           note('mode', mode);
@@ -112,7 +112,7 @@ describe('fuzz: the lean RPC client', () => {
         await server.close();
       }
       // A broken frame fails the connection (RPC_UNAVAILABLE), a missing one runs into the deadline (RPC_TIMEOUT).
-      if (fuzzCases(150, true) >= 100) for (const code of ['ok', 'RPC_UNAVAILABLE', 'RPC_TIMEOUT']) assert.ok(outcomes.has(code), JSON.stringify([...outcomes]));
+      if (fuzzCases(120, true) >= 100) for (const code of ['ok', 'RPC_UNAVAILABLE', 'RPC_TIMEOUT']) assert.ok(outcomes.has(code), JSON.stringify([...outcomes]));
     });
   });
 });
