@@ -18,7 +18,7 @@
 // included); wall time.
 //
 //   npx tsc -b tsconfig.build.json && node bench/cluster-scale.mjs [--nodes 100,1000] [--pods 20] [--json]
-//     [--modes reference,paced] [--share 0.9] [--seed 1] [--limit 3600] [--actions]
+//     [--modes reference,paced] [--share 0.9] [--seed 1] [--limit 3600] [--subnet-prefix 16] [--actions]
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -27,12 +27,13 @@ import { runInNewContext } from 'node:vm';
 import { actionTable, summaryTable } from './lib/cluster-table.mjs';
 
 const USAGE = `usage: node bench/cluster-scale.mjs [--nodes 100,1000] [--pods 20] [--modes reference,paced] [--share 0.9]
-                                   [--seed 1] [--limit 3600] [--actions] [--json]
+                                   [--seed 1] [--limit 3600] [--subnet-prefix 16] [--actions] [--json]
   --nodes    cluster sizes, comma-separated (default 100,1000)
   --pods     pods per node (default 20; an m5.large takes 29)
   --modes    reference (production defaults) and/or paced (share/N of each bucket per node, random phase)
   --share    the account share all paced nodes take together (default 0.9)
   --limit    virtual seconds before a run gives up (default 3600)
+  --subnet-prefix  length of the cluster's subnets (default 16; e.g. 24 to run them out of addresses)
   --actions  also print EC2 calls by action for each size
   --json     one JSON document instead of tables
 Run after: npx tsc -b tsconfig.build.json`;
@@ -45,6 +46,7 @@ const { values: flags } = parseArgs({
     share: { type: 'string', default: '0.9' },
     seed: { type: 'string', default: '1' },
     limit: { type: 'string', default: '3600' },
+    'subnet-prefix': { type: 'string', default: '16' },
     actions: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -61,6 +63,7 @@ const pods = Number(flags.pods);
 const share = Number(flags.share);
 const seed = Number(flags.seed);
 const limitMs = Number(flags.limit) * 1000;
+const subnetPrefix = Number(flags['subnet-prefix']);
 if (sizes.some((n) => !(Number.isInteger(n) && n >= 1)) || !(pods >= 1) || !(share > 0 && share <= 1) || modes.some((m) => !['reference', 'paced'].includes(m))) {
   process.stderr.write(`${USAGE}\n`);
   process.exit(2);
@@ -89,6 +92,7 @@ async function measure(nodes, mode) {
     podsPerNode: pods,
     seed,
     limitMs,
+    subnetPrefix,
     ...(mode === 'paced' ? { pacing: { share: share / nodes } } : {}),
     onProgress: ({ nowMs, podsWithAddress }) => {
       sample();
