@@ -4,7 +4,7 @@
  * targets. Pure: the demand history (AddNetwork arrival times, the last growth) comes in as input.
  *
  * Sizing, in addresses ({@link adaptiveSizing}):
- * - `flow`: the arrival rate (the larger of the last minute's and the last 15 minutes': fast up, slow down) times
+ * - `flow`: the arrival rate outside bursts (the larger of the last minute's and the last 15 minutes': fast up, slow down) times
  *   twice the lead time of new addresses — what steady churn consumes before a growth lands;
  * - `burst`: the largest number of arrivals within 10 s remembered over 15 minutes. Between bursts a share
  *   (`burstShare`) of it is kept ready; once a burst starts (`burstTrigger` arrivals within a second) the pool grows
@@ -12,7 +12,7 @@
  * - low-water mark `low` = max(minWarm, flow, burst term, what MINIMUM_IP_TARGET still asks for), capped by maxPods;
  *   high-water mark `high` = low + a batch (max(minBatch, low / 4)).
  *
- * Plan: grow when the usable free addresses (free and not in cooldown) drop below `low`, to `high`, in one call
+ * Plan: grow when the usable free addresses (free, not in cooldown, less the ADDs waiting) drop below `low`, to `high`, in one call
  * (the reference's increase machinery: existing ENIs first, else a new ENI). Release only addresses above
  * `high + batch`, that are neither assigned nor cooling, and only `releaseHoldMs` after the last growth and
  * `releaseIntervalMs` after the last release.
@@ -81,6 +81,8 @@ export interface DemandHistory {
   readonly arrivals: readonly number[];
   /** When the pool last grew; absent if never. */
   readonly lastGrowthAt?: number;
+  /** AddNetwork calls waiting for an address right now (they will take that many usable addresses); default 0. */
+  readonly waiting?: number;
   /**
    * Most addresses the pool wanted at once (assigned + the high-water mark of that moment) over the last
    * `eniMemoryMs`; absent = unknown (empty ENIs are kept).
@@ -104,7 +106,7 @@ export interface AdaptiveSizing {
   readonly inBurst: boolean;
   /** When the next burst is due, if the last three came at a regular interval (cron jobs). */
   readonly nextBurstAt?: number;
-  /** Free and not cooling down. */
+  /** Free and not cooling down, less the pods waiting for an address (negative when more wait than are free). */
   readonly usable: number;
   readonly low: number;
   readonly high: number;
@@ -146,6 +148,17 @@ export function burstStarts(arrivals: readonly number[], k: Pick<AdaptiveKnobs, 
   return starts;
 }
 
+/** The arrivals outside every burst (a burst lasts `burstWindowMs` from its start). Both lists are sorted. */
+function withoutBursts(arrivals: readonly number[], starts: readonly number[], burstWindowMs: number): number[] {
+  if (starts.length === 0) return [...arrivals];
+  let b = 0;
+  return arrivals.filter((t) => {
+    while (b < starts.length && (starts[b] ?? 0) + burstWindowMs <= t) b += 1;
+    const start = starts[b];
+    return start === undefined || t < start;
+  });
+}
+
 /** The next burst when the last three started at a regular interval (within 10 %), else undefined. */
 export function nextPeriodicBurst(starts: readonly number[]): number | undefined {
   const [a, b, c] = starts.slice(-3);
@@ -174,26 +187,32 @@ export function adaptiveSizing(input: AdaptiveInput): AdaptiveSizing {
   const now = input.timing.now;
   const { arrivals } = input.demand;
   const stats = input.snapshot.stats;
-  const fast = countSince(arrivals, now, k.rateWindowMs) / (k.rateWindowMs / 1000);
-  const slow = countSince(arrivals, now, k.memoryMs) / (k.memoryMs / 1000);
+  // The flow is the churn between bursts: arrivals inside a burst are the burst term's.
+  const starts = burstStarts(arrivals, k);
+  const steady = withoutBursts(arrivals, starts, k.burstWindowMs);
+  const fast = countSince(steady, now, k.rateWindowMs) / (k.rateWindowMs / 1000);
+  const slow = countSince(steady, now, k.memoryMs) / (k.memoryMs / 1000);
   const rate = Math.max(fast, slow);
   const surge = countSince(arrivals, now, k.surgeWindowMs);
   const burst = peakCount(arrivals, now, k.burstWindowMs, k.memoryMs);
   const inBurst = surge >= k.burstTrigger;
-  const usable = Math.max(0, stats.availableIPs - stats.cooldownIPs);
+  const waiting = input.demand.waiting ?? 0;
+  const usable = Math.max(0, stats.availableIPs - stats.cooldownIPs) - waiting;
   const flow = Math.ceil((rate * k.leadTimeMs * 2) / 1000);
-  // In a burst: the rest of a burst as large as the largest remembered (at least one more surge); else a share of it.
-  const nextBurstAt = nextPeriodicBurst(burstStarts(arrivals, k));
+  const nextBurstAt = nextPeriodicBurst(starts);
   const due = nextBurstAt !== undefined && now >= nextBurstAt - k.prewarmMs && now <= nextBurstAt + k.burstWindowMs;
   const between = due ? burst : Math.ceil(k.burstShare * burst);
-  const ready = inBurst ? Math.max(burst - countSince(arrivals, now, k.burstWindowMs), surge) : between;
+  // In a burst: the rest of a burst as large as the largest remembered; once this one is the largest, one more
+  // surge at a time. Between bursts: a share of it, or all of it when a periodic one is due.
+  const seen = countSince(arrivals, now, k.burstWindowMs);
+  const ready = inBurst ? (seen < burst ? burst - seen : surge) : between;
   const minimum = Math.max(0, input.targets.minimumIpTarget - stats.assignedIPs);
   const ceiling = Math.max(0, input.limits.maxPods - stats.assignedIPs);
   const low = Math.min(ceiling, Math.max(k.minWarm, flow, ready, minimum));
   const batch = Math.max(k.minBatch, Math.ceil(low / 4));
   const high = Math.min(ceiling, low + batch);
   const reason =
-    `${usable} usable (${stats.availableIPs} free, ${stats.cooldownIPs} cooling); low ${low} = max(min ${k.minWarm}, ` +
+    `${usable} usable (${stats.availableIPs} free, ${stats.cooldownIPs} cooling${waiting > 0 ? `, ${waiting} pods waiting` : ''}); low ${low} = max(min ${k.minWarm}, ` +
     `flow ${flow} at ${rate.toFixed(3)}/s, ${inBurst ? `in a burst (${surge} in ${k.surgeWindowMs / 1000} s): rest of ${burst}` : due ? `burst of ${burst} due at ${new Date(nextBurstAt).toISOString()}` : `${k.burstShare} × burst ${burst}`} ${ready}` +
     `${minimum > 0 ? `, MINIMUM_IP_TARGET ${minimum} more` : ''}), high ${high}`;
   return { rate, surge, burst, inBurst, ...(nextBurstAt === undefined ? {} : { nextBurstAt }), usable, low, high, batch, reason };
@@ -222,7 +241,9 @@ function releasable(enis: readonly EniView[], prefixDelegation: boolean, limit: 
 
 function planAdaptiveRelease(input: AdaptiveInput, sizing: AdaptiveSizing, k: AdaptiveKnobs): ResizeDecision | undefined {
   const excess = sizing.usable - sizing.high;
-  if (excess <= sizing.batch) return undefined;
+  // PD shrinks in whole /28s: the band is a prefix wider, or every prefix would bounce.
+  const band = sizing.batch + (input.mode.prefixDelegation ? IPS_PER_PREFIX - 1 : 0);
+  if (excess <= band) return undefined;
   const { now, lastDecreaseAt } = input.timing;
   const until = Math.max((lastDecreaseAt ?? -Infinity) + k.releaseIntervalMs, (input.demand.lastGrowthAt ?? -Infinity) + k.releaseHoldMs);
   if (now < until) {

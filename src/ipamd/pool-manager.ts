@@ -87,6 +87,8 @@ export class PoolManager {
   /** AddNetwork arrival times within the adaptive policy's memory, oldest first. */
   #arrivals: number[] = [];
   #lastGrowthAt: number | undefined;
+  /** AddNetwork calls waiting in {@link requestGrowth} now: demand the datastore does not show yet. */
+  #waiting = 0;
   /** Most addresses the adaptive pool wanted per minute (assigned + high-water mark), for its ENI keeping. */
   #peaks: { minute: number; wanted: number }[] = [];
 
@@ -138,7 +140,10 @@ export class PoolManager {
       this.#queued = undefined;
       return this.#tick();
     });
-    return this.#queued;
+    this.#waiting += 1;
+    return this.#queued.finally(() => {
+      this.#waiting -= 1;
+    });
   }
 
   /**
@@ -172,7 +177,7 @@ export class PoolManager {
     if (this.#ctx.deps.config.pool.policy === 'adaptive') {
       const growth = this.#lastGrowthAt === undefined ? {} : { lastGrowthAt: this.#lastGrowthAt };
       const peak = this.#peaks.length === 0 ? {} : { peakWanted: Math.max(...this.#peaks.map((p) => p.wanted)) };
-      const plan = planAdaptive({ ...input, demand: { arrivals: this.#arrivals, ...growth, ...peak } });
+      const plan = planAdaptive({ ...input, demand: { arrivals: this.#arrivals, waiting: this.#waiting, ...growth, ...peak } });
       this.#recordWanted(input.timing.now, input.snapshot.stats.assignedIPs + plan.state.targets.warmIpTarget);
       return plan;
     }
