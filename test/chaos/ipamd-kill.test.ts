@@ -77,7 +77,7 @@ describe('chaos: ipamd SIGKILLed during a churn of ADDs and DELs through bin/aws
           if (!outcome.ok) failedAdds += 1;
         });
         await killer;
-        const t1 = Date.now();
+        const churned = Date.now();
         assert.equal(node.ipamd().alive(), false, `${when}: ipamd was killed`);
         // While ipamd is down: DEL still succeeds from prevResult; ADD fails with a retryable error.
         const victim = [...runtime.live.values()][0];
@@ -85,16 +85,17 @@ describe('chaos: ipamd SIGKILLed during a churn of ADDs and DELs through bin/aws
         const down = await runtime.add();
         assert.ok(!down.ok && down.code === 11, `${when}: ADD while ipamd is down fails with code 11 (try again later): ${JSON.stringify(down.ok ? down.ip : down)}`);
         await awaitVethsOfLiveOnly(vpc, runtime);
-        const t2 = Date.now();
+        const restarting = Date.now();
         await node.restartIpamd();
-        const t3 = Date.now();
+        const restarted = Date.now();
         await runtime.retryPendingDels(true);
-        const t4 = Date.now();
         assertIpamdHoldsLive(runtime, await node.enis(), `${when}, after the restart`);
         await assertNodeWiredForLive(vpc, runtime, `${when}, after the restart`);
-        const doc = await awaitEc2Agreement(vpc, node, `${when}, after the restart`);
-        assertIpamdHoldsLive(runtime, doc, `${when}, after cooldown`);
-        t.diagnostic(`${when}: killed after ${killedAt - start} ms; ${runtime.live.size} pods live; churn ${t1 - start} down ${t2 - t1} restart ${t3 - t2} dels ${t4 - t3} agree ${Date.now() - t4}`);
+        // Waiting for EC2 and ipamd to agree costs a quiet second: every fourth round and the last one.
+        if (round % 4 === 0 || round === chaos.rounds) {
+          assertIpamdHoldsLive(runtime, await awaitEc2Agreement(vpc, node, `${when}, after the restart`), `${when}, after cooldown`);
+        }
+        t.diagnostic(`${when}: killed at ${killedAt - start} ms; ${runtime.live.size} pods live; churn ${churned - start} ms, restart ${restarted - restarting} ms`);
       }
       await runtime.delAll();
       assert.equal(runtime.live.size + runtime.pendingDel.size, 0);

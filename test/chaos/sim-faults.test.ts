@@ -107,14 +107,14 @@ class Reasons {
   }
 }
 
-/** Sets a phase's faults, churns `rounds` × 8–12 ADDs and DELs, 4 at a time, then retries the pending DELs. */
+/** Sets a phase's faults, churns 6–10 ADDs and DELs, 4 at a time, then retries the pending DELs. */
 async function churnPhase(vpc: CniVpc, runtime: PodRuntime, phase: Phase, round: number, reasons: Reasons): Promise<void> {
   const when = `round ${round}, ${phase.name}`;
   await calm(vpc);
   if (phase.faults !== undefined) await admin(vpc, 'faults', 'PUT', { seed: chaos.between(0, 2 ** 30), rules: phase.faults });
   if (phase.throttle !== undefined) await admin(vpc, 'throttle', 'PUT', phase.throttle);
   if (phase.imds !== undefined) await admin(vpc, 'imds', 'PUT', phase.imds);
-  const plan = Array.from({ length: chaos.between(8, 12) }, () => chaos.random());
+  const plan = Array.from({ length: chaos.between(6, 10) }, () => chaos.random());
   await mapLimit(plan, 4, async (roll) => {
     const live = [...runtime.live.values()];
     if (live.length > 3 && roll < 0.35) {
