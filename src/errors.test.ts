@@ -16,7 +16,9 @@ import { DEMO_ERRORS } from './demo/errors.js';
 import { CUSTOM_NETWORKING_ERRORS } from './custom-networking/errors.js';
 import { ENICONFIG_ERRORS } from './eniconfig/errors.js';
 import { K8S_ERRORS } from './k8s/errors.js';
-import { VpcCniError, isVpcCniError } from './errors.js';
+import { VpcCniError, catalogueError, isVpcCniError } from './errors.js';
+import { IpamError } from './ipam/errors.js';
+import { NetlinkError } from './netlink/errors.js';
 
 const CATALOGUES: Record<string, Record<string, { cniCode: number; summary: string }>> = {
   'src/ipam/errors.ts': IPAM_ERRORS,
@@ -72,5 +74,19 @@ describe('error catalogues', () => {
     assert.deepEqual(error.details, { a: 1 });
     assert.equal(error.cause, cause);
     assert.equal(new VpcCniError('X', 'y').cniCode, 999);
+  });
+
+  it('a layer class from catalogueError keeps its own name and takes its CNI code from the catalogue', () => {
+    const cause = new Error('root');
+    const error = new IpamError('UNKNOWN_INSTANCE_TYPE', 'no such type', { instanceType: 'x' }, cause);
+    assert.ok(error instanceof IpamError && error instanceof VpcCniError);
+    assert.ok(!(error instanceof NetlinkError));
+    assert.equal(error.name, 'IpamError');
+    assert.equal(error.cniCode, IPAM_ERRORS.UNKNOWN_INSTANCE_TYPE.cniCode);
+    assert.deepEqual(error.details, { instanceType: 'x' });
+    assert.equal(error.cause, cause);
+    assert.deepEqual(new NetlinkError('NETLINK_EXISTS', 'exists').details, {});
+    class Custom extends catalogueError({ ONLY: { cniCode: 11, summary: 'one' } }) {}
+    assert.equal(new Custom('ONLY', 'm').cniCode, 11);
   });
 });

@@ -38,3 +38,27 @@ export class VpcCniError extends Error {
 export function isVpcCniError(error: unknown): error is VpcCniError {
   return error instanceof VpcCniError;
 }
+
+/** One layer's catalogue: stable code → its CNI code and a one-line summary (docs/errors.md has a row per code). */
+export type ErrorCatalogue = Readonly<Record<string, { readonly cniCode: CniCode; readonly summary: string }>>;
+
+/** A layer's error class: built from a code of its catalogue, which supplies the CNI code. */
+export interface CatalogueErrorClass<Code extends string> {
+  new (code: Code, message: string, details?: Readonly<Record<string, unknown>>, cause?: unknown): VpcCniError & { readonly code: Code };
+}
+
+/**
+ * The base of one layer's error class, so that every layer does not repeat the same constructor. The subclass keeps
+ * its own name (`error.name`, `instanceof`).
+ *
+ * @example
+ * export class IpamError extends catalogueError(IPAM_ERRORS) {}
+ * new IpamError('NO_AVAILABLE_ADDRESS', 'no free address', { eniCount: 3 }).cniCode; // IPAM_ERRORS' cniCode
+ */
+export function catalogueError<C extends ErrorCatalogue>(catalogue: C): CatalogueErrorClass<keyof C & string> {
+  return class extends VpcCniError {
+    constructor(code: keyof C & string, message: string, details: Readonly<Record<string, unknown>> = {}, cause?: unknown) {
+      super(code, message, { cniCode: catalogue[code]?.cniCode ?? 999, details, cause });
+    }
+  };
+}

@@ -8,7 +8,7 @@
  * @example
  * throw new CniError('CNI_MISSING_ENV', 'required env variables [CNI_NETNS] missing', { variables: ['CNI_NETNS'] });
  */
-import { VpcCniError, isVpcCniError, type CniCode } from '../errors.js';
+import { catalogueError, isVpcCniError, type CniCode, type VpcCniError } from '../errors.js';
 
 export const CNI_ERRORS = {
   CNI_INCOMPATIBLE_VERSION: {
@@ -54,13 +54,7 @@ export const CNI_ERRORS = {
 
 export type CniErrorCode = keyof typeof CNI_ERRORS;
 
-export class CniError extends VpcCniError {
-  declare readonly code: CniErrorCode;
-
-  constructor(code: CniErrorCode, message: string, details: Readonly<Record<string, unknown>> = {}, cause?: unknown) {
-    super(code, message, { cniCode: CNI_ERRORS[code].cniCode, details, cause });
-  }
-}
+export class CniError extends catalogueError(CNI_ERRORS) {}
 
 /** True when `error` is a {@link CniError} with one of the given codes (any code when none are given). */
 export function isCniError(error: unknown, ...codes: CniErrorCode[]): error is CniError {

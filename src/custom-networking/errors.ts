@@ -6,7 +6,7 @@
  * @example
  * throw new CustomNetworkingError('CN_CIDR_OVERLAP', "100.64.0.0/16 overlaps the VPC's block 100.64.0.0/10", { cidr });
  */
-import { VpcCniError, type CniCode } from '../errors.js';
+import { catalogueError, type CniCode } from '../errors.js';
 
 export const CUSTOM_NETWORKING_ERRORS = {
   CN_VPC_NOT_FOUND: { cniCode: 999, summary: 'No VPC has the Name tag or kubernetes.io/cluster/NAME tags of --cluster, or --vpc-id does not exist.' },
@@ -48,10 +48,4 @@ export type CustomNetworkingErrorCode = keyof typeof CUSTOM_NETWORKING_ERRORS;
  * @example
  * new CustomNetworkingError('CN_SG_OTHER_VPC', 'sg-1 belongs to vpc-2').cniCode; // 999
  */
-export class CustomNetworkingError extends VpcCniError {
-  declare readonly code: CustomNetworkingErrorCode;
-
-  constructor(code: CustomNetworkingErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { cniCode: CUSTOM_NETWORKING_ERRORS[code].cniCode, details, ...(cause === undefined ? {} : { cause }) });
-  }
-}
+export class CustomNetworkingError extends catalogueError(CUSTOM_NETWORKING_ERRORS) {}

@@ -7,7 +7,7 @@
  * @example
  * throw new EniConfigError('ENICONFIG_NOT_FOUND', "ENIConfig 'us-west-2a' does not exist", { name: 'us-west-2a' });
  */
-import { VpcCniError, type CniCode } from '../errors.js';
+import { catalogueError, type CniCode } from '../errors.js';
 
 export const ENICONFIG_ERRORS = {
   ENICONFIG_INVALID_DOCUMENT: {
@@ -53,13 +53,7 @@ export type EniConfigErrorCode = keyof typeof ENICONFIG_ERRORS;
  * @example
  * new EniConfigError('ENICONFIG_SUBNET_WRONG_AZ', '...').cniCode; // 7
  */
-export class EniConfigError extends VpcCniError {
-  declare readonly code: EniConfigErrorCode;
-
-  constructor(code: EniConfigErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { cniCode: ENICONFIG_ERRORS[code].cniCode, details, cause });
-  }
-}
+export class EniConfigError extends catalogueError(ENICONFIG_ERRORS) {}
 
 /**
  * True for an {@link EniConfigError}, optionally of one code.

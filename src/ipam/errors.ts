@@ -2,7 +2,7 @@
  * Error catalogue of the IPAM core (datastore, checkpoint, pool policy, instance limits, max pods).
  * Every code is documented in docs/errors.md; a test keeps the two in step.
  */
-import { VpcCniError, type CniCode } from '../errors.js';
+import { catalogueError, type CniCode } from '../errors.js';
 
 export const IPAM_ERRORS = {
   INVALID_CIDR: { cniCode: 7, summary: 'An IPv4 address or CIDR block is malformed (or has host bits set where none are allowed).' },
@@ -40,10 +40,4 @@ export const IPAM_ERRORS = {
 
 export type IpamErrorCode = keyof typeof IPAM_ERRORS;
 
-export class IpamError extends VpcCniError {
-  declare readonly code: IpamErrorCode;
-
-  constructor(code: IpamErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { cniCode: IPAM_ERRORS[code].cniCode, details, cause });
-  }
-}
+export class IpamError extends catalogueError(IPAM_ERRORS) {}

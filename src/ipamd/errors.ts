@@ -6,7 +6,7 @@
  * @example
  * throw new IpamdError('IPAMD_NOT_READY', 'ipamd is still initialising the node');
  */
-import { VpcCniError, type CniCode } from '../errors.js';
+import { catalogueError, type CniCode } from '../errors.js';
 
 export const IPAMD_ERRORS = {
   IPAMD_NOT_READY: {
@@ -44,10 +44,4 @@ export type IpamdErrorCode = keyof typeof IPAMD_ERRORS;
  * @example
  * new IpamdError('INVALID_REQUEST', 'containerId is empty').cniCode; // 4
  */
-export class IpamdError extends VpcCniError {
-  declare readonly code: IpamdErrorCode;
-
-  constructor(code: IpamdErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { cniCode: IPAMD_ERRORS[code].cniCode, details, cause });
-  }
-}
+export class IpamdError extends catalogueError(IPAMD_ERRORS) {}

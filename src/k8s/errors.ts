@@ -5,7 +5,7 @@
  * @example
  * throw new K8sError('K8S_NOT_FOUND', "Node 'node-1' does not exist", { status: 404, operation: 'readNode' });
  */
-import { VpcCniError, type CniCode } from '../errors.js';
+import { catalogueError, type CniCode } from '../errors.js';
 
 export const K8S_ERRORS = {
   K8S_CONFIG_INVALID: {
@@ -28,13 +28,7 @@ export type K8sErrorCode = keyof typeof K8S_ERRORS;
  * @example
  * new K8sError('K8S_API_ERROR', 'listNode failed: connect ECONNREFUSED').cniCode; // 11
  */
-export class K8sError extends VpcCniError {
-  declare readonly code: K8sErrorCode;
-
-  constructor(code: K8sErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { cniCode: K8S_ERRORS[code].cniCode, details, cause });
-  }
-}
+export class K8sError extends catalogueError(K8S_ERRORS) {}
 
 /**
  * True for a {@link K8sError}, optionally of one code.

@@ -9,7 +9,7 @@
  * try { await exec.ip(linkSetUp('eth9'), { netns: 'vcni-1-1-n1' }); }
  * catch (error) { if (error instanceof NetlinkError && error.code === 'LINK_NOT_FOUND') ... }
  */
-import { VpcCniError, type CniCode } from '../errors.js';
+import { catalogueError, type CniCode } from '../errors.js';
 
 export const NETLINK_ERRORS = {
   NETLINK_COMMAND_FAILED: {
@@ -53,13 +53,7 @@ export const NETLINK_ERRORS = {
 
 export type NetlinkErrorCode = keyof typeof NETLINK_ERRORS;
 
-export class NetlinkError extends VpcCniError {
-  declare readonly code: NetlinkErrorCode;
-
-  constructor(code: NetlinkErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { cniCode: NETLINK_ERRORS[code].cniCode, details, cause });
-  }
-}
+export class NetlinkError extends catalogueError(NETLINK_ERRORS) {}
 
 /** True when `error` is a {@link NetlinkError} with one of the given codes. */
 export function isNetlinkError(error: unknown, ...codes: NetlinkErrorCode[]): error is NetlinkError {
