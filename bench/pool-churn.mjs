@@ -78,11 +78,11 @@ const padEnd = (text, width) => String(text).padEnd(width);
 function table(trace, rows) {
   const lines = [];
   lines.push(`${trace.name} (seed ${trace.seed}, ${hours} h, ${values.pd ? 'PD' : 'SIP'}): ${trace.description}; ${trace.pods.length} pods, mean ${trace.meanPods.toFixed(1)} running, peak ${trace.peakPods}`);
-  const head = `  ${padEnd('policy', 44)}${pad('waited', 8)}${pad('p50 s', 8)}${pad('p99 s', 8)}${pad('idle avg', 10)}${pad('idle peak', 11)}${pad('EC2 mut.', 10)}${pad('throttled', 11)}${pad('wall s', 8)}`;
+  const head = `  ${padEnd('policy', 44)}${pad('waited', 8)}${pad('p50 s', 8)}${pad('p99 s', 8)}${pad('Σ wait s', 10)}${pad('idle avg', 10)}${pad('idle peak', 11)}${pad('EC2 mut.', 10)}${pad('throttled', 11)}${pad('wall s', 8)}`;
   lines.push(head);
   for (const { policy, result, wallMs } of rows) {
     lines.push(
-      `  ${padEnd(policy.label, 44)}${pad(result.waited, 8)}${pad(seconds(result.waitP50Ms), 8)}${pad(seconds(result.waitP99Ms), 8)}` +
+      `  ${padEnd(policy.label, 44)}${pad(result.waited, 8)}${pad(seconds(result.waitP50Ms), 8)}${pad(seconds(result.waitP99Ms), 8)}${pad(seconds(result.waitTotalMs), 10)}` +
         `${pad(result.idleAvg.toFixed(1), 10)}${pad(result.idlePeak, 11)}${pad(result.ec2.mutating, 10)}${pad(result.ec2.throttled, 11)}${pad(seconds(wallMs), 8)}`,
     );
   }
@@ -121,8 +121,9 @@ if (values.json) {
   console.log(JSON.stringify(doc, null, 2));
 } else {
   console.log(
-    'waited: pods whose ADD was not answered from the warm pool at once; p50/p99 over those pods. idle: addresses on the\n' +
-      'node without a pod (cooldown included), time-averaged. EC2 mut.: every non-Describe call, throttled ones included.\n' +
+    'waited: pods whose ADD was not answered from the warm pool at once; p50/p99 over those pods; Σ wait: their waits\n' +
+      'added up. idle: addresses on the node without a pod (cooldown included), time-averaged. EC2 mut.: every\n' +
+      'non-Describe call, throttled ones included.\n' +
       '(b) follows the reference docs (docs/eni-and-ip-target.md): MINIMUM_IP_TARGET slightly above the pods the node runs\n' +
       '(here ceil(1.2 × mean running pods)), WARM_IP_TARGET=2.',
   );

@@ -103,6 +103,14 @@ describe('planAdaptive', () => {
     assert.deepEqual(plan.resize.kind === 'assign' ? [plan.resize.unit, plan.resize.candidates[0].count] : plan.resize, ['prefix', 2]);
   });
 
+  it('pods waiting for an address are demand: it grows though the datastore still shows free addresses', () => {
+    // 9 free, 10 ADDs waiting on this tick: usable −1, high 6 → 7 more, on eni-1 (eni-0 is full).
+    const builds = [eni(0, { cidrs: ips(0, 14, { assigned: 7 }) }), eni(1, { cidrs: ips(1, 2) })];
+    assert.equal(planAdaptive(adaptive(builds, { arrivals: [] })).resize.kind, 'steady');
+    const plan = planAdaptive(adaptive(builds, { arrivals: [], waiting: 10 }));
+    assert.deepEqual(plan.resize.kind === 'assign' ? [plan.resize.wanted, plan.resize.candidates[0].eniId] : plan.resize, [7, 'eni-1']);
+  });
+
   it('stays steady within the marks', () => {
     assert.equal(planAdaptive(adaptive([eni(0, { cidrs: ips(0, 8, { assigned: 3 }) })], { arrivals: [] })).resize.kind, 'steady');
   });

@@ -50,6 +50,8 @@ export interface ChurnResult {
   readonly waitP50Ms: number;
   readonly waitP99Ms: number;
   readonly waitMaxMs: number;
+  /** Sum of all waits (pod-milliseconds), served pods only. */
+  readonly waitTotalMs: number;
   /** ADD replies that failed (the pod retried). */
   readonly failedAdds: number;
   /** Pods that never got an address before the trace ended. */
@@ -180,6 +182,7 @@ export async function runChurn(options: ChurnOptions): Promise<ChurnResult> {
     waitP50Ms: percentile(sorted, 50),
     waitP99Ms: percentile(sorted, 99),
     waitMaxMs: sorted.at(-1) ?? 0,
+    waitTotalMs: sorted.reduce((a, b) => a + b, 0),
     failedAdds,
     unserved: trace.pods.length - served,
     idleAvg,
