@@ -157,7 +157,7 @@ describe('fuzz: EC2 responses from a misbehaving endpoint', () => {
             (value) => ({ value }),
             (error: unknown) => ({ error }),
           ),
-          ATTEMPTS * 2 * HTTP_TIMEOUT_MS + 5_000,
+          ATTEMPTS * 2 * HTTP_TIMEOUT_MS + 15_000,
           name,
         );
         if ('error' in outcome) {

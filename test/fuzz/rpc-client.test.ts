@@ -90,7 +90,7 @@ describe('fuzz: the lean RPC client', () => {
                 (value) => ({ value }),
                 (error: unknown) => ({ error }),
               ),
-              TIMEOUT_MS + 2_000,
+              TIMEOUT_MS + 10_000,
               'an RPC call',
             );
             if ('error' in outcome) {
