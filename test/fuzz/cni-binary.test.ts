@@ -20,7 +20,17 @@ import { fuzzCases, runCases, within } from './prng.js';
 
 const PLUGIN = join(ROOT, 'bin', 'aws-cni');
 const TAG = 'vcnifz';
-const skip = (await netnsSkipReason()) || (existsSync(PLUGIN) ? false : `${PLUGIN} is missing: run npm run build`);
+/** False when a private mount namespace with a tmpfs on /var/log can be made here (root with CAP_SYS_ADMIN). */
+function privateLogSkipReason(): string | false {
+  try {
+    execFileSync('/usr/bin/unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', 'mount -t tmpfs vcnifz-log /var/log'], { stdio: 'pipe' });
+    return false;
+  } catch (error) {
+    return `cannot mount a private tmpfs on /var/log: ${(error as Error).message}`;
+  }
+}
+
+const skip = (await netnsSkipReason()) || (existsSync(PLUGIN) ? false : `${PLUGIN} is missing: run npm run build`) || privateLogSkipReason();
 
 /** One exec of the plugin the way a runtime does it, in the node namespace and a private mount namespace. */
 function execPlugin(nodeNetns: string, env: Record<string, string>, stdin: string): Promise<CniAnswer> {
