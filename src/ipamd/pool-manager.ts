@@ -19,7 +19,7 @@
  * log.info({ resize: plan?.resize.reason, added }, 'pool tick');
  */
 import { isCloudError } from '../cloud/errors.js';
-import { ADAPTIVE_DEFAULTS, planAdaptive } from '../ipam/policy-adaptive.js';
+import { planAdaptive } from '../ipam/policy-adaptive.js';
 import { planPool, type AssignCandidate, type EniRequest, type PolicyInput, type PoolPlan, type PoolUnit, type ReleaseCidr, type ResizeDecision } from '../ipam/policy.js';
 import type { EniId } from '../ipam/types.js';
 import type { IpamdContext } from './context.js';
@@ -27,6 +27,7 @@ import { releaseCidrs } from './cidr-release.js';
 import { allocateEni, freeEni, syncEniFromEc2, type AllocOutcome } from './eni-lifecycle.js';
 import { addCidrIfMissing } from './eni-setup.js';
 import type { PoolReport } from './introspect-pool.js';
+import { PoolDemand } from './pool-demand.js';
 import { poolReport, tracked } from './pool-history.js';
 import { explainShortage } from './pool-reasons.js';
 import { errorFacts } from './runtime.js';
@@ -84,13 +85,8 @@ export class PoolManager {
   #last: { readonly at: number; readonly plan: PoolPlan; readonly input: PolicyInput } | undefined;
   #queued: Promise<TickOutcome> | undefined;
   #demand = false;
-  /** AddNetwork arrival times within the adaptive policy's memory, oldest first. */
-  #arrivals: number[] = [];
-  #lastGrowthAt: number | undefined;
-  /** AddNetwork calls waiting in {@link requestGrowth} now: demand the datastore does not show yet. */
-  #waiting = 0;
-  /** Most addresses the adaptive pool wanted per minute (assigned + high-water mark), for its ENI keeping. */
-  #peaks: { minute: number; wanted: number }[] = [];
+  /** Demand as the adaptive policy sees it (unused by the reference policy). */
+  readonly #demandHistory = new PoolDemand();
 
   constructor(ctx: IpamdContext) {
     this.#ctx = ctx;
@@ -140,9 +136,9 @@ export class PoolManager {
       this.#queued = undefined;
       return this.#tick();
     });
-    this.#waiting += 1;
+    this.#demandHistory.waiting += 1;
     return this.#queued.finally(() => {
-      this.#waiting -= 1;
+      this.#demandHistory.waiting -= 1;
     });
   }
 
@@ -152,10 +148,7 @@ export class PoolManager {
    */
   noteArrival(): void {
     if (this.#ctx.deps.config.pool.policy !== 'adaptive') return;
-    const now = this.#ctx.clock.now();
-    this.#arrivals.push(now);
-    const horizon = now - Math.max(ADAPTIVE_DEFAULTS.memoryMs, ADAPTIVE_DEFAULTS.eniMemoryMs);
-    if ((this.#arrivals[0] ?? now) <= horizon) this.#arrivals = this.#arrivals.filter((t) => t > horizon);
+    this.#demandHistory.arrived(this.#ctx.clock.now());
     this.#queued ??= this.#ctx.serial.run(() => {
       this.#queued = undefined;
       return this.#tick();
@@ -163,22 +156,10 @@ export class PoolManager {
     this.#queued.catch(() => undefined);
   }
 
-  /** Records what the adaptive plan wanted (assigned + its high-water mark) in this minute. */
-  #recordWanted(now: number, wanted: number): void {
-    const minute = Math.floor(now / 60_000);
-    const last = this.#peaks.at(-1);
-    if (last?.minute === minute) last.wanted = Math.max(last.wanted, wanted);
-    else this.#peaks.push({ minute, wanted });
-    const oldest = minute - Math.ceil(ADAPTIVE_DEFAULTS.eniMemoryMs / 60_000);
-    if ((this.#peaks[0]?.minute ?? minute) < oldest) this.#peaks = this.#peaks.filter((p) => p.minute >= oldest);
-  }
-
   #plan(input: PolicyInput, demand: boolean): PoolPlan {
     if (this.#ctx.deps.config.pool.policy === 'adaptive') {
-      const growth = this.#lastGrowthAt === undefined ? {} : { lastGrowthAt: this.#lastGrowthAt };
-      const peak = this.#peaks.length === 0 ? {} : { peakWanted: Math.max(...this.#peaks.map((p) => p.wanted)) };
-      const plan = planAdaptive({ ...input, demand: { arrivals: this.#arrivals, waiting: this.#waiting, ...growth, ...peak } });
-      this.#recordWanted(input.timing.now, input.snapshot.stats.assignedIPs + plan.state.targets.warmIpTarget);
+      const plan = planAdaptive({ ...input, demand: this.#demandHistory.history() });
+      this.#demandHistory.wanted(input.timing.now, input.snapshot.stats.assignedIPs + plan.state.targets.warmIpTarget);
       return plan;
     }
     return demand ? planForWaitingPods(input) : planPool(input);
@@ -224,7 +205,7 @@ export class PoolManager {
         ctx.deps.metrics.actionInProgress('decreaseDatastorePool', -1);
       }
     }
-    if (added > 0) this.#lastGrowthAt = ctx.clock.now();
+    if (added > 0) this.#demandHistory.grew(ctx.clock.now());
     if (added > 0 || released > 0 || freedEni !== undefined) ctx.status.lastActionAt = ctx.clock.now();
     ctx.deps.metrics.datastore(ctx.node.datastore.snapshot());
     return { plan, added, released, ...(freedEni === undefined ? {} : { freedEni }) };
