@@ -123,6 +123,26 @@ describe('AddNetwork failure reasons (pain §5)', () => {
   });
 });
 
+describe('AddNetwork names an EC2 call that is still being retried', () => {
+  const cases = [
+    { code: 'CLOUD_THROTTLED', awsCode: 'RequestLimitExceeded', expect: /EC2 is throttling ipamd \(RequestLimitExceeded on AssignPrivateIpAddresses at .*; retrying\)/ },
+    { code: 'CLOUD_UNAVAILABLE', awsCode: 'InternalError', expect: /AssignPrivateIpAddresses is being retried after InternalError at .*: InternalError happened/ },
+  ];
+  for (const c of cases) {
+    it(`${c.awsCode}: the pod learns why it waits, not just "the pool is still growing"`, async () => {
+      const world = buildWorld({ env: { WARM_IP_TARGET: '1' }, timings: { addWaitMs: 0 } });
+      const ipamd = world.ipamd();
+      await ipamd.start();
+      await addPods(ipamd, 'web', 1);
+      ipamd.noteEc2Retry({ at: world.clock.now(), action: 'AssignPrivateIpAddresses', code: c.code, awsCode: c.awsCode, message: `${c.awsCode} happened` });
+      const reply = await ipamd.backend.addNetwork(addRequest('web-1'));
+      assert.equal(reply.success, false);
+      assert.match(reply.errorMessage, c.expect);
+      await ipamd.stop();
+    });
+  }
+});
+
 describe('AddNetwork / DelNetwork contract', () => {
   it('§1.6: a success reply carries the address, device, table and the legacy VPC/SNAT fields', async () => {
     const world = buildWorld({ env: { AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS: '192.168.0.0/16', NETWORK_POLICY_ENFORCING_MODE: 'standard' } });

@@ -22,7 +22,7 @@ import { completeInit, initNode, snatSpec } from './node-init.js';
 import { ActionHistory } from './pool-history.js';
 import { PoolManager, type TickOutcome } from './pool-manager.js';
 import { Reconciler, type ReconcileOutcome } from './reconcile.js';
-import { errorFacts, Serial, type IpamdDeps } from './runtime.js';
+import { errorFacts, Serial, type Ec2RetryNote, type IpamdDeps } from './runtime.js';
 
 export type IpamdPhase = 'new' | 'initialising' | 'running' | 'failed' | 'stopped';
 
@@ -126,6 +126,15 @@ export class Ipamd {
   /** `/v1/pool`: the last tick's plan and the recent EC2 history; undefined before the first tick. */
   pool(): PoolReport | undefined {
     return this.#running?.pool.report();
+  }
+
+  /**
+   * An EC2 call failed and is being retried (the adapter's `onRetry`, wired by the composition root): remembered so
+   * that a pod waiting for that call learns why ("EC2 is throttling ipamd", "... is being retried after 503").
+   */
+  noteEc2Retry(note: Ec2RetryNote): void {
+    const ctx = this.context();
+    if (ctx !== undefined) ctx.status.lastRetry = note;
   }
 
   /** The running context (node facts, datastore, status), for introspection and tests. */

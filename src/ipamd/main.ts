@@ -86,11 +86,15 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
       throw new IpamdError('IPAMD_INIT_FAILED', `another ipamd is serving ${config.paths.ipamdSocket}: stop it first (only one ipamd may run per node)`, { socket: config.paths.ipamdSocket });
     }
     const region = config.endpoints.region ?? (await imds.identity()).region;
+    const late: { ipamd?: Ipamd } = {};
     const ec2 = createEc2Api({
       ...(config.endpoints.ec2 === undefined ? {} : { endpoint: config.endpoints.ec2 }),
       region,
       clock,
       observe,
+      // ipamd exists only after the adapter; until then a retry has no pod to explain.
+      onRetry: ({ api, at, error }) =>
+        late.ipamd?.noteEc2Retry({ at, action: api, code: error.code, message: error.message, ...(error.details.awsCode === undefined ? {} : { awsCode: error.details.awsCode }) }),
       httpTimeoutMs: config.endpoints.httpTimeoutMs,
       userAgent: `amazon-vpc-cni-k8s/${config.node.cniVersion ?? VERSION}`,
       ...(options.ec2Retry === undefined ? {} : { retry: options.ec2Retry }),
@@ -116,6 +120,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
       ...(customNetworking === undefined ? {} : { eniConfigSource: customNetworking.eniConfigSource }),
       ...(options.timings === undefined ? {} : { timings: options.timings }),
     });
+    late.ipamd = ipamd;
 
     const rpc = await startRpcServer({ socketPath: config.paths.ipamdSocket, backend: ipamd.backend, version: RPC_CLIENT_VERSION });
     closables.push(rpc);

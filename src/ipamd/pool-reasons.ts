@@ -42,6 +42,16 @@ function eniLimitCause(ctx: IpamdContext): string | undefined {
   return `ENI limit reached: ${snapshot.enis.length} of ${limit} ENIs attached${why}, each full`;
 }
 
+/** The last retried EC2 failure, if it happened since the last pool action and within the last minute. */
+function recentRetry(ctx: IpamdContext): IpamdContext['status']['lastRetry'] {
+  const retry = ctx.status.lastRetry;
+  if (retry === undefined) return undefined;
+  return ctx.clock.now() - retry.at <= RETRY_FRESH_MS && retry.at >= ctx.status.lastActionAt ? retry : undefined;
+}
+
+/** How long a retried EC2 failure explains a shortage: about the adapter's longest back-off. */
+const RETRY_FRESH_MS = 60_000;
+
 function recentError(ctx: IpamdContext): IpamdContext['status']['lastError'] {
   const last = ctx.status.lastError;
   if (last === undefined) return undefined;
@@ -66,6 +76,10 @@ export function explainShortage(ctx: IpamdContext, plan: PoolPlan | undefined, e
   const eniLimit = eniLimitCause(ctx);
   const last = recentError(ctx);
   if (last?.code === 'CLOUD_THROTTLED') return `${head}; EC2 is throttling ipamd (${last.awsCode ?? last.code} on ${last.action} at ${rfc3339(last.at)})`;
+  const retry = recentRetry(ctx);
+  if (retry?.code === 'CLOUD_THROTTLED') {
+    return `${head}; EC2 is throttling ipamd (${retry.awsCode ?? retry.code} on ${retry.action} at ${rfc3339(retry.at)}; retrying)`;
+  }
   if (eniLimit !== undefined) return `${head}; ${eniLimit}`;
   const reuseAt = reuseAtOf(error);
   if (stats.cooldownIPs > 0) {
@@ -73,6 +87,7 @@ export function explainShortage(ctx: IpamdContext, plan: PoolPlan | undefined, e
     return `${head}; ${stats.cooldownIPs} released addresses are in cooldown (IP_COOLDOWN_PERIOD ${Math.round(deps.config.pool.ipCooldownMs / 1000)} s)${until}`;
   }
   if (last !== undefined) return `${head}; ${last.action} failed: ${last.awsCode ?? last.code}: ${last.message}`;
+  if (retry !== undefined) return `${head}; ${retry.action} is being retried after ${retry.awsCode ?? retry.code} at ${rfc3339(retry.at)}: ${retry.message}`;
   const blocked = ctx.status.terminating ? 'ipamd is shutting down' : blockedBy;
   if (blocked !== undefined) return `${head}; not attaching ENIs or addresses: ${blocked}`;
   const why = plan === undefined ? 'no pool tick has run yet' : plan.resize.reason;

@@ -13,6 +13,7 @@
  * const out = await call('AssignPrivateIpAddresses', () => client.send(new AssignPrivateIpAddressesCommand(input)));
  */
 import type { Clock } from '../../ipam/clock.js';
+import type { CloudError } from '../errors.js';
 import type { AwsCallRecord } from '../../ipamd/ports.js';
 import type { Ec2Budget, RequestShape } from './budget.js';
 import { failureFacts, toCloudError } from './classify.js';
@@ -25,8 +26,21 @@ export interface CallPathOptions {
   /** Absent = no client-side rate limit. */
   readonly budget?: Ec2Budget;
   readonly observe?: (record: AwsCallRecord) => void;
+  /** Called before each retry wait, with the failure that is being retried (so a caller can say why it waits). */
+  readonly onRetry?: (event: Ec2RetryEvent) => void;
   /** [0, 1) for back-off jitter; Math.random by default. */
   readonly random?: () => number;
+}
+
+/** A failed attempt that will be retried: the action, EC2's answer as a CloudError, and the wait before the retry. */
+export interface Ec2RetryEvent {
+  readonly api: string;
+  readonly error: CloudError;
+  /** The attempt that failed (1 = the first). */
+  readonly attempt: number;
+  readonly delayMs: number;
+  /** When it failed (the call path's clock). */
+  readonly at: number;
 }
 
 export interface CallOptions {
@@ -52,8 +66,9 @@ export function createCallPath(options: CallPathOptions): Ec2Call {
         classify: (error) => failureFacts(error).retry,
         sleep: options.sleep,
         ...(options.random === undefined ? {} : { random: options.random }),
-        onRetry: ({ why }) => {
+        onRetry: ({ why, error, attempt, delayMs }) => {
           if (why === 'throttling') budget?.drain(api, shape);
+          options.onRetry?.({ api, error: toCloudError(api, error, attempt), attempt, delayMs, at: clock.now() });
         },
       },
     );

@@ -23,7 +23,7 @@ import type { InstanceLimits } from '../../limits/index.js';
 import type { AwsCallRecord, CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2SecurityGroup, Ec2Subnet } from '../../ipamd/ports.js';
 import { CloudError, isCloudError } from '../errors.js';
 import { Ec2Budget, type BucketSpec } from './budget.js';
-import { createCallPath, type Ec2Call } from './call.js';
+import { createCallPath, type Ec2Call, type Ec2RetryEvent } from './call.js';
 import { toInstanceLimits } from './instance-types.js';
 import { malformed, missingEniIds, toEc2Eni, toEc2SecurityGroup, toEc2Subnet, toInstanceAttachments, toSdkFilters, toSdkTags } from './map.js';
 import { DEFAULT_EC2_RETRY, realSleep, type RetryPolicy, type Sleep } from './retry.js';
@@ -40,6 +40,8 @@ export interface Ec2ApiOptions {
   readonly random?: () => number;
   /** One record per logical call (retries included). */
   readonly observe?: (record: AwsCallRecord) => void;
+  /** Each failed attempt that will be retried, as it happens (ipamd names it when a pod waits on that call). */
+  readonly onRetry?: (event: Ec2RetryEvent) => void;
   /** `false` = no client-side rate limit; otherwise a share (default 0.8) of EC2's buckets and overrides by key. */
   readonly budget?: false | { readonly share?: number; readonly overrides?: Readonly<Record<string, BucketSpec>>; readonly maxWaitMs?: number };
   readonly retry?: Partial<Omit<RetryPolicy, 'baseMs'>> & { readonly baseMs?: Partial<RetryPolicy['baseMs']> };
@@ -92,6 +94,7 @@ export function createEc2Api(options: Ec2ApiOptions): Ec2ApiClient {
     retry: mergeRetry(options.retry),
     ...(budget === undefined ? {} : { budget }),
     ...(options.observe === undefined ? {} : { observe: options.observe }),
+    ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
     ...(options.random === undefined ? {} : { random: options.random }),
   });
   const pageSize = options.pageSize ?? 1000;
