@@ -28,6 +28,7 @@ export const ADD_FAILURE_REASONS: Readonly<Record<string, RegExp>> = {
   'subnet full': /subnet \S+ (is full|has no free)/,
   throttled: /throttl/i,
   'EC2 call failed': /failed: \w+: /,
+  'EC2 call being retried': /is being retried after \w+/,
   'ENI or pod limit': /ENI limit|max pods/,
   'addresses in cooldown': /in cooldown/,
   'pool still growing': /pool is still growing/,
