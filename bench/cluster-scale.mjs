@@ -124,5 +124,9 @@ if (flags.json) {
   console.log(`cluster-scale: N nodes join at once, ${pods} pods each; one account's EC2 buckets; virtual time (wall time last)`);
   console.log(`floor = token-bucket floor of the calls made + one lone node's time (${(loneMs / 1000).toFixed(1)} s); paced share = ${share}/N\n`);
   console.log(summaryTable(runs));
+  for (const run of runs.filter((r) => r.stuck.length > 0)) {
+    console.log(`\n${run.mode}, ${run.nodes} nodes: ${run.pods - run.podsWithAddress} pods without an address at the end; their nodes:`);
+    for (const { nodes, why } of run.stuck) console.log(`  ${String(nodes).padStart(5)} × ${why}`);
+  }
   if (flags.actions) for (const nodes of sizes) console.log(`\n${actionTable(runs.filter((r) => r.nodes === nodes))}`);
 }

@@ -74,6 +74,8 @@ export interface ClusterResult {
   readonly addFailures: number;
   /** ipamd's error counter (`awscni_ipamd_error_count{fn}`) summed over the nodes. */
   readonly ipamdErrors: Readonly<Record<string, number>>;
+  /** Nodes whose pods did not all get an address, grouped by what ipamd says (phase; last EC2 error; last plan). */
+  readonly stuck: readonly { readonly nodes: number; readonly why: string }[];
   /** RequestLimitExceeded answers. */
   readonly throttled: number;
   /** InsufficientFreeAddressesInSubnet / InsufficientCidrBlocks answers. */
@@ -129,12 +131,15 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
     for (const fn of metrics.errors) ipamdErrors[fn] = (ipamdErrors[fn] ?? 0) + 1;
   };
   const allMetrics: RecordingMetrics[] = [];
+  const latest: { ipamd: Ipamd | undefined; addressed: number; restarts: number; instanceId: string }[] = [];
 
-  const startPod = (ipamd: Ipamd, name: string, random: () => number): void => {
+  const startPod = (ipamd: Ipamd, node: number, name: string, random: () => number): void => {
     const attempt = async (): Promise<void> => {
       const reply = await ipamd.backend.addNetwork(addRequest(name));
       if (reply.success) {
         podsWithAddress += 1;
+        const entry = latest[node];
+        if (entry !== undefined) entry.addressed += 1;
         if (podsWithAddress === pods) doneMs = clock.now() - START;
         return;
       }
@@ -148,6 +153,7 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
   instances.forEach((instance, index) => {
     const random = seededRandom(seed * 1_000_003 + index + 1);
     const checkpoint = new MemoryCheckpointStore();
+    latest[index] = { ipamd: undefined, addressed: 0, restarts: 0, instanceId: instance.id };
     const pacing = options.pacing;
     const budget = pacing === undefined ? options.budget : pacedBudget(pacing.share, random);
     const boot = (restarts: number): void => {
@@ -166,10 +172,12 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
       };
       allMetrics.push(deps.metrics as RecordingMetrics);
       const ipamd = new Ipamd(deps);
+      const entry = latest[index];
+      if (entry !== undefined) Object.assign(entry, { ipamd, restarts });
       ipamd.start().then(
         () => {
           ready.push(clock.now() - START);
-          for (let p = 0; p < options.podsPerNode; p++) startPod(ipamd, `n${index}-p${p}`, random);
+          for (let p = 0; p < options.podsPerNode; p++) startPod(ipamd, index, `n${index}-p${p}`, random);
         },
         () => {
           initFailures += 1;
@@ -196,6 +204,12 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
   propagation.close();
   for (const m of allMetrics) countErrors(m);
 
+  const stuck = new Map<string, number>();
+  for (const node of latest) {
+    if (node.addressed >= options.podsPerNode) continue;
+    const why = stuckReason(node.ipamd, node.restarts, store, node.instanceId);
+    stuck.set(why, (stuck.get(why) ?? 0) + 1);
+  }
   const endMs = doneMs ?? clock.now() - START;
   const floor = clusterFloor([...account.tallies.values()], START + endMs);
   const sorted = [...ready].sort((a, b) => a - b);
@@ -209,6 +223,7 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
     initFailures,
     addFailures,
     ipamdErrors,
+    stuck: [...stuck].map(([why, nodes]) => ({ nodes, why })).sort((a, b) => b.nodes - a.nodes).slice(0, 8),
     throttled: account.throttled(),
     subnetFull: account.subnetFullAt.length,
     buckets: floor.buckets,
@@ -216,4 +231,17 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
     bottleneck: floor.bottleneck,
     instants,
   };
+}
+
+/** What a node whose pods are still waiting is doing, in one line (ENIs: datastore vs attached in EC2). */
+function stuckReason(ipamd: Ipamd | undefined, restarts: number, store: VpcStore, instanceId: string): string {
+  if (ipamd === undefined) return 'no ipamd';
+  const attached = [...store.enis.values()].filter((e) => e.attachment?.instanceId === instanceId).length;
+  const ctx = ipamd.context();
+  if (ctx === undefined) return `ipamd ${ipamd.phase} (restarts ${restarts}), ${attached} ENIs attached`;
+  const known = ctx.node.datastore.snapshot().enis.length;
+  const error = ctx.status.lastError;
+  const plan = ipamd.pool()?.cards[0]?.plan.resize;
+  const text = (t: string): string => t.replace(/(eni|subnet|i)-[0-9a-f]+/g, '$1-…').replace(/\d+/g, 'N');
+  return `ipamd ${ipamd.phase}, ENIs ${known} known / ${attached} attached; last error ${error === undefined ? '-' : text(`${error.action} ${error.code}`)}; plan ${plan === undefined ? '-' : text(`${plan.kind}: ${plan.reason}`)}`;
 }
