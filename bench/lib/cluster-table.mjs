@@ -15,7 +15,7 @@ const calls = (run) => run.buckets.reduce((n, b) => n + b.calls, 0);
 /** One row per run. */
 export function summaryTable(runs) {
   return table(
-    ['nodes', 'mode', 'all pods addressed', 'floor', 'ratio', 'RequestLimitExceeded', 'EC2 calls', 'subnet full', 'ipamd restarts', 'ADD retries', 'bottleneck', 'heap/ipamd', 'peak RSS', 'wall'],
+    ['nodes', 'mode', 'all pods addressed', 'floor', 'ratio', 'RequestLimitExceeded', 'EC2 calls', 'subnet full', 'ENI quota', 'ipamd restarts', 'ADD retries', 'bottleneck', 'heap/ipamd', 'peak RSS', 'wall'],
     runs.map((r) => [
       r.nodes,
       r.mode,
@@ -25,6 +25,7 @@ export function summaryTable(runs) {
       r.throttled,
       calls(r),
       r.subnetFull,
+      r.eniQuota,
       r.initFailures,
       r.addFailures,
       r.bottleneck ?? '-',

@@ -73,4 +73,12 @@ describe('runCluster', () => {
     assert.ok((paced.doneMs ?? Infinity) <= (reference.doneMs ?? 0), `paced ${paced.doneMs} ms vs reference ${reference.doneMs} ms`);
     assert.equal(paced.initFailures, 0);
   });
+
+  it("counts the region's ENI quota answers and says why the nodes are stuck", async () => {
+    const run = await runCluster({ nodes: 10, podsPerNode: 20, eniQuota: 15, limitMs: 120_000 });
+    assert.equal(run.doneMs, undefined);
+    assert.ok(run.eniQuota > 0);
+    assert.equal(run.podsWithAddress, 10 * 18 - 5 * 9, 'five nodes got their second ENI, five only the primary');
+    assert.ok(run.stuck.every((s) => /CLOUD_ENI_LIMIT/.test(s.why)), JSON.stringify(run.stuck));
+  });
 });

@@ -80,6 +80,8 @@ export interface ClusterResult {
   readonly throttled: number;
   /** InsufficientFreeAddressesInSubnet / InsufficientCidrBlocks answers. */
   readonly subnetFull: number;
+  /** NetworkInterfaceLimitExceeded answers (the region's ENI quota). */
+  readonly eniQuota: number;
   /** Per bucket, calls until `doneMs` (or the end). */
   readonly buckets: readonly BucketSummary[];
   /** The least time EC2's buckets allow for those calls, and the bucket that sets it. */
@@ -226,6 +228,7 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
     stuck: [...stuck].map(([why, nodes]) => ({ nodes, why })).sort((a, b) => b.nodes - a.nodes).slice(0, 8),
     throttled: account.throttled(),
     subnetFull: account.subnetFullAt.length,
+    eniQuota: account.eniQuotaAt.length,
     buckets: floor.buckets,
     bucketFloorMs: floor.floorMs,
     bottleneck: floor.bottleneck,

@@ -67,6 +67,8 @@ export class SharedEc2 {
   readonly tallies = new Map<string, BucketTally>();
   /** Answers InsufficientFreeAddressesInSubnet / InsufficientCidrBlocks, with their times. */
   readonly subnetFullAt: number[] = [];
+  /** Answers NetworkInterfaceLimitExceeded (the region's ENI quota), with their times. */
+  readonly eniQuotaAt: number[] = [];
   readonly #timers: Timers;
   readonly #random: () => number;
   readonly #latency: readonly [number, number];
@@ -99,6 +101,7 @@ export class SharedEc2 {
       return await work();
     } catch (error) {
       if (isCloudError(error) && SUBNET_FULL.has(error.details.awsCode ?? '')) this.subnetFullAt.push(this.#clock.now());
+      if (isCloudError(error) && error.details.awsCode === 'NetworkInterfaceLimitExceeded') this.eniQuotaAt.push(this.#clock.now());
       throw error;
     }
   }

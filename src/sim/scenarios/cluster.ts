@@ -4,7 +4,8 @@
  * spread over three zones, one node security group, and N instances of one type spread round-robin over the
  * subnets. Each subnet is `subnetPrefix` long (/16 by default: 65 531 usable addresses); `subnets` defaults to
  * enough subnets for ~40 addresses per node, at least three (one per zone), at most five (EC2's default quota of
- * CIDR blocks per VPC).
+ * CIDR blocks per VPC). EC2's default regional quota of 5000 network interfaces holds 1666 nodes of three ENIs;
+ * `eniQuota` raises it, as the operator of a bigger cluster must.
  *
  * @example
  * const scenario = clusterScenario({ nodes: 1000 });
@@ -15,6 +16,7 @@
 import { configureVpcSettings, associateVpcCidrBlock, createVpc } from '../state/ops-vpc.js';
 import { createSubnet } from '../state/ops-subnet.js';
 import { createSecurityGroup } from '../state/ops-sg.js';
+import { eniSettings } from '../state/ops-eni-settings.js';
 import { launchInstance } from '../state/ops-instance.js';
 import type { VpcStore } from '../state/store.js';
 import type { Scenario } from './index.js';
@@ -31,6 +33,8 @@ export interface ClusterScenarioOptions {
   readonly subnets?: number;
   /** Subnet prefix length within its /16 block, 16..28; 16 by default. */
   readonly subnetPrefix?: number;
+  /** The region's quota of network interfaces; EC2's default (5000) when absent. */
+  readonly eniQuota?: number;
 }
 
 function usable(prefix: number): number {
@@ -55,6 +59,7 @@ export function clusterScenario(options: ClusterScenarioOptions): Scenario {
   if (!(Number.isInteger(prefix) && prefix >= 16 && prefix <= 28)) throw new RangeError(`subnetPrefix must be 16..28, got ${prefix}`);
   const build = (store: VpcStore): void => {
     configureVpcSettings(store, { cidrAssociationDelayMs: 0 });
+    if (options.eniQuota !== undefined) eniSettings(store).regionalEniQuota = options.eniQuota;
     const vpc = createVpc(store, { cidr: '10.0.0.0/16', tags: [{ key: 'Name', value: CLUSTER_NAME }] });
     for (let b = 1; b < count; b++) associateVpcCidrBlock(store, vpc.id, `10.${b}.0.0/16`);
     const group = createSecurityGroup(store, {
