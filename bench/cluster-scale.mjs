@@ -18,7 +18,7 @@
 // included); wall time.
 //
 //   npx tsc -b tsconfig.build.json && node bench/cluster-scale.mjs [--nodes 100,1000] [--pods 20] [--json]
-//     [--modes reference,paced] [--share 0.9] [--seed 1] [--limit 3600] [--subnet-prefix 16] [--eni-quota N] [--actions]
+//     [--modes reference,paced] [--share 0.9] [--seed 1] [--limit 3600] [--subnet-prefix 16] [--eni-quota N] [--leaked-min-age S] [--actions]
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -27,7 +27,7 @@ import { runInNewContext } from 'node:vm';
 import { actionTable, summaryTable } from './lib/cluster-table.mjs';
 
 const USAGE = `usage: node bench/cluster-scale.mjs [--nodes 100,1000] [--pods 20] [--modes reference,paced] [--share 0.9]
-                                   [--seed 1] [--limit 3600] [--subnet-prefix 16] [--eni-quota N] [--actions] [--json]
+                                   [--seed 1] [--limit 3600] [--subnet-prefix 16] [--eni-quota N] [--leaked-min-age S] [--actions] [--json]
   --nodes    cluster sizes, comma-separated (default 100,1000)
   --pods     pods per node (default 20; an m5.large takes 29)
   --modes    reference (production defaults) and/or paced (share/N of each bucket per node, random phase)
@@ -35,6 +35,7 @@ const USAGE = `usage: node bench/cluster-scale.mjs [--nodes 100,1000] [--pods 20
   --limit    virtual seconds before a run gives up (default 3600)
   --subnet-prefix  length of the cluster's subnets (default 16; e.g. 24 to run them out of addresses)
   --eni-quota  the region's network-interface quota (default: 4 per node, at least EC2's default 5000)
+  --leaked-min-age  seconds a detached CNI ENI is spared by the leaked-ENI clean-up (ipamd's default 300)
   --actions  also print EC2 calls by action for each size
   --json     one JSON document instead of tables
 Run after: npx tsc -b tsconfig.build.json`;
@@ -49,6 +50,7 @@ const { values: flags } = parseArgs({
     limit: { type: 'string', default: '3600' },
     'subnet-prefix': { type: 'string', default: '16' },
     'eni-quota': { type: 'string' },
+    'leaked-min-age': { type: 'string' },
     actions: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -95,6 +97,7 @@ async function measure(nodes, mode) {
     seed,
     limitMs,
     subnetPrefix,
+    ...(flags['leaked-min-age'] === undefined ? {} : { timings: { leakedEniMinAgeMs: Number(flags['leaked-min-age']) * 1000 } }),
     eniQuota: flags['eni-quota'] === undefined ? Math.max(5000, 4 * nodes) : Number(flags['eni-quota']),
     ...(mode === 'paced' ? { pacing: { share: share / nodes } } : {}),
     onProgress: ({ nowMs, podsWithAddress }) => {
