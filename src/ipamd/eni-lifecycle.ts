@@ -18,7 +18,7 @@ import { IpamdError } from './errors.js';
 import { addCidrIfMissing, ENI_DESCRIPTION_PREFIX, ENI_TAG, desiredEniTags, setupEni } from './eni-setup.js';
 import { recordFailure, tracked } from './pool-history.js';
 import type { Ec2Eni } from './ports.js';
-import { errorFacts, rfc3339, type EniWaiter } from './runtime.js';
+import { errorFacts, type EniWaiter } from './runtime.js';
 import { discoverSubnets } from './subnet-discovery.js';
 
 export type AllocOutcome =
@@ -58,7 +58,7 @@ async function chooseSubnetsAndGroups(ctx: IpamdContext, fresh = false): Promise
 async function createInSubnets(ctx: IpamdContext, request: EniRequest, subnetIds: readonly string[], groups: readonly string[], why: string): Promise<AllocOutcome | { kind: 'created'; eni: Ec2Eni }> {
   const { deps, node } = ctx;
   const count = Math.min(request.count, node.limits.maxIpsPerEni);
-  const tags = { ...desiredEniTags(deps.config, node.identity.instanceId), [ENI_TAG.createdAt]: rfc3339(deps.clock.now()) };
+  const tags = desiredEniTags(deps.config, node.identity.instanceId);
   const amount = request.unit === 'ip' ? { secondaryIpCount: count } : { prefixCount: count };
   const units = request.unit === 'ip' ? 'IPs' : 'prefixes';
   if (subnetIds.length === 0) {
@@ -70,7 +70,7 @@ async function createInSubnets(ctx: IpamdContext, request: EniRequest, subnetIds
   for (const subnetId of subnetIds) {
     try {
       const eni = await tracked(ctx, { action: 'CreateNetworkInterface', detail: `create an ENI in ${subnetId} with ${count} ${units}` }, () =>
-        deps.ec2.createNetworkInterface({ subnetId, groups, description: `${ENI_DESCRIPTION_PREFIX}${node.identity.instanceId}`, tags, ...amount }),
+        deps.ec2.createNetworkInterface({ subnetId, groups, description: `${ENI_DESCRIPTION_PREFIX}${node.identity.instanceId}`, tags, stampTag: ENI_TAG.createdAt, ...amount }),
       );
       return { kind: 'created', eni };
     } catch (error) {

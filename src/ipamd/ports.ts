@@ -68,6 +68,11 @@ export interface CreateEniRequest {
   readonly groups: readonly string[];
   readonly description: string;
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * A tag the adapter sets to the time each attempt is sent (RFC 3339), not the time ipamd decided to create: a
+   * call that waited in the client budget or in retries must not look old to another node's leaked-ENI clean-up.
+   */
+  readonly stampTag?: string;
   /** Exactly one of the two. */
   readonly secondaryIpCount?: number;
   readonly prefixCount?: number;

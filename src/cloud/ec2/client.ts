@@ -43,7 +43,9 @@ export interface Ec2ApiOptions {
   /** Each failed attempt that will be retried, as it happens (ipamd names it when a pod waits on that call). */
   readonly onRetry?: (event: Ec2RetryEvent) => void;
   /** `false` = no client-side rate limit; otherwise a share (default 0.8) of EC2's buckets and overrides by key. */
-  readonly budget?: false | { readonly share?: number; readonly overrides?: Readonly<Record<string, BucketSpec>>; readonly maxWaitMs?: number };
+  readonly budget?:
+    | false
+    | { readonly share?: number; readonly overrides?: Readonly<Record<string, BucketSpec>>; readonly maxWaitMs?: number; readonly initialFill?: number };
   readonly retry?: Partial<Omit<RetryPolicy, 'baseMs'>> & { readonly baseMs?: Partial<RetryPolicy['baseMs']> };
   /** Per-request HTTP timeout (connect and response); 10 s as the reference's HTTP_TIMEOUT default. */
   readonly httpTimeoutMs?: number;
@@ -99,18 +101,20 @@ export function createEc2Api(options: Ec2ApiOptions): Ec2ApiClient {
   });
   const pageSize = options.pageSize ?? 1000;
   if (!(Number.isInteger(pageSize) && pageSize >= 5 && pageSize <= 1000)) throw new RangeError(`pageSize must be 5..1000, got ${pageSize}`);
-  return new SdkEc2Api(client, call, pageSize);
+  return new SdkEc2Api(client, call, pageSize, options.clock);
 }
 
 class SdkEc2Api implements Ec2ApiClient {
   readonly #client: EC2Client;
   readonly #call: Ec2Call;
   readonly #pageSize: number;
+  readonly #clock: Clock;
 
-  constructor(client: EC2Client, call: Ec2Call, pageSize: number) {
+  constructor(client: EC2Client, call: Ec2Call, pageSize: number, clock: Clock) {
     this.#client = client;
     this.#call = call;
     this.#pageSize = pageSize;
+    this.#clock = clock;
   }
 
   destroy(): void {
@@ -129,9 +133,11 @@ class SdkEc2Api implements Ec2ApiClient {
     if (request.secondaryIpCount !== undefined && request.prefixCount !== undefined) {
       throw new CloudError('CLOUD_INVALID_REQUEST', `${api} not sent: ask for secondary addresses or prefixes, not both`, { operation: api });
     }
-    const tags = toSdkTags(request.tags);
-    const out = await this.#call(api, () =>
-      this.#client.send(
+    const out = await this.#call(api, () => {
+      // Stamped per attempt: the time this request leaves, however long it waited for a token or a retry.
+      const stamped = request.stampTag === undefined ? request.tags : { ...request.tags, [request.stampTag]: rfc3339(this.#clock.now()) };
+      const tags = toSdkTags(stamped);
+      return this.#client.send(
         new CreateNetworkInterfaceCommand({
           SubnetId: request.subnetId,
           Description: request.description,
@@ -140,8 +146,8 @@ class SdkEc2Api implements Ec2ApiClient {
           ...(request.secondaryIpCount === undefined ? {} : { SecondaryPrivateIpAddressCount: request.secondaryIpCount }),
           ...(request.prefixCount === undefined ? {} : { Ipv4PrefixCount: request.prefixCount }),
         }),
-      ),
-    );
+      );
+    });
     return toEc2Eni(out.NetworkInterface, api);
   }
 
@@ -309,4 +315,9 @@ class SdkEc2Api implements Ec2ApiClient {
 
 function pageInput(filters: Filter[], pageSize: number, token: string | undefined): { Filters?: Filter[]; MaxResults: number; NextToken?: string } {
   return { ...(filters.length === 0 ? {} : { Filters: filters }), MaxResults: pageSize, ...(token === undefined ? {} : { NextToken: token }) };
+}
+
+/** RFC 3339 without fractions, as Go's `time.RFC3339` writes the reference's `createdAt` tag. */
+function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -108,7 +108,9 @@ export class SimEc2 extends CallLog implements Ec2Api {
           subnetId: request.subnetId,
           groups: request.groups,
           description: request.description,
-          tags: Object.entries(request.tags).map(([key, value]) => ({ key, value })),
+          tags: Object.entries(request.tags)
+            .concat(request.stampTag === undefined ? [] : [[request.stampTag, new Date(this.store.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z')]])
+            .map(([key, value]) => ({ key, value })),
           ...(request.secondaryIpCount === undefined ? {} : { secondaryIpCount: request.secondaryIpCount }),
           ...(request.prefixCount === undefined ? {} : { prefixCount: request.prefixCount }),
         }),
