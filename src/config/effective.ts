@@ -88,6 +88,7 @@ const SHOW: { readonly [K in EffectiveName]: (c: Config) => string } = {
   VPC_CNI_ENICONFIG_DIR: (c) => text(c.customNetworking.staticEniConfigDir),
   VPC_CNI_MAX_PODS: (c) => (c.node.maxPods === undefined ? '' : String(c.node.maxPods)),
   VPC_CNI_POOL_POLICY: (c) => c.pool.policy,
+  VPC_CNI_EC2_PACING_NODES: (c) => (c.endpoints.ec2PacingNodes === undefined ? '' : String(c.endpoints.ec2PacingNodes)),
 };
 
 /**

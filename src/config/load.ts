@@ -128,6 +128,7 @@ function assemble(v: EnvValues): Config {
       kubernetesApi: v.CLUSTER_ENDPOINT,
       region: v.AWS_REGION,
       httpTimeoutMs: v.HTTP_TIMEOUT,
+      ec2PacingNodes: v.VPC_CNI_EC2_PACING_NODES,
     },
     paths: {
       backingStore: v.AWS_VPC_K8S_CNI_BACKING_STORE,

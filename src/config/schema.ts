@@ -131,6 +131,7 @@ export const ENV_SCHEMA = {
   VPC_CNI_ENICONFIG_DIR: optionalPath(),
   VPC_CNI_MAX_PODS: envVar<number | undefined>(undefined, (value) => parseInteger(value, 1, 100_000)),
   VPC_CNI_POOL_POLICY: choice(['reference', 'adaptive'], 'reference'),
+  VPC_CNI_EC2_PACING_NODES: envVar<number | undefined>(undefined, (value) => parseInteger(value, 1, 1_000_000)),
 } as const satisfies Record<string, EnvSchema<unknown>>;
 
 /** Every environment variable the loader reads. */

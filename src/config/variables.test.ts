@@ -196,6 +196,8 @@ const CASES: readonly Case[] = [
     valid: [['/etc/vpc-cni/eniconfigs', '/etc/vpc-cni/eniconfigs']], invalid: [['eniconfigs', PATH]] },
   { name: 'VPC_CNI_MAX_PODS', get: pick((c) => c.node.maxPods), unset: undefined, valid: [['110', 110]],
     invalid: [['0', 'expected an integer from 1 to 100000']] },
+  { name: 'VPC_CNI_EC2_PACING_NODES', get: pick((c) => c.endpoints.ec2PacingNodes), unset: undefined, valid: [['1000', 1000], ['1', 1]],
+    invalid: [['0', 'expected an integer from 1 to 1000000'], ['many', 'expected an integer from 1 to 1000000']] },
   { name: 'VPC_CNI_POOL_POLICY', get: pick((c) => c.pool.policy), unset: 'reference',
     valid: [['adaptive', 'adaptive'], ['reference', 'reference']], invalid: [['smart', 'expected one of reference, adaptive']] },
 ];

@@ -103,6 +103,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze([
   project(row('VPC_CNI_NODE_INFO_FILE', '', 'D', "Without a cluster: this node's labels and annotations (YAML or JSON) for custom networking")),
   project(row('VPC_CNI_ENICONFIG_DIR', '', 'D', 'Without a cluster: a directory of ENIConfig documents for custom networking')),
   project(row('VPC_CNI_MAX_PODS', '', 'D', "The node's max pods (kubelet --max-pods); default: the instance type's eni-max-pods")),
+  project(row('VPC_CNI_EC2_PACING_NODES', '', 'D', 'Nodes that may call EC2 at once on this account: each ipamd paces itself to 0.9/N of every EC2 bucket (no throttling when a big cluster joins; one node alone is slower); default: unpaced')),
   project(row('VPC_CNI_POOL_POLICY', 'reference', 'D', 'Warm-pool policy: reference (the targets above) or adaptive (sized from pod demand; docs/pool-policy.md)')),
 ].map((v) => Object.freeze({ ...v, components: Object.freeze([...v.components]) })));
 

@@ -9,6 +9,7 @@
  */
 import { connect } from 'node:net';
 import { Registry } from 'prom-client';
+import { pacedBudget } from '../cloud/ec2/budget.js';
 import { createEc2Api, type Ec2ApiOptions } from '../cloud/ec2/client.js';
 import { createImds } from '../cloud/imds/client.js';
 import type { LoadedConfig } from '../config/index.js';
@@ -25,7 +26,7 @@ import { Ipamd } from './ipamd.js';
 import { createIpamdMetrics, startMetricsServer } from './metrics.js';
 import { rememberSubnets } from './dashboard.js';
 import { openCustomNetworkingFor } from './custom-networking.js';
-import { systemTimers, type IpamdTimings } from './runtime.js';
+import { PACED_ACCOUNT_SHARE, pacedTimings, systemTimers, type IpamdTimings } from './runtime.js';
 
 export interface IpamdProgramOptions {
   /** Aborting stops ipamd (SIGINT/SIGTERM in the CLI). */
@@ -87,6 +88,9 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
     }
     const region = config.endpoints.region ?? (await imds.identity()).region;
     const late: { ipamd?: Ipamd } = {};
+    // VPC_CNI_EC2_PACING_NODES: this node's share of the account's EC2 buckets when a whole fleet may call at once.
+    const pacedShare = config.endpoints.ec2PacingNodes === undefined ? undefined : PACED_ACCOUNT_SHARE / config.endpoints.ec2PacingNodes;
+    const timings = pacedShare === undefined ? options.timings : { ...pacedTimings(pacedShare), ...options.timings };
     const ec2 = createEc2Api({
       ...(config.endpoints.ec2 === undefined ? {} : { endpoint: config.endpoints.ec2 }),
       region,
@@ -96,6 +100,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
       onRetry: ({ api, at, error }) =>
         late.ipamd?.noteEc2Retry({ at, action: api, code: error.code, message: error.message, ...(error.details.awsCode === undefined ? {} : { awsCode: error.details.awsCode }) }),
       httpTimeoutMs: config.endpoints.httpTimeoutMs,
+      ...(pacedShare === undefined ? {} : { budget: pacedBudget(pacedShare, Math.random) }),
       userAgent: `amazon-vpc-cni-k8s/${config.node.cniVersion ?? VERSION}`,
       ...(options.ec2Retry === undefined ? {} : { retry: options.ec2Retry }),
     });
@@ -118,7 +123,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
       logger,
       ...(maxPods === undefined ? {} : { maxPods }),
       ...(customNetworking === undefined ? {} : { eniConfigSource: customNetworking.eniConfigSource }),
-      ...(options.timings === undefined ? {} : { timings: options.timings }),
+      ...(timings === undefined ? {} : { timings }),
     });
     late.ipamd = ipamd;
 

@@ -98,6 +98,20 @@ export const IPAMD_TIMINGS = Object.freeze({
 
 export type IpamdTimings = { -readonly [K in keyof typeof IPAMD_TIMINGS]: number };
 
+/** The share of the account's EC2 buckets a paced node fleet takes together (VPC_CNI_EC2_PACING_NODES). */
+export const PACED_ACCOUNT_SHARE = 0.9;
+
+/**
+ * Timings for an ipamd paced to `share` of the account's EC2 buckets: it may call DescribeSubnets only once per
+ * 1 / (20 × share) s (that bucket refills 20 per second), so start-up's answer must serve the first discovery that long.
+ *
+ * @example
+ * pacedTimings(0.9 / 1000).subnetReuseMs; // 56556
+ */
+export function pacedTimings(share: number): Pick<IpamdTimings, 'subnetReuseMs'> {
+  return { subnetReuseMs: Math.ceil(1000 / (20 * share)) + 1000 };
+}
+
 /** Everything ipamd needs from the outside, in one object. */
 export interface IpamdDeps {
   readonly config: Config;

@@ -24,7 +24,7 @@ import { ImdsPropagation } from '../../sim/imds/view.js';
 import { clusterScenario, type ClusterScenarioOptions } from '../../sim/scenarios/cluster.js';
 import { VpcStore } from '../../sim/state/store.js';
 import { Ipamd } from '../ipamd.js';
-import { silentLogger, type IpamdDeps, type IpamdTimings } from '../runtime.js';
+import { pacedTimings, silentLogger, type IpamdDeps, type IpamdTimings } from '../runtime.js';
 import { clusterFloor, type BucketSummary } from './cluster-floor.js';
 import { FakeHostNetwork, MemoryCheckpointStore, RecordingMetrics } from './fakes.js';
 import { VirtualScheduler } from './scheduler.js';
@@ -120,7 +120,7 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
   options.onAccount?.(account);
   const { config } = loadConfig({ ...options.env });
   // Paced, a node may call DescribeSubnets once per 1 / (20 × share) s: start-up's answer must do for that long.
-  const timings = options.pacing === undefined ? options.timings : { subnetReuseMs: Math.ceil(1000 / (20 * options.pacing.share)) + 1000, ...options.timings };
+  const timings = options.pacing === undefined ? options.timings : { ...pacedTimings(options.pacing.share), ...options.timings };
   const sleep = (ms: number): Promise<void> => timers.sleep(ms);
   const pods = options.nodes * options.podsPerNode;
   let podsWithAddress = 0;
