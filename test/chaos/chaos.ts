@@ -11,7 +11,7 @@
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seededRandom } from '../../src/sim/gate/faults.js';
+import { seededRandom } from '../../src/ipam/random.js';
 
 export interface ChaosSettings {
   readonly seed: number;

@@ -15,28 +15,18 @@
  *   check(input);
  * });
  */
+import { seededRandom } from '../../src/ipam/random.js';
 
 /** The seed of every run unless VPC_CNI_FUZZ_SEED says otherwise: runs are reproducible by default. */
 export const DEFAULT_SEED = 0x5eedc0de;
 
-/** mulberry32: a 32-bit state PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Convenience draws over one mulberry32 stream. */
 export class Rng {
   readonly #next: () => number;
 
   constructor(seed: number) {
-    this.#next = mulberry32(seed);
+    this.#next = seededRandom(seed);
   }
 
   /** [0, 1). */

@@ -17,7 +17,7 @@
 import type { DatastoreSnapshot } from '../../ipam/types.js';
 import { silentLogger, type Logger } from '../runtime.js';
 import type { ChurnTrace, TracePod } from './churn-traces.js';
-import { seededRandom } from './churn-traces.js';
+import { seededRandom } from '../../ipam/random.js';
 import { flush, RecordingMetrics } from './fakes.js';
 import { TimedEc2, type Ec2Counts } from './timed-ec2.js';
 import { addRequest, buildWorld, delRequest, type World } from './world.js';

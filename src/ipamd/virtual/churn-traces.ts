@@ -16,6 +16,7 @@
  * const trace = churnTrace('burst', { seed: 1 });
  * trace.pods.length; // ≈ 500 over 4 h
  */
+import { seededRandom } from '../../ipam/random.js';
 
 export interface TracePod {
   readonly name: string;
@@ -45,17 +46,6 @@ const MIN = 60_000;
 export const NODE_CAPACITY = 48;
 const HOUR = 60 * MIN;
 
-/** mulberry32: a small, fast, seedable PRNG returning [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 type Random = () => number;
 const exp = (random: Random, mean: number): number => -Math.log(1 - random()) * mean;

@@ -6,7 +6,8 @@ import { manualClock } from '../../ipam/clock.js';
 import { clusterScenario } from '../../sim/scenarios/cluster.js';
 import { VpcStore } from '../../sim/state/store.js';
 import { bucketFloorMs, clusterFloor } from './cluster-floor.js';
-import { runCluster, seededRandom } from './cluster.js';
+import { seededRandom } from '../../ipam/random.js';
+import { runCluster } from './cluster.js';
 import { VirtualScheduler } from './scheduler.js';
 import { SharedEc2, ThrottledEc2 } from './throttled-ec2.js';
 

@@ -31,6 +31,7 @@ import { VirtualScheduler } from './scheduler.js';
 import { SimImds } from './sim-ports.js';
 import { SharedEc2, ThrottledEc2, type ThrottledEc2Options } from './throttled-ec2.js';
 import { addRequest, START } from './world.js';
+import { seededRandom } from '../../ipam/random.js';
 
 export interface ClusterOptions extends Omit<ClusterScenarioOptions, 'nodes'> {
   readonly nodes: number;
@@ -90,17 +91,6 @@ export interface ClusterResult {
   readonly instants: number;
 }
 
-/** mulberry32: a small seeded PRNG in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CRASH_BACKOFF = { firstMs: 10_000, maxMs: 300_000 };
 const POD_RETRY = { baseMs: 10_000, jitter: 0.5 };

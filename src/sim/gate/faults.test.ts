@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FaultInjector, seededRandom, type FaultRule } from './faults.js';
+import { seededRandom } from '../../ipam/random.js';
+import { FaultInjector, type FaultRule } from './faults.js';
 
 /** Which of `n` requests the rule hits, as a string of 0/1. */
 function pattern(faults: FaultInjector, action: string, n: number): string {

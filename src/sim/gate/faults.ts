@@ -9,6 +9,7 @@
  * faults.decide('AttachNetworkInterface').error?.code; // 'InternalError' (twice, then undefined)
  */
 import { Ec2Error } from '../ec2/errors.js';
+import { seededRandom } from '../../ipam/random.js';
 
 /** One action's fault. Without `code` the rule only adds latency. */
 export interface FaultRule {
@@ -58,18 +59,6 @@ const KNOWN: Readonly<Record<string, { status: number; message: string }>> = {
   UnauthorizedOperation: { status: 403, message: 'You are not authorized to perform this operation.' },
   DryRunOperation: { status: 412, message: 'Request would have succeeded, but DryRun flag is set.' },
 };
-
-/** mulberry32: tiny, fast and good enough to decide which request fails; deterministic for a seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Throws a RangeError naming the first invalid field. */
 export function validateFaultRule(action: string, rule: FaultRule): void {

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { podVethSuffix } from '../../../src/ipamd/restore.js';
 import { netnsSkipReason } from '../../../src/netlink/netns.test-util.js';
 import { isRpcError } from '../../../src/rpc/errors.js';
-import { seededRandom } from '../../../src/sim/gate/faults.js';
+import { seededRandom } from '../../../src/ipam/random.js';
 import {
   addRequest, assignments, delPods, delRequest, ec2View, getEnis, ip, ipamdEnv, ipamdView, settle, sleep, spawnIpamd,
   type EnisDocument, type IpamdProcess, type TestVpc, startVpc, assertConsistent,
