@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { netconf } from '../../src/cni/cni.test-util.js';
 import { renderConflist } from '../../src/cni/conflist.js';
 import { SUPPORTED_VERSIONS } from '../../src/cni/version.js';
 import { mutateJson, mutateText, randomString, type Json } from './mutate.js';
@@ -60,16 +61,7 @@ function conflistPluginConf(): Json {
 
 /** The seed configs; mutations start from one of them. */
 export function seedConfigs(): Json[] {
-  const base: Record<string, Json> = {
-    cniVersion: '1.0.0',
-    name: 'aws-cni',
-    type: 'aws-cni',
-    vethPrefix: 'eni',
-    mtu: '9001',
-    podSGEnforcingMode: 'strict',
-    pluginLogFile: '/var/log/aws-routed-eni/plugin.log',
-    pluginLogLevel: 'Debug',
-  };
+  const base = JSON.parse(netconf()) as Record<string, Json>;
   return [conflistPluginConf(), base, { ...base, cniVersion: '0.4.0', prevResult: PREV_RESULT }, { ...base, mtu: 1500, vethPrefix: 'veth', prevResult: PREV_RESULT }];
 }
 

@@ -3,15 +3,12 @@
 // duplicated, entity tricks, HTML, empty 200s, error bodies with odd codes and statuses, 5xx, huge values, the wrong
 // content type, a reset connection, no answer at all. Every call must end, within the client's budget, in a valid
 // value or a typed CloudError, with no unhandled rejection.
-import { strict as assert } from 'node:assert';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { CloudError } from '../../src/cloud/errors.js';
 import { startCloudFixture, type CloudFixture } from '../../src/cloud/ec2/sim-fixture.test-util.js';
 import type { Ec2ApiClient } from '../../src/cloud/ec2/client.js';
 import { mutateText, randomString } from './mutate.js';
-import { fuzzCases, runCases, within, type Note, type Rng } from './prng.js';
+import { fuzzEndpoint, startMisbehavingProxy, type Answer, type MisbehavingProxy, type RealAnswer } from './endpoint.js';
+import type { Rng } from './prng.js';
 
 const HTTP_TIMEOUT_MS = 250;
 const ATTEMPTS = 2;
@@ -48,10 +45,8 @@ function damageXml(rng: Rng, xml: string): string {
   }
 }
 
-type Answer = { status: number; type: string; body: string } | 'reset' | 'hang';
-
 /** How the endpoint answers one request, given the real answer. */
-function misbehave(rng: Rng, real: { status: number; body: string }): Answer {
+function misbehave(rng: Rng, real: RealAnswer): Answer {
   const xmlType = 'text/xml;charset=UTF-8';
   const roll = rng.float();
   if (roll < 0.15) return { status: real.status, type: xmlType, body: real.body };
@@ -89,95 +84,37 @@ const OPERATIONS: Record<string, Operation> = {
   modifyNetworkInterfaceGroups: (ec2, fx) => ec2.modifyNetworkInterfaceGroups(fx.node.primaryEniId, fx.node.groups),
 };
 
-/** A valid value has no NaN or non-finite number anywhere, and strings where the domain types have strings. */
-function assertSane(value: unknown, path = 'result'): void {
-  if (typeof value === 'number') assert.ok(Number.isFinite(value), `${path} is ${value}`);
-  else if (Array.isArray(value)) value.forEach((item, i) => assertSane(item, `${path}[${i}]`));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) assertSane(v, `${path}.${k}`);
-  else assert.ok(value === undefined || ['string', 'boolean'].includes(typeof value), `${path} is ${typeof value}`);
-}
-
 describe('fuzz: EC2 responses from a misbehaving endpoint', () => {
   let fx: CloudFixture;
-  let proxyUrl = '';
-  let close: () => Promise<void> = () => Promise.resolve();
-  /** The current case's answer plan (set per case, consulted per request). */
-  let plan: (real: { status: number; body: string }) => Answer = (real) => ({ status: real.status, type: 'text/xml', body: real.body });
-  let note: Note = () => undefined;
+  let proxy: MisbehavingProxy;
 
   before(async () => {
     fx = await startCloudFixture();
-    const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        void (async () => {
-          const real = await fetch(fx.sim.ec2Url, { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? '', authorization: req.headers['authorization'] ?? '' }, body: Buffer.concat(chunks) });
-          const answer = plan({ status: real.status, body: await real.text() });
-          note('answer', typeof answer === 'string' ? answer : { ...answer, body: answer.body.slice(0, 400) });
-          if (answer === 'reset') req.socket.destroy();
-          else if (answer !== 'hang') res.writeHead(answer.status, answer.type === '' ? {} : { 'content-type': answer.type }).end(answer.body);
-        })().catch(() => req.socket.destroy());
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxyUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    close = () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    };
+    proxy = await startMisbehavingProxy((req, body) =>
+      fetch(fx.sim.ec2Url, { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? '', authorization: req.headers['authorization'] ?? '' }, body }),
+    );
   });
 
   after(async () => {
-    await close();
+    await proxy?.close();
     await fx?.close();
   });
 
   it('every call ends in a valid value or a CloudError, within the budget, with no unhandled rejection', { timeout: 240_000 }, async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
-    process.on('unhandledRejection', onUnhandled);
     const ec2 = fx.ec2({
-      endpoint: proxyUrl,
+      endpoint: proxy.url,
       httpTimeoutMs: HTTP_TIMEOUT_MS,
       retry: { maxAttempts: ATTEMPTS, capMs: 2, baseMs: { transient: 1, throttling: 1 } },
       sleep: () => Promise.resolve(),
     });
-    const outcomes = new Map<string, number>();
-    try {
-      await runCases('ec2-responses', fuzzCases(250, true), async (rng, caseNote) => {
-        note = caseNote;
-        plan = (real) => misbehave(rng, real);
-        const name = rng.pick(Object.keys(OPERATIONS));
-        caseNote('operation', name);
-        const operation = OPERATIONS[name] as Operation;
-        // Budget: every attempt may time out, plus slack for the proxy's own round trip to the embedded VPC.
-        const outcome = await within(
-          operation(ec2, fx).then(
-            (value) => ({ value }),
-            (error: unknown) => ({ error }),
-          ),
-          ATTEMPTS * 2 * HTTP_TIMEOUT_MS + 15_000,
-          name,
-        );
-        if ('error' in outcome) {
-          caseNote('error', outcome.error instanceof Error ? `${outcome.error.name}: ${outcome.error.message}` : outcome.error);
-          assert.ok(outcome.error instanceof CloudError, `an untyped ${String(outcome.error)}`);
-          assert.ok(outcome.error.message.length > 0);
-          outcomes.set(outcome.error.code, (outcomes.get(outcome.error.code) ?? 0) + 1);
-        } else {
-          assertSane(outcome.value);
-          outcomes.set('ok', (outcomes.get('ok') ?? 0) + 1);
-        }
-        assert.deepEqual(unhandled, [], 'no unhandled rejection');
-      });
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-      note = () => undefined;
-      plan = (real) => ({ status: real.status, type: 'text/xml', body: real.body });
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.deepEqual(unhandled, [], 'no unhandled rejection after the last call');
-    if (fuzzCases(250, true) >= 100) for (const code of ['ok', 'CLOUD_UNAVAILABLE', 'CLOUD_EC2_ERROR']) assert.ok(outcomes.has(code), `no call ended ${code}: ${JSON.stringify([...outcomes])}`);
+    await fuzzEndpoint({
+      target: 'ec2-responses',
+      proxy,
+      misbehave,
+      operations: Object.fromEntries(Object.entries(OPERATIONS).map(([name, operation]) => [name, () => operation(ec2, fx)])),
+      // Every attempt may time out, plus slack for the proxy's own round trip to the embedded VPC.
+      budgetMs: ATTEMPTS * 2 * HTTP_TIMEOUT_MS + 15_000,
+      mustSee: ['ok', 'CLOUD_UNAVAILABLE', 'CLOUD_EC2_ERROR'],
+    });
   });
 });
