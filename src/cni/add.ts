@@ -10,6 +10,7 @@
  */
 import { requirePodIdentity } from './args.js';
 import { CniError, ipamdCallError, ipamdReplyError, codeOf, messageOf } from './errors.js';
+import { delNetworkRequest } from './del.js';
 import { containerInterfaceName, dummyInterfaceName, hostVethName } from './names.js';
 import type { PodSpec, PodWiringResult } from './ports.js';
 import { buildPodResult, routeTableOf, type CniResult } from './result.js';
@@ -135,18 +136,7 @@ async function addWithAddress(ctx: VerbContext, pod: string, marks: Marks): Prom
   try {
     undo.push({
       what: 'release the address in ipamd (DelNetwork, reason SetupNSFailed)',
-      run: () =>
-        deps.ipam().delNetwork({
-          clientVersion: deps.clientVersion,
-          k8sPodName: k8s.podName,
-          k8sPodNamespace: k8s.podNamespace,
-          k8sPodInfraContainerId: k8s.infraContainerId,
-          reason: 'SetupNSFailed',
-          containerId: cmd.containerId,
-          ifName: cmd.ifName,
-          networkName: conf.name,
-          k8sPodUid: k8s.podUid,
-        }),
+      run: () => deps.ipam().delNetwork(delNetworkRequest(ctx, 'SetupNSFailed')),
     });
     const { ip, meta } = addressOf(reply, pod);
     const spec: PodSpec = {

@@ -14,7 +14,7 @@ import { CniError, codeOf, ipamdCallError, ipamdReplyError, messageOf } from './
 import { dummyInterfaceName, hostVethName } from './names.js';
 import { podFromResult, readPrevResult, routeTableOf, type PrevPod } from './result.js';
 import type { VerbContext } from './skel.js';
-import type { DelNetworkReply } from '../rpc/types.js';
+import type { DelNetworkReply, DelNetworkRequest } from '../rpc/types.js';
 
 /** The reference ipamd's error text for a pod it does not know (datastore.ErrUnknownPod). */
 export const UNKNOWN_POD_TEXT = 'datastore: unknown pod';
@@ -72,24 +72,30 @@ export async function del(ctx: VerbContext): Promise<void> {
   }
 }
 
+/** The DelNetwork request of this call's pod: DEL sends it with PodDeleted, a failed ADD's undo with SetupNSFailed. */
+export function delNetworkRequest(ctx: VerbContext, reason: string): DelNetworkRequest {
+  const { cmd, conf, k8s, deps } = ctx;
+  return {
+    clientVersion: deps.clientVersion,
+    k8sPodName: k8s.podName,
+    k8sPodNamespace: k8s.podNamespace,
+    k8sPodInfraContainerId: k8s.infraContainerId,
+    reason,
+    containerId: cmd.containerId,
+    ifName: cmd.ifName,
+    networkName: conf.name,
+    k8sPodUid: k8s.podUid,
+  };
+}
+
 /** DelNetwork, then the teardown of every address ipamd released (or of prevResult's when ipamd cannot answer). */
 async function release(ctx: VerbContext): Promise<void> {
-  const { cmd, conf, k8s, deps, log } = ctx;
+  const { conf, k8s, deps, log } = ctx;
   const pod = `${k8s.podNamespace}/${k8s.podName}`;
   const prev = prevPodOf(ctx);
   let reply: DelNetworkReply;
   try {
-    reply = await deps.ipam().delNetwork({
-      clientVersion: deps.clientVersion,
-      k8sPodName: k8s.podName,
-      k8sPodNamespace: k8s.podNamespace,
-      k8sPodInfraContainerId: k8s.infraContainerId,
-      reason: 'PodDeleted',
-      containerId: cmd.containerId,
-      ifName: cmd.ifName,
-      networkName: conf.name,
-      k8sPodUid: k8s.podUid,
-    });
+    reply = await deps.ipam().delNetwork(delNetworkRequest(ctx, 'PodDeleted'));
   } catch (error) {
     if (messageOf(error).includes(UNKNOWN_POD_TEXT)) {
       log.info(`del: ipamd does not know pod ${pod} (already released or never added): nothing to do`);
