@@ -31,3 +31,13 @@ export function manualClock(startMs = 0): ManualClock {
     },
   };
 }
+
+/**
+ * RFC 3339 without fractions, as Go's `time.RFC3339` writes it (the reference's `createdAt` ENI tag, IMDS times).
+ *
+ * @example
+ * rfc3339(Date.UTC(2024, 4, 1, 12)); // '2024-05-01T12:00:00Z'
+ */
+export function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -5,7 +5,7 @@ import { attachEni, createEni } from '../sim/state/ops-eni.js';
 import { ENI_TAG } from './eni-setup.js';
 import { leakedEniFilters, leakedEniVerdict } from './leaked-enis.js';
 import type { Ec2Eni } from './ports.js';
-import { rfc3339 } from './runtime.js';
+import { rfc3339 } from '../ipam/clock.js';
 import { buildWorld, START, type World } from './virtual/world.js';
 
 function leak(world: World, description: string, tags: Record<string, string>): string {

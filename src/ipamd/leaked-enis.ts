@@ -18,7 +18,7 @@ import type { IpamdContext } from './context.js';
 import { ENI_DESCRIPTION_PREFIX, ENI_TAG } from './eni-setup.js';
 import { tracked } from './pool-history.js';
 import type { Ec2Eni, Ec2Filter } from './ports.js';
-import { rfc3339 } from './runtime.js';
+import { rfc3339 } from '../ipam/clock.js';
 
 export interface LeakedEniResult {
   readonly deleted: readonly EniId[];

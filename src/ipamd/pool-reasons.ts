@@ -11,7 +11,7 @@
  */
 import { hasRoomForEni, allocatableEnis, type PoolPlan } from '../ipam/policy.js';
 import type { IpamdContext } from './context.js';
-import { rfc3339 } from './runtime.js';
+import { rfc3339 } from '../ipam/clock.js';
 
 /** Reads `reuseAt` from the datastore's NO_AVAILABLE_ADDRESS details, when addresses are cooling down. */
 function reuseAtOf(error: unknown): number | undefined {

@@ -272,13 +272,3 @@ export function errorFacts(error: unknown): { code: string; awsCode?: string; me
   }
   return { code: 'UNKNOWN', message: String(error) };
 }
-
-/**
- * RFC 3339 without fractions, as Go's `time.RFC3339` writes the `createdAt` tag.
- *
- * @example
- * rfc3339(Date.UTC(2024, 4, 1, 12)); // '2024-05-01T12:00:00Z'
- */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

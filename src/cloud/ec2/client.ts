@@ -17,7 +17,7 @@ import {
   DetachNetworkInterfaceCommand, EC2Client, type _InstanceType, ModifyNetworkInterfaceAttributeCommand, UnassignPrivateIpAddressesCommand,
   type EC2ClientConfig, type Filter, type NetworkInterface, type SecurityGroup, type Subnet,
 } from '@aws-sdk/client-ec2';
-import type { Clock } from '../../ipam/clock.js';
+import { rfc3339, type Clock } from '../../ipam/clock.js';
 import type { EniId } from '../../ipam/types.js';
 import type { InstanceLimits } from '../../limits/index.js';
 import type { AwsCallRecord, CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2SecurityGroup, Ec2Subnet } from '../../ipamd/ports.js';
@@ -315,9 +315,4 @@ class SdkEc2Api implements Ec2ApiClient {
 
 function pageInput(filters: Filter[], pageSize: number, token: string | undefined): { Filters?: Filter[]; MaxResults: number; NextToken?: string } {
   return { ...(filters.length === 0 ? {} : { Filters: filters }), MaxResults: pageSize, ...(token === undefined ? {} : { NextToken: token }) };
-}
-
-/** RFC 3339 without fractions, as Go's `time.RFC3339` writes the reference's `createdAt` tag. */
-function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

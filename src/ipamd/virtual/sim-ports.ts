@@ -9,6 +9,7 @@
  * const imds = new SimImds(new ImdsPropagation(store, { lagMs: 2000 }), instanceId);
  */
 import { CloudError, type CloudErrorCode } from '../../cloud/errors.js';
+import { rfc3339 } from '../../ipam/clock.js';
 import type { EniId } from '../../ipam/types.js';
 import type { InstanceLimits } from '../../limits/index.js';
 import { Ec2Error } from '../../sim/ec2/errors.js';
@@ -109,7 +110,7 @@ export class SimEc2 extends CallLog implements Ec2Api {
           groups: request.groups,
           description: request.description,
           tags: Object.entries(request.tags)
-            .concat(request.stampTag === undefined ? [] : [[request.stampTag, new Date(this.store.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z')]])
+            .concat(request.stampTag === undefined ? [] : [[request.stampTag, rfc3339(this.store.clock.now())]])
             .map(([key, value]) => ({ key, value })),
           ...(request.secondaryIpCount === undefined ? {} : { secondaryIpCount: request.secondaryIpCount }),
           ...(request.prefixCount === undefined ? {} : { prefixCount: request.prefixCount }),

@@ -10,6 +10,7 @@
  * lookupMetadata(view, 'meta-data/network/interfaces/macs'); // '02:4f:8a:11:22:01/\n02:4f:8a:11:22:02/'
  * lookupMetadata(view, 'meta-data/nope');                     // undefined (404)
  */
+import { rfc3339 } from '../../ipam/clock.js';
 import { architectureOf } from '../ec2/handlers/instance-types.js';
 import { privateDnsName } from '../ec2/shapes.js';
 import type { Instance } from '../state/model.js';
@@ -73,7 +74,7 @@ export function identityDocument(store: VpcStore, instance: Instance): string {
     instanceId: instance.id,
     instanceType: instance.instanceType,
     kernelId: null,
-    pendingTime: new Date(instance.launchTime).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    pendingTime: rfc3339(instance.launchTime),
     privateIp: instance.privateIpAddress,
     ramdiskId: null,
     region: store.region,
