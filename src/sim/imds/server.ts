@@ -16,9 +16,9 @@
  * await new MetadataService({ endpoint: imds.url }).request('/latest/meta-data/instance-id', {});
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../../ipam/clock.js';
+import { serve, type RunningServer } from '../ec2/server.js';
 import type { VpcStore } from '../state/store.js';
 import { lookupMetadata } from './metadata.js';
 import { imdsPropagationOf, type ImdsView } from './view.js';
@@ -44,12 +44,8 @@ export interface ImdsServerOptions {
   readonly clock?: Clock;
 }
 
-export interface RunningImds {
-  readonly url: string;
-  readonly port: number;
-  readonly server: Server;
-  close(): Promise<void>;
-}
+/** A running IMDS: the EC2 server's shape (URL, port, close that drops keep-alives). */
+export type RunningImds = RunningServer;
 
 const NOT_FOUND_HTML =
   '<?xml version="1.0" encoding="iso-8859-1"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN"\n' +
@@ -138,24 +134,6 @@ export function imdsRequestHandler(options: ImdsServerOptions): (req: IncomingMe
 }
 
 /** Starts an instance's IMDS on 127.0.0.1 (port 0 = any free port). */
-export async function startImdsServer(options: ImdsServerOptions): Promise<RunningImds> {
-  const handle = imdsRequestHandler(options);
-  const host = options.host ?? '127.0.0.1';
-  const server = createServer(handle);
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    url: `http://${host}:${port}`,
-    port,
-    server,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-      }),
-  };
+export function startImdsServer(options: ImdsServerOptions): Promise<RunningImds> {
+  return serve(imdsRequestHandler(options), { host: options.host ?? '127.0.0.1', port: options.port ?? 0 });
 }
