@@ -10,41 +10,12 @@
  * vpcBlockStatus(vpc, '192.168.0.0/16'); // throws CN_CIDR_NOT_ALLOWED
  * vpcBlockStatus(vpc, '10.11.0.0/16');   // throws CN_CIDR_OVERLAP
  */
-import { cidrContains, cidrsOverlap, formatCidr, parseCidr, type Cidr } from '../ipam/cidr.js';
+import { cidrsOverlap, formatCidr, parseCidr, type Cidr } from '../ipam/cidr.js';
+import { associationRule } from '../ipam/vpc-cidr-rules.js';
 import { CustomNetworkingError } from './errors.js';
 
 /** The default quota of IPv4 blocks per VPC, the primary included. */
 export const MAX_VPC_IPV4_BLOCKS = 5;
-
-type Range = '10/8' | '172.16/12' | '192.168/16' | '198.19/16' | '100.64/10' | '169.254/16' | 'reserved' | 'public';
-
-const RANGES: readonly (readonly [Range, string])[] = [
-  ['10/8', '10.0.0.0/8'],
-  ['172.16/12', '172.16.0.0/12'],
-  ['192.168/16', '192.168.0.0/16'],
-  ['198.19/16', '198.19.0.0/16'],
-  ['100.64/10', '100.64.0.0/10'],
-  ['169.254/16', '169.254.0.0/16'],
-  ['reserved', '0.0.0.0/8'],
-  ['reserved', '127.0.0.0/8'],
-  ['reserved', '224.0.0.0/3'],
-];
-
-const PERMITTED: Readonly<Record<Range, readonly Range[]>> = {
-  '10/8': ['10/8', 'public', '100.64/10'],
-  '172.16/12': ['172.16/12', 'public', '100.64/10'],
-  '192.168/16': ['192.168/16', 'public', '100.64/10'],
-  '198.19/16': ['public', '100.64/10'],
-  '100.64/10': ['public', '100.64/10'],
-  public: ['public', '100.64/10'],
-  '169.254/16': [],
-  reserved: [],
-};
-
-function rangeOf(cidr: Cidr): Range {
-  for (const [name, text] of RANGES) if (cidrContains(parseCidr(text), cidr.network)) return name;
-  return 'public';
-}
 
 /**
  * Parses a block for a VPC or a subnet: canonical, /16../28.
@@ -116,18 +87,19 @@ export function vpcBlockStatus(vpc: VpcBlocks, candidateText: string): VpcBlockS
 }
 
 function restriction(primary: Cidr, existing: readonly Cidr[], candidate: Cidr): string | undefined {
-  const to = rangeOf(candidate);
-  if (to === '169.254/16') return 'link-local addresses (169.254.0.0/16) can never be used in a VPC';
-  if (to === 'reserved') return 'reserved, loopback and multicast addresses can never be used in a VPC';
-  const from = rangeOf(primary);
-  if (!PERMITTED[from].includes(to)) {
-    return `EC2 does not allow a ${to} block on a VPC whose primary block is in ${from}; use the same private range, 100.64.0.0/10 or a publicly routable block`;
+  const refusal = associationRule(primary, existing, candidate, 'strict');
+  switch (refusal?.kind) {
+    case undefined:
+      return undefined;
+    case 'link-local':
+      return 'link-local addresses (169.254.0.0/16) can never be used in a VPC';
+    case 'reserved':
+      return 'reserved, loopback and multicast addresses can never be used in a VPC';
+    case 'range':
+      return `EC2 does not allow a ${refusal.to} block on a VPC whose primary block is in ${refusal.from}; use the same private range, 100.64.0.0/10 or a publicly routable block`;
+    case 'ten-slash-15':
+      return '10.0.0.0/16 cannot be added while the VPC has a block in 10.0.0.0/15';
+    case 'default-vpc-block':
+      return '172.31.0.0/16 cannot be added to a VPC whose primary block is in 172.16.0.0/12';
   }
-  if (from === '10/8' && cidrContains(parseCidr('10.0.0.0/16'), candidate) && existing.some((c) => cidrContains(parseCidr('10.0.0.0/15'), c))) {
-    return '10.0.0.0/16 cannot be added while the VPC has a block in 10.0.0.0/15';
-  }
-  if (from === '172.16/12' && cidrContains(parseCidr('172.31.0.0/16'), candidate)) {
-    return '172.31.0.0/16 cannot be added to a VPC whose primary block is in 172.16.0.0/12';
-  }
-  return undefined;
 }

@@ -17,7 +17,7 @@ import type { CidrAssociationState, Vpc, VpcCidrAssociation } from './model.js';
 import { addLocalRoutes, addRouteTable, LOCAL_GATEWAY, routeTablesOf } from './ops-routes.js';
 import { createSecurityGroup, DEFAULT_GROUP_NAME } from './ops-sg.js';
 import { initialTags, type TagInput } from './ops-tags.js';
-import { cidrAssociationRefusal, neverAllowed, type CidrRuleSet } from './ops-vpc-rules.js';
+import { cidrAssociationRefusal, neverAllowed, type CidrRuleSet } from '../../ipam/vpc-cidr-rules.js';
 import type { VpcStore } from './store.js';
 
 /** Per-store knobs of the VPC operations. */

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCidr } from '../../ipam/cidr.js';
-import { addressRange, cidrAssociationRefusal, type CidrRuleSet } from './ops-vpc-rules.js';
+import { parseCidr } from './cidr.js';
+import { addressRange, cidrAssociationRefusal, type CidrRuleSet } from './vpc-cidr-rules.js';
 
 /** [primary, other blocks already in the VPC, candidate, allowed?] — the §3.2 association table, row by row. */
 const STRICT: readonly (readonly [string, readonly string[], string, boolean])[] = [
