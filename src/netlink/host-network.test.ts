@@ -1,25 +1,19 @@
 // NetlinkHostNetwork against real namespaces: each test gets its own node namespace and a "fabric" namespace
 // holding the far end of a veth whose node end (eth2, with the ENI's MAC) stands in for a hot-plugged ENI.
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { EniNetworkSpec } from '../ipamd/ports.js';
 import { linkAddVeth, ruleAdd } from './commands.js';
 import { isNetlinkError } from './errors.js';
 import { NetlinkExecutor } from './exec.js';
 import { NetlinkHostNetwork } from './host-network.js';
-import { createNamespace, createNamespaces, deleteNamespacesWithPrefix, listNamespaces, newRunPrefix } from './netns.js';
-import { netnsSkipReason, rootFingerprint } from './netns.test-util.js';
+import { createNamespace, createNamespaces, newRunPrefix } from './netns.js';
+import { guardIsolation, netnsSkipReason } from './netns.test-util.js';
 
 // The reference's §7.10 example: the ENI on device 2, subnet 10.0.96.0/19, table 3.
 const SPEC: EniNetworkSpec = { mac: '02:aa:00:00:00:02', deviceNumber: 2, primaryIp: '10.0.97.5', subnetCidr: '10.0.96.0/19', routeTableId: 3, mtu: 9001 };
 
 const skip = await netnsSkipReason();
-
-/** Read-only `iptables-save` of both backends in the root namespace. */
-async function rootIptables(exec: NetlinkExecutor): Promise<string> {
-  const outputs = await Promise.all(['iptables-nft-save', 'iptables-legacy-save'].map((file) => exec.run({ file, args: [] })));
-  return outputs.map((o) => o.stdout.split('\n').filter((l) => !l.startsWith('#')).join('\n')).join('\n');
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -41,21 +35,8 @@ describe('NetlinkHostNetwork: no namespace with a confined executor', () => {
 describe('NetlinkHostNetwork (real namespaces)', { skip, timeout: 120_000 }, () => {
   const exec = new NetlinkExecutor({ confined: true });
   const prefix = newRunPrefix('vcni');
-  let rootBefore = '';
-  let iptablesBefore = '';
   let count = 0;
-
-  before(async () => {
-    rootBefore = await rootFingerprint();
-    iptablesBefore = await rootIptables(exec);
-  });
-
-  after(async () => {
-    await deleteNamespacesWithPrefix(exec, prefix);
-    assert.deepEqual((await listNamespaces(exec)).filter((n) => n.startsWith(`${prefix}-`)), [], 'no namespace left behind');
-    assert.equal(await rootFingerprint(), rootBefore, 'root namespace untouched');
-    assert.equal(await rootIptables(exec), iptablesBefore, 'root iptables untouched');
-  });
+  guardIsolation(exec, prefix, { iptables: true });
 
   /** A node namespace; with `plug`, eth2 (the ENI's MAC) is there already, its far end up in a fabric namespace. */
   async function newNode(plug = true): Promise<{ ns: string; fabric: string; host: NetlinkHostNetwork; plug: () => Promise<void> }> {

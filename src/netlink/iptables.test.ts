@@ -1,14 +1,14 @@
 // setupSnat (§7.7–7.8) against real namespaces, once per iptables backend: each test gets its own node namespace
 // and compares `iptables-save` inside it with the reference's rules. The root namespace is checked untouched.
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { SnatSpec } from '../ipamd/ports.js';
 import { isNetlinkError } from './errors.js';
 import { NetlinkExecutor } from './exec.js';
 import { NetlinkHostNetwork } from './host-network.js';
 import type { IptablesBackend } from './iptables.js';
-import { createNamespace, deleteNamespacesWithPrefix, listNamespaces, newRunPrefix } from './netns.js';
-import { netnsSkipReason, rootFingerprint } from './netns.test-util.js';
+import { createNamespace, newRunPrefix } from './netns.js';
+import { guardIsolation, netnsSkipReason } from './netns.test-util.js';
 
 const SPEC: SnatSpec = {
   primaryIp: '10.0.0.10',
@@ -43,30 +43,12 @@ const nat = (vpc: string[]): string[] => [
 
 const skip = await netnsSkipReason();
 
-async function rootIptables(exec: NetlinkExecutor): Promise<string> {
-  const outputs = await Promise.all(['iptables-nft-save', 'iptables-legacy-save'].map((file) => exec.run({ file, args: [] })));
-  return outputs.map((o) => o.stdout.split('\n').filter((l) => !l.startsWith('#')).join('\n')).join('\n');
-}
-
 for (const backend of ['nft', 'legacy'] as const satisfies readonly IptablesBackend[]) {
   describe(`setupSnat with iptables-${backend} (real namespaces)`, { skip, timeout: 120_000 }, () => {
     const exec = new NetlinkExecutor({ confined: true });
     const prefix = newRunPrefix('vcni');
-    let rootBefore = '';
-    let iptablesBefore = '';
     let count = 0;
-
-    before(async () => {
-      rootBefore = await rootFingerprint();
-      iptablesBefore = await rootIptables(exec);
-    });
-
-    after(async () => {
-      await deleteNamespacesWithPrefix(exec, prefix);
-      assert.deepEqual((await listNamespaces(exec)).filter((n) => n.startsWith(`${prefix}-`)), []);
-      assert.equal(await rootFingerprint(), rootBefore, 'root namespace untouched');
-      assert.equal(await rootIptables(exec), iptablesBefore, 'root iptables untouched');
-    });
+    guardIsolation(exec, prefix, { iptables: true });
 
     async function newNode(): Promise<{ ns: string; host: NetlinkHostNetwork }> {
       count += 1;

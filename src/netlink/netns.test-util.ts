@@ -6,8 +6,11 @@
  * const skip = await netnsSkipReason();
  * describe('fabric', { skip }, () => { ... });
  */
+import { strict as assert } from 'node:assert';
 import { readFile } from 'node:fs/promises';
+import { after, before } from 'node:test';
 import { NetlinkExecutor } from './exec.js';
+import { deleteNamespacesWithPrefix, listNamespaces } from './netns.js';
 import { netnsList } from './commands.js';
 
 /** False when namespace tests can run here, else why not (node:test prints it as the skip reason). */
@@ -81,4 +84,36 @@ export async function reach(exec: NetlinkExecutor, nsPath: string, targets: read
   const out = await exec.run({ file: 'nsenter', args: [`--net=${nsPath}`, '--', process.execPath, '-e', PROBE, ...targets] }, { timeoutMs: 10_000 });
   const results = JSON.parse(out.stdout) as Record<string, string>;
   return Object.fromEntries(Object.entries(results).map(([t, r]) => [t, r === 'ECONNREFUSED' || r === 'open' ? true : r]));
+}
+
+/** Read-only `iptables-save` of both backends in the root namespace (comments dropped). */
+export async function rootIptables(exec: NetlinkExecutor): Promise<string> {
+  const outputs = await Promise.all(['iptables-nft-save', 'iptables-legacy-save'].map((file) => exec.run({ file, args: [] })));
+  return outputs.map((o) => o.stdout.split('\n').filter((l) => !l.startsWith('#')).join('\n')).join('\n');
+}
+
+/**
+ * Registers the suite's before/after hooks for a suite whose namespaces are named `<prefix>-…`: afterwards they are
+ * all deleted, none may be left, and the root namespace (with `iptables`, also its rules) must be as before.
+ *
+ * @example
+ * describe('pods', { skip }, () => {
+ *   const exec = new NetlinkExecutor({ confined: true });
+ *   const prefix = newRunPrefix('vcni');
+ *   guardIsolation(exec, prefix);
+ * });
+ */
+export function guardIsolation(exec: NetlinkExecutor, prefix: string, options: { readonly iptables?: boolean } = {}): void {
+  let rootBefore = '';
+  let iptablesBefore = '';
+  before(async () => {
+    rootBefore = await rootFingerprint();
+    if (options.iptables === true) iptablesBefore = await rootIptables(exec);
+  });
+  after(async () => {
+    await deleteNamespacesWithPrefix(exec, prefix);
+    assert.deepEqual((await listNamespaces(exec)).filter((n) => n.startsWith(`${prefix}-`)), [], 'no namespace left behind');
+    assert.equal(await rootFingerprint(), rootBefore, 'root namespace untouched');
+    if (options.iptables === true) assert.equal(await rootIptables(exec), iptablesBefore, 'root iptables untouched');
+  });
 }

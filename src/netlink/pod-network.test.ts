@@ -1,13 +1,13 @@
 // NetlinkPodNetwork against real namespaces: a node namespace (the node's address on lo) and a pod namespace per
 // test, wired as the plugin's ADD does, checked against the reference's §7.10 example, torn down.
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { PodSpec } from '../cni/ports.js';
 import type { IpCommand, ProgramCommand } from './commands.js';
 import { NetlinkError, isNetlinkError } from './errors.js';
 import { NetlinkExecutor, type BatchResult, type IpOptions, type RunOptions, type RunResult } from './exec.js';
-import { createNamespace, createNamespaces, deleteNamespaces, deleteNamespacesWithPrefix, listNamespaces, newRunPrefix } from './netns.js';
-import { netnsSkipReason, reach, rootFingerprint } from './netns.test-util.js';
+import { createNamespace, createNamespaces, deleteNamespaces, newRunPrefix } from './netns.js';
+import { guardIsolation, netnsSkipReason, reach } from './netns.test-util.js';
 import { NetlinkPodNetwork, podStateDifferences } from './pod-network.js';
 
 const skip = await netnsSkipReason();
@@ -149,18 +149,8 @@ class FaultyExecutor extends NetlinkExecutor {
 describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () => {
   const exec = new NetlinkExecutor({ confined: true });
   const prefix = newRunPrefix('vcni');
-  let rootBefore = '';
   let count = 0;
-
-  before(async () => {
-    rootBefore = await rootFingerprint();
-  });
-
-  after(async () => {
-    await deleteNamespacesWithPrefix(exec, prefix);
-    assert.deepEqual((await listNamespaces(exec)).filter((n) => n.startsWith(`${prefix}-`)), [], 'no namespace left behind');
-    assert.equal(await rootFingerprint(), rootBefore, 'root namespace untouched');
-  });
+  guardIsolation(exec, prefix);
 
   /** A node namespace (with the node's address) and an empty pod namespace. */
   async function newPair(): Promise<{ node: string; pod: string; podPath: string; spec: PodSpec }> {
