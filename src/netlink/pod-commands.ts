@@ -11,6 +11,7 @@
  * // route replace default via 169.254.1.1 dev eth0
  * // neigh replace 169.254.1.1 lladdr 02:.. dev eth0 nud permanent
  */
+import type { PodSpec } from '../cni/ports.js';
 import { isIpv4 } from '../ipam/cidr.js';
 import {
   NETNS_RUN_DIR,
@@ -103,14 +104,7 @@ export function peerNetnsRef(netns: number | string): string {
 }
 
 /** Validates every field of a pod spec (CHECK builds no command from some of them, but must not spawn on bad input). */
-export function checkPodSpec(spec: {
-  readonly hostVethName: string;
-  readonly containerIfName: string;
-  readonly netnsPath: string;
-  readonly podIp: string;
-  readonly mtu: number;
-  readonly routeTableId: number;
-}): void {
+export function checkPodSpec(spec: PodSpec): void {
   checkLinkName(spec.hostVethName);
   checkLinkName(spec.containerIfName);
   checkNetnsPath(spec.netnsPath);
@@ -120,12 +114,7 @@ export function checkPodSpec(spec: {
 }
 
 /** Everything both batches need; the MACs are chosen before anything is created so nothing has to be read back. */
-export interface PodWiringPlan {
-  readonly hostVethName: string;
-  readonly containerIfName: string;
-  readonly podIp: string;
-  readonly mtu: number;
-  readonly routeTableId: number;
+export interface PodWiringPlan extends Omit<PodSpec, 'netnsPath'> {
   readonly hostMac: string;
   readonly containerMac: string;
 }
