@@ -2,8 +2,11 @@
  * A minimal HTTP/2 client connection (RFC 9113) for the plugin's unary gRPC calls to ipamd over its unix socket:
  * the connection preface and SETTINGS, one HEADERS + DATA per request on its own stream, and the frames a server
  * answers with (HEADERS/CONTINUATION decoded through HPACK, DATA, RST_STREAM, SETTINGS and PING acknowledged,
- * GOAWAY). No flow-control bookkeeping: a request and its reply are a few hundred bytes, far below the 65,535-byte
- * initial windows. Not node:http2, whose load and first request cost the compiled plugin ~30 ms per exec under Bun.
+ * GOAWAY). Flow control, receiving side: the preface opens every window to the maximum (SETTINGS_INITIAL_WINDOW_SIZE
+ * and a connection WINDOW_UPDATE), and the connection window is topped up again after each GiB received, so a
+ * long-lived client never stalls (with the default 64 KiB window and no WINDOW_UPDATE, a connection used for a few
+ * hundred calls stopped receiving). Sending side: requests are a few hundred bytes, far below the server's initial
+ * windows. Not node:http2, whose load and first request cost the compiled plugin ~30 ms per exec under Bun.
  *
  * The socket comes from a {@link Connector}: `Bun.connect` under Bun, node:net (loaded on first use) under Node.
  *
@@ -148,12 +151,17 @@ export class H2StreamError extends Error {
   }
 }
 
-const FRAME = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, CONTINUATION: 9 } as const;
+const FRAME = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8, CONTINUATION: 9 } as const;
 const FLAG = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 } as const;
 const CANCEL = 0x8;
 const PREFACE = new TextEncoder().encode('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 /** The default SETTINGS_MAX_FRAME_SIZE: the largest frame payload either side may send unannounced. */
 const MAX_FRAME = 16_384;
+/** The largest flow-control window (2^31 - 1), and the default one every window starts at. */
+const MAX_WINDOW = 0x7fff_ffff;
+const DEFAULT_WINDOW = 65_535;
+/** Received DATA bytes after which the connection window is topped up again. */
+const WINDOW_REFILL = 0x4000_0000;
 
 function frame(type: number, flags: number, streamId: number, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
   const out = new Uint8Array(9 + payload.length);
@@ -162,16 +170,48 @@ function frame(type: number, flags: number, streamId: number, payload: Uint8Arra
   out[2] = payload.length & 0xff;
   out[3] = type;
   out[4] = flags;
-  new DataView(out.buffer).setUint32(5, streamId & 0x7fffffff);
+  writeUint32(out, 5, streamId & 0x7fffffff);
   out.set(payload, 9);
   return out;
 }
 
+// Byte arithmetic and indexed loops rather than DataView, reduce or for...of here and below: the plugin runs this
+// code once per process, cold, where a JS-implemented builtin's first call costs more than the work it does.
+
+function writeUint32(out: Uint8Array, at: number, value: number): void {
+  out[at] = value >>> 24;
+  out[at + 1] = (value >>> 16) & 0xff;
+  out[at + 2] = (value >>> 8) & 0xff;
+  out[at + 3] = value & 0xff;
+}
+
+function readUint32(bytes: Uint8Array, at: number): number {
+  return (((bytes[at] as number) << 24) | ((bytes[at + 1] as number) << 16) | ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number)) >>> 0;
+}
+
+function windowUpdate(streamId: number, increment: number): Uint8Array {
+  const payload = new Uint8Array(4);
+  writeUint32(payload, 0, increment);
+  return frame(FRAME.WINDOW_UPDATE, 0, streamId, payload);
+}
+
+/** SETTINGS: no server push (2 = 0), every stream's window at the maximum (4 = 2^31 - 1). */
+function clientSettings(): Uint8Array {
+  const payload = new Uint8Array(12);
+  payload[1] = 2;
+  payload[7] = 4;
+  writeUint32(payload, 8, MAX_WINDOW);
+  return frame(FRAME.SETTINGS, 0, 0, payload);
+}
+
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   if (parts.length === 1) return parts[0] as Uint8Array;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let total = 0;
+  for (let i = 0; i < parts.length; i++) total += (parts[i] as Uint8Array).length;
+  const out = new Uint8Array(total);
   let at = 0;
-  for (const part of parts) {
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] as Uint8Array;
     out.set(part, at);
     at += part.length;
   }
@@ -194,8 +234,13 @@ export class H2Connection {
   #nextId = 1;
   #closed = false;
   #goingAway = false;
-  /** The preface and SETTINGS, sent with the first request: one write and one server wake-up fewer per plugin call. */
-  #preface: Uint8Array | undefined = concat([PREFACE, frame(FRAME.SETTINGS, 0, 0, Uint8Array.of(0, 2, 0, 0, 0, 0))]);
+  /**
+   * The preface, SETTINGS and the connection's window opened to the maximum, sent with the first request: one write
+   * and one server wake-up fewer per plugin call.
+   */
+  #preface: Uint8Array | undefined = concat([PREFACE, clientSettings(), windowUpdate(0, MAX_WINDOW - DEFAULT_WINDOW)]);
+  /** DATA bytes received since the connection window was last topped up. */
+  #received = 0;
   /** A header block split over HEADERS and CONTINUATION frames. */
   #pending: { streamId: number; endStream: boolean; parts: Uint8Array[] } | undefined;
 
@@ -283,6 +328,7 @@ export class H2Connection {
 
   #onClosed(error: Error | undefined): void {
     this.#closed = true;
+    if (this.#streams.size === 0) return;
     for (const id of [...this.#streams.keys()]) this.#finish(id, new H2StreamError(`the connection closed${error === undefined ? '' : `: ${error.message}`}`, undefined, error));
   }
 
@@ -297,10 +343,9 @@ export class H2Connection {
       const b = this.#buffer;
       const length = ((b[0] ?? 0) << 16) | ((b[1] ?? 0) << 8) | (b[2] ?? 0);
       if (b.length < 9 + length) return;
-      const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
       const type = b[3] ?? 0;
       const flags = b[4] ?? 0;
-      const streamId = view.getUint32(5) & 0x7fffffff;
+      const streamId = readUint32(b, 5) & 0x7fffffff;
       const payload = b.subarray(9, 9 + length);
       this.#buffer = b.subarray(9 + length);
       try {
@@ -315,6 +360,11 @@ export class H2Connection {
     if (this.#pending !== undefined && type !== FRAME.CONTINUATION) throw new Error('a header block was interrupted');
     switch (type) {
       case FRAME.DATA: {
+        this.#received += payload.length;
+        if (this.#received >= WINDOW_REFILL) {
+          this.#socket.write(windowUpdate(0, this.#received));
+          this.#received = 0;
+        }
         const stream = this.#streams.get(streamId);
         stream?.chunks.push(unpad(payload, flags));
         if (flags & FLAG.END_STREAM) this.#finish(streamId);
@@ -334,7 +384,7 @@ export class H2Connection {
         return;
       }
       case FRAME.RST_STREAM: {
-        const code = payload.length >= 4 ? new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0) : undefined;
+        const code = payload.length >= 4 ? readUint32(payload, 0) : undefined;
         this.#finish(streamId, new H2StreamError(`the server reset the stream (HTTP/2 error ${String(code)})`, code));
         return;
       }
@@ -346,7 +396,7 @@ export class H2Connection {
         return;
       case FRAME.GOAWAY: {
         this.#goingAway = true;
-        const last = payload.length >= 4 ? new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0) & 0x7fffffff : 0;
+        const last = payload.length >= 4 ? readUint32(payload, 0) & 0x7fffffff : 0;
         for (const id of [...this.#streams.keys()]) if (id > last) this.#finish(id, new H2StreamError('the server is going away (GOAWAY)'));
         return;
       }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { createRpcClient } from './client.js';
+import { addNetworkReplyCodec } from './codec.js';
 import { isRpcError } from './errors.js';
 import { ADD_NETWORK_REPLY_FIELDS, ADD_NETWORK_REQUEST_FIELDS, HEALTH_SERVICE_NAME, RPC_METHODS } from './proto.js';
 import { startRpcServer, type RpcRequestEvent } from './server.js';
@@ -268,6 +269,25 @@ describe('rpc server', () => {
       const replies = await Promise.all(ids.map((containerId) => client.addNetwork({ ...withoutVersion(ADD_REQUEST), containerId })));
       client.close();
       assert.deepEqual(replies.map((r) => r.podEniMac), ids);
+    });
+  });
+
+  it('keeps answering one lean-client connection past the 64 KiB default flow-control window', async () => {
+    // 300 replies of ~1 KiB each: 300 KiB on one connection. Without the client's window updates the server stops
+    // sending after 64 KiB and the 65th call times out.
+    const backend = echoBackend({
+      addNetwork: (request) => Promise.resolve(addNetworkReplyCodec.create({ success: true, podEniMac: request.containerId, errorMessage: 'x'.repeat(1000) })),
+    });
+    await withServer(backend, async (socketPath) => {
+      const client = createRpcClient({ socketPath, timeoutMs: 5_000, clientVersion: VERSION });
+      try {
+        for (let i = 0; i < 300; i++) {
+          const reply = await client.addNetwork({ ...withoutVersion(ADD_REQUEST), containerId: `c${i}` });
+          assert.equal(reply.podEniMac, `c${i}`);
+        }
+      } finally {
+        client.close();
+      }
     });
   });
 });
