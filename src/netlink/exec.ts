@@ -137,19 +137,19 @@ const BATCH_WORD = /^[^\s"'#\\]+$/;
 
 /** The stdin of `ip -batch -` for these commands, one per line. Pure; throws on a word the batch parser would mangle. */
 export function serializeBatch(commands: readonly IpCommand[]): string {
-  return commands
-    .map((command) => {
-      if (command.args.length === 0) throw new NetlinkError('NETLINK_INVALID_ARGUMENT', 'empty command in a batch');
-      for (const word of command.args) {
-        if (!BATCH_WORD.test(word)) {
-          throw new NetlinkError('NETLINK_INVALID_ARGUMENT', `word ${JSON.stringify(word)} cannot be sent to ip -batch`, {
-            command: command.args.join(' '),
-          });
-        }
+  let text = '';
+  for (let i = 0; i < commands.length; i++) {
+    const args = (commands[i] as IpCommand).args;
+    if (args.length === 0) throw new NetlinkError('NETLINK_INVALID_ARGUMENT', 'empty command in a batch');
+    for (let j = 0; j < args.length; j++) {
+      const word = args[j] as string;
+      if (!BATCH_WORD.test(word)) {
+        throw new NetlinkError('NETLINK_INVALID_ARGUMENT', `word ${JSON.stringify(word)} cannot be sent to ip -batch`, { command: args.join(' ') });
       }
-      return `${command.args.join(' ')}\n`;
-    })
-    .join('');
+    }
+    text += `${args.join(' ')}\n`;
+  }
+  return text;
 }
 
 /**

@@ -21,7 +21,6 @@
  * const { hostVethMac } = await pods.setupPod({ hostVethName: 'eni1a2b3c4d5e6', containerIfName: 'eth0',
  *   netnsPath: '/var/run/netns/cni-1234', podIp: '10.0.97.30', mtu: 9001, routeTableId: 3 });
  */
-import { writeFileSync } from 'node:fs';
 import type { PodNetwork, PodSpec, PodWiringResult } from '../cni/ports.js';
 import { NETNS_RUN_DIR, linkDelete, type IpCommand } from './commands.js';
 import { NetlinkError, isNetlinkError } from './errors.js';
@@ -123,7 +122,9 @@ export class NetlinkPodNetwork implements PodNetwork {
     let lastFrom = 1 + FROM_RULE_DELETES_PER_ROUND;
     // A round whose last `from` deletion succeeded may have left more (rules of the address to other tables).
     for (let round = 0; round < MAX_EXTRA_ROUNDS && !result.tolerated.some((f) => f.line === lastFrom); round += 1) {
-      result = await this.#exec.batch(Array.from({ length: FROM_RULE_DELETES_PER_ROUND }, () => more), this.#ns);
+      const round: IpCommand[] = [];
+      for (let i = 0; i < FROM_RULE_DELETES_PER_ROUND; i++) round.push(more);
+      result = await this.#exec.batch(round, this.#ns);
       lastFrom = FROM_RULE_DELETES_PER_ROUND;
     }
   }
@@ -174,6 +175,9 @@ export class NetlinkPodNetwork implements PodNetwork {
       await this.#exec.run(sysctlIgnoringMissing(ns.startsWith('/') ? ns : `${NETNS_RUN_DIR}/${ns}`, settings));
       return;
     }
+    // Imported here, not at the top: the plugin's log has usually loaded it by now (while ipamd worked), and the
+    // plugin's start-up does not pay for it.
+    const { writeFileSync } = await import('node:fs');
     for (const [key, value] of Object.entries(settings)) {
       try {
         // 'r+': never create a file; a missing one means IPv6 is off on the node, which the reference ignores.

@@ -48,7 +48,7 @@ async function withFake<T>(
 }
 
 function replyBody(): Buffer {
-  return frameMessage(addNetworkReplyCodec.encode(addNetworkReplyCodec.create({ success: true, podEniMac: 'ok' })));
+  return Buffer.from(frameMessage(addNetworkReplyCodec.encode(addNetworkReplyCodec.create({ success: true, podEniMac: 'ok' }))));
 }
 
 describe('rpc client', () => {

@@ -41,8 +41,9 @@ export interface RpcClientOptions {
 }
 
 export interface RpcClient {
-  addNetwork(request: Omit<AddNetworkRequest, 'clientVersion'>): Promise<AddNetworkReply>;
-  delNetwork(request: Omit<DelNetworkRequest, 'clientVersion'>): Promise<DelNetworkReply>;
+  /** `onSent` is called once the request is written to the socket (not if the call fails before that). */
+  addNetwork(request: Omit<AddNetworkRequest, 'clientVersion'>, onSent?: () => void): Promise<AddNetworkReply>;
+  delNetwork(request: Omit<DelNetworkRequest, 'clientVersion'>, onSent?: () => void): Promise<DelNetworkReply>;
   /** grpc.health.v1.Health/Check; a service the server does not know reads as SERVICE_UNKNOWN. */
   health(service?: string): Promise<HealthStatus>;
   /** Closes the connection; pending calls fail. An idle client does not keep the process alive even unclosed. */
@@ -61,7 +62,9 @@ function errnoOf(error: unknown): string | undefined {
 }
 
 function header(headers: HeaderList | undefined, name: string): string | undefined {
-  return headers?.find(([key]) => key === name)?.[1];
+  if (headers === undefined) return undefined;
+  for (let i = 0; i < headers.length; i++) if ((headers[i] as [string, string])[0] === name) return (headers[i] as [string, string])[1];
+  return undefined;
 }
 
 function percentDecode(text: string): string {
@@ -88,9 +91,17 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
 
   async function connection(): Promise<H2Connection> {
     if (current?.usable === true) return current;
-    connecting ??= H2Connection.open(socketPath, connector).finally(() => {
-      connecting = undefined;
-    });
+    // then(ok, fail) rather than finally(): one JS-implemented builtin fewer to compile in the plugin's cold start.
+    connecting ??= H2Connection.open(socketPath, connector).then(
+      (opened) => {
+        connecting = undefined;
+        return opened;
+      },
+      (error: unknown) => {
+        connecting = undefined;
+        throw error;
+      },
+    );
     const opened = await connecting;
     if (current !== opened) {
       current?.close();
@@ -133,7 +144,7 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
     return repCodec.decode(unframeMessage(response.body));
   }
 
-  function call<Req, Rep>(method: string, reqCodec: Codec<Req>, repCodec: Codec<Rep>, request: Req): Promise<Rep> {
+  function call<Req, Rep>(method: string, reqCodec: Codec<Req>, repCodec: Codec<Rep>, request: Req, onSent?: () => void): Promise<Rep> {
     return new Promise<Rep>((resolve, reject) => {
       let settled = false;
       let stream: { connection: H2Connection; id: number } | undefined;
@@ -176,6 +187,11 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
           ];
           const sent = open.request(headers, frameMessage(reqCodec.encode(request)));
           stream = { connection: open, id: sent.id };
+          try {
+            onSent?.();
+          } catch {
+            // the caller's side work must not fail the call
+          }
           return sent.response.then((response) => settle(() => finish(method, repCodec, response)));
         })
         .catch((error: unknown) =>
@@ -187,10 +203,10 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
   }
 
   return {
-    addNetwork: (request) =>
-      call(RPC_METHODS.addNetwork, addNetworkRequestCodec, addNetworkReplyCodec, { ...request, clientVersion }),
-    delNetwork: (request) =>
-      call(RPC_METHODS.delNetwork, delNetworkRequestCodec, delNetworkReplyCodec, { ...request, clientVersion }),
+    addNetwork: (request, onSent) =>
+      call(RPC_METHODS.addNetwork, addNetworkRequestCodec, addNetworkReplyCodec, { ...request, clientVersion }, onSent),
+    delNetwork: (request, onSent) =>
+      call(RPC_METHODS.delNetwork, delNetworkRequestCodec, delNetworkReplyCodec, { ...request, clientVersion }, onSent),
     async health(service = '') {
       try {
         return (await call(RPC_METHODS.healthCheck, healthCheckRequestCodec, healthCheckResponseCodec, { service })).status;

@@ -45,28 +45,42 @@ const MAX_CODE_LENGTH = 30;
 
 /** Canonical decoding tables: per length, the first code, how many codes, and where its symbols start. */
 interface Canonical {
-  readonly first: number[];
-  readonly count: number[];
-  readonly offset: number[];
-  readonly symbols: number[];
+  readonly first: Int32Array;
+  readonly count: Int32Array;
+  readonly offset: Int32Array;
+  /** The symbols in code order: by code length, then by symbol. */
+  readonly symbols: Uint16Array;
 }
 
 let canonical: Canonical | undefined;
 
+/**
+ * Built on first use by counting sort, with indexed loops only: the plugin decodes one response per process, cold,
+ * where Array.prototype.sort/map/fill (JS-implemented builtins, compiled on first call) cost more than the work.
+ */
 function huffmanTables(): Canonical {
   if (canonical !== undefined) return canonical;
-  const symbols = CODE_LENGTHS.map((_, symbol) => symbol).sort((a, b) => (CODE_LENGTHS[a] ?? 0) - (CODE_LENGTHS[b] ?? 0) || a - b);
-  const count = new Array<number>(MAX_CODE_LENGTH + 1).fill(0);
-  for (const length of CODE_LENGTHS) count[length] = (count[length] ?? 0) + 1;
-  const first = new Array<number>(MAX_CODE_LENGTH + 1).fill(0);
-  const offset = new Array<number>(MAX_CODE_LENGTH + 1).fill(0);
+  const count = new Int32Array(MAX_CODE_LENGTH + 1);
+  for (let symbol = 0; symbol < CODE_LENGTHS.length; symbol++) {
+    const length = CODE_LENGTHS[symbol] as number;
+    count[length] = (count[length] as number) + 1;
+  }
+  const first = new Int32Array(MAX_CODE_LENGTH + 1);
+  const offset = new Int32Array(MAX_CODE_LENGTH + 1);
   let code = 0;
   let index = 0;
   for (let length = 1; length <= MAX_CODE_LENGTH; length++) {
     first[length] = code;
     offset[length] = index;
-    code = (code + (count[length] ?? 0)) * 2;
-    index += count[length] ?? 0;
+    code = (code + (count[length] as number)) * 2;
+    index += count[length] as number;
+  }
+  const symbols = new Uint16Array(CODE_LENGTHS.length);
+  const placed = new Int32Array(MAX_CODE_LENGTH + 1);
+  for (let symbol = 0; symbol < CODE_LENGTHS.length; symbol++) {
+    const length = CODE_LENGTHS[symbol] as number;
+    symbols[(offset[length] as number) + (placed[length] as number)] = symbol;
+    placed[length] = (placed[length] as number) + 1;
   }
   canonical = { first, count, offset, symbols };
   return canonical;
@@ -82,7 +96,8 @@ export function huffmanDecode(bytes: Uint8Array): string {
   let out = '';
   let code = 0;
   let length = 0;
-  for (const byte of bytes) {
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
     for (let bit = 7; bit >= 0; bit--) {
       code = code * 2 + ((byte >> bit) & 1);
       length += 1;
@@ -102,6 +117,13 @@ export function huffmanDecode(bytes: Uint8Array): string {
   // What is left is padding: fewer than 8 bits, all ones (the start of EOS).
   if (length > 7 || code !== 2 ** length - 1) throw hpackError('invalid Huffman padding');
   return out;
+}
+
+/** The bytes as latin1 text (a loop: spreading a typed array into fromCharCode goes through its iterator). */
+function latin1(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i] as number);
+  return text;
 }
 
 /** A header list: names lower-case, values as sent. */
@@ -146,7 +168,7 @@ class BlockReader {
     if (this.#at + length > this.bytes.length) throw hpackError('string runs past the header block');
     const raw = this.bytes.subarray(this.#at, this.#at + length);
     this.#at += length;
-    return huffman ? huffmanDecode(raw) : String.fromCharCode(...raw);
+    return huffman ? huffmanDecode(raw) : latin1(raw);
   }
 }
 
@@ -244,13 +266,22 @@ function encodeString(out: number[], text: string): void {
  */
 export function encodeHeaders(headers: readonly (readonly [string, string])[]): Uint8Array {
   const out: number[] = [];
-  for (const [name, value] of headers) {
-    const full = STATIC_TABLE.findIndex(([n, v]) => n === name && v === value);
+  for (let i = 0; i < headers.length; i++) {
+    const header = headers[i] as readonly [string, string];
+    const name = header[0];
+    const value = header[1];
+    let full = -1;
+    let named = -1;
+    for (let at = 0; at < STATIC_TABLE.length && full < 0; at++) {
+      const entry = STATIC_TABLE[at] as readonly [string, string];
+      if (entry[0] !== name) continue;
+      if (named < 0) named = at;
+      if (entry[1] === value) full = at;
+    }
     if (full >= 0) {
       encodeInteger(out, full + 1, 7, 0x80);
       continue;
     }
-    const named = STATIC_TABLE.findIndex(([n]) => n === name);
     if (named >= 0) encodeInteger(out, named + 1, 4, 0);
     else {
       out.push(0);
@@ -258,5 +289,5 @@ export function encodeHeaders(headers: readonly (readonly [string, string])[]): 
     }
     encodeString(out, value);
   }
-  return Uint8Array.from(out);
+  return new Uint8Array(out);
 }

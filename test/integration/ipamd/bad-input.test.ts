@@ -191,13 +191,13 @@ describe('bad input to ipamd changes nothing', { skip: await netnsSkipReason() }
     const header = (compressed: number, length: number): Buffer => Buffer.from([compressed, (length >>> 24) & 0xff, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff]);
     const frames: [string, string, Buffer, Record<string, string>?][] = [
       ['random bytes in a frame', RPC_METHODS.addNetwork, Buffer.concat([header(0, 64), Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 97 + 13) & 0xff))])],
-      ['a wrong wire type', RPC_METHODS.addNetwork, frameMessage(Uint8Array.from([0x38, 0x01]))], // field 7 (ContainerID) as a varint
+      ['a wrong wire type', RPC_METHODS.addNetwork, Buffer.from(frameMessage(Uint8Array.from([0x38, 0x01])))], // field 7 (ContainerID) as a varint
       ['a truncated frame', RPC_METHODS.addNetwork, Buffer.concat([header(0, 100), valid.subarray(0, 10)])],
       ['gzip that is not gzip', RPC_METHODS.addNetwork, Buffer.concat([header(1, valid.length), valid]), { 'grpc-encoding': 'gzip' }],
       ['an encoding nobody knows', RPC_METHODS.addNetwork, Buffer.concat([header(1, valid.length), valid]), { 'grpc-encoding': 'br' }],
       ['no frame at all', RPC_METHODS.delNetwork, Buffer.from('hello')],
-      ['an unknown method', '/rpc.CNIBackend/Nope', frameMessage(valid)],
-      ['an unknown service', '/rpc.NPBackend/EnforceNpToPod', frameMessage(valid)],
+      ['an unknown method', '/rpc.CNIBackend/Nope', Buffer.from(frameMessage(valid))],
+      ['an unknown service', '/rpc.NPBackend/EnforceNpToPod', Buffer.from(frameMessage(valid))],
     ];
     for (const [what, path, body, headers] of frames) {
       const answer = await rawCall(socket, path, body, headers);
