@@ -10,7 +10,9 @@
 // /var/run/aws-node/ipam.json, and /var/run is a tmpfs there (it is not on every test machine). --disk-store puts it
 // in the temp directory instead, to show what the checkpoint's fsyncs cost on a disk.
 //
-// Run after `npm run build`, as root:  node bench/cni-latency.mjs [--n 30] [--burst 50] [--disk-store] [--json]
+// Run after `npm run build`, as root:  node bench/cni-latency.mjs [--n 30] [--burst 50] [--disk-store] [--json] [--also PATH]
+// --also PATH measures a second aws-cni build (another commit's bin/aws-cni, say) in the same run, against the same
+// ipamd, in turn with the other two: an A/B comparison that the machine's noise does not decide.
 // Everything it creates (namespaces, ipamd, the embedded VPC, temp files) is removed, also on failure or Ctrl-C.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -33,10 +35,11 @@ const { values: flags } = parseArgs({
     json: { type: 'boolean', default: false },
     'disk-store': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
+    also: { type: 'string' },
   },
 });
 if (flags.help) {
-  process.stdout.write('usage: node bench/cni-latency.mjs [--n 30] [--burst 50] [--disk-store] [--json]\n');
+  process.stdout.write('usage: node bench/cni-latency.mjs [--n 30] [--burst 50] [--disk-store] [--json] [--also PATH-TO-ANOTHER-aws-cni]\n');
   process.exit(0);
 }
 const N = Number(flags.n);
@@ -49,7 +52,7 @@ if (process.getuid?.() !== 0) {
   process.stderr.write('cni-latency: needs root (network namespaces)\n');
   process.exit(2);
 }
-for (const file of [PLUGIN, join(root, 'dist', 'cli', 'main.js'), join(GO, 'ptp'), join(GO, 'host-local')]) {
+for (const file of [PLUGIN, join(root, 'dist', 'cli', 'main.js'), join(GO, 'ptp'), join(GO, 'host-local'), ...(flags.also === undefined ? [] : [flags.also])]) {
   if (!existsSync(file)) {
     process.stderr.write(`cni-latency: ${file} is missing (npm run build; apt-get install containernetworking-plugins)\n`);
     process.exit(2);
@@ -193,7 +196,7 @@ function runner({ name, plugin, nodeNetns, conf }) {
     const path = await createNetns(ns);
     return { ns, path, name: `pod-${podCounter}`, containerId: `bench${String(podCounter).padStart(59, '0')}` };
   };
-  return { name, conf, call, newPod };
+  return { name, conf, nodeNetns, call, newPod };
 }
 
 async function startIpamd(instance, env) {
@@ -286,6 +289,13 @@ try {
       ipamdSocket: socket,
     },
   });
+  // --also: the other build, same node, same ipamd, its own log file (its phases are not reported).
+  const also = flags.also === undefined ? undefined : runner({
+    name: 'aws-cni (--also)',
+    plugin: flags.also,
+    nodeNetns: ours.nodeNetns,
+    conf: { ...ours.conf, pluginLogFile: join(nodeDir, 'plugin-also.log') },
+  });
   // The Go pair's node: a throwaway namespace, forwarding on as on a node.
   const goNode = await createNetns(`${prefix}-gonode`, { 'net.ipv4.ip_forward': 1 });
   const goData = join(dir, 'host-local');
@@ -297,18 +307,20 @@ try {
   });
 
   // One warm-up ADD+DEL each (page cache, ipamd's first connection), not counted.
-  for (const r of [ours, go]) {
+  const runners = [ours, ...(also === undefined ? [] : [also]), go];
+  for (const r of runners) {
     const pod = await r.newPod();
     await r.call('ADD', pod);
     await r.call('DEL', pod);
     await deleteNetns([pod.ns]);
   }
 
-  const samples = { [ours.name]: { ADD: [], DEL: [] }, [go.name]: { ADD: [], DEL: [] } };
+  const samples = Object.fromEntries(runners.map((r) => [r.name, { ADD: [], DEL: [] }]));
   const phasesBefore = (await addPhases(ours.conf.pluginLogFile)).length;
   log(`cni-latency: ${N} sequential ADD+DEL each, alternating`);
   for (let i = 0; i < N; i++) {
-    const order = i % 2 === 0 ? [ours, go] : [go, ours];
+    // Each runner goes first as often as the others.
+    const order = runners.map((_, k) => runners[(i + k) % runners.length]);
     for (const r of order) {
       const pod = await r.newPod();
       samples[r.name].ADD.push(await r.call('ADD', pod));
@@ -324,7 +336,7 @@ try {
   const bursts = {};
   if (BURST > 0) {
     log(`cni-latency: a burst of ${BURST} concurrent ADDs (then DELs) each`);
-    for (const r of [ours, go]) {
+    for (const r of runners) {
       const pods = [];
       for (let i = 0; i < BURST; i++) pods.push(await r.newPod());
       let started = performance.now();
@@ -339,7 +351,7 @@ try {
   }
 
   const summary = { n: N, burst: BURST, checkpoint: storeDir === dir ? 'disk' : 'tmpfs', plugins: {}, ratio: {}, addPhases: phases };
-  for (const name of [ours.name, go.name]) summary.plugins[name] = { ADD: stats(samples[name].ADD), DEL: stats(samples[name].DEL), burst: bursts[name] ?? null };
+  for (const { name } of runners) summary.plugins[name] = { ADD: stats(samples[name].ADD), DEL: stats(samples[name].DEL), burst: bursts[name] ?? null };
   const a = summary.plugins[ours.name];
   const b = summary.plugins[go.name];
   summary.ratio = {
@@ -349,12 +361,16 @@ try {
     delP90: a.DEL.p90 / b.DEL.p90,
     ...(BURST > 0 ? { burstAdd: a.burst.add / b.burst.add, burstDel: a.burst.del / b.burst.del } : {}),
   };
+  if (also !== undefined) {
+    const c = summary.plugins[also.name];
+    summary.ratioAlso = { addMedian: c.ADD.median / b.ADD.median, addMedianVsOurs: c.ADD.median / a.ADD.median, delMedian: c.DEL.median / b.DEL.median };
+  }
 
   if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
     const rows = [
       ['', 'ADD median', 'ADD p90', 'DEL median', 'DEL p90', ...(BURST > 0 ? [`burst ${BURST} ADD`, `burst ${BURST} DEL`] : [])],
-      ...[ours.name, go.name].map((name) => {
+      ...runners.map(({ name }) => {
         const p = summary.plugins[name];
         return [name, ms(p.ADD.median), ms(p.ADD.p90), ms(p.DEL.median), ms(p.DEL.p90), ...(BURST > 0 ? [ms(p.burst.add), ms(p.burst.del)] : [])];
       }),
@@ -370,6 +386,10 @@ try {
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     process.stdout.write(`CNI latency, ${N} sequential ADD+DEL each (alternating), exec'd in node namespaces like a runtime; ipamd's checkpoint on ${summary.checkpoint}\n`);
     for (const row of rows) process.stdout.write(`${row.map((cell, c) => cell.padEnd(widths[c])).join('  ')}\n`);
+    if (summary.ratioAlso !== undefined) {
+      const r = summary.ratioAlso;
+      process.stdout.write(`--also: ADD median ${r.addMedian.toFixed(2)}× the Go pair, ${r.addMedianVsOurs.toFixed(2)}× this build's; DEL median ${r.delMedian.toFixed(2)}× the Go pair\n`);
+    }
     process.stdout.write(
       `aws-cni ADD phases (medians, from its debug log): runtime start-up ${ms(phases.startupMs)}, ipamd RPC ${ms(phases.ipamdMs)}, ` +
         `wiring ${ms(phases.wiringMs)}; in-process total ${ms(phases.totalMs)} (the rest of the ADD median is exec, exit and nsenter)\n`,

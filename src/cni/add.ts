@@ -115,7 +115,7 @@ async function addWithAddress(ctx: VerbContext, pod: string, marks: Marks): Prom
   const { cmd, conf, k8s, deps, log } = ctx;
   let reply: AddNetworkReply;
   try {
-    reply = await deps.ipam().addNetwork({
+    const request = {
       clientVersion: deps.clientVersion,
       k8sPodName: k8s.podName,
       k8sPodNamespace: k8s.podNamespace,
@@ -125,7 +125,9 @@ async function addWithAddress(ctx: VerbContext, pod: string, marks: Marks): Prom
       networkName: conf.name,
       netns: cmd.netns,
       requiresMultiNicAttachment: false,
-    });
+    };
+    // While ipamd works: write the log lines kept so far (their first write loads node:fs, ~1 ms).
+    reply = await deps.ipam().addNetwork(request, () => void log.flush?.());
   } catch (error) {
     throw ipamdCallError('add', error);
   }

@@ -95,7 +95,8 @@ async function release(ctx: VerbContext): Promise<void> {
   const prev = prevPodOf(ctx);
   let reply: DelNetworkReply;
   try {
-    reply = await deps.ipam().delNetwork(delNetworkRequest(ctx, 'PodDeleted'));
+    // While ipamd works: write the log lines kept so far (their first write loads node:fs).
+    reply = await deps.ipam().delNetwork(delNetworkRequest(ctx, 'PodDeleted'), () => void ctx.log.flush?.());
   } catch (error) {
     if (messageOf(error).includes(UNKNOWN_POD_TEXT)) {
       log.info(`del: ipamd does not know pod ${pod} (already released or never added): nothing to do`);

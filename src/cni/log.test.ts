@@ -10,11 +10,12 @@ describe('plugin log', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
   const now = (): Date => new Date('2024-01-02T03:04:05.000Z');
 
-  it('appends JSON lines at or above its level, creating the directory', () => {
+  it('appends JSON lines at or above its level, creating the directory', async () => {
     const file = join(dir, 'nested', 'plugin.log');
     const log = bindLog(createFileLog({ file, level: 'info' }, { now }), { containerId: 'c1' });
     log.debug('hidden');
     log.info('ADD done', { ip: '10.0.1.23' });
+    await log.flush?.();
     log.error('boom');
     const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown);
     assert.deepEqual(lines, [
@@ -23,11 +24,15 @@ describe('plugin log', () => {
     ]);
   });
 
-  it('never throws on unserialisable fields', () => {
+  it('writes what was kept at flush, and each later line at once; never throws on unserialisable fields', async () => {
     const circular: Record<string, unknown> = {};
     circular['self'] = circular;
-    const log = createFileLog({ file: join(dir, 'x.log'), level: 'debug' }, { now });
+    const file = join(dir, 'x.log');
+    const log = createFileLog({ file, level: 'debug' }, { now });
     log.info('circular', circular);
+    await log.flush();
+    log.info('after the flush');
+    assert.match(readFileSync(file, 'utf8'), /after the flush/);
     assert.match(readFileSync(join(dir, 'x.log'), 'utf8'), /\[unserialisable\]/);
   });
 

@@ -154,5 +154,7 @@ export async function runPlugin(input: RunPluginInput): Promise<PluginOutput> {
     } catch {
       // closing a broken connection is not worth a failed call
     }
+    // Lines still kept in memory (a call that never reached ipamd, the last lines of one that did) are written now.
+    await log.flush?.();
   }
 }

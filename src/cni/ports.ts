@@ -7,8 +7,9 @@ import type { AddNetworkReply, AddNetworkRequest, DelNetworkReply, DelNetworkReq
 
 /** ipamd as the plugin sees it (the fast gRPC client over the unix socket). Failures are typed errors (RPC_*). */
 export interface IpamClient {
-  addNetwork(request: AddNetworkRequest): Promise<AddNetworkReply>;
-  delNetwork(request: DelNetworkRequest): Promise<DelNetworkReply>;
+  /** `onSent` runs once the request is on the socket: the cue for work that can overlap ipamd's. */
+  addNetwork(request: AddNetworkRequest, onSent?: () => void): Promise<AddNetworkReply>;
+  delNetwork(request: DelNetworkRequest, onSent?: () => void): Promise<DelNetworkReply>;
   /** grpc.health.v1 Check of ipamd (STATUS); a client without it makes STATUS report available. */
   health?(): Promise<HealthStatus>;
   close(): void;
