@@ -249,7 +249,8 @@ try {
   await mkdir(nodeDir);
   const socket = join(nodeDir, 'ipamd.sock');
   const introspection = join(nodeDir, 'introspection.sock');
-  const warm = Math.max(64, N + BURST + 16);
+  const runs = flags.also === undefined ? 1 : 2; // addresses cool down for 30 s after a DEL: each runner needs its own
+  const warm = Math.max(64, (N + BURST) * runs + 16);
   log(`cni-latency: embedded VPC up; starting ipamd on ${instanceId} (${instance.instanceType}), pool pre-grown to ${warm} addresses`);
   ipamd = await startIpamd(instance, {
     PATH,

@@ -111,6 +111,18 @@ describe('AddNetwork failure reasons (pain §5)', () => {
     await ipamd.stop();
   });
 
+  it('§3.5: at max pods with every free address cooling down, the pod learns about the cooldown', async () => {
+    const world = buildWorld({ maxPods: 9 });
+    const ipamd = world.ipamd();
+    await ipamd.start();
+    await addPods(ipamd, 'web', 9);
+    for (let i = 0; i < 9; i++) await ipamd.backend.delNetwork(delRequest(`web-${i}`));
+    const reply = await ipamd.backend.addNetwork(addRequest('web-9'));
+    assert.equal(reply.errorCode, 'NO_AVAILABLE_ADDRESS');
+    assert.match(reply.errorMessage, /^no free address: 0 of 9 in use and the node is at max pods \(9\); 9 released addresses are in cooldown \(IP_COOLDOWN_PERIOD 30 s\) until /);
+    await ipamd.stop();
+  });
+
   it('EC2 throttling', async () => {
     const world = buildWorld({ env: { WARM_IP_TARGET: '1' } });
     const ipamd = world.ipamd();

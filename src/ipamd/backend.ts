@@ -25,7 +25,7 @@ import type { IpamKey, IpamMetadata } from '../ipam/types.js';
 import type { AddNetworkReply, AddNetworkRequest, CniBackend, DelNetworkReply, DelNetworkRequest } from '../rpc/types.js';
 import type { IpamdContext } from './context.js';
 import type { PoolManager } from './pool-manager.js';
-import { errorFacts, type IpamdDeps, type Timers } from './runtime.js';
+import { errorFacts, withFields, type IpamdDeps, type Timers } from './runtime.js';
 
 /** What the backend needs once the node is initialised; `undefined` before (replies IPAMD_NOT_READY). */
 export interface BackendRuntime {
@@ -133,7 +133,7 @@ export class IpamdBackend implements CniBackend {
   async addNetwork(request: AddNetworkRequest): Promise<AddNetworkReply> {
     const deps = this.#deps;
     deps.metrics.addRequest();
-    const log = deps.logger.child({ containerId: request.containerId.slice(0, 64), pod: `${request.k8sPodNamespace.slice(0, 64)}/${request.k8sPodName.slice(0, 64)}` });
+    const log = withFields(deps.logger, { containerId: request.containerId.slice(0, 64), pod: `${request.k8sPodNamespace.slice(0, 64)}/${request.k8sPodName.slice(0, 64)}` });
     const invalid = validateRequest(request) ?? (request.requiresMultiNicAttachment ? 'multi-NIC attachment was asked for; this ipamd serves network card 0 only' : undefined);
     if (invalid !== undefined) {
       log.warn({ reason: invalid }, `AddNetwork refused: ${invalid}`);
@@ -211,7 +211,7 @@ export class IpamdBackend implements CniBackend {
   async delNetwork(request: DelNetworkRequest): Promise<DelNetworkReply> {
     const deps = this.#deps;
     deps.metrics.delRequest(delReasonLabel(request.reason));
-    const log = deps.logger.child({ containerId: request.containerId.slice(0, 64), pod: `${request.k8sPodNamespace.slice(0, 64)}/${request.k8sPodName.slice(0, 64)}` });
+    const log = withFields(deps.logger, { containerId: request.containerId.slice(0, 64), pod: `${request.k8sPodNamespace.slice(0, 64)}/${request.k8sPodName.slice(0, 64)}` });
     const invalid = validateRequest(request);
     if (invalid !== undefined) {
       log.warn({ reason: invalid }, `DelNetwork refused: ${invalid}`);

@@ -70,7 +70,14 @@ export function explainShortage(ctx: IpamdContext, plan: PoolPlan | undefined, e
   const stats = node.datastore.stats();
   const head = `no free address: ${stats.assignedIPs} of ${stats.totalIPs} in use`;
   const maxPods = node.limits.maxPods;
-  if (stats.totalIPs >= maxPods || stats.assignedIPs >= maxPods) return `${head} and the node is at max pods (${maxPods})`;
+  const reuseAt = reuseAtOf(error);
+  const cooling = stats.cooldownIPs === 0
+    ? undefined
+    : `${stats.cooldownIPs} released addresses are in cooldown (IP_COOLDOWN_PERIOD ${Math.round(deps.config.pool.ipCooldownMs / 1000)} s)${reuseAt === undefined ? '' : ` until ${rfc3339(reuseAt)}`}`;
+  if (stats.totalIPs >= maxPods || stats.assignedIPs >= maxPods) {
+    // At max pods the pool may not grow; when the free addresses are only cooling down, that is the news.
+    return `${head} and the node is at max pods (${maxPods})${cooling === undefined ? '' : `; ${cooling}`}`;
+  }
   const subnet = subnetCause(ctx);
   if (subnet !== undefined) return `${head}; ${subnet}`;
   const eniLimit = eniLimitCause(ctx);
@@ -81,11 +88,7 @@ export function explainShortage(ctx: IpamdContext, plan: PoolPlan | undefined, e
     return `${head}; EC2 is throttling ipamd (${retry.awsCode ?? retry.code} on ${retry.action} at ${rfc3339(retry.at)}; retrying)`;
   }
   if (eniLimit !== undefined) return `${head}; ${eniLimit}`;
-  const reuseAt = reuseAtOf(error);
-  if (stats.cooldownIPs > 0) {
-    const until = reuseAt === undefined ? '' : ` until ${rfc3339(reuseAt)}`;
-    return `${head}; ${stats.cooldownIPs} released addresses are in cooldown (IP_COOLDOWN_PERIOD ${Math.round(deps.config.pool.ipCooldownMs / 1000)} s)${until}`;
-  }
+  if (cooling !== undefined) return `${head}; ${cooling}`;
   if (last !== undefined) return `${head}; ${last.action} failed: ${last.awsCode ?? last.code}: ${last.message}`;
   if (retry !== undefined) return `${head}; ${retry.action} is being retried after ${retry.awsCode ?? retry.code} at ${rfc3339(retry.at)}: ${retry.message}`;
   const blocked = ctx.status.terminating ? 'ipamd is shutting down' : blockedBy;

@@ -24,6 +24,20 @@ export interface Logger {
   child(bindings: Record<string, unknown>): Logger;
 }
 
+/**
+ * A logger adding `fields` to every line, as `child(fields)` would, without creating a child: pino builds a child's
+ * bindings (through its redaction) when it is created, which cost ipamd ~0.1 ms per RPC call for a logger that logs
+ * one or two lines.
+ */
+export function withFields(logger: Logger, fields: Record<string, unknown>): Pick<Logger, 'debug' | 'info' | 'warn' | 'error'> {
+  return {
+    debug: (obj, msg) => logger.debug({ ...fields, ...obj }, msg),
+    info: (obj, msg) => logger.info({ ...fields, ...obj }, msg),
+    warn: (obj, msg) => logger.warn({ ...fields, ...obj }, msg),
+    error: (obj, msg) => logger.error({ ...fields, ...obj }, msg),
+  };
+}
+
 /** A logger that drops everything (tools and tests that do not care). */
 export const silentLogger: Logger = {
   debug: () => undefined,

@@ -192,7 +192,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   const health = new Map<string, HealthStatus>([['', 'SERVING'], [HEALTH_SERVICE_NAME, 'SERVING']]);
   const watchers = new Set<{ service: string; stream: grpc.ServerWritableStream<Decoded<HealthCheckRequest>, HealthCheckResponse> }>();
 
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES });
+  // No channelz: its per-call bookkeeping cost ~0.1 ms of every plugin call, and nothing here serves its API.
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.enable_channelz': 0 });
   server.addService(
     {
       AddNetwork: method(RPC_METHODS.addNetwork, addNetworkRequestCodec, addNetworkReplyCodec),
