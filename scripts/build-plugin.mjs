@@ -19,7 +19,19 @@ rmSync(out, { force: true });
 // --bytecode (which needs a CommonJS bundle) saves the ~5 ms per exec that parsing the bundle costs. A compiled Bun
 // executable would otherwise look for .env and bunfig.toml in the directory the runtime execs it from, and load them:
 // a plugin running as root must take its settings from the CNI call only (and the lookups cost syscalls per exec).
-const flags = ['--compile', '--bytecode', '--format=cjs', '--minify', '--sourcemap=none', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig'];
+// --compile-jit-policy=50: JavaScriptCore tiers code up 50x later. The plugin lives ~15 ms; tiering up its few warm
+// loops (SHA-1, HPACK) only started a JIT thread and compiled code it never ran again (bench/cni-latency --also:
+// ADD 0.96x the same build at the default policy).
+const flags = [
+  '--compile',
+  '--bytecode',
+  '--format=cjs',
+  '--minify',
+  '--sourcemap=none',
+  '--no-compile-autoload-dotenv',
+  '--no-compile-autoload-bunfig',
+  '--compile-jit-policy=50',
+];
 const compiled = spawnSync(bun, ['build', ...flags, entry, '--outfile', out], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,7 +7,8 @@
  *   neighbour entry; the host veth's IPv6 sysctls are written in-process (`/proc/sys/net` is the namespace of the
  *   process that opens it); one `ip -batch` in the node brings the host end up and adds the route and rules. Two
  *   processes; three when `hostNetns` names another namespace (the sysctls then need `nsenter sysctl`). The plugin
- *   starts both processes while it waits for ipamd ({@link NetlinkPodNetwork.prepareSetup}).
+ *   starts the pod's while it waits for ipamd ({@link NetlinkPodNetwork.prepareSetup}), the node's while the pod's
+ *   batch runs.
  * - DEL: one `ip -force -batch` in the node (rules 512/1536, host route, host veth), started while the plugin waits
  *   for ipamd ({@link NetlinkPodNetwork.prepareTeardown}). The pod's namespace is never entered, so DEL works after
  *   the runtime deleted it.
@@ -80,16 +81,14 @@ export class NetlinkPodNetwork implements PodNetwork {
   }
 
   /**
-   * Starts the two `ip` processes {@link setupPod} will use for a pod in this namespace before its address is known:
-   * the plugin calls this just before asking ipamd, so their start-up overlaps the RPC (prestart.ts). Returns the
-   * cancel function for an ADD that does not reach setupPod (a no-op for the processes it used).
+   * Starts the pod-side `ip` process {@link setupPod} will use for a pod in this namespace before its address is
+   * known: the plugin calls this just before asking ipamd, so its start-up overlaps the RPC (prestart.ts). The
+   * node-side one starts once the pod batch is running: started here too, it competed with ipamd for the CPU (on two
+   * cores, bench/cni-latency --also: ADD 0.92x with it later and a higher JIT threshold). Returns the cancel function
+   * for an ADD that does not reach setupPod (a no-op for the process it used).
    */
   prepareSetup(netnsPath: string): () => void {
-    const podNetns = checkNetnsPath(netnsPath);
-    const cancels = [this.#exec.prestart(ipBatchProgram(podNetns)), this.#exec.prestartBatch(this.#ns)];
-    return () => {
-      for (const cancel of cancels) cancel();
-    };
+    return this.#exec.prestart(ipBatchProgram(checkNetnsPath(netnsPath)));
   }
 
   /** Starts the node-side batch {@link teardownPod} will use, while DEL waits for ipamd; returns its cancel function. */
@@ -104,13 +103,20 @@ export class NetlinkPodNetwork implements PodNetwork {
     const hostCommands = hostSideCommands(plan);
     const sysctls = hostVethSysctls(plan.hostVethName);
     const podNetns = checkNetnsPath(spec.netnsPath);
-    await this.#podBatch(podNetns, podCommands, plan.hostVethName);
+    const podDone = this.#podBatch(podNetns, podCommands, plan.hostVethName);
+    // The node's batch process starts while the pod's runs; cancelled (a no-op once used) however this ends.
+    const cancelHost = this.#exec.prestartBatch(this.#ns);
     try {
-      await this.#writeSysctls(sysctls);
-      await this.#exec.batch(hostCommands, this.#ns);
-    } catch (error) {
-      await this.teardownPod(spec).catch(() => undefined);
-      throw error;
+      await podDone;
+      try {
+        await this.#writeSysctls(sysctls);
+        await this.#exec.batch(hostCommands, this.#ns);
+      } catch (error) {
+        await this.teardownPod(spec).catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      cancelHost();
     }
     return { hostVethMac: plan.hostMac, containerMac: plan.containerMac };
   }
