@@ -44,18 +44,20 @@ export class FakeIpam implements IpamClient {
   healthError?: Error;
   closed = 0;
 
-  addNetwork(request: AddNetworkRequest): Promise<AddNetworkReply> {
+  addNetwork(request: AddNetworkRequest, onSent?: () => void): Promise<AddNetworkReply> {
     this.calls.push({ method: 'addNetwork', request });
     if (this.addError !== undefined) return Promise.reject(this.addError);
+    onSent?.();
     const success = this.addReply?.success ?? true;
     const meta = this.assigned.get(request.containerId) ?? this.next;
     if (success) this.assigned.set(request.containerId, meta);
     return Promise.resolve({ ...ADD_REPLY_DEFAULTS, ...(success ? { ipAllocationMetadata: [meta] } : {}), ...this.addReply });
   }
 
-  delNetwork(request: DelNetworkRequest): Promise<DelNetworkReply> {
+  delNetwork(request: DelNetworkRequest, onSent?: () => void): Promise<DelNetworkReply> {
     this.calls.push({ method: 'delNetwork', request });
     if (this.delError !== undefined) return Promise.reject(this.delError);
+    onSent?.();
     if (this.delReply !== undefined) return Promise.resolve({ ...DEL_REPLY_DEFAULTS, ...this.delReply });
     const meta = this.assigned.get(request.containerId);
     if (meta === undefined) {

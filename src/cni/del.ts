@@ -14,6 +14,7 @@ import { CniError, codeOf, ipamdCallError, ipamdReplyError, messageOf } from './
 import { dummyInterfaceName, hostVethName } from './names.js';
 import { podFromResult, readPrevResult, routeTableOf, type PrevPod } from './result.js';
 import type { VerbContext } from './skel.js';
+import type { Preparation } from './ports.js';
 import type { DelNetworkReply, DelNetworkRequest } from '../rpc/types.js';
 
 /** The reference ipamd's error text for a pod it does not know (datastore.ErrUnknownPod). */
@@ -64,11 +65,11 @@ async function teardownFromPrev(ctx: VerbContext, pod: PrevPod, why: string): Pr
  * while ipamd answers (PodNetwork.prepareTeardown) and cancelled if no teardown follows.
  */
 export async function del(ctx: VerbContext): Promise<void> {
-  const cancelPrepared = ctx.deps.pods.prepareTeardown?.() ?? (() => undefined);
+  const prepared = ctx.deps.pods.prepareTeardown?.();
   try {
-    await release(ctx);
+    await release(ctx, prepared);
   } finally {
-    cancelPrepared();
+    prepared?.cancel();
   }
 }
 
@@ -89,14 +90,17 @@ export function delNetworkRequest(ctx: VerbContext, reason: string): DelNetworkR
 }
 
 /** DelNetwork, then the teardown of every address ipamd released (or of prevResult's when ipamd cannot answer). */
-async function release(ctx: VerbContext): Promise<void> {
+async function release(ctx: VerbContext, prepared: Preparation | undefined): Promise<void> {
   const { conf, k8s, deps, log } = ctx;
   const pod = `${k8s.podNamespace}/${k8s.podName}`;
   const prev = prevPodOf(ctx);
   let reply: DelNetworkReply;
   try {
-    // While ipamd works: write the log lines kept so far (their first write loads node:fs).
-    reply = await deps.ipam().delNetwork(delNetworkRequest(ctx, 'PodDeleted'), () => void ctx.log.flush?.());
+    // While ipamd works: start the teardown's process, write the log lines kept so far (see add.ts).
+    reply = await deps.ipam().delNetwork(delNetworkRequest(ctx, 'PodDeleted'), () => {
+      prepared?.start();
+      void log.flush?.();
+    });
   } catch (error) {
     if (messageOf(error).includes(UNKNOWN_POD_TEXT)) {
       log.info(`del: ipamd does not know pod ${pod} (already released or never added): nothing to do`);

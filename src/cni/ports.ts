@@ -40,18 +40,27 @@ export interface PodWiringResult {
  */
 export interface PodNetwork {
   /**
-   * Optional: ADD is about to wire a pod in this namespace; start what can start before the address is known. Returns
-   * a cancel function, called once ADD is over whether or not setupPod ran. Throws on a netns path setupPod would
-   * refuse.
+   * Optional: ADD is about to wire a pod in this namespace. Checks the path at once (throws on one setupPod would
+   * refuse, before ipamd is asked) and returns what can start before the address is known.
    */
-  prepareSetup?(netnsPath: string): () => void;
+  prepareSetup?(netnsPath: string): Preparation;
   setupPod(spec: PodSpec): Promise<PodWiringResult>;
-  /** Optional: DEL is about to ask ipamd; start the teardown's process meanwhile. Returns its cancel function. */
-  prepareTeardown?(): () => void;
+  /** Optional: DEL is about to ask ipamd; what of the teardown can start meanwhile. */
+  prepareTeardown?(): Preparation;
   /** Removes rules 512/1536 and the host route of the pod IP (DEL; also the undo of a failed ADD). */
   teardownPod(spec: Pick<PodSpec, 'podIp' | 'routeTableId'> & { readonly hostVethName?: string }): Promise<void>;
   /** Live state vs the spec (CHECK): an empty list when all is as ADD left it, else one line per difference. */
   checkPod(spec: PodSpec): Promise<string[]>;
+}
+
+/**
+ * Work a verb starts while ipamd answers (the wiring's processes: src/netlink/prestart.ts). The verbs call start()
+ * once their request is on the socket, so that starting it does not delay the request, and cancel() when they are
+ * done, whether or not it was used (a no-op for what was).
+ */
+export interface Preparation {
+  start(): void;
+  cancel(): void;
 }
 
 /** What the verbs (add, del, check, status) run against; built once per call by src/cni/plugin.ts. */

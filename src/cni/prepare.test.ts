@@ -1,21 +1,26 @@
-// ADD starts the wiring's processes before asking ipamd (PodNetwork.prepareSetup) and always cancels what it did not
-// use: after a success, after a refused or failed RPC, after a failed wiring. A netns path the wiring would refuse
-// is refused before ipamd is asked for an address. DEL does the same with its teardown (prepareTeardown).
+// ADD prepares the wiring's processes (PodNetwork.prepareSetup), starts them once its request to ipamd is on the
+// socket, and always cancels what it did not use: after a success, after a refused or failed RPC, after a failed
+// wiring. A netns path the wiring would refuse is refused before ipamd is asked for an address. DEL does the same with
+// its teardown (prepareTeardown).
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { NetlinkError } from '../netlink/errors.js';
 import { cniEnv, FakePods, harness, netconf, NETNS, rpcUnavailable, type Harness } from './cni.test-util.js';
 import { runPlugin, type PluginOutput } from './plugin.js';
-import type { PodSpec, PodWiringResult } from './ports.js';
+import type { PodSpec, PodWiringResult, Preparation } from './ports.js';
 
-/** FakePods that records prepareSetup and its cancel in the same call list, as 'prepare' and 'cancel'. */
+/** FakePods that records prepareSetup, its start and its cancel in the same call list. */
 class PreparingPods extends FakePods {
   readonly events: string[] = [];
   prepareError?: Error;
 
-  prepareTeardown(): () => void {
+  prepareTeardown(): Preparation {
     this.events.push('prepare teardown');
-    return () => this.events.push('cancel');
+    return this.#preparation();
+  }
+
+  #preparation(): Preparation {
+    return { start: () => this.events.push('start'), cancel: () => this.events.push('cancel') };
   }
 
   override teardownPod(spec: Parameters<FakePods['teardownPod']>[0]): Promise<void> {
@@ -23,10 +28,10 @@ class PreparingPods extends FakePods {
     return super.teardownPod(spec);
   }
 
-  prepareSetup(netnsPath: string): () => void {
+  prepareSetup(netnsPath: string): Preparation {
     if (this.prepareError !== undefined) throw this.prepareError;
     this.events.push(`prepare ${netnsPath}`);
-    return () => this.events.push('cancel');
+    return this.#preparation();
   }
 
   override setupPod(spec: PodSpec): Promise<PodWiringResult> {
@@ -46,18 +51,18 @@ async function add(h: Harness): Promise<PluginOutput> {
 }
 
 describe('ADD prepares the wiring while ipamd answers', () => {
-  it('prepares before the RPC, wires, then cancels what is left', async () => {
+  it('prepares before the RPC, starts once the request is sent, wires, then cancels what is left', async () => {
     const h = preparing();
     const order: string[] = [];
     const addNetwork = h.ipam.addNetwork.bind(h.ipam);
-    h.ipam.addNetwork = (request) => {
+    h.ipam.addNetwork = (request, onSent) => {
       order.push(...h.prepared.events, 'rpc');
-      return addNetwork(request);
+      return addNetwork(request, onSent);
     };
     const out = await add(h);
     assert.equal(out.exitCode, 0, out.stdout);
     assert.deepEqual(order, [`prepare ${NETNS}`, 'rpc']);
-    assert.deepEqual(h.prepared.events, [`prepare ${NETNS}`, 'setup', 'cancel']);
+    assert.deepEqual(h.prepared.events, [`prepare ${NETNS}`, 'start', 'setup', 'cancel']);
   });
 
   it('cancels when ipamd is unreachable or refuses, and wires nothing', async () => {
@@ -67,7 +72,8 @@ describe('ADD prepares the wiring while ipamd answers', () => {
       else h.ipam.addReply = { success: false, errorCode: 'CLOUD_SUBNET_FULL', errorMessage: 'subnet-1 has no free addresses' };
       const out = await add(h);
       assert.equal(out.exitCode, 1, fail);
-      assert.deepEqual(h.prepared.events, [`prepare ${NETNS}`, 'cancel'], fail);
+      // Unreachable: the request never went out, nothing started. Refused: it did, the start is cancelled.
+      assert.deepEqual(h.prepared.events, fail === 'unreachable' ? [`prepare ${NETNS}`, 'cancel'] : [`prepare ${NETNS}`, 'start', 'cancel'], fail);
       assert.deepEqual(h.prepared.methods(), [], fail);
     }
   });
@@ -77,7 +83,7 @@ describe('ADD prepares the wiring while ipamd answers', () => {
     h.prepared.setupError = new NetlinkError('NETLINK_COMMAND_FAILED', 'injected');
     const out = await add(h);
     assert.equal(out.exitCode, 1);
-    assert.deepEqual(h.prepared.events, [`prepare ${NETNS}`, 'setup', 'teardown', 'cancel']);
+    assert.deepEqual(h.prepared.events, [`prepare ${NETNS}`, 'start', 'setup', 'teardown', 'cancel']);
     assert.deepEqual(h.ipam.methods(), ['addNetwork', 'delNetwork']);
   });
 
@@ -101,10 +107,10 @@ describe('DEL prepares its teardown while ipamd answers', () => {
     assert.equal((await add(h)).exitCode, 0);
     h.prepared.events.length = 0;
     assert.equal((await del(h)).exitCode, 0);
-    assert.deepEqual(h.prepared.events, ['prepare teardown', 'teardown', 'cancel']);
+    assert.deepEqual(h.prepared.events, ['prepare teardown', 'start', 'teardown', 'cancel']);
     h.prepared.events.length = 0;
     assert.equal((await del(h)).exitCode, 0, 'DEL twice');
-    assert.deepEqual(h.prepared.events, ['prepare teardown', 'cancel']);
+    assert.deepEqual(h.prepared.events, ['prepare teardown', 'start', 'cancel']);
   });
 
   it('ipamd unreachable without prevResult: the DEL fails and the preparation is cancelled', async () => {

@@ -117,6 +117,13 @@ export class IpamdBackend implements CniBackend {
     this.#runtime = runtime;
   }
 
+  /** Work the reply need not wait for: its log line and the metrics (see Timers.defer). */
+  #afterReply(work: () => void): void {
+    const timers = this.#deps.timers;
+    if (timers.defer === undefined) work();
+    else timers.defer(work);
+  }
+
   #addReply(fields: Partial<AddNetworkReply>): AddNetworkReply {
     const reply: AddNetworkReply = {
       success: false, ipAllocationMetadata: [], useExternalSnat: false, vpcV4Cidrs: [], vpcV6Cidrs: [], podVlanId: 0, podEniMac: '',
@@ -166,9 +173,11 @@ export class IpamdBackend implements CniBackend {
         return this.#addReply({ errorCode: code, errorMessage: `checkpoint write failed, assignment rolled back: ${facts.message}` });
       }
     }
-    if (!result.alreadyAssigned) deps.metrics.datastore(ctx.node.datastore.snapshot());
+    this.#afterReply(() => {
+      if (!result.alreadyAssigned) deps.metrics.datastore(ctx.node.datastore.snapshot());
+      log.info({ address: result.address, eniId: result.eniId, device: result.deviceNumber, repeated: result.alreadyAssigned }, `AddNetwork: ${result.address} on ${result.eniId}`);
+    });
     const net = deps.config.networking;
-    log.info({ address: result.address, eniId: result.eniId, device: result.deviceNumber, repeated: result.alreadyAssigned }, `AddNetwork: ${result.address} on ${result.eniId}`);
     return this.#addReply({
       success: true,
       ipAllocationMetadata: [{ ipv4Addr: result.address, ipv6Addr: '', deviceNumber: result.deviceNumber, routeTableId: result.routeTableId }],
@@ -242,8 +251,10 @@ export class IpamdBackend implements CniBackend {
       log.error({ code, address: held.address }, `DelNetwork kept ${held.address}: checkpoint write failed: ${facts.message}`);
       return this.#delReply({ errorCode: code, errorMessage: `checkpoint write failed, release rolled back: ${facts.message}` });
     }
-    deps.metrics.datastore(datastore.snapshot());
-    log.info({ address: released.address, eniId: released.eniId }, `DelNetwork: released ${released.address} from ${released.eniId}`);
+    this.#afterReply(() => {
+      deps.metrics.datastore(datastore.snapshot());
+      log.info({ address: released.address, eniId: released.eniId }, `DelNetwork: released ${released.address} from ${released.eniId}`);
+    });
     const isPrefix = held.cidr.endsWith('/28');
     if (isPrefix !== ctx.node.prefixDelegation && deps.config.features.networkResourceProvisioning) {
       const why = `a ${isPrefix ? 'prefix' : 'secondary IP'} address was released in ${ctx.node.prefixDelegation ? 'prefix-delegation' : 'secondary-IP'} mode`;

@@ -22,7 +22,7 @@
  * const { hostVethMac } = await pods.setupPod({ hostVethName: 'eni1a2b3c4d5e6', containerIfName: 'eth0',
  *   netnsPath: '/var/run/netns/cni-1234', podIp: '10.0.97.30', mtu: 9001, routeTableId: 3 });
  */
-import type { PodNetwork, PodSpec, PodWiringResult } from '../cni/ports.js';
+import type { PodNetwork, PodSpec, PodWiringResult, Preparation } from '../cni/ports.js';
 import { NETNS_RUN_DIR, linkDelete, type IpCommand } from './commands.js';
 import { NetlinkError, isNetlinkError } from './errors.js';
 import { parseBatchErrors, serializeBatch, type IpOptions } from './exec.js';
@@ -62,6 +62,17 @@ type TeardownSpec = Parameters<PodNetwork['teardownPod']>[0];
 /** At most this many extra rounds of `from` rule deletions (each round is one process). */
 const MAX_EXTRA_ROUNDS = 8;
 
+/** A prestart that begins at start() (once; later calls do nothing) and whose cancel is a no-op before it. */
+function preparation(begin: () => () => void): Preparation {
+  let cancel: (() => void) | undefined;
+  return {
+    start: () => {
+      cancel ??= begin();
+    },
+    cancel: () => cancel?.(),
+  };
+}
+
 /** {@link PodNetwork} over iproute2. Every method validates all its input before spawning anything. */
 export class NetlinkPodNetwork implements PodNetwork {
   readonly #exec: PodExecutor;
@@ -81,19 +92,20 @@ export class NetlinkPodNetwork implements PodNetwork {
   }
 
   /**
-   * Starts the pod-side `ip` process {@link setupPod} will use for a pod in this namespace before its address is
-   * known: the plugin calls this just before asking ipamd, so its start-up overlaps the RPC (prestart.ts). The
-   * node-side one starts once the pod batch is running: started here too, it competed with ipamd for the CPU (on two
-   * cores, bench/cni-latency --also: ADD 0.92x with it later and a higher JIT threshold). Returns the cancel function
-   * for an ADD that does not reach setupPod (a no-op for the process it used).
+   * The pod-side `ip` process {@link setupPod} will use for a pod in this namespace, started before its address is
+   * known: the plugin starts it once its request to ipamd is on the socket, so its start-up overlaps ipamd's work
+   * (prestart.ts). The path is checked now. The node-side process starts once the pod batch runs: started with this
+   * one, it competed with ipamd for the CPU (on two cores, bench/cni-latency --also: ADD 0.92x with it later and a
+   * higher JIT threshold; 0.94x again with this one started after the request rather than before).
    */
-  prepareSetup(netnsPath: string): () => void {
-    return this.#exec.prestart(ipBatchProgram(checkNetnsPath(netnsPath)));
+  prepareSetup(netnsPath: string): Preparation {
+    const program = ipBatchProgram(checkNetnsPath(netnsPath));
+    return preparation(() => this.#exec.prestart(program));
   }
 
-  /** Starts the node-side batch {@link teardownPod} will use, while DEL waits for ipamd; returns its cancel function. */
-  prepareTeardown(): () => void {
-    return this.#exec.prestartBatch(this.#ns);
+  /** The node-side batch {@link teardownPod} will use, started while DEL waits for ipamd. */
+  prepareTeardown(): Preparation {
+    return preparation(() => this.#exec.prestartBatch(this.#ns));
   }
 
   async setupPod(spec: PodSpec): Promise<PodWiringResult> {
