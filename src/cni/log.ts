@@ -121,8 +121,9 @@ export function createFileLog(settings: PluginLogSettings, options: FileLogOptio
     }
   };
 
+  // Behind kept lines a new one waits too (the order of the file is the order of the calls).
   const write = (line: string): void => {
-    if (fsModule === undefined) waiting += line;
+    if (fsModule === undefined || waiting !== '') waiting += line;
     else writeWith(fsModule, line);
   };
 
