@@ -177,6 +177,34 @@ describe('rpc client', () => {
       client.close();
     });
   });
+
+  it('sends the connection preface first even when the server speaks first (its SETTINGS acknowledged early)', async () => {
+    // A raw server that sends SETTINGS on accept, as nghttp2 may, and records the client's first bytes.
+    await withTempDir(async (dir) => {
+      const socketPath = join(dir, 'first.sock');
+      let first: Buffer | undefined;
+      const server = netCreateServer((socket) => {
+        socket.write(Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]));
+        const chunks: Buffer[] = [];
+        socket.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          if (first === undefined && Buffer.concat(chunks).length >= 24) first = Buffer.concat(chunks).subarray(0, 24);
+        });
+        socket.on('error', () => undefined);
+      });
+      await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+      const client = createRpcClient({ socketPath, timeoutMs: 300, clientVersion: VERSION });
+      try {
+        client.connect();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await client.addNetwork(REQUEST).catch(() => undefined);
+        assert.equal(first?.toString('latin1'), 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+      } finally {
+        client.close();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    });
+  });
 });
 
 function trailered(stream: ServerHttp2Stream, body: Buffer, status: string): void {

@@ -286,9 +286,7 @@ export class H2Connection {
       const end = Math.min(body.length, at + MAX_FRAME);
       frames.push(frame(FRAME.DATA, end === body.length ? FLAG.END_STREAM : 0, id, body.subarray(at, end)));
     }
-    if (this.#preface !== undefined) frames.unshift(this.#preface);
-    this.#preface = undefined;
-    this.#socket.write(concat(frames));
+    this.#write(concat(frames));
     return { id, response };
   }
 
@@ -296,7 +294,7 @@ export class H2Connection {
   cancel(id: number): void {
     if (!this.#streams.has(id)) return;
     this.#finish(id, new H2StreamError('cancelled', CANCEL));
-    if (!this.#closed) this.#socket.write(frame(FRAME.RST_STREAM, 0, id, Uint8Array.of(0, 0, 0, CANCEL)));
+    if (!this.#closed) this.#write(frame(FRAME.RST_STREAM, 0, id, Uint8Array.of(0, 0, 0, CANCEL)));
   }
 
   ref(): void {
@@ -312,6 +310,19 @@ export class H2Connection {
     if (this.#closed) return;
     this.#socket.close();
     this.#onClosed(undefined);
+  }
+
+  /**
+   * Every write: the preface goes first, with whatever is written first. Usually that is the first request; on a
+   * connection opened early (RpcClient.connect) it may be the acknowledgement of the server's SETTINGS, which the
+   * server sends as soon as it accepts — written before the preface, that ACK made the server answer GOAWAY.
+   */
+  #write(bytes: Uint8Array): void {
+    if (this.#preface !== undefined) {
+      bytes = concat([this.#preface, bytes]);
+      this.#preface = undefined;
+    }
+    this.#socket.write(bytes);
   }
 
   #finish(id: number, error?: Error): void {
@@ -362,7 +373,7 @@ export class H2Connection {
       case FRAME.DATA: {
         this.#received += payload.length;
         if (this.#received >= WINDOW_REFILL) {
-          this.#socket.write(windowUpdate(0, this.#received));
+          this.#write(windowUpdate(0, this.#received));
           this.#received = 0;
         }
         const stream = this.#streams.get(streamId);
@@ -389,10 +400,10 @@ export class H2Connection {
         return;
       }
       case FRAME.SETTINGS:
-        if ((flags & FLAG.ACK) === 0) this.#socket.write(frame(FRAME.SETTINGS, FLAG.ACK, 0));
+        if ((flags & FLAG.ACK) === 0) this.#write(frame(FRAME.SETTINGS, FLAG.ACK, 0));
         return;
       case FRAME.PING:
-        if ((flags & FLAG.ACK) === 0) this.#socket.write(frame(FRAME.PING, FLAG.ACK, 0, payload));
+        if ((flags & FLAG.ACK) === 0) this.#write(frame(FRAME.PING, FLAG.ACK, 0, payload));
         return;
       case FRAME.GOAWAY: {
         this.#goingAway = true;
