@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import { createRpcClient } from './client.js';
 import { addNetworkReplyCodec, addNetworkRequestCodec, frameMessage, unframeMessage } from './codec.js';
 import { isRpcError, type RpcErrorCode } from './errors.js';
+import { H2Connection, nodeConnector } from './h2.js';
 import { startRpcServer } from './server.js';
 import { ADD_REQUEST, VERSION, echoBackend, withTempDir, withoutVersion } from './rpc.test-util.js';
 
@@ -193,14 +194,15 @@ describe('rpc client', () => {
         socket.on('error', () => undefined);
       });
       await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-      const client = createRpcClient({ socketPath, timeoutMs: 300, clientVersion: VERSION });
+      // The connection is opened, the server's SETTINGS arrive and are acknowledged, and only then a request is sent.
+      const connection = await H2Connection.open(socketPath, nodeConnector());
       try {
-        client.connect();
         await new Promise((resolve) => setTimeout(resolve, 100));
-        await client.addNetwork(REQUEST).catch(() => undefined);
+        connection.request([[':method', 'POST'], [':path', '/x']], new Uint8Array(0));
+        await new Promise((resolve) => setTimeout(resolve, 100));
         assert.equal(first?.toString('latin1'), 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
       } finally {
-        client.close();
+        connection.close();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
     });

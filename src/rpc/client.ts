@@ -41,8 +41,6 @@ export interface RpcClientOptions {
 }
 
 export interface RpcClient {
-  /** Starts connecting now (a call reuses the connection); a failure is not reported here but by the next call. */
-  connect(): void;
   /** `onSent` is called once the request is written to the socket (not if the call fails before that). */
   addNetwork(request: Omit<AddNetworkRequest, 'clientVersion'>, onSent?: () => void): Promise<AddNetworkReply>;
   delNetwork(request: Omit<DelNetworkRequest, 'clientVersion'>, onSent?: () => void): Promise<DelNetworkReply>;
@@ -205,9 +203,6 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
   }
 
   return {
-    connect() {
-      connection().catch(() => undefined);
-    },
     addNetwork: (request, onSent) =>
       call(RPC_METHODS.addNetwork, addNetworkRequestCodec, addNetworkReplyCodec, { ...request, clientVersion }, onSent),
     delNetwork: (request, onSent) =>

@@ -313,9 +313,9 @@ export class H2Connection {
   }
 
   /**
-   * Every write: the preface goes first, with whatever is written first. Usually that is the first request; on a
-   * connection opened early (RpcClient.connect) it may be the acknowledgement of the server's SETTINGS, which the
-   * server sends as soon as it accepts — written before the preface, that ACK made the server answer GOAWAY.
+   * Every write: the preface goes first, with whatever is written first. Usually that is the first request; when the
+   * server's SETTINGS (sent as soon as it accepts) reach the connection before it (Bun may deliver data with the
+   * connect) it is their acknowledgement — written before the preface, that ACK made the server answer GOAWAY.
    */
   #write(bytes: Uint8Array): void {
     if (this.#preface !== undefined) {

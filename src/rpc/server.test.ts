@@ -272,21 +272,6 @@ describe('rpc server', () => {
     });
   });
 
-  it('serves a lean client that connected early and acknowledged the server SETTINGS before its first request', async () => {
-    // The server sends SETTINGS on accept; the client's ACK must not go out ahead of the connection preface.
-    await withServer(echoBackend(), async (socketPath) => {
-      const client = createRpcClient({ socketPath, timeoutMs: 5_000, clientVersion: VERSION });
-      try {
-        client.connect();
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        const reply = await client.addNetwork({ ...withoutVersion(ADD_REQUEST), containerId: 'early' });
-        assert.equal(reply.podEniMac, 'early');
-      } finally {
-        client.close();
-      }
-    });
-  });
-
   it('keeps answering one lean-client connection past the 64 KiB default flow-control window', async () => {
     // 300 replies of ~1 KiB each: 300 KiB on one connection. Without the client's window updates the server stops
     // sending after 64 KiB and the 65th call times out.
