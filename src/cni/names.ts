@@ -76,9 +76,14 @@ function wordHex(word: number): string {
   return hex;
 }
 
+/** The last hash: ADD, DEL and CHECK each name the host veth and the dummy interface of the same pod. */
+let lastHash: { readonly text: string; readonly hash: string } | undefined;
+
 /** The first 11 hex digits of SHA-1(`<namespace>.<podName>`). */
 export function podHash(namespace: string, podName: string): string {
-  return sha1Hex(`${namespace}.${podName}`).slice(0, 11);
+  const text = `${namespace}.${podName}`;
+  if (lastHash?.text !== text) lastHash = { text, hash: sha1Hex(text).slice(0, 11) };
+  return lastHash.hash;
 }
 
 /**

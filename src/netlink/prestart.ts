@@ -50,7 +50,9 @@ export class Parking {
     result.catch(() => undefined);
     const entry: Parked = { feed, result };
     const key = keyOf(argv);
-    this.#parked.set(key, [...(this.#parked.get(key) ?? []), entry]);
+    const list = this.#parked.get(key);
+    if (list === undefined) this.#parked.set(key, [entry]);
+    else list.push(entry);
     return () => {
       if (this.#remove(key, entry)) entry.feed(undefined);
     };
