@@ -92,8 +92,11 @@ describe('static node source', () => {
       await writeFile(nodeFile, 'name: node-1\nannotations: { k8s.amazonaws.com/eniConfig: second }\n');
       await until('the new annotation', async () => (await source.node()).annotations['k8s.amazonaws.com/eniConfig'] === 'second');
       assert.ok(changes >= 2);
+      await writeFile(nodeFile, '');
+      await until('the emptied file to be seen', () => changes >= 3);
+      assert.equal((await source.node()).annotations['k8s.amazonaws.com/eniConfig'], 'second');
       await writeFile(nodeFile, 'name: [broken\n');
-      await until('the broken file to be seen', () => changes >= 3);
+      await until('the broken file to be seen', () => changes >= 4);
       assert.equal((await source.node()).annotations['k8s.amazonaws.com/eniConfig'], 'second');
       await unlink(join(eni, 'first.yaml'));
       await until('the removed ENIConfig', async () => (await source.eniConfig('first')) === undefined);

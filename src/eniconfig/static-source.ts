@@ -118,6 +118,8 @@ export async function createStaticNodeInfoSource(options: StaticSourceOptions): 
     const next = await readSnapshot(options);
     if (closed || sameSnapshot(snapshot, next)) return false;
     try {
+      // An empty node file is one being rewritten in place (truncated, not yet written): not a node without facts.
+      if (next.nodeText?.trim() === '') throw new Error('the file is empty');
       node = nodeFrom(options, next.nodeText);
     } catch (error) {
       log.error({ file: options.nodeFile }, `node file changed but cannot be used; keeping the previous labels and annotations: ${(error as Error).message}`);
