@@ -62,3 +62,20 @@ export function catalogueError<C extends ErrorCatalogue>(catalogue: C): Catalogu
     }
   };
 }
+
+/**
+ * An error's stable code, EC2 code and message, for logs, history and replies.
+ *
+ * @example
+ * errorFacts(new CloudError('CLOUD_SUBNET_FULL', 'full', { operation: 'x', awsCode: 'InsufficientFreeAddressesInSubnet' }));
+ * // { code: 'CLOUD_SUBNET_FULL', awsCode: 'InsufficientFreeAddressesInSubnet', message: 'full' }
+ */
+export function errorFacts(error: unknown): { code: string; awsCode?: string; message: string } {
+  if (error instanceof Error) {
+    const record = error as Error & { code?: unknown; details?: { awsCode?: unknown } };
+    const code = typeof record.code === 'string' ? record.code : error.name;
+    const awsCode = typeof record.details?.awsCode === 'string' ? record.details.awsCode : undefined;
+    return awsCode === undefined ? { code, message: error.message } : { code, awsCode, message: error.message };
+  }
+  return { code: 'UNKNOWN', message: String(error) };
+}

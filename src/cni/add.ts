@@ -12,7 +12,7 @@ import { requirePodIdentity } from './args.js';
 import { CniError, ipamdCallError, ipamdReplyError, codeOf, messageOf } from './errors.js';
 import { delNetworkRequest } from './del.js';
 import { containerInterfaceName, dummyInterfaceName, hostVethName } from './names.js';
-import type { PodSpec, PodWiringResult, Preparation } from './ports.js';
+import type { PodSpec, PodWiringResult, Preparation } from '../netlink/port.js';
 import { buildPodResult, routeTableOf, type CniResult } from './result.js';
 import type { VerbContext } from './skel.js';
 import type { AddNetworkReply, IpAllocationMetadata } from '../rpc/types.js';

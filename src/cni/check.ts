@@ -7,7 +7,7 @@
 import { requirePodIdentity } from './args.js';
 import { CniError } from './errors.js';
 import { containerInterfaceName, dummyInterfaceName, hostVethName } from './names.js';
-import type { PodSpec } from './ports.js';
+import type { PodSpec } from '../netlink/port.js';
 import { podFromResult, readPrevResult } from './result.js';
 import type { VerbContext } from './skel.js';
 

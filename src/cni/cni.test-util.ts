@@ -9,7 +9,8 @@ import type { HealthStatus } from '../rpc/codec.js';
 import type { AddNetworkReply, AddNetworkRequest, DelNetworkReply, DelNetworkRequest, IpAllocationMetadata } from '../rpc/types.js';
 import type { LogFields, PluginLog, PluginLogLevel, PluginLogSettings } from './log.js';
 import type { PluginDeps } from './plugin.js';
-import type { IpamClient, PodNetwork, PodSpec, PodWiringResult } from './ports.js';
+import type { IpamClient } from './ports.js';
+import type { PodNetwork, PodSpec, PodWiringResult } from '../netlink/port.js';
 
 export const ADD_REPLY_DEFAULTS: AddNetworkReply = {
   success: true,

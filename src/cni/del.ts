@@ -14,7 +14,7 @@ import { CniError, codeOf, ipamdCallError, ipamdReplyError, messageOf } from './
 import { dummyInterfaceName, hostVethName } from './names.js';
 import { podFromResult, readPrevResult, routeTableOf, type PrevPod } from './result.js';
 import type { VerbContext } from './skel.js';
-import type { Preparation } from './ports.js';
+import type { Preparation } from '../netlink/port.js';
 import type { DelNetworkReply, DelNetworkRequest } from '../rpc/types.js';
 
 /** The reference ipamd's error text for a pod it does not know (datastore.ErrUnknownPod). */

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { NetlinkError } from '../netlink/errors.js';
 import { cniEnv, FakePods, harness, netconf, NETNS, rpcUnavailable, type Harness } from './cni.test-util.js';
 import { runPlugin, type PluginOutput } from './plugin.js';
-import type { PodSpec, PodWiringResult, Preparation } from './ports.js';
+import type { PodSpec, PodWiringResult, Preparation } from '../netlink/port.js';
 
 /** FakePods that records prepareSetup, its start and its cancel in the same call list. */
 class PreparingPods extends FakePods {

@@ -9,7 +9,8 @@
  * const target = await kubeTarget('/root/.kube/config');
  * await target.inspect(plan); // { where: 'cluster (kubeconfig /root/.kube/config)', eniConfigs: [...], ... }
  */
-import { createK8sClient, loadClientNode, loadKubeConfig, type K8sClient } from '../k8s/client.js';
+import { createK8sClient, loadKubeConfig, type K8sClient } from '../k8s/client.js';
+import { loadClientNode } from '../k8s/client-node.js';
 import { isK8sError } from '../k8s/errors.js';
 import type { KubeTarget } from '../config/k8s-env.js';
 import { CustomNetworkingError } from './errors.js';

@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { manualClock } from '../ipam/clock.js';
-import type { Ec2Filter, Ec2SecurityGroup, Ec2Subnet } from '../ipamd/ports.js';
+import type { Ec2Filter, Ec2SecurityGroup, Ec2Subnet } from '../cloud/ec2/port.js';
 import { createEniConfigSource } from './eni-config-source.js';
 import { isEniConfigError } from './errors.js';
 import type { NodeInfoSource, NodeProblem } from './ports.js';

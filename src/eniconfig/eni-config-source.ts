@@ -16,8 +16,9 @@
  * introspection: { eniConfigName: () => eniConfigSource.currentName() }
  */
 import type { Clock } from '../ipam/clock.js';
-import type { Ec2Api } from '../ipamd/ports.js';
-import { silentLogger, type EniConfigSource, type Logger } from '../ipamd/runtime.js';
+import type { Ec2Api } from '../cloud/ec2/port.js';
+import { silentLogger, type Logger } from '../obs/logger.js';
+import { type EniConfigSource } from './ports.js';
 import { systemClock } from '../obs/clock.js';
 import { EniConfigError, isEniConfigError, type EniConfigErrorCode } from './errors.js';
 import type { NodeInfoSource, NodeProblemReason } from './ports.js';

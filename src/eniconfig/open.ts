@@ -20,7 +20,7 @@
  */
 import type { KubeTarget } from '../config/k8s-env.js';
 import type { Clock } from '../ipam/clock.js';
-import type { Logger } from '../ipamd/runtime.js';
+import type { Logger } from '../obs/logger.js';
 import type { FollowOptions } from '../k8s/follow.js';
 import { createEniConfigSource, type CustomNetworkingSource, type EniConfigSourceOptions } from './eni-config-source.js';
 import type { NodeInfoSource } from './ports.js';

@@ -42,3 +42,6 @@ export interface NodeInfoSource {
   /** Stops watches, polls and connections. */
   close(): Promise<void>;
 }
+
+/** Custom networking: the ENIConfig that applies to this node (reference §4.3–4.4), looked up per new ENI. */
+export type EniConfigSource = () => Promise<{ readonly subnet: string; readonly securityGroups: readonly string[] }>;

@@ -14,7 +14,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { silentLogger, type Logger } from '../ipamd/runtime.js';
+import { silentLogger, type Logger } from '../obs/logger.js';
 import { collectEniConfigs, parseEniConfigText, type EniConfigCatalogue } from './documents.js';
 import { EniConfigError } from './errors.js';
 import { parseNodeInfoText } from './node-file.js';

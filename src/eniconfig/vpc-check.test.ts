@@ -1,7 +1,7 @@
 // An ENIConfig checked against the node's VPC: each mistake users make gives one precise reason.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import type { Ec2Subnet } from '../ipamd/ports.js';
+import type { Ec2Subnet } from '../cloud/ec2/port.js';
 import { eniConfig } from './types.js';
 import { validateEniConfig, type VpcFacts } from './vpc-check.js';
 

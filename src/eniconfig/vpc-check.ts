@@ -9,7 +9,7 @@
  * });
  * // [{ code: 'ENICONFIG_SUBNET_WRONG_AZ', message: "ENIConfig 'x': subnet subnet-… is in us-west-2b but this node is in us-west-2a; …" }]
  */
-import type { Ec2SecurityGroup, Ec2Subnet } from '../ipamd/ports.js';
+import type { Ec2SecurityGroup, Ec2Subnet } from '../cloud/ec2/port.js';
 import type { EniConfigErrorCode } from './errors.js';
 import type { EniConfig } from './types.js';
 

@@ -25,7 +25,10 @@ import type { IpamKey, IpamMetadata } from '../ipam/types.js';
 import type { AddNetworkReply, AddNetworkRequest, CniBackend, DelNetworkReply, DelNetworkRequest } from '../rpc/types.js';
 import type { IpamdContext } from './context.js';
 import type { PoolManager } from './pool-manager.js';
-import { errorFacts, withFields, type IpamdDeps, type Timers } from './runtime.js';
+import { errorFacts } from '../errors.js';
+import { withFields } from '../obs/logger.js';
+import { type IpamdDeps } from './context.js';
+import { type Timers } from '../obs/timers.js';
 
 /** What the backend needs once the node is initialised; `undefined` before (replies IPAMD_NOT_READY). */
 export interface BackendRuntime {

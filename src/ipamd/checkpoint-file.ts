@@ -33,7 +33,7 @@ import { closeSync, mkdirSync, openSync, renameSync, statfsSync, unlinkSync, wri
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { VpcCniError, type CniCode } from '../errors.js';
-import type { CheckpointStore } from './ports.js';
+import type { CheckpointStore } from './checkpoint-port.js';
 
 /** Error codes of the checkpoint file (CNI code 5: I/O failure). */
 export const CHECKPOINT_FILE_ERRORS = {

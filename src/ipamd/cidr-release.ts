@@ -11,7 +11,7 @@ import type { ReleaseCidr } from '../ipam/policy-types.js';
 import type { EniId } from '../ipam/types.js';
 import type { IpamdContext } from './context.js';
 import { tracked } from './pool-history.js';
-import { errorFacts } from './runtime.js';
+import { errorFacts } from '../errors.js';
 
 /** Returns how many CIDRs left the datastore (an EC2 failure is recorded; reconcile settles it later). */
 export async function releaseCidrs(ctx: IpamdContext, cidrs: readonly ReleaseCidr[]): Promise<number> {

@@ -7,11 +7,97 @@
  * const ctx = createContext(deps, node);
  * await ctx.persist(); // writes the checkpoint of the datastore as it is now
  */
+import type { Config } from '../config/types.js';
+import type { Clock } from '../ipam/clock.js';
+import type { Datastore } from '../ipam/datastore.js';
+import type { EniId } from '../ipam/types.js';
+import type { CheckpointStore } from './checkpoint-port.js';
+import type { Ec2Api } from '../cloud/ec2/port.js';
+import type { HostNetwork } from '../netlink/port.js';
+import type { Imds, ImdsEni, InstanceIdentity } from '../cloud/imds/port.js';
+import type { IpamdMetrics } from './metrics-port.js';
 import { serializeCheckpoint } from '../ipam/checkpoint.js';
 import { ActionHistory, type TrackingContext } from './pool-history.js';
-import {
-  IPAMD_TIMINGS, ReconcileCooldown, Serial, type IpamdDeps, type IpamdTimings, type Logger, type NodeState, type PoolStatus,
-} from './runtime.js';
+import type { PoolStatus } from './pool-status.js';
+import { resolveTimings, type IpamdTimings } from './timings.js';
+import { ReconcileCooldown } from './reconcile-cooldown.js';
+import { Serial } from './serial.js';
+import type { Logger } from '../obs/logger.js';
+import type { Timers } from '../obs/timers.js';
+import type { EniConfigSource } from '../eniconfig/ports.js';
+
+/** Waits for IMDS to show a just-attached ENI with at least one of its new addresses (reference §3.6). */
+export type EniWaiter = (target: {
+  readonly eniId: EniId;
+  readonly primaryMac: string;
+  readonly wantIps: number;
+  readonly wantPrefixes: number;
+}) => Promise<{ readonly eni: ImdsEni; readonly complete: boolean }>;
+
+/** Everything ipamd needs from the outside, in one object. */
+export interface IpamdDeps {
+  readonly config: Config;
+  readonly ec2: Ec2Api;
+  readonly imds: Imds;
+  readonly host: HostNetwork;
+  readonly checkpoint: CheckpointStore;
+  readonly metrics: IpamdMetrics;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly logger: Logger;
+  /** [0, 1) for the leaked-ENI start delay and back-off jitter; default Math.random. */
+  readonly random?: () => number;
+  /** Default: poll `imds.attachedEnis` with back-off 100 ms × 2, 12 tries (see eni-lifecycle.ts). */
+  readonly eniWaiter?: EniWaiter;
+  /** Required with custom networking; the custom-networking work supplies it. */
+  readonly eniConfigSource?: EniConfigSource;
+  /** The node's max pods when known (kubelet / Node capacity); default: eni-max-pods of the instance type. */
+  readonly maxPods?: number;
+  readonly timings?: Partial<IpamdTimings>;
+  /** Why ENIs may not be attached/detached now (e.g. node unschedulable without AWS_MANAGE_ENIS_NON_SCHEDULABLE). */
+  readonly attachmentBlocked?: () => string | undefined;
+}
+
+/** Host-side facts of a managed ENI, for its routing table and for tearing it down. */
+export interface EniFacts {
+  readonly id: EniId;
+  readonly mac: string;
+  readonly deviceNumber: number;
+  readonly primaryIp: string;
+  readonly subnetId: string;
+  readonly subnetCidr: string;
+  readonly routeTableId: number;
+}
+
+/** The instance as node initialisation found it. One datastore: network card 0 (multi-NIC is not supported yet). */
+export interface NodeState {
+  readonly identity: InstanceIdentity;
+  readonly vpcId: string;
+  readonly primaryEni: EniFacts & { securityGroups: readonly string[] };
+  vpcCidrs: readonly string[];
+  readonly limits: {
+    /** min(MAX_ENI, instance limit). */
+    readonly maxEnis: number;
+    /** IPv4 addresses per ENI − 1: secondary IPs, or /28 prefixes in PD, one ENI can hold. */
+    readonly maxIpsPerEni: number;
+    readonly ipv4PerEni: number;
+    maxPods: number;
+    /** False when the type cannot hold trunk ENIs (SGP reserve not needed). */
+    readonly trunkCompatible: boolean;
+  };
+  /** ENABLE_PREFIX_DELEGATION after the non-Nitro fall-back. */
+  readonly prefixDelegation: boolean;
+  readonly datastore: Datastore;
+  readonly enis: Map<EniId, EniFacts>;
+  /**
+   * Attached ENIs ipamd must leave alone (no_manage tag, untagged with MANAGE_UNTAGGED_ENI=false, EFA-only, cards
+   * > 0), with their network card: those on card 0 still hold ENI slots.
+   */
+  readonly unmanaged: Map<EniId, number>;
+  readonly efaEnis: Set<EniId>;
+  trunkEniId: EniId | undefined;
+}
+
 
 export interface IpamdContext extends TrackingContext {
   readonly deps: IpamdDeps;
@@ -24,22 +110,6 @@ export interface IpamdContext extends TrackingContext {
   readonly log: Logger;
   /** Writes the checkpoint (every allocation) through the checkpoint store; rejects when the write fails. */
   persist(): Promise<void>;
-}
-
-/**
- * The reference's timings with `deps.timings` laid over them.
- *
- * @example
- * resolveTimings({ addWaitMs: 0 }).poolIntervalMs; // 5000
- */
-export function resolveTimings(overrides: Partial<IpamdTimings> = {}): IpamdTimings {
-  const timings: IpamdTimings = { ...IPAMD_TIMINGS };
-  for (const [key, value] of Object.entries(overrides) as [keyof IpamdTimings, number | undefined][]) {
-    if (value === undefined) continue;
-    if (!Number.isFinite(value) || value < 0) throw new RangeError(`timings.${key} must be a number ≥ 0, got ${value}`);
-    timings[key] = value;
-  }
-  return timings;
 }
 
 /**

@@ -10,8 +10,9 @@
 import type { LoadedConfig } from '../config/index.js';
 import { kubeTargetFromEnvironment } from '../config/k8s-env.js';
 import { openCustomNetworking, type CustomNetworking } from '../eniconfig/open.js';
-import type { Ec2Api, Imds } from './ports.js';
-import type { Logger } from './runtime.js';
+import type { Ec2Api } from '../cloud/ec2/port.js';
+import type { Imds } from '../cloud/imds/port.js';
+import type { Logger } from '../obs/logger.js';
 
 export async function openCustomNetworkingFor(
   loaded: LoadedConfig,

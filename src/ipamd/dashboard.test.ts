@@ -9,7 +9,8 @@ import { DASHBOARD_CSS } from './dashboard-style.js';
 import { introspectionRoutes } from './introspect.js';
 import { startIntrospectionServer, type RunningServer } from './introspect-server.js';
 import { CONTAINER_1, CONTAINER_2, T1, T3, fixtureSource, poolReport } from './introspect.test-util.js';
-import type { Ec2Subnet, IpamdMetrics } from './ports.js';
+import type { Ec2Subnet } from '../cloud/ec2/port.js';
+import type { IpamdMetrics } from './metrics-port.js';
 
 const subnet = (id: string, cidr: string, free: number): Ec2Subnet => ({ id, vpcId: 'vpc-1', cidr, availabilityZone: 'us-west-2a', availableIpAddressCount: free, tags: {} });
 

@@ -22,7 +22,8 @@ import { DASHBOARD_JS } from './dashboard-script.js';
 import { DASHBOARD_CSS } from './dashboard-style.js';
 import type { Clock } from '../ipam/clock.js';
 import type { IntrospectionSource, Route, RouteResponse } from './introspect.js';
-import type { Ec2Subnet, IpamdMetrics } from './ports.js';
+import type { Ec2Subnet } from '../cloud/ec2/port.js';
+import type { IpamdMetrics } from './metrics-port.js';
 
 export type { DashboardDocument, DashboardEni, DashboardSlot, SlotState } from './dashboard-data.js';
 

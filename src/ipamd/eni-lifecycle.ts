@@ -17,8 +17,9 @@ import type { IpamdContext } from './context.js';
 import { IpamdError } from './errors.js';
 import { addCidrIfMissing, ENI_DESCRIPTION_PREFIX, ENI_TAG, desiredEniTags, setupEni } from './eni-setup.js';
 import { recordFailure, tracked } from './pool-history.js';
-import type { Ec2Eni } from './ports.js';
-import { errorFacts, type EniWaiter } from './runtime.js';
+import type { Ec2Eni } from '../cloud/ec2/port.js';
+import { errorFacts } from '../errors.js';
+import { type EniWaiter } from './context.js';
 import { discoverSubnets } from './subnet-discovery.js';
 
 export type AllocOutcome =

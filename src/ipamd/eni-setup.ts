@@ -13,8 +13,8 @@ import { isVpcCniError } from '../errors.js';
 import type { EniId } from '../ipam/types.js';
 import type { IpamdContext } from './context.js';
 import { tracked } from './pool-history.js';
-import type { ImdsEni } from './ports.js';
-import type { EniFacts } from './runtime.js';
+import type { ImdsEni } from '../cloud/imds/port.js';
+import type { EniFacts } from './context.js';
 
 /** Tag keys the reference reads and writes on ENIs (§2.7). */
 export const ENI_TAG = Object.freeze({

@@ -21,7 +21,8 @@ import { dashboardRoutes } from './dashboard.js';
 import { enisDocument, podsDocument } from './introspect-enis.js';
 import { encodeGoJson, type GoJson } from './introspect-json.js';
 import { poolDocument, type PoolReport } from './introspect-pool.js';
-import type { Ec2Subnet, InstanceIdentity } from './ports.js';
+import type { Ec2Subnet } from '../cloud/ec2/port.js';
+import type { InstanceIdentity } from '../cloud/imds/port.js';
 
 export type {
   PoolActionRecord,

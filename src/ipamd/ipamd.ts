@@ -22,7 +22,10 @@ import { completeInit, initNode, snatSpec } from './node-init.js';
 import { ActionHistory } from './pool-history.js';
 import { PoolManager, type TickOutcome } from './pool-manager.js';
 import { Reconciler, type ReconcileOutcome } from './reconcile.js';
-import { errorFacts, Serial, type Ec2RetryNote, type IpamdDeps } from './runtime.js';
+import { errorFacts } from '../errors.js';
+import { Serial } from './serial.js';
+import { type Ec2RetryNote } from './pool-status.js';
+import { type IpamdDeps } from './context.js';
 
 export type IpamdPhase = 'new' | 'initialising' | 'running' | 'failed' | 'stopped';
 

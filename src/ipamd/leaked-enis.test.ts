@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { attachEni, createEni } from '../sim/state/ops-eni.js';
 import { ENI_TAG } from './eni-setup.js';
 import { leakedEniFilters, leakedEniVerdict } from './leaked-enis.js';
-import type { Ec2Eni } from './ports.js';
+import type { Ec2Eni } from '../cloud/ec2/port.js';
 import { rfc3339 } from '../ipam/clock.js';
 import { buildWorld, START, type World } from './virtual/world.js';
 

@@ -17,7 +17,7 @@ import type { EniId } from '../ipam/types.js';
 import type { IpamdContext } from './context.js';
 import { ENI_DESCRIPTION_PREFIX, ENI_TAG } from './eni-setup.js';
 import { tracked } from './pool-history.js';
-import type { Ec2Eni, Ec2Filter } from './ports.js';
+import type { Ec2Eni, Ec2Filter } from '../cloud/ec2/port.js';
 import { rfc3339 } from '../ipam/clock.js';
 
 export interface LeakedEniResult {

@@ -26,7 +26,8 @@ import { Ipamd } from './ipamd.js';
 import { createIpamdMetrics, startMetricsServer } from './metrics.js';
 import { rememberSubnets } from './dashboard.js';
 import { openCustomNetworkingFor } from './custom-networking.js';
-import { PACED_ACCOUNT_SHARE, pacedTimings, systemTimers, type IpamdTimings } from './runtime.js';
+import { PACED_ACCOUNT_SHARE, pacedTimings, type IpamdTimings } from './timings.js';
+import { systemTimers } from '../obs/timers.js';
 
 export interface IpamdProgramOptions {
   /** Aborting stops ipamd (SIGINT/SIGTERM in the CLI). */

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { Registry } from 'prom-client';
 import { createIpamdMetrics, startMetricsServer } from './metrics.js';
-import type { Ec2Subnet } from './ports.js';
+import type { Ec2Subnet } from '../cloud/ec2/port.js';
 import { PRIMARY_ENI, SECONDARY_ENI, poolReport, snapshotOf } from './introspect.test-util.js';
 
 /** Every metric of the reference (§6), with its type. */

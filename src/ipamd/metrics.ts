@@ -24,7 +24,9 @@ import type { PoolState } from '../ipam/policy-types.js';
 import { parseCidr, subnetUsableCount } from '../ipam/cidr.js';
 import type { DatastoreSnapshot } from '../ipam/types.js';
 import type { Logger } from '../obs/logger.js';
-import type { AwsCallRecord, Ec2Subnet, IpamdMetrics } from './ports.js';
+import type { AwsCallRecord } from '../cloud/calls.js';
+import type { Ec2Subnet } from '../cloud/ec2/port.js';
+import type { IpamdMetrics } from './metrics-port.js';
 import { applyTimeouts, closeGracefully, listen, type RunningServer } from './introspect-http.js';
 
 export interface IpamdMetricsOptions {

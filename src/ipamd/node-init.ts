@@ -25,9 +25,12 @@ import { classifyEni, eniKind, MAIN_ROUTE_TABLE, setupEni, tagEni } from './eni-
 import { IpamdError } from './errors.js';
 import type { ActionHistory } from './pool-history.js';
 import type { PoolManager } from './pool-manager.js';
-import type { Ec2Eni, ImdsEni } from './ports.js';
+import type { Ec2Eni } from '../cloud/ec2/port.js';
+import type { ImdsEni } from '../cloud/imds/port.js';
 import { restoreCheckpoint, type RestoreSummary } from './restore.js';
-import { errorFacts, type IpamdDeps, type NodeState, type Serial } from './runtime.js';
+import { errorFacts } from '../errors.js';
+import { type IpamdDeps, type NodeState } from './context.js';
+import { type Serial } from './serial.js';
 import { describeZoneSubnets, excludedSubnetIds } from './subnet-discovery.js';
 
 async function step<T>(what: string, work: () => Promise<T>): Promise<T> {

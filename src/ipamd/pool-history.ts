@@ -10,7 +10,9 @@
  */
 import type { PolicyInput, PoolPlan } from '../ipam/policy-types.js';
 import type { PoolActionRecord, PoolErrorRecord, PoolReport } from './introspect-pool.js';
-import { errorFacts, type Logger, type PoolStatus } from './runtime.js';
+import { errorFacts } from '../errors.js';
+import { type Logger } from '../obs/logger.js';
+import { type PoolStatus } from './pool-status.js';
 import type { Clock } from '../ipam/clock.js';
 
 /** What an operator can do about a failure code (ours or EC2's). */

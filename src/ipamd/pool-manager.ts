@@ -30,7 +30,7 @@ import type { PoolReport } from './introspect-pool.js';
 import { PoolDemand } from './pool-demand.js';
 import { poolReport, tracked } from './pool-history.js';
 import { explainShortage } from './pool-reasons.js';
-import { errorFacts } from './runtime.js';
+import { errorFacts } from '../errors.js';
 
 export interface TickOutcome {
   /** Undefined when the tick was skipped (ipamd stopping). */

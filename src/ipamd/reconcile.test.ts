@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { assignPrivateIps, attachEni, createEni, deleteEni, detachEni, unassignPrivateIps } from '../sim/state/ops-eni.js';
 import { ENI_TAG } from './eni-setup.js';
-import type { Imds } from './ports.js';
+import type { Imds } from '../cloud/imds/port.js';
 import { podVethSuffix } from './restore.js';
 import { addPods, buildWorld, datastoreView, delRequest, ec2View, type World } from './virtual/world.js';
 

@@ -21,8 +21,9 @@ import type { EniId } from '../ipam/types.js';
 import type { IpamdContext } from './context.js';
 import { addCidrIfMissing, classifyEni, eniKind, imdsCidrs, setupEni, tagEni } from './eni-setup.js';
 import { recordFailure, tracked } from './pool-history.js';
-import type { Ec2Eni, ImdsEni } from './ports.js';
-import { errorFacts } from './runtime.js';
+import type { Ec2Eni } from '../cloud/ec2/port.js';
+import type { ImdsEni } from '../cloud/imds/port.js';
+import { errorFacts } from '../errors.js';
 
 export interface ReconcileOutcome {
   readonly addedEnis: readonly EniId[];

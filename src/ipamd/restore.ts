@@ -22,7 +22,7 @@ import type { DroppedEntry } from '../ipam/datastore.js';
 import { ipamKeyString } from '../ipam/types.js';
 import type { IpamdContext } from './context.js';
 import { IpamdError } from './errors.js';
-import { errorFacts } from './runtime.js';
+import { errorFacts } from '../errors.js';
 
 export interface RestoreSummary {
   /** No checkpoint existed. */

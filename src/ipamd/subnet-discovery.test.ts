@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { createSubnet } from '../sim/state/ops-subnet.js';
-import type { Ec2Subnet } from './ports.js';
+import type { Ec2Subnet } from '../cloud/ec2/port.js';
 import { excludedSubnetIds, selectSubnets, subnetVerdict, SUBNET_ROLE_TAG } from './subnet-discovery.js';
 import { addPods, addRequest, buildWorld, datastoreView, ec2View } from './virtual/world.js';
 

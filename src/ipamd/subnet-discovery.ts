@@ -14,7 +14,7 @@
  */
 import type { IpamdContext } from './context.js';
 import { recordFailure } from './pool-history.js';
-import type { Ec2Subnet } from './ports.js';
+import type { Ec2Subnet } from '../cloud/ec2/port.js';
 
 export const SUBNET_ROLE_TAG = 'kubernetes.io/role/cni';
 export const CLUSTER_SCOPE_TAG_PREFIX = 'cni.networking.k8s.aws/cluster/';

@@ -13,33 +13,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type * as ClientNodeModule from '@kubernetes/client-node';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { describeKubeTarget, type KubeTarget } from '../config/k8s-env.js';
 import { ENICONFIG_GROUP, ENICONFIG_PLURAL, ENICONFIG_VERSION } from '../eniconfig/types.js';
 import { isK8sError, K8sError, toK8sError } from './errors.js';
-import { followResource, type Follower, type FollowOptions } from './follow.js';
+import { loadClientNode } from './client-node.js';
+import { followResource, type Follower, type FollowOptions, type ListAnswer } from './follow.js';
 
-export type ClientNode = typeof ClientNodeModule;
-
-let loading: Promise<ClientNode> | undefined;
-
-/**
- * `@kubernetes/client-node`, imported once on first use.
- *
- * @example
- * const { KubeConfig } = await loadClientNode();
- */
-export function loadClientNode(): Promise<ClientNode> {
-  loading ??= import('@kubernetes/client-node');
-  return loading;
-}
-
-/** A list answer: the items (plain objects) and the collection's resourceVersion. */
-export interface ListAnswer {
-  readonly items: readonly unknown[];
-  readonly resourceVersion: string;
-}
 
 export interface K8sClient {
   /** Where it connects, for logs (never a token). */

@@ -13,8 +13,14 @@
  * await follower.stop();
  */
 import type { KubeConfig, KubernetesListObject, KubernetesObject, ListWatch } from '@kubernetes/client-node';
-import type { ClientNode, ListAnswer } from './client.js';
+import type { ClientNode } from './client-node.js';
 import { toK8sError, type K8sError } from './errors.js';
+
+/** A list answer: the items (plain objects) and the collection's resourceVersion. */
+export interface ListAnswer {
+  readonly items: readonly unknown[];
+  readonly resourceVersion: string;
+}
 
 export type FollowEvent = 'add' | 'update' | 'delete';
 

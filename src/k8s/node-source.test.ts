@@ -9,7 +9,7 @@ import { createEniConfigSource } from '../eniconfig/eni-config-source.js';
 import { isEniConfigError } from '../eniconfig/errors.js';
 import type { NodeInfoSource } from '../eniconfig/ports.js';
 import { eniConfig } from '../eniconfig/types.js';
-import type { Ec2Subnet } from '../ipamd/ports.js';
+import type { Ec2Subnet } from '../cloud/ec2/port.js';
 import { createK8sClient } from './client.js';
 import { createKubernetesNodeInfoSource } from './node-source.js';
 import { startK8sStandin, type K8sStandin } from './standin.js';

@@ -13,7 +13,7 @@
  * const node = await source.node(); // { name, labels, annotations, capacityPods: 110 }
  */
 import type { Clock } from '../ipam/clock.js';
-import { silentLogger, type Logger } from '../ipamd/runtime.js';
+import { silentLogger, type Logger } from '../obs/logger.js';
 import { systemClock } from '../obs/clock.js';
 import { EniConfigError, isEniConfigError } from '../eniconfig/errors.js';
 import { nodeInfoFromKubernetes } from '../eniconfig/node-object.js';

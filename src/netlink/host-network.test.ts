@@ -2,7 +2,7 @@
 // holding the far end of a veth whose node end (eth2, with the ENI's MAC) stands in for a hot-plugged ENI.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import type { EniNetworkSpec } from '../ipamd/ports.js';
+import type { EniNetworkSpec } from './port.js';
 import { linkAddVeth, ruleAdd } from './commands.js';
 import { isNetlinkError } from './errors.js';
 import { NetlinkExecutor } from './exec.js';

@@ -16,7 +16,7 @@
  * const host = new NetlinkHostNetwork({ executor: new NetlinkExecutor({ confined: true }), netns: 'vcni-42-1-n1' });
  * await host.setupEni({ mac, deviceNumber: 2, primaryIp: '10.0.97.5', subnetCidr: '10.0.96.0/19', routeTableId: 3, mtu: 9001 });
  */
-import type { EniNetworkSpec, HostNetwork, SnatSpec } from '../ipamd/ports.js';
+import type { EniNetworkSpec, HostNetwork, SnatSpec } from './port.js';
 import { checkMac, linkSetMtu, type IpCommand } from './commands.js';
 import { NetlinkError } from './errors.js';
 import type { IpOptions, NetlinkExecutor } from './exec.js';

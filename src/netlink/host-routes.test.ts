@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import type { EniNetworkSpec } from '../ipamd/ports.js';
+import type { EniNetworkSpec } from './port.js';
 import { isNetlinkError } from './errors.js';
 import {
   canonicalCidr,

@@ -12,7 +12,7 @@
  * // route del 10.0.96.0/19 dev eth2 src 10.0.97.5 scope link table main; rule add prio 32765 from 10.0.97.5/32 lookup 3
  */
 import { formatCidr, formatIpv4, isIpv4, parseCidr, subnetGateway } from '../ipam/cidr.js';
-import type { EniNetworkSpec } from '../ipamd/ports.js';
+import type { EniNetworkSpec } from './port.js';
 import {
   addrDelete,
   addrReplace,

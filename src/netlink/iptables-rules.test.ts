@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import type { SnatSpec } from '../ipamd/ports.js';
+import type { SnatSpec } from './port.js';
 import { parseIptablesVersion } from './iptables.js';
 import { isOwnedBuiltinRule, parseIptablesSave, planRestore, snatRules, type SnatRules } from './iptables-rules.js';
 

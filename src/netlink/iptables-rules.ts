@@ -18,7 +18,7 @@
  * if (plan.input !== '') await restore(plan.input);
  */
 import { isIpv4 } from '../ipam/cidr.js';
-import type { SnatSpec } from '../ipamd/ports.js';
+import type { SnatSpec } from './port.js';
 import { checkLinkName } from './commands.js';
 import { NetlinkError } from './errors.js';
 import { canonicalCidr, formatMark } from './host-routes.js';

@@ -2,7 +2,7 @@
 // and compares `iptables-save` inside it with the reference's rules. The root namespace is checked untouched.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import type { SnatSpec } from '../ipamd/ports.js';
+import type { SnatSpec } from './port.js';
 import { isNetlinkError } from './errors.js';
 import { NetlinkExecutor } from './exec.js';
 import { NetlinkHostNetwork } from './host-network.js';

@@ -11,7 +11,7 @@
  * // route replace default via 169.254.1.1 dev eth0
  * // neigh replace 169.254.1.1 lladdr 02:.. dev eth0 nud permanent
  */
-import type { PodSpec } from '../cni/ports.js';
+import type { PodSpec } from './port.js';
 import { isIpv4 } from '../ipam/cidr.js';
 import {
   NETNS_RUN_DIR,

@@ -9,9 +9,10 @@
  * const pods = new NetlinkPodNetwork({ executor });
  */
 import { NetlinkError } from './errors.js';
-import type { NetlinkExecutor, SpawnFn } from './exec.js';
+import type { NetlinkExecutor } from './exec.js';
+import type { SpawnFn } from './spawn.js';
 
-export { nodeSpawn, type SpawnFn, type SpawnResult } from './exec.js';
+export { nodeSpawn, type SpawnFn, type SpawnResult } from './spawn.js';
 
 /** What the pod wiring needs of an executor. */
 export type PodExecutor = Pick<NetlinkExecutor, 'confined' | 'run' | 'batch' | 'ipJson' | 'prestart' | 'prestartBatch'>;

@@ -2,7 +2,7 @@
 // test, wired as the plugin's ADD does, checked against the reference's §7.10 example, torn down.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import type { PodSpec } from '../cni/ports.js';
+import type { PodSpec } from './port.js';
 import type { IpCommand, ProgramCommand } from './commands.js';
 import { NetlinkError, isNetlinkError } from './errors.js';
 import { NetlinkExecutor, type BatchResult, type IpOptions, type RunOptions, type RunResult } from './exec.js';

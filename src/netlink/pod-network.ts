@@ -22,7 +22,7 @@
  * const { hostVethMac } = await pods.setupPod({ hostVethName: 'eni1a2b3c4d5e6', containerIfName: 'eth0',
  *   netnsPath: '/var/run/netns/cni-1234', podIp: '10.0.97.30', mtu: 9001, routeTableId: 3 });
  */
-import type { PodNetwork, PodSpec, PodWiringResult, Preparation } from '../cni/ports.js';
+import type { PodNetwork, PodSpec, PodWiringResult, Preparation } from './port.js';
 import { NETNS_RUN_DIR, linkDelete, type IpCommand } from './commands.js';
 import { NetlinkError, isNetlinkError } from './errors.js';
 import { parseBatchErrors, serializeBatch, type IpOptions } from './exec.js';

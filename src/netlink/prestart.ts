@@ -14,7 +14,7 @@
  * // ... later, in the executor:
  * const result = await (parking.take(argv)?.(input) ?? spawnFn(argv, { input, timeoutMs }));
  */
-import type { SpawnFn, SpawnResult } from './exec.js';
+import type { SpawnFn, SpawnResult } from './spawn.js';
 
 /** Feeds a parked process its stdin and resolves with how it ended. */
 export type ParkedRun = (input: string) => Promise<SpawnResult>;
@@ -23,9 +23,6 @@ interface Parked {
   readonly feed: (input: string | undefined) => void;
   readonly result: Promise<SpawnResult>;
 }
-
-/** What a cancelled (never fed) parked process reports. */
-export const CANCELLED: SpawnResult = Object.freeze({ stdout: '', stderr: '', exitCode: 0, timedOut: false });
 
 /** The parked processes of one executor, by argv. */
 export class Parking {

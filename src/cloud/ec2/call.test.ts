@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { manualClock } from '../../ipam/clock.js';
-import type { AwsCallRecord } from '../../ipamd/ports.js';
+import type { AwsCallRecord } from '../calls.js';
 import { createCallPath, type Ec2RetryEvent } from './call.js';
 import { DEFAULT_EC2_RETRY } from './retry.js';
 

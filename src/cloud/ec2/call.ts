@@ -14,7 +14,7 @@
  */
 import type { Clock } from '../../ipam/clock.js';
 import type { CloudError } from '../errors.js';
-import type { AwsCallRecord } from '../../ipamd/ports.js';
+import type { AwsCallRecord } from '../calls.js';
 import type { Ec2Budget, RequestShape } from './budget.js';
 import { failureFacts, toCloudError } from './classify.js';
 import { withRetry, type RetryPolicy, type Sleep } from './retry.js';

@@ -20,7 +20,8 @@ import {
 import { rfc3339, type Clock } from '../../ipam/clock.js';
 import type { EniId } from '../../ipam/types.js';
 import type { InstanceLimits } from '../../limits/index.js';
-import type { AwsCallRecord, CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2SecurityGroup, Ec2Subnet } from '../../ipamd/ports.js';
+import type { AwsCallRecord } from '../calls.js';
+import type { CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2SecurityGroup, Ec2Subnet } from './port.js';
 import { CloudError, isCloudError } from '../errors.js';
 import { Ec2Budget, type BucketSpec } from './budget.js';
 import { createCallPath, type Ec2Call, type Ec2RetryEvent } from './call.js';

@@ -8,7 +8,7 @@
  * toSdkFilters([{ name: 'vpc-id', values: ['vpc-1'] }]);      // [{ Name: 'vpc-id', Values: ['vpc-1'] }]
  */
 import type { Filter, Instance, NetworkInterface, SecurityGroup, Subnet, Tag } from '@aws-sdk/client-ec2';
-import type { Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2SecurityGroup, Ec2Subnet } from '../../ipamd/ports.js';
+import type { Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2SecurityGroup, Ec2Subnet } from './port.js';
 import { CloudError } from '../errors.js';
 
 /** EC2 answered 200 but without something the answer must have. */

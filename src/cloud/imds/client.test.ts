@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { manualClock } from '../../ipam/clock.js';
-import type { AwsCallRecord } from '../../ipamd/ports.js';
+import type { AwsCallRecord } from '../calls.js';
 import { assignPrivateIps, attachEni, createEni } from '../../sim/state/ops-eni.js';
 import { CloudError, isCloudError } from '../errors.js';
 import { startCloudFixture, type CloudFixture } from '../ec2/sim-fixture.test-util.js';

@@ -15,7 +15,7 @@
  * const me = await imds.identity();              // { instanceId, instanceType, region, availabilityZone, localIpv4, primaryMac }
  * const enis = await imds.attachedEnis(me.primaryMac);
  */
-import type { Imds, ImdsEni, InstanceIdentity } from '../../ipamd/ports.js';
+import type { Imds, ImdsEni, InstanceIdentity } from './port.js';
 import { CloudError } from '../errors.js';
 import { ImdsReader, type ImdsReaderOptions } from './reader.js';
 

@@ -20,7 +20,7 @@
  */
 import { MetadataService } from '@aws-sdk/ec2-metadata-service';
 import type { Clock } from '../../ipam/clock.js';
-import type { AwsCallRecord } from '../../ipamd/ports.js';
+import type { AwsCallRecord } from '../calls.js';
 import { CloudError } from '../errors.js';
 import { realSleep, withRetry, type RetryClass, type RetryPolicy, type Sleep } from '../ec2/retry.js';
 

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { EniId } from '../../ipam/types.js';
-import type { AwsCallRecord, Imds, ImdsEni } from '../../ipamd/ports.js';
+import type { AwsCallRecord } from '../calls.js';
+import type { Imds, ImdsEni } from './port.js';
 import { manualClock } from '../../ipam/clock.js';
 import { CloudError, isCloudError } from '../errors.js';
 import { startCloudFixture, type CloudFixture } from '../ec2/sim-fixture.test-util.js';

@@ -13,7 +13,8 @@
  */
 import type { Clock } from '../../ipam/clock.js';
 import type { EniId } from '../../ipam/types.js';
-import type { AwsCallRecord, Imds, ImdsEni } from '../../ipamd/ports.js';
+import type { AwsCallRecord } from '../calls.js';
+import type { Imds, ImdsEni } from './port.js';
 import { CloudError, isCloudError } from '../errors.js';
 import { realSleep, simpleBackoff, type Sleep } from '../ec2/retry.js';
 

@@ -15,7 +15,7 @@
  * result.waited; result.waitP99Ms; result.idleAvg; result.ec2.mutating;
  */
 import type { DatastoreSnapshot } from '../../ipam/types.js';
-import { silentLogger, type Logger } from '../runtime.js';
+import { silentLogger, type Logger } from '../../obs/logger.js';
 import type { ChurnTrace, TracePod } from './churn-traces.js';
 import { seededRandom } from '../../ipam/random.js';
 import { flush, RecordingMetrics } from './fakes.js';

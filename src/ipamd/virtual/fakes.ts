@@ -13,8 +13,13 @@
  */
 import type { ManualClock } from '../../ipam/clock.js';
 import type { DatastoreSnapshot } from '../../ipam/types.js';
-import type { AwsCallRecord, CheckpointStore, Ec2Subnet, EniNetworkSpec, HostNetwork, IpamdMetrics, SnatSpec } from '../ports.js';
-import type { Logger, Timers } from '../runtime.js';
+import type { AwsCallRecord } from '../../cloud/calls.js';
+import type { CheckpointStore } from '../checkpoint-port.js';
+import type { Ec2Subnet } from '../../cloud/ec2/port.js';
+import type { EniNetworkSpec, HostNetwork, SnatSpec } from '../../netlink/port.js';
+import type { IpamdMetrics } from '../metrics-port.js';
+import type { Logger } from '../../obs/logger.js';
+import type { Timers } from '../../obs/timers.js';
 
 /** Lets every promise chain started so far run to completion (as far as it does not wait on timers). */
 export async function flush(rounds = 30): Promise<void> {

@@ -15,7 +15,7 @@
  * await timers.run({ until: 10_000 });
  */
 import type { ManualClock } from '../../ipam/clock.js';
-import type { Timers } from '../runtime.js';
+import type { Timers } from '../../obs/timers.js';
 
 interface Entry {
   readonly at: number;

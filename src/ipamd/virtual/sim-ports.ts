@@ -23,7 +23,8 @@ import {
 import { createTags } from '../../sim/state/ops-tags.js';
 import { cidrAssociationState } from '../../sim/state/ops-vpc.js';
 import type { VpcStore } from '../../sim/state/store.js';
-import type { CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2Subnet, Imds, ImdsEni, InstanceIdentity } from '../ports.js';
+import type { CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2Subnet } from '../../cloud/ec2/port.js';
+import type { Imds, ImdsEni, InstanceIdentity } from '../../cloud/imds/port.js';
 
 /** EC2 code → CloudError code, as src/cloud/ec2/classify.ts maps them. */
 export function cloudCodeOf(awsCode: string): CloudErrorCode {

@@ -25,8 +25,9 @@ import type { Clock } from '../../ipam/clock.js';
 import type { EniId } from '../../ipam/types.js';
 import { classify, Throttle, type ThrottleSettings } from '../../sim/gate/throttle.js';
 import type { VpcStore } from '../../sim/state/store.js';
-import type { AwsCallRecord, CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2Subnet } from '../ports.js';
-import type { Timers } from '../runtime.js';
+import type { AwsCallRecord } from '../../cloud/calls.js';
+import type { CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2Subnet } from '../../cloud/ec2/port.js';
+import type { Timers } from '../../obs/timers.js';
 import { SimEc2 } from './sim-ports.js';
 
 /** Per bucket key: tokens taken (accepted requests) with their times, and requests refused. */

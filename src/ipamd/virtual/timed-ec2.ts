@@ -19,8 +19,8 @@ import { CloudError } from '../../cloud/errors.js';
 import type { Clock } from '../../ipam/clock.js';
 import type { EniId } from '../../ipam/types.js';
 import { Throttle } from '../../sim/gate/throttle.js';
-import type { CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2Subnet } from '../ports.js';
-import type { Timers } from '../runtime.js';
+import type { CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2Subnet } from '../../cloud/ec2/port.js';
+import type { Timers } from '../../obs/timers.js';
 
 /**
  * Median latency of each EC2 action in milliseconds, as seen from a node (ours: order of magnitude from the EC2

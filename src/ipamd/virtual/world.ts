@@ -20,7 +20,8 @@ import { settleDetachments } from '../../sim/state/ops-eni.js';
 import { VpcStore } from '../../sim/state/store.js';
 import { eksworkshop } from '../../sim/scenarios/eksworkshop.js';
 import { Ipamd } from '../ipamd.js';
-import type { IpamdDeps, IpamdTimings } from '../runtime.js';
+import type { IpamdDeps } from '../context.js';
+import type { IpamdTimings } from '../timings.js';
 import { FakeHostNetwork, FakeTimers, MemoryCheckpointStore, RecordingMetrics, recordingLogger, type LogLine } from './fakes.js';
 import { SimEc2, SimImds } from './sim-ports.js';
 

@@ -19,7 +19,7 @@ import { createSecurityGroup } from '../state/ops-sg.js';
 import { eniSettings } from '../state/ops-eni-settings.js';
 import { launchInstance } from '../state/ops-instance.js';
 import type { VpcStore } from '../state/store.js';
-import type { Scenario } from './index.js';
+import type { Scenario } from './types.js';
 
 export const CLUSTER_NAME = 'scale';
 const ZONES = ['a', 'b', 'c'] as const;

@@ -10,7 +10,7 @@ import { createSubnet } from '../state/ops-subnet.js';
 import { createSecurityGroup } from '../state/ops-sg.js';
 import { associateRouteTable, createRouteTable } from '../state/ops-routes.js';
 import { launchInstance } from '../state/ops-instance.js';
-import type { Scenario } from './index.js';
+import type { Scenario } from './types.js';
 
 export const CLUSTER = 'eksworkshop';
 const STACK_ID = 'arn:aws:cloudformation:ap-northeast-2:123456789012:stack/eksworkshop/3c1848b0-c7f9-11ea-afac-0689b5dc6f6c';

@@ -6,16 +6,12 @@
  * const store = new VpcStore({ region: scenario.region, clock });
  * scenario.build(store);
  */
-import type { VpcStore } from '../state/store.js';
+import type { Scenario } from './types.js';
 import { eksworkshop } from './eksworkshop.js';
 import { minimal } from './minimal.js';
 
-export interface Scenario {
-  readonly name: string;
-  readonly region: string;
-  readonly description: string;
-  build(store: VpcStore): void;
-}
+
+export type { Scenario } from './types.js';
 
 export const SCENARIOS: Readonly<Record<string, Scenario>> = { eksworkshop, minimal };
 

@@ -2,7 +2,7 @@
 import type { VpcStore } from '../state/store.js';
 import { createVpc } from '../state/ops-vpc.js';
 import { createSubnet } from '../state/ops-subnet.js';
-import type { Scenario } from './index.js';
+import type { Scenario } from './types.js';
 
 function build(store: VpcStore): void {
   const vpc = createVpc(store, { cidr: '10.0.0.0/16', tags: [{ key: 'Name', value: 'minimal' }] });

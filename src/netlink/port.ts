@@ -1,0 +1,95 @@
+/**
+ * The networking ports, implemented in this folder: {@link HostNetwork} (ipamd's host set-up: per-ENI routing, SNAT
+ * and connmark rules, stale pod rules; host-network.ts) and {@link PodNetwork} (the aws-cni plugin's pod wiring:
+ * veth, addresses, routes, rules, static ARP; pod-network.ts). Both run iproute2/iptables in the node's namespace.
+ */
+
+export interface EniNetworkSpec {
+  readonly mac: string;
+  readonly deviceNumber: number;
+  readonly primaryIp: string;
+  readonly subnetCidr: string;
+  readonly routeTableId: number;
+  readonly mtu: number;
+}
+
+export interface SnatSpec {
+  readonly primaryIp: string;
+  readonly primaryInterface: string;
+  readonly vpcCidrs: readonly string[];
+  readonly excludeSnatCidrs: readonly string[];
+  readonly externalSnat: boolean;
+  readonly randomizeSnat: 'prng' | 'hashrandom' | 'none';
+  readonly nodePortSupport: boolean;
+  readonly connmark: number;
+  readonly vethPrefix: string;
+}
+
+/** ipamd's host networking (reference §7.5–7.8), in the node's namespace. */
+export interface HostNetwork {
+  /** Name of the link with this MAC, or undefined. */
+  linkByMac(mac: string): Promise<string | undefined>;
+  setMtu(linkName: string, mtu: number): Promise<void>;
+  /** Secondary ENI: link up, MTU, address, table `routeTableId` with gateway + default, rule 32765. */
+  setupEni(spec: EniNetworkSpec): Promise<void>;
+  /** Removes rule 32765 (and the table's routes) of an ENI being freed. */
+  teardownEni(spec: Pick<EniNetworkSpec, 'primaryIp' | 'routeTableId'>): Promise<void>;
+  /** SNAT, connmark and rule 1024 (§7.7–7.8); idempotent, run at start and when VPC CIDRs change. */
+  setupSnat(spec: SnatSpec): Promise<void>;
+  /** Rules 1535 for AWS_EXTERNAL_SERVICE_CIDRS. */
+  setupExternalServiceRules(cidrs: readonly string[]): Promise<void>;
+  /** Names of the host links, for the checkpoint's stale-pod check (§8). */
+  linkNames(): Promise<string[]>;
+  /** Deletes rules 512 `to ip` and 1536 `from ip` of a pod found stale. */
+  deletePodRules(ip: string): Promise<void>;
+}
+
+// ---------------------------------------------------------------- pod wiring
+
+/** What the reference's SetupPodNetwork needs (§7.3). */
+export interface PodSpec {
+  /** Host-side veth: vethPrefix + first 11 hex chars of sha1("<namespace>.<pod>"). */
+  readonly hostVethName: string;
+  /** CNI_IFNAME, usually eth0. */
+  readonly containerIfName: string;
+  /** CNI_NETNS: the pod's network namespace path. */
+  readonly netnsPath: string;
+  readonly podIp: string;
+  readonly mtu: number;
+  /** 254 (main) for pods on the primary ENI, else the ENI's table (device + 1). */
+  readonly routeTableId: number;
+}
+
+export interface PodWiringResult {
+  readonly hostVethMac: string;
+  readonly containerMac: string;
+}
+
+/**
+ * Pod wiring in the node's namespace (the namespace the plugin runs in, as a Go plugin configures "the namespace
+ * it runs in"). Every method is idempotent; teardown succeeds when the netns or link is already gone.
+ */
+export interface PodNetwork {
+  /**
+   * Optional: ADD is about to wire a pod in this namespace. Checks the path at once (throws on one setupPod would
+   * refuse, before ipamd is asked) and returns what can start before the address is known.
+   */
+  prepareSetup?(netnsPath: string): Preparation;
+  setupPod(spec: PodSpec): Promise<PodWiringResult>;
+  /** Optional: DEL is about to ask ipamd; what of the teardown can start meanwhile. */
+  prepareTeardown?(): Preparation;
+  /** Removes rules 512/1536 and the host route of the pod IP (DEL; also the undo of a failed ADD). */
+  teardownPod(spec: Pick<PodSpec, 'podIp' | 'routeTableId'> & { readonly hostVethName?: string }): Promise<void>;
+  /** Live state vs the spec (CHECK): an empty list when all is as ADD left it, else one line per difference. */
+  checkPod(spec: PodSpec): Promise<string[]>;
+}
+
+/**
+ * Work a verb starts while ipamd answers (the wiring's processes: src/netlink/prestart.ts). The verbs call start()
+ * once their request is on the socket, so that starting it does not delay the request, and cancel() when they are
+ * done, whether or not it was used (a no-op for what was).
+ */
+export interface Preparation {
+  start(): void;
+  cancel(): void;
+}
