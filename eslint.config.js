@@ -1,17 +1,20 @@
-// Type-aware lint plus the architecture's boundaries, enforced mechanically:
+// Type-aware lint plus the architecture's boundaries, enforced mechanically (src/lint-boundaries.test.ts proves each
+// one bites):
 // - node:child_process only in the networking adapter (src/netlink/);
 // - process.env only in src/config/;
 // - the pure core (src/ipam/, src/limits/) imports no adapter, reads no clock and does no I/O;
+// - adapters (cloud, netlink, eniconfig, k8s, rpc, sim, obs, config) import no program (ipamd, cni, cli, demo,
+//   custom-networking): ports live beside the adapters that implement them;
+// - outside src/sim/, the embedded VPC is reached through src/sim/index.ts only;
+// - shipped code imports no test machinery (test/);
 // - no console in src/ (programs log through pino or write to their own streams).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const childProcess = {
-  paths: [
-    { name: 'node:child_process', message: 'Only the networking adapter (src/netlink/) spawns processes.' },
-    { name: 'child_process', message: 'Only the networking adapter (src/netlink/) spawns processes.' },
-  ],
-};
+const childProcess = [
+  { name: 'node:child_process', message: 'Only the networking adapter (src/netlink/) spawns processes.' },
+  { name: 'child_process', message: 'Only the networking adapter (src/netlink/) spawns processes.' },
+];
 
 const processEnv = {
   selector: "MemberExpression[object.name='process'][property.name='env']",
@@ -24,6 +27,25 @@ const wallClock = [
 ];
 
 const ioModules = ['fs', 'fs/promises', 'net', 'http', 'https', 'dgram', 'dns', 'os', 'child_process', 'worker_threads'];
+
+const PROGRAMS = ['ipamd', 'cni', 'cli', 'demo', 'custom-networking'];
+const ADAPTERS = ['cloud', 'netlink', 'eniconfig', 'k8s', 'rpc', 'sim', 'obs', 'config'];
+
+const simEntry = {
+  group: ['**/sim/**', '!**/sim/index.js'],
+  message: 'Outside src/sim/, import the embedded VPC from src/sim/index.js (its public entry).',
+};
+const noTestMachinery = {
+  group: ['**/test/**'],
+  message: 'Shipped code imports no test machinery (test/ is not built into dist/).',
+};
+const noProgram = {
+  group: PROGRAMS.map((p) => `**/${p}/**`),
+  message: 'An adapter imports no program (ipamd, cni, cli, demo, custom-networking); define the port beside the adapter.',
+};
+
+/** The one no-restricted-imports option of a file group (a later config object replaces, never merges, a rule). */
+const restrictImports = ({ paths = [], patterns = [] }) => ['error', { paths, patterns }];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'build/**', 'node_modules/**', 'bin/**', 'scripts/**', 'bench/**', 'eslint.config.js'] },
@@ -43,18 +65,39 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
-      'no-restricted-imports': ['error', childProcess],
+      'no-restricted-imports': restrictImports({ paths: childProcess, patterns: [simEntry] }),
       'no-restricted-syntax': ['error', processEnv],
     },
   },
   {
+    // Shipped code: no test machinery; programs may use any adapter.
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.test-util.ts'],
+    rules: { 'no-restricted-imports': restrictImports({ paths: childProcess, patterns: [simEntry, noTestMachinery] }) },
+  },
+  {
+    files: ADAPTERS.map((a) => `src/${a}/**/*.ts`),
+    ignores: ['**/*.test.ts', '**/*.test-util.ts'],
+    rules: { 'no-restricted-imports': restrictImports({ paths: childProcess, patterns: [simEntry, noTestMachinery, noProgram] }) },
+  },
+  {
+    files: ['src/sim/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.test-util.ts'],
+    rules: { 'no-restricted-imports': restrictImports({ paths: childProcess, patterns: [noTestMachinery, noProgram] }) },
+  },
+  {
     files: ['src/netlink/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.test-util.ts'],
+    rules: { 'no-restricted-imports': restrictImports({ patterns: [simEntry, noTestMachinery, noProgram] }) },
+  },
+  {
+    files: ['src/netlink/**/*.test.ts', 'src/netlink/**/*.test-util.ts', 'src/sim/**/*.test.ts', 'src/sim/**/*.test-util.ts'],
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    // Integration tests drive real programs (the AWS CLI, the built plugin) and set their environment.
+    // Tests drive real programs (the AWS CLI, the built plugin) and set their environment.
     files: ['test/**/*.ts'],
-    rules: { 'no-restricted-imports': 'off', 'no-restricted-syntax': 'off' },
+    rules: { 'no-restricted-imports': restrictImports({ patterns: [simEntry] }), 'no-restricted-syntax': 'off' },
   },
   {
     files: ['src/config/**/*.ts'],
@@ -64,16 +107,16 @@ export default tseslint.config(
     files: ['src/ipam/**/*.ts', 'src/limits/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
+      'no-restricted-imports': restrictImports({
         paths: ioModules.flatMap((m) => [
           { name: m, message: 'The core is pure: no I/O.' },
           { name: `node:${m}`, message: 'The core is pure: no I/O.' },
         ]),
         patterns: [
-          { group: ['**/cloud/**', '**/netlink/**', '**/sim/**', '**/ipamd/**', '**/cni/**', '**/cli/**', '**/config/**', '**/obs/**'],
+          { group: ['**/cloud/**', '**/netlink/**', '**/sim/**', '**/ipamd/**', '**/cni/**', '**/cli/**', '**/config/**', '**/obs/**', '**/test/**'],
             message: 'The core (src/ipam, src/limits) imports no adapter or program.' },
         ],
-      }],
+      }),
       'no-restricted-syntax': ['error', processEnv, ...wallClock],
     },
   },

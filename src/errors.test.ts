@@ -7,8 +7,8 @@ import { CONFIG_ERRORS } from './config/errors.js';
 import { IPAM_ERRORS } from './ipam/errors.js';
 import { NETLINK_ERRORS } from './netlink/errors.js';
 import { RPC_ERRORS } from './rpc/errors.js';
-import { SIM_ERRORS } from './sim/errors.js';
-import { CHECKPOINT_FILE_ERRORS } from './ipamd/checkpoint-file.js';
+import { SIM_ERRORS } from './sim/index.js';
+import { CHECKPOINT_FILE_ERRORS } from './ipamd/checkpoint/file.js';
 import { CNI_INSTALL_ERRORS } from './cni/conflist.js';
 import { CNI_ERRORS } from './cni/errors.js';
 import { IPAMD_ERRORS } from './ipamd/errors.js';
@@ -25,7 +25,7 @@ const CATALOGUES: Record<string, Record<string, { cniCode: number; summary: stri
   'src/config/errors.ts': CONFIG_ERRORS,
   'src/netlink/errors.ts': NETLINK_ERRORS,
   'src/sim/errors.ts': SIM_ERRORS,
-  'src/ipamd/checkpoint-file.ts': CHECKPOINT_FILE_ERRORS,
+  'src/ipamd/checkpoint/file.ts': CHECKPOINT_FILE_ERRORS,
   'src/cni/conflist.ts': CNI_INSTALL_ERRORS,
   'src/rpc/errors.ts': RPC_ERRORS,
   'src/cni/errors.ts': CNI_ERRORS,

@@ -32,6 +32,42 @@ const CASES: readonly { name: string; file: string; code: string; rules: readonl
     code: 'async function f(): Promise<void> {}\nf();\n',
     rules: ['@typescript-eslint/no-floating-promises'],
   },
+  {
+    name: 'an adapter imports no program (ports live beside their adapters)',
+    file: 'src/cloud/ec2/client.ts',
+    code: "import type { IpamdDeps } from '../../ipamd/context.js';\nexport type X = IpamdDeps;\n",
+    rules: ['no-restricted-imports'],
+  },
+  {
+    name: 'the networking adapter may spawn, but imports no program either',
+    file: 'src/netlink/exec.ts',
+    code: "import { execFile } from 'node:child_process';\nimport type { VerbDeps } from '../cni/ports.js';\nexport const y = [execFile];\nexport type X = VerbDeps;\n",
+    rules: ['no-restricted-imports'],
+  },
+  {
+    name: 'a program may use an adapter',
+    file: 'src/ipamd/main.ts',
+    code: "import type { Ec2Api } from '../cloud/ec2/port.js';\nexport type X = Ec2Api;\n",
+    rules: [],
+  },
+  {
+    name: 'outside src/sim, the embedded VPC is reached through its public entry',
+    file: 'test/support/virtual/world.ts',
+    code: "import { VpcStore } from '../../../src/sim/state/store.js';\nexport const X = VpcStore;\n",
+    rules: ['no-restricted-imports'],
+  },
+  {
+    name: 'the public entry of the embedded VPC is allowed',
+    file: 'test/support/virtual/world.ts',
+    code: "import { VpcStore } from '../../../src/sim/index.js';\nexport const X = VpcStore;\n",
+    rules: [],
+  },
+  {
+    name: 'shipped code imports no test machinery',
+    file: 'src/demo/cluster.ts',
+    code: "import type { World } from '../../test/support/virtual/world.js';\nexport type X = World;\n",
+    rules: ['no-restricted-imports'],
+  },
   { name: 'src/config may read the environment', file: 'src/config/load.ts', code: "export const y = process.env['A'];\n", rules: [] },
 ];
 

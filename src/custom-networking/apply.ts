@@ -13,7 +13,7 @@
 import type { Clock } from '../ipam/clock.js';
 import type { Sleep } from '../cloud/ec2/retry.js';
 import { isCloudError } from '../cloud/errors.js';
-import type { Progress } from '../demo/progress.js';
+import type { Progress } from '../cli/progress.js';
 import { discover, type DiscoverOptions } from './discover.js';
 import type { CustomNetworkingEc2 } from './ec2-types.js';
 import { CustomNetworkingError } from './errors.js';
@@ -169,8 +169,8 @@ export async function applyCustomNetworking(options: ApplyOptions): Promise<Appl
   const after = await replan(options);
   const left = ec2Changes(after.plan) + targetChanges(after.target) + (after.plan.cidr.action === 'none' ? 0 : 1);
   if (left > 0) {
-    verify.fail(`${left} change(s) still outstanding`);
-    throw new CustomNetworkingError('CN_VERIFY_FAILED', `after apply, ${left} change(s) are still outstanding; run plan to see them and apply again`, { left });
+    verify.fail(`${left} change(s) still to do`);
+    throw new CustomNetworkingError('CN_VERIFY_FAILED', `after apply, ${left} change(s) are still to do; run plan to see them and apply again`, { left });
   }
   verify.succeed('the VPC and the target match the plan');
   return { before: first.plan, beforeTarget: first.target, after: after.plan, afterTarget: after.target, changes };

@@ -87,10 +87,10 @@ async function findNode(client: K8sClient, m: NodeMapping): Promise<unknown> {
 }
 
 /**
- * A cluster target from a kubeconfig file (or any {@link KubeTarget}, for the stand-in in tests).
+ * A cluster target from a kubeconfig file (or any {@link KubeTarget}, such as a test's local API server).
  *
  * @example
- * const target = await kubeTarget({ kind: 'kubeconfig-text', text: standin.kubeconfig() });
+ * const target = await kubeTarget({ kind: 'kubeconfig-text', text: await readFile(path, 'utf8') });
  */
 export async function kubeTarget(kubeconfig: string | KubeTarget): Promise<Target> {
   const kube: KubeTarget = typeof kubeconfig === 'string' ? { kind: 'kubeconfig', path: kubeconfig } : kubeconfig;

@@ -16,11 +16,11 @@ import { loadConfig, type LoadedConfig } from '../config/index.js';
 import { runIpamd, type IpamdReadyInfo } from '../ipamd/main.js';
 import { netnsPath } from '../netlink/commands.js';
 import { systemClock } from '../obs/clock.js';
-import { startSim, type RunningSim, type SimDescription, type SimInstanceInfo } from '../sim/sim.js';
+import { startSim, type RunningSim, type SimDescription, type SimInstanceInfo } from '../sim/index.js';
 import type { Cleanup } from './cleanup.js';
 import { DemoError } from './errors.js';
 import type { DemoPorts } from './ports.js';
-import type { Progress } from './progress.js';
+import type { Progress } from '../cli/progress.js';
 import type { DemoNodeInfo } from './run-dir.js';
 
 export const DEMO_SCENARIO = 'eksworkshop';

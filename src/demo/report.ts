@@ -14,7 +14,7 @@ import { probeFrom, type ProbeResult } from '../netlink/probe.js';
 import type { DemoNode } from './cluster.js';
 import type { DemoPod } from './pods.js';
 import { DEFAULT_RUN_DIR } from './run-dir.js';
-import { formatTable, podTable } from './table.js';
+import { formatTable, podTable } from '../cli/table.js';
 
 /** The pod table for the demo's pods. */
 export function podTableFor(pods: readonly DemoPod[], now: number): string {

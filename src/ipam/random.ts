@@ -1,5 +1,5 @@
 /**
- * Seeded randomness for what must replay: the embedded VPC's fault dice, the virtual-time benchmarks' traces and
+ * Seeded randomness for what must replay: the embedded VPC's fault dice, the simulated-time benchmarks' traces and
  * clusters, the chaos and fuzz tests. Pure: the same seed gives the same stream.
  *
  * @example

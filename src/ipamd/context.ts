@@ -11,16 +11,16 @@ import type { Config } from '../config/types.js';
 import type { Clock } from '../ipam/clock.js';
 import type { Datastore } from '../ipam/datastore.js';
 import type { EniId } from '../ipam/types.js';
-import type { CheckpointStore } from './checkpoint-port.js';
+import type { CheckpointStore } from './checkpoint/port.js';
 import type { Ec2Api } from '../cloud/ec2/port.js';
 import type { HostNetwork } from '../netlink/port.js';
 import type { Imds, ImdsEni, InstanceIdentity } from '../cloud/imds/port.js';
-import type { IpamdMetrics } from './metrics-port.js';
+import type { IpamdMetrics } from './metrics/port.js';
 import { serializeCheckpoint } from '../ipam/checkpoint.js';
-import { ActionHistory, type TrackingContext } from './pool-history.js';
-import type { PoolStatus } from './pool-status.js';
+import { ActionHistory, type TrackingContext } from './pool/history.js';
+import type { PoolStatus } from './pool/status.js';
 import { resolveTimings, type IpamdTimings } from './timings.js';
-import { ReconcileCooldown } from './reconcile-cooldown.js';
+import { ReconcileCooldown } from './eni/reconcile-cooldown.js';
 import { Serial } from './serial.js';
 import type { Logger } from '../obs/logger.js';
 import type { Timers } from '../obs/timers.js';
@@ -47,7 +47,7 @@ export interface IpamdDeps {
   readonly logger: Logger;
   /** [0, 1) for the leaked-ENI start delay and back-off jitter; default Math.random. */
   readonly random?: () => number;
-  /** Default: poll `imds.attachedEnis` with back-off 100 ms × 2, 12 tries (see eni-lifecycle.ts). */
+  /** Default: poll `imds.attachedEnis` with back-off 100 ms × 2, 12 tries (see eni/lifecycle.ts). */
   readonly eniWaiter?: EniWaiter;
   /** Required with custom networking; the custom-networking work supplies it. */
   readonly eniConfigSource?: EniConfigSource;

@@ -2,9 +2,9 @@
 // and an orderly stop — all on fake timers.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { associateVpcCidrBlock } from '../sim/state/ops-vpc.js';
-import { flush } from './virtual/fakes.js';
-import { addPods, buildWorld, datastoreView, ec2View } from './virtual/world.js';
+import { associateVpcCidrBlock } from '../sim/index.js';
+import { flush } from '../../test/support/virtual/fakes.js';
+import { addPods, buildWorld, datastoreView, ec2View } from '../../test/support/virtual/world.js';
 
 describe('ipamd loop', () => {
   it('§3.2: the pool tick runs 2.5 s into each 5 s period and grows the pool without being asked', async () => {

@@ -14,17 +14,17 @@
  */
 import type { DatastoreSnapshot } from '../ipam/types.js';
 import type { CniBackend } from '../rpc/types.js';
-import { IpamdBackend } from './backend.js';
+import { IpamdBackend } from './allocation/backend.js';
 import type { IpamdContext } from './context.js';
-import type { PoolReport } from './introspect-pool.js';
-import { LeakedEniCleaner, type LeakedEniResult } from './leaked-enis.js';
-import { completeInit, initNode, snatSpec } from './node-init.js';
-import { ActionHistory } from './pool-history.js';
-import { PoolManager, type TickOutcome } from './pool-manager.js';
-import { Reconciler, type ReconcileOutcome } from './reconcile.js';
+import type { PoolReport } from './introspect/pool.js';
+import { LeakedEniCleaner, type LeakedEniResult } from './eni/leaked.js';
+import { completeInit, initNode, snatSpec } from './node/init.js';
+import { ActionHistory } from './pool/history.js';
+import { PoolManager, type TickOutcome } from './pool/manager.js';
+import { Reconciler, type ReconcileOutcome } from './eni/reconcile.js';
 import { errorFacts } from '../errors.js';
 import { Serial } from './serial.js';
-import { type Ec2RetryNote } from './pool-status.js';
+import { type Ec2RetryNote } from './pool/status.js';
 import { type IpamdDeps } from './context.js';
 
 export type IpamdPhase = 'new' | 'initialising' | 'running' | 'failed' | 'stopped';

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { eniConfig } from '../eniconfig/types.js';
 import { createK8sClient, loadKubeConfig, type K8sClient } from './client.js';
 import { isK8sError, toK8sError } from './errors.js';
-import { startK8sStandin, type K8sStandin } from './standin.js';
+import { startK8sStandin, type K8sStandin } from '../../test/support/k8s-standin/standin.js';
 
 const SUBNET = 'subnet-0000000000000000a';
 

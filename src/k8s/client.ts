@@ -4,10 +4,10 @@
  * a cluster never pays it. Every failure is a {@link K8sError} naming the call.
  *
  * The same client serves ipamd's Node/ENIConfig source (node-source.ts), the custom-networking workflow (patching
- * node annotations, creating ENIConfigs) and the tests against the stand-in (standin.ts).
+ * node annotations, creating ENIConfigs) and the tests against a local API server (test/support).
  *
  * @example
- * const client = await createK8sClient({ kind: 'server', url: standin.url, token: 'standin' });
+ * const client = await createK8sClient({ kind: 'server', url: 'https://10.100.0.1', token });
  * await client.patchNode('node-1', { metadata: { annotations: { 'k8s.amazonaws.com/eniConfig': 'us-west-2a' } } });
  * await client.createEniConfig(eniConfig('us-west-2a', { subnet: 'subnet-0123456789abcdef0' }));
  */

@@ -12,7 +12,7 @@ import { eniConfig } from '../eniconfig/types.js';
 import type { Ec2Subnet } from '../cloud/ec2/port.js';
 import { createK8sClient } from './client.js';
 import { createKubernetesNodeInfoSource } from './node-source.js';
-import { startK8sStandin, type K8sStandin } from './standin.js';
+import { startK8sStandin, type K8sStandin } from '../../test/support/k8s-standin/standin.js';
 
 const KEY = 'k8s.amazonaws.com/eniConfig';
 const SUBNET: Ec2Subnet = { id: 'subnet-0000000000000000a', vpcId: 'vpc-1', cidr: '100.64.0.0/19', availabilityZone: 'us-west-2a', availableIpAddressCount: 100, tags: {} };

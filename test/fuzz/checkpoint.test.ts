@@ -10,7 +10,7 @@ import { parseCheckpoint, serializeCheckpoint, type CheckpointData } from '../..
 import { buildStore, fill, podKey, type StoreFixture } from '../../src/ipam/datastore-fixtures.test-util.js';
 import { IpamError } from '../../src/ipam/errors.js';
 import { IpamdError } from '../../src/ipamd/errors.js';
-import { addPods, buildWorld } from '../../src/ipamd/virtual/world.js';
+import { addPods, buildWorld } from '../support/virtual/world.js';
 import { mutateJson, mutateText, type Json } from './mutate.js';
 import { fuzzCases, runCases, within, type Note, type Rng } from './prng.js';
 

@@ -1,11 +1,11 @@
 /**
  * `vpc-cni custom-networking plan|apply|validate`: the seed's six-step secondary-CIDR workflow as one idempotent
- * command. The flags are parsed in src/custom-networking/options.ts, the work is done by plan.ts, apply.ts and
+ * command. The flags are parsed in src/cli/custom-networking/options.ts, the work is done by plan.ts, apply.ts and
  * validate.ts there (run.ts wires them to EC2, the target and this command's streams).
  */
 import { EXIT_OK, type CliCommand, type CliIo } from '../io.js';
-import { parseCustomNetworkingArgs } from '../../custom-networking/options.js';
-import { runCustomNetworking } from '../../custom-networking/run.js';
+import { parseCustomNetworkingArgs } from '../custom-networking/options.js';
+import { runCustomNetworking } from '../custom-networking/run.js';
 
 const USAGE = `Usage: vpc-cni custom-networking plan|apply [options]
        vpc-cni custom-networking validate FILE... [options]

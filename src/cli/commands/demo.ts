@@ -16,7 +16,7 @@ import { enisSummary, parseEnis } from '../status/enis.js';
 import { requestScale } from '../../demo/control-client.js';
 import { DemoError } from '../../demo/errors.js';
 import { DEFAULT_BASE_PORT } from '../../demo/ports.js';
-import { createProgress } from '../../demo/progress.js';
+import { createProgress } from '../progress.js';
 import { DEFAULT_RUN_DIR, readDemoState } from '../../demo/run-dir.js';
 import { systemClock } from '../../obs/clock.js';
 

@@ -10,7 +10,7 @@ import { demoNodes, findNode, getIntrospection, parseEndpoint, type Target } fro
 import { parseEnis } from '../status/enis.js';
 import { prettyJson, statusOutput } from '../status/format.js';
 import { DEFAULT_RUN_DIR } from '../../demo/run-dir.js';
-import { formatTable, humanDuration, podTable, type PodRow } from '../../demo/table.js';
+import { formatTable, humanDuration, podTable, type PodRow } from '../table.js';
 import { systemClock } from '../../obs/clock.js';
 
 const OPTIONS = {

@@ -7,8 +7,8 @@ import { parseArgs } from 'node:util';
 import { EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
 import { intFlag, withUsageErrors } from '../args.js';
 import { systemClock } from '../../obs/clock.js';
-import { startSim, type SimOptions } from '../../sim/sim.js';
-import { SCENARIOS } from '../../sim/scenarios/index.js';
+import { startSim, type SimOptions } from '../../sim/index.js';
+import { SCENARIOS } from '../../sim/index.js';
 
 const OPTIONS = {
   listen: { type: 'string' },

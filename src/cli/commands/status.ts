@@ -11,7 +11,7 @@ import { enisSummary, enisTable, parseEnis, parsePods, podsTable } from '../stat
 import { prettyJson, statusOutput, type StatusOutput } from '../status/format.js';
 import { envText, poolText } from '../status/pool.js';
 import { DEFAULT_RUN_DIR, readDemoState } from '../../demo/run-dir.js';
-import { formatTable } from '../../demo/table.js';
+import { formatTable } from '../table.js';
 import { systemClock } from '../../obs/clock.js';
 
 const OPTIONS = {

@@ -9,7 +9,7 @@
  * io.stdout.write(enisTable(doc, Date.now(), { wide: false }));
  */
 import { DemoError } from '../../demo/errors.js';
-import { formatTable, humanDuration } from '../../demo/table.js';
+import { formatTable, humanDuration } from '../table.js';
 
 /** `IP_COOLDOWN_PERIOD`'s default; `/v1/enis` shows release times, not the period ipamd runs with. */
 export const DEFAULT_COOLDOWN_MS = 30_000;

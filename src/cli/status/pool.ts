@@ -7,7 +7,7 @@
  * io.stdout.write(envText(networkutils, ipamd));
  */
 import { DemoError } from '../../demo/errors.js';
-import { formatTable, humanDuration } from '../../demo/table.js';
+import { formatTable, humanDuration } from '../table.js';
 
 interface Verdict {
   result?: boolean;

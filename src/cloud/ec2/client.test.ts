@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
-import { eniSettings } from '../../sim/state/ops-eni.js';
+import { eniSettings } from '../../sim/index.js';
 import { isCloudError } from '../errors.js';
 import { waitForEniInImds } from '../imds/wait.js';
 import { startCloudFixture, type CloudFixture } from './sim-fixture.test-util.js';

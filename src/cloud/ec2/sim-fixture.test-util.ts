@@ -12,7 +12,7 @@
 import { strict as assert } from 'node:assert';
 import { manualClock, type ManualClock } from '../../ipam/clock.js';
 import type { AwsCallRecord } from '../calls.js';
-import { startSim, type RunningSim } from '../../sim/sim.js';
+import { startSim, type RunningSim } from '../../sim/index.js';
 import { createImds, type ImdsClient, type ImdsOptions } from '../imds/client.js';
 import { createEc2Api, type Ec2ApiClient, type Ec2ApiOptions } from './client.js';
 import type { Sleep } from './retry.js';

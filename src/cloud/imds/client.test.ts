@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { manualClock } from '../../ipam/clock.js';
 import type { AwsCallRecord } from '../calls.js';
-import { assignPrivateIps, attachEni, createEni } from '../../sim/state/ops-eni.js';
+import { assignPrivateIps, attachEni, createEni } from '../../sim/index.js';
 import { CloudError, isCloudError } from '../errors.js';
 import { startCloudFixture, type CloudFixture } from '../ec2/sim-fixture.test-util.js';
 import { createImds } from './client.js';

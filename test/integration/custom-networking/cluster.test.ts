@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startK8sStandin, type K8sStandin } from '../../../src/k8s/standin.js';
+import { startK8sStandin, type K8sStandin } from '../../support/k8s-standin/standin.js';
 import { startWorld, type World } from './harness.js';
 
 const ZONES = ['ap-northeast-2a', 'ap-northeast-2b', 'ap-northeast-2c'];

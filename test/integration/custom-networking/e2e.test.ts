@@ -18,7 +18,7 @@ import { NetlinkExecutor } from '../../../src/netlink/exec.js';
 import { createNamespaces, deleteNamespaces, listNamespaces, newRunPrefix } from '../../../src/netlink/netns.js';
 import { netnsSkipReason, reach } from '../../../src/netlink/netns.test-util.js';
 import { systemClock } from '../../../src/obs/clock.js';
-import { startSim, type RunningSim } from '../../../src/sim/sim.js';
+import { startSim, type RunningSim } from '../../../src/sim/index.js';
 import {
   FAST_TIMINGS,
   REPO,

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../src/cli/main.js';
 import { systemClock } from '../../../src/obs/clock.js';
-import { startSim, type RunningSim } from '../../../src/sim/sim.js';
+import { startSim, type RunningSim } from '../../../src/sim/index.js';
 
 // The SDK signs requests even to the embedded VPC, which accepts any credentials; never use real ones here.
 process.env['AWS_ACCESS_KEY_ID'] = 'AKIDEXAMPLE';

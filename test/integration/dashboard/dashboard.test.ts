@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { DashboardDocument } from '../../../src/ipamd/dashboard.js';
+import type { DashboardDocument } from '../../../src/ipamd/introspect/dashboard/page.js';
 import { REPO, dashboardSkipReason, startWorld, type World } from './harness.js';
 
 const LIVE_MS = 5_000;

@@ -22,7 +22,7 @@ import { netnsSkipReason } from '../../../src/netlink/netns.test-util.js';
 import { systemClock } from '../../../src/obs/clock.js';
 import { createRpcClient, type RpcClient } from '../../../src/rpc/client.js';
 import type { AddNetworkReply, DelNetworkReply } from '../../../src/rpc/types.js';
-import { startSim, type RunningSim } from '../../../src/sim/sim.js';
+import { startSim, type RunningSim } from '../../../src/sim/index.js';
 import { RPC_CLIENT_VERSION } from '../../../src/version.js';
 
 export const CHROMIUM = '/usr/bin/chromium';

@@ -6,9 +6,9 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { loadConfig } from '../../../src/config/index.js';
 import type { DatastoreSnapshot } from '../../../src/ipam/types.js';
-import type { IntrospectionSource } from '../../../src/ipamd/introspect.js';
-import { startIntrospectionServer, type RunningServer } from '../../../src/ipamd/introspect-server.js';
-import { PRIMARY_ENI, SECONDARY_ENI, SNAPSHOT, T3, poolReport, snapshotOf } from '../../../src/ipamd/introspect.test-util.js';
+import type { IntrospectionSource } from '../../../src/ipamd/introspect/introspect.js';
+import { startIntrospectionServer, type RunningServer } from '../../../src/ipamd/introspect/server.js';
+import { PRIMARY_ENI, SECONDARY_ENI, SNAPSHOT, T3, poolReport, snapshotOf } from '../../../src/ipamd/introspect/introspect.test-util.js';
 import { chromiumSkipReason, launchChromium } from './harness.js';
 
 const NODE = 'ip-10-0-1-10.us-west-2.compute.internal';

@@ -4,9 +4,9 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { netnsSkipReason } from '../../../src/netlink/netns.test-util.js';
-import { assignPrivateIps, unassignPrivateIps } from '../../../src/sim/state/ops-eni-addresses.js';
-import { attachEni, detachEni } from '../../../src/sim/state/ops-eni-attach.js';
-import { createEni } from '../../../src/sim/state/ops-eni.js';
+import { assignPrivateIps, unassignPrivateIps } from '../../../src/sim/index.js';
+import { attachEni, detachEni } from '../../../src/sim/index.js';
+import { createEni } from '../../../src/sim/index.js';
 import {
   addPods, addRequest, assertConsistent, card0, delRequest, getEnis, getMetrics, ip, ipamdEnv, metricSum, settle, sleep, startIpamd, startVpc,
   type EnisDocument, type PodAddress, type RunningIpamd, type TestVpc,

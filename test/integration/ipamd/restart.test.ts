@@ -6,7 +6,7 @@ import { strict as assert } from 'node:assert';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { podVethSuffix } from '../../../src/ipamd/restore.js';
+import { podVethSuffix } from '../../../src/ipamd/node/restore.js';
 import { netnsSkipReason } from '../../../src/netlink/netns.test-util.js';
 import { isRpcError } from '../../../src/rpc/errors.js';
 import { seededRandom } from '../../../src/ipam/random.js';

@@ -11,13 +11,13 @@ import { createEc2Api, type Ec2ApiClient } from '../../../src/cloud/ec2/client.j
 import { isEniConfigError } from '../../../src/eniconfig/errors.js';
 import { openCustomNetworking, type CustomNetworking } from '../../../src/eniconfig/open.js';
 import { eniConfig } from '../../../src/eniconfig/types.js';
-import { startK8sStandin, type K8sStandin } from '../../../src/k8s/standin.js';
+import { startK8sStandin, type K8sStandin } from '../../support/k8s-standin/standin.js';
 import { systemClock } from '../../../src/obs/clock.js';
 import { silenceSdkNodeVersionWarning } from '../../../src/obs/warnings.js';
-import { startSim, type RunningSim } from '../../../src/sim/sim.js';
-import { createSecurityGroup } from '../../../src/sim/state/ops-sg.js';
-import { createSubnet } from '../../../src/sim/state/ops-subnet.js';
-import { associateVpcCidrBlock, configureVpcSettings } from '../../../src/sim/state/ops-vpc.js';
+import { startSim, type RunningSim } from '../../../src/sim/index.js';
+import { createSecurityGroup } from '../../../src/sim/index.js';
+import { createSubnet } from '../../../src/sim/index.js';
+import { associateVpcCidrBlock, configureVpcSettings } from '../../../src/sim/index.js';
 
 const ZONE = 'topology.kubernetes.io/zone';
 const ANNOTATION = 'k8s.amazonaws.com/eniConfig';

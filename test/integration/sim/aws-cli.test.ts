@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { systemClock } from '../../../src/obs/clock.js';
-import { startSim, type RunningSim } from '../../../src/sim/sim.js';
+import { startSim, type RunningSim } from '../../../src/sim/index.js';
 
 const root = fileURLToPath(new URL('../../../../../', import.meta.url));
 const AWS_BIN = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';

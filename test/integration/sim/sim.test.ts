@@ -15,7 +15,7 @@ import {
   EC2Client,
 } from '@aws-sdk/client-ec2';
 import { systemClock } from '../../../src/obs/clock.js';
-import { startSim, type RunningSim } from '../../../src/sim/sim.js';
+import { startSim, type RunningSim } from '../../../src/sim/index.js';
 import { isVpcCniError } from '../../../src/errors.js';
 import { NetlinkExecutor } from '../../../src/netlink/exec.js';
 import { listNamespaces } from '../../../src/netlink/netns.js';

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import type { CniExecResult } from '../../../src/netlink/cni-exec.js';
 import type { NetlinkExecutor } from '../../../src/netlink/exec.js';
 import { createNamespaces, deleteNamespaces, newRunPrefix } from '../../../src/netlink/netns.js';
-import type { SimInstanceInfo } from '../../../src/sim/sim.js';
+import type { SimInstanceInfo } from '../../../src/sim/index.js';
 import { getJson, poolShape, type EnisDocument } from './introspection.js';
 import { spawnIpamd, type IpamdProcess } from './ipamd-process.js';
 import { dumpNetns } from './netns.js';

@@ -92,7 +92,6 @@ export function instanceXml(store: VpcStore, instance: Instance): XmlObject {
     architecture: architectureOf(instance.instanceType),
     rootDeviceType: 'ebs',
     rootDeviceName: '/dev/xvda',
-    virtualizationType: 'hvm',
     // The model's HypervisorType is `ovm | xen`: EC2 reports `xen` for Nitro instances too.
     hypervisor: 'xen',
     networkInterfaceSet: enis.map((eni) => instanceEniXml(store, eni)),

@@ -1,0 +1,57 @@
+// Node start-up on an instance type newer than the built-in limits table (reference §2.3 step 6, pain point §16):
+// ipamd asks EC2's DescribeInstanceTypes once and sizes the node from it; a table type costs no call; a type unknown
+// to both fails start-up naming both sources; a failing DescribeInstanceTypes fails it naming the step.
+import { strict as assert } from 'node:assert';
+import { describe, it } from 'node:test';
+import type { InstanceLimits } from '../../limits/index.js';
+import { IpamdError } from '../errors.js';
+import { buildWorld, type World } from '../../../test/support/virtual/world.js';
+
+const NEWER: InstanceLimits = {
+  instanceType: 'm99.large', maxEnis: 4, ipv4PerEni: 15, ipv6PerEni: null, hypervisor: 'nitro', bareMetal: false,
+  defaultNetworkCardIndex: 0, networkCards: [{ index: 0, maxEnis: 4 }], branchInterfaces: null, vcpus: 2,
+};
+
+/** The world's node, relabelled as an instance of `type` (what IMDS and EC2 then report for it). */
+function relabel(world: World, type: string, known?: InstanceLimits): void {
+  if (known !== undefined) world.store.extraInstanceTypes.set(type, known);
+  (world.instance as { instanceType: string }).instanceType = type;
+}
+
+describe('instance limits at node start-up', () => {
+  it('a table type: no DescribeInstanceTypes call', async () => {
+    const world = buildWorld();
+    const ipamd = world.ipamd();
+    await ipamd.start();
+    assert.equal(world.ec2.count('DescribeInstanceTypes'), 0);
+    await ipamd.stop();
+  });
+
+  it('a type newer than the table: sized from DescribeInstanceTypes, once, with a warning', async () => {
+    const world = buildWorld();
+    relabel(world, 'm99.large', NEWER);
+    const ipamd = world.ipamd();
+    await ipamd.start();
+    assert.deepEqual(ipamd.context()?.node.limits, { maxEnis: 4, maxIpsPerEni: 14, ipv4PerEni: 15, maxPods: 4 * 14 + 2, trunkCompatible: true });
+    assert.equal(world.ec2.count('DescribeInstanceTypes'), 1);
+    assert.ok(world.lines.some((l) => l.level === 'warn' && /m99\.large is not in the built-in limits table: using EC2's DescribeInstanceTypes \(4 ENIs × 15/.test(l.msg)));
+    await ipamd.stop();
+  });
+
+  it('a type unknown to the table and to EC2: start-up fails naming both', async () => {
+    const world = buildWorld();
+    relabel(world, 'zz1.nano');
+    const ipamd = world.ipamd();
+    await assert.rejects(ipamd.start(), (e) => e instanceof IpamdError && e.code === 'IPAMD_INIT_FAILED'
+      && /unknown instance type 'zz1\.nano'.*EC2's DescribeInstanceTypes does not know it either/.test(e.message));
+  });
+
+  it('a throttled DescribeInstanceTypes: start-up fails naming the step and the EC2 error', async () => {
+    const world = buildWorld();
+    relabel(world, 'm99.large', NEWER);
+    world.ec2.failNext('DescribeInstanceTypes', 'CLOUD_THROTTLED', 'RequestLimitExceeded');
+    const ipamd = world.ipamd();
+    await assert.rejects(ipamd.start(), (e) => e instanceof IpamdError && e.code === 'IPAMD_INIT_FAILED'
+      && /looking up the instance limits: DescribeInstanceTypes: injected RequestLimitExceeded/.test(e.message));
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * A whole world for ipamd tests: the embedded VPC built by the `eksworkshop` scenario (node 10.11.16.31, an
+ * m5.large in subnet 10.11.0.0/19), the sim-backed EC2 and IMDS ports, the in-memory host, checkpoint, metrics,
+ * logger and timers, and the config from an environment. `world.ipamd()` builds an ipamd over all of it; a second
+ * call over the same world is a restart (same VPC, same checkpoint).
+ *
+ * @example
+ * const world = buildWorld({ env: { WARM_IP_TARGET: '3' } });
+ * const ipamd = world.ipamd();
+ * await ipamd.start();
+ * assert.deepEqual(datastoreView(ipamd), ec2View(world));
+ */
+import { loadConfig } from '../../../src/config/index.js';
+import { manualClock, type ManualClock } from '../../../src/ipam/clock.js';
+import type { EniId } from '../../../src/ipam/types.js';
+import type { AddNetworkRequest, DelNetworkRequest } from '../../../src/rpc/types.js';
+import { ImdsPropagation } from '../../../src/sim/index.js';
+import type { Instance } from '../../../src/sim/index.js';
+import { settleDetachments } from '../../../src/sim/index.js';
+import { VpcStore } from '../../../src/sim/index.js';
+import { eksworkshop } from '../../../src/sim/index.js';
+import { Ipamd } from '../../../src/ipamd/ipamd.js';
+import type { IpamdDeps } from '../../../src/ipamd/context.js';
+import type { IpamdTimings } from '../../../src/ipamd/timings.js';
+import { FakeHostNetwork, FakeTimers, MemoryCheckpointStore, RecordingMetrics, recordingLogger, type LogLine } from './fakes.js';
+import { SimEc2, SimImds } from './sim-ports.js';
+
+export const NODE_IP = '10.11.16.31';
+export const START = Date.UTC(2024, 4, 1, 12, 0, 0);
+
+export interface WorldOptions {
+  readonly env?: Record<string, string>;
+  readonly lagMs?: number;
+  readonly timings?: Partial<IpamdTimings>;
+  readonly maxPods?: number;
+}
+
+export interface World {
+  readonly clock: ManualClock;
+  readonly store: VpcStore;
+  readonly instance: Instance;
+  readonly propagation: ImdsPropagation;
+  readonly ec2: SimEc2;
+  readonly imds: SimImds;
+  readonly host: FakeHostNetwork;
+  readonly checkpoint: MemoryCheckpointStore;
+  readonly metrics: RecordingMetrics;
+  readonly timers: FakeTimers;
+  readonly lines: LogLine[];
+  deps(overrides?: Partial<IpamdDeps>): IpamdDeps;
+  ipamd(overrides?: Partial<IpamdDeps>): Ipamd;
+}
+
+export function buildWorld(options: WorldOptions = {}): World {
+  const clock = manualClock(START);
+  const store = new VpcStore({ region: eksworkshop.region, clock });
+  eksworkshop.build(store);
+  const instance = [...store.instances.values()].find((i) => i.privateIpAddress === NODE_IP);
+  if (instance === undefined) throw new Error(`the scenario has no node ${NODE_IP}`);
+  const propagation = new ImdsPropagation(store, { lagMs: options.lagMs ?? 0 });
+  const lines: LogLine[] = [];
+  const { config } = loadConfig({ ...options.env });
+  const world: World = {
+    clock,
+    store,
+    instance,
+    propagation,
+    ec2: new SimEc2(store),
+    imds: new SimImds(propagation, instance.id),
+    host: new FakeHostNetwork(),
+    checkpoint: new MemoryCheckpointStore(),
+    metrics: new RecordingMetrics(),
+    timers: new FakeTimers(clock),
+    lines,
+    deps: (overrides = {}) => ({
+      config,
+      ec2: world.ec2,
+      imds: world.imds,
+      host: world.host,
+      checkpoint: world.checkpoint,
+      metrics: world.metrics,
+      clock,
+      timers: world.timers,
+      logger: recordingLogger(lines),
+      random: () => 0.5,
+      ...(options.timings === undefined ? {} : { timings: options.timings }),
+      ...(options.maxPods === undefined ? {} : { maxPods: options.maxPods }),
+      ...overrides,
+    }),
+    ipamd: (overrides = {}) => new Ipamd(world.deps(overrides)),
+  };
+  return world;
+}
+
+/** EC2's view of the node: attached ENI → its secondary /32s and /28s, sorted. */
+export function ec2View(world: World): Map<EniId, string[]> {
+  settleDetachments(world.store);
+  const view = new Map<EniId, string[]>();
+  for (const eni of world.store.enis.values()) {
+    if (eni.attachment?.instanceId !== world.instance.id) continue;
+    view.set(eni.id, [...eni.secondaryIps.map((ip) => `${ip}/32`), ...eni.prefixes].sort());
+  }
+  return view;
+}
+
+/** The datastore's view in the same shape. */
+export function datastoreView(ipamd: Ipamd): Map<EniId, string[]> {
+  const snapshot = ipamd.snapshots().get(0);
+  return new Map((snapshot?.enis ?? []).map((eni) => [eni.id, eni.cidrs.map((c) => c.cidr).sort()]));
+}
+
+export function addRequest(pod: string, overrides: Partial<AddNetworkRequest> = {}): AddNetworkRequest {
+  return {
+    clientVersion: 'test', k8sPodName: pod, k8sPodNamespace: 'default', k8sPodInfraContainerId: `c-${pod}`, containerId: `c-${pod}`,
+    ifName: 'eth0', networkName: 'aws-cni', netns: `/var/run/netns/${pod}`, requiresMultiNicAttachment: false, ...overrides,
+  };
+}
+
+export function delRequest(pod: string, overrides: Partial<DelNetworkRequest> = {}): DelNetworkRequest {
+  return {
+    clientVersion: 'test', k8sPodName: pod, k8sPodNamespace: 'default', k8sPodInfraContainerId: `c-${pod}`, reason: 'PodDeleted',
+    containerId: `c-${pod}`, ifName: 'eth0', networkName: 'aws-cni', k8sPodUid: `uid-${pod}`, ...overrides,
+  };
+}
+
+/** Adds pods `prefix-0` … `prefix-(n−1)`; returns their addresses (failing replies throw). */
+export async function addPods(ipamd: Ipamd, prefix: string, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const reply = await ipamd.backend.addNetwork(addRequest(`${prefix}-${i}`));
+    if (!reply.success) throw new Error(`${prefix}-${i}: ${reply.errorCode}: ${reply.errorMessage}`);
+    out.push(reply.ipAllocationMetadata[0]?.ipv4Addr ?? '');
+  }
+  return out;
+}
