@@ -22,11 +22,25 @@ const processEnv = {
 };
 
 const wallClock = [
-  { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Use the injected Clock.' },
+  {
+    selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']",
+    message: 'Use the injected Clock.',
+  },
   { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Use the injected Clock.' },
 ];
 
-const ioModules = ['fs', 'fs/promises', 'net', 'http', 'https', 'dgram', 'dns', 'os', 'child_process', 'worker_threads'];
+const ioModules = [
+  'fs',
+  'fs/promises',
+  'net',
+  'http',
+  'https',
+  'dgram',
+  'dns',
+  'os',
+  'child_process',
+  'worker_threads',
+];
 
 const PROGRAMS = ['ipamd', 'cni', 'cli', 'demo', 'custom-networking'];
 const ADAPTERS = ['cloud', 'netlink', 'eniconfig', 'k8s', 'rpc', 'sim', 'obs', 'config'];
@@ -41,7 +55,8 @@ const noTestMachinery = {
 };
 const noProgram = {
   group: PROGRAMS.map((p) => `**/${p}/**`),
-  message: 'An adapter imports no program (ipamd, cni, cli, demo, custom-networking); define the port beside the adapter.',
+  message:
+    'An adapter imports no program (ipamd, cni, cli, demo, custom-networking); define the port beside the adapter.',
 };
 
 /** The one no-restricted-imports option of a file group (a later config object replaces, never merges, a rule). */
@@ -52,14 +67,17 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: {
-      parserOptions: { project: './tsconfig.spec.json', tsconfigRootDir: import.meta.dirname },
-    },
+    languageOptions: { parserOptions: { project: './tsconfig.spec.json', tsconfigRootDir: import.meta.dirname } },
     rules: {
-      '@typescript-eslint/no-floating-promises': ['error', {
-        // node:test tracks the promises its describe/it/test return.
-        allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }],
-      }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          // node:test tracks the promises its describe/it/test return.
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] },
+          ],
+        },
+      ],
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -78,12 +96,19 @@ export default tseslint.config(
   {
     files: ADAPTERS.map((a) => `src/${a}/**/*.ts`),
     ignores: ['**/*.test.ts', '**/*.test-util.ts'],
-    rules: { 'no-restricted-imports': restrictImports({ paths: childProcess, patterns: [simEntry, noTestMachinery, noProgram] }) },
+    rules: {
+      'no-restricted-imports': restrictImports({
+        paths: childProcess,
+        patterns: [simEntry, noTestMachinery, noProgram],
+      }),
+    },
   },
   {
     files: ['src/sim/**/*.ts'],
     ignores: ['**/*.test.ts', '**/*.test-util.ts'],
-    rules: { 'no-restricted-imports': restrictImports({ paths: childProcess, patterns: [noTestMachinery, noProgram] }) },
+    rules: {
+      'no-restricted-imports': restrictImports({ paths: childProcess, patterns: [noTestMachinery, noProgram] }),
+    },
   },
   {
     files: ['src/netlink/**/*.ts'],
@@ -91,7 +116,12 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': restrictImports({ patterns: [simEntry, noTestMachinery, noProgram] }) },
   },
   {
-    files: ['src/netlink/**/*.test.ts', 'src/netlink/**/*.test-util.ts', 'src/sim/**/*.test.ts', 'src/sim/**/*.test-util.ts'],
+    files: [
+      'src/netlink/**/*.test.ts',
+      'src/netlink/**/*.test-util.ts',
+      'src/sim/**/*.test.ts',
+      'src/sim/**/*.test-util.ts',
+    ],
     rules: { 'no-restricted-imports': 'off' },
   },
   {
@@ -99,10 +129,7 @@ export default tseslint.config(
     files: ['test/**/*.ts'],
     rules: { 'no-restricted-imports': restrictImports({ patterns: [simEntry] }), 'no-restricted-syntax': 'off' },
   },
-  {
-    files: ['src/config/**/*.ts'],
-    rules: { 'no-restricted-syntax': 'off' },
-  },
+  { files: ['src/config/**/*.ts'], rules: { 'no-restricted-syntax': 'off' } },
   {
     files: ['src/ipam/**/*.ts', 'src/limits/**/*.ts'],
     ignores: ['**/*.test.ts'],
@@ -113,8 +140,20 @@ export default tseslint.config(
           { name: `node:${m}`, message: 'The core is pure: no I/O.' },
         ]),
         patterns: [
-          { group: ['**/cloud/**', '**/netlink/**', '**/sim/**', '**/ipamd/**', '**/cni/**', '**/cli/**', '**/config/**', '**/obs/**', '**/test/**'],
-            message: 'The core (src/ipam, src/limits) imports no adapter or program.' },
+          {
+            group: [
+              '**/cloud/**',
+              '**/netlink/**',
+              '**/sim/**',
+              '**/ipamd/**',
+              '**/cni/**',
+              '**/cli/**',
+              '**/config/**',
+              '**/obs/**',
+              '**/test/**',
+            ],
+            message: 'The core (src/ipam, src/limits) imports no adapter or program.',
+          },
         ],
       }),
       'no-restricted-syntax': ['error', processEnv, ...wallClock],

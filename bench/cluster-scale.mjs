@@ -68,7 +68,12 @@ const share = Number(flags.share);
 const seed = Number(flags.seed);
 const limitMs = Number(flags.limit) * 1000;
 const subnetPrefix = Number(flags['subnet-prefix']);
-if (sizes.some((n) => !(Number.isInteger(n) && n >= 1)) || !(pods >= 1) || !(share > 0 && share <= 1) || modes.some((m) => !['reference', 'paced'].includes(m))) {
+if (
+  sizes.some((n) => !(Number.isInteger(n) && n >= 1)) ||
+  !(pods >= 1) ||
+  !(share > 0 && share <= 1) ||
+  modes.some((m) => !['reference', 'paced'].includes(m))
+) {
   process.stderr.write(`${USAGE}\n`);
   process.exit(2);
 }
@@ -97,17 +102,29 @@ async function measure(nodes, mode) {
     seed,
     limitMs,
     subnetPrefix,
-    ...(flags['leaked-min-age'] === undefined ? {} : { timings: { leakedEniMinAgeMs: Number(flags['leaked-min-age']) * 1000 } }),
+    ...(flags['leaked-min-age'] === undefined
+      ? {}
+      : { timings: { leakedEniMinAgeMs: Number(flags['leaked-min-age']) * 1000 } }),
     eniQuota: flags['eni-quota'] === undefined ? Math.max(5000, 4 * nodes) : Number(flags['eni-quota']),
     ...(mode === 'paced' ? { pacing: { share: share / nodes } } : {}),
     onProgress: ({ nowMs, podsWithAddress }) => {
       sample();
-      if (nodes >= 500) log(`  ${mode} ${nodes}: t=${(nowMs / 1000).toFixed(0)} s, ${podsWithAddress}/${nodes * pods} pods, wall ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      if (nodes >= 500)
+        log(
+          `  ${mode} ${nodes}: t=${(nowMs / 1000).toFixed(0)} s, ${podsWithAddress}/${nodes * pods} pods, wall ${((performance.now() - started) / 1000).toFixed(0)} s`,
+        );
     },
   });
   sample();
   const wallMs = performance.now() - started;
-  return { mode, ...result, wallMs, heapPerIpamdBytes: (peakHeap - before.heapUsed) / nodes, peakHeapBytes: peakHeap, peakRssBytes: peakRss };
+  return {
+    mode,
+    ...result,
+    wallMs,
+    heapPerIpamdBytes: (peakHeap - before.heapUsed) / nodes,
+    peakHeapBytes: peakHeap,
+    peakRssBytes: peakRss,
+  };
 }
 
 log(`lone node (N = 1, ${pods} pods) ...`);
@@ -127,11 +144,17 @@ for (const nodes of sizes) {
 if (flags.json) {
   process.stdout.write(`${JSON.stringify({ pods, share, seed, loneNodeMs: loneMs, runs }, null, 2)}\n`);
 } else {
-  console.log(`cluster-scale: N nodes join at once, ${pods} pods each; one account's EC2 buckets; virtual time (wall time last)`);
-  console.log(`floor = token-bucket floor of the calls made + one lone node's time (${(loneMs / 1000).toFixed(1)} s); paced share = ${share}/N\n`);
+  console.log(
+    `cluster-scale: N nodes join at once, ${pods} pods each; one account's EC2 buckets; virtual time (wall time last)`,
+  );
+  console.log(
+    `floor = token-bucket floor of the calls made + one lone node's time (${(loneMs / 1000).toFixed(1)} s); paced share = ${share}/N\n`,
+  );
   console.log(summaryTable(runs));
   for (const run of runs.filter((r) => r.stuck.length > 0)) {
-    console.log(`\n${run.mode}, ${run.nodes} nodes: ${run.pods - run.podsWithAddress} pods without an address at the end; their nodes:`);
+    console.log(
+      `\n${run.mode}, ${run.nodes} nodes: ${run.pods - run.podsWithAddress} pods without an address at the end; their nodes:`,
+    );
     for (const { nodes, why } of run.stuck) console.log(`  ${String(nodes).padStart(5)} × ${why}`);
   }
   if (flags.actions) for (const nodes of sizes) console.log(`\n${actionTable(runs.filter((r) => r.nodes === nodes))}`);

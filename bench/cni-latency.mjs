@@ -39,7 +39,9 @@ const { values: flags } = parseArgs({
   },
 });
 if (flags.help) {
-  process.stdout.write('usage: node bench/cni-latency.mjs [--n 30] [--burst 50] [--disk-store] [--json] [--also PATH-TO-ANOTHER-aws-cni]\n');
+  process.stdout.write(
+    'usage: node bench/cni-latency.mjs [--n 30] [--burst 50] [--disk-store] [--json] [--also PATH-TO-ANOTHER-aws-cni]\n',
+  );
   process.exit(0);
 }
 const N = Number(flags.n);
@@ -52,9 +54,17 @@ if (process.getuid?.() !== 0) {
   process.stderr.write('cni-latency: needs root (network namespaces)\n');
   process.exit(2);
 }
-for (const file of [PLUGIN, join(root, 'dist', 'cli', 'main.js'), join(GO, 'ptp'), join(GO, 'host-local'), ...(flags.also === undefined ? [] : [flags.also])]) {
+for (const file of [
+  PLUGIN,
+  join(root, 'dist', 'cli', 'main.js'),
+  join(GO, 'ptp'),
+  join(GO, 'host-local'),
+  ...(flags.also === undefined ? [] : [flags.also]),
+]) {
   if (!existsSync(file)) {
-    process.stderr.write(`cni-latency: ${file} is missing (npm run build; apt-get install containernetworking-plugins)\n`);
+    process.stderr.write(
+      `cni-latency: ${file} is missing (npm run build; apt-get install containernetworking-plugins)\n`,
+    );
     process.exit(2);
   }
 }
@@ -155,7 +165,13 @@ const ms = (value) => `${value.toFixed(1)} ms`;
 
 let podCounter = 0;
 const podArgs = (name) =>
-  [`K8S_POD_NAME=${name}`, 'K8S_POD_NAMESPACE=bench', `K8S_POD_INFRA_CONTAINER_ID=${name}`, 'IgnoreUnknown=1', 'K8S_POD_UID=00000000-0000-4000-8000-000000000001']
+  [
+    `K8S_POD_NAME=${name}`,
+    'K8S_POD_NAMESPACE=bench',
+    `K8S_POD_INFRA_CONTAINER_ID=${name}`,
+    'IgnoreUnknown=1',
+    'K8S_POD_UID=00000000-0000-4000-8000-000000000001',
+  ]
     .sort(() => Math.random() - 0.5)
     .join(';');
 
@@ -186,7 +202,10 @@ function runner({ name, plugin, nodeNetns, conf }) {
       stdin: JSON.stringify(command === 'DEL' && pod.result !== undefined ? { ...conf, prevResult: pod.result } : conf),
       timeoutMs: 60_000,
     });
-    if (out.exitCode !== 0) throw new Error(`${name} ${command} ${pod.name}: exit ${out.exitCode}: ${out.stdout.trim()} ${out.stderr.trim()}`);
+    if (out.exitCode !== 0)
+      throw new Error(
+        `${name} ${command} ${pod.name}: exit ${out.exitCode}: ${out.stdout.trim()} ${out.stderr.trim()}`,
+      );
     if (command === 'ADD') pod.result = out.json;
     return out.ms;
   };
@@ -200,10 +219,16 @@ function runner({ name, plugin, nodeNetns, conf }) {
 }
 
 async function startIpamd(instance, env) {
-  const child = spawn(process.execPath, [join(root, 'bin', 'vpc-cni'), 'ipamd'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, 'bin', 'vpc-cni'), 'ipamd'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines = [];
   await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ipamd not ready in 90 s:\n${lines.slice(-10).join('\n')}`)), 90_000);
+    const timer = setTimeout(
+      () => reject(new Error(`ipamd not ready in 90 s:\n${lines.slice(-10).join('\n')}`)),
+      90_000,
+    );
     let partial = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk) => {
@@ -235,7 +260,10 @@ async function waitForWarmPool(introspection, minimum) {
     const total = Object.values(enis).reduce((sum, card) => sum + card.TotalIPs, 0);
     const steady = pool.cards.every((card) => card.resize.kind === 'steady');
     if (steady && total >= minimum) return total;
-    if (Date.now() > deadline) throw new Error(`ipamd's pool did not reach ${minimum} addresses: ${pool.cards.map((c) => c.summary).join('; ')}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `ipamd's pool did not reach ${minimum} addresses: ${pool.cards.map((c) => c.summary).join('; ')}`,
+      );
     await sleep(500);
   }
 }
@@ -251,7 +279,9 @@ try {
   const introspection = join(nodeDir, 'introspection.sock');
   const runs = flags.also === undefined ? 1 : 2; // addresses cool down for 30 s after a DEL: each runner needs its own
   const warm = Math.max(64, (N + BURST) * runs + 16);
-  log(`cni-latency: embedded VPC up; starting ipamd on ${instanceId} (${instance.instanceType}), pool pre-grown to ${warm} addresses`);
+  log(
+    `cni-latency: embedded VPC up; starting ipamd on ${instanceId} (${instance.instanceType}), pool pre-grown to ${warm} addresses`,
+  );
   ipamd = await startIpamd(instance, {
     PATH,
     AWS_ENDPOINT_URL_EC2: sim.ec2Url,
@@ -291,12 +321,15 @@ try {
     },
   });
   // --also: the other build, same node, same ipamd, its own log file (its phases are not reported).
-  const also = flags.also === undefined ? undefined : runner({
-    name: 'aws-cni (--also)',
-    plugin: flags.also,
-    nodeNetns: ours.nodeNetns,
-    conf: { ...ours.conf, pluginLogFile: join(nodeDir, 'plugin-also.log') },
-  });
+  const also =
+    flags.also === undefined
+      ? undefined
+      : runner({
+          name: 'aws-cni (--also)',
+          plugin: flags.also,
+          nodeNetns: ours.nodeNetns,
+          conf: { ...ours.conf, pluginLogFile: join(nodeDir, 'plugin-also.log') },
+        });
   // The Go pair's node: a throwaway namespace, forwarding on as on a node.
   const goNode = await createNetns(`${prefix}-gonode`, { 'net.ipv4.ip_forward': 1 });
   const goData = join(dir, 'host-local');
@@ -304,7 +337,12 @@ try {
     name: 'ptp+host-local',
     plugin: join(GO, 'ptp'),
     nodeNetns: goNode,
-    conf: { cniVersion: '0.4.0', name: 'gobench', type: 'ptp', ipam: { type: 'host-local', ranges: [[{ subnet: '10.99.0.0/24' }]], dataDir: goData } },
+    conf: {
+      cniVersion: '0.4.0',
+      name: 'gobench',
+      type: 'ptp',
+      ipam: { type: 'host-local', ranges: [[{ subnet: '10.99.0.0/24' }]], dataDir: goData },
+    },
   });
 
   // One warm-up ADD+DEL each (page cache, ipamd's first connection), not counted.
@@ -332,7 +370,15 @@ try {
 
   // Where our ADD's time goes, from the plugin's debug log: runtime start-up, ipamd's RPC, the wiring.
   const phaseRows = (await addPhases(ours.conf.pluginLogFile)).slice(phasesBefore);
-  const phases = Object.fromEntries(['startupMs', 'ipamdMs', 'wiringMs', 'totalMs'].map((key) => [key, quantile(phaseRows.map((row) => row[key]), 0.5)]));
+  const phases = Object.fromEntries(
+    ['startupMs', 'ipamdMs', 'wiringMs', 'totalMs'].map((key) => [
+      key,
+      quantile(
+        phaseRows.map((row) => row[key]),
+        0.5,
+      ),
+    ]),
+  );
 
   const bursts = {};
   if (BURST > 0) {
@@ -351,8 +397,20 @@ try {
     }
   }
 
-  const summary = { n: N, burst: BURST, checkpoint: storeDir === dir ? 'disk' : 'tmpfs', plugins: {}, ratio: {}, addPhases: phases };
-  for (const { name } of runners) summary.plugins[name] = { ADD: stats(samples[name].ADD), DEL: stats(samples[name].DEL), burst: bursts[name] ?? null };
+  const summary = {
+    n: N,
+    burst: BURST,
+    checkpoint: storeDir === dir ? 'disk' : 'tmpfs',
+    plugins: {},
+    ratio: {},
+    addPhases: phases,
+  };
+  for (const { name } of runners)
+    summary.plugins[name] = {
+      ADD: stats(samples[name].ADD),
+      DEL: stats(samples[name].DEL),
+      burst: bursts[name] ?? null,
+    };
   const a = summary.plugins[ours.name];
   const b = summary.plugins[go.name];
   summary.ratio = {
@@ -364,16 +422,34 @@ try {
   };
   if (also !== undefined) {
     const c = summary.plugins[also.name];
-    summary.ratioAlso = { addMedian: c.ADD.median / b.ADD.median, addMedianVsOurs: c.ADD.median / a.ADD.median, delMedian: c.DEL.median / b.DEL.median };
+    summary.ratioAlso = {
+      addMedian: c.ADD.median / b.ADD.median,
+      addMedianVsOurs: c.ADD.median / a.ADD.median,
+      delMedian: c.DEL.median / b.DEL.median,
+    };
   }
 
   if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
     const rows = [
-      ['', 'ADD median', 'ADD p90', 'DEL median', 'DEL p90', ...(BURST > 0 ? [`burst ${BURST} ADD`, `burst ${BURST} DEL`] : [])],
+      [
+        '',
+        'ADD median',
+        'ADD p90',
+        'DEL median',
+        'DEL p90',
+        ...(BURST > 0 ? [`burst ${BURST} ADD`, `burst ${BURST} DEL`] : []),
+      ],
       ...runners.map(({ name }) => {
         const p = summary.plugins[name];
-        return [name, ms(p.ADD.median), ms(p.ADD.p90), ms(p.DEL.median), ms(p.DEL.p90), ...(BURST > 0 ? [ms(p.burst.add), ms(p.burst.del)] : [])];
+        return [
+          name,
+          ms(p.ADD.median),
+          ms(p.ADD.p90),
+          ms(p.DEL.median),
+          ms(p.DEL.p90),
+          ...(BURST > 0 ? [ms(p.burst.add), ms(p.burst.del)] : []),
+        ];
       }),
       [
         'ratio',
@@ -385,11 +461,15 @@ try {
       ],
     ];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    process.stdout.write(`CNI latency, ${N} sequential ADD+DEL each (alternating), exec'd in node namespaces like a runtime; ipamd's checkpoint on ${summary.checkpoint}\n`);
+    process.stdout.write(
+      `CNI latency, ${N} sequential ADD+DEL each (alternating), exec'd in node namespaces like a runtime; ipamd's checkpoint on ${summary.checkpoint}\n`,
+    );
     for (const row of rows) process.stdout.write(`${row.map((cell, c) => cell.padEnd(widths[c])).join('  ')}\n`);
     if (summary.ratioAlso !== undefined) {
       const r = summary.ratioAlso;
-      process.stdout.write(`--also: ADD median ${r.addMedian.toFixed(2)}× the Go pair, ${r.addMedianVsOurs.toFixed(2)}× this build's; DEL median ${r.delMedian.toFixed(2)}× the Go pair\n`);
+      process.stdout.write(
+        `--also: ADD median ${r.addMedian.toFixed(2)}× the Go pair, ${r.addMedianVsOurs.toFixed(2)}× this build's; DEL median ${r.delMedian.toFixed(2)}× the Go pair\n`,
+      );
     }
     process.stdout.write(
       `aws-cni ADD phases (medians, from its debug log): runtime start-up ${ms(phases.startupMs)}, ipamd RPC ${ms(phases.ipamdMs)}, ` +

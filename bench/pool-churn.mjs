@@ -66,7 +66,11 @@ function policies(trace) {
   const minimum = String(Math.ceil(1.2 * trace.meanPods));
   return [
     { key: 'a', label: '(a) reference defaults', env: { ...mode, ...(values.pd ? { WARM_PREFIX_TARGET: '1' } : {}) } },
-    { key: 'b', label: `(b) WARM_IP_TARGET=2 MINIMUM_IP_TARGET=${minimum}`, env: { ...mode, WARM_IP_TARGET: '2', MINIMUM_IP_TARGET: minimum } },
+    {
+      key: 'b',
+      label: `(b) WARM_IP_TARGET=2 MINIMUM_IP_TARGET=${minimum}`,
+      env: { ...mode, WARM_IP_TARGET: '2', MINIMUM_IP_TARGET: minimum },
+    },
     { key: 'c', label: '(c) adaptive', env: { ...mode, VPC_CNI_POOL_POLICY: 'adaptive' } },
   ];
 }
@@ -77,7 +81,9 @@ const padEnd = (text, width) => String(text).padEnd(width);
 
 function table(trace, rows) {
   const lines = [];
-  lines.push(`${trace.name} (seed ${trace.seed}, ${hours} h, ${values.pd ? 'PD' : 'SIP'}): ${trace.description}; ${trace.pods.length} pods, mean ${trace.meanPods.toFixed(1)} running, peak ${trace.peakPods}`);
+  lines.push(
+    `${trace.name} (seed ${trace.seed}, ${hours} h, ${values.pd ? 'PD' : 'SIP'}): ${trace.description}; ${trace.pods.length} pods, mean ${trace.meanPods.toFixed(1)} running, peak ${trace.peakPods}`,
+  );
   const head = `  ${padEnd('policy', 44)}${pad('waited', 8)}${pad('p50 s', 8)}${pad('p99 s', 8)}${pad('Σ wait s', 10)}${pad('idle avg', 10)}${pad('idle peak', 11)}${pad('EC2 mut.', 10)}${pad('throttled', 11)}${pad('wall s', 8)}`;
   lines.push(head);
   for (const { policy, result, wallMs } of rows) {
@@ -115,8 +121,22 @@ for (const name of traces) {
 
 if (values.json) {
   const doc = report.map(({ trace, rows }) => ({
-    trace: { name: trace.name, seed: trace.seed, hours, mode: values.pd ? 'pd' : 'sip', pods: trace.pods.length, meanPods: trace.meanPods, peakPods: trace.peakPods },
-    policies: rows.map(({ policy, result, wallMs }) => ({ policy: policy.key, label: policy.label, env: policy.env, ...result, wallMs: Math.round(wallMs) })),
+    trace: {
+      name: trace.name,
+      seed: trace.seed,
+      hours,
+      mode: values.pd ? 'pd' : 'sip',
+      pods: trace.pods.length,
+      meanPods: trace.meanPods,
+      peakPods: trace.peakPods,
+    },
+    policies: rows.map(({ policy, result, wallMs }) => ({
+      policy: policy.key,
+      label: policy.label,
+      env: policy.env,
+      ...result,
+      wallMs: Math.round(wallMs),
+    })),
   }));
   console.log(JSON.stringify(doc, null, 2));
 } else {

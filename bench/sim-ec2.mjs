@@ -10,20 +10,32 @@
 // Each run alternates the three; the report gives the median requests/s of each and the ratio to the baseline.
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
-import { AssignPrivateIpAddressesCommand, DescribeSubnetsCommand, EC2Client, UnassignPrivateIpAddressesCommand } from '@aws-sdk/client-ec2';
+import {
+  AssignPrivateIpAddressesCommand,
+  DescribeSubnetsCommand,
+  EC2Client,
+  UnassignPrivateIpAddressesCommand,
+} from '@aws-sdk/client-ec2';
 import { startSim } from '../dist/sim/sim.js';
 import { systemClock } from '../dist/obs/clock.js';
 import { silenceSdkNodeVersionWarning } from '../dist/obs/warnings.js';
 
 silenceSdkNodeVersionWarning();
 
-const { values } = parseArgs({ options: { runs: { type: 'string' }, calls: { type: 'string' }, concurrency: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string' }, calls: { type: 'string' }, concurrency: { type: 'string' } },
+});
 const RUNS = Number(values.runs ?? 5);
 const CALLS = Number(values.calls ?? 400);
 const CONCURRENCY = Number(values.concurrency ?? 8);
 
 const client = (endpoint, region) =>
-  new EC2Client({ endpoint, region, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }, maxAttempts: 1 });
+  new EC2Client({
+    endpoint,
+    region,
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+    maxAttempts: 1,
+  });
 
 async function rate(calls, perCall, op) {
   let next = 0;
@@ -54,7 +66,13 @@ const baselineServer = createServer((req, res) => {
 await new Promise((resolve) => baselineServer.listen(0, '127.0.0.1', resolve));
 const baseline = client(`http://127.0.0.1:${baselineServer.address().port}`, 'ap-northeast-2');
 
-const sim = await startSim({ scenario: 'eksworkshop', host: '127.0.0.1', port: 0, clock: systemClock, throttle: { enabled: false } });
+const sim = await startSim({
+  scenario: 'eksworkshop',
+  host: '127.0.0.1',
+  port: 0,
+  clock: systemClock,
+  throttle: { enabled: false },
+});
 const ec2 = client(sim.ec2Url, sim.store.region);
 const vpcId = [...sim.store.vpcs.keys()][0];
 const eniId = [...sim.store.instances.values()][0].primaryEniId;
@@ -62,10 +80,16 @@ const eniId = [...sim.store.instances.values()][0].primaryEniId;
 const results = { baseline: [], describe: [], assign: [] };
 for (let run = 0; run < RUNS; run++) {
   results.baseline.push(await rate(CALLS, 1, () => baseline.send(new DescribeSubnetsCommand({}))));
-  results.describe.push(await rate(CALLS, 1, () => ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }))));
+  results.describe.push(
+    await rate(CALLS, 1, () =>
+      ec2.send(new DescribeSubnetsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] })),
+    ),
+  );
   results.assign.push(
     await rate(CALLS / 2, 2, async () => {
-      const out = await ec2.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, SecondaryPrivateIpAddressCount: 1 }));
+      const out = await ec2.send(
+        new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, SecondaryPrivateIpAddressCount: 1 }),
+      );
       const ip = out.AssignedPrivateIpAddresses?.[0]?.PrivateIpAddress;
       await ec2.send(new UnassignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, PrivateIpAddresses: [ip] }));
     }),
@@ -75,7 +99,11 @@ await sim.close();
 baselineServer.close();
 
 const base = median(results.baseline);
-console.log(`embedded VPC EC2 API, ${RUNS} runs × ${CALLS} calls, ${CONCURRENCY} in flight (median requests/s; ratio to baseline)`);
+console.log(
+  `embedded VPC EC2 API, ${RUNS} runs × ${CALLS} calls, ${CONCURRENCY} in flight (median requests/s; ratio to baseline)`,
+);
 for (const [name, xs] of Object.entries(results)) {
-  console.log(`  ${name.padEnd(9)} ${median(xs).toFixed(0).padStart(6)} req/s   ratio ${(median(xs) / base).toFixed(2)}   runs: ${xs.map((x) => x.toFixed(0)).join(' ')}`);
+  console.log(
+    `  ${name.padEnd(9)} ${median(xs).toFixed(0).padStart(6)} req/s   ratio ${(median(xs) / base).toFixed(2)}   runs: ${xs.map((x) => x.toFixed(0)).join(' ')}`,
+  );
 }

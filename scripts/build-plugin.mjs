@@ -40,8 +40,13 @@ if (compiled.status === 0 && existsSync(out)) {
   process.stdout.write(`build-plugin: bin/aws-cni (bun --compile)\n`);
   process.exit(0);
 }
-process.stderr.write(`build-plugin: bun --compile failed (${compiled.stderr.toString().trim()}); bundling for node instead\n`);
-const bundled = spawnSync(bun, ['build', '--target=node', '--minify', entry, '--outfile', `${out}.mjs`], { cwd: root, stdio: 'inherit' });
+process.stderr.write(
+  `build-plugin: bun --compile failed (${compiled.stderr.toString().trim()}); bundling for node instead\n`,
+);
+const bundled = spawnSync(bun, ['build', '--target=node', '--minify', entry, '--outfile', `${out}.mjs`], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (bundled.status !== 0) process.exit(1);
 writeFileSync(out, `#!/bin/sh\nexec node "$(dirname "$0")/aws-cni.mjs" "$@"\n`);
 chmodSync(out, 0o755);

@@ -16,8 +16,16 @@ export const DEFAULT_TSV = resolve(repoRoot, '..', 'shared', 'data', 'instance-n
 export const OUTPUT = join(repoRoot, 'src', 'limits', 'instance-limits.json');
 
 export const COLUMNS = [
-  'instance_type', 'max_enis', 'ipv4_per_eni', 'ipv6_per_eni', 'hypervisor', 'bare_metal',
-  'default_network_card_index', 'network_cards', 'branch_interfaces', 'vcpus',
+  'instance_type',
+  'max_enis',
+  'ipv4_per_eni',
+  'ipv6_per_eni',
+  'hypervisor',
+  'bare_metal',
+  'default_network_card_index',
+  'network_cards',
+  'branch_interfaces',
+  'vcpus',
 ];
 
 // Where each TSV column comes from (shared/data/README.md); kept in the JSON so that the data names its origin.
@@ -59,7 +67,9 @@ export function parseLimitsTsv(text) {
   if (lines.at(-1) === '') lines.pop();
   const header = lines[0] ?? '';
   if (header !== COLUMNS.join('\t')) {
-    throw new Error(`bad header: expected the ${COLUMNS.length} tab-separated columns ${COLUMNS.join(', ')}, got '${header}'`);
+    throw new Error(
+      `bad header: expected the ${COLUMNS.length} tab-separated columns ${COLUMNS.join(', ')}, got '${header}'`,
+    );
   }
   const rows = new Map();
   lines.slice(1).forEach((line, i) => {
@@ -84,8 +94,10 @@ export function parseLimitsTsv(text) {
     const ipv4PerEni = int('ipv4_per_eni', { min: 1 });
     const ipv6PerEni = int('ipv6_per_eni', { optional: true });
     const hypervisor = cell.hypervisor;
-    if (!['nitro', 'xen', 'unknown'].includes(hypervisor)) fail(`hypervisor '${hypervisor}' is not nitro, xen or unknown`);
-    if (cell.bare_metal !== 'true' && cell.bare_metal !== 'false') fail(`bare_metal '${cell.bare_metal}' is not true or false`);
+    if (!['nitro', 'xen', 'unknown'].includes(hypervisor))
+      fail(`hypervisor '${hypervisor}' is not nitro, xen or unknown`);
+    if (cell.bare_metal !== 'true' && cell.bare_metal !== 'false')
+      fail(`bare_metal '${cell.bare_metal}' is not true or false`);
     const defaultCard = int('default_network_card_index');
     const cards = [];
     for (const pair of cell.network_cards.split(';')) {
@@ -95,7 +107,8 @@ export function parseLimitsTsv(text) {
         break;
       }
       const index = Number(match[1]);
-      if (cards.some(([seen]) => seen >= index)) fail(`network_cards '${cell.network_cards}' is not in increasing index order`);
+      if (cards.some(([seen]) => seen >= index))
+        fail(`network_cards '${cell.network_cards}' is not in increasing index order`);
       cards.push([index, Number(match[2])]);
     }
     const card = cards.find(([index]) => index === defaultCard);
@@ -106,8 +119,15 @@ export function parseLimitsTsv(text) {
     const branchInterfaces = int('branch_interfaces', { optional: true });
     const vcpus = int('vcpus', { min: 1, optional: true });
     rows.set(type, {
-      maxEnis, ipv4PerEni, ipv6PerEni, hypervisor, bareMetal: cell.bare_metal === 'true',
-      defaultNetworkCardIndex: defaultCard, networkCards: cards, branchInterfaces, vcpus,
+      maxEnis,
+      ipv4PerEni,
+      ipv6PerEni,
+      hypervisor,
+      bareMetal: cell.bare_metal === 'true',
+      defaultNetworkCardIndex: defaultCard,
+      networkCards: cards,
+      branchInterfaces,
+      vcpus,
     });
   });
   if (rows.size === 0) errors.push('the table has no rows');
@@ -147,8 +167,15 @@ export function diffSummary(committed, expected) {
   const added = [...want.keys()].filter((t) => !have.has(t));
   const removed = [...have.keys()].filter((t) => !want.has(t));
   const changed = [...want.keys()].filter((t) => have.has(t) && have.get(t) !== want.get(t));
-  const list = (label, types) => (types.length === 0 ? [] : [`  ${label} (${types.length}): ${types.slice(0, 10).join(', ')}${types.length > 10 ? ', ...' : ''}`]);
-  const lines = [...list('missing from the JSON', added), ...list('not in the TSV', removed), ...list('changed', changed)];
+  const list = (label, types) =>
+    types.length === 0
+      ? []
+      : [`  ${label} (${types.length}): ${types.slice(0, 10).join(', ')}${types.length > 10 ? ', ...' : ''}`];
+  const lines = [
+    ...list('missing from the JSON', added),
+    ...list('not in the TSV', removed),
+    ...list('changed', changed),
+  ];
   if (lines.length === 0) lines.push('  the types agree; the header or formatting differs');
   return lines.join('\n');
 }

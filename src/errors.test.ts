@@ -50,14 +50,21 @@ describe('error catalogues', () => {
   for (const [file, catalogue] of Object.entries(CATALOGUES)) {
     for (const [code, entry] of Object.entries(catalogue)) {
       it(`${code} (${file}) is documented with CNI code ${entry.cniCode}`, () => {
-        assert.equal(rows.get(code), entry.cniCode, `docs/errors.md needs a row "| \`${code}\` | ${entry.cniCode} | ..."`);
+        assert.equal(
+          rows.get(code),
+          entry.cniCode,
+          `docs/errors.md needs a row "| \`${code}\` | ${entry.cniCode} | ..."`,
+        );
       });
     }
   }
 
   it('documents no code that no catalogue defines', () => {
     const known = new Set(Object.values(CATALOGUES).flatMap((c) => Object.keys(c)));
-    assert.deepEqual([...rows.keys()].filter((code) => !known.has(code)), []);
+    assert.deepEqual(
+      [...rows.keys()].filter((code) => !known.has(code)),
+      [],
+    );
   });
 
   it('codes are unique across catalogues', () => {

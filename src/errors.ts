@@ -44,7 +44,12 @@ export type ErrorCatalogue = Readonly<Record<string, { readonly cniCode: CniCode
 
 /** A layer's error class: built from a code of its catalogue, which supplies the CNI code. */
 export interface CatalogueErrorClass<Code extends string> {
-  new (code: Code, message: string, details?: Readonly<Record<string, unknown>>, cause?: unknown): VpcCniError & { readonly code: Code };
+  new (
+    code: Code,
+    message: string,
+    details?: Readonly<Record<string, unknown>>,
+    cause?: unknown,
+  ): VpcCniError & { readonly code: Code };
 }
 
 /**
@@ -57,7 +62,12 @@ export interface CatalogueErrorClass<Code extends string> {
  */
 export function catalogueError<C extends ErrorCatalogue>(catalogue: C): CatalogueErrorClass<keyof C & string> {
   return class extends VpcCniError {
-    constructor(code: keyof C & string, message: string, details: Readonly<Record<string, unknown>> = {}, cause?: unknown) {
+    constructor(
+      code: keyof C & string,
+      message: string,
+      details: Readonly<Record<string, unknown>> = {},
+      cause?: unknown,
+    ) {
       super(code, message, { cniCode: catalogue[code]?.cniCode ?? 999, details, cause });
     }
   };

@@ -68,7 +68,12 @@ const CASES: readonly { name: string; file: string; code: string; rules: readonl
     code: "import type { World } from '../../test/support/virtual/world.js';\nexport type X = World;\n",
     rules: ['no-restricted-imports'],
   },
-  { name: 'src/config may read the environment', file: 'src/config/load.ts', code: "export const y = process.env['A'];\n", rules: [] },
+  {
+    name: 'src/config may read the environment',
+    file: 'src/config/load.ts',
+    code: "export const y = process.env['A'];\n",
+    rules: [],
+  },
 ];
 
 describe('lint boundaries', () => {

@@ -6,7 +6,8 @@ const kb = (bytes) => `${(bytes / 1024).toFixed(0)} KB`;
 
 function table(header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  const line = (cells) =>
+    cells.map((c, i) => (i < 2 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -15,7 +16,23 @@ const calls = (run) => run.buckets.reduce((n, b) => n + b.calls, 0);
 /** One row per run. */
 export function summaryTable(runs) {
   return table(
-    ['nodes', 'mode', 'all pods addressed', 'floor', 'ratio', 'RequestLimitExceeded', 'EC2 calls', 'subnet full', 'ENI quota', 'ipamd restarts', 'ADD retries', 'bottleneck', 'heap/ipamd', 'peak RSS', 'wall'],
+    [
+      'nodes',
+      'mode',
+      'all pods addressed',
+      'floor',
+      'ratio',
+      'RequestLimitExceeded',
+      'EC2 calls',
+      'subnet full',
+      'ENI quota',
+      'ipamd restarts',
+      'ADD retries',
+      'bottleneck',
+      'heap/ipamd',
+      'peak RSS',
+      'wall',
+    ],
     runs.map((r) => [
       r.nodes,
       r.mode,

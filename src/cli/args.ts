@@ -29,7 +29,11 @@ export function outputFormat(value: string | undefined): OutputFormat {
 }
 
 /** Parses `--name N` as an integer in [min, max]; a UsageError naming the flag otherwise. */
-export function intFlag(name: string, value: string | undefined, range: { min: number; max: number }): number | undefined {
+export function intFlag(
+  name: string,
+  value: string | undefined,
+  range: { min: number; max: number },
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!/^-?\d+$/.test(value) || n < range.min || n > range.max) {

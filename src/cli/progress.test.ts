@@ -2,7 +2,10 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createProgress, renderBar } from './progress.js';
 
-function sink(isTTY: boolean): { text: () => string; stream: { isTTY: boolean; columns: number; write(t: string): void } } {
+function sink(isTTY: boolean): {
+  text: () => string;
+  stream: { isTTY: boolean; columns: number; write(t: string): void };
+} {
   let out = '';
   return { text: () => out, stream: { isTTY, columns: 120, write: (t: string) => void (out += t) } };
 }

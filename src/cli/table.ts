@@ -26,7 +26,9 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
   return all
     .map((row) => {
       const cells = Array.from({ length: columns }, (_, c) => row[c] ?? '');
-      const padded = cells.map((cell, c) => (c < columns - 1 ? cell + ' '.repeat((widths[c] ?? 0) - widthOf(cell)) : cell));
+      const padded = cells.map((cell, c) =>
+        c < columns - 1 ? cell + ' '.repeat((widths[c] ?? 0) - widthOf(cell)) : cell,
+      );
       return `${padded.join('').trimEnd()}\n`;
     })
     .join('');
@@ -69,7 +71,18 @@ export interface PodRow {
   readonly createdAt: number;
 }
 
-export const POD_TABLE_HEADER = ['NAMESPACE', 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES'] as const;
+export const POD_TABLE_HEADER = [
+  'NAMESPACE',
+  'NAME',
+  'READY',
+  'STATUS',
+  'RESTARTS',
+  'AGE',
+  'IP',
+  'NODE',
+  'NOMINATED NODE',
+  'READINESS GATES',
+] as const;
 
 /**
  * The table `kubectl get pods --all-namespaces -o wide` prints for these pods, sorted as kubectl sorts them
@@ -80,7 +93,9 @@ export const POD_TABLE_HEADER = ['NAMESPACE', 'NAME', 'READY', 'STATUS', 'RESTAR
  */
 export function podTable(pods: readonly PodRow[], now: number): string {
   if (pods.length === 0) return 'No resources found\n';
-  const sorted = [...pods].sort((a, b) => (a.namespace === b.namespace ? compareNames(a.name, b.name) : a.namespace < b.namespace ? -1 : 1));
+  const sorted = [...pods].sort((a, b) =>
+    a.namespace === b.namespace ? compareNames(a.name, b.name) : a.namespace < b.namespace ? -1 : 1,
+  );
   const rows = sorted.map((pod) => [
     pod.namespace,
     pod.name,

@@ -8,7 +8,8 @@ import { VpcCniError, type CniCode } from '../errors.js';
 export const CLOUD_ERRORS = {
   CLOUD_SUBNET_FULL: {
     cniCode: 11,
-    summary: 'The subnet has no free addresses (EC2 InsufficientFreeAddressesInSubnet); ipamd backs off for 120 s, as the reference does.',
+    summary:
+      'The subnet has no free addresses (EC2 InsufficientFreeAddressesInSubnet); ipamd backs off for 120 s, as the reference does.',
   },
   CLOUD_NO_CIDR_BLOCKS: {
     cniCode: 11,
@@ -24,14 +25,18 @@ export const CLOUD_ERRORS = {
   },
   CLOUD_THROTTLED: {
     cniCode: 11,
-    summary: 'EC2 throttled the request (RequestLimitExceeded) or the client-side budget is spent; retried with back-off.',
+    summary:
+      'EC2 throttled the request (RequestLimitExceeded) or the client-side budget is spent; retried with back-off.',
   },
   CLOUD_NOT_FOUND: { cniCode: 999, summary: 'EC2 does not know the resource (an Invalid*.NotFound error).' },
   CLOUD_UNAUTHORIZED: {
     cniCode: 999,
     summary: 'EC2 refused the credentials or the IAM policy lacks the action (UnauthorizedOperation, AuthFailure).',
   },
-  CLOUD_INVALID_REQUEST: { cniCode: 999, summary: 'EC2 rejected a parameter (InvalidParameterValue, InvalidParameterCombination, ...).' },
+  CLOUD_INVALID_REQUEST: {
+    cniCode: 999,
+    summary: 'EC2 rejected a parameter (InvalidParameterValue, InvalidParameterCombination, ...).',
+  },
   CLOUD_UNAVAILABLE: {
     cniCode: 11,
     summary: 'EC2 could not be reached or failed on its side (5xx, timeout, connection refused) after the retries.',

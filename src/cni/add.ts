@@ -35,7 +35,12 @@ function timings(marks: Marks): Record<string, number> {
   const end = performance.now();
   const round = (ms: number): number => Math.round(ms * 100) / 100;
   const replied = marks.replied ?? end;
-  return { startupMs: round(marks.start), ipamdMs: round(replied - marks.start), wiringMs: round(end - replied), totalMs: round(end) };
+  return {
+    startupMs: round(marks.start),
+    ipamdMs: round(replied - marks.start),
+    wiringMs: round(end - replied),
+    totalMs: round(end),
+  };
 }
 
 interface UndoStep {
@@ -58,15 +63,24 @@ async function unwind(steps: UndoStep[], ctx: VerbContext): Promise<void> {
 /** The one address this plugin wires, checked; a reply it cannot serve is CNI_UNSUPPORTED_POD or CNI_IPAM_REFUSED. */
 function addressOf(reply: AddNetworkReply, pod: string): { ip: string; meta: IpAllocationMetadata } {
   if (reply.podVlanId !== 0) {
-    throw new CniError('CNI_UNSUPPORTED_POD', `add: ipamd gave pod ${pod} a branch ENI (VLAN ${reply.podVlanId}); security groups for pods are not supported by this plugin`);
+    throw new CniError(
+      'CNI_UNSUPPORTED_POD',
+      `add: ipamd gave pod ${pod} a branch ENI (VLAN ${reply.podVlanId}); security groups for pods are not supported by this plugin`,
+    );
   }
   if (reply.ipAllocationMetadata.length !== 1) {
-    throw new CniError('CNI_UNSUPPORTED_POD', `add: ipamd gave pod ${pod} ${reply.ipAllocationMetadata.length} addresses; this plugin wires exactly one`);
+    throw new CniError(
+      'CNI_UNSUPPORTED_POD',
+      `add: ipamd gave pod ${pod} ${reply.ipAllocationMetadata.length} addresses; this plugin wires exactly one`,
+    );
   }
   const meta = reply.ipAllocationMetadata[0] as IpAllocationMetadata;
   const ip = meta.ipv4Addr !== '' ? meta.ipv4Addr : meta.ipv6Addr;
   if (!(meta.ipv4Addr !== '' ? isIpv4(ip) : IPV6.test(ip))) {
-    throw new CniError('CNI_IPAM_REFUSED', `add: ipamd answered pod ${pod} with an invalid address ${JSON.stringify(ip)}`);
+    throw new CniError(
+      'CNI_IPAM_REFUSED',
+      `add: ipamd answered pod ${pod} with an invalid address ${JSON.stringify(ip)}`,
+    );
   }
   return { ip, meta };
 }
@@ -74,8 +88,14 @@ function addressOf(reply: AddNetworkReply, pod: string): { ip: string; meta: IpA
 /** The error reported for a failed setupPod: a vanished netns stays code 3, the rest is CNI_WIRING_FAILED. */
 function wiringError(error: unknown, pod: string): CniError {
   const code = codeOf(error);
-  if (code === 'NETNS_NOT_FOUND') return new CniError('CNI_NETNS_MISSING', `add: wiring pod ${pod}: ${messageOf(error)}`, { cause: code }, error);
-  return new CniError('CNI_WIRING_FAILED', `add: wiring pod ${pod} failed: ${messageOf(error)}`, code === undefined ? {} : { cause: code }, error);
+  if (code === 'NETNS_NOT_FOUND')
+    return new CniError('CNI_NETNS_MISSING', `add: wiring pod ${pod}: ${messageOf(error)}`, { cause: code }, error);
+  return new CniError(
+    'CNI_WIRING_FAILED',
+    `add: wiring pod ${pod} failed: ${messageOf(error)}`,
+    code === undefined ? {} : { cause: code },
+    error,
+  );
 }
 
 /**
@@ -88,9 +108,12 @@ export async function add(ctx: VerbContext): Promise<CniResult> {
   requirePodIdentity(k8s);
   const pod = `${k8s.podNamespace}/${k8s.podName}`;
   if (!(await deps.isNetns(cmd.netns))) {
-    throw new CniError('CNI_NETNS_MISSING', `add: netns ${cmd.netns} does not exist or is not a network namespace`, { netns: cmd.netns });
+    throw new CniError('CNI_NETNS_MISSING', `add: netns ${cmd.netns} does not exist or is not a network namespace`, {
+      netns: cmd.netns,
+    });
   }
-  if (conf.prevResult !== undefined) log.warn('add: a prevResult was given; aws-cni runs first in its chain and replaces it');
+  if (conf.prevResult !== undefined)
+    log.warn('add: a prevResult was given; aws-cni runs first in its chain and replaces it');
   if (conf.podAnnotations[MULTI_NIC_ANNOTATION] === 'multi-nic-attachment') {
     log.warn(`add: pod ${pod} asks for multi-NIC attachment; this plugin attaches one interface on network card 0`);
   }
@@ -111,7 +134,12 @@ export async function add(ctx: VerbContext): Promise<CniResult> {
 }
 
 /** ADD once the netns is known good: the RPC, then the wiring, undoing both on failure. */
-async function addWithAddress(ctx: VerbContext, pod: string, marks: Marks, prepared: Preparation | undefined): Promise<CniResult> {
+async function addWithAddress(
+  ctx: VerbContext,
+  pod: string,
+  marks: Marks,
+  prepared: Preparation | undefined,
+): Promise<CniResult> {
   const { cmd, conf, k8s, deps, log } = ctx;
   let reply: AddNetworkReply;
   try {
@@ -154,7 +182,10 @@ async function addWithAddress(ctx: VerbContext, pod: string, marks: Marks, prepa
       routeTableId: routeTableOf(meta.routeTableId, meta.deviceNumber),
     };
     log.info(`add: ipamd assigned ${ip} (device ${meta.deviceNumber}, table ${spec.routeTableId}) to pod ${pod}`);
-    undo.push({ what: `tear down ${spec.hostVethName} and the host routes of ${ip}`, run: () => deps.pods.teardownPod(spec) });
+    undo.push({
+      what: `tear down ${spec.hostVethName} and the host routes of ${ip}`,
+      run: () => deps.pods.teardownPod(spec),
+    });
     let wired: PodWiringResult;
     try {
       wired = await deps.pods.setupPod(spec);
@@ -162,7 +193,9 @@ async function addWithAddress(ctx: VerbContext, pod: string, marks: Marks, prepa
       throw wiringError(error, pod);
     }
     if (reply.networkPolicyMode !== '') {
-      log.info(`add: network policy mode "${reply.networkPolicyMode}": enforcement is left to the network-policy agent`);
+      log.info(
+        `add: network policy mode "${reply.networkPolicyMode}": enforcement is left to the network-policy agent`,
+      );
     }
     return buildPodResult({
       attachments: [{ ...spec, hostVethMac: wired.hostVethMac }],

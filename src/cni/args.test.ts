@@ -10,7 +10,12 @@ const PAIRS = [
   'K8S_POD_INFRA_CONTAINER_ID=c0ffee1234',
   'K8S_POD_UID=1b2c3d4e-0000-4000-8000-000000000001',
 ];
-const EXPECTED = { podName: 'web-0', podNamespace: 'default', infraContainerId: 'c0ffee1234', podUid: '1b2c3d4e-0000-4000-8000-000000000001' };
+const EXPECTED = {
+  podName: 'web-0',
+  podNamespace: 'default',
+  infraContainerId: 'c0ffee1234',
+  podUid: '1b2c3d4e-0000-4000-8000-000000000001',
+};
 
 /** Deterministic shuffles (a linear congruential generator), so a failure names its order. */
 function shuffled<T>(items: readonly T[], seed: number): T[] {
@@ -42,7 +47,13 @@ describe('parseCniArgs', () => {
   ];
   for (const c of good) {
     it(`accepts ${JSON.stringify(c.text)}`, () => {
-      assert.deepEqual(parseCniArgs(c.text), { podName: '', podNamespace: '', infraContainerId: '', podUid: '', ...c.expected });
+      assert.deepEqual(parseCniArgs(c.text), {
+        podName: '',
+        podNamespace: '',
+        infraContainerId: '',
+        podUid: '',
+        ...c.expected,
+      });
     });
   }
 
@@ -66,7 +77,8 @@ describe('parseCniArgs', () => {
     it(`refuses ${JSON.stringify(c.text.slice(0, 50))} with code 4`, () => {
       assert.throws(
         () => parseCniArgs(c.text),
-        (error: unknown) => isCniError(error, 'CNI_INVALID_ENV') && error.cniCode === 4 && c.message.test(error.message),
+        (error: unknown) =>
+          isCniError(error, 'CNI_INVALID_ENV') && error.cniCode === 4 && c.message.test(error.message),
       );
     });
   }
@@ -74,7 +86,8 @@ describe('parseCniArgs', () => {
   it('requirePodIdentity names the missing keys', () => {
     assert.throws(
       () => requirePodIdentity({ ...EXPECTED, podName: '', podNamespace: '' }),
-      (error: unknown) => isCniError(error, 'CNI_MISSING_ENV') && /K8S_POD_NAMESPACE and K8S_POD_NAME/.test(error.message),
+      (error: unknown) =>
+        isCniError(error, 'CNI_MISSING_ENV') && /K8S_POD_NAMESPACE and K8S_POD_NAME/.test(error.message),
     );
     requirePodIdentity(EXPECTED);
   });

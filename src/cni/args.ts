@@ -33,8 +33,16 @@ function isKnown(key: string): key is KnownKey {
 
 /** Value rules: Kubernetes object names are DNS subdomains (≤ 253), namespaces DNS labels (≤ 63). */
 const RULES: Record<KnownKey, { readonly pattern: RegExp; readonly max: number; readonly what: string }> = {
-  K8S_POD_NAME: { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, max: 253, what: 'a Kubernetes pod name (letters, digits, ".", "-", "_")' },
-  K8S_POD_NAMESPACE: { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, max: 63, what: 'a Kubernetes namespace (letters, digits, "-")' },
+  K8S_POD_NAME: {
+    pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    max: 253,
+    what: 'a Kubernetes pod name (letters, digits, ".", "-", "_")',
+  },
+  K8S_POD_NAMESPACE: {
+    pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    max: 63,
+    what: 'a Kubernetes namespace (letters, digits, "-")',
+  },
   K8S_POD_INFRA_CONTAINER_ID: { pattern: /^[A-Za-z0-9][A-Za-z0-9._-]*$/, max: 256, what: 'a container id' },
   K8S_POD_UID: { pattern: /^[A-Za-z0-9-]+$/, max: 64, what: 'a UID (letters, digits, "-")' },
 };
@@ -48,7 +56,10 @@ function parseBool(value: string): boolean {
   const lower = value.toLowerCase();
   if (lower === '1' || lower === 'true') return true;
   if (lower === '0' || lower === 'false') return false;
-  throw new CniError('CNI_INVALID_ENV', `CNI_ARGS: IgnoreUnknown=${printable(value)} is not a boolean (1, true, 0, false)`);
+  throw new CniError(
+    'CNI_INVALID_ENV',
+    `CNI_ARGS: IgnoreUnknown=${printable(value)} is not a boolean (1, true, 0, false)`,
+  );
 }
 
 /**
@@ -73,18 +84,22 @@ export function parseCniArgs(text: string): K8sArgs {
     else unknown.push(key);
   }
   if (unknown.length > 0 && !ignoreUnknown) {
-    throw new CniError('CNI_INVALID_ENV', `CNI_ARGS: unknown keys ${unknown.map(printable).join(', ')} (set IgnoreUnknown=1 to allow them)`, {
-      keys: unknown,
-    });
+    throw new CniError(
+      'CNI_INVALID_ENV',
+      `CNI_ARGS: unknown keys ${unknown.map(printable).join(', ')} (set IgnoreUnknown=1 to allow them)`,
+      { keys: unknown },
+    );
   }
   for (const key of Object.keys(KNOWN) as KnownKey[]) {
     const value = values[KNOWN[key]];
     if (value === '') continue;
     const rule = RULES[key];
     if (value.length > rule.max || !rule.pattern.test(value)) {
-      throw new CniError('CNI_INVALID_ENV', `CNI_ARGS: ${key}=${printable(value)} is not ${rule.what} of at most ${rule.max} characters`, {
-        key,
-      });
+      throw new CniError(
+        'CNI_INVALID_ENV',
+        `CNI_ARGS: ${key}=${printable(value)} is not ${rule.what} of at most ${rule.max} characters`,
+        { key },
+      );
     }
   }
   return values;
@@ -100,8 +115,10 @@ export function requirePodIdentity(args: K8sArgs): void {
     ...(args.podName === '' ? ['K8S_POD_NAME'] : []),
   ];
   if (missing.length > 0) {
-    throw new CniError('CNI_MISSING_ENV', `CNI_ARGS lacks ${missing.join(' and ')}: the pod's host veth is named after them`, {
-      variables: missing,
-    });
+    throw new CniError(
+      'CNI_MISSING_ENV',
+      `CNI_ARGS lacks ${missing.join(' and ')}: the pod's host veth is named after them`,
+      { variables: missing },
+    );
   }
 }

@@ -24,7 +24,11 @@ describe('CHECK', () => {
   it('passes when the pod is as ADD left it', async () => {
     const h = harness();
     const prevResult = await added(h);
-    assert.deepEqual(await run(h, cniEnv(CHECK), netconf({ cniVersion: '0.4.0', prevResult })), { stdout: '', stderr: '', exitCode: 0 });
+    assert.deepEqual(await run(h, cniEnv(CHECK), netconf({ cniVersion: '0.4.0', prevResult })), {
+      stdout: '',
+      stderr: '',
+      exitCode: 0,
+    });
     assert.equal(h.pods.calls.at(-1)?.method, 'checkPod');
   });
 
@@ -35,7 +39,10 @@ describe('CHECK', () => {
     const out = await run(h, cniEnv(CHECK), netconf({ cniVersion: '0.4.0', mtu: 1500, prevResult }));
     assert.equal(out.exitCode, 1);
     assert.equal(body(out).code, 999);
-    assert.match(body(out).msg ?? '', /differs from its ADD result: rule "512: to 10.0.1.23 lookup main" is missing; mtu is 9001, expected 1500/);
+    assert.match(
+      body(out).msg ?? '',
+      /differs from its ADD result: rule "512: to 10.0.1.23 lookup main" is missing; mtu is 9001, expected 1500/,
+    );
     assert.match(body(out).details ?? '', /^CNI_CHECK_FAILED; differences=/);
   });
 
@@ -43,8 +50,15 @@ describe('CHECK', () => {
     const h = harness();
     const prevResult = await added(h);
     h.netnses.add('/var/run/netns/other');
-    const out = await run(h, cniEnv({ ...CHECK, CNI_NETNS: '/var/run/netns/other' }), netconf({ cniVersion: '0.4.0', prevResult }));
-    assert.match(body(out).msg ?? '', /prevResult puts eth0 in \/var\/run\/netns\/cni-1234, CNI_NETNS is \/var\/run\/netns\/other/);
+    const out = await run(
+      h,
+      cniEnv({ ...CHECK, CNI_NETNS: '/var/run/netns/other' }),
+      netconf({ cniVersion: '0.4.0', prevResult }),
+    );
+    assert.match(
+      body(out).msg ?? '',
+      /prevResult puts eth0 in \/var\/run\/netns\/cni-1234, CNI_NETNS is \/var\/run\/netns\/other/,
+    );
   });
 
   it('needs a prevResult (7) and the netns (3)', async () => {
@@ -56,7 +70,11 @@ describe('CHECK', () => {
   });
 
   it('a prevResult of another plugin (no dummy interface) is invalid config (7)', async () => {
-    const prevResult = { cniVersion: '1.0.0', interfaces: [{ name: 'eth0', sandbox: '/x' }], ips: [{ interface: 0, address: '10.0.1.23/32' }] };
+    const prevResult = {
+      cniVersion: '1.0.0',
+      interfaces: [{ name: 'eth0', sandbox: '/x' }],
+      ips: [{ interface: 0, address: '10.0.1.23/32' }],
+    };
     assert.equal(body(await run(harness(), cniEnv(CHECK), netconf({ prevResult }))).code, 7);
   });
 });
@@ -66,7 +84,10 @@ describe('VERSION', () => {
     const h = harness();
     const out = await run(h, { CNI_COMMAND: 'VERSION' }, 'not json');
     assert.equal(out.exitCode, 0);
-    assert.deepEqual(JSON.parse(out.stdout), { cniVersion: '1.1.0', supportedVersions: ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
+    assert.deepEqual(JSON.parse(out.stdout), {
+      cniVersion: '1.1.0',
+      supportedVersions: ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'],
+    });
     assert.equal(h.ipamCreated(), 0);
     assert.deepEqual(h.logSettings, []);
   });
@@ -90,8 +111,16 @@ describe('STATUS', () => {
   });
 
   const down: readonly [string, (h: Harness) => void, RegExp][] = [
-    ['NOT_SERVING', (h) => void (h.ipam.healthState = 'NOT_SERVING'), /plugin not available: ipamd reports NOT_SERVING/],
-    ['unreachable', (h) => void (h.ipam.healthError = rpcUnavailable()), /plugin not available: ipamd is not running or not ready/],
+    [
+      'NOT_SERVING',
+      (h) => void (h.ipam.healthState = 'NOT_SERVING'),
+      /plugin not available: ipamd reports NOT_SERVING/,
+    ],
+    [
+      'unreachable',
+      (h) => void (h.ipam.healthError = rpcUnavailable()),
+      /plugin not available: ipamd is not running or not ready/,
+    ],
   ];
   for (const [name, arrange, message] of down) {
     it(`ipamd ${name} → 50`, async () => {
@@ -106,7 +135,11 @@ describe('STATUS', () => {
 
   it('a client without a health check reports available', async () => {
     const h = harness();
-    const client = { addNetwork: h.ipam.addNetwork.bind(h.ipam), delNetwork: h.ipam.delNetwork.bind(h.ipam), close: () => undefined };
+    const client = {
+      addNetwork: h.ipam.addNetwork.bind(h.ipam),
+      delNetwork: h.ipam.delNetwork.bind(h.ipam),
+      close: () => undefined,
+    };
     const out = await runPlugin({ env: STATUS, stdin: conf, deps: { ...h.deps, ipam: () => client } });
     assert.equal(out.exitCode, 0);
   });

@@ -16,21 +16,28 @@ export async function check(ctx: VerbContext): Promise<void> {
   const { cmd, conf, k8s, deps, log } = ctx;
   requirePodIdentity(k8s);
   const pod = `${k8s.podNamespace}/${k8s.podName}`;
-  if (conf.prevResult === undefined) throw new CniError('CNI_INVALID_CONFIG', 'check: the config has no prevResult to check against');
+  if (conf.prevResult === undefined)
+    throw new CniError('CNI_INVALID_CONFIG', 'check: the config has no prevResult to check against');
   const previous = podFromResult(readPrevResult(conf.prevResult), dummyInterfaceName(k8s.podNamespace, k8s.podName));
   if (!(await deps.isNetns(cmd.netns))) {
-    throw new CniError('CNI_NETNS_MISSING', `check: netns ${cmd.netns} does not exist or is not a network namespace`, { netns: cmd.netns });
+    throw new CniError('CNI_NETNS_MISSING', `check: netns ${cmd.netns} does not exist or is not a network namespace`, {
+      netns: cmd.netns,
+    });
   }
 
   const differences: string[] = [];
   const ifName = containerInterfaceName(cmd.ifName, 0);
   const attachment = previous.attachments.find((a) => a.containerIfName === ifName);
   if (attachment === undefined) {
-    throw new CniError('CNI_CHECK_FAILED', `check: prevResult of pod ${pod} has no address on ${ifName}`, { differences: [`no address on ${ifName}`] });
+    throw new CniError('CNI_CHECK_FAILED', `check: prevResult of pod ${pod} has no address on ${ifName}`, {
+      differences: [`no address on ${ifName}`],
+    });
   }
   const expectedVeth = hostVethName(conf.vethPrefix, k8s.podNamespace, k8s.podName);
   if (attachment.hostVethName !== expectedVeth) {
-    differences.push(`prevResult names host veth ${JSON.stringify(attachment.hostVethName)}, the config and pod make it ${expectedVeth}`);
+    differences.push(
+      `prevResult names host veth ${JSON.stringify(attachment.hostVethName)}, the config and pod make it ${expectedVeth}`,
+    );
   }
   if (attachment.netnsPath !== cmd.netns) {
     differences.push(`prevResult puts ${ifName} in ${attachment.netnsPath}, CNI_NETNS is ${cmd.netns}`);
@@ -45,7 +52,11 @@ export async function check(ctx: VerbContext): Promise<void> {
   };
   differences.push(...(await deps.pods.checkPod(spec)));
   if (differences.length > 0) {
-    throw new CniError('CNI_CHECK_FAILED', `check: the network of pod ${pod} differs from its ADD result: ${differences.join('; ')}`, { differences });
+    throw new CniError(
+      'CNI_CHECK_FAILED',
+      `check: the network of pod ${pod} differs from its ADD result: ${differences.join('; ')}`,
+      { differences },
+    );
   }
   log.debug(`check: pod ${pod} (${attachment.podIp}, table ${attachment.routeTableId}) is as ADD left it`);
 }

@@ -6,7 +6,13 @@
  */
 import { VpcCniError } from '../errors.js';
 import type { HealthStatus } from '../rpc/codec.js';
-import type { AddNetworkReply, AddNetworkRequest, DelNetworkReply, DelNetworkRequest, IpAllocationMetadata } from '../rpc/types.js';
+import type {
+  AddNetworkReply,
+  AddNetworkRequest,
+  DelNetworkReply,
+  DelNetworkRequest,
+  IpAllocationMetadata,
+} from '../rpc/types.js';
 import type { LogFields, PluginLog, PluginLogLevel, PluginLogSettings } from './log.js';
 import type { PluginDeps } from './plugin.js';
 import type { IpamClient } from './ports.js';
@@ -27,9 +33,18 @@ export const ADD_REPLY_DEFAULTS: AddNetworkReply = {
   errorMessage: '',
 };
 
-const DEL_REPLY_DEFAULTS: DelNetworkReply = { success: true, ipAllocationMetadata: [], podVlanId: 0, networkPolicyMode: '', errorCode: '', errorMessage: '' };
+const DEL_REPLY_DEFAULTS: DelNetworkReply = {
+  success: true,
+  ipAllocationMetadata: [],
+  podVlanId: 0,
+  networkPolicyMode: '',
+  errorCode: '',
+  errorMessage: '',
+};
 
-export type IpamCall = { readonly method: 'addNetwork'; readonly request: AddNetworkRequest } | { readonly method: 'delNetwork'; readonly request: DelNetworkRequest };
+export type IpamCall =
+  | { readonly method: 'addNetwork'; readonly request: AddNetworkRequest }
+  | { readonly method: 'delNetwork'; readonly request: DelNetworkRequest };
 
 /** ipamd: hands out `next` (one address per container id, the same again for a repeated ADD). */
 export class FakeIpam implements IpamClient {
@@ -52,7 +67,11 @@ export class FakeIpam implements IpamClient {
     const success = this.addReply?.success ?? true;
     const meta = this.assigned.get(request.containerId) ?? this.next;
     if (success) this.assigned.set(request.containerId, meta);
-    return Promise.resolve({ ...ADD_REPLY_DEFAULTS, ...(success ? { ipAllocationMetadata: [meta] } : {}), ...this.addReply });
+    return Promise.resolve({
+      ...ADD_REPLY_DEFAULTS,
+      ...(success ? { ipAllocationMetadata: [meta] } : {}),
+      ...this.addReply,
+    });
   }
 
   delNetwork(request: DelNetworkRequest, onSent?: () => void): Promise<DelNetworkReply> {
@@ -62,7 +81,11 @@ export class FakeIpam implements IpamClient {
     if (this.delReply !== undefined) return Promise.resolve({ ...DEL_REPLY_DEFAULTS, ...this.delReply });
     const meta = this.assigned.get(request.containerId);
     if (meta === undefined) {
-      return Promise.resolve({ ...DEL_REPLY_DEFAULTS, errorCode: 'UNKNOWN_POD', errorMessage: 'datastore: unknown pod' });
+      return Promise.resolve({
+        ...DEL_REPLY_DEFAULTS,
+        errorCode: 'UNKNOWN_POD',
+        errorMessage: 'datastore: unknown pod',
+      });
     }
     this.assigned.delete(request.containerId);
     return Promise.resolve({ ...DEL_REPLY_DEFAULTS, ipAllocationMetadata: [meta] });
@@ -94,7 +117,10 @@ export class FakePods implements PodNetwork {
   teardownError?: Error;
 
   static rulesOf(podIp: string, routeTableId: number): string[] {
-    return [`512: to ${podIp} lookup main`, ...(routeTableId === 254 ? [] : [`1536: from ${podIp} lookup ${routeTableId}`])];
+    return [
+      `512: to ${podIp} lookup main`,
+      ...(routeTableId === 254 ? [] : [`1536: from ${podIp} lookup ${routeTableId}`]),
+    ];
   }
 
   setupPod(spec: PodSpec): Promise<PodWiringResult> {
@@ -117,7 +143,9 @@ export class FakePods implements PodNetwork {
     this.calls.push({ method: 'checkPod', spec });
     const wired = this.wired.get(spec.hostVethName);
     if (wired === undefined) return Promise.resolve([`host veth ${spec.hostVethName} does not exist`]);
-    const differences = FakePods.rulesOf(spec.podIp, spec.routeTableId).filter((r) => !this.rules.has(r)).map((r) => `rule "${r}" is missing`);
+    const differences = FakePods.rulesOf(spec.podIp, spec.routeTableId)
+      .filter((r) => !this.rules.has(r))
+      .map((r) => `rule "${r}" is missing`);
     if (wired.mtu !== spec.mtu) differences.push(`mtu is ${wired.mtu}, expected ${spec.mtu}`);
     return Promise.resolve(differences);
   }
@@ -136,7 +164,10 @@ export interface LogRecord {
 /** A PluginLog keeping its records. */
 export function captureLog(): { log: PluginLog; records: LogRecord[] } {
   const records: LogRecord[] = [];
-  const at = (level: PluginLogLevel) => (msg: string, fields: LogFields = {}) => void records.push({ level, msg, fields });
+  const at =
+    (level: PluginLogLevel) =>
+    (msg: string, fields: LogFields = {}) =>
+      void records.push({ level, msg, fields });
   return { log: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, records };
 }
 
@@ -189,7 +220,8 @@ export function cniEnv(overrides: Record<string, string | undefined> = {}): Reco
     CNI_CONTAINERID: 'c0ffee1234',
     CNI_NETNS: NETNS,
     CNI_IFNAME: 'eth0',
-    CNI_ARGS: 'K8S_POD_INFRA_CONTAINER_ID=c0ffee1234;K8S_POD_UID=1b2c3d4e-0000-4000-8000-000000000001;IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0',
+    CNI_ARGS:
+      'K8S_POD_INFRA_CONTAINER_ID=c0ffee1234;K8S_POD_UID=1b2c3d4e-0000-4000-8000-000000000001;IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0',
     CNI_PATH: '/opt/cni/bin',
     ...overrides,
   };
@@ -212,8 +244,9 @@ export function netconf(overrides: Record<string, unknown> = {}): string {
 
 /** A VpcCniError as the RPC client raises when nothing listens on ipamd's socket. */
 export function rpcUnavailable(): VpcCniError {
-  return new VpcCniError('RPC_UNAVAILABLE', 'ipamd is not running or not ready: cannot connect to /var/run/aws-node/ipamd.sock (ENOENT)', {
-    cniCode: 11,
-    details: { socketPath: '/var/run/aws-node/ipamd.sock', errno: 'ENOENT' },
-  });
+  return new VpcCniError(
+    'RPC_UNAVAILABLE',
+    'ipamd is not running or not ready: cannot connect to /var/run/aws-node/ipamd.sock (ENOENT)',
+    { cniCode: 11, details: { socketPath: '/var/run/aws-node/ipamd.sock', errno: 'ENOENT' } },
+  );
 }

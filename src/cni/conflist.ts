@@ -20,10 +20,18 @@ import { VpcCniError, type CniCode } from '../errors.js';
 export const CNI_INSTALL_ERRORS = {
   CONFLIST_INVALID: {
     cniCode: 999,
-    summary: 'A conflist setting cannot be rendered (a quote, backslash or control character, a bad node IP), the node has no IPv4 address for an IPv6 cluster, or the conflist to install is not JSON.',
+    summary:
+      'A conflist setting cannot be rendered (a quote, backslash or control character, a bad node IP), the node has no IPv4 address for an IPv6 cluster, or the conflist to install is not JSON.',
   },
-  CNI_INSTALL_UNHEALTHY: { cniCode: 999, summary: 'The health check before installing the CNI binaries and conflist failed; nothing was written.' },
-  CNI_INSTALL_FAILED: { cniCode: 999, summary: 'Copying a CNI binary or writing the conflist failed (details: path, errno); the previous files are intact.' },
+  CNI_INSTALL_UNHEALTHY: {
+    cniCode: 999,
+    summary: 'The health check before installing the CNI binaries and conflist failed; nothing was written.',
+  },
+  CNI_INSTALL_FAILED: {
+    cniCode: 999,
+    summary:
+      'Copying a CNI binary or writing the conflist failed (details: path, errno); the previous files are intact.',
+  },
 } as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
 
 export type CniInstallErrorCode = keyof typeof CNI_INSTALL_ERRORS;
@@ -60,8 +68,18 @@ export interface ConflistSettings {
 
 /** The egress plugin's host-local range per cluster family (the reference's constants). */
 const EGRESS = {
-  ipv4: { subnet: 'fd00::ac:00/118', marshalled: 'fd00::ac:0/118', dst: '::/0', dataDir: '/run/cni/v4pd/egress-v6-ipam' },
-  ipv6: { subnet: '169.254.172.0/22', marshalled: '169.254.172.0/22', dst: '0.0.0.0/0', dataDir: '/run/cni/v6pd/egress-v4-ipam' },
+  ipv4: {
+    subnet: 'fd00::ac:00/118',
+    marshalled: 'fd00::ac:0/118',
+    dst: '::/0',
+    dataDir: '/run/cni/v4pd/egress-v6-ipam',
+  },
+  ipv6: {
+    subnet: '169.254.172.0/22',
+    marshalled: '169.254.172.0/22',
+    dst: '0.0.0.0/0',
+    dataDir: '/run/cni/v6pd/egress-v4-ipam',
+  },
 } as const;
 
 const TEMPLATE = `{
@@ -107,7 +125,11 @@ const TEMPLATE = `{
 // The reference substitutes raw text into JSON strings: a quote or backslash would break the file. Refuse them.
 function plain(what: string, value: string): string {
   // eslint-disable-next-line no-control-regex
-  if (/["\\\u0000-\u001f\u007f]/.test(value)) throw new CniInstallError('CONFLIST_INVALID', `${what} cannot go into the conflist: ${JSON.stringify(value)}`, { what, value });
+  if (/["\\\u0000-\u001f\u007f]/.test(value))
+    throw new CniInstallError('CONFLIST_INVALID', `${what} cannot go into the conflist: ${JSON.stringify(value)}`, {
+      what,
+      value,
+    });
   return value;
 }
 
@@ -128,7 +150,8 @@ const compact = (entries: Record<string, unknown>): Record<string, unknown> =>
 
 /** The text of `10-aws.conflist` for these settings. */
 export function renderConflist(s: ConflistSettings): string {
-  if (!Number.isInteger(s.mtu) || s.mtu <= 0) throw new CniInstallError('CONFLIST_INVALID', `MTU ${s.mtu} is not a positive integer`, { mtu: s.mtu });
+  if (!Number.isInteger(s.mtu) || s.mtu <= 0)
+    throw new CniInstallError('CONFLIST_INVALID', `MTU ${s.mtu} is not a positive integer`, { mtu: s.mtu });
   const egress = EGRESS[s.ipFamily];
   const nodeIp = s.nodeIp === '' ? '' : goIp(s.nodeIp);
   const values: Record<string, string> = {
@@ -146,21 +169,37 @@ export function renderConflist(s: ConflistSettings): string {
     // The template takes the address as IMDS wrote it; the re-marshal prints it through Go's net.IP.
     NODEIP: s.nodeIp,
   };
-  if (!s.bandwidthPlugin && !s.podIpv6Disabled) return TEMPLATE.replace(/__([A-Z]+)__/g, (match, key: string) => values[key] ?? match);
+  if (!s.bandwidthPlugin && !s.podIpv6Disabled)
+    return TEMPLATE.replace(/__([A-Z]+)__/g, (match, key: string) => values[key] ?? match);
 
   // Field order of the reference's NetConf struct: name, type, capabilities, ipam, sysctl, enabled, nodeIP,
   // vethPrefix, podSGEnforcingMode, randomizeSNAT, mtu, pluginLogFile, pluginLogLevel.
   const plugins: Record<string, unknown>[] = [
     compact({
-      name: 'aws-cni', type: 'aws-cni', capabilities: { 'io.kubernetes.cri.pod-annotations': true },
-      vethPrefix: values['VETHPREFIX'], podSGEnforcingMode: values['PODSGENFORCINGMODE'], mtu: values['MTU'],
-      pluginLogFile: values['PLUGINLOGFILE'], pluginLogLevel: values['PLUGINLOGLEVEL'],
+      name: 'aws-cni',
+      type: 'aws-cni',
+      capabilities: { 'io.kubernetes.cri.pod-annotations': true },
+      vethPrefix: values['VETHPREFIX'],
+      podSGEnforcingMode: values['PODSGENFORCINGMODE'],
+      mtu: values['MTU'],
+      pluginLogFile: values['PLUGINLOGFILE'],
+      pluginLogLevel: values['PLUGINLOGLEVEL'],
     }),
     compact({
-      name: 'egress-cni', type: 'egress-cni',
-      ipam: { type: 'host-local', routes: [{ dst: egress.dst }], dataDir: egress.dataDir, ranges: [[{ subnet: egress.marshalled }]] },
-      enabled: values['EGRESSPLUGINENABLED'], nodeIP: nodeIp, randomizeSNAT: values['RANDOMIZESNAT'], mtu: values['MTU'],
-      pluginLogFile: values['EGRESSPLUGINLOGFILE'], pluginLogLevel: values['PLUGINLOGLEVEL'],
+      name: 'egress-cni',
+      type: 'egress-cni',
+      ipam: {
+        type: 'host-local',
+        routes: [{ dst: egress.dst }],
+        dataDir: egress.dataDir,
+        ranges: [[{ subnet: egress.marshalled }]],
+      },
+      enabled: values['EGRESSPLUGINENABLED'],
+      nodeIP: nodeIp,
+      randomizeSNAT: values['RANDOMIZESNAT'],
+      mtu: values['MTU'],
+      pluginLogFile: values['EGRESSPLUGINLOGFILE'],
+      pluginLogLevel: values['PLUGINLOGLEVEL'],
     }),
     { type: 'portmap', capabilities: { portMappings: true } },
   ];
@@ -168,7 +207,11 @@ export function renderConflist(s: ConflistSettings): string {
   if (s.podIpv6Disabled) {
     plugins.push({
       type: 'tuning',
-      sysctl: { 'net.ipv6.conf.all.disable_ipv6': '1', 'net.ipv6.conf.default.disable_ipv6': '1', 'net.ipv6.conf.lo.disable_ipv6': '1' },
+      sysctl: {
+        'net.ipv6.conf.all.disable_ipv6': '1',
+        'net.ipv6.conf.default.disable_ipv6': '1',
+        'net.ipv6.conf.lo.disable_ipv6': '1',
+      },
     });
   }
   return goEscapes(JSON.stringify({ cniVersion: '0.4.0', name: 'aws-cni', disableCheck: true, plugins }, null, 2));
@@ -182,20 +225,27 @@ const levelName = (level: string): string => `${level.charAt(0).toUpperCase()}${
  * node's IPv6 (`ipv6`; only needed with ENABLE_V6_EGRESS; when missing, egress is turned off with a warning), for an
  * IPv6 cluster its IPv4 (`local-ipv4`; required).
  */
-export function conflistSettings(config: Config, nodeIp: string | undefined): { settings: ConflistSettings; warnings: string[] } {
+export function conflistSettings(
+  config: Config,
+  nodeIp: string | undefined,
+): { settings: ConflistSettings; warnings: string[] } {
   const net = config.networking;
   const warnings: string[] = [];
   let egressEnabled: boolean;
   let address = '';
   if (config.ipFamily === 'ipv6') {
     if (nodeIp === undefined) {
-      throw new CniInstallError('CONFLIST_INVALID', 'an IPv6 cluster needs the node IPv4 address (IMDS local-ipv4) for the egress plugin');
+      throw new CniInstallError(
+        'CONFLIST_INVALID',
+        'an IPv6 cluster needs the node IPv4 address (IMDS local-ipv4) for the egress plugin',
+      );
     }
     egressEnabled = net.v4Egress;
     address = nodeIp;
   } else {
     egressEnabled = net.v6Egress && nodeIp !== undefined;
-    if (net.v6Egress && nodeIp === undefined) warnings.push('ENABLE_V6_EGRESS=true but the node has no IPv6 address (IMDS ipv6): IPv6 egress disabled');
+    if (net.v6Egress && nodeIp === undefined)
+      warnings.push('ENABLE_V6_EGRESS=true but the node has no IPv6 address (IMDS ipv6): IPv6 egress disabled');
     if (egressEnabled && nodeIp !== undefined) address = nodeIp;
   }
   const settings: ConflistSettings = {
@@ -206,7 +256,9 @@ export function conflistSettings(config: Config, nodeIp: string | undefined): { 
     pluginLogFile: formatLogDestination(config.logging.pluginLog),
     pluginLogLevel: levelName(config.logging.pluginLevel),
     egressEnabled,
-    egressPluginLogFile: formatLogDestination(config.ipFamily === 'ipv6' ? config.logging.egressV4PluginLog : config.logging.egressV6PluginLog),
+    egressPluginLogFile: formatLogDestination(
+      config.ipFamily === 'ipv6' ? config.logging.egressV4PluginLog : config.logging.egressV6PluginLog,
+    ),
     randomizeSnat: net.randomizeSnat,
     nodeIp: address,
     bandwidthPlugin: net.bandwidthPlugin,

@@ -36,7 +36,9 @@ describe('DEL', () => {
     assert.equal(call.request.reason, 'PodDeleted');
     assert.equal(call.request.k8sPodUid, '1b2c3d4e-0000-4000-8000-000000000001');
     assert.equal(call.request.networkName, 'aws-cni');
-    assert.deepEqual(h.pods.calls, [{ method: 'teardownPod', spec: { podIp: '10.0.97.30', routeTableId: 3, hostVethName: HOST_VETH } }]);
+    assert.deepEqual(h.pods.calls, [
+      { method: 'teardownPod', spec: { podIp: '10.0.97.30', routeTableId: 3, hostVethName: HOST_VETH } },
+    ]);
     assert.deepEqual([...h.pods.rules], []);
   });
 
@@ -46,7 +48,11 @@ describe('DEL', () => {
     assertSuccess(await run(h, cniEnv(DEL), netconf()));
     assertSuccess(await run(h, cniEnv(DEL), netconf()));
     assert.deepEqual(h.ipam.methods(), ['delNetwork', 'delNetwork']);
-    assert.deepEqual(h.pods.methods(), ['teardownPod'], 'the second DEL touches no rule: the address may serve another pod');
+    assert.deepEqual(
+      h.pods.methods(),
+      ['teardownPod'],
+      'the second DEL touches no rule: the address may serve another pod',
+    );
   });
 
   it('succeeds without CNI_NETNS (the namespace is gone)', async () => {
@@ -57,9 +63,19 @@ describe('DEL', () => {
   });
 
   const unknownPod: readonly { name: string; arrange: (h: Harness) => void }[] = [
-    { name: 'errorCode UNKNOWN_POD', arrange: (h) => void (h.ipam.delReply = { success: true, errorCode: 'UNKNOWN_POD', errorMessage: 'pod not found' }) },
-    { name: 'a reference reply saying "datastore: unknown pod"', arrange: (h) => void (h.ipam.delReply = { success: false, errorMessage: 'datastore: unknown pod' }) },
-    { name: 'a gRPC error saying "datastore: unknown pod"', arrange: (h) => void (h.ipam.delError = new Error('rpc error: code = Unknown desc = datastore: unknown pod')) },
+    {
+      name: 'errorCode UNKNOWN_POD',
+      arrange: (h) =>
+        void (h.ipam.delReply = { success: true, errorCode: 'UNKNOWN_POD', errorMessage: 'pod not found' }),
+    },
+    {
+      name: 'a reference reply saying "datastore: unknown pod"',
+      arrange: (h) => void (h.ipam.delReply = { success: false, errorMessage: 'datastore: unknown pod' }),
+    },
+    {
+      name: 'a gRPC error saying "datastore: unknown pod"',
+      arrange: (h) => void (h.ipam.delError = new Error('rpc error: code = Unknown desc = datastore: unknown pod')),
+    },
   ];
   for (const c of unknownPod) {
     it(`an unknown pod (${c.name}) is success with nothing torn down`, async () => {
@@ -78,7 +94,9 @@ describe('DEL', () => {
       const prevResult = await added(h, version);
       h.ipam.delError = rpcUnavailable();
       assertSuccess(await run(h, cniEnv(DEL), netconf({ cniVersion: version, prevResult })));
-      assert.deepEqual(h.pods.calls, [{ method: 'teardownPod', spec: { podIp: '10.0.97.30', routeTableId: 3, hostVethName: HOST_VETH } }]);
+      assert.deepEqual(h.pods.calls, [
+        { method: 'teardownPod', spec: { podIp: '10.0.97.30', routeTableId: 3, hostVethName: HOST_VETH } },
+      ]);
       assert.ok(h.records.some((r) => r.level === 'warn' && /tearing down from prevResult/.test(r.msg)));
     });
   }
@@ -105,14 +123,20 @@ describe('DEL', () => {
     await added(h);
     assertSuccess(await run(h, cniEnv(DEL), netconf({ prevResult: { interfaces: 'nope' } })));
     assert.deepEqual(h.pods.methods(), ['teardownPod']);
-    assert.ok(h.records.some((r) => r.level === 'warn' && /ignoring prevResult: prevResult: interfaces is not a list/.test(r.msg)));
+    assert.ok(
+      h.records.some(
+        (r) => r.level === 'warn' && /ignoring prevResult: prevResult: interfaces is not a list/.test(r.msg),
+      ),
+    );
   });
 
   it('a config edited since ADD (vethPrefix too long) does not block DEL', async () => {
     const h = harness();
     await added(h);
     assertSuccess(await run(h, cniEnv(DEL), netconf({ vethPrefix: 'toolong' })));
-    assert.deepEqual(h.pods.calls, [{ method: 'teardownPod', spec: { podIp: '10.0.1.23', routeTableId: 254, hostVethName: HOST_VETH } }]);
+    assert.deepEqual(h.pods.calls, [
+      { method: 'teardownPod', spec: { podIp: '10.0.1.23', routeTableId: 254, hostVethName: HOST_VETH } },
+    ]);
   });
 
   it('a malformed CNI_ARGS is ignored: the address is keyed by container id', async () => {
@@ -136,7 +160,10 @@ describe('DEL', () => {
     const h = harness();
     h.ipam.delReply = { success: false, errorCode: 'CHECKPOINT_WRITE_FAILED', errorMessage: 'disk full' };
     const out = await run(h, cniEnv(DEL), netconf());
-    assert.match((JSON.parse(out.stdout) as { msg: string }).msg, /could not release the address of pod default\/web-0 \(CHECKPOINT_WRITE_FAILED\): disk full/);
+    assert.match(
+      (JSON.parse(out.stdout) as { msg: string }).msg,
+      /could not release the address of pod default\/web-0 \(CHECKPOINT_WRITE_FAILED\): disk full/,
+    );
   });
 
   it('a failing teardown is CNI_TEARDOWN_FAILED', async () => {
@@ -152,6 +179,8 @@ describe('DEL', () => {
     const h = harness();
     const prevResult = await added(h);
     assertSuccess(await run(h, cniEnv({ ...DEL, CNI_ARGS: 'IgnoreUnknown=1' }), netconf({ prevResult })));
-    assert.deepEqual(h.pods.calls, [{ method: 'teardownPod', spec: { podIp: '10.0.1.23', routeTableId: 254, hostVethName: HOST_VETH } }]);
+    assert.deepEqual(h.pods.calls, [
+      { method: 'teardownPod', spec: { podIp: '10.0.1.23', routeTableId: 254, hostVethName: HOST_VETH } },
+    ]);
   });
 });

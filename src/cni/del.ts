@@ -36,7 +36,9 @@ function prevPodOf(ctx: VerbContext): PrevPod | undefined {
     const dummy = hasPodName(ctx) ? dummyInterfaceName(ctx.k8s.podNamespace, ctx.k8s.podName) : undefined;
     const pod = podFromResult(readPrevResult(raw), dummy);
     if (pod.vlanId !== 0) {
-      ctx.log.warn(`del: prevResult describes a branch-ENI pod (VLAN ${pod.vlanId}); this plugin cannot tear it down from prevResult`);
+      ctx.log.warn(
+        `del: prevResult describes a branch-ENI pod (VLAN ${pod.vlanId}); this plugin cannot tear it down from prevResult`,
+      );
       return undefined;
     }
     return pod;
@@ -46,12 +48,26 @@ function prevPodOf(ctx: VerbContext): PrevPod | undefined {
   }
 }
 
-async function teardown(ctx: VerbContext, podIp: string, routeTableId: number, hostVeth: string | undefined): Promise<void> {
+async function teardown(
+  ctx: VerbContext,
+  podIp: string,
+  routeTableId: number,
+  hostVeth: string | undefined,
+): Promise<void> {
   try {
-    await ctx.deps.pods.teardownPod(hostVeth === undefined || hostVeth === '' ? { podIp, routeTableId } : { podIp, routeTableId, hostVethName: hostVeth });
+    await ctx.deps.pods.teardownPod(
+      hostVeth === undefined || hostVeth === ''
+        ? { podIp, routeTableId }
+        : { podIp, routeTableId, hostVethName: hostVeth },
+    );
   } catch (error) {
     const cause = codeOf(error);
-    throw new CniError('CNI_TEARDOWN_FAILED', `del: removing the host routes and rules of ${podIp} failed: ${messageOf(error)}`, cause === undefined ? {} : { cause }, error);
+    throw new CniError(
+      'CNI_TEARDOWN_FAILED',
+      `del: removing the host routes and rules of ${podIp} failed: ${messageOf(error)}`,
+      cause === undefined ? {} : { cause },
+      error,
+    );
   }
 }
 
@@ -114,7 +130,8 @@ async function release(ctx: VerbContext, prepared: Preparation | undefined): Pro
     return;
   }
   if (!reply.success) {
-    if (reply.errorCode === 'IPAMD_NOT_READY' && prev !== undefined) return teardownFromPrev(ctx, prev, `ipamd is not ready: ${reply.errorMessage}`);
+    if (reply.errorCode === 'IPAMD_NOT_READY' && prev !== undefined)
+      return teardownFromPrev(ctx, prev, `ipamd is not ready: ${reply.errorMessage}`);
     throw ipamdReplyError('del', pod, reply);
   }
   for (const [index, meta] of reply.ipAllocationMetadata.entries()) {

@@ -32,7 +32,10 @@ describe('installCni', () => {
       src,
       binDir,
       confDir,
-      binaries: [{ source: join(src, 'aws-cni'), name: 'aws-cni' }, { source: join(src, 'egress-cni'), name: 'egress-cni' }],
+      binaries: [
+        { source: join(src, 'aws-cni'), name: 'aws-cni' },
+        { source: join(src, 'egress-cni'), name: 'egress-cni' },
+      ],
       conflist: CONFLIST,
       healthy: () => true,
     };
@@ -41,7 +44,10 @@ describe('installCni', () => {
   it('installs the binaries (0755) and the conflist (0644), leaving no temporary file', async () => {
     const o = await dirs();
     const result = await installCni(o);
-    assert.deepEqual(result, { binaries: [join(o.binDir, 'aws-cni'), join(o.binDir, 'egress-cni')], conflist: join(o.confDir, '10-aws.conflist') });
+    assert.deepEqual(result, {
+      binaries: [join(o.binDir, 'aws-cni'), join(o.binDir, 'egress-cni')],
+      conflist: join(o.confDir, '10-aws.conflist'),
+    });
     assert.equal(await readFile(join(o.binDir, 'aws-cni'), 'utf8'), '#!/bin/sh\necho aws\n');
     assert.equal((await stat(join(o.binDir, 'aws-cni'))).mode & 0o777, 0o755);
     assert.equal((await stat(join(o.binDir, 'egress-cni'))).mode & 0o777, 0o755);
@@ -71,8 +77,20 @@ describe('installCni', () => {
   it('writes nothing unless healthy: false, or a throwing check', async () => {
     const o = await dirs();
     let asked = 0;
-    for (const healthy of [() => { asked += 1; return false; }, async () => { asked += 1; return Promise.reject(new Error('ipamd down')); }]) {
-      await assert.rejects(installCni({ ...o, healthy }), (e) => e instanceof CniInstallError && e.code === 'CNI_INSTALL_UNHEALTHY');
+    for (const healthy of [
+      () => {
+        asked += 1;
+        return false;
+      },
+      async () => {
+        asked += 1;
+        return Promise.reject(new Error('ipamd down'));
+      },
+    ]) {
+      await assert.rejects(
+        installCni({ ...o, healthy }),
+        (e) => e instanceof CniInstallError && e.code === 'CNI_INSTALL_UNHEALTHY',
+      );
     }
     assert.equal(asked, 2);
     assert.deepEqual([...(await readdir(o.binDir)), ...(await readdir(o.confDir))], []);
@@ -81,7 +99,10 @@ describe('installCni', () => {
   it('a missing binary fails before the conflist is written, and the old files stay', async () => {
     const o = await dirs();
     await installCni(o);
-    const binaries = [o.binaries[0] ?? { source: '', name: '' }, { source: join(o.src, 'missing'), name: 'egress-cni' }];
+    const binaries = [
+      o.binaries[0] ?? { source: '', name: '' },
+      { source: join(o.src, 'missing'), name: 'egress-cni' },
+    ];
     await assert.rejects(
       installCni({ ...o, binaries, conflist: '{"changed":true}' }),
       (e) => e instanceof CniInstallError && e.code === 'CNI_INSTALL_FAILED' && e.details['errno'] === 'ENOENT',
@@ -94,10 +115,22 @@ describe('installCni', () => {
   it('refuses a conflist that is not JSON and names that are paths, before the health check', async () => {
     const o = await dirs();
     let asked = 0;
-    const healthy = (): boolean => { asked += 1; return true; };
-    await assert.rejects(installCni({ ...o, healthy, conflist: '{"cniVersion":' }), (e) => e instanceof CniInstallError && e.code === 'CONFLIST_INVALID');
-    await assert.rejects(installCni({ ...o, healthy, conflistName: '../10-aws.conflist' }), (e) => e instanceof CniInstallError && e.code === 'CNI_INSTALL_FAILED');
-    await assert.rejects(installCni({ ...o, healthy, binaries: [{ source: join(o.src, 'aws-cni'), name: 'x/aws-cni' }] }), (e) => e instanceof CniInstallError);
+    const healthy = (): boolean => {
+      asked += 1;
+      return true;
+    };
+    await assert.rejects(
+      installCni({ ...o, healthy, conflist: '{"cniVersion":' }),
+      (e) => e instanceof CniInstallError && e.code === 'CONFLIST_INVALID',
+    );
+    await assert.rejects(
+      installCni({ ...o, healthy, conflistName: '../10-aws.conflist' }),
+      (e) => e instanceof CniInstallError && e.code === 'CNI_INSTALL_FAILED',
+    );
+    await assert.rejects(
+      installCni({ ...o, healthy, binaries: [{ source: join(o.src, 'aws-cni'), name: 'x/aws-cni' }] }),
+      (e) => e instanceof CniInstallError,
+    );
     assert.equal(asked, 0);
     assert.deepEqual([...(await readdir(o.binDir)), ...(await readdir(o.confDir))], []);
   });

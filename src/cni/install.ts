@@ -69,7 +69,12 @@ async function atomically(path: string, mode: number, fill: (temp: string) => Pr
   } catch (error) {
     await unlink(temp).catch(() => undefined);
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CniInstallError('CNI_INSTALL_FAILED', `installing ${path}: ${(error as Error).message}`, { path, errno: code }, error);
+    throw new CniInstallError(
+      'CNI_INSTALL_FAILED',
+      `installing ${path}: ${(error as Error).message}`,
+      { path, errno: code },
+      error,
+    );
   }
   // Make the rename itself durable; some filesystems (overlay, tmpfs) refuse to fsync a directory, which is harmless.
   const dir = await open(dirname(path), 'r').catch(() => undefined);
@@ -95,14 +100,20 @@ export async function installCni(options: InstallOptions): Promise<InstallResult
   } catch (error) {
     throw new CniInstallError('CNI_INSTALL_UNHEALTHY', `health check failed: ${(error as Error).message}`, {}, error);
   }
-  if (!healthy) throw new CniInstallError('CNI_INSTALL_UNHEALTHY', 'health check failed; CNI binaries and conflist not installed');
+  if (!healthy)
+    throw new CniInstallError('CNI_INSTALL_UNHEALTHY', 'health check failed; CNI binaries and conflist not installed');
 
   // A fresh node may not have the directories yet (kubelet creates them lazily); 0755 as the CNI conventions have.
   for (const dir of [options.binDir, options.confDir]) {
     try {
       await mkdir(dir, { recursive: true, mode: 0o755 });
     } catch (error) {
-      throw new CniInstallError('CNI_INSTALL_FAILED', `cannot create ${dir}: ${(error as Error).message}`, { path: dir }, error);
+      throw new CniInstallError(
+        'CNI_INSTALL_FAILED',
+        `cannot create ${dir}: ${(error as Error).message}`,
+        { path: dir },
+        error,
+      );
     }
   }
   const installed: string[] = [];

@@ -17,7 +17,10 @@ describe('plugin log', () => {
     log.info('ADD done', { ip: '10.0.1.23' });
     await log.flush?.();
     log.error('boom');
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown);
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
     assert.deepEqual(lines, [
       { level: 'info', time: '2024-01-02T03:04:05.000Z', msg: 'ADD done', containerId: 'c1', ip: '10.0.1.23' },
       { level: 'error', time: '2024-01-02T03:04:05.000Z', msg: 'boom', containerId: 'c1' },
@@ -37,6 +40,13 @@ describe('plugin log', () => {
   });
 
   it('reads the reference level names', () => {
-    assert.deepEqual(['Debug', 'INFO', 'warning', 'Warn', 'error', 'trace'].map(parseLogLevel), ['debug', 'info', 'warn', 'warn', 'error', undefined]);
+    assert.deepEqual(['Debug', 'INFO', 'warning', 'Warn', 'error', 'trace'].map(parseLogLevel), [
+      'debug',
+      'info',
+      'warn',
+      'warn',
+      'error',
+      undefined,
+    ]);
   });
 });

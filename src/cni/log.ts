@@ -48,7 +48,12 @@ export function parseLogLevel(text: string): PluginLogLevel | undefined {
 }
 
 /** A logger that drops everything. */
-export const silentLog: PluginLog = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+export const silentLog: PluginLog = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
 
 /** A logger that adds `bindings` to every line (caller fields win on a clash). */
 export function bindLog(log: PluginLog, bindings: LogFields): PluginLog {
@@ -135,15 +140,17 @@ export function createFileLog(settings: PluginLogSettings, options: FileLogOptio
     writeWith(fs, text);
   };
 
-  const emit = (level: PluginLogLevel) => (msg: string, fields?: LogFields): void => {
-    if (RANK[level] < threshold) return;
-    let line: string;
-    try {
-      line = JSON.stringify({ level, time: now().toISOString(), msg, ...fields });
-    } catch {
-      line = JSON.stringify({ level, time: now().toISOString(), msg, fields: '[unserialisable]' });
-    }
-    write(`${line}\n`);
-  };
+  const emit =
+    (level: PluginLogLevel) =>
+    (msg: string, fields?: LogFields): void => {
+      if (RANK[level] < threshold) return;
+      let line: string;
+      try {
+        line = JSON.stringify({ level, time: now().toISOString(), msg, ...fields });
+      } catch {
+        line = JSON.stringify({ level, time: now().toISOString(), msg, fields: '[unserialisable]' });
+      }
+      write(`${line}\n`);
+    };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'), flush };
 }

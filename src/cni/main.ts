@@ -73,14 +73,15 @@ function nodeIo(): PluginIo {
       try {
         return readFileSync(0, 'utf8');
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EAGAIN' || (error as NodeJS.ErrnoException).code === 'EOF') return '';
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN' || (error as NodeJS.ErrnoException).code === 'EOF')
+          return '';
         throw error;
       }
     },
     async write(fd, text) {
       const { writeSync } = await import('node:fs');
       const bytes = new TextEncoder().encode(text);
-      for (let offset = 0; offset < bytes.length; ) {
+      for (let offset = 0; offset < bytes.length;) {
         try {
           offset += writeSync(fd, bytes, offset);
         } catch (error) {
@@ -130,7 +131,9 @@ main().then(
   (code) => process.exit(code),
   async (error: unknown) => {
     // runPlugin never throws; this is a bug or a broken stdout. Say so on stderr, exit non-zero.
-    await io.write(2, `aws-cni: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`).catch(() => undefined);
+    await io
+      .write(2, `aws-cni: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+      .catch(() => undefined);
     process.exit(1);
   },
 );

@@ -34,6 +34,9 @@ describe('names', () => {
   });
 
   it('container interfaces: CNI_IFNAME first, mNicIf<i> after', () => {
-    assert.deepEqual([0, 1, 2].map((i) => containerInterfaceName('eth0', i)), ['eth0', 'mNicIf1', 'mNicIf2']);
+    assert.deepEqual(
+      [0, 1, 2].map((i) => containerInterfaceName('eth0', i)),
+      ['eth0', 'mNicIf1', 'mNicIf2'],
+    );
   });
 });

@@ -9,14 +9,20 @@ describe('decodeStdin and configVersion', () => {
   const undecodable = ['', '   ', '{', 'null', '[]', '"aws-cni"', '42'];
   for (const text of undecodable) {
     it(`${JSON.stringify(text)} is a decode failure (6)`, () => {
-      assert.throws(() => decodeStdin(text), (e: unknown) => isCniError(e, 'CNI_DECODE_FAILED') && e.cniCode === 6);
+      assert.throws(
+        () => decodeStdin(text),
+        (e: unknown) => isCniError(e, 'CNI_DECODE_FAILED') && e.cniCode === 6,
+      );
     });
   }
 
   it('a missing cniVersion is 0.1.0; a non-string one is a decode failure', () => {
     assert.equal(configVersion({ name: 'x' }), '0.1.0');
     assert.equal(configVersion({ cniVersion: '1.0.0' }), '1.0.0');
-    assert.throws(() => configVersion({ cniVersion: 1 }), (e: unknown) => isCniError(e, 'CNI_DECODE_FAILED'));
+    assert.throws(
+      () => configVersion({ cniVersion: 1 }),
+      (e: unknown) => isCniError(e, 'CNI_DECODE_FAILED'),
+    );
   });
 });
 
@@ -38,22 +44,38 @@ describe('parseNetConf', () => {
     assert.deepEqual(warnings, []);
   });
 
-  const accepted: readonly { field: Record<string, unknown>; check: (c: ReturnType<typeof parseNetConf>['conf']) => unknown; expected: unknown }[] = [
+  const accepted: readonly {
+    field: Record<string, unknown>;
+    check: (c: ReturnType<typeof parseNetConf>['conf']) => unknown;
+    expected: unknown;
+  }[] = [
     { field: { mtu: '1500' }, check: (c) => c.mtu, expected: 1500 },
     { field: { mtu: 576 }, check: (c) => c.mtu, expected: 576 },
     { field: { mtu: '9001' }, check: (c) => c.mtu, expected: 9001 },
     { field: { vethPrefix: 'abcd' }, check: (c) => c.vethPrefix, expected: 'abcd' },
-    { field: { ipamdSocket: '/run/vpc-cni/n1/ipamd.sock' }, check: (c) => c.ipamdSocket, expected: '/run/vpc-cni/n1/ipamd.sock' },
+    {
+      field: { ipamdSocket: '/run/vpc-cni/n1/ipamd.sock' },
+      check: (c) => c.ipamdSocket,
+      expected: '/run/vpc-cni/n1/ipamd.sock',
+    },
     { field: { vethPrefix: 've' }, check: (c) => c.vethPrefix, expected: 've' },
     { field: { pluginLogLevel: 'INFO' }, check: (c) => c.pluginLogLevel, expected: 'info' },
     { field: { podSGEnforcingMode: 'standard' }, check: (c) => c.podSGEnforcingMode, expected: 'standard' },
     {
-      field: { runtimeConfig: { 'io.kubernetes.cri.pod-annotations': { 'k8s.amazonaws.com/nicConfig': 'multi-nic-attachment', n: 1 } } },
+      field: {
+        runtimeConfig: {
+          'io.kubernetes.cri.pod-annotations': { 'k8s.amazonaws.com/nicConfig': 'multi-nic-attachment', n: 1 },
+        },
+      },
       check: (c) => c.podAnnotations,
       expected: { 'k8s.amazonaws.com/nicConfig': 'multi-nic-attachment' },
     },
     // containerd capitalises portMappings' keys; the plugin ignores runtimeConfig.portMappings either way.
-    { field: { runtimeConfig: { portMappings: [{ HostPort: 80, ContainerPort: 8080 }] } }, check: (c) => c.podAnnotations, expected: {} },
+    {
+      field: { runtimeConfig: { portMappings: [{ HostPort: 80, ContainerPort: 8080 }] } },
+      check: (c) => c.podAnnotations,
+      expected: {},
+    },
     { field: { prevResult: { interfaces: [] } }, check: (c) => c.prevResult, expected: { interfaces: [] } },
     { field: { unknownField: true, capabilities: { x: true } }, check: (c) => c.name, expected: 'aws-cni' },
   ];
@@ -70,7 +92,11 @@ describe('parseNetConf', () => {
     { field: { cniVersion: '0.5.0' }, code: 'CNI_INCOMPATIBLE_VERSION', message: /config is "0.5.0"/ },
     { field: { vethPrefix: 'abcde' }, code: 'CNI_INVALID_CONFIG', message: /vethPrefix "abcde" must be 1 to 4/ },
     { field: { vethPrefix: 'eth' }, code: 'CNI_INVALID_CONFIG', message: /vethPrefix "eth" is reserved/ },
-    { field: { ipamdSocket: 'relative.sock' }, code: 'CNI_INVALID_CONFIG', message: /ipamdSocket "relative.sock" must be an absolute path/ },
+    {
+      field: { ipamdSocket: 'relative.sock' },
+      code: 'CNI_INVALID_CONFIG',
+      message: /ipamdSocket "relative.sock" must be an absolute path/,
+    },
     { field: { ipamdSocket: `/${'x'.repeat(200)}` }, code: 'CNI_INVALID_CONFIG', message: /at most 107 characters/ },
     { field: { vethPrefix: 'lo' }, code: 'CNI_INVALID_CONFIG', message: /reserved/ },
     { field: { vethPrefix: 'vlan' }, code: 'CNI_INVALID_CONFIG', message: /reserved/ },
@@ -104,16 +130,28 @@ describe('parseNetConf', () => {
   });
 
   it('lenient (DEL) falls back to the defaults with warnings, but still needs a name', () => {
-    const { conf, warnings } = parseNetConf({ ...BASE, vethPrefix: 'toolong', mtu: 1, pluginLogLevel: 'loud' }, { lenient: true });
+    const { conf, warnings } = parseNetConf(
+      { ...BASE, vethPrefix: 'toolong', mtu: 1, pluginLogLevel: 'loud' },
+      { lenient: true },
+    );
     assert.equal(conf.vethPrefix, 'eni');
     assert.equal(conf.mtu, 9001);
     assert.equal(warnings.length, 3);
-    assert.throws(() => parseNetConf({ ...BASE, name: '' }, { lenient: true }), (e: unknown) => isCniError(e, 'CNI_INVALID_CONFIG'));
+    assert.throws(
+      () => parseNetConf({ ...BASE, name: '' }, { lenient: true }),
+      (e: unknown) => isCniError(e, 'CNI_INVALID_CONFIG'),
+    );
   });
 
   it('log settings are read before validation, field by field', () => {
     assert.deepEqual(logSettingsOf(undefined), { file: '/var/log/aws-routed-eni/plugin.log', level: 'debug' });
-    assert.deepEqual(logSettingsOf({ pluginLogFile: '/tmp/p.log', pluginLogLevel: 'loud' }), { file: '/tmp/p.log', level: 'debug' });
-    assert.deepEqual(logSettingsOf({ pluginLogLevel: 'Warning' }), { file: '/var/log/aws-routed-eni/plugin.log', level: 'warn' });
+    assert.deepEqual(logSettingsOf({ pluginLogFile: '/tmp/p.log', pluginLogLevel: 'loud' }), {
+      file: '/tmp/p.log',
+      level: 'debug',
+    });
+    assert.deepEqual(logSettingsOf({ pluginLogLevel: 'Warning' }), {
+      file: '/var/log/aws-routed-eni/plugin.log',
+      level: 'warn',
+    });
   });
 });

@@ -68,7 +68,8 @@ export function decodeStdin(text: string): Record<string, unknown> {
     const reason = text.trim() === '' ? 'stdin is empty' : (error as Error).message;
     throw new CniError('CNI_DECODE_FAILED', `error decoding the network config on stdin: ${reason}`);
   }
-  if (!isObject(parsed)) throw new CniError('CNI_DECODE_FAILED', 'error decoding the network config on stdin: not a JSON object');
+  if (!isObject(parsed))
+    throw new CniError('CNI_DECODE_FAILED', 'error decoding the network config on stdin: not a JSON object');
   return parsed;
 }
 
@@ -76,7 +77,8 @@ export function decodeStdin(text: string): Record<string, unknown> {
 export function configVersion(raw: Readonly<Record<string, unknown>>): string {
   const value = raw['cniVersion'];
   if (value === undefined || value === '') return DEFAULT_CONFIG_VERSION;
-  if (typeof value !== 'string') throw new CniError('CNI_DECODE_FAILED', `cniVersion must be a string, not ${JSON.stringify(value)}`);
+  if (typeof value !== 'string')
+    throw new CniError('CNI_DECODE_FAILED', `cniVersion must be a string, not ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -97,7 +99,9 @@ function parseMtu(value: unknown): Field<number> {
   if (value === undefined || value === '') return { value: DEFAULT_MTU };
   const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : undefined;
   if (text === undefined || !/^\d{1,5}$/.test(text) || Number(text) < MIN_MTU || Number(text) > MAX_MTU) {
-    return { problem: `mtu ${JSON.stringify(value)} is not an integer from ${MIN_MTU} to ${MAX_MTU} (a number or a string)` };
+    return {
+      problem: `mtu ${JSON.stringify(value)} is not an integer from ${MIN_MTU} to ${MAX_MTU} (a number or a string)`,
+    };
   }
   return { value: Number(text) };
 }
@@ -109,7 +113,8 @@ function parseVethPrefix(value: unknown): Field<string> {
       problem: `vethPrefix ${JSON.stringify(value)} must be 1 to 4 letters, digits, ".", "-" or "_" (the host veth is named prefix + 11 hex digits, at most 15 characters)`,
     };
   }
-  if (RESERVED_PREFIXES.includes(value)) return { problem: `vethPrefix "${value}" is reserved (eth, lo and vlan name other interfaces)` };
+  if (RESERVED_PREFIXES.includes(value))
+    return { problem: `vethPrefix "${value}" is reserved (eth, lo and vlan name other interfaces)` };
   return { value };
 }
 
@@ -120,13 +125,17 @@ function parseMode(value: unknown): Field<PodSgEnforcingMode> {
 
 function parseLogFile(value: unknown): Field<string> {
   if (value === undefined) return { value: DEFAULT_LOG_SETTINGS.file };
-  return typeof value === 'string' && value !== '' ? { value } : { problem: 'pluginLogFile must be a non-empty string' };
+  return typeof value === 'string' && value !== ''
+    ? { value }
+    : { problem: 'pluginLogFile must be a non-empty string' };
 }
 
 function parseLevel(value: unknown): Field<PluginLogLevel> {
   if (value === undefined) return { value: DEFAULT_LOG_SETTINGS.level };
   const level = typeof value === 'string' ? parseLogLevel(value) : undefined;
-  return level === undefined ? { problem: `pluginLogLevel ${JSON.stringify(value)} is not one of Debug, Info, Warn, Error` } : { value: level };
+  return level === undefined
+    ? { problem: `pluginLogLevel ${JSON.stringify(value)} is not one of Debug, Info, Warn, Error` }
+    : { value: level };
 }
 
 export interface ParseOptions {
@@ -149,10 +158,12 @@ export interface ParsedNetConf {
  */
 export function parseNetConf(raw: Readonly<Record<string, unknown>>, options: ParseOptions): ParsedNetConf {
   const version = configVersion(raw);
-  if (!isSupportedVersion(version)) throw new CniError('CNI_INCOMPATIBLE_VERSION', `incompatible CNI versions: config is "${version}"`);
+  if (!isSupportedVersion(version))
+    throw new CniError('CNI_INCOMPATIBLE_VERSION', `incompatible CNI versions: config is "${version}"`);
   const name = raw['name'];
   if (typeof name !== 'string' || name === '') throw new CniError('CNI_INVALID_CONFIG', 'missing network name');
-  if (!NETWORK_NAME.test(name)) throw new CniError('CNI_INVALID_CONFIG', `invalid characters found in network name ${JSON.stringify(name)}`);
+  if (!NETWORK_NAME.test(name))
+    throw new CniError('CNI_INVALID_CONFIG', `invalid characters found in network name ${JSON.stringify(name)}`);
 
   const problems: string[] = [];
   const warnings: string[] = [];
@@ -171,7 +182,8 @@ export function parseNetConf(raw: Readonly<Record<string, unknown>>, options: Pa
 
   const podAnnotations: Record<string, string> = {};
   const runtimeConfig = raw['runtimeConfig'];
-  if (runtimeConfig !== undefined && runtimeConfig !== null && !isObject(runtimeConfig)) problems.push('runtimeConfig must be an object');
+  if (runtimeConfig !== undefined && runtimeConfig !== null && !isObject(runtimeConfig))
+    problems.push('runtimeConfig must be an object');
   const annotations = isObject(runtimeConfig) ? runtimeConfig['io.kubernetes.cri.pod-annotations'] : undefined;
   if (isObject(annotations)) {
     for (const [key, value] of Object.entries(annotations)) if (typeof value === 'string') podAnnotations[key] = value;

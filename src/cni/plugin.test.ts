@@ -31,34 +31,113 @@ function assertUntouched(h: Harness): void {
 }
 
 describe('refused calls change nothing', () => {
-  const cases: readonly { name: string; env?: Record<string, string | undefined>; stdin?: string; code: number; message: RegExp }[] = [
+  const cases: readonly {
+    name: string;
+    env?: Record<string, string | undefined>;
+    stdin?: string;
+    code: number;
+    message: RegExp;
+  }[] = [
     { name: 'malformed JSON', stdin: '{"cniVersion": "1.0.0",', code: 6, message: /error decoding the network config/ },
     { name: 'empty stdin', stdin: '', code: 6, message: /stdin is empty/ },
     { name: 'a JSON array', stdin: '[]', code: 6, message: /not a JSON object/ },
-    { name: 'a numeric cniVersion', stdin: netconf({ cniVersion: 1 }), code: 6, message: /cniVersion must be a string/ },
-    { name: 'an unknown cniVersion', stdin: netconf({ cniVersion: '2.0.0' }), code: 1, message: /incompatible CNI versions/ },
-    { name: 'CHECK at 0.3.1', env: { CNI_COMMAND: 'CHECK' }, stdin: netconf({ cniVersion: '0.3.1' }), code: 1, message: /does not allow CHECK/ },
+    {
+      name: 'a numeric cniVersion',
+      stdin: netconf({ cniVersion: 1 }),
+      code: 6,
+      message: /cniVersion must be a string/,
+    },
+    {
+      name: 'an unknown cniVersion',
+      stdin: netconf({ cniVersion: '2.0.0' }),
+      code: 1,
+      message: /incompatible CNI versions/,
+    },
+    {
+      name: 'CHECK at 0.3.1',
+      env: { CNI_COMMAND: 'CHECK' },
+      stdin: netconf({ cniVersion: '0.3.1' }),
+      code: 1,
+      message: /does not allow CHECK/,
+    },
     { name: 'STATUS at 1.0.0', env: { CNI_COMMAND: 'STATUS' }, code: 1, message: /does not allow STATUS/ },
-    { name: 'GC at 0.4.0', env: { CNI_COMMAND: 'GC' }, stdin: netconf({ cniVersion: '0.4.0' }), code: 1, message: /does not allow GC/ },
+    {
+      name: 'GC at 0.4.0',
+      env: { CNI_COMMAND: 'GC' },
+      stdin: netconf({ cniVersion: '0.4.0' }),
+      code: 1,
+      message: /does not allow GC/,
+    },
     { name: 'an unknown command', env: { CNI_COMMAND: 'UPDATE' }, code: 4, message: /unknown CNI_COMMAND: "UPDATE"/ },
-    { name: 'no CNI_CONTAINERID', env: { CNI_CONTAINERID: undefined }, code: 4, message: /\[CNI_CONTAINERID\] missing/ },
+    {
+      name: 'no CNI_CONTAINERID',
+      env: { CNI_CONTAINERID: undefined },
+      code: 4,
+      message: /\[CNI_CONTAINERID\] missing/,
+    },
     { name: 'no CNI_NETNS', env: { CNI_NETNS: '' }, code: 4, message: /\[CNI_NETNS\] missing/ },
     { name: 'no CNI_IFNAME', env: { CNI_IFNAME: undefined }, code: 4, message: /\[CNI_IFNAME\] missing/ },
     { name: 'no CNI_PATH', env: { CNI_PATH: undefined }, code: 4, message: /\[CNI_PATH\] missing/ },
-    { name: 'no CNI_* at all', env: { CNI_CONTAINERID: undefined, CNI_NETNS: undefined, CNI_IFNAME: undefined, CNI_PATH: undefined }, code: 4, message: /\[CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME,CNI_PATH\]/ },
-    { name: 'missing variables before a bad stdin', env: { CNI_IFNAME: undefined }, stdin: '{', code: 4, message: /CNI_IFNAME/ },
+    {
+      name: 'no CNI_* at all',
+      env: { CNI_CONTAINERID: undefined, CNI_NETNS: undefined, CNI_IFNAME: undefined, CNI_PATH: undefined },
+      code: 4,
+      message: /\[CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME,CNI_PATH\]/,
+    },
+    {
+      name: 'missing variables before a bad stdin',
+      env: { CNI_IFNAME: undefined },
+      stdin: '{',
+      code: 4,
+      message: /CNI_IFNAME/,
+    },
     { name: 'a 16-character CNI_IFNAME', env: { CNI_IFNAME: 'eth0123456789abc' }, code: 4, message: /too long/ },
     { name: 'CNI_IFNAME with a slash', env: { CNI_IFNAME: '../eth0' }, code: 4, message: /contains \// },
     { name: 'CNI_IFNAME with a space', env: { CNI_IFNAME: 'eth 0' }, code: 4, message: /whitespace/ },
-    { name: 'a hostile container id', env: { CNI_CONTAINERID: 'c1;rm -rf' }, code: 4, message: /invalid characters in containerID/ },
+    {
+      name: 'a hostile container id',
+      env: { CNI_CONTAINERID: 'c1;rm -rf' },
+      code: 4,
+      message: /invalid characters in containerID/,
+    },
     { name: 'a relative CNI_NETNS', env: { CNI_NETNS: 'cni-1234' }, code: 4, message: /not an absolute path/ },
-    { name: 'a hostile pod name', env: { CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=../../x' }, code: 4, message: /K8S_POD_NAME/ },
-    { name: 'a pod name with a space', env: { CNI_ARGS: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=a b' }, code: 4, message: /K8S_POD_NAME/ },
-    { name: 'an unknown CNI_ARGS key without IgnoreUnknown', env: { CNI_ARGS: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0;FOO=1' }, code: 4, message: /unknown keys "FOO"/ },
+    {
+      name: 'a hostile pod name',
+      env: { CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=../../x' },
+      code: 4,
+      message: /K8S_POD_NAME/,
+    },
+    {
+      name: 'a pod name with a space',
+      env: { CNI_ARGS: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=a b' },
+      code: 4,
+      message: /K8S_POD_NAME/,
+    },
+    {
+      name: 'an unknown CNI_ARGS key without IgnoreUnknown',
+      env: { CNI_ARGS: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0;FOO=1' },
+      code: 4,
+      message: /unknown keys "FOO"/,
+    },
     { name: 'a CNI_ARGS pair without =', env: { CNI_ARGS: 'K8S_POD_NAMESPACE' }, code: 4, message: /invalid pair/ },
-    { name: 'no pod name in CNI_ARGS', env: { CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=default' }, code: 4, message: /lacks K8S_POD_NAME/ },
-    { name: 'a missing netns', env: { CNI_NETNS: '/proc/4242/ns/net' }, code: 3, message: /netns \/proc\/4242\/ns\/net does not exist/ },
-    { name: 'a five-character vethPrefix', stdin: netconf({ vethPrefix: 'abcde' }), code: 7, message: /vethPrefix "abcde"/ },
+    {
+      name: 'no pod name in CNI_ARGS',
+      env: { CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=default' },
+      code: 4,
+      message: /lacks K8S_POD_NAME/,
+    },
+    {
+      name: 'a missing netns',
+      env: { CNI_NETNS: '/proc/4242/ns/net' },
+      code: 3,
+      message: /netns \/proc\/4242\/ns\/net does not exist/,
+    },
+    {
+      name: 'a five-character vethPrefix',
+      stdin: netconf({ vethPrefix: 'abcde' }),
+      code: 7,
+      message: /vethPrefix "abcde"/,
+    },
     { name: 'vethPrefix eth', stdin: netconf({ vethPrefix: 'eth' }), code: 7, message: /reserved/ },
     { name: 'mtu 575', stdin: netconf({ mtu: '575' }), code: 7, message: /mtu "575"/ },
     { name: 'mtu 9002', stdin: netconf({ mtu: 9002 }), code: 7, message: /mtu 9002/ },
@@ -77,7 +156,10 @@ describe('refused calls change nothing', () => {
 
   it('the error names the config version, or the latest when that is unknown', async () => {
     const h = harness();
-    assert.equal(json(await run(h, cniEnv({ CNI_NETNS: '/nope' }), netconf({ cniVersion: '0.4.0' })))['cniVersion'], '0.4.0');
+    assert.equal(
+      json(await run(h, cniEnv({ CNI_NETNS: '/nope' }), netconf({ cniVersion: '0.4.0' })))['cniVersion'],
+      '0.4.0',
+    );
     assert.equal(json(await run(h, cniEnv(), netconf({ cniVersion: '9.9.9' })))['cniVersion'], '1.1.0');
   });
 });
@@ -112,7 +194,17 @@ describe('ADD', () => {
       },
     });
     assert.deepEqual(h.pods.calls, [
-      { method: 'setupPod', spec: { hostVethName: HOST_VETH, containerIfName: 'eth0', netnsPath: NETNS, podIp: '10.0.1.23', mtu: 9001, routeTableId: 254 } },
+      {
+        method: 'setupPod',
+        spec: {
+          hostVethName: HOST_VETH,
+          containerIfName: 'eth0',
+          netnsPath: NETNS,
+          podIp: '10.0.1.23',
+          mtu: 9001,
+          routeTableId: 254,
+        },
+      },
     ]);
     assert.deepEqual([...h.pods.rules], ['512: to 10.0.1.23 lookup main']);
     assert.equal(h.ipam.closed, 1);
@@ -155,7 +247,11 @@ describe('ADD', () => {
   }
 
   it('answers 0.2.0 configs with ip4', async () => {
-    assert.deepEqual(json(await run(harness(), cniEnv(), netconf({ cniVersion: '0.2.0' }))), { cniVersion: '0.2.0', ip4: { ip: '10.0.1.23/32' }, dns: {} });
+    assert.deepEqual(json(await run(harness(), cniEnv(), netconf({ cniVersion: '0.2.0' }))), {
+      cniVersion: '0.2.0',
+      ip4: { ip: '10.0.1.23/32' },
+      dns: {},
+    });
   });
 
   it('takes CNI_ARGS in any order', async () => {
@@ -170,7 +266,10 @@ describe('ADD', () => {
       assert.equal(out.exitCode, 0, out.stdout);
       const call = h.ipam.calls[0];
       assert.ok(call?.method === 'addNetwork');
-      assert.deepEqual([call.request.k8sPodNamespace, call.request.k8sPodName, call.request.k8sPodInfraContainerId], ['default', 'web-0', 'c0ffee1234']);
+      assert.deepEqual(
+        [call.request.k8sPodNamespace, call.request.k8sPodName, call.request.k8sPodInfraContainerId],
+        ['default', 'web-0', 'c0ffee1234'],
+      );
     }
   });
 
@@ -215,20 +314,68 @@ describe('ADD', () => {
     assert.deepEqual(h.ipam.methods(), ['addNetwork', 'delNetwork']);
   });
 
-  const ipamFailures: readonly { name: string; reply?: Record<string, unknown>; error?: Error; code: number; message: RegExp; details: RegExp }[] = [
+  const ipamFailures: readonly {
+    name: string;
+    reply?: Record<string, unknown>;
+    error?: Error;
+    code: number;
+    message: RegExp;
+    details: RegExp;
+  }[] = [
     {
       name: 'no free address',
-      reply: { success: false, errorCode: 'NO_AVAILABLE_ADDRESS', errorMessage: 'no free address: 29 of 29 assigned, the node is at max pods' },
+      reply: {
+        success: false,
+        errorCode: 'NO_AVAILABLE_ADDRESS',
+        errorMessage: 'no free address: 29 of 29 assigned, the node is at max pods',
+      },
       code: 11,
-      message: /could not assign an address to pod default\/web-0 \(NO_AVAILABLE_ADDRESS\): no free address: 29 of 29 assigned/,
+      message:
+        /could not assign an address to pod default\/web-0 \(NO_AVAILABLE_ADDRESS\): no free address: 29 of 29 assigned/,
       details: /^CNI_IPAM_FAILED; ipamdErrorCode=NO_AVAILABLE_ADDRESS; ipamdErrorMessage=no free address/,
     },
-    { name: 'ipamd not ready', reply: { success: false, errorCode: 'IPAMD_NOT_READY', errorMessage: 'initialising' }, code: 11, message: /initialising/, details: /CNI_IPAM_FAILED/ },
-    { name: 'a reference ipamd giving no reason', reply: { success: false }, code: 11, message: /no reason given/, details: /CNI_IPAM_FAILED/ },
-    { name: 'an invalid request', reply: { success: false, errorCode: 'INVALID_REQUEST', errorMessage: 'containerId is empty' }, code: 999, message: /INVALID_REQUEST/, details: /CNI_IPAM_REFUSED/ },
-    { name: 'ipamd not listening', error: rpcUnavailable(), code: 11, message: /ipamd is not running or not ready: cannot connect to \/var\/run\/aws-node\/ipamd.sock/, details: /^CNI_IPAMD_UNREACHABLE; rpcCode=RPC_UNAVAILABLE/ },
-    { name: 'a version mismatch', error: new VpcCniError('RPC_VERSION_MISMATCH', 'plugin and ipamd versions differ', { cniCode: 999 }), code: 999, message: /versions differ/, details: /^RPC_VERSION_MISMATCH/ },
-    { name: 'a bug in the client', error: new TypeError('undefined is not a function'), code: 999, message: /calling ipamd failed/, details: /CNI_INTERNAL/ },
+    {
+      name: 'ipamd not ready',
+      reply: { success: false, errorCode: 'IPAMD_NOT_READY', errorMessage: 'initialising' },
+      code: 11,
+      message: /initialising/,
+      details: /CNI_IPAM_FAILED/,
+    },
+    {
+      name: 'a reference ipamd giving no reason',
+      reply: { success: false },
+      code: 11,
+      message: /no reason given/,
+      details: /CNI_IPAM_FAILED/,
+    },
+    {
+      name: 'an invalid request',
+      reply: { success: false, errorCode: 'INVALID_REQUEST', errorMessage: 'containerId is empty' },
+      code: 999,
+      message: /INVALID_REQUEST/,
+      details: /CNI_IPAM_REFUSED/,
+    },
+    {
+      name: 'ipamd not listening',
+      error: rpcUnavailable(),
+      code: 11,
+      message: /ipamd is not running or not ready: cannot connect to \/var\/run\/aws-node\/ipamd.sock/,
+      details: /^CNI_IPAMD_UNREACHABLE; rpcCode=RPC_UNAVAILABLE/,
+    },
+    {
+      name: 'a version mismatch',
+      error: new VpcCniError('RPC_VERSION_MISMATCH', 'plugin and ipamd versions differ', { cniCode: 999 }),
+      code: 999,
+      message: /versions differ/,
+      details: /^RPC_VERSION_MISMATCH/,
+    },
+    {
+      name: 'a bug in the client',
+      error: new TypeError('undefined is not a function'),
+      code: 999,
+      message: /calling ipamd failed/,
+      details: /CNI_INTERNAL/,
+    },
   ];
   for (const f of ipamFailures) {
     it(`${f.name} → code ${f.code}, nothing wired, nothing to undo`, async () => {
@@ -248,6 +395,10 @@ describe('ADD', () => {
     const out = await run(h, cniEnv(), netconf({ pluginLogFile: '/tmp/p.log', pluginLogLevel: 'Info' }));
     assert.doesNotThrow(() => JSON.parse(out.stdout));
     assert.deepEqual(h.logSettings, [{ file: '/tmp/p.log', level: 'info' }]);
-    assert.ok(h.records.some((r) => r.msg === 'ADD done' && r.fields['containerId'] === 'c0ffee1234' && r.fields['pod'] === 'default/web-0'));
+    assert.ok(
+      h.records.some(
+        (r) => r.msg === 'ADD done' && r.fields['containerId'] === 'c0ffee1234' && r.fields['pod'] === 'default/web-0',
+      ),
+    );
   });
 });

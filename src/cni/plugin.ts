@@ -24,7 +24,14 @@ import type { IpamClient, VerbDeps } from './ports.js';
 import type { PodNetwork } from '../netlink/port.js';
 import { errorOutput, readCmdArgs, readCommand, successOutput, type CmdArgs, type PluginOutput } from './skel.js';
 import { status } from './status.js';
-import { formatResult, isSupportedVersion, LATEST_VERSION, SUPPORTED_VERSIONS, versionAtLeast, versionReply } from './version.js';
+import {
+  formatResult,
+  isSupportedVersion,
+  LATEST_VERSION,
+  SUPPORTED_VERSIONS,
+  versionAtLeast,
+  versionReply,
+} from './version.js';
 
 export type { PluginOutput } from './skel.js';
 
@@ -96,7 +103,11 @@ export async function runPlugin(input: RunPluginInput): Promise<PluginOutput> {
     } catch (error) {
       decodeError = error;
     }
-    log = bindLog(openLogSafely(deps, raw), { command, containerId: env['CNI_CONTAINERID'] ?? '', ifName: env['CNI_IFNAME'] ?? '' });
+    log = bindLog(openLogSafely(deps, raw), {
+      command,
+      containerId: env['CNI_CONTAINERID'] ?? '',
+      ifName: env['CNI_IFNAME'] ?? '',
+    });
     const cmd = readCmdArgs(env, command);
     if (raw === undefined) throw decodeError;
 
@@ -104,13 +115,18 @@ export async function runPlugin(input: RunPluginInput): Promise<PluginOutput> {
     if (isSupportedVersion(requested)) cniVersion = requested;
     else {
       const supported = SUPPORTED_VERSIONS.join(', ');
-      throw new CniError('CNI_INCOMPATIBLE_VERSION', `incompatible CNI versions: config is "${requested}", plugin supports ${supported}`, {
-        config: requested,
-      });
+      throw new CniError(
+        'CNI_INCOMPATIBLE_VERSION',
+        `incompatible CNI versions: config is "${requested}", plugin supports ${supported}`,
+        { config: requested },
+      );
     }
     const minimum = MINIMUM_VERSION[command];
     if (minimum !== undefined && !versionAtLeast(requested, minimum)) {
-      throw new CniError('CNI_INCOMPATIBLE_VERSION', `config version ${requested} does not allow ${command} (needs ${minimum} or later)`);
+      throw new CniError(
+        'CNI_INCOMPATIBLE_VERSION',
+        `config version ${requested} does not allow ${command} (needs ${minimum} or later)`,
+      );
     }
     const { conf, warnings } = parseNetConf(raw, { lenient: command === 'DEL' });
     for (const warning of warnings) log.warn(`config: ${warning}; using the default`);
@@ -147,7 +163,9 @@ export async function runPlugin(input: RunPluginInput): Promise<PluginOutput> {
     log.info(`${command} done`);
     return successOutput();
   } catch (error) {
-    log.error(`failed: ${messageOf(error)}`, { code: error instanceof Error && 'code' in error ? String(error.code) : 'CNI_INTERNAL' });
+    log.error(`failed: ${messageOf(error)}`, {
+      code: error instanceof Error && 'code' in error ? String(error.code) : 'CNI_INTERNAL',
+    });
     return errorOutput(error, cniVersion);
   } finally {
     try {

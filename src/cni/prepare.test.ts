@@ -69,11 +69,20 @@ describe('ADD prepares the wiring while ipamd answers', () => {
     for (const fail of ['unreachable', 'refused'] as const) {
       const h = preparing();
       if (fail === 'unreachable') h.ipam.addError = rpcUnavailable();
-      else h.ipam.addReply = { success: false, errorCode: 'CLOUD_SUBNET_FULL', errorMessage: 'subnet-1 has no free addresses' };
+      else
+        h.ipam.addReply = {
+          success: false,
+          errorCode: 'CLOUD_SUBNET_FULL',
+          errorMessage: 'subnet-1 has no free addresses',
+        };
       const out = await add(h);
       assert.equal(out.exitCode, 1, fail);
       // Unreachable: the request never went out, nothing started. Refused: it did, the start is cancelled.
-      assert.deepEqual(h.prepared.events, fail === 'unreachable' ? [`prepare ${NETNS}`, 'cancel'] : [`prepare ${NETNS}`, 'start', 'cancel'], fail);
+      assert.deepEqual(
+        h.prepared.events,
+        fail === 'unreachable' ? [`prepare ${NETNS}`, 'cancel'] : [`prepare ${NETNS}`, 'start', 'cancel'],
+        fail,
+      );
       assert.deepEqual(h.prepared.methods(), [], fail);
     }
   });
@@ -89,7 +98,10 @@ describe('ADD prepares the wiring while ipamd answers', () => {
 
   it('a netns path the wiring refuses is reported before ipamd is asked', async () => {
     const h = preparing();
-    h.prepared.prepareError = new NetlinkError('NETLINK_INVALID_ARGUMENT', `not a namespace path the wiring accepts: ${NETNS}`);
+    h.prepared.prepareError = new NetlinkError(
+      'NETLINK_INVALID_ARGUMENT',
+      `not a namespace path the wiring accepts: ${NETNS}`,
+    );
     const out = await add(h);
     assert.equal(out.exitCode, 1);
     assert.match(out.stdout, /CNI_WIRING_FAILED; cause=NETLINK_INVALID_ARGUMENT/);

@@ -78,7 +78,9 @@ export function buildPodResult(input: PodResultInput): CniResult {
   const interfaces: CniInterface[] = [];
   const ips: CniIpConfig[] = [];
   for (const a of input.attachments) {
-    interfaces.push(a.hostVethMac === undefined ? { name: a.hostVethName } : { name: a.hostVethName, mac: a.hostVethMac });
+    interfaces.push(
+      a.hostVethMac === undefined ? { name: a.hostVethName } : { name: a.hostVethName, mac: a.hostVethMac },
+    );
     interfaces.push({ name: a.containerIfName, mac: String(a.routeTableId), sandbox: a.netnsPath });
     ips.push({ interface: interfaces.length - 1, address: hostCidr(a.podIp) });
   }
@@ -127,7 +129,11 @@ export function readPrevResult(raw: unknown): CniResult {
     if (!isObject(entry) || typeof entry['name'] !== 'string') throw invalid(`interfaces[${i}] has no name`);
     const mac = optionalString(entry, 'mac', `interfaces[${i}]`);
     const sandbox = optionalString(entry, 'sandbox', `interfaces[${i}]`);
-    return { name: entry['name'], ...(mac === undefined ? {} : { mac }), ...(sandbox === undefined ? {} : { sandbox }) };
+    return {
+      name: entry['name'],
+      ...(mac === undefined ? {} : { mac }),
+      ...(sandbox === undefined ? {} : { sandbox }),
+    };
   });
   const ips = rawIps.map((entry: unknown, i): CniIpConfig => {
     if (!isObject(entry) || typeof entry['address'] !== 'string') throw invalid(`ips[${i}] has no address`);
@@ -136,7 +142,11 @@ export function readPrevResult(raw: unknown): CniResult {
       throw invalid(`ips[${i}].interface is not an integer`);
     }
     const gateway = optionalString(entry, 'gateway', `ips[${i}]`);
-    return { address: entry['address'], ...(typeof index === 'number' ? { interface: index } : {}), ...(gateway === undefined ? {} : { gateway }) };
+    return {
+      address: entry['address'],
+      ...(typeof index === 'number' ? { interface: index } : {}),
+      ...(gateway === undefined ? {} : { gateway }),
+    };
   });
   return { interfaces, ips: ips.length === 0 ? legacyIps(raw) : ips, routes: [], dns: {} };
 }
@@ -173,17 +183,21 @@ export function routeTableOf(routeTableId: number, deviceNumber: number): number
  * interface just before it is the host veth. Throws CNI_INVALID_CONFIG (7) when the result does not have that shape.
  */
 export function podFromResult(result: CniResult, dummyName?: string): PrevPod {
-  const dummies = result.interfaces.filter((i) => (dummyName === undefined ? i.name.startsWith('dummy') : i.name === dummyName));
+  const dummies = result.interfaces.filter((i) =>
+    dummyName === undefined ? i.name.startsWith('dummy') : i.name === dummyName,
+  );
   const dummy = dummies[0];
   if (dummy === undefined || dummies.length > 1) throw invalid(`no single ${dummyName ?? 'dummy*'} interface`);
   const vlanId = /^\d+$/.test(dummy.mac ?? '') ? Number(dummy.mac) : Number.NaN;
   const deviceNumber = /^\d+$/.test(dummy.sandbox ?? '') ? Number(dummy.sandbox) : Number.NaN;
   if (Number.isNaN(vlanId)) throw invalid(`${dummy.name}.mac ${JSON.stringify(dummy.mac ?? '')} is not a number`);
-  if (vlanId === 0 && Number.isNaN(deviceNumber)) throw invalid(`${dummy.name}.sandbox ${JSON.stringify(dummy.sandbox ?? '')} is not a device number`);
+  if (vlanId === 0 && Number.isNaN(deviceNumber))
+    throw invalid(`${dummy.name}.sandbox ${JSON.stringify(dummy.sandbox ?? '')} is not a device number`);
   const attachments = result.ips.map((ip, i): PodAttachment => {
     const index = ip.interface;
     const iface = index === undefined ? undefined : result.interfaces[index];
-    if (index === undefined || iface === undefined || iface.sandbox === undefined) throw invalid(`ips[${i}] does not point at a container interface`);
+    if (index === undefined || iface === undefined || iface.sandbox === undefined)
+      throw invalid(`ips[${i}] does not point at a container interface`);
     const host = result.interfaces[index - 1];
     const table = /^\d+$/.test(iface.mac ?? '') ? Number(iface.mac) : routeTableOfDevice(deviceNumber);
     return {

@@ -8,11 +8,15 @@ const FULL = { CNI_CONTAINERID: 'c1', CNI_NETNS: '/proc/1/ns/net', CNI_IFNAME: '
 
 describe('readCommand', () => {
   it('knows the CNI verbs', () => {
-    for (const c of ['ADD', 'DEL', 'CHECK', 'VERSION', 'STATUS', 'GC']) assert.equal(readCommand({ CNI_COMMAND: c }), c);
+    for (const c of ['ADD', 'DEL', 'CHECK', 'VERSION', 'STATUS', 'GC'])
+      assert.equal(readCommand({ CNI_COMMAND: c }), c);
   });
   it('is undefined when unset (run by hand) and code 4 when unknown', () => {
     assert.equal(readCommand({}), undefined);
-    assert.throws(() => readCommand({ CNI_COMMAND: 'add' }), (e: unknown) => isCniError(e, 'CNI_INVALID_ENV') && /unknown CNI_COMMAND: "add"/.test(e.message));
+    assert.throws(
+      () => readCommand({ CNI_COMMAND: 'add' }),
+      (e: unknown) => isCniError(e, 'CNI_INVALID_ENV') && /unknown CNI_COMMAND: "add"/.test(e.message),
+    );
   });
 });
 
@@ -55,18 +59,28 @@ describe('readCmdArgs', () => {
   ];
   for (const [what, env, message] of hostile) {
     it(`refuses a ${what} (code 4)`, () => {
-      assert.throws(() => readCmdArgs({ ...FULL, ...env }, 'ADD'), (e: unknown) => isCniError(e, 'CNI_INVALID_ENV') && e.cniCode === 4 && message.test(e.message));
+      assert.throws(
+        () => readCmdArgs({ ...FULL, ...env }, 'ADD'),
+        (e: unknown) => isCniError(e, 'CNI_INVALID_ENV') && e.cniCode === 4 && message.test(e.message),
+      );
     });
   }
 
   it('holds only ADD and CHECK to the wiring rules: DEL never wires, and must release what ipamd holds', () => {
     const odd = { ...FULL, CNI_IFNAME: 'eth0;x', CNI_NETNS: '/var/run/netns/a#b' };
-    assert.throws(() => readCmdArgs(odd, 'CHECK'), (e: unknown) => isCniError(e, 'CNI_INVALID_ENV'));
+    assert.throws(
+      () => readCmdArgs(odd, 'CHECK'),
+      (e: unknown) => isCniError(e, 'CNI_INVALID_ENV'),
+    );
     assert.equal(readCmdArgs(odd, 'DEL').ifName, 'eth0;x');
   });
 
   it('accepts the names runtimes use', () => {
-    for (const netns of ['/var/run/netns/cni-1b2c3d4e-0000-4000-8000-000000000000', '/proc/4242/ns/net', '/run/netns/netns-a.b_c']) {
+    for (const netns of [
+      '/var/run/netns/cni-1b2c3d4e-0000-4000-8000-000000000000',
+      '/proc/4242/ns/net',
+      '/run/netns/netns-a.b_c',
+    ]) {
       assert.equal(readCmdArgs({ ...FULL, CNI_NETNS: netns, CNI_IFNAME: 'net1.100' }, 'ADD').netns, netns);
     }
   });
@@ -83,14 +97,27 @@ describe('output', () => {
   });
 
   it('errors print the spec error object and exit 1', () => {
-    const out = errorOutput(new CniError('CNI_IPAM_FAILED', 'no free address', { ipamdErrorCode: 'NO_AVAILABLE_ADDRESS', nested: { x: 1 } }), '0.4.0');
+    const out = errorOutput(
+      new CniError('CNI_IPAM_FAILED', 'no free address', { ipamdErrorCode: 'NO_AVAILABLE_ADDRESS', nested: { x: 1 } }),
+      '0.4.0',
+    );
     assert.equal(out.exitCode, 1);
-    assert.deepEqual(JSON.parse(out.stdout), { cniVersion: '0.4.0', code: 11, msg: 'no free address', details: 'CNI_IPAM_FAILED; ipamdErrorCode=NO_AVAILABLE_ADDRESS' });
+    assert.deepEqual(JSON.parse(out.stdout), {
+      cniVersion: '0.4.0',
+      code: 11,
+      msg: 'no free address',
+      details: 'CNI_IPAM_FAILED; ipamdErrorCode=NO_AVAILABLE_ADDRESS',
+    });
   });
 
   it('other layers keep their code; foreign errors are 999', () => {
     const rpc = new VpcCniError('RPC_VERSION_MISMATCH', 'versions differ', { cniCode: 999 });
     assert.equal((JSON.parse(errorOutput(rpc, '1.0.0').stdout) as { details: string }).details, 'RPC_VERSION_MISMATCH');
-    assert.deepEqual(JSON.parse(errorOutput(new TypeError('boom'), '1.0.0').stdout), { cniVersion: '1.0.0', code: 999, msg: 'boom', details: 'CNI_INTERNAL' });
+    assert.deepEqual(JSON.parse(errorOutput(new TypeError('boom'), '1.0.0').stdout), {
+      cniVersion: '1.0.0',
+      code: 999,
+      msg: 'boom',
+      details: 'CNI_INTERNAL',
+    });
   });
 });

@@ -70,7 +70,9 @@ export function readCommand(env: Env): CniCommand | undefined {
   const command = env['CNI_COMMAND'] ?? '';
   if (command === '') return undefined;
   if (!(CNI_COMMANDS as readonly string[]).includes(command)) {
-    throw new CniError('CNI_INVALID_ENV', `unknown CNI_COMMAND: ${JSON.stringify(command.slice(0, 40))}`, { variable: 'CNI_COMMAND' });
+    throw new CniError('CNI_INVALID_ENV', `unknown CNI_COMMAND: ${JSON.stringify(command.slice(0, 40))}`, {
+      variable: 'CNI_COMMAND',
+    });
   }
   return command as CniCommand;
 }
@@ -93,7 +95,9 @@ export function readCmdArgs(env: Env, command: CniCommand): CmdArgs {
   const get = (name: string): string => env[name] ?? '';
   const missing = REQUIRED[command].filter((name) => get(name) === '');
   if (missing.length > 0) {
-    throw new CniError('CNI_MISSING_ENV', `required env variables [${missing.join(',')}] missing`, { variables: missing });
+    throw new CniError('CNI_MISSING_ENV', `required env variables [${missing.join(',')}] missing`, {
+      variables: missing,
+    });
   }
   const cmd: CmdArgs = {
     command,
@@ -104,30 +108,44 @@ export function readCmdArgs(env: Env, command: CniCommand): CmdArgs {
     path: get('CNI_PATH'),
   };
   if (cmd.containerId !== '' && (cmd.containerId.length > 256 || !CONTAINER_ID.test(cmd.containerId))) {
-    throw new CniError('CNI_INVALID_ENV', `invalid characters in containerID ${JSON.stringify(cmd.containerId.slice(0, 64))}`, {
-      variable: 'CNI_CONTAINERID',
-    });
+    throw new CniError(
+      'CNI_INVALID_ENV',
+      `invalid characters in containerID ${JSON.stringify(cmd.containerId.slice(0, 64))}`,
+      { variable: 'CNI_CONTAINERID' },
+    );
   }
-  const ifProblem = command === 'ADD' || command === 'CHECK' || command === 'DEL' ? interfaceNameProblem(cmd.ifName) : undefined;
+  const ifProblem =
+    command === 'ADD' || command === 'CHECK' || command === 'DEL' ? interfaceNameProblem(cmd.ifName) : undefined;
   if (ifProblem !== undefined) {
-    throw new CniError('CNI_INVALID_ENV', `CNI_IFNAME ${JSON.stringify(cmd.ifName.slice(0, 64))}: ${ifProblem}`, { variable: 'CNI_IFNAME' });
+    throw new CniError('CNI_INVALID_ENV', `CNI_IFNAME ${JSON.stringify(cmd.ifName.slice(0, 64))}: ${ifProblem}`, {
+      variable: 'CNI_IFNAME',
+    });
   }
   // eslint-disable-next-line no-control-regex -- a path with control characters is no namespace path
-  if (cmd.netns !== '' && (!cmd.netns.startsWith('/') || cmd.netns.length > 4096 || /[\u0000-\u001f]/.test(cmd.netns))) {
-    throw new CniError('CNI_INVALID_ENV', `CNI_NETNS ${JSON.stringify(cmd.netns.slice(0, 120))} is not an absolute path`, {
-      variable: 'CNI_NETNS',
-    });
+  if (
+    cmd.netns !== '' &&
+    (!cmd.netns.startsWith('/') || cmd.netns.length > 4096 || /[\u0000-\u001f]/.test(cmd.netns))
+  ) {
+    throw new CniError(
+      'CNI_INVALID_ENV',
+      `CNI_NETNS ${JSON.stringify(cmd.netns.slice(0, 120))} is not an absolute path`,
+      { variable: 'CNI_NETNS' },
+    );
   }
   if (WIRING_COMMANDS.has(command)) {
     if (!WIRED_IFNAME.test(cmd.ifName)) {
-      throw new CniError('CNI_INVALID_ENV', `CNI_IFNAME ${JSON.stringify(cmd.ifName.slice(0, 64))}: only letters, digits, ".", "-" and "_" are supported, starting with a letter or digit`, {
-        variable: 'CNI_IFNAME',
-      });
+      throw new CniError(
+        'CNI_INVALID_ENV',
+        `CNI_IFNAME ${JSON.stringify(cmd.ifName.slice(0, 64))}: only letters, digits, ".", "-" and "_" are supported, starting with a letter or digit`,
+        { variable: 'CNI_IFNAME' },
+      );
     }
     if (!WIRED_NETNS.test(cmd.netns)) {
-      throw new CniError('CNI_INVALID_ENV', `CNI_NETNS ${JSON.stringify(cmd.netns.slice(0, 120))}: only letters, digits and "/_.:@+-" are supported in a namespace path`, {
-        variable: 'CNI_NETNS',
-      });
+      throw new CniError(
+        'CNI_INVALID_ENV',
+        `CNI_NETNS ${JSON.stringify(cmd.netns.slice(0, 120))}: only letters, digits and "/_.:@+-" are supported in a namespace path`,
+        { variable: 'CNI_NETNS' },
+      );
     }
   }
   return cmd;
@@ -142,7 +160,10 @@ export function successOutput(body?: object): PluginOutput {
 function detailsOf(code: string, details: Readonly<Record<string, unknown>>): string {
   const facts = Object.entries(details)
     .filter(([, value]) => ['string', 'number', 'boolean'].includes(typeof value) || Array.isArray(value))
-    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.map(String).join(',') : String(value as string | number | boolean)}`);
+    .map(
+      ([key, value]) =>
+        `${key}=${Array.isArray(value) ? value.map(String).join(',') : String(value as string | number | boolean)}`,
+    );
   return [code, ...facts].join('; ');
 }
 

@@ -20,5 +20,6 @@ export async function status(ctx: { readonly deps: VerbDeps; readonly log: Plugi
   } catch (error) {
     throw new CniError('CNI_PLUGIN_UNAVAILABLE', `plugin not available: ${messageOf(error)}`, {}, error);
   }
-  if (state !== 'SERVING') throw new CniError('CNI_PLUGIN_UNAVAILABLE', `plugin not available: ipamd reports ${state}`, { health: state });
+  if (state !== 'SERVING')
+    throw new CniError('CNI_PLUGIN_UNAVAILABLE', `plugin not available: ipamd reports ${state}`, { health: state });
 }

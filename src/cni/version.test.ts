@@ -2,17 +2,36 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { isCniError } from './errors.js';
 import { buildPodResult, type CniResult } from './result.js';
-import { formatResult, isSupportedVersion, SUPPORTED_VERSIONS, versionAtLeast, versionReply, type CniVersion } from './version.js';
+import {
+  formatResult,
+  isSupportedVersion,
+  SUPPORTED_VERSIONS,
+  versionAtLeast,
+  versionReply,
+  type CniVersion,
+} from './version.js';
 
 const RESULT: CniResult = buildPodResult({
-  attachments: [{ hostVethName: 'eni0d7763386da', hostVethMac: '02:00:00:aa:bb:cc', containerIfName: 'eth0', netnsPath: '/var/run/netns/x', podIp: '10.0.1.23', routeTableId: 3 }],
+  attachments: [
+    {
+      hostVethName: 'eni0d7763386da',
+      hostVethMac: '02:00:00:aa:bb:cc',
+      containerIfName: 'eth0',
+      netnsPath: '/var/run/netns/x',
+      podIp: '10.0.1.23',
+      routeTableId: 3,
+    },
+  ],
   dummyName: 'dummy0d7763386da',
   deviceNumber: 2,
 });
 
 describe('versions', () => {
   it('VERSION lists every spec version and answers in the latest', () => {
-    assert.deepEqual(versionReply(), { cniVersion: '1.1.0', supportedVersions: ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'] });
+    assert.deepEqual(versionReply(), {
+      cniVersion: '1.1.0',
+      supportedVersions: ['0.1.0', '0.2.0', '0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'],
+    });
   });
 
   const order: readonly [string, string, boolean][] = [
@@ -28,7 +47,10 @@ describe('versions', () => {
   }
 
   it('a malformed version is a decode failure (6), as libcni', () => {
-    assert.throws(() => versionAtLeast('1.0', '0.4.0'), (e: unknown) => isCniError(e, 'CNI_DECODE_FAILED') && e.cniCode === 6);
+    assert.throws(
+      () => versionAtLeast('1.0', '0.4.0'),
+      (e: unknown) => isCniError(e, 'CNI_DECODE_FAILED') && e.cniCode === 6,
+    );
   });
 
   it('knows which versions it speaks', () => {
@@ -58,7 +80,12 @@ describe('formatResult', () => {
   for (const version of middle) {
     it(`${version}: ips carry version "4"`, () => {
       const out = formatResult(RESULT, version);
-      assert.deepEqual(out, { cniVersion: version, interfaces, ips: [{ version: '4', interface: 1, address: '10.0.1.23/32' }], dns: {} });
+      assert.deepEqual(out, {
+        cniVersion: version,
+        interfaces,
+        ips: [{ version: '4', interface: 1, address: '10.0.1.23/32' }],
+        dns: {},
+      });
       assert.deepEqual(Object.keys((out['ips'] as object[])[0] ?? {}), ['version', 'interface', 'address']);
     });
   }
@@ -70,8 +97,17 @@ describe('formatResult', () => {
   }
 
   it('IPv6 addresses get version "6" and become ip6 in 0.2.0', () => {
-    const v6: CniResult = { ...RESULT, ips: [{ interface: 1, address: '2600:1f14::5/128', gateway: 'fe80::1' }], routes: [{ dst: '::/0', gw: 'fe80::1' }] };
-    assert.deepEqual((formatResult(v6, '0.4.0')['ips'] as unknown[])[0], { version: '6', interface: 1, address: '2600:1f14::5/128', gateway: 'fe80::1' });
+    const v6: CniResult = {
+      ...RESULT,
+      ips: [{ interface: 1, address: '2600:1f14::5/128', gateway: 'fe80::1' }],
+      routes: [{ dst: '::/0', gw: 'fe80::1' }],
+    };
+    assert.deepEqual((formatResult(v6, '0.4.0')['ips'] as unknown[])[0], {
+      version: '6',
+      interface: 1,
+      address: '2600:1f14::5/128',
+      gateway: 'fe80::1',
+    });
     assert.deepEqual(formatResult(v6, '1.0.0')['routes'], [{ dst: '::/0', gw: 'fe80::1' }]);
     assert.deepEqual(formatResult(v6, '0.2.0'), {
       cniVersion: '0.2.0',
@@ -81,6 +117,9 @@ describe('formatResult', () => {
   });
 
   it('a result without addresses cannot be written as 0.2.0', () => {
-    assert.throws(() => formatResult({ ...RESULT, ips: [] }, '0.2.0'), (e: unknown) => isCniError(e, 'CNI_INTERNAL'));
+    assert.throws(
+      () => formatResult({ ...RESULT, ips: [] }, '0.2.0'),
+      (e: unknown) => isCniError(e, 'CNI_INTERNAL'),
+    );
   });
 });

@@ -29,7 +29,8 @@ export function isSupportedVersion(version: string): version is CniVersion {
 
 function parts(version: string): [number, number, number] {
   const match = /^(\d+)\.(\d+)\.(\d+)$/.exec(version);
-  if (match === null) throw new CniError('CNI_DECODE_FAILED', `cniVersion "${version}" is not a version of the form MAJOR.MINOR.PATCH`);
+  if (match === null)
+    throw new CniError('CNI_DECODE_FAILED', `cniVersion "${version}" is not a version of the form MAJOR.MINOR.PATCH`);
   return [Number(match[1]), Number(match[2]), Number(match[3])];
 }
 

@@ -131,7 +131,8 @@ export function parseEniTags(text: string): Parsed<EniTags> {
 }
 
 const BIND_EXPECTED = 'expected host:port (e.g. 127.0.0.1:61679 or [::1]:61679) or unix:/absolute/path';
-const HOSTNAME = /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** Go's net.Listen address forms: `host:port`, `[v6]:port`, `:port` (all interfaces), or `unix:/path`. */
 export function parseBindAddress(text: string): Parsed<BindAddress> {

@@ -32,7 +32,9 @@ export const K8S_ENV_VARIABLES = ['KUBECONFIG', 'KUBERNETES_SERVICE_HOST', 'KUBE
  * kubeTargetFromEnvironment({ KUBERNETES_SERVICE_HOST: '10.100.0.1', KUBERNETES_SERVICE_PORT: '443' });
  * // { kind: 'in-cluster', host: '10.100.0.1', port: '443', serviceAccountDir: '/var/run/secrets/kubernetes.io/serviceaccount' }
  */
-export function kubeTargetFromEnvironment(env: Readonly<Record<string, string | undefined>> = process.env): KubeTarget | undefined {
+export function kubeTargetFromEnvironment(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): KubeTarget | undefined {
   const kubeconfig = (env['KUBECONFIG'] ?? '').split(':').find((p) => p.trim() !== '');
   if (kubeconfig !== undefined) return { kind: 'kubeconfig', path: kubeconfig.trim() };
   const host = env['KUBERNETES_SERVICE_HOST'] ?? '';

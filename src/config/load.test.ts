@@ -69,7 +69,10 @@ describe('the loaded config', () => {
     const env = { WARM_IP_TARGET: 5, MAX_ENI: null } as unknown as Environment;
     const result = attempt(env);
     assert.ok(result instanceof ConfigError);
-    assert.deepEqual(result.problems, ['MAX_ENI: expected a string, got null', 'WARM_IP_TARGET: expected a string, got number']);
+    assert.deepEqual(result.problems, [
+      'MAX_ENI: expected a string, got null',
+      'WARM_IP_TARGET: expected a string, got number',
+    ]);
   });
 });
 
@@ -82,7 +85,7 @@ describe('hostile input never crashes the loader', () => {
     '__proto__',
     '{"__proto__":{"polluted":"yes"}}',
     '{"__proto__":"x","constructor":"y"}',
-    '[' .repeat(10_000),
+    '['.repeat(10_000),
     '1'.repeat(400),
     '0x' + 'f'.repeat(100),
     ',,,,',
@@ -148,7 +151,10 @@ describe('CONFIG_VARIABLES', () => {
       assert.equal(v.components.length === 0, v.deprecated, v.name);
       assert.ok(Object.isFrozen(v) && Object.isFrozen(v.components), v.name);
     }
-    assert.deepEqual(CONFIG_VARIABLES.filter((v) => v.deprecated).map((v) => v.name), DEPRECATED_VARIABLES.map(([n]) => n));
+    assert.deepEqual(
+      CONFIG_VARIABLES.filter((v) => v.deprecated).map((v) => v.name),
+      DEPRECATED_VARIABLES.map(([n]) => n),
+    );
     assert.deepEqual(configVariable('WARM_IP_TARGET').components, ['entrypoint', 'ipamd']);
     assert.equal(configVariable('AWS_REGION').origin, 'project');
   });
@@ -157,7 +163,10 @@ describe('CONFIG_VARIABLES', () => {
 describe('effectiveSettings', () => {
   it('covers every variable except the deprecated ones', () => {
     const deprecated = new Set<string>(DEPRECATED_VARIABLES.map(([n]) => n));
-    assert.deepEqual(Object.keys(effectiveSettings(loadConfig({}).config)).sort(), ENV_NAMES.filter((n) => !deprecated.has(n)).sort());
+    assert.deepEqual(
+      Object.keys(effectiveSettings(loadConfig({}).config)).sort(),
+      ENV_NAMES.filter((n) => !deprecated.has(n)).sort(),
+    );
   });
 
   it('shows effective values in the reference spelling', () => {
@@ -173,7 +182,11 @@ describe('effectiveSettings', () => {
     assert.ok(Object.isFrozen(settings));
   });
 
-  const envs: readonly Environment[] = [{}, FULL, { ENABLE_IPv6: 'true', ENABLE_PREFIX_DELEGATION: 'true', POD_MTU: '1500' }];
+  const envs: readonly Environment[] = [
+    {},
+    FULL,
+    { ENABLE_IPv6: 'true', ENABLE_PREFIX_DELEGATION: 'true', POD_MTU: '1500' },
+  ];
   envs.forEach((env, i) => {
     it(`round-trips: loading the effective settings gives the same config (#${i})`, () => {
       const { config } = loadConfig(env);

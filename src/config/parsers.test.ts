@@ -15,9 +15,25 @@ describe('parseGoBool (strconv.ParseBool)', () => {
   const cases: readonly (readonly [string, boolean | undefined])[] = [
     ...['1', 't', 'T', 'TRUE', 'true', 'True'].map((s) => [s, true] as const),
     ...['0', 'f', 'F', 'FALSE', 'false', 'False'].map((s) => [s, false] as const),
-    ...['', 'yes', 'no', 'on', 'off', 'y', 'n', 'TrUe', 'tRUE', 'fALSE', ' true', 'true ', 'true\n', '2', '-1', '01', 'ｔrue'].map(
-      (s) => [s, undefined] as const,
-    ),
+    ...[
+      '',
+      'yes',
+      'no',
+      'on',
+      'off',
+      'y',
+      'n',
+      'TrUe',
+      'tRUE',
+      'fALSE',
+      ' true',
+      'true ',
+      'true\n',
+      '2',
+      '-1',
+      '01',
+      'ｔrue',
+    ].map((s) => [s, undefined] as const),
   ];
   for (const [input, expected] of cases) {
     it(`${JSON.stringify(input)} → ${String(expected)}`, () => assert.equal(parseGoBool(input), expected));
@@ -26,9 +42,24 @@ describe('parseGoBool (strconv.ParseBool)', () => {
 
 describe('parseBase10Int (strconv.Atoi, safe integers)', () => {
   const cases: readonly (readonly [string, number | undefined])[] = [
-    ['0', 0], ['42', 42], ['+42', 42], ['-42', -42], ['007', 7], ['-0', 0], ['9007199254740991', Number.MAX_SAFE_INTEGER],
-    ['9007199254740992', undefined], ['', undefined], ['+', undefined], ['1.0', undefined], ['1e3', undefined],
-    ['0x10', undefined], [' 1', undefined], ['1 ', undefined], ['1_000', undefined], ['١٢', undefined], ['Infinity', undefined],
+    ['0', 0],
+    ['42', 42],
+    ['+42', 42],
+    ['-42', -42],
+    ['007', 7],
+    ['-0', 0],
+    ['9007199254740991', Number.MAX_SAFE_INTEGER],
+    ['9007199254740992', undefined],
+    ['', undefined],
+    ['+', undefined],
+    ['1.0', undefined],
+    ['1e3', undefined],
+    ['0x10', undefined],
+    [' 1', undefined],
+    ['1 ', undefined],
+    ['1_000', undefined],
+    ['١٢', undefined],
+    ['Infinity', undefined],
   ];
   for (const [input, expected] of cases) {
     it(`${JSON.stringify(input)} → ${String(expected)}`, () => assert.equal(parseBase10Int(input), expected));
@@ -102,7 +133,10 @@ describe('parseEniTags', () => {
   it('drops keys containing k8s.amazonaws.com (case-sensitive, as the reference)', () => {
     const parsed = parseEniTags('{"node.k8s.amazonaws.com/x":"1","K8S.AMAZONAWS.COM":"2","team":"a"}');
     assert.ok(parsed.ok);
-    assert.deepEqual(parsed.value, { tags: { 'K8S.AMAZONAWS.COM': '2', team: 'a' }, dropped: ['node.k8s.amazonaws.com/x'] });
+    assert.deepEqual(parsed.value, {
+      tags: { 'K8S.AMAZONAWS.COM': '2', team: 'a' },
+      dropped: ['node.k8s.amazonaws.com/x'],
+    });
   });
   const limits: readonly (readonly [string, boolean])[] = [
     [JSON.stringify({ ['k'.repeat(128)]: 'v'.repeat(256) }), true],
@@ -112,6 +146,7 @@ describe('parseEniTags', () => {
     [JSON.stringify({ 'AWS:team': 'v' }), false],
   ];
   for (const [input, accepted] of limits) {
-    it(`${accepted ? 'accepts' : 'rejects'} ${input.slice(0, 30)}…`, () => assert.equal(parseEniTags(input).ok, accepted));
+    it(`${accepted ? 'accepts' : 'rejects'} ${input.slice(0, 30)}…`, () =>
+      assert.equal(parseEniTags(input).ok, accepted));
   }
 });

@@ -116,7 +116,9 @@ export function seconds(whenUnsetSeconds: number, minSeconds: number): EnvSchema
 export function parseChoice<const T extends string>(values: readonly T[], text: string, ignoreCase = false): Parsed<T> {
   const key = ignoreCase ? text.toLowerCase() : text;
   const found = values.find((v) => (ignoreCase ? v.toLowerCase() : v) === key);
-  return found === undefined ? fail(`expected one of ${values.join(', ')}${ignoreCase ? ' (any case)' : ''}`) : ok(found);
+  return found === undefined
+    ? fail(`expected one of ${values.join(', ')}${ignoreCase ? ' (any case)' : ''}`)
+    : ok(found);
 }
 
 export function choice<const T extends string>(
@@ -147,8 +149,9 @@ export function showValue(value: string): string {
   const chars = Array.from(value);
   const head = chars.length > 80 ? `${chars.slice(0, 80).join('')}…(${chars.length} characters)` : value;
   // eslint-disable-next-line no-control-regex
-  const escaped = head.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff\ud800-\udfff]/gu, (c) =>
-    `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  const escaped = head.replace(
+    /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff\ud800-\udfff]/gu,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
   return `'${escaped}'`;
 }

@@ -26,9 +26,21 @@ describe('address family (departure: IPv4 when neither is set)', () => {
     ['true', 'false', 'ipv4'],
     [undefined, 'true', 'ipv6'],
     ['false', 'true', 'ipv6'],
-    ['true', 'true', "ENABLE_IPv4='true' and ENABLE_IPv6='true': exactly one of them must be true (dual stack is not supported)"],
-    ['false', 'false', "ENABLE_IPv4='false' and ENABLE_IPv6='false': exactly one of them must be true (pods need an address family)"],
-    ['false', undefined, "ENABLE_IPv4='false' and ENABLE_IPv6 unset: exactly one of them must be true (pods need an address family)"],
+    [
+      'true',
+      'true',
+      "ENABLE_IPv4='true' and ENABLE_IPv6='true': exactly one of them must be true (dual stack is not supported)",
+    ],
+    [
+      'false',
+      'false',
+      "ENABLE_IPv4='false' and ENABLE_IPv6='false': exactly one of them must be true (pods need an address family)",
+    ],
+    [
+      'false',
+      undefined,
+      "ENABLE_IPv4='false' and ENABLE_IPv6 unset: exactly one of them must be true (pods need an address family)",
+    ],
     ['0', '', "ENABLE_IPv4='0' and ENABLE_IPv6 unset: exactly one of them must be true (pods need an address family)"],
   ];
   for (const [v4, v6, expected] of matrix) {
@@ -48,28 +60,61 @@ describe('address family (departure: IPv4 when neither is set)', () => {
 
 describe('cross-variable rules', () => {
   const cases: readonly (readonly [string, Environment, readonly string[]])[] = [
-    ['IPv6 needs prefix delegation', { ENABLE_IPv6: 'true' },
-      ["ENABLE_IPv6='true' requires ENABLE_PREFIX_DELEGATION=true (IPv6 pods get addresses from a /80 prefix)"]],
-    ['IPv6 excludes custom networking', { ...V6, AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'T' },
-      ["ENABLE_IPv6='true' cannot be combined with AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG='T': custom networking is IPv4 only"]],
-    ['IPv6 MTU floor', { ...V6, AWS_VPC_ENI_MTU: '1279', POD_MTU: '1000' }, [
-      "AWS_VPC_ENI_MTU='1279': expected an integer from 1280 to 9001 in IPv6 mode",
-      "POD_MTU='1000': expected an integer from 1280 to 9001 in IPv6 mode"]],
-    ['IPv6 POD_MTU inherits a too-small ENI MTU only once', { ...V6, AWS_VPC_ENI_MTU: '1000' },
-      ["AWS_VPC_ENI_MTU='1000': expected an integer from 1280 to 9001 in IPv6 mode"]],
-    ['prefix delegation with no target at all', PD, [
-      "ENABLE_PREFIX_DELEGATION='true' with WARM_PREFIX_TARGET unset and neither WARM_IP_TARGET nor MINIMUM_IP_TARGET set " +
-        'keeps no free prefix ready for new pods: set WARM_PREFIX_TARGET=1 (the manifest value), or WARM_IP_TARGET and/or MINIMUM_IP_TARGET']],
-    ['prefix delegation with WARM_PREFIX_TARGET=0', { ...PD, WARM_PREFIX_TARGET: '0', WARM_IP_TARGET: '0' }, [
-      "ENABLE_PREFIX_DELEGATION='true' with WARM_PREFIX_TARGET='0' and neither WARM_IP_TARGET nor MINIMUM_IP_TARGET set " +
-        'keeps no free prefix ready for new pods: set WARM_PREFIX_TARGET=1 (the manifest value), or WARM_IP_TARGET and/or MINIMUM_IP_TARGET']],
+    [
+      'IPv6 needs prefix delegation',
+      { ENABLE_IPv6: 'true' },
+      ["ENABLE_IPv6='true' requires ENABLE_PREFIX_DELEGATION=true (IPv6 pods get addresses from a /80 prefix)"],
+    ],
+    [
+      'IPv6 excludes custom networking',
+      { ...V6, AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'T' },
+      [
+        "ENABLE_IPv6='true' cannot be combined with AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG='T': custom networking is IPv4 only",
+      ],
+    ],
+    [
+      'IPv6 MTU floor',
+      { ...V6, AWS_VPC_ENI_MTU: '1279', POD_MTU: '1000' },
+      [
+        "AWS_VPC_ENI_MTU='1279': expected an integer from 1280 to 9001 in IPv6 mode",
+        "POD_MTU='1000': expected an integer from 1280 to 9001 in IPv6 mode",
+      ],
+    ],
+    [
+      'IPv6 POD_MTU inherits a too-small ENI MTU only once',
+      { ...V6, AWS_VPC_ENI_MTU: '1000' },
+      ["AWS_VPC_ENI_MTU='1000': expected an integer from 1280 to 9001 in IPv6 mode"],
+    ],
+    [
+      'prefix delegation with no target at all',
+      PD,
+      [
+        "ENABLE_PREFIX_DELEGATION='true' with WARM_PREFIX_TARGET unset and neither WARM_IP_TARGET nor MINIMUM_IP_TARGET set " +
+          'keeps no free prefix ready for new pods: set WARM_PREFIX_TARGET=1 (the manifest value), or WARM_IP_TARGET and/or MINIMUM_IP_TARGET',
+      ],
+    ],
+    [
+      'prefix delegation with WARM_PREFIX_TARGET=0',
+      { ...PD, WARM_PREFIX_TARGET: '0', WARM_IP_TARGET: '0' },
+      [
+        "ENABLE_PREFIX_DELEGATION='true' with WARM_PREFIX_TARGET='0' and neither WARM_IP_TARGET nor MINIMUM_IP_TARGET set " +
+          'keeps no free prefix ready for new pods: set WARM_PREFIX_TARGET=1 (the manifest value), or WARM_IP_TARGET and/or MINIMUM_IP_TARGET',
+      ],
+    ],
     ['prefix delegation with a warm prefix', { ...PD, WARM_PREFIX_TARGET: '1' }, []],
     ['prefix delegation with WARM_IP_TARGET', { ...PD, WARM_IP_TARGET: '5' }, []],
     ['prefix delegation with MINIMUM_IP_TARGET', { ...PD, MINIMUM_IP_TARGET: '10' }, []],
-    ['prefix delegation under the adaptive pool policy needs no target', { ...PD, VPC_CNI_POOL_POLICY: 'adaptive' }, []],
+    [
+      'prefix delegation under the adaptive pool policy needs no target',
+      { ...PD, VPC_CNI_POOL_POLICY: 'adaptive' },
+      [],
+    ],
     ['the prefix-target rule does not apply in IPv6 mode (no warm pool)', V6, []],
-    ['two different EC2 endpoints', { AWS_EC2_ENDPOINT: 'http://a:1', AWS_ENDPOINT_URL_EC2: 'http://b:1' },
-      ["AWS_EC2_ENDPOINT='http://a:1' and AWS_ENDPOINT_URL_EC2='http://b:1' disagree: set only one"]],
+    [
+      'two different EC2 endpoints',
+      { AWS_EC2_ENDPOINT: 'http://a:1', AWS_ENDPOINT_URL_EC2: 'http://b:1' },
+      ["AWS_EC2_ENDPOINT='http://a:1' and AWS_ENDPOINT_URL_EC2='http://b:1' disagree: set only one"],
+    ],
     ['the same EC2 endpoint twice', { AWS_EC2_ENDPOINT: 'http://a:1', AWS_ENDPOINT_URL_EC2: 'http://a:1' }, []],
   ];
   for (const [title, env, expected] of cases) {
@@ -139,7 +184,9 @@ describe('reporting', () => {
     );
   });
   it('skips a rule whose variable is already invalid instead of guessing its value', () => {
-    assert.deepEqual(problems({ ...PD, WARM_PREFIX_TARGET: 'one' }), ["WARM_PREFIX_TARGET='one': expected an integer ≥ 0"]);
+    assert.deepEqual(problems({ ...PD, WARM_PREFIX_TARGET: 'one' }), [
+      "WARM_PREFIX_TARGET='one': expected an integer ≥ 0",
+    ]);
     assert.deepEqual(problems({ ENABLE_IPv6: 'yes', AWS_VPC_ENI_MTU: '1000' }), [
       "ENABLE_IPv6='yes': expected a boolean: true, false, 1, 0, t, f, T, F, TRUE, FALSE, True or False",
     ]);

@@ -65,7 +65,9 @@ const RULES: readonly Rule[] = [
       const choice = ipFamilyChoice(values.ENABLE_IPv4, values.ENABLE_IPv6);
       if (choice !== 'both' && choice !== 'neither') return;
       const why = choice === 'both' ? 'dual stack is not supported' : 'pods need an address family';
-      problem(`${given(raw, 'ENABLE_IPv4')} and ${given(raw, 'ENABLE_IPv6')}: exactly one of them must be true (${why})`);
+      problem(
+        `${given(raw, 'ENABLE_IPv4')} and ${given(raw, 'ENABLE_IPv6')}: exactly one of them must be true (${why})`,
+      );
     },
   },
   {
@@ -82,20 +84,27 @@ const RULES: readonly Rule[] = [
       }
     },
   },
-  ...(['AWS_VPC_ENI_MTU', 'POD_MTU'] as const).map(
-    (name): Rule => ({
-      uses: ['ENABLE_IPv4', 'ENABLE_IPv6', name],
-      check({ values, raw, problem }) {
-        const mtu = values[name];
-        if (ipFamilyChoice(values.ENABLE_IPv4, values.ENABLE_IPv6) !== 'ipv6' || mtu === undefined || mtu >= MTU.minIpv6) return;
-        problem(`${given(raw, name)}: expected an integer from ${MTU.minIpv6} to ${MTU.max} in IPv6 mode`);
-      },
-    }),
-  ),
+  ...(['AWS_VPC_ENI_MTU', 'POD_MTU'] as const).map((name): Rule => ({
+    uses: ['ENABLE_IPv4', 'ENABLE_IPv6', name],
+    check({ values, raw, problem }) {
+      const mtu = values[name];
+      if (ipFamilyChoice(values.ENABLE_IPv4, values.ENABLE_IPv6) !== 'ipv6' || mtu === undefined || mtu >= MTU.minIpv6)
+        return;
+      problem(`${given(raw, name)}: expected an integer from ${MTU.minIpv6} to ${MTU.max} in IPv6 mode`);
+    },
+  })),
   {
     // The reference entrypoint's check (which compares strings; here numbers). IPv6 mode has no warm targets; the
     // adaptive pool policy sizes the pool itself.
-    uses: ['ENABLE_IPv4', 'ENABLE_IPv6', 'ENABLE_PREFIX_DELEGATION', 'WARM_PREFIX_TARGET', 'WARM_IP_TARGET', 'MINIMUM_IP_TARGET', 'VPC_CNI_POOL_POLICY'],
+    uses: [
+      'ENABLE_IPv4',
+      'ENABLE_IPv6',
+      'ENABLE_PREFIX_DELEGATION',
+      'WARM_PREFIX_TARGET',
+      'WARM_IP_TARGET',
+      'MINIMUM_IP_TARGET',
+      'VPC_CNI_POOL_POLICY',
+    ],
     check({ values, raw, problem }) {
       if (ipFamilyChoice(values.ENABLE_IPv4, values.ENABLE_IPv6) !== 'ipv4' || !values.ENABLE_PREFIX_DELEGATION) return;
       if (values.VPC_CNI_POOL_POLICY === 'adaptive') return;
@@ -129,18 +138,18 @@ const RULES: readonly Rule[] = [
     uses: ['ADDITIONAL_ENI_TAGS'],
     check({ values, warn }) {
       for (const key of values.ADDITIONAL_ENI_TAGS.dropped) {
-        warn(`ADDITIONAL_ENI_TAGS: ignoring key ${showValue(key)} (keys containing k8s.amazonaws.com are reserved for vpc-cni)`);
+        warn(
+          `ADDITIONAL_ENI_TAGS: ignoring key ${showValue(key)} (keys containing k8s.amazonaws.com are reserved for vpc-cni)`,
+        );
       }
     },
   },
-  ...DEPRECATED_VARIABLES.map(
-    ([name, why]): Rule => ({
-      uses: [],
-      check({ raw, warn }) {
-        if (raw[name] !== undefined) warn(`${given(raw, name)} is deprecated and ignored: ${why}`);
-      },
-    }),
-  ),
+  ...DEPRECATED_VARIABLES.map(([name, why]): Rule => ({
+    uses: [],
+    check({ raw, warn }) {
+      if (raw[name] !== undefined) warn(`${given(raw, name)} is deprecated and ignored: ${why}`);
+    },
+  })),
 ];
 
 /** Runs every rule whose variables all parsed; `failed` names the variables that did not. */

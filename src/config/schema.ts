@@ -72,8 +72,9 @@ export const ENV_SCHEMA = {
   AWS_VPC_K8S_CNI_LOG_FILE: logFile('/host/var/log/aws-routed-eni/ipamd.log', true),
   AWS_VPC_K8S_CNI_RANDOMIZESNAT: choice(['prng', 'hashrandom', 'none'], 'prng'),
   AWS_VPC_K8S_CNI_VETHPREFIX: envVar('eni', parseVethPrefix),
-  AWS_VPC_K8S_PLUGIN_LOG_FILE: envVar<LogDestination>({ to: 'file', path: '/var/log/aws-routed-eni/plugin.log' }, (value) =>
-    value === '' ? ok({ to: 'stderr' }) : parseLogDestination(value, false),
+  AWS_VPC_K8S_PLUGIN_LOG_FILE: envVar<LogDestination>(
+    { to: 'file', path: '/var/log/aws-routed-eni/plugin.log' },
+    (value) => (value === '' ? ok({ to: 'stderr' }) : parseLogDestination(value, false)),
   ),
   AWS_VPC_K8S_PLUGIN_LOG_LEVEL: logLevel(),
   AWS_VPC_K8S_EGRESS_V4_PLUGIN_LOG_FILE: logFile('/var/log/aws-routed-eni/egress-v4-plugin.log', false),

@@ -13,9 +13,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
 /** Where a log goes. ipamd accepts all three; the plugins refuse stdout (it carries the CNI result). */
 export type LogDestination =
-  | { readonly to: 'stdout' }
-  | { readonly to: 'stderr' }
-  | { readonly to: 'file'; readonly path: string };
+  { readonly to: 'stdout' } | { readonly to: 'stderr' } | { readonly to: 'file'; readonly path: string };
 
 /** A listening address: TCP `host:port` (`host` empty = all interfaces, IPv6 without brackets) or a Unix socket. */
 export type BindAddress =

@@ -68,12 +68,18 @@ async function associateCidr(options: ApplyOptions, plan: Plan): Promise<void> {
       step.update(0, block?.state ?? 'not visible yet');
       if (block?.state === 'associated') break;
       if (block?.state === 'failed' || block?.state === 'failing') {
-        throw new CustomNetworkingError('CN_CIDR_ASSOCIATION_FAILED', `the association of ${plan.cidr.cidr} with ${plan.vpcId} ${block.state}`, { cidr: plan.cidr.cidr });
+        throw new CustomNetworkingError(
+          'CN_CIDR_ASSOCIATION_FAILED',
+          `the association of ${plan.cidr.cidr} with ${plan.vpcId} ${block.state}`,
+          { cidr: plan.cidr.cidr },
+        );
       }
       if (options.clock.now() >= deadline) {
-        throw new CustomNetworkingError('CN_CIDR_ASSOCIATION_FAILED', `${plan.cidr.cidr} was not associated with ${plan.vpcId} after ${timeout / 1000} s (state ${block?.state ?? 'unknown'}); run apply again to keep waiting`, {
-          cidr: plan.cidr.cidr,
-        });
+        throw new CustomNetworkingError(
+          'CN_CIDR_ASSOCIATION_FAILED',
+          `${plan.cidr.cidr} was not associated with ${plan.vpcId} after ${timeout / 1000} s (state ${block?.state ?? 'unknown'}); run apply again to keep waiting`,
+          { cidr: plan.cidr.cidr },
+        );
       }
       await options.sleep(options.pollMs ?? 1_000);
     }
@@ -94,7 +100,12 @@ async function createSubnets(options: ApplyOptions, plan: Plan): Promise<number>
     for (const s of work) {
       const existing = current.find((c) => c.cidr === s.cidr);
       if (existing === undefined) {
-        const created = await options.ec2.createSubnet({ vpcId: plan.vpcId, cidr: s.cidr, availabilityZone: s.availabilityZone, tags: s.tags });
+        const created = await options.ec2.createSubnet({
+          vpcId: plan.vpcId,
+          cidr: s.cidr,
+          availabilityZone: s.availabilityZone,
+          tags: s.tags,
+        });
         step.log(`CreateSubnet ${s.cidr} in ${s.availabilityZone}: ${created.id}`);
       } else {
         const missing = Object.fromEntries(Object.entries(s.tags).filter(([k]) => existing.tags[k] === undefined));
@@ -146,7 +157,9 @@ export async function applyCustomNetworking(options: ApplyOptions): Promise<Appl
   let first: { plan: Plan; target: TargetChanges };
   try {
     first = await replan(options);
-    reading.succeed(`${first.plan.vpcId}, ${first.plan.nodes.length} node(s), ${totalChanges(first.plan, first.target)} change(s) to make`);
+    reading.succeed(
+      `${first.plan.vpcId}, ${first.plan.nodes.length} node(s), ${totalChanges(first.plan, first.target)} change(s) to make`,
+    );
   } catch (error) {
     reading.fail((error as Error).message);
     throw error;
@@ -170,7 +183,11 @@ export async function applyCustomNetworking(options: ApplyOptions): Promise<Appl
   const left = ec2Changes(after.plan) + targetChanges(after.target) + (after.plan.cidr.action === 'none' ? 0 : 1);
   if (left > 0) {
     verify.fail(`${left} change(s) still to do`);
-    throw new CustomNetworkingError('CN_VERIFY_FAILED', `after apply, ${left} change(s) are still to do; run plan to see them and apply again`, { left });
+    throw new CustomNetworkingError(
+      'CN_VERIFY_FAILED',
+      `after apply, ${left} change(s) are still to do; run plan to see them and apply again`,
+      { left },
+    );
   }
   verify.succeed('the VPC and the target match the plan');
   return { before: first.plan, beforeTarget: first.target, after: after.plan, afterTarget: after.target, changes };

@@ -28,10 +28,19 @@ export function parseVpcSizedCidr(text: string, what: string): Cidr {
   try {
     cidr = parseCidr(text);
   } catch (error) {
-    throw new CustomNetworkingError('CN_CIDR_INVALID', `${what} '${text}' is not a valid IPv4 CIDR block: ${(error as Error).message}`, { cidr: text }, error);
+    throw new CustomNetworkingError(
+      'CN_CIDR_INVALID',
+      `${what} '${text}' is not a valid IPv4 CIDR block: ${(error as Error).message}`,
+      { cidr: text },
+      error,
+    );
   }
   if (cidr.prefixLength < 16 || cidr.prefixLength > 28) {
-    throw new CustomNetworkingError('CN_CIDR_INVALID', `${what} '${text}' must be between /16 and /28 (EC2's limits for VPC blocks and subnets)`, { cidr: text });
+    throw new CustomNetworkingError(
+      'CN_CIDR_INVALID',
+      `${what} '${text}' must be between /16 and /28 (EC2's limits for VPC blocks and subnets)`,
+      { cidr: text },
+    );
   }
   return cidr;
 }
@@ -42,9 +51,7 @@ export interface VpcBlocks {
   readonly blocks: readonly { readonly cidr: string; readonly state: string }[];
 }
 
-export type VpcBlockStatus =
-  | { readonly kind: 'new' }
-  | { readonly kind: 'associating' | 'associated' };
+export type VpcBlockStatus = { readonly kind: 'new' } | { readonly kind: 'associating' | 'associated' };
 
 const LIVE = new Set(['associating', 'associated']);
 
@@ -62,7 +69,8 @@ export function vpcBlockStatus(vpc: VpcBlocks, candidateText: string): VpcBlockS
   const vpcName = vpc.id ?? 'the VPC';
   const same = live.find((b) => b.cidr === formatCidr(candidate));
   // The secondary block of an earlier (or interrupted) run; the primary block is where the nodes are, not a pod block.
-  if (same !== undefined && same.cidr !== vpc.primary) return { kind: same.state === 'associated' ? 'associated' : 'associating' };
+  if (same !== undefined && same.cidr !== vpc.primary)
+    return { kind: same.state === 'associated' ? 'associated' : 'associating' };
   const overlapping = live.find((b) => cidrsOverlap(parseCidr(b.cidr), candidate));
   if (overlapping !== undefined) {
     throw new CustomNetworkingError(
@@ -71,17 +79,24 @@ export function vpcBlockStatus(vpc: VpcBlocks, candidateText: string): VpcBlockS
       { cidr: candidateText, overlaps: overlapping.cidr },
     );
   }
-  const refusal = restriction(parseCidr(vpc.primary), live.map((b) => parseCidr(b.cidr)), candidate);
+  const refusal = restriction(
+    parseCidr(vpc.primary),
+    live.map((b) => parseCidr(b.cidr)),
+    candidate,
+  );
   if (refusal !== undefined) {
-    throw new CustomNetworkingError('CN_CIDR_NOT_ALLOWED', `--cidr ${candidateText} cannot be associated with ${vpcName} (primary ${vpc.primary}): ${refusal}`, {
-      cidr: candidateText,
-      primary: vpc.primary,
-    });
+    throw new CustomNetworkingError(
+      'CN_CIDR_NOT_ALLOWED',
+      `--cidr ${candidateText} cannot be associated with ${vpcName} (primary ${vpc.primary}): ${refusal}`,
+      { cidr: candidateText, primary: vpc.primary },
+    );
   }
   if (live.length >= MAX_VPC_IPV4_BLOCKS) {
-    throw new CustomNetworkingError('CN_CIDR_LIMIT', `${vpcName} already has ${live.length} IPv4 blocks (${live.map((b) => b.cidr).join(', ')}), EC2's default quota`, {
-      blocks: live.map((b) => b.cidr),
-    });
+    throw new CustomNetworkingError(
+      'CN_CIDR_LIMIT',
+      `${vpcName} already has ${live.length} IPv4 blocks (${live.map((b) => b.cidr).join(', ')}), EC2's default quota`,
+      { blocks: live.map((b) => b.cidr) },
+    );
   }
   return { kind: 'new' };
 }

@@ -9,7 +9,12 @@
  * state.vpc.id; state.nodes.length; // 'vpc-…', 3
  */
 import type {
-  CustomNetworkingEc2, InstanceInfo, RouteTableInfo, SecurityGroupInfo, SubnetInfo, VpcInfo,
+  CustomNetworkingEc2,
+  InstanceInfo,
+  RouteTableInfo,
+  SecurityGroupInfo,
+  SubnetInfo,
+  VpcInfo,
 } from './ec2-types.js';
 import { CustomNetworkingError } from './errors.js';
 
@@ -43,9 +48,17 @@ export const clusterTag = (cluster: string): string => `kubernetes.io/cluster/${
 async function findVpc(ec2: CustomNetworkingEc2, options: DiscoverOptions): Promise<VpcInfo> {
   if (options.vpcId !== undefined) {
     const [vpc] = await ec2.describeVpcs({ ids: [options.vpcId] }).catch((error: unknown) => {
-      throw new CustomNetworkingError('CN_VPC_NOT_FOUND', `VPC ${options.vpcId} does not exist in this region (${(error as Error).message})`, { vpcId: options.vpcId }, error);
+      throw new CustomNetworkingError(
+        'CN_VPC_NOT_FOUND',
+        `VPC ${options.vpcId} does not exist in this region (${(error as Error).message})`,
+        { vpcId: options.vpcId },
+        error,
+      );
     });
-    if (vpc === undefined) throw new CustomNetworkingError('CN_VPC_NOT_FOUND', `VPC ${options.vpcId} does not exist in this region`, { vpcId: options.vpcId });
+    if (vpc === undefined)
+      throw new CustomNetworkingError('CN_VPC_NOT_FOUND', `VPC ${options.vpcId} does not exist in this region`, {
+        vpcId: options.vpcId,
+      });
     return vpc;
   }
   const cluster = options.cluster ?? '';
@@ -62,9 +75,11 @@ async function findVpc(ec2: CustomNetworkingEc2, options: DiscoverOptions): Prom
     const vpcs = await attempt();
     if (vpcs.length === 1 && vpcs[0] !== undefined) return vpcs[0];
     if (vpcs.length > 1) {
-      throw new CustomNetworkingError('CN_VPC_AMBIGUOUS', `${vpcs.length} VPCs match cluster '${cluster}' (${vpcs.map((v) => v.id).join(', ')}); pass --vpc-id`, {
-        vpcIds: vpcs.map((v) => v.id),
-      });
+      throw new CustomNetworkingError(
+        'CN_VPC_AMBIGUOUS',
+        `${vpcs.length} VPCs match cluster '${cluster}' (${vpcs.map((v) => v.id).join(', ')}); pass --vpc-id`,
+        { vpcIds: vpcs.map((v) => v.id) },
+      );
     }
   }
   throw new CustomNetworkingError(
@@ -92,7 +107,9 @@ export async function discover(ec2: CustomNetworkingEc2, options: DiscoverOption
     ec2.describeAvailabilityZones(),
     ec2.describeInstances({ vpcId: vpc.id, tags: nodeTags }),
   ]);
-  nodes.sort((a, b) => a.availabilityZone.localeCompare(b.availabilityZone) || a.privateDnsName.localeCompare(b.privateDnsName));
+  nodes.sort(
+    (a, b) => a.availabilityZone.localeCompare(b.availabilityZone) || a.privateDnsName.localeCompare(b.privateDnsName),
+  );
   const groupIds = [...new Set([...nodes.flatMap((n) => n.securityGroups), ...(options.securityGroups ?? [])])];
   const securityGroups = await ec2.describeSecurityGroups(groupIds);
   return { cluster: options.cluster, vpc, subnets, routeTables, zones, nodes, securityGroups };

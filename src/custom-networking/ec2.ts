@@ -10,16 +10,37 @@
  * ec2.destroy();
  */
 import {
-  AssociateRouteTableCommand, AssociateVpcCidrBlockCommand, CreateSubnetCommand, CreateTagsCommand,
-  DescribeAvailabilityZonesCommand, DescribeInstancesCommand, DescribeRouteTablesCommand, DescribeSecurityGroupsCommand,
-  DescribeSubnetsCommand, DescribeVpcsCommand, EC2Client, type EC2ClientConfig, type Filter, type Subnet, type Tag,
+  AssociateRouteTableCommand,
+  AssociateVpcCidrBlockCommand,
+  CreateSubnetCommand,
+  CreateTagsCommand,
+  DescribeAvailabilityZonesCommand,
+  DescribeInstancesCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeVpcsCommand,
+  EC2Client,
+  type EC2ClientConfig,
+  type Filter,
+  type Subnet,
+  type Tag,
 } from '@aws-sdk/client-ec2';
 import type { Clock } from '../ipam/clock.js';
 import { createCallPath, type Ec2Call } from '../cloud/ec2/call.js';
 import { DEFAULT_EC2_RETRY, realSleep, type Sleep } from '../cloud/ec2/retry.js';
 import type {
-  CustomNetworkingEc2, InstanceInfo, InstanceQuery, RouteTableInfo, SecurityGroupInfo, SubnetInfo, SubnetQuery, Tags, VpcCidrBlock,
-  VpcInfo, VpcQuery,
+  CustomNetworkingEc2,
+  InstanceInfo,
+  InstanceQuery,
+  RouteTableInfo,
+  SecurityGroupInfo,
+  SubnetInfo,
+  SubnetQuery,
+  Tags,
+  VpcCidrBlock,
+  VpcInfo,
+  VpcQuery,
 } from './ec2-types.js';
 
 export interface CustomNetworkingEc2Options {
@@ -57,7 +78,10 @@ function toSubnet(s: Subnet): SubnetInfo {
 }
 
 /** Follows NextToken until the last page. */
-async function allPages<P, T>(fetch: (token: string | undefined) => Promise<P & { NextToken?: string | undefined }>, items: (page: P) => T[]): Promise<T[]> {
+async function allPages<P, T>(
+  fetch: (token: string | undefined) => Promise<P & { NextToken?: string | undefined }>,
+  items: (page: P) => T[],
+): Promise<T[]> {
   const out: T[] = [];
   let token: string | undefined;
   do {
@@ -102,7 +126,8 @@ class SdkCustomNetworkingEc2 implements CustomNetworkingEc2 {
   describeVpcs(query: VpcQuery): Promise<VpcInfo[]> {
     const input = { ...(query.ids === undefined ? {} : { VpcIds: [...query.ids] }), Filters: tagFilters(query.tags) };
     return allPages(
-      (NextToken) => this.call('DescribeVpcs', () => this.client.send(new DescribeVpcsCommand({ ...input, NextToken }))),
+      (NextToken) =>
+        this.call('DescribeVpcs', () => this.client.send(new DescribeVpcsCommand({ ...input, NextToken }))),
       (page) =>
         (page.Vpcs ?? []).map((v) => ({
           id: v.VpcId ?? '',
@@ -125,7 +150,8 @@ class SdkCustomNetworkingEc2 implements CustomNetworkingEc2 {
       ...tagFilters(query.tags),
     ];
     return allPages(
-      (NextToken) => this.call('DescribeSubnets', () => this.client.send(new DescribeSubnetsCommand({ Filters, NextToken }))),
+      (NextToken) =>
+        this.call('DescribeSubnets', () => this.client.send(new DescribeSubnetsCommand({ Filters, NextToken }))),
       (page) => (page.Subnets ?? []).map(toSubnet),
     );
   }
@@ -137,24 +163,31 @@ class SdkCustomNetworkingEc2 implements CustomNetworkingEc2 {
       ...tagFilters(query.tags),
     ];
     return allPages(
-      (NextToken) => this.call('DescribeInstances', () => this.client.send(new DescribeInstancesCommand({ Filters, NextToken }))),
+      (NextToken) =>
+        this.call('DescribeInstances', () => this.client.send(new DescribeInstancesCommand({ Filters, NextToken }))),
       (page) =>
-        (page.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => {
-          const primary = (i.NetworkInterfaces ?? []).find((n) => n.Attachment?.DeviceIndex === 0 && (n.Attachment.NetworkCardIndex ?? 0) === 0);
-          const groups = (primary?.Groups ?? i.SecurityGroups ?? []).flatMap((g) => (g.GroupId === undefined ? [] : [g.GroupId]));
-          return {
-            id: i.InstanceId ?? '',
-            instanceType: i.InstanceType ?? '',
-            availabilityZone: i.Placement?.AvailabilityZone ?? '',
-            subnetId: i.SubnetId ?? '',
-            vpcId: i.VpcId ?? '',
-            privateIp: i.PrivateIpAddress ?? '',
-            privateDnsName: i.PrivateDnsName ?? '',
-            securityGroups: groups,
-            state: i.State?.Name ?? '',
-            tags: tagsOf(i.Tags),
-          };
-        }),
+        (page.Reservations ?? [])
+          .flatMap((r) => r.Instances ?? [])
+          .map((i) => {
+            const primary = (i.NetworkInterfaces ?? []).find(
+              (n) => n.Attachment?.DeviceIndex === 0 && (n.Attachment.NetworkCardIndex ?? 0) === 0,
+            );
+            const groups = (primary?.Groups ?? i.SecurityGroups ?? []).flatMap((g) =>
+              g.GroupId === undefined ? [] : [g.GroupId],
+            );
+            return {
+              id: i.InstanceId ?? '',
+              instanceType: i.InstanceType ?? '',
+              availabilityZone: i.Placement?.AvailabilityZone ?? '',
+              subnetId: i.SubnetId ?? '',
+              vpcId: i.VpcId ?? '',
+              privateIp: i.PrivateIpAddress ?? '',
+              privateDnsName: i.PrivateDnsName ?? '',
+              securityGroups: groups,
+              state: i.State?.Name ?? '',
+              tags: tagsOf(i.Tags),
+            };
+          }),
     );
   }
 
@@ -162,13 +195,17 @@ class SdkCustomNetworkingEc2 implements CustomNetworkingEc2 {
     const Filters = [{ Name: 'vpc-id', Values: [vpcId] }];
     return allPages(
       (NextToken) =>
-        this.call('DescribeRouteTables', () => this.client.send(new DescribeRouteTablesCommand({ Filters, NextToken, MaxResults: 100 }))),
+        this.call('DescribeRouteTables', () =>
+          this.client.send(new DescribeRouteTablesCommand({ Filters, NextToken, MaxResults: 100 })),
+        ),
       (page) =>
         (page.RouteTables ?? []).map((t) => ({
           id: t.RouteTableId ?? '',
           vpcId: t.VpcId ?? '',
           main: (t.Associations ?? []).some((a) => a.Main === true),
-          subnetIds: (t.Associations ?? []).flatMap((a) => (a.SubnetId === undefined || a.Main === true ? [] : [a.SubnetId])),
+          subnetIds: (t.Associations ?? []).flatMap((a) =>
+            a.SubnetId === undefined || a.Main === true ? [] : [a.SubnetId],
+          ),
         })),
     );
   }
@@ -177,23 +214,46 @@ class SdkCustomNetworkingEc2 implements CustomNetworkingEc2 {
     if (ids.length === 0) return [];
     const Filters = [{ Name: 'group-id', Values: [...ids] }];
     return allPages(
-      (NextToken) => this.call('DescribeSecurityGroups', () => this.client.send(new DescribeSecurityGroupsCommand({ Filters, NextToken }))),
-      (page) => (page.SecurityGroups ?? []).map((g) => ({ id: g.GroupId ?? '', vpcId: g.VpcId ?? '', name: g.GroupName ?? '' })),
+      (NextToken) =>
+        this.call('DescribeSecurityGroups', () =>
+          this.client.send(new DescribeSecurityGroupsCommand({ Filters, NextToken })),
+        ),
+      (page) =>
+        (page.SecurityGroups ?? []).map((g) => ({
+          id: g.GroupId ?? '',
+          vpcId: g.VpcId ?? '',
+          name: g.GroupName ?? '',
+        })),
     );
   }
 
   async describeAvailabilityZones(): Promise<string[]> {
-    const out = await this.call('DescribeAvailabilityZones', () => this.client.send(new DescribeAvailabilityZonesCommand({})), { shape: 'unfiltered' });
+    const out = await this.call(
+      'DescribeAvailabilityZones',
+      () => this.client.send(new DescribeAvailabilityZonesCommand({})),
+      { shape: 'unfiltered' },
+    );
     return (out.AvailabilityZones ?? []).flatMap((z) => (z.ZoneName === undefined ? [] : [z.ZoneName])).sort();
   }
 
   async associateVpcCidrBlock(vpcId: string, cidr: string): Promise<VpcCidrBlock> {
-    const out = await this.call('AssociateVpcCidrBlock', () => this.client.send(new AssociateVpcCidrBlockCommand({ VpcId: vpcId, CidrBlock: cidr })));
+    const out = await this.call('AssociateVpcCidrBlock', () =>
+      this.client.send(new AssociateVpcCidrBlockCommand({ VpcId: vpcId, CidrBlock: cidr })),
+    );
     const a = out.CidrBlockAssociation;
-    return { associationId: a?.AssociationId ?? '', cidr: a?.CidrBlock ?? cidr, state: a?.CidrBlockState?.State ?? 'associating' };
+    return {
+      associationId: a?.AssociationId ?? '',
+      cidr: a?.CidrBlock ?? cidr,
+      state: a?.CidrBlockState?.State ?? 'associating',
+    };
   }
 
-  async createSubnet(request: { vpcId: string; cidr: string; availabilityZone: string; tags: Tags }): Promise<SubnetInfo> {
+  async createSubnet(request: {
+    vpcId: string;
+    cidr: string;
+    availabilityZone: string;
+    tags: Tags;
+  }): Promise<SubnetInfo> {
     const out = await this.call('CreateSubnet', () =>
       this.client.send(
         new CreateSubnetCommand({
@@ -209,7 +269,9 @@ class SdkCustomNetworkingEc2 implements CustomNetworkingEc2 {
   }
 
   async createTags(resourceId: string, tags: Tags): Promise<void> {
-    await this.call('CreateTags', () => this.client.send(new CreateTagsCommand({ Resources: [resourceId], Tags: toSdkTags(tags) })));
+    await this.call('CreateTags', () =>
+      this.client.send(new CreateTagsCommand({ Resources: [resourceId], Tags: toSdkTags(tags) })),
+    );
   }
 
   async associateRouteTable(routeTableId: string, subnetId: string): Promise<string> {

@@ -34,14 +34,27 @@ async function daemonSetAccess(target: KubeTarget): Promise<DaemonSetAccess> {
       try {
         const ds = await apps.readNamespacedDaemonSet(where);
         const container = ds.spec?.template.spec?.containers.find((c) => c.name === 'aws-node');
-        return Object.fromEntries((container?.env ?? []).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])));
+        return Object.fromEntries(
+          (container?.env ?? []).flatMap((e) => (e.value === undefined ? [] : [[e.name, e.value]])),
+        );
       } catch {
         return undefined; // not found, or not allowed: reported as "set it yourself"
       }
     },
     setEnv: async (env) => {
-      const patch = { spec: { template: { spec: { containers: [{ name: 'aws-node', env: Object.entries(env).map(([name, value]) => ({ name, value })) }] } } } };
-      await apps.patchNamespacedDaemonSet({ ...where, body: patch }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch));
+      const patch = {
+        spec: {
+          template: {
+            spec: {
+              containers: [{ name: 'aws-node', env: Object.entries(env).map(([name, value]) => ({ name, value })) }],
+            },
+          },
+        },
+      };
+      await apps.patchNamespacedDaemonSet(
+        { ...where, body: patch },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
+      );
     },
   };
 }
@@ -75,13 +88,16 @@ async function findNode(client: K8sClient, m: NodeMapping): Promise<unknown> {
     const addresses = rec(rec(node)['status'])['addresses'];
     return (
       (typeof providerId === 'string' && providerId.endsWith(`/${m.instanceId}`)) ||
-      (Array.isArray(addresses) && addresses.some((a) => rec(a)['type'] === 'InternalIP' && rec(a)['address'] === m.privateIp))
+      (Array.isArray(addresses) &&
+        addresses.some((a) => rec(a)['type'] === 'InternalIP' && rec(a)['address'] === m.privateIp))
     );
   });
   if (found === undefined) {
-    throw new CustomNetworkingError('CN_NO_NODES', `instance ${m.instanceId} (${m.privateIp}) is not a Node of the cluster: no Node ${m.nodeName}, none with its providerID or InternalIP`, {
-      node: m.nodeName,
-    });
+    throw new CustomNetworkingError(
+      'CN_NO_NODES',
+      `instance ${m.instanceId} (${m.privateIp}) is not a Node of the cluster: no Node ${m.nodeName}, none with its providerID or InternalIP`,
+      { node: m.nodeName },
+    );
   }
   return found;
 }
@@ -98,13 +114,16 @@ export async function kubeTarget(kubeconfig: string | KubeTarget): Promise<Targe
   const daemonSet = await daemonSetAccess(kube);
   const where = `cluster (${client.target})`;
 
-  const inspect = async (plan: Plan): Promise<TargetChanges & { existing: Map<string, unknown>; names: Map<string, string> }> => {
+  const inspect = async (
+    plan: Plan,
+  ): Promise<TargetChanges & { existing: Map<string, unknown>; names: Map<string, string> }> => {
     const existing = new Map<string, unknown>();
     const eniConfigs = await Promise.all(
       planEniConfigs(plan).map(async (config) => {
         const current = await client.getEniConfig(config.metadata.name);
         if (current !== undefined) existing.set(config.metadata.name, current);
-        const action: TargetAction = current === undefined ? 'create' : specOf(current) === specOf(config) ? 'none' : 'update';
+        const action: TargetAction =
+          current === undefined ? 'create' : specOf(current) === specOf(config) ? 'none' : 'update';
         return { name: config.metadata.name, action };
       }),
     );
@@ -113,12 +132,23 @@ export async function kubeTarget(kubeconfig: string | KubeTarget): Promise<Targe
       plan.nodes.map(async (m) => {
         const node = await findNode(client, m);
         names.set(m.nodeName, String(rec(rec(node)['metadata'])['name']));
-        return { nodeName: m.nodeName, action: (nodeValue(node, m.kind, m.key) === m.value ? 'none' : 'update') as TargetAction };
+        return {
+          nodeName: m.nodeName,
+          action: (nodeValue(node, m.kind, m.key) === m.value ? 'none' : 'update') as TargetAction,
+        };
       }),
     );
     const env = await daemonSet.env();
-    const envAction: TargetAction = env === undefined || Object.entries(plan.daemonSetEnv).every(([k, v]) => env[k] === v) ? 'none' : 'update';
-    return { where: env === undefined ? `${where}; DaemonSet kube-system/aws-node not found: set its env yourself` : where, eniConfigs, nodes, env: envAction, existing, names };
+    const envAction: TargetAction =
+      env === undefined || Object.entries(plan.daemonSetEnv).every(([k, v]) => env[k] === v) ? 'none' : 'update';
+    return {
+      where: env === undefined ? `${where}; DaemonSet kube-system/aws-node not found: set its env yourself` : where,
+      eniConfigs,
+      nodes,
+      env: envAction,
+      existing,
+      names,
+    };
   };
 
   return {
@@ -136,13 +166,19 @@ export async function kubeTarget(kubeconfig: string | KubeTarget): Promise<Targe
         const current = state.existing.get(config.metadata.name);
         const resourceVersion = rec(rec(current)['metadata'])['resourceVersion'];
         if (action === 'create') await client.createEniConfig(config);
-        else await client.replaceEniConfig({ ...config, metadata: { ...config.metadata, ...(typeof resourceVersion === 'string' ? { resourceVersion } : {}) } });
+        else
+          await client.replaceEniConfig({
+            ...config,
+            metadata: { ...config.metadata, ...(typeof resourceVersion === 'string' ? { resourceVersion } : {}) },
+          });
         note(`${action === 'create' ? 'created' : 'replaced'} ENIConfig ${config.metadata.name}`);
         written++;
       }
       for (const m of plan.nodes) {
         if (state.nodes.find((n) => n.nodeName === m.nodeName)?.action === 'none') continue;
-        await client.patchNode(state.names.get(m.nodeName) ?? m.nodeName, { metadata: { [m.kind === 'label' ? 'labels' : 'annotations']: { [m.key]: m.value } } });
+        await client.patchNode(state.names.get(m.nodeName) ?? m.nodeName, {
+          metadata: { [m.kind === 'label' ? 'labels' : 'annotations']: { [m.key]: m.value } },
+        });
         note(`${m.kind === 'label' ? 'labelled' : 'annotated'} node ${m.nodeName} ${m.key}=${m.value}`);
         written++;
       }

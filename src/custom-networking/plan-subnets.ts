@@ -47,15 +47,28 @@ function sizeFor(needed: number, prefixDelegation: boolean): number | undefined 
 
 function subnetTags(state: VpcState, zone: string): Tags {
   const base = state.cluster ?? state.vpc.tags['Name'] ?? state.vpc.id;
-  return { Name: `${base}-pod-${zone}`, ...(state.cluster === undefined ? {} : { [clusterTag(state.cluster)]: 'shared' }) };
+  return {
+    Name: `${base}-pod-${zone}`,
+    ...(state.cluster === undefined ? {} : { [clusterTag(state.cluster)]: 'shared' }),
+  };
 }
 
-function pickExisting(state: VpcState, options: SubnetPlanOptions, zone: string, parent: Cidr, taken: Set<string>): SubnetInfo | undefined {
+function pickExisting(
+  state: VpcState,
+  options: SubnetPlanOptions,
+  zone: string,
+  parent: Cidr,
+  taken: Set<string>,
+): SubnetInfo | undefined {
   const explicit = options.subnets?.[zone];
   if (explicit !== undefined) {
     const subnet = state.subnets.find((s) => s.id === explicit);
     if (subnet === undefined) {
-      throw new CustomNetworkingError('CN_SUBNET_NOT_FOUND', `--subnet ${zone}=${explicit}: no such subnet in ${state.vpc.id}`, { subnetId: explicit });
+      throw new CustomNetworkingError(
+        'CN_SUBNET_NOT_FOUND',
+        `--subnet ${zone}=${explicit}: no such subnet in ${state.vpc.id}`,
+        { subnetId: explicit },
+      );
     }
     if (subnet.availabilityZone !== zone) {
       throw new CustomNetworkingError(
@@ -79,11 +92,20 @@ function pickExisting(state: VpcState, options: SubnetPlanOptions, zone: string,
  * @example
  * planSubnets(state, { cidr: '100.64.0.0/16', subnetSize: 19 }, ['ap-northeast-2a'], new Map([['m5.large', 20]]))[0]?.cidr; // '100.64.0.0/19'
  */
-export function planSubnets(state: VpcState, options: SubnetPlanOptions, zones: readonly string[], maxPods: ReadonlyMap<string, number>): SubnetStep[] {
+export function planSubnets(
+  state: VpcState,
+  options: SubnetPlanOptions,
+  zones: readonly string[],
+  maxPods: ReadonlyMap<string, number>,
+): SubnetStep[] {
   const parent = parseVpcSizedCidr(options.cidr, '--cidr');
   const size = options.subnetSize;
   if (!Number.isInteger(size) || size < parent.prefixLength || size > 28) {
-    throw new CustomNetworkingError('CN_CIDR_INVALID', `--subnet-size ${size} must be from ${parent.prefixLength} (the size of --cidr ${options.cidr}) to 28`, { subnetSize: size });
+    throw new CustomNetworkingError(
+      'CN_CIDR_INVALID',
+      `--subnet-size ${size} must be from ${parent.prefixLength} (the size of --cidr ${options.cidr}) to 28`,
+      { subnetSize: size },
+    );
   }
   const pd = options.prefixDelegation === true;
   const taken = new Set<string>();
@@ -109,7 +131,8 @@ export function planSubnets(state: VpcState, options: SubnetPlanOptions, zones: 
     const existing = chosen.get(zone);
     const cidr = existing?.cidr ?? formatCidr(free[missing.indexOf(zone)] ?? parent);
     const nodes = state.nodes.filter((n) => n.availabilityZone === zone);
-    const perNode = (type: string): number => (pd ? Math.ceil((maxPods.get(type) ?? 0) / PREFIX) * PREFIX : (maxPods.get(type) ?? 0));
+    const perNode = (type: string): number =>
+      pd ? Math.ceil((maxPods.get(type) ?? 0) / PREFIX) * PREFIX : (maxPods.get(type) ?? 0);
     const neededIps = nodes.reduce((sum, n) => sum + perNode(n.instanceType), 0);
     const usableIps = capacity(parseCidr(cidr).prefixLength, pd);
     if (neededIps > usableIps) {
@@ -122,7 +145,10 @@ export function planSubnets(state: VpcState, options: SubnetPlanOptions, zones: 
       );
     }
     const tags = subnetTags(state, zone);
-    const missingTags = existing === undefined ? {} : Object.fromEntries(Object.entries(tags).filter(([k]) => existing.tags[k] === undefined));
+    const missingTags =
+      existing === undefined
+        ? {}
+        : Object.fromEntries(Object.entries(tags).filter(([k]) => existing.tags[k] === undefined));
     return {
       availabilityZone: zone,
       cidr,
@@ -147,7 +173,10 @@ function tableFor(state: VpcState, zone: string): { id: string; main: boolean } 
     if (table !== undefined) return { id: table.id, main: table.main };
     if (main !== undefined) return { id: main.id, main: true };
   }
-  if (main === undefined) throw new CustomNetworkingError('CN_ROUTE_TABLE_CONFLICT', `${state.vpc.id} has no main route table`, { vpcId: state.vpc.id });
+  if (main === undefined)
+    throw new CustomNetworkingError('CN_ROUTE_TABLE_CONFLICT', `${state.vpc.id} has no main route table`, {
+      vpcId: state.vpc.id,
+    });
   return { id: main.id, main: true };
 }
 

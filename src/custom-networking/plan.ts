@@ -58,7 +58,11 @@ function zoneSecurityGroups(state: VpcState, zone: string): string[] {
 function checkSecurityGroups(state: VpcState, ids: readonly string[]): void {
   const unknown = ids.filter((id) => !state.securityGroups.some((g) => g.id === id));
   if (unknown.length > 0) {
-    throw new CustomNetworkingError('CN_SG_NOT_FOUND', `security group(s) ${unknown.join(', ')} do not exist in this region`, { groups: unknown });
+    throw new CustomNetworkingError(
+      'CN_SG_NOT_FOUND',
+      `security group(s) ${unknown.join(', ')} do not exist in this region`,
+      { groups: unknown },
+    );
   }
   const foreign = state.securityGroups.filter((g) => ids.includes(g.id) && g.vpcId !== state.vpc.id);
   if (foreign.length > 0) {
@@ -74,21 +78,33 @@ function chooseZones(state: VpcState, azs: readonly string[] | undefined): strin
   if (azs !== undefined && azs.length > 0) {
     const unknown = azs.filter((z) => !state.zones.includes(z));
     if (unknown.length > 0) {
-      throw new CustomNetworkingError('CN_AZ_UNKNOWN', `--azs names ${unknown.join(', ')}, not a zone of this region (${state.zones.join(', ')})`, { unknown });
+      throw new CustomNetworkingError(
+        'CN_AZ_UNKNOWN',
+        `--azs names ${unknown.join(', ')}, not a zone of this region (${state.zones.join(', ')})`,
+        { unknown },
+      );
     }
     return [...new Set(azs)];
   }
   const zones = [...new Set(state.nodes.map((n) => n.availabilityZone))].sort();
   if (zones.length === 0) {
-    const who = state.cluster === undefined ? `in ${state.vpc.id}` : `tagged kubernetes.io/cluster/${state.cluster} in ${state.vpc.id}`;
-    throw new CustomNetworkingError('CN_NO_NODES', `no running instance ${who} matches the node selection; pass --azs to plan the subnets anyway`, {
-      vpcId: state.vpc.id,
-    });
+    const who =
+      state.cluster === undefined
+        ? `in ${state.vpc.id}`
+        : `tagged kubernetes.io/cluster/${state.cluster} in ${state.vpc.id}`;
+    throw new CustomNetworkingError(
+      'CN_NO_NODES',
+      `no running instance ${who} matches the node selection; pass --azs to plan the subnets anyway`,
+      { vpcId: state.vpc.id },
+    );
   }
   return zones;
 }
 
-function maxPodsLines(state: VpcState, prefixDelegation: boolean): { lines: MaxPodsLine[]; perType: Map<string, number> } {
+function maxPodsLines(
+  state: VpcState,
+  prefixDelegation: boolean,
+): { lines: MaxPodsLine[]; perType: Map<string, number> } {
   const perType = new Map<string, number>();
   const lines: MaxPodsLine[] = [];
   for (const type of [...new Set(state.nodes.map((n) => n.instanceType))].sort()) {
@@ -115,7 +131,10 @@ function maxPodsLines(state: VpcState, prefixDelegation: boolean): { lines: MaxP
  */
 export function buildPlan(state: VpcState, options: PlanOptions): Plan {
   const prefixDelegation = options.prefixDelegation === true;
-  const status = vpcBlockStatus({ id: state.vpc.id, primary: state.vpc.cidr, blocks: state.vpc.cidrBlocks }, options.cidr);
+  const status = vpcBlockStatus(
+    { id: state.vpc.id, primary: state.vpc.cidr, blocks: state.vpc.cidrBlocks },
+    options.cidr,
+  );
   const cidr: CidrStep = {
     vpcId: state.vpc.id,
     cidr: options.cidr,

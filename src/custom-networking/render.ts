@@ -20,7 +20,12 @@ const tagText = (tags: Readonly<Record<string, string>>): string =>
 
 function table(rows: readonly (readonly string[])[]): string[] {
   const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd());
+  return rows.map((r) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /**
@@ -42,9 +47,16 @@ export function totalChanges(plan: Plan, changes: TargetChanges): number {
 export function renderPlanText(plan: Plan, changes: TargetChanges): string {
   const total = totalChanges(plan, changes);
   const who = plan.cluster === undefined ? plan.vpcId : `cluster ${plan.cluster} (${plan.vpcId})`;
-  const out: string[] = [`Custom networking plan for ${who}: ${total === 0 ? 'nothing to change' : `${total} change(s)`}`, ''];
+  const out: string[] = [
+    `Custom networking plan for ${who}: ${total === 0 ? 'nothing to change' : `${total} change(s)`}`,
+    '',
+  ];
   const c = plan.cidr;
-  const cidrText = { associate: `associate ${c.cidr} with ${c.vpcId}`, wait: `${c.cidr} is associating with ${c.vpcId} (wait)`, none: `${c.cidr} already associated with ${c.vpcId}` }[c.action];
+  const cidrText = {
+    associate: `associate ${c.cidr} with ${c.vpcId}`,
+    wait: `${c.cidr} is associating with ${c.vpcId} (wait)`,
+    none: `${c.cidr} already associated with ${c.vpcId}`,
+  }[c.action];
   out.push('1. VPC CIDR block', `   ${mark(c.action)} ${cidrText}`, '');
   out.push(`2. Pod subnets (one per zone${plan.prefixDelegation ? ', sized for /28 prefixes' : ''})`);
   for (const line of table(
@@ -58,18 +70,27 @@ export function renderPlanText(plan: Plan, changes: TargetChanges): string {
         action === 'update' ? `add tags ${tagText(s.missingTags)}` : `tags ${tagText(s.tags)}`,
       ];
     }),
-  )) out.push(line);
+  ))
+    out.push(line);
   out.push('', "3. Route tables (the table of the nodes' subnets in each zone)");
   for (const r of plan.routes) {
-    const text = r.action === 'associate' ? `associate ${r.cidr} with ${r.routeTableId}` : `${r.cidr} uses ${r.routeTableId}${r.main ? ' (main)' : ''}`;
+    const text =
+      r.action === 'associate'
+        ? `associate ${r.cidr} with ${r.routeTableId}`
+        : `${r.cidr} uses ${r.routeTableId}${r.main ? ' (main)' : ''}`;
     out.push(`   ${mark(r.action)} ${r.availabilityZone}  ${text}`);
   }
   out.push('', `4. aws-node DaemonSet env (${changes.where})`);
   for (const [key, value] of Object.entries(plan.daemonSetEnv)) out.push(`   ${mark(changes.env)} ${key}=${value}`);
   out.push('', `5. ENIConfigs, named after their zone (${changes.where})`);
   for (const line of table(
-    plan.eniConfigs.map((e) => [`   ${mark(changes.eniConfigs.find((x) => x.name === e.name)?.action ?? 'create')} ${e.name}`, `subnet ${e.subnet}`, `securityGroups ${e.securityGroups.join(', ') || '(the primary ENI\'s)'}`]),
-  )) out.push(line);
+    plan.eniConfigs.map((e) => [
+      `   ${mark(changes.eniConfigs.find((x) => x.name === e.name)?.action ?? 'create')} ${e.name}`,
+      `subnet ${e.subnet}`,
+      `securityGroups ${e.securityGroups.join(', ') || "(the primary ENI's)"}`,
+    ]),
+  ))
+    out.push(line);
   out.push('', `6. Nodes (${changes.where})`);
   if (plan.nodes.length === 0) out.push('   (no nodes selected)');
   for (const line of table(
@@ -79,9 +100,13 @@ export function renderPlanText(plan: Plan, changes: TargetChanges): string {
       `${n.instanceId} ${n.instanceType}`,
       `max pods ${n.maxPods}`,
     ]),
-  )) out.push(line);
+  ))
+    out.push(line);
   out.push('', 'Max pods per node (custom networking leaves the primary ENI to the node: one ENI fewer)');
-  for (const line of table(plan.maxPods.map((m) => [`   ${m.instanceType}`, `${m.before} → ${m.after}`, m.formula, `${m.nodes} node(s)`]))) out.push(line);
+  for (const line of table(
+    plan.maxPods.map((m) => [`   ${m.instanceType}`, `${m.before} → ${m.after}`, m.formula, `${m.nodes} node(s)`]),
+  ))
+    out.push(line);
   return `${out.join('\n')}\n`;
 }
 
@@ -103,8 +128,14 @@ export function renderPlanJson(plan: Plan, changes: TargetChanges): string {
  */
 export function renderEniConfigYaml(plan: Plan): string {
   const pending = plan.subnets.filter((s) => s.subnetId === undefined).map((s) => s.cidr);
-  const note = pending.length === 0 ? '' : `# The subnets ${pending.join(', ')} do not exist yet: run apply (or create them) before applying these.\n`;
-  return note + planEniConfigs(plan)
-    .map((doc) => `---\n${stringify(doc)}`)
-    .join('');
+  const note =
+    pending.length === 0
+      ? ''
+      : `# The subnets ${pending.join(', ')} do not exist yet: run apply (or create them) before applying these.\n`;
+  return (
+    note +
+    planEniConfigs(plan)
+      .map((doc) => `---\n${stringify(doc)}`)
+      .join('')
+  );
 }

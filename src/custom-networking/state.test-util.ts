@@ -34,7 +34,12 @@ export function node(i: number, zone: string, type = 'm5.large'): InstanceInfo {
 export function workshopState(changes: Partial<VpcState> = {}): VpcState {
   return {
     cluster: 'eksworkshop',
-    vpc: { id: 'vpc-1', cidr: '10.11.0.0/16', cidrBlocks: [{ associationId: 'a-1', cidr: '10.11.0.0/16', state: 'associated' }], tags: { Name: 'eksworkshop' } },
+    vpc: {
+      id: 'vpc-1',
+      cidr: '10.11.0.0/16',
+      cidrBlocks: [{ associationId: 'a-1', cidr: '10.11.0.0/16', state: 'associated' }],
+      tags: { Name: 'eksworkshop' },
+    },
     subnets: ZONES.map((z, i) => subnet(`subnet-node-${z.slice(-1)}`, `10.11.${i * 32}.0/19`, z)),
     routeTables: [
       { id: 'rtb-main', vpcId: 'vpc-1', main: true, subnetIds: [] },

@@ -15,7 +15,13 @@ function existingPlan(labelKey?: string) {
   const state = workshopState();
   const pods = ZONES.map((z, i) => subnet(`subnet-0000000000000000${i + 1}`, `100.64.${i * 32}.0/19`, z));
   return buildPlan(
-    workshopState({ subnets: [...state.subnets, ...pods], vpc: { ...state.vpc, cidrBlocks: [...state.vpc.cidrBlocks, { associationId: 'a-2', cidr: '100.64.0.0/16', state: 'associated' }] } }),
+    workshopState({
+      subnets: [...state.subnets, ...pods],
+      vpc: {
+        ...state.vpc,
+        cidrBlocks: [...state.vpc.cidrBlocks, { associationId: 'a-2', cidr: '100.64.0.0/16', state: 'associated' }],
+      },
+    }),
     { cidr: '100.64.0.0/16', subnetSize: 19, ...(labelKey === undefined ? {} : { labelKey }) },
   );
 }
@@ -59,32 +65,51 @@ describe('staticTarget', () => {
     const root = join(dir, 'b');
     await mkdir(join(root, 'eniconfigs'), { recursive: true });
     await writeFile(join(root, 'nodes.yaml'), 'nodes:\n  - name: other-node\n    labels: { team: x }\n');
-    await writeFile(join(root, 'eniconfigs', 'ap-northeast-2a.yaml'), 'apiVersion: crd.k8s.amazonaws.com/v1alpha1\nkind: ENIConfig\nmetadata: { name: ap-northeast-2a }\nspec: { subnet: subnet-0123456789abcdef0 }\n');
+    await writeFile(
+      join(root, 'eniconfigs', 'ap-northeast-2a.yaml'),
+      'apiVersion: crd.k8s.amazonaws.com/v1alpha1\nkind: ENIConfig\nmetadata: { name: ap-northeast-2a }\nspec: { subnet: subnet-0123456789abcdef0 }\n',
+    );
     const target = staticTarget(root);
     const plan = existingPlan('topology.kubernetes.io/zone');
     const changes = await target.inspect(plan);
-    assert.deepEqual(changes.eniConfigs.map((c) => c.action), ['update', 'create', 'create']);
+    assert.deepEqual(
+      changes.eniConfigs.map((c) => c.action),
+      ['update', 'create', 'create'],
+    );
     await target.write(plan, () => undefined);
     const nodes = await readFile(join(root, 'nodes.yaml'), 'utf8');
     assert.match(nodes, /name: other-node\n\s+labels:\n\s+team: x/);
     assert.match(nodes, /topology.kubernetes.io\/zone: ap-northeast-2a/);
-    assert.equal(await readFile(join(root, 'aws-node.env'), 'utf8'), 'AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=true\nENI_CONFIG_LABEL_DEF=topology.kubernetes.io/zone\n');
+    assert.equal(
+      await readFile(join(root, 'aws-node.env'), 'utf8'),
+      'AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=true\nENI_CONFIG_LABEL_DEF=topology.kubernetes.io/zone\n',
+    );
   });
 
   it('refuses duplicate names in the directory, and a zone defined in another file, writing nothing', async () => {
     const root = join(dir, 'c');
     await mkdir(join(root, 'eniconfigs'), { recursive: true });
-    const doc = (name: string, subnetId: string) => `apiVersion: crd.k8s.amazonaws.com/v1alpha1\nkind: ENIConfig\nmetadata:\n name: ${name}\nspec:\n subnet: ${subnetId}\n`;
+    const doc = (name: string, subnetId: string) =>
+      `apiVersion: crd.k8s.amazonaws.com/v1alpha1\nkind: ENIConfig\nmetadata:\n name: ${name}\nspec:\n subnet: ${subnetId}\n`;
     await writeFile(join(root, 'eniconfigs', 'old-a.yaml'), doc('ap-northeast-2a', 'subnet-0123456789abcdef0'));
     const plan = existingPlan();
     await assert.rejects(staticTarget(root).inspect(plan), (error: unknown) => {
       assert.ok(error instanceof CustomNetworkingError);
       assert.equal(error.code, 'CN_DUPLICATE_ENICONFIG');
-      assert.match(error.message, /'ap-northeast-2a' in .*old-a\.yaml \(document 1\), ap-northeast-2a\.yaml \(to be written\)/);
+      assert.match(
+        error.message,
+        /'ap-northeast-2a' in .*old-a\.yaml \(document 1\), ap-northeast-2a\.yaml \(to be written\)/,
+      );
       return true;
     });
-    await writeFile(join(root, 'eniconfigs', 'old-a.yaml'), `${doc('group1-pod-netconfig', 'subnet-0123456789abcdef0')}---\n${doc('group1-pod-netconfig', 'subnet-0123456789abcdef1')}`);
-    await assert.rejects(staticTarget(root).write(plan, () => undefined), /'group1-pod-netconfig' in .*old-a\.yaml \(document 1\), .*old-a\.yaml \(document 2\)/);
+    await writeFile(
+      join(root, 'eniconfigs', 'old-a.yaml'),
+      `${doc('group1-pod-netconfig', 'subnet-0123456789abcdef0')}---\n${doc('group1-pod-netconfig', 'subnet-0123456789abcdef1')}`,
+    );
+    await assert.rejects(
+      staticTarget(root).write(plan, () => undefined),
+      /'group1-pod-netconfig' in .*old-a\.yaml \(document 1\), .*old-a\.yaml \(document 2\)/,
+    );
     assert.deepEqual(await readdir(join(root, 'eniconfigs')), ['old-a.yaml']);
   });
 });

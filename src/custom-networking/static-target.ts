@@ -40,7 +40,12 @@ export interface StaticLayout {
  * staticLayout('/etc/vpc-cni').nodeFile; // '/etc/vpc-cni/nodes.yaml'
  */
 export function staticLayout(dir: string): StaticLayout {
-  return { dir, eniConfigDir: join(dir, 'eniconfigs'), nodeFile: join(dir, 'nodes.yaml'), envFile: join(dir, 'aws-node.env') };
+  return {
+    dir,
+    eniConfigDir: join(dir, 'eniconfigs'),
+    nodeFile: join(dir, 'nodes.yaml'),
+    envFile: join(dir, 'aws-node.env'),
+  };
 }
 
 const DOCUMENT = /\.(ya?ml|json)$/i;
@@ -50,7 +55,12 @@ async function readOptional(path: string): Promise<string | undefined> {
     return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CustomNetworkingError('CN_STATIC_DIR_FAILED', `cannot read ${path}: ${(error as Error).message}`, { path }, error);
+    throw new CustomNetworkingError(
+      'CN_STATIC_DIR_FAILED',
+      `cannot read ${path}: ${(error as Error).message}`,
+      { path },
+      error,
+    );
   }
 }
 
@@ -60,7 +70,12 @@ async function atomicWrite(path: string, text: string): Promise<void> {
     await writeFile(temp, text, { mode: 0o644 });
     await rename(temp, path);
   } catch (error) {
-    throw new CustomNetworkingError('CN_STATIC_DIR_FAILED', `cannot write ${path}: ${(error as Error).message}`, { path }, error);
+    throw new CustomNetworkingError(
+      'CN_STATIC_DIR_FAILED',
+      `cannot write ${path}: ${(error as Error).message}`,
+      { path },
+      error,
+    );
   }
 }
 
@@ -88,7 +103,10 @@ export function envFileText(env: Readonly<Record<string, string>>): string {
 }
 
 /** The node entries after the plan, keeping what the file says about other nodes and keys. */
-function mergedNodes(plan: Plan, existing: readonly NodeInfo[]): { nodes: NodeInfo[]; actions: { nodeName: string; action: TargetAction }[] } {
+function mergedNodes(
+  plan: Plan,
+  existing: readonly NodeInfo[],
+): { nodes: NodeInfo[]; actions: { nodeName: string; action: TargetAction }[] } {
   const nodes = existing.map((n) => ({ ...n }));
   const actions = plan.nodes.map((m) => {
     const index = nodes.findIndex((n) => n.name === m.nodeName);
@@ -96,7 +114,9 @@ function mergedNodes(plan: Plan, existing: readonly NodeInfo[]): { nodes: NodeIn
     const base: NodeInfo = before ?? { name: m.nodeName, labels: {}, annotations: {} };
     const next: NodeInfo = {
       ...base,
-      ...(m.kind === 'label' ? { labels: { ...base.labels, [m.key]: m.value } } : { annotations: { ...base.annotations, [m.key]: m.value } }),
+      ...(m.kind === 'label'
+        ? { labels: { ...base.labels, [m.key]: m.value } }
+        : { annotations: { ...base.annotations, [m.key]: m.value } }),
       capacityPods: m.maxPods,
     };
     if (before === undefined) nodes.push(next);
@@ -111,12 +131,23 @@ function mergedNodes(plan: Plan, existing: readonly NodeInfo[]): { nodes: NodeIn
 async function readDirDocuments(layout: StaticLayout): Promise<{ file: string; text: string }[]> {
   let names: string[];
   try {
-    names = (await readdir(layout.eniConfigDir, { withFileTypes: true })).filter((e) => e.isFile() && DOCUMENT.test(e.name)).map((e) => e.name);
+    names = (await readdir(layout.eniConfigDir, { withFileTypes: true }))
+      .filter((e) => e.isFile() && DOCUMENT.test(e.name))
+      .map((e) => e.name);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new CustomNetworkingError('CN_STATIC_DIR_FAILED', `cannot read ${layout.eniConfigDir}: ${(error as Error).message}`, {}, error);
+    throw new CustomNetworkingError(
+      'CN_STATIC_DIR_FAILED',
+      `cannot read ${layout.eniConfigDir}: ${(error as Error).message}`,
+      {},
+      error,
+    );
   }
-  return Promise.all(names.sort().map(async (name) => ({ file: name, text: (await readOptional(join(layout.eniConfigDir, name))) ?? '' })));
+  return Promise.all(
+    names
+      .sort()
+      .map(async (name) => ({ file: name, text: (await readOptional(join(layout.eniConfigDir, name))) ?? '' })),
+  );
 }
 
 /**
@@ -134,8 +165,16 @@ export function staticTarget(dir: string): Target {
     const checked = docs.flatMap((d) => parseEniConfigText(d.text, join(layout.eniConfigDir, d.file)));
     const duplicates = findDuplicateNames(checked);
     for (const config of planEniConfigs(plan)) {
-      const elsewhere = checked.filter((c) => c.name === config.metadata.name && c.origin.source !== join(layout.eniConfigDir, `${config.metadata.name}.yaml`));
-      if (elsewhere.length > 0) duplicates.set(config.metadata.name, [...elsewhere.map((c) => describeOrigin(c.origin)), `${config.metadata.name}.yaml (to be written)`]);
+      const elsewhere = checked.filter(
+        (c) =>
+          c.name === config.metadata.name &&
+          c.origin.source !== join(layout.eniConfigDir, `${config.metadata.name}.yaml`),
+      );
+      if (elsewhere.length > 0)
+        duplicates.set(config.metadata.name, [
+          ...elsewhere.map((c) => describeOrigin(c.origin)),
+          `${config.metadata.name}.yaml (to be written)`,
+        ]);
     }
     if (duplicates.size > 0) {
       const list = [...duplicates].map(([name, origins]) => `'${name}' in ${origins.join(', ')}`).join('; ');
@@ -158,7 +197,8 @@ export function staticTarget(dir: string): Target {
     const existing = nodeText === '' ? [] : parseNodeInfoText(nodeText, layout.nodeFile);
     const { actions } = mergedNodes(plan, existing);
     const envText = await readOptional(layout.envFile);
-    const env: TargetAction = envText === undefined ? 'create' : envText === envFileText(plan.daemonSetEnv) ? 'none' : 'update';
+    const env: TargetAction =
+      envText === undefined ? 'create' : envText === envFileText(plan.daemonSetEnv) ? 'none' : 'update';
     return { where, eniConfigs, nodes: actions, env, nodeText, files };
   };
 
@@ -171,13 +211,20 @@ export function staticTarget(dir: string): Target {
     write: async (plan, note) => {
       const state = await inspect(plan);
       await mkdir(layout.eniConfigDir, { recursive: true }).catch((error: unknown) => {
-        throw new CustomNetworkingError('CN_STATIC_DIR_FAILED', `cannot create ${layout.eniConfigDir}: ${(error as Error).message}`, {}, error);
+        throw new CustomNetworkingError(
+          'CN_STATIC_DIR_FAILED',
+          `cannot create ${layout.eniConfigDir}: ${(error as Error).message}`,
+          {},
+          error,
+        );
       });
       let written = 0;
       for (const item of state.eniConfigs.filter((c) => c.action !== 'none')) {
         const file = `${item.name}.yaml`;
         await atomicWrite(join(layout.eniConfigDir, file), state.files.get(file) ?? '');
-        note(`${item.action === 'create' ? 'wrote' : 'updated'} ENIConfig ${item.name} (${join(layout.eniConfigDir, file)})`);
+        note(
+          `${item.action === 'create' ? 'wrote' : 'updated'} ENIConfig ${item.name} (${join(layout.eniConfigDir, file)})`,
+        );
         written++;
       }
       if (state.nodes.some((n) => n.action !== 'none')) {

@@ -46,7 +46,12 @@ async function readText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new CustomNetworkingError('CN_MANIFEST_UNREADABLE', `cannot read ${path}: ${(error as Error).message}`, { path }, error);
+    throw new CustomNetworkingError(
+      'CN_MANIFEST_UNREADABLE',
+      `cannot read ${path}: ${(error as Error).message}`,
+      { path },
+      error,
+    );
   }
 }
 
@@ -54,13 +59,20 @@ function nodeZone(node: NodeInfo, state: VpcState | undefined): string | undefin
   return state?.nodes.find((n) => n.privateDnsName === node.name)?.availabilityZone ?? node.labels[ZONE_LABEL];
 }
 
-function vpcProblems(docs: readonly CheckedEniConfig[], nodes: ValidateReport['nodes'], state: VpcState, subnets: readonly SubnetInfo[]): string[] {
+function vpcProblems(
+  docs: readonly CheckedEniConfig[],
+  nodes: ValidateReport['nodes'],
+  state: VpcState,
+  subnets: readonly SubnetInfo[],
+): string[] {
   const problems: string[] = [];
   for (const doc of docs) {
     const config: EniConfig | undefined = doc.config;
     if (config === undefined) continue;
     const where = describeOrigin(doc.origin);
-    const zones = new Set(nodes.filter((n) => n.eniConfig === config.metadata.name && n.zone !== undefined).map((n) => n.zone ?? ''));
+    const zones = new Set(
+      nodes.filter((n) => n.eniConfig === config.metadata.name && n.zone !== undefined).map((n) => n.zone ?? ''),
+    );
     if (zones.size === 0 && state.zones.includes(config.metadata.name)) zones.add(config.metadata.name);
     const subnetZone = subnets.find((s) => s.id === config.spec.subnet)?.availabilityZone;
     if (zones.size === 0) zones.add(subnetZone ?? state.zones[0] ?? '');
@@ -96,29 +108,51 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
   const warnings = [...catalogue.warnings];
   if (docs.length === 0) problems.push(`no ENIConfig document in ${options.files.join(', ')}`);
 
-  const state = options.ec2 !== undefined && options.discover !== undefined ? await discover(options.ec2, options.discover) : undefined;
-  const nodeInfos = options.nodesFile === undefined ? [] : parseNodeInfoText(await readText(options.nodesFile), options.nodesFile);
+  const state =
+    options.ec2 !== undefined && options.discover !== undefined
+      ? await discover(options.ec2, options.discover)
+      : undefined;
+  const nodeInfos =
+    options.nodesFile === undefined ? [] : parseNodeInfoText(await readText(options.nodesFile), options.nodesFile);
   const names = new Set(docs.flatMap((d) => (d.name === undefined ? [] : [d.name])));
   const nodes = nodeInfos.map((node) => {
     const zone = nodeZone(node, state);
     const choice = selectEniConfigName(node, options.keys ?? {});
     if (!names.has(choice.name)) {
-      problems.push(`node ${node.name} selects ENIConfig '${choice.name}' (${choice.source}${choice.key === undefined ? '' : ` ${choice.key}`}), which no file defines`);
+      problems.push(
+        `node ${node.name} selects ENIConfig '${choice.name}' (${choice.source}${choice.key === undefined ? '' : ` ${choice.key}`}), which no file defines`,
+      );
     }
-    if (state !== undefined && zone === undefined) warnings.push(`node ${node.name}: zone unknown (no instance of that name in ${state.vpc.id}, no ${ZONE_LABEL} label)`);
+    if (state !== undefined && zone === undefined)
+      warnings.push(
+        `node ${node.name}: zone unknown (no instance of that name in ${state.vpc.id}, no ${ZONE_LABEL} label)`,
+      );
     return { name: node.name, eniConfig: choice.name, ...(zone === undefined ? {} : { zone }) };
   });
 
   if (state !== undefined && options.ec2 !== undefined) {
     const subnetIds = [...new Set(docs.flatMap((d) => (d.config === undefined ? [] : [d.config.spec.subnet])))];
     const groupIds = [...new Set(docs.flatMap((d) => d.config?.spec.securityGroups ?? []))];
-    const [subnets, groups] = await Promise.all([options.ec2.describeSubnets({ ids: subnetIds }), options.ec2.describeSecurityGroups(groupIds)]);
-    const withGroups: VpcState = { ...state, securityGroups: [...state.securityGroups, ...groups.filter((g) => !state.securityGroups.some((s) => s.id === g.id))] };
+    const [subnets, groups] = await Promise.all([
+      options.ec2.describeSubnets({ ids: subnetIds }),
+      options.ec2.describeSecurityGroups(groupIds),
+    ]);
+    const withGroups: VpcState = {
+      ...state,
+      securityGroups: [
+        ...state.securityGroups,
+        ...groups.filter((g) => !state.securityGroups.some((s) => s.id === g.id)),
+      ],
+    };
     problems.push(...vpcProblems(docs, nodes, withGroups, subnets));
   }
   return {
     files: options.files,
-    eniConfigs: docs.flatMap((d) => (d.config === undefined ? [] : [{ name: d.config.metadata.name, origin: describeOrigin(d.origin), subnet: d.config.spec.subnet }])),
+    eniConfigs: docs.flatMap((d) =>
+      d.config === undefined
+        ? []
+        : [{ name: d.config.metadata.name, origin: describeOrigin(d.origin), subnet: d.config.spec.subnet }],
+    ),
     nodes,
     ...(state === undefined ? {} : { vpcId: state.vpc.id }),
     problems,

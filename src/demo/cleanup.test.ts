@@ -12,7 +12,10 @@ describe('Cleanup', () => {
     const [first, second] = await Promise.all([cleanup.run(), cleanup.run()]);
     assert.deepEqual(order, ['pods', 'run dir']);
     assert.equal(first, second);
-    assert.deepEqual(first?.map((p) => [p.what, (p.error as Error).message]), [['sim', 'busy']]);
+    assert.deepEqual(
+      first?.map((p) => [p.what, (p.error as Error).message]),
+      [['sim', 'busy']],
+    );
   });
 });
 
@@ -29,6 +32,9 @@ describe('mapLimit', () => {
       return n * 10;
     });
     assert.equal(peak, 2);
-    assert.deepEqual(results.map((r) => (r.ok ? r.value : (r.error as Error).message)), [10, 20, 'three', 40, 50]);
+    assert.deepEqual(
+      results.map((r) => (r.ok ? r.value : (r.error as Error).message)),
+      [10, 20, 'three', 40, 50],
+    );
   });
 });

@@ -75,7 +75,13 @@ interface NodePlan {
 }
 
 /** One node's ipamd configuration: what a DaemonSet pod on that node would have in its environment. */
-function planNode(described: SimDescription, instanceId: string, info: SimInstanceInfo, index: number, options: ClusterOptions): NodePlan {
+function planNode(
+  described: SimDescription,
+  instanceId: string,
+  info: SimInstanceInfo,
+  index: number,
+  options: ClusterOptions,
+): NodePlan {
   const { ec2, region } = described;
   const shortName = info.nodeName.split('.')[0] ?? info.nodeName;
   const dir = join(options.runDir, shortName);
@@ -99,8 +105,17 @@ function planNode(described: SimDescription, instanceId: string, info: SimInstan
 
 /** The aws-cni entry of the reference conflist, as libcni hands it to the plugin (plus our `ipamdSocket`). */
 function nodeNetconf(loaded: LoadedConfig): Record<string, unknown> {
-  const conflist = JSON.parse(renderConflist(conflistSettings(loaded.config, undefined).settings)) as { cniVersion: string; name: string; plugins: Record<string, unknown>[] };
-  return { cniVersion: conflist.cniVersion, name: conflist.name, ...conflist.plugins[0], ipamdSocket: loaded.config.paths.ipamdSocket };
+  const conflist = JSON.parse(renderConflist(conflistSettings(loaded.config, undefined).settings)) as {
+    cniVersion: string;
+    name: string;
+    plugins: Record<string, unknown>[];
+  };
+  return {
+    cniVersion: conflist.cniVersion,
+    name: conflist.name,
+    ...conflist.plugins[0],
+    ipamdSocket: loaded.config.paths.ipamdSocket,
+  };
 }
 
 /** The last error ipamd logged (its log is pino JSON lines), to say why a node failed. */
@@ -119,14 +134,23 @@ async function lastLoggedError(log: string): Promise<string | undefined> {
 }
 
 /** Starts ipamd for one node; resolves when it is ready, rejects when it exits first. */
-function startNode(plan: NodePlan, signal: AbortSignal, onExit: (run: Promise<number>) => void): Promise<IpamdReadyInfo> {
+function startNode(
+  plan: NodePlan,
+  signal: AbortSignal,
+  onExit: (run: Promise<number>) => void,
+): Promise<IpamdReadyInfo> {
   return new Promise((resolve, reject) => {
     const run = runIpamd(plan.loaded, { signal, onReady: resolve });
     onExit(run);
     void run.then(async (code) => {
       const log = join(plan.dir, 'ipamd.log');
       const why = await lastLoggedError(log);
-      reject(new DemoError('DEMO_NODE_FAILED', `ipamd on ${plan.info.nodeName} stopped (exit ${code}) before it was ready${why === undefined ? '' : `: ${why}`}; see ${log}`));
+      reject(
+        new DemoError(
+          'DEMO_NODE_FAILED',
+          `ipamd on ${plan.info.nodeName} stopped (exit ${code}) before it was ready${why === undefined ? '' : `: ${why}`}; see ${log}`,
+        ),
+      );
     });
   });
 }
@@ -135,12 +159,19 @@ function startNode(plan: NodePlan, signal: AbortSignal, onExit: (run: Promise<nu
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const aborted = whenAborted(options.signal);
   aborted.catch(() => undefined);
-  const vpcStep = options.progress.step('starting the embedded VPC (eksworkshop: 3 m5.large nodes, namespace data plane)');
+  const vpcStep = options.progress.step(
+    'starting the embedded VPC (eksworkshop: 3 m5.large nodes, namespace data plane)',
+  );
   let sim: RunningSim;
   try {
     sim = await startSim({
-      scenario: DEMO_SCENARIO, host: '127.0.0.1', port: options.ports.ec2, clock: systemClock, dataPlane: true,
-      onWarning: (message, error) => options.onWarning?.(`${message}${error instanceof Error ? `: ${error.message}` : ''}`),
+      scenario: DEMO_SCENARIO,
+      host: '127.0.0.1',
+      port: options.ports.ec2,
+      clock: systemClock,
+      dataPlane: true,
+      onWarning: (message, error) =>
+        options.onWarning?.(`${message}${error instanceof Error ? `: ${error.message}` : ''}`),
     });
   } catch (error) {
     vpcStep.fail(error instanceof Error ? error.message : String(error));
@@ -172,7 +203,16 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const timeoutMs = options.readyTimeoutMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DemoError('DEMO_NODE_FAILED', `ipamd was not ready on every node within ${timeoutMs / 1000} s; see the ipamd.log files under ${options.runDir}`)), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new DemoError(
+            'DEMO_NODE_FAILED',
+            `ipamd was not ready on every node within ${timeoutMs / 1000} s; see the ipamd.log files under ${options.runDir}`,
+          ),
+        ),
+      timeoutMs,
+    );
   });
   let infos: IpamdReadyInfo[];
   try {
@@ -188,10 +228,20 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const info = infos[i];
     const shortName = plan.info.nodeName.split('.')[0] ?? plan.info.nodeName;
     return {
-      index: plan.index, name: plan.info.nodeName, shortName, instanceId: plan.instanceId, instanceType: plan.info.instanceType,
-      privateIp: plan.info.privateIp, netns: plan.info.netns ?? '', netnsPath: netnsPath(plan.info.netns ?? ''),
-      introspection: info?.introspection ?? '', metrics: info?.metrics ?? '', socket: info?.socket ?? plan.loaded.config.paths.ipamdSocket,
-      ipamdLog: join(plan.dir, 'ipamd.log'), pluginLog: join(plan.dir, 'plugin.log'), netconf: nodeNetconf(plan.loaded),
+      index: plan.index,
+      name: plan.info.nodeName,
+      shortName,
+      instanceId: plan.instanceId,
+      instanceType: plan.info.instanceType,
+      privateIp: plan.info.privateIp,
+      netns: plan.info.netns ?? '',
+      netnsPath: netnsPath(plan.info.netns ?? ''),
+      introspection: info?.introspection ?? '',
+      metrics: info?.metrics ?? '',
+      socket: info?.socket ?? plan.loaded.config.paths.ipamdSocket,
+      ipamdLog: join(plan.dir, 'ipamd.log'),
+      pluginLog: join(plan.dir, 'plugin.log'),
+      netconf: nodeNetconf(plan.loaded),
     };
   });
   return { sim, nodes, ec2Url: described.ec2, region: described.region };

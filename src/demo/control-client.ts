@@ -42,7 +42,12 @@ function unreachable(dir: string, error: NodeJS.ErrnoException): DemoError {
 }
 
 /** One request; `onLine` gets each line of the body as it arrives. Resolves with the status and the whole body. */
-function call(dir: string, method: string, path: string, onLine?: (line: string) => void): Promise<{ status: number; body: string }> {
+function call(
+  dir: string,
+  method: string,
+  path: string,
+  onLine?: (line: string) => void,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: controlSocket(dir), method, path, headers: { Host: 'demo' } }, (res) => {
       let body = '';
@@ -58,7 +63,9 @@ function call(dir: string, method: string, path: string, onLine?: (line: string)
         }
       });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', (error) => reject(new DemoError('DEMO_CONTROL_FAILED', `the demo broke off: ${error.message}`, { cause: error })));
+      res.on('error', (error) =>
+        reject(new DemoError('DEMO_CONTROL_FAILED', `the demo broke off: ${error.message}`, { cause: error })),
+      );
     });
     req.on('error', (error: NodeJS.ErrnoException) => reject(unreachable(dir, error)));
     req.end();
@@ -67,7 +74,10 @@ function call(dir: string, method: string, path: string, onLine?: (line: string)
 
 /** The demo's own error (its code when it is one of ours), else DEMO_CONTROL_FAILED with the text. */
 function demoError(message: string, code: unknown): DemoError {
-  return new DemoError(typeof code === 'string' && code in DEMO_ERRORS ? (code as DemoErrorCode) : 'DEMO_CONTROL_FAILED', message);
+  return new DemoError(
+    typeof code === 'string' && code in DEMO_ERRORS ? (code as DemoErrorCode) : 'DEMO_CONTROL_FAILED',
+    message,
+  );
 }
 
 function errorOf(status: number, body: string): DemoError {
@@ -88,7 +98,11 @@ export async function demoState(dir: string): Promise<DemoLiveState> {
 }
 
 /** Asks the running demo to scale to `perNode` pods per node; `onEvent` sees each pod as it is created or removed. */
-export async function requestScale(dir: string, perNode: number, onEvent: (event: ScaleEvent) => void): Promise<Extract<ScaleEvent, { kind: 'done' }>> {
+export async function requestScale(
+  dir: string,
+  perNode: number,
+  onEvent: (event: ScaleEvent) => void,
+): Promise<Extract<ScaleEvent, { kind: 'done' }>> {
   let done: Extract<ScaleEvent, { kind: 'done' }> | undefined;
   let failure: DemoError | undefined;
   const { status, body } = await call(dir, 'POST', `/v1/scale?pods=${perNode}`, (line) => {
@@ -101,6 +115,10 @@ export async function requestScale(dir: string, perNode: number, onEvent: (event
   });
   if (status !== 200) throw errorOf(status, body);
   if (failure !== undefined) throw failure;
-  if (done === undefined) throw new DemoError('DEMO_CONTROL_FAILED', 'the demo stopped answering before the scaling finished (was it stopped?)');
+  if (done === undefined)
+    throw new DemoError(
+      'DEMO_CONTROL_FAILED',
+      'the demo stopped answering before the scaling finished (was it stopped?)',
+    );
   return done;
 }

@@ -65,7 +65,9 @@ function handle(req: IncomingMessage, res: ServerResponse, handlers: ControlHand
   } else if (req.method === 'POST' && url.pathname === '/v1/scale') {
     void scaleRoute(url, res, handlers);
   } else {
-    sendJson(res, 404, { error: `no route ${req.method ?? ''} ${url.pathname}: use GET /v1/state or POST /v1/scale?pods=N` });
+    sendJson(res, 404, {
+      error: `no route ${req.method ?? ''} ${url.pathname}: use GET /v1/state or POST /v1/scale?pods=N`,
+    });
   }
 }
 

@@ -50,17 +50,27 @@ export interface DemoOptions {
 
 async function preflight(options: DemoOptions): Promise<void> {
   if (process.getuid?.() !== 0) {
-    throw new DemoError('DEMO_NEEDS_ROOT', 'the demo creates network namespaces (a VPC fabric, one per node, one per pod): run it as root, e.g. sudo ./bin/vpc-cni demo');
+    throw new DemoError(
+      'DEMO_NEEDS_ROOT',
+      'the demo creates network namespaces (a VPC fabric, one per node, one per pod): run it as root, e.g. sudo ./bin/vpc-cni demo',
+    );
   }
   await access(options.plugin, constants.X_OK).catch((error: unknown) => {
-    throw new DemoError('DEMO_PLUGIN_MISSING', `the CNI plugin ${options.plugin} is missing or not executable: build it with 'npm run build'`, { cause: error });
+    throw new DemoError(
+      'DEMO_PLUGIN_MISSING',
+      `the CNI plugin ${options.plugin} is missing or not executable: build it with 'npm run build'`,
+      { cause: error },
+    );
   });
   loadConfig({ ...options.ipamdEnv }); // a bad --env is a ConfigError naming the variable, before anything starts
   checkPodsPerNode(options.podsPerNode, [{ instanceType: 'm5.large' }]);
 }
 
 function podsStep(options: DemoOptions, total: number): (event: ScaleEvent) => void {
-  const step = options.progress.step(`creating ${total} pods (network namespace + aws-cni ADD, as a runtime does)`, total);
+  const step = options.progress.step(
+    `creating ${total} pods (network namespace + aws-cni ADD, as a runtime does)`,
+    total,
+  );
   return (event) => {
     if (event.kind === 'added') {
       step.update(event.done, `${event.pod} ${event.ip}`);
@@ -96,7 +106,16 @@ function liveState(cluster: Cluster, runtime: PodRuntime, scaler: PodScaler): De
   return {
     perNode: scaler.perNode,
     nodes: cluster.nodes.map((n) => ({ name: n.name, introspection: n.introspection })),
-    pods: runtime.list().map((p) => ({ namespace: p.namespace, name: p.name, status: p.status, ip: p.ip ?? null, node: p.node.name, createdAt: p.createdAt })),
+    pods: runtime
+      .list()
+      .map((p) => ({
+        namespace: p.namespace,
+        name: p.name,
+        status: p.status,
+        ip: p.ip ?? null,
+        node: p.node.name,
+        createdAt: p.createdAt,
+      })),
   };
 }
 
@@ -116,7 +135,11 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     cleanup.add('credentials', () => Promise.resolve(restore()));
 
     const cluster = await startCluster({
-      runDir: options.runDir, ports, signal: options.stop, progress: options.progress, cleanup,
+      runDir: options.runDir,
+      ports,
+      signal: options.stop,
+      progress: options.progress,
+      cleanup,
       ...(options.ipamdEnv === undefined ? {} : { ipamdEnv: options.ipamdEnv }),
       ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
     });
@@ -129,26 +152,67 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     });
     cleanup.add('control socket', () => control.close());
     await writeDemoState(options.runDir, {
-      version: DEMO_STATE_VERSION, pid: process.pid, startedAt: new Date(systemClock.now()).toISOString(), ec2: cluster.ec2Url,
-      region: cluster.region, control: control.path,
-      nodes: cluster.nodes.map(({ name, instanceId, instanceType, privateIp, netns, introspection, metrics, socket, ipamdLog, pluginLog }) => ({
-        name, instanceId, instanceType, privateIp, netns, introspection, metrics, socket, ipamdLog, pluginLog,
-      })),
+      version: DEMO_STATE_VERSION,
+      pid: process.pid,
+      startedAt: new Date(systemClock.now()).toISOString(),
+      ec2: cluster.ec2Url,
+      region: cluster.region,
+      control: control.path,
+      nodes: cluster.nodes.map(
+        ({
+          name,
+          instanceId,
+          instanceType,
+          privateIp,
+          netns,
+          introspection,
+          metrics,
+          socket,
+          ipamdLog,
+          pluginLog,
+        }) => ({
+          name,
+          instanceId,
+          instanceType,
+          privateIp,
+          netns,
+          introspection,
+          metrics,
+          socket,
+          ipamdLog,
+          pluginLog,
+        }),
+      ),
     });
 
     const total = options.podsPerNode * cluster.nodes.length;
-    const created = await Promise.race([scaler.scaleTo(options.podsPerNode, podsStep(options, total)), whenAborted(options.stop)]);
+    const created = await Promise.race([
+      scaler.scaleTo(options.podsPerNode, podsStep(options, total)),
+      whenAborted(options.stop),
+    ]);
     failures += created.failed;
 
     const out = options.out;
-    out.write(`\nNodes (each a network namespace with its own ipamd, in the embedded VPC ${cluster.ec2Url}):\n${nodesTable(cluster.nodes)}`);
-    out.write(`\nPods, as 'kubectl get pods --all-namespaces -o wide' shows them:\n${podTableFor(runtime.list(), systemClock.now())}`);
-    const probes = await Promise.race([probeAcrossNodes(exec, cluster.nodes, runtime.list()), whenAborted(options.stop)]);
-    const probeText = probes.length === 0 ? '  no pods to ping (start with --pods 1 or more, or scale up)\n' : probes.map((p) => `  ${probeLine(p)}\n`).join('');
+    out.write(
+      `\nNodes (each a network namespace with its own ipamd, in the embedded VPC ${cluster.ec2Url}):\n${nodesTable(cluster.nodes)}`,
+    );
+    out.write(
+      `\nPods, as 'kubectl get pods --all-namespaces -o wide' shows them:\n${podTableFor(runtime.list(), systemClock.now())}`,
+    );
+    const probes = await Promise.race([
+      probeAcrossNodes(exec, cluster.nodes, runtime.list()),
+      whenAborted(options.stop),
+    ]);
+    const probeText =
+      probes.length === 0
+        ? '  no pods to ping (start with --pods 1 or more, or scale up)\n'
+        : probes.map((p) => `  ${probeLine(p)}\n`).join('');
     out.write(`\nPod → pod across nodes (from inside each pod's network namespace):\n${probeText}`);
     failures += probes.filter((p) => !p.result.ok).length;
     const dashboard = await findDashboard(cluster.nodes[0]?.introspection ?? '');
-    out.write(`\n${nextSteps({ nodes: cluster.nodes, ec2Url: cluster.ec2Url, region: cluster.region, cli: options.cli, runDir: options.runDir, dashboard, exit: options.exit })}`);
+    out.write(
+      `\n${nextSteps({ nodes: cluster.nodes, ec2Url: cluster.ec2Url, region: cluster.region, cli: options.cli, runDir: options.runDir, dashboard, exit: options.exit })}`,
+    );
     if (!options.exit) {
       out.write(`\nThe demo is running. Ctrl-C stops it and removes every pod, ipamd, namespace and file it made.\n`);
       await whenAborted(options.stop).catch(() => undefined);
@@ -163,6 +227,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     });
     if (problems.length === 0) step?.succeed('nothing left behind');
     else step?.fail(`${problems.length} clean-up steps failed`);
-    for (const { what, error } of problems) options.onWarning?.(`could not remove ${what}: ${error instanceof Error ? error.message : String(error)}`);
+    for (const { what, error } of problems)
+      options.onWarning?.(`could not remove ${what}: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

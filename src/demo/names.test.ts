@@ -11,7 +11,10 @@ const sequence = (...values: number[]): ((n: number) => number) => {
 describe('pod names', () => {
   it('maps a hash the way the Deployment controller does (SafeEncodeString of the decimal text)', () => {
     // 3744127371 → digits through alphabet[(48 + d) % 27]: 0→4 … 5→9, 6→b, 7→c, 8→d, 9→f
-    assert.equal(podTemplateHash(() => 3744127371), '7c8856c7c5');
+    assert.equal(
+      podTemplateHash(() => 3744127371),
+      '7c8856c7c5',
+    );
     assert.match(podTemplateHash(), /^[456789bcdf]{1,10}$/);
   });
 
@@ -23,7 +26,10 @@ describe('pod names', () => {
   it('alternates 2048-game Deployment replicas and default/web-N, never repeating a name', () => {
     const namer = new PodNamer(sequence(7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1));
     const names = Array.from({ length: 6 }, () => namer.next());
-    assert.deepEqual(names.filter((n) => n.namespace === 'default').map((n) => n.name), ['web-0', 'web-1', 'web-2']);
+    assert.deepEqual(
+      names.filter((n) => n.namespace === 'default').map((n) => n.name),
+      ['web-0', 'web-1', 'web-2'],
+    );
     const replicas = names.filter((n) => n.namespace === '2048-game').map((n) => n.name);
     assert.equal(new Set(replicas).size, 3);
     for (const name of replicas) assert.ok(name.startsWith(`2048-deployment-${namer.deploymentHash}-`), name);

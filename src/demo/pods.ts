@@ -50,7 +50,8 @@ export interface PodRuntimeOptions {
 
 function pluginError(out: CniExecResult): string {
   const json = out.json as { msg?: unknown; details?: unknown; code?: unknown } | undefined;
-  if (typeof json?.msg === 'string') return `${json.msg}${typeof json.details === 'string' && json.details !== '' ? `: ${json.details}` : ''} (CNI code ${String(json.code)})`;
+  if (typeof json?.msg === 'string')
+    return `${json.msg}${typeof json.details === 'string' && json.details !== '' ? `: ${json.details}` : ''} (CNI code ${String(json.code)})`;
   return out.stderr.trim().split('\n')[0] ?? `exit code ${out.exitCode}`;
 }
 
@@ -99,17 +100,30 @@ export class PodRuntime {
   async create(node: DemoNode, name: PodName): Promise<DemoPod> {
     this.#counter += 1;
     const pod: DemoPod = {
-      ...name, node, netns: `${this.prefix}-p${this.#counter}`, containerId: sandboxId(), uid: podUid(),
-      createdAt: this.#options.clock.now(), status: 'ContainerCreating',
+      ...name,
+      node,
+      netns: `${this.prefix}-p${this.#counter}`,
+      containerId: sandboxId(),
+      uid: podUid(),
+      createdAt: this.#options.clock.now(),
+      status: 'ContainerCreating',
     };
     this.#pods.add(pod);
     try {
       await createNamespace(this.#options.exec, pod.netns, POD_SYSCTLS);
       const out = await this.#exec(pod, 'ADD');
-      if (out.exitCode !== 0) throw new DemoError('DEMO_POD_FAILED', `${pod.namespace}/${pod.name} on ${node.name}: aws-cni ADD failed: ${pluginError(out)}`);
+      if (out.exitCode !== 0)
+        throw new DemoError(
+          'DEMO_POD_FAILED',
+          `${pod.namespace}/${pod.name} on ${node.name}: aws-cni ADD failed: ${pluginError(out)}`,
+        );
       const ips = (out.json as { ips?: { address?: unknown }[] } | undefined)?.ips;
       const address = ips?.[0]?.address;
-      if (typeof address !== 'string') throw new DemoError('DEMO_POD_FAILED', `${pod.namespace}/${pod.name}: aws-cni ADD returned no address: ${out.stdout.slice(0, 200)}`);
+      if (typeof address !== 'string')
+        throw new DemoError(
+          'DEMO_POD_FAILED',
+          `${pod.namespace}/${pod.name}: aws-cni ADD returned no address: ${out.stdout.slice(0, 200)}`,
+        );
       pod.ip = address.split('/')[0] ?? address;
       pod.addMs = out.ms;
       pod.status = 'Running';
@@ -117,7 +131,11 @@ export class PodRuntime {
     } catch (error) {
       await this.remove(pod).catch(() => undefined);
       if (error instanceof DemoError) throw error;
-      throw new DemoError('DEMO_POD_FAILED', `${pod.namespace}/${pod.name} on ${node.name}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new DemoError(
+        'DEMO_POD_FAILED',
+        `${pod.namespace}/${pod.name} on ${node.name}: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
   }
 
@@ -130,9 +148,17 @@ export class PodRuntime {
     let failure: DemoError | undefined;
     try {
       const out = await this.#exec(pod, 'DEL');
-      if (out.exitCode !== 0) failure = new DemoError('DEMO_POD_FAILED', `${pod.namespace}/${pod.name}: aws-cni DEL failed: ${pluginError(out)}`);
+      if (out.exitCode !== 0)
+        failure = new DemoError(
+          'DEMO_POD_FAILED',
+          `${pod.namespace}/${pod.name}: aws-cni DEL failed: ${pluginError(out)}`,
+        );
     } catch (error) {
-      failure = new DemoError('DEMO_POD_FAILED', `${pod.namespace}/${pod.name}: aws-cni DEL: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      failure = new DemoError(
+        'DEMO_POD_FAILED',
+        `${pod.namespace}/${pod.name}: aws-cni DEL: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
     }
     await deleteNamespaces(this.#options.exec, [pod.netns]);
     this.#pods.delete(pod);
@@ -142,7 +168,10 @@ export class PodRuntime {
   /** Deletes every pod's namespace without running DEL (a forced stop: the node namespaces go next anyway). */
   async dropAll(): Promise<void> {
     const pods = this.list();
-    await deleteNamespaces(this.#options.exec, pods.map((pod) => pod.netns));
+    await deleteNamespaces(
+      this.#options.exec,
+      pods.map((pod) => pod.netns),
+    );
     for (const pod of pods) this.#pods.delete(pod);
   }
 }

@@ -9,7 +9,11 @@ describe('demo ports', () => {
     assert.deepEqual(demoPorts(61679, 3), {
       base: 61679,
       ec2: 61682,
-      nodes: [{ introspection: 61679, metrics: 61678 }, { introspection: 61680, metrics: 61677 }, { introspection: 61681, metrics: 61676 }],
+      nodes: [
+        { introspection: 61679, metrics: 61678 },
+        { introspection: 61680, metrics: 61677 },
+        { introspection: 61681, metrics: 61676 },
+      ],
     });
   });
 
@@ -28,7 +32,10 @@ describe('demo ports', () => {
     try {
       await assert.rejects(checkPortsFree(demoPorts(port, 3)), (error: unknown) => {
         assert.ok(isVpcCniError(error) && error.code === 'DEMO_PORT_BUSY');
-        assert.match(error.message, new RegExp(`127\\.0\\.0\\.1:${port} \\(node 1's ipamd introspection API\\): EADDRINUSE`));
+        assert.match(
+          error.message,
+          new RegExp(`127\\.0\\.0\\.1:${port} \\(node 1's ipamd introspection API\\): EADDRINUSE`),
+        );
         assert.match(error.message, /--base-port/);
         return true;
       });

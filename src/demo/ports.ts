@@ -54,7 +54,14 @@ export async function planPorts(base: number, count: number): Promise<DemoPorts>
   const ports = new Set<number>();
   while (ports.size < 2 * count + 1) ports.add(await freePort());
   const [ec2 = 0, ...rest] = [...ports];
-  return { base, ec2, nodes: Array.from({ length: count }, (_, i) => ({ introspection: rest[2 * i] ?? 0, metrics: rest[2 * i + 1] ?? 0 })) };
+  return {
+    base,
+    ec2,
+    nodes: Array.from({ length: count }, (_, i) => ({
+      introspection: rest[2 * i] ?? 0,
+      metrics: rest[2 * i + 1] ?? 0,
+    })),
+  };
 }
 
 /** Every port of a plan with what it is for. */

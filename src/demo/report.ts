@@ -20,7 +20,11 @@ import { formatTable, podTable } from '../cli/table.js';
 export function podTableFor(pods: readonly DemoPod[], now: number): string {
   return podTable(
     pods.map((pod) => ({
-      namespace: pod.namespace, name: pod.name, status: pod.status, node: pod.node.name, createdAt: pod.createdAt,
+      namespace: pod.namespace,
+      name: pod.name,
+      status: pod.status,
+      node: pod.node.name,
+      createdAt: pod.createdAt,
       ...(pod.ip === undefined ? {} : { ip: pod.ip }),
     })),
     now,
@@ -42,8 +46,14 @@ export interface ProbeLine {
 }
 
 /** From the first pod of each node to the first pod of the next node (a ring), each from inside the pod. */
-export async function probeAcrossNodes(exec: NetlinkExecutor, nodes: readonly DemoNode[], pods: readonly DemoPod[]): Promise<ProbeLine[]> {
-  const first = nodes.map((node) => pods.find((pod) => pod.node.name === node.name && pod.status === 'Running' && pod.ip !== undefined));
+export async function probeAcrossNodes(
+  exec: NetlinkExecutor,
+  nodes: readonly DemoNode[],
+  pods: readonly DemoPod[],
+): Promise<ProbeLine[]> {
+  const first = nodes.map((node) =>
+    pods.find((pod) => pod.node.name === node.name && pod.status === 'Running' && pod.ip !== undefined),
+  );
   const pairs: { from: DemoPod; to: DemoPod }[] = [];
   if (nodes.length < 2) return [];
   first.forEach((from, i) => {
@@ -62,7 +72,9 @@ export async function probeAcrossNodes(exec: NetlinkExecutor, nodes: readonly De
 export function probeLine({ from, to, result }: ProbeLine): string {
   const what = result.method === 'icmp' ? 'ping' : 'ping (TCP)';
   const outcome = result.ok
-    ? result.rttMs === undefined ? 'reply' : `reply in ${result.rttMs < 1 ? result.rttMs.toFixed(3) : result.rttMs.toFixed(1)} ms`
+    ? result.rttMs === undefined
+      ? 'reply'
+      : `reply in ${result.rttMs < 1 ? result.rttMs.toFixed(3) : result.rttMs.toFixed(1)} ms`
     : `FAILED: ${result.detail}`;
   return `${result.ok ? '✓' : '✗'} ${what} ${from.namespace}/${from.name} ${from.ip ?? ''} (${from.node.shortName}) → ${to.namespace}/${to.name} ${to.ip ?? ''} (${to.node.shortName}): ${outcome}`;
 }
@@ -95,7 +107,11 @@ export function nextSteps(input: NextStepsInput): string {
     `  curl -s ${node.metrics}/metrics | grep '^awscni_'`,
     `  ${input.cli} status enis --node ${node.shortName}${extraRunDir}      # the same, as tables (also: pods, env, pool)`,
     `  ${input.cli} get pods -o wide${extraRunDir}`,
-    ...(input.exit ? [] : [`  ${input.cli} demo scale 20${extraRunDir}     # 20 pods per node: watch ENIs attach; scale back and IPs cool down, then return`]),
+    ...(input.exit
+      ? []
+      : [
+          `  ${input.cli} demo scale 20${extraRunDir}     # 20 pods per node: watch ENIs attach; scale back and IPs cool down, then return`,
+        ]),
     ...(input.dashboard === undefined ? [] : [`  dashboard: ${input.dashboard}`]),
     `  AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x AWS_REGION=${input.region} AWS_EC2_METADATA_DISABLED=true \\`,
     `    aws ec2 describe-network-interfaces --endpoint-url ${input.ec2Url} --output table`,

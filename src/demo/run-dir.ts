@@ -60,17 +60,27 @@ async function readPid(dir: string): Promise<number | undefined> {
  * Refuses a directory of a live demo ({@link DemoError} `DEMO_ALREADY_RUNNING`) and any other non-empty directory.
  */
 export async function claimRunDir(dir: string): Promise<void> {
-  if (!dir.startsWith('/')) throw new DemoError('DEMO_RUN_DIR_UNUSABLE', `the run directory must be an absolute path, not '${dir}'`);
+  if (!dir.startsWith('/'))
+    throw new DemoError('DEMO_RUN_DIR_UNUSABLE', `the run directory must be an absolute path, not '${dir}'`);
   await mkdir(dirname(dir), { recursive: true });
-  const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
+  const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) =>
+    error.code === 'ENOENT' ? undefined : Promise.reject(error),
+  );
   if (entries === undefined) {
     await mkdir(dir, { mode: 0o755 }).catch((error: unknown) => {
-      throw new DemoError('DEMO_RUN_DIR_UNUSABLE', `cannot create the run directory ${dir}: ${(error as Error).message}`, { cause: error });
+      throw new DemoError(
+        'DEMO_RUN_DIR_UNUSABLE',
+        `cannot create the run directory ${dir}: ${(error as Error).message}`,
+        { cause: error },
+      );
     });
   } else if (entries.length > 0) {
     const pid = await readPid(dir);
     if (pid === undefined) {
-      throw new DemoError('DEMO_RUN_DIR_UNUSABLE', `${dir} exists and is not a demo run directory (no demo.pid); pick another --run-dir`);
+      throw new DemoError(
+        'DEMO_RUN_DIR_UNUSABLE',
+        `${dir} exists and is not a demo run directory (no demo.pid); pick another --run-dir`,
+      );
     }
     if (pid !== process.pid && processAlive(pid)) {
       throw new DemoError(

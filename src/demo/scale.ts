@@ -16,10 +16,38 @@ import type { DemoPod, PodRuntime } from './pods.js';
 
 export type ScaleEvent =
   | { readonly kind: 'plan'; readonly perNode: number; readonly add: number; readonly remove: number }
-  | { readonly kind: 'added'; readonly pod: string; readonly ip: string; readonly node: string; readonly ms: number; readonly done: number; readonly total: number }
-  | { readonly kind: 'removed'; readonly pod: string; readonly ip: string; readonly node: string; readonly done: number; readonly total: number }
-  | { readonly kind: 'failed'; readonly pod: string; readonly node: string; readonly message: string; readonly done: number; readonly total: number }
-  | { readonly kind: 'done'; readonly perNode: number; readonly pods: number; readonly failed: number; readonly ms: number };
+  | {
+      readonly kind: 'added';
+      readonly pod: string;
+      readonly ip: string;
+      readonly node: string;
+      readonly ms: number;
+      readonly done: number;
+      readonly total: number;
+    }
+  | {
+      readonly kind: 'removed';
+      readonly pod: string;
+      readonly ip: string;
+      readonly node: string;
+      readonly done: number;
+      readonly total: number;
+    }
+  | {
+      readonly kind: 'failed';
+      readonly pod: string;
+      readonly node: string;
+      readonly message: string;
+      readonly done: number;
+      readonly total: number;
+    }
+  | {
+      readonly kind: 'done';
+      readonly perNode: number;
+      readonly pods: number;
+      readonly failed: number;
+      readonly ms: number;
+    };
 
 /** Pods in flight at once, about one per node as each node's kubelet would; more only adds latency on 2 vCPUs. */
 const CONCURRENCY = 3;
@@ -74,7 +102,10 @@ export class PodScaler {
   }
 
   /** Creates or removes pods until every node runs `perNode`; waits for a scaling already running. */
-  scaleTo(perNode: number, onEvent: (event: ScaleEvent) => void = () => undefined): Promise<Extract<ScaleEvent, { kind: 'done' }>> {
+  scaleTo(
+    perNode: number,
+    onEvent: (event: ScaleEvent) => void = () => undefined,
+  ): Promise<Extract<ScaleEvent, { kind: 'done' }>> {
     checkPodsPerNode(perNode, this.#nodes);
     if (this.#stopping) return Promise.reject(new DemoError('DEMO_INTERRUPTED', 'the demo is stopping'));
     const run = this.#queue.then(() => this.#scale(perNode, onEvent));
@@ -105,12 +136,26 @@ export class PodScaler {
     let failed = 0;
     const fail = (pod: string, node: string, error: unknown): void => {
       failed += 1;
-      onEvent({ kind: 'failed', pod, node, message: error instanceof Error ? error.message : String(error), done: ++done, total });
+      onEvent({
+        kind: 'failed',
+        pod,
+        node,
+        message: error instanceof Error ? error.message : String(error),
+        done: ++done,
+        total,
+      });
     };
     await mapLimit(toRemove, CONCURRENCY, async (pod) => {
       try {
         await this.#runtime.remove(pod);
-        onEvent({ kind: 'removed', pod: `${pod.namespace}/${pod.name}`, ip: pod.ip ?? '', node: pod.node.name, done: ++done, total });
+        onEvent({
+          kind: 'removed',
+          pod: `${pod.namespace}/${pod.name}`,
+          ip: pod.ip ?? '',
+          node: pod.node.name,
+          done: ++done,
+          total,
+        });
       } catch (error) {
         fail(`${pod.namespace}/${pod.name}`, pod.node.name, error);
       }
@@ -119,7 +164,15 @@ export class PodScaler {
       if (this.#stopping) return;
       try {
         const pod = await this.#runtime.create(node, name);
-        onEvent({ kind: 'added', pod: `${pod.namespace}/${pod.name}`, ip: pod.ip ?? '', node: node.name, ms: pod.addMs ?? 0, done: ++done, total });
+        onEvent({
+          kind: 'added',
+          pod: `${pod.namespace}/${pod.name}`,
+          ip: pod.ip ?? '',
+          node: node.name,
+          ms: pod.addMs ?? 0,
+          done: ++done,
+          total,
+        });
       } catch (error) {
         fail(`${name.namespace}/${name.name}`, node.name, error);
       }

@@ -24,7 +24,9 @@ function listItems(value: unknown): unknown[] | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
   const record = value as Record<string, unknown>;
   const items = record['items'];
-  return typeof record['kind'] === 'string' && LIST_KINDS.has(record['kind']) && Array.isArray(items) ? items : undefined;
+  return typeof record['kind'] === 'string' && LIST_KINDS.has(record['kind']) && Array.isArray(items)
+    ? items
+    : undefined;
 }
 
 function checkValue(value: unknown, origin: DocumentOrigin): CheckedEniConfig[] {
@@ -86,12 +88,17 @@ export interface EniConfigCatalogue {
 }
 
 function invalidError(doc: CheckedEniConfig): EniConfigError {
-  const what = doc.name === undefined ? 'is not a valid ENIConfig' : `(ENIConfig '${doc.name}') is not a valid ENIConfig`;
-  return new EniConfigError('ENICONFIG_INVALID_DOCUMENT', `${describeOrigin(doc.origin)} ${what}: ${doc.problems.join('; ')}`, {
-    origin: describeOrigin(doc.origin),
-    ...(doc.name === undefined ? {} : { name: doc.name }),
-    problems: doc.problems,
-  });
+  const what =
+    doc.name === undefined ? 'is not a valid ENIConfig' : `(ENIConfig '${doc.name}') is not a valid ENIConfig`;
+  return new EniConfigError(
+    'ENICONFIG_INVALID_DOCUMENT',
+    `${describeOrigin(doc.origin)} ${what}: ${doc.problems.join('; ')}`,
+    {
+      origin: describeOrigin(doc.origin),
+      ...(doc.name === undefined ? {} : { name: doc.name }),
+      problems: doc.problems,
+    },
+  );
 }
 
 /**

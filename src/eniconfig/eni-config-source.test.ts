@@ -9,7 +9,14 @@ import { isEniConfigError } from './errors.js';
 import type { NodeInfoSource, NodeProblem } from './ports.js';
 import { eniConfig, type EniConfig, type NodeInfo } from './types.js';
 
-const SUBNET: Ec2Subnet = { id: 'subnet-0000000000000000a', vpcId: 'vpc-1', cidr: '100.64.0.0/19', availabilityZone: 'us-west-2a', availableIpAddressCount: 100, tags: {} };
+const SUBNET: Ec2Subnet = {
+  id: 'subnet-0000000000000000a',
+  vpcId: 'vpc-1',
+  cidr: '100.64.0.0/19',
+  availabilityZone: 'us-west-2a',
+  availableIpAddressCount: 100,
+  tags: {},
+};
 const SG: Ec2SecurityGroup = { id: 'sg-00000000000000001', vpcId: 'vpc-1', name: 'pods' };
 const KEY = 'k8s.amazonaws.com/eniConfig';
 
@@ -50,7 +57,13 @@ const FACTS = { az: 'us-west-2a', vpcId: 'vpc-1', primaryEniSecurityGroups: ['sg
 
 describe('createEniConfigSource', () => {
   it("answers the ENIConfig's subnet and groups, or the primary ENI's groups", async () => {
-    const f = fakes({ node: NODE, configs: [eniConfig('pods-a', { subnet: SUBNET.id, securityGroups: [SG.id] }), eniConfig('bare', { subnet: SUBNET.id })] });
+    const f = fakes({
+      node: NODE,
+      configs: [
+        eniConfig('pods-a', { subnet: SUBNET.id, securityGroups: [SG.id] }),
+        eniConfig('bare', { subnet: SUBNET.id }),
+      ],
+    });
     const cn = createEniConfigSource({ source: f.source, ec2: f.ec2, node: FACTS, keys: {} });
     assert.deepEqual(await cn(), { subnet: SUBNET.id, securityGroups: [SG.id] });
     assert.equal(cn.currentName(), 'pods-a');
@@ -63,11 +76,25 @@ describe('createEniConfigSource', () => {
   });
 
   it('a missing ENIConfig is one ENICONFIG_NOT_FOUND naming the rule, reported once on the node', async () => {
-    const f = fakes({ node: { ...NODE, labels: { 'topology.kubernetes.io/zone': 'us-west-2a' }, annotations: {} }, configs: [] });
+    const f = fakes({
+      node: { ...NODE, labels: { 'topology.kubernetes.io/zone': 'us-west-2a' }, annotations: {} },
+      configs: [],
+    });
     const invalid: string[] = [];
-    const cn = createEniConfigSource({ source: f.source, ec2: f.ec2, node: FACTS, keys: { labelKey: 'topology.kubernetes.io/zone' }, onInvalid: (p) => invalid.push(p.code) });
+    const cn = createEniConfigSource({
+      source: f.source,
+      ec2: f.ec2,
+      node: FACTS,
+      keys: { labelKey: 'topology.kubernetes.io/zone' },
+      onInvalid: (p) => invalid.push(p.code),
+    });
     for (let i = 0; i < 3; i += 1) {
-      await assert.rejects(cn(), (e: unknown) => isEniConfigError(e, 'ENICONFIG_NOT_FOUND') && /^ENIConfig 'us-west-2a' \(node label topology\.kubernetes\.io\/zone\) does not exist/.test(e.message));
+      await assert.rejects(
+        cn(),
+        (e: unknown) =>
+          isEniConfigError(e, 'ENICONFIG_NOT_FOUND') &&
+          /^ENIConfig 'us-west-2a' \(node label topology\.kubernetes\.io\/zone\) does not exist/.test(e.message),
+      );
     }
     assert.deepEqual(invalid, ['ENICONFIG_NOT_FOUND', 'ENICONFIG_NOT_FOUND', 'ENICONFIG_NOT_FOUND']);
     assert.equal(f.reports.length, 1);
@@ -77,12 +104,32 @@ describe('createEniConfigSource', () => {
 
   it('an ENIConfig of another zone is refused with both zones; the check is cached until a change', async () => {
     const clock = manualClock(0);
-    const f = fakes({ node: NODE, configs: [eniConfig('pods-a', { subnet: SUBNET.id, securityGroups: [SG.id, 'sg-00000000000000009'] })] });
-    const cn = createEniConfigSource({ source: f.source, ec2: f.ec2, node: () => ({ ...FACTS, az: 'us-west-2b' }), keys: {}, clock, reportEveryMs: 1_000 });
-    await assert.rejects(cn(), (e: unknown) => isEniConfigError(e, 'ENICONFIG_SUBNET_WRONG_AZ') && /is in us-west-2a but this node is in us-west-2b.*security group sg-00000000000000009 does not exist/.test(e.message));
+    const f = fakes({
+      node: NODE,
+      configs: [eniConfig('pods-a', { subnet: SUBNET.id, securityGroups: [SG.id, 'sg-00000000000000009'] })],
+    });
+    const cn = createEniConfigSource({
+      source: f.source,
+      ec2: f.ec2,
+      node: () => ({ ...FACTS, az: 'us-west-2b' }),
+      keys: {},
+      clock,
+      reportEveryMs: 1_000,
+    });
+    await assert.rejects(
+      cn(),
+      (e: unknown) =>
+        isEniConfigError(e, 'ENICONFIG_SUBNET_WRONG_AZ') &&
+        /is in us-west-2a but this node is in us-west-2b.*security group sg-00000000000000009 does not exist/.test(
+          e.message,
+        ),
+    );
     await assert.rejects(cn(), (e: unknown) => isEniConfigError(e, 'ENICONFIG_SUBNET_WRONG_AZ'));
     assert.equal(f.calls.length, 2, 'subnets and groups described once');
-    assert.deepEqual(f.reports.map((r) => r.reason), ['EniConfigInvalid']);
+    assert.deepEqual(
+      f.reports.map((r) => r.reason),
+      ['EniConfigInvalid'],
+    );
     clock.advance(1_000);
     await assert.rejects(cn(), (e: unknown) => isEniConfigError(e, 'ENICONFIG_SUBNET_WRONG_AZ'));
     assert.equal(f.reports.length, 2, 'reported again after reportEveryMs');
@@ -93,11 +140,27 @@ describe('createEniConfigSource', () => {
   });
 
   it('without describeSecurityGroups the groups are not checked; source failures are NODE_INFO_UNAVAILABLE', async () => {
-    const f = fakes({ node: NODE, configs: [eniConfig('pods-a', { subnet: SUBNET.id, securityGroups: ['sg-00000000000000009'] })] });
-    const cn = createEniConfigSource({ source: f.source, ec2: { describeSubnets: f.ec2.describeSubnets }, node: FACTS, keys: {} });
+    const f = fakes({
+      node: NODE,
+      configs: [eniConfig('pods-a', { subnet: SUBNET.id, securityGroups: ['sg-00000000000000009'] })],
+    });
+    const cn = createEniConfigSource({
+      source: f.source,
+      ec2: { describeSubnets: f.ec2.describeSubnets },
+      node: FACTS,
+      keys: {},
+    });
     assert.deepEqual(await cn(), { subnet: SUBNET.id, securityGroups: ['sg-00000000000000009'] });
-    const broken = createEniConfigSource({ source: { ...f.source, node: () => Promise.reject(new Error('connection refused')) }, ec2: f.ec2, node: FACTS, keys: {} });
-    await assert.rejects(broken(), (e: unknown) => isEniConfigError(e, 'NODE_INFO_UNAVAILABLE') && /connection refused/.test(e.message));
+    const broken = createEniConfigSource({
+      source: { ...f.source, node: () => Promise.reject(new Error('connection refused')) },
+      ec2: f.ec2,
+      node: FACTS,
+      keys: {},
+    });
+    await assert.rejects(
+      broken(),
+      (e: unknown) => isEniConfigError(e, 'NODE_INFO_UNAVAILABLE') && /connection refused/.test(e.message),
+    );
     assert.equal(broken.currentName(), undefined);
     cn.close();
     broken.close();

@@ -89,7 +89,8 @@ function reasonFor(code: EniConfigErrorCode): NodeProblemReason {
  */
 export function createEniConfigSource(options: EniConfigSourceOptions): CustomNetworkingSource {
   const { source, ec2 } = options;
-  const factsNow = async (): Promise<CustomNetworkingNodeFacts> => (typeof options.node === 'function' ? options.node() : options.node);
+  const factsNow = async (): Promise<CustomNetworkingNodeFacts> =>
+    typeof options.node === 'function' ? options.node() : options.node;
   const log = (options.log ?? silentLogger).child({ component: 'eniconfig' });
   const clock = options.clock ?? systemClock;
   const cacheMs = options.cacheMs ?? 30_000;
@@ -104,23 +105,37 @@ export function createEniConfigSource(options: EniConfigSourceOptions): CustomNe
       info = await source.node();
     } catch (error) {
       if (isEniConfigError(error)) throw error;
-      throw new EniConfigError('NODE_INFO_UNAVAILABLE', `cannot read this node's labels and annotations: ${(error as Error).message}`, {}, error);
+      throw new EniConfigError(
+        'NODE_INFO_UNAVAILABLE',
+        `cannot read this node's labels and annotations: ${(error as Error).message}`,
+        {},
+        error,
+      );
     }
     const choice = selectEniConfigName(info, options.keys);
     if (last !== undefined && last.name !== choice.name) {
-      log.info({ from: last.name, to: choice.name, source: choice.source }, `this node now uses ${describeChoice(choice)}; new ENIs use it, existing ENIs keep their subnet`);
+      log.info(
+        { from: last.name, to: choice.name, source: choice.source },
+        `this node now uses ${describeChoice(choice)}; new ENIs use it, existing ENIs keep their subnet`,
+      );
     }
     last = choice;
     return choice;
   };
 
-  const problemsOf = async (config: EniConfig, facts: CustomNetworkingNodeFacts): Promise<readonly EniConfigProblem[]> => {
+  const problemsOf = async (
+    config: EniConfig,
+    facts: CustomNetworkingNodeFacts,
+  ): Promise<readonly EniConfigProblem[]> => {
     const groups = config.spec.securityGroups ?? [];
     const key = JSON.stringify([config.metadata.name, config.spec.subnet, groups, facts.az, facts.vpcId]);
     const hit = checked.get(key);
     if (hit !== undefined && clock.now() - hit.at < cacheMs) return hit.problems;
     const subnets = await ec2.describeSubnets([{ name: 'subnet-id', values: [config.spec.subnet] }]);
-    const described = groups.length > 0 && ec2.describeSecurityGroups !== undefined ? await ec2.describeSecurityGroups([{ name: 'group-id', values: [...groups] }]) : undefined;
+    const described =
+      groups.length > 0 && ec2.describeSecurityGroups !== undefined
+        ? await ec2.describeSecurityGroups([{ name: 'group-id', values: [...groups] }])
+        : undefined;
     const problems = validateEniConfig(config, {
       nodeAz: facts.az,
       vpcId: facts.vpcId,
@@ -139,7 +154,8 @@ export function createEniConfigSource(options: EniConfigSourceOptions): CustomNe
     if (previous === undefined || clock.now() - previous >= reportEveryMs) {
       reported.set(error.message, clock.now());
       log.warn({ code: error.code, eniConfig: name }, error.message);
-      if (error.code !== 'NODE_INFO_UNAVAILABLE') void source.report({ reason: reasonFor(error.code), message: error.message });
+      if (error.code !== 'NODE_INFO_UNAVAILABLE')
+        void source.report({ reason: reasonFor(error.code), message: error.message });
     }
     throw error;
   };
@@ -168,23 +184,29 @@ export function createEniConfigSource(options: EniConfigSourceOptions): CustomNe
     const problems = await problemsOf(config, facts);
     const first = problems[0];
     if (first !== undefined) {
-      return fail(new EniConfigError(first.code, problems.map((p) => p.message).join('; '), { name: choice.name, problems: problems.map((p) => p.code) }), choice.name);
+      return fail(
+        new EniConfigError(first.code, problems.map((p) => p.message).join('; '), {
+          name: choice.name,
+          problems: problems.map((p) => p.code),
+        }),
+        choice.name,
+      );
     }
     const own = config.spec.securityGroups ?? [];
-    return { subnet: config.spec.subnet, securityGroups: own.length > 0 ? [...own] : [...(facts.primaryEniSecurityGroups ?? [])] };
+    return {
+      subnet: config.spec.subnet,
+      securityGroups: own.length > 0 ? [...own] : [...(facts.primaryEniSecurityGroups ?? [])],
+    };
   };
 
   const refresh = async (): Promise<EniConfigChoice> => choose();
   const unsubscribe = source.watch(() => {
     checked.clear();
-    refresh().catch((error: unknown) => log.warn({}, `re-reading the node after a change failed: ${(error as Error).message}`));
+    refresh().catch((error: unknown) =>
+      log.warn({}, `re-reading the node after a change failed: ${(error as Error).message}`),
+    );
   });
   refresh().catch((error: unknown) => log.warn({}, `reading the node failed: ${(error as Error).message}`));
 
-  return Object.assign(resolve, {
-    currentName: () => last?.name,
-    lastChoice: () => last,
-    refresh,
-    close: unsubscribe,
-  });
+  return Object.assign(resolve, { currentName: () => last?.name, lastChoice: () => last, refresh, close: unsubscribe });
 }

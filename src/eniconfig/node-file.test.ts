@@ -19,7 +19,9 @@ describe('node files', () => {
       { name: 'n3', labels: { a: 'b' }, annotations: {}, capacityPods: 110 },
       { name: 'n4', labels: {}, annotations: {} },
     ]);
-    assert.deepEqual(parseNodeInfoText('{"name":"j","labels":{"x":"y"}}', 'node.json'), [{ name: 'j', labels: { x: 'y' }, annotations: {} }]);
+    assert.deepEqual(parseNodeInfoText('{"name":"j","labels":{"x":"y"}}', 'node.json'), [
+      { name: 'j', labels: { x: 'y' }, annotations: {} },
+    ]);
   });
 
   const REFUSED: readonly [string, string, RegExp][] = [
@@ -33,13 +35,21 @@ describe('node files', () => {
   ];
   for (const [name, text, message] of REFUSED) {
     it(`refuses ${name}`, () => {
-      assert.throws(() => parseNodeInfoText(text, 'n.yaml'), (e: unknown) => isEniConfigError(e, 'NODE_INFO_INVALID') && message.test(e.message));
+      assert.throws(
+        () => parseNodeInfoText(text, 'n.yaml'),
+        (e: unknown) => isEniConfigError(e, 'NODE_INFO_INVALID') && message.test(e.message),
+      );
     });
   }
 
   it('writes what it reads', () => {
     const nodes = [
-      { name: 'ip-10-11-16-31.ap-northeast-2.compute.internal', labels: {}, annotations: { 'k8s.amazonaws.com/eniConfig': 'ap-northeast-2a' }, capacityPods: 20 },
+      {
+        name: 'ip-10-11-16-31.ap-northeast-2.compute.internal',
+        labels: {},
+        annotations: { 'k8s.amazonaws.com/eniConfig': 'ap-northeast-2a' },
+        capacityPods: 20,
+      },
       { name: 'n2', labels: { 'topology.kubernetes.io/zone': 'ap-northeast-2b' }, annotations: {} },
     ];
     const text = formatNodeInfoFile(nodes);
@@ -48,20 +58,25 @@ describe('node files', () => {
   });
 
   it('maps a Node object from the API', () => {
-    assert.deepEqual(nodeInfoFromKubernetes({ metadata: { name: 'n', labels: { a: 'b' }, annotations: { c: 'd' } }, status: { capacity: { pods: '29' } } }, 'API'), {
-      name: 'n',
-      labels: { a: 'b' },
-      annotations: { c: 'd' },
-      capacityPods: 29,
-    });
+    assert.deepEqual(
+      nodeInfoFromKubernetes(
+        { metadata: { name: 'n', labels: { a: 'b' }, annotations: { c: 'd' } }, status: { capacity: { pods: '29' } } },
+        'API',
+      ),
+      { name: 'n', labels: { a: 'b' }, annotations: { c: 'd' }, capacityPods: 29 },
+    );
     assert.throws(() => nodeInfoFromKubernetes({ metadata: {} }, 'API'), /API: a Node needs metadata\.name/);
   });
 
   it('refuses a YAML alias bomb with NODE_INFO_INVALID instead of a ReferenceError (found by test/fuzz)', () => {
-    const bomb = 'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n';
+    const bomb =
+      'a: &a [x,x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n';
     assert.throws(
       () => parseNodeInfoText(bomb, 'n.yaml'),
-      (e: unknown) => isEniConfigError(e) && e.code === 'NODE_INFO_INVALID' && /n\.yaml: not valid YAML: Excessive alias count/.test(e.message),
+      (e: unknown) =>
+        isEniConfigError(e) &&
+        e.code === 'NODE_INFO_INVALID' &&
+        /n\.yaml: not valid YAML: Excessive alias count/.test(e.message),
     );
   });
 });

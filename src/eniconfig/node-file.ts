@@ -29,11 +29,13 @@ import type { NodeInfo } from './types.js';
 function plainNode(value: Record<string, unknown>, where: string): NodeInfo {
   const known = ['name', 'labels', 'annotations', 'capacityPods'];
   const unknown = Object.keys(value).filter((k) => !known.includes(k));
-  if (unknown.length > 0) throw invalid(where, `unknown field ${unknown.join(', ')} (a node entry has ${known.join(', ')})`);
+  if (unknown.length > 0)
+    throw invalid(where, `unknown field ${unknown.join(', ')} (a node entry has ${known.join(', ')})`);
   const name = value['name'];
   if (typeof name !== 'string' || name === '') throw invalid(where, 'name is required (the Kubernetes node name)');
   const pods = value['capacityPods'];
-  if (pods !== undefined && capacityPodsOf(pods) === undefined) throw invalid(where, `capacityPods must be a whole number, got ${JSON.stringify(pods)}`);
+  if (pods !== undefined && capacityPodsOf(pods) === undefined)
+    throw invalid(where, `capacityPods must be a whole number, got ${JSON.stringify(pods)}`);
   const capacityPods = capacityPodsOf(pods);
   return {
     name,
@@ -80,7 +82,8 @@ export function parseNodeInfoText(text: string, source: string): NodeInfo[] {
   return docs.flatMap((doc, index) => {
     const where = docs.length > 1 ? `${source} (document ${index + 1})` : source;
     const error = doc.errors[0];
-    if (error !== undefined) throw invalid(where, `not valid YAML: ${(error.message.split('\n')[0] ?? error.code).trim()}`);
+    if (error !== undefined)
+      throw invalid(where, `not valid YAML: ${(error.message.split('\n')[0] ?? error.code).trim()}`);
     let value: unknown;
     try {
       value = doc.toJS();

@@ -22,7 +22,11 @@ import type { KubeTarget } from '../config/k8s-env.js';
 import type { Clock } from '../ipam/clock.js';
 import type { Logger } from '../obs/logger.js';
 import type { FollowOptions } from '../k8s/follow.js';
-import { createEniConfigSource, type CustomNetworkingSource, type EniConfigSourceOptions } from './eni-config-source.js';
+import {
+  createEniConfigSource,
+  type CustomNetworkingSource,
+  type EniConfigSourceOptions,
+} from './eni-config-source.js';
 import type { NodeInfoSource } from './ports.js';
 import type { StaticSourceOptions } from './static-source.js';
 
@@ -52,7 +56,10 @@ export async function openNodeInfoSource(spec: NodeInfoSourceSpec): Promise<Node
     const { kind: _kind, ...options } = spec;
     return createStaticNodeInfoSource(options);
   }
-  const [{ createK8sClient }, { createKubernetesNodeInfoSource }] = await Promise.all([import('../k8s/client.js'), import('../k8s/node-source.js')]);
+  const [{ createK8sClient }, { createKubernetesNodeInfoSource }] = await Promise.all([
+    import('../k8s/client.js'),
+    import('../k8s/node-source.js'),
+  ]);
   const client = await createK8sClient(spec.target);
   return createKubernetesNodeInfoSource({
     client,
@@ -82,7 +89,9 @@ export interface CustomNetworking {
  * @example
  * const cn = await openCustomNetworking({ nodeSource, ec2, node, keys: config.customNetworking, log });
  */
-export async function openCustomNetworking(options: Omit<EniConfigSourceOptions, 'source'> & { readonly nodeSource: NodeInfoSourceSpec }): Promise<CustomNetworking> {
+export async function openCustomNetworking(
+  options: Omit<EniConfigSourceOptions, 'source'> & { readonly nodeSource: NodeInfoSourceSpec },
+): Promise<CustomNetworking> {
   const { nodeSource, ...rest } = options;
   const source = await openNodeInfoSource(nodeSource);
   const eniConfigSource = createEniConfigSource({ ...rest, source });
@@ -90,9 +99,15 @@ export async function openCustomNetworking(options: Omit<EniConfigSourceOptions,
   try {
     const choice = await eniConfigSource.refresh();
     capacityPods = (await source.node()).capacityPods;
-    options.log?.info({ eniConfig: choice.name, by: choice.source, source: source.kind, capacityPods }, 'custom networking: ENIConfig chosen for this node');
+    options.log?.info(
+      { eniConfig: choice.name, by: choice.source, source: source.kind, capacityPods },
+      'custom networking: ENIConfig chosen for this node',
+    );
   } catch (error) {
-    options.log?.warn({ source: source.kind }, `custom networking: cannot read this node yet: ${(error as Error).message}`);
+    options.log?.warn(
+      { source: source.kind },
+      `custom networking: cannot read this node yet: ${(error as Error).message}`,
+    );
   }
   return {
     source,

@@ -19,7 +19,11 @@ interface Case {
 
 const CASES: readonly Case[] = [
   { name: 'nothing set → default', want: { name: 'default', source: 'default' } },
-  { name: 'default annotation key', annotations: { [DEFAULT_KEY]: 'a' }, want: { name: 'a', source: 'annotation', key: DEFAULT_KEY } },
+  {
+    name: 'default annotation key',
+    annotations: { [DEFAULT_KEY]: 'a' },
+    want: { name: 'a', source: 'annotation', key: DEFAULT_KEY },
+  },
   { name: 'default label key', labels: { [DEFAULT_KEY]: 'l' }, want: { name: 'l', source: 'label', key: DEFAULT_KEY } },
   {
     name: 'annotation beats label',
@@ -70,8 +74,18 @@ const CASES: readonly Case[] = [
     annotations: { [DEFAULT_KEY]: '' },
     want: { name: 'l', source: 'label', key: DEFAULT_KEY },
   },
-  { name: 'empty label value → default', labels: { [ZONE]: '' }, keys: { labelKey: ZONE }, want: { name: 'default', source: 'default' } },
-  { name: 'inherited object keys are not labels', labels: {}, keys: { labelKey: 'constructor' }, want: { name: 'default', source: 'default' } },
+  {
+    name: 'empty label value → default',
+    labels: { [ZONE]: '' },
+    keys: { labelKey: ZONE },
+    want: { name: 'default', source: 'default' },
+  },
+  {
+    name: 'inherited object keys are not labels',
+    labels: {},
+    keys: { labelKey: 'constructor' },
+    want: { name: 'default', source: 'default' },
+  },
 ];
 
 describe('selectEniConfigName (§4.3)', () => {
@@ -85,7 +99,10 @@ describe('selectEniConfigName (§4.3)', () => {
 
   it('describes why a name was chosen', () => {
     assert.equal(describeChoice({ name: 'a', source: 'label', key: ZONE }), `ENIConfig 'a' (node label ${ZONE})`);
-    assert.match(describeChoice({ name: 'a', source: 'annotation', key: DEFAULT_KEY }), /node annotation k8s\.amazonaws\.com\/eniConfig/);
+    assert.match(
+      describeChoice({ name: 'a', source: 'annotation', key: DEFAULT_KEY }),
+      /node annotation k8s\.amazonaws\.com\/eniConfig/,
+    );
     assert.match(describeChoice({ name: 'default', source: 'default' }), /no ENIConfig label or annotation/);
   });
 });

@@ -44,10 +44,14 @@ function valueOf(map: Readonly<Record<string, string>>, key: string): string | u
  * @example
  * selectEniConfigName({ labels: {}, annotations: {} }, {}); // { name: 'default', source: 'default' }
  */
-export function selectEniConfigName(node: Pick<NodeInfo, 'labels' | 'annotations'>, keys: EniConfigKeys): EniConfigChoice {
+export function selectEniConfigName(
+  node: Pick<NodeInfo, 'labels' | 'annotations'>,
+  keys: EniConfigKeys,
+): EniConfigChoice {
   const external = valueOf(node.labels, EXTERNAL_ENICONFIG_LABEL);
   if (external !== undefined) return { name: external, source: 'external-label', key: EXTERNAL_ENICONFIG_LABEL };
-  const annotationKey = keys.annotationKey === undefined || keys.annotationKey === '' ? DEFAULT_ENICONFIG_KEY : keys.annotationKey;
+  const annotationKey =
+    keys.annotationKey === undefined || keys.annotationKey === '' ? DEFAULT_ENICONFIG_KEY : keys.annotationKey;
   const annotated = valueOf(node.annotations, annotationKey);
   if (annotated !== undefined) return { name: annotated, source: 'annotation', key: annotationKey };
   const labelKey = keys.labelKey === undefined || keys.labelKey === '' ? DEFAULT_ENICONFIG_KEY : keys.labelKey;

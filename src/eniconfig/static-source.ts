@@ -63,11 +63,15 @@ async function readSnapshot(options: StaticSourceOptions): Promise<Snapshot> {
   const nodeText = options.nodeFile === undefined ? undefined : await readFile(options.nodeFile, 'utf8');
   const files: { path: string; text: string }[] = [];
   if (options.eniConfigDir !== undefined) {
-    const names = (await readdir(options.eniConfigDir, { withFileTypes: true })).filter((e) => e.isFile() && DOCUMENT.test(e.name)).map((e) => e.name);
+    const names = (await readdir(options.eniConfigDir, { withFileTypes: true }))
+      .filter((e) => e.isFile() && DOCUMENT.test(e.name))
+      .map((e) => e.name);
     for (const name of names.sort()) {
       const path = join(options.eniConfigDir, name);
       // A file removed between readdir and readFile is simply gone.
-      const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : Promise.reject(error)));
+      const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) =>
+        error.code === 'ENOENT' ? undefined : Promise.reject(error),
+      );
       if (text !== undefined) files.push({ path, text });
     }
   }
@@ -75,11 +79,18 @@ async function readSnapshot(options: StaticSourceOptions): Promise<Snapshot> {
 }
 
 function sameSnapshot(a: Snapshot, b: Snapshot): boolean {
-  return a.nodeText === b.nodeText && a.files.length === b.files.length && a.files.every((f, i) => f.path === b.files[i]?.path && f.text === b.files[i]?.text);
+  return (
+    a.nodeText === b.nodeText &&
+    a.files.length === b.files.length &&
+    a.files.every((f, i) => f.path === b.files[i]?.path && f.text === b.files[i]?.text)
+  );
 }
 
 function nodeFrom(options: StaticSourceOptions, nodeText: string | undefined): NodeInfo {
-  const fromFile = nodeText === undefined || options.nodeFile === undefined ? undefined : parseNodeInfoText(nodeText, options.nodeFile).find((n) => n.name === options.nodeName);
+  const fromFile =
+    nodeText === undefined || options.nodeFile === undefined
+      ? undefined
+      : parseNodeInfoText(nodeText, options.nodeFile).find((n) => n.name === options.nodeName);
   const capacityPods = options.capacityPods ?? fromFile?.capacityPods;
   return {
     name: options.nodeName,
@@ -102,7 +113,12 @@ function catalogueOf(snapshot: Snapshot): EniConfigCatalogue {
 export async function createStaticNodeInfoSource(options: StaticSourceOptions): Promise<StaticNodeInfoSource> {
   const log = (options.log ?? silentLogger).child({ source: 'static' });
   let snapshot = await readSnapshot(options).catch((error: NodeJS.ErrnoException) => {
-    throw new EniConfigError('NODE_INFO_INVALID', `cannot read the static node source: ${error.message}`, { path: error.path }, error);
+    throw new EniConfigError(
+      'NODE_INFO_INVALID',
+      `cannot read the static node source: ${error.message}`,
+      { path: error.path },
+      error,
+    );
   });
   let node = nodeFrom(options, snapshot.nodeText);
   let catalogue = catalogueOf(snapshot);
@@ -122,7 +138,10 @@ export async function createStaticNodeInfoSource(options: StaticSourceOptions): 
       if (next.nodeText?.trim() === '') throw new Error('the file is empty');
       node = nodeFrom(options, next.nodeText);
     } catch (error) {
-      log.error({ file: options.nodeFile }, `node file changed but cannot be used; keeping the previous labels and annotations: ${(error as Error).message}`);
+      log.error(
+        { file: options.nodeFile },
+        `node file changed but cannot be used; keeping the previous labels and annotations: ${(error as Error).message}`,
+      );
     }
     snapshot = next;
     catalogue = catalogueOf(next);
@@ -137,7 +156,9 @@ export async function createStaticNodeInfoSource(options: StaticSourceOptions): 
     if (closed || pollMs <= 0) return;
     timer = setTimeout(() => {
       reload()
-        .catch((error: unknown) => log.warn({}, `re-reading the static node source failed: ${(error as Error).message}`))
+        .catch((error: unknown) =>
+          log.warn({}, `re-reading the static node source failed: ${(error as Error).message}`),
+        )
         .finally(schedule);
     }, pollMs);
     timer.unref();

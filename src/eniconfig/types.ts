@@ -74,7 +74,10 @@ export function eniConfig(name: string, spec: EniConfigSpec): EniConfig {
     apiVersion: ENICONFIG_API_VERSION,
     kind: ENICONFIG_KIND,
     metadata: { name },
-    spec: { subnet: spec.subnet, ...(spec.securityGroups === undefined ? {} : { securityGroups: [...spec.securityGroups] }) },
+    spec: {
+      subnet: spec.subnet,
+      ...(spec.securityGroups === undefined ? {} : { securityGroups: [...spec.securityGroups] }),
+    },
   };
 }
 

@@ -60,24 +60,34 @@ function checkName(metadata: unknown, problems: string[]): string | undefined {
     return undefined;
   }
   if (name.length > 253 || !DNS_SUBDOMAIN.test(name)) {
-    problems.push(`metadata.name '${name}' is not a valid Kubernetes name (lowercase letters, digits, '-' and '.', at most 253 characters)`);
+    problems.push(
+      `metadata.name '${name}' is not a valid Kubernetes name (lowercase letters, digits, '-' and '.', at most 253 characters)`,
+    );
   }
   return name;
 }
 
-function checkSpec(spec: unknown, problems: string[], warnings: string[]): { subnet: string; securityGroups?: string[] } | undefined {
+function checkSpec(
+  spec: unknown,
+  problems: string[],
+  warnings: string[],
+): { subnet: string; securityGroups?: string[] } | undefined {
   if (!isRecord(spec)) {
     problems.push(`spec is required (a mapping with subnet and optional securityGroups), got ${typeName(spec)}`);
     return undefined;
   }
   for (const field of Object.keys(spec).filter((f) => !SPEC_FIELDS.includes(f))) {
     const guess = closestField(field);
-    warnings.push(`spec.${field} is not an ENIConfig field and is ignored${guess === undefined ? '' : ` (did you mean spec.${guess}?)`}`);
+    warnings.push(
+      `spec.${field} is not an ENIConfig field and is ignored${guess === undefined ? '' : ` (did you mean spec.${guess}?)`}`,
+    );
   }
   const subnet = spec['subnet'];
   let subnetOk = false;
-  if (typeof subnet !== 'string' || subnet.length === 0) problems.push(`spec.subnet is required (a subnet id like subnet-0123456789abcdef0), got ${typeName(subnet)}`);
-  else if (!SUBNET_ID.test(subnet)) problems.push(`spec.subnet '${subnet}' is not a subnet id (subnet- followed by 8 or 17 hexadecimal digits)`);
+  if (typeof subnet !== 'string' || subnet.length === 0)
+    problems.push(`spec.subnet is required (a subnet id like subnet-0123456789abcdef0), got ${typeName(subnet)}`);
+  else if (!SUBNET_ID.test(subnet))
+    problems.push(`spec.subnet '${subnet}' is not a subnet id (subnet- followed by 8 or 17 hexadecimal digits)`);
   else subnetOk = true;
   const groups = spec['securityGroups'];
   if (groups === undefined || groups === null) return subnetOk ? { subnet: subnet as string } : undefined;
@@ -88,14 +98,19 @@ function checkSpec(spec: unknown, problems: string[], warnings: string[]): { sub
   const ids: string[] = [];
   groups.forEach((group: unknown, i) => {
     if (typeof group !== 'string' || !GROUP_ID.test(group)) {
-      problems.push(`spec.securityGroups[${i}] ${typeof group === 'string' ? `'${group}'` : `(${typeName(group)})`} is not a security group id (sg- followed by 8 or 17 hexadecimal digits)`);
+      problems.push(
+        `spec.securityGroups[${i}] ${typeof group === 'string' ? `'${group}'` : `(${typeName(group)})`} is not a security group id (sg- followed by 8 or 17 hexadecimal digits)`,
+      );
     } else if (ids.includes(group)) {
       warnings.push(`spec.securityGroups lists ${group} twice`);
     } else {
       ids.push(group);
     }
   });
-  if (ids.length > GROUPS_PER_ENI) warnings.push(`spec.securityGroups has ${ids.length} groups; EC2 allows ${GROUPS_PER_ENI} per network interface unless the quota was raised`);
+  if (ids.length > GROUPS_PER_ENI)
+    warnings.push(
+      `spec.securityGroups has ${ids.length} groups; EC2 allows ${GROUPS_PER_ENI} per network interface unless the quota was raised`,
+    );
   return subnetOk ? { subnet: subnet as string, securityGroups: ids } : undefined;
 }
 
@@ -112,7 +127,8 @@ export function validateEniConfigObject(value: unknown, origin: DocumentOrigin):
   if (!isRecord(value)) {
     return { origin, problems: [`an ENIConfig document must be a mapping, not ${typeName(value)}`], warnings };
   }
-  if (value['apiVersion'] !== ENICONFIG_API_VERSION) problems.push(`apiVersion must be ${ENICONFIG_API_VERSION}, got ${typeName(value['apiVersion'])}`);
+  if (value['apiVersion'] !== ENICONFIG_API_VERSION)
+    problems.push(`apiVersion must be ${ENICONFIG_API_VERSION}, got ${typeName(value['apiVersion'])}`);
   if (value['kind'] !== ENICONFIG_KIND) problems.push(`kind must be ${ENICONFIG_KIND}, got ${typeName(value['kind'])}`);
   const name = checkName(value['metadata'], problems);
   if (isRecord(value['metadata']) && value['metadata']['namespace'] !== undefined) {

@@ -43,11 +43,19 @@ function checkSubnet(prefix: string, config: EniConfig, facts: VpcFacts): EniCon
   const id = config.spec.subnet;
   const subnet = facts.subnets.find((s) => s.id === id);
   if (subnet === undefined) {
-    return [{ code: 'ENICONFIG_SUBNET_NOT_FOUND', message: `${prefix}subnet ${id} does not exist (EC2 describes no such subnet in this region and account)` }];
+    return [
+      {
+        code: 'ENICONFIG_SUBNET_NOT_FOUND',
+        message: `${prefix}subnet ${id} does not exist (EC2 describes no such subnet in this region and account)`,
+      },
+    ];
   }
   const problems: EniConfigProblem[] = [];
   if (subnet.vpcId !== facts.vpcId) {
-    problems.push({ code: 'ENICONFIG_SUBNET_WRONG_VPC', message: `${prefix}subnet ${id} belongs to ${subnet.vpcId}, not to this node's VPC ${facts.vpcId}` });
+    problems.push({
+      code: 'ENICONFIG_SUBNET_WRONG_VPC',
+      message: `${prefix}subnet ${id} belongs to ${subnet.vpcId}, not to this node's VPC ${facts.vpcId}`,
+    });
   }
   if (subnet.availabilityZone !== facts.nodeAz) {
     problems.push({
@@ -87,7 +95,10 @@ function checkGroups(prefix: string, config: EniConfig, facts: VpcFacts): EniCon
     const knownInVpc = described !== undefined || facts.securityGroupIds?.has(id) === true;
     const checked = facts.securityGroups !== undefined || facts.securityGroupIds !== undefined;
     if (checked && !knownInVpc) {
-      problems.push({ code: 'ENICONFIG_SECURITY_GROUP_NOT_FOUND', message: `${prefix}security group ${id} does not exist in this node's VPC ${facts.vpcId}` });
+      problems.push({
+        code: 'ENICONFIG_SECURITY_GROUP_NOT_FOUND',
+        message: `${prefix}security group ${id} does not exist in this node's VPC ${facts.vpcId}`,
+      });
     }
   }
   return problems;

@@ -115,7 +115,10 @@ function metadataJson(metadata: IpamMetadata): string {
 
 /** Go's encoding/json escapes `<`, `>`, `&`, U+2028 and U+2029; JSON.stringify does not. */
 function goJsonString(text: string): string {
-  return JSON.stringify(text).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(text).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 function compareEntries(a: CheckpointEntry, b: CheckpointEntry): number {
@@ -209,7 +212,9 @@ const timestamp = z.unknown().transform((value, ctx): bigint => {
 const address = (family: 'IPv4' | 'IPv6', valid: (text: string) => boolean) =>
   z
     .string()
-    .refine((text) => text === '' || valid(text), { error: (issue) => `'${String(issue.input)}' is not an ${family} address` })
+    .refine((text) => text === '' || valid(text), {
+      error: (issue) => `'${String(issue.input)}' is not an ${family} address`,
+    })
     .optional();
 
 const keyPart = z.string().min(1, { error: 'must not be empty' });

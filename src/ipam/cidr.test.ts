@@ -60,14 +60,17 @@ describe('parseIpv4 / formatIpv4', () => {
   ];
   for (const [text, message] of bad) {
     test(`rejects '${text}'`, () => {
-      assert.throws(() => parseIpv4(text), (error: unknown) => {
-        assert.ok(error instanceof CidrError);
-        assert.equal(error.code, 'INVALID_CIDR');
-        assert.equal(error.cniCode, 7);
-        assert.deepEqual(error.details, { input: text });
-        assert.match(error.message, message);
-        return true;
-      });
+      assert.throws(
+        () => parseIpv4(text),
+        (error: unknown) => {
+          assert.ok(error instanceof CidrError);
+          assert.equal(error.code, 'INVALID_CIDR');
+          assert.equal(error.cniCode, 7);
+          assert.deepEqual(error.details, { input: text });
+          assert.match(error.message, message);
+          return true;
+        },
+      );
       assert.equal(isIpv4(text), false);
     });
   }
@@ -106,7 +109,11 @@ describe('parseCidr / formatCidr', () => {
     ['10.0.0.8/28', /host bits set; the network is 10\.0\.0\.0\/28/],
   ];
   for (const [text, message] of bad) {
-    test(`rejects '${text}'`, () => assert.throws(() => parseCidr(text), (e: unknown) => e instanceof CidrError && message.test(e.message)));
+    test(`rejects '${text}'`, () =>
+      assert.throws(
+        () => parseCidr(text),
+        (e: unknown) => e instanceof CidrError && message.test(e.message),
+      ));
   }
 
   test('allowHostBits masks the host bits off', () => {
@@ -117,8 +124,15 @@ describe('parseCidr / formatCidr', () => {
 });
 
 describe('sizes and alignment', () => {
-  const sizes: [number, number][] = [[0, 2 ** 32], [16, 65536], [19, 8192], [28, 16], [32, 1]];
-  for (const [length, size] of sizes) test(`blockSize(/${length}) = ${size}`, () => assert.equal(blockSize(length), size));
+  const sizes: [number, number][] = [
+    [0, 2 ** 32],
+    [16, 65536],
+    [19, 8192],
+    [28, 16],
+    [32, 1],
+  ];
+  for (const [length, size] of sizes)
+    test(`blockSize(/${length}) = ${size}`, () => assert.equal(blockSize(length), size));
 
   test('the /28 prefix constants agree', () => assert.equal(blockSize(PREFIX_LENGTH), PREFIX_SIZE));
 
@@ -200,12 +214,23 @@ describe('AWS subnet addresses', () => {
 describe('splitCidr', () => {
   test('100.64.0.0/16 into /19 blocks', () => {
     assert.deepEqual(splitCidr(cidr('100.64.0.0/16'), 19).map(formatCidr), [
-      '100.64.0.0/19', '100.64.32.0/19', '100.64.64.0/19', '100.64.96.0/19',
-      '100.64.128.0/19', '100.64.160.0/19', '100.64.192.0/19', '100.64.224.0/19',
+      '100.64.0.0/19',
+      '100.64.32.0/19',
+      '100.64.64.0/19',
+      '100.64.96.0/19',
+      '100.64.128.0/19',
+      '100.64.160.0/19',
+      '100.64.192.0/19',
+      '100.64.224.0/19',
     ]);
   });
   test('a /26 into /28 prefixes, and into itself', () => {
-    assert.deepEqual(splitCidr(cidr('10.0.0.64/26'), 28).map(formatCidr), ['10.0.0.64/28', '10.0.0.80/28', '10.0.0.96/28', '10.0.0.112/28']);
+    assert.deepEqual(splitCidr(cidr('10.0.0.64/26'), 28).map(formatCidr), [
+      '10.0.0.64/28',
+      '10.0.0.80/28',
+      '10.0.0.96/28',
+      '10.0.0.112/28',
+    ]);
     assert.deepEqual(splitCidr(cidr('10.0.0.64/26'), 26).map(formatCidr), ['10.0.0.64/26']);
   });
   test('the top of the address space', () => {
@@ -225,6 +250,14 @@ describe('splitCidr', () => {
 });
 
 test('compareCidrs orders by network, then larger blocks first', () => {
-  const sorted = ['10.0.1.0/24', '10.0.0.0/28', '10.0.0.0/16', '9.255.255.255/32', '10.0.0.0/24'].map(cidr).sort(compareCidrs);
-  assert.deepEqual(sorted.map(formatCidr), ['9.255.255.255/32', '10.0.0.0/16', '10.0.0.0/24', '10.0.0.0/28', '10.0.1.0/24']);
+  const sorted = ['10.0.1.0/24', '10.0.0.0/28', '10.0.0.0/16', '9.255.255.255/32', '10.0.0.0/24']
+    .map(cidr)
+    .sort(compareCidrs);
+  assert.deepEqual(sorted.map(formatCidr), [
+    '9.255.255.255/32',
+    '10.0.0.0/16',
+    '10.0.0.0/24',
+    '10.0.0.0/28',
+    '10.0.1.0/24',
+  ]);
 });

@@ -34,7 +34,8 @@ export function parseIpv4(text: string): number {
   if (parts.length !== 4) throw new CidrError(`'${text}' is not an IPv4 address (expected a.b.c.d)`, { input: text });
   let value = 0;
   for (const part of parts) {
-    if (!OCTET.test(part)) throw new CidrError(`'${text}' is not an IPv4 address (bad octet '${part}')`, { input: text });
+    if (!OCTET.test(part))
+      throw new CidrError(`'${text}' is not an IPv4 address (bad octet '${part}')`, { input: text });
     const octet = Number(part);
     if (octet > 255) throw new CidrError(`'${text}' is not an IPv4 address (octet ${octet} > 255)`, { input: text });
     value = value * 256 + octet;
@@ -52,7 +53,8 @@ export function isIpv4(text: string): boolean {
 }
 
 export function formatIpv4(value: number): string {
-  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`${value} is not an IPv4 address`);
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff)
+    throw new RangeError(`${value} is not an IPv4 address`);
   return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
 }
 
@@ -88,7 +90,9 @@ export function parseCidr(text: string, options: ParseCidrOptions = {}): Cidr {
   const prefixLength = Number(lengthText);
   const network = alignDown(address, prefixLength);
   if (network !== address && options.allowHostBits !== true) {
-    throw new CidrError(`'${text}' has host bits set; the network is ${formatIpv4(network)}/${prefixLength}`, { input: text });
+    throw new CidrError(`'${text}' has host bits set; the network is ${formatIpv4(network)}/${prefixLength}`, {
+      input: text,
+    });
   }
   return { network, prefixLength };
 }
@@ -143,7 +147,8 @@ export function splitCidr(cidr: Cidr, newPrefixLength: number): Cidr[] {
     throw new CidrError(`cannot split ${formatCidr(cidr)} into /${newPrefixLength} blocks`);
   }
   const count = 2 ** (newPrefixLength - cidr.prefixLength);
-  if (count > 65536) throw new CidrError(`splitting ${formatCidr(cidr)} into /${newPrefixLength} gives ${count} blocks (limit 65536)`);
+  if (count > 65536)
+    throw new CidrError(`splitting ${formatCidr(cidr)} into /${newPrefixLength} gives ${count} blocks (limit 65536)`);
   const step = blockSize(newPrefixLength);
   return Array.from({ length: count }, (_, i) => ({ network: cidr.network + i * step, prefixLength: newPrefixLength }));
 }

@@ -45,7 +45,12 @@ describe('Datastore.restore (§8 step 3)', () => {
     assert.deepEqual(ds.toCheckpoint(), {
       version: 'vpc-cni-ipam/1',
       allocations: [
-        { ...podKey('a'), ipv4: '10.0.0.0', allocationTimestamp: 1714560000123000000n, metadata: { k8sPodName: 'a-0' } },
+        {
+          ...podKey('a'),
+          ipv4: '10.0.0.0',
+          allocationTimestamp: 1714560000123000000n,
+          metadata: { k8sPodName: 'a-0' },
+        },
         { ...podKey('x'), ipv4: '10.0.0.77', allocationTimestamp: 1714560000123000000n, metadata: {} },
         { ...podKey('b'), ipv4: '10.0.1.3', allocationTimestamp: 1714560000123000000n, metadata: {} },
       ],
@@ -54,14 +59,28 @@ describe('Datastore.restore (§8 step 3)', () => {
 
   it('§8 restored entries keep their key, metadata and assignment time (ns → ms, rounded down)', () => {
     const { ds } = buildStore(LAYOUT);
-    const { restored } = ds.restore([entry('c1', '10.0.1.17', { metadata: { k8sPodNamespace: 'ns', k8sPodName: 'p', interfacesCount: 1 } })]);
+    const { restored } = ds.restore([
+      entry('c1', '10.0.1.17', { metadata: { k8sPodNamespace: 'ns', k8sPodName: 'p', interfacesCount: 1 } }),
+    ]);
     assert.deepEqual(restored, [
       {
-        key: podKey('c1'), metadata: { k8sPodNamespace: 'ns', k8sPodName: 'p', interfacesCount: 1 }, address: '10.0.1.17',
-        cidr: '10.0.1.16/28', eniId: 'eni-b', deviceNumber: 1, routeTableId: 2, assignedTime: 1714560000123,
+        key: podKey('c1'),
+        metadata: { k8sPodNamespace: 'ns', k8sPodName: 'p', interfacesCount: 1 },
+        address: '10.0.1.17',
+        cidr: '10.0.1.16/28',
+        eniId: 'eni-b',
+        deviceNumber: 1,
+        routeTableId: 2,
+        assignedTime: 1714560000123,
       },
     ]);
-    assert.deepEqual(ds.assign(podKey('c1')), { address: '10.0.1.17', eniId: 'eni-b', deviceNumber: 1, routeTableId: 2, alreadyAssigned: true });
+    assert.deepEqual(ds.assign(podKey('c1')), {
+      address: '10.0.1.17',
+      eniId: 'eni-b',
+      deviceNumber: 1,
+      routeTableId: 2,
+      alreadyAssigned: true,
+    });
   });
 
   it('§8 entries outside every known CIDR are dropped as stale; IPv6-only entries are dropped too', () => {
@@ -74,15 +93,31 @@ describe('Datastore.restore (§8 step 3)', () => {
       { entry: gone, reason: 'outside-known-cidrs' },
       { entry: v6, reason: 'no-ipv4-address' },
     ]);
-    assert.deepEqual(result.restored.map((a) => a.address), ['10.0.0.5']);
-    assert.deepEqual(ds.allocations().map((a) => a.key.containerID), ['kept']);
+    assert.deepEqual(
+      result.restored.map((a) => a.address),
+      ['10.0.0.5'],
+    );
+    assert.deepEqual(
+      ds.allocations().map((a) => a.key.containerID),
+      ['kept'],
+    );
   });
 
   it('§8 restores into CIDRs of the other mode and on excluded ENIs (the pods are still there)', () => {
-    const { ds } = buildStore({ ...LAYOUT, enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28', '10.0.0.77/32'], excluded: true }] });
+    const { ds } = buildStore({
+      ...LAYOUT,
+      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28', '10.0.0.77/32'], excluded: true }],
+    });
     const result = ds.restore([entry('sip', '10.0.0.77'), entry('pd', '10.0.0.3')]);
     assert.equal(result.restored.length, 2);
-    assert.deepEqual(ds.stats(), { totalIPs: 0, assignedIPs: 0, cooldownIPs: 0, availableIPs: 0, totalPrefixes: 1, freePrefixes: 0 });
+    assert.deepEqual(ds.stats(), {
+      totalIPs: 0,
+      assignedIPs: 0,
+      cooldownIPs: 0,
+      availableIPs: 0,
+      totalPrefixes: 1,
+      freePrefixes: 0,
+    });
   });
 
   it('§8 an address still cooling down may be restored (the checkpoint is the truth about pods)', () => {
@@ -133,9 +168,14 @@ describe('Datastore.restore (§8 step 3)', () => {
   it('§8 a malformed checkpoint is rejected before the datastore is touched', () => {
     const { ds } = buildStore(LAYOUT);
     const before = ds.snapshot();
-    const text = '{"version":"vpc-cni-ipam/1","allocations":[{"networkName":"aws-cni","ifName":"eth0","ipv4":"10.0.0.1","allocationTimestamp":1}]}';
+    const text =
+      '{"version":"vpc-cni-ipam/1","allocations":[{"networkName":"aws-cni","ifName":"eth0","ipv4":"10.0.0.1","allocationTimestamp":1}]}';
     assertIpamError(() => ds.restore(parseCheckpoint(text).allocations), 'CHECKPOINT_INVALID', /containerID: missing/);
-    assertIpamError(() => ds.restore([entry('bad', '10.0.0.x')]), 'CHECKPOINT_INVALID', /'10\.0\.0\.x' is not an IPv4 address/);
+    assertIpamError(
+      () => ds.restore([entry('bad', '10.0.0.x')]),
+      'CHECKPOINT_INVALID',
+      /'10\.0\.0\.x' is not an IPv4 address/,
+    );
     assert.deepEqual(ds.snapshot(), before);
   });
 });

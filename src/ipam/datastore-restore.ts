@@ -9,7 +9,14 @@
 import { cidrContains, isIpv4, parseIpv4 } from './cidr.js';
 import { nsToMs, type CheckpointEntry } from './checkpoint.js';
 import {
-  copyKey, copyMetadata, keyId, orderedCidrs, orderedEnis, type AssignedAddress, type CidrRecord, type EniRecord,
+  copyKey,
+  copyMetadata,
+  keyId,
+  orderedCidrs,
+  orderedEnis,
+  type AssignedAddress,
+  type CidrRecord,
+  type EniRecord,
 } from './datastore-model.js';
 import { IpamError } from './errors.js';
 import { ipamKeyString } from './types.js';
@@ -55,7 +62,9 @@ export function planRestore(enis: Iterable<EniRecord>, entries: readonly Checkpo
       return;
     }
     if (!isIpv4(entry.ipv4)) {
-      throw new IpamError('CHECKPOINT_INVALID', `allocations[${index}].ipv4: '${entry.ipv4}' is not an IPv4 address`, { index });
+      throw new IpamError('CHECKPOINT_INVALID', `allocations[${index}].ipv4: '${entry.ipv4}' is not an IPv4 address`, {
+        index,
+      });
     }
     const address = parseIpv4(entry.ipv4);
     claimAddress(claims.addresses, entry, index, address);

@@ -17,7 +17,14 @@
  */
 import { cidrSize } from './cidr.js';
 import {
-  assignedCount, isAssigned, isCoolingDown, orderedEnis, poolStats, type CidrRecord, type CooldownContext, type EniRecord,
+  assignedCount,
+  isAssigned,
+  isCoolingDown,
+  orderedEnis,
+  poolStats,
+  type CidrRecord,
+  type CooldownContext,
+  type EniRecord,
 } from './datastore-model.js';
 import { IpamError } from './errors.js';
 
@@ -71,7 +78,11 @@ export function forgetCooledAddresses(cidr: CidrRecord, context: CooldownContext
 }
 
 /** When the first address in cooldown on a usable ENI becomes reusable; undefined when none is cooling down. */
-function earliestReuse(enis: Iterable<EniRecord>, prefixDelegation: boolean, context: CooldownContext): number | undefined {
+function earliestReuse(
+  enis: Iterable<EniRecord>,
+  prefixDelegation: boolean,
+  context: CooldownContext,
+): number | undefined {
   let earliest: number | undefined;
   for (const eni of enis) {
     if (eni.excluded) continue;

@@ -4,7 +4,10 @@ import { assertIpamError, buildStore, fill, podKey } from './datastore-fixtures.
 
 describe('Datastore.assign / unassign', () => {
   it('§3.8 idempotent ADD for the same key returns the same address and changes nothing', () => {
-    const { ds, clock } = buildStore({ prefixDelegation: true, enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }] });
+    const { ds, clock } = buildStore({
+      prefixDelegation: true,
+      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
+    });
     const first = ds.assign(podKey('c1'), { k8sPodName: 'web-1' });
     clock.advance(5_000);
     const again = ds.assign(podKey('c1'), { k8sPodName: 'other' });
@@ -16,13 +19,19 @@ describe('Datastore.assign / unassign', () => {
   });
 
   it('§3.8 a different ifName of the same container is a different key', () => {
-    const { ds } = buildStore({ prefixDelegation: false, enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.5/32', '10.0.0.6/32'] }] });
+    const { ds } = buildStore({
+      prefixDelegation: false,
+      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.5/32', '10.0.0.6/32'] }],
+    });
     assert.equal(ds.assign(podKey('c1', 'eth0')).address, '10.0.0.5');
     assert.equal(ds.assign(podKey('c1', 'eth1')).address, '10.0.0.6');
   });
 
   it('§3.8 DEL of an unknown key returns undefined, and DEL twice is harmless', () => {
-    const { ds } = buildStore({ prefixDelegation: true, enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }] });
+    const { ds } = buildStore({
+      prefixDelegation: true,
+      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
+    });
     assert.equal(ds.unassign(podKey('nobody')), undefined);
     ds.assign(podKey('c1'));
     assert.notEqual(ds.unassign(podKey('c1')), undefined);
@@ -37,7 +46,10 @@ describe('Datastore.assign / unassign', () => {
   ];
   for (const { name, metadata, expected } of interfaceCases) {
     it(name, () => {
-      const { ds } = buildStore({ prefixDelegation: false, enis: [{ id: 'eni-b', deviceNumber: 2, cidrs: ['10.0.1.9/32'] }] });
+      const { ds } = buildStore({
+        prefixDelegation: false,
+        enis: [{ id: 'eni-b', deviceNumber: 2, cidrs: ['10.0.1.9/32'] }],
+      });
       ds.assign(podKey('c1'), metadata);
       assert.deepEqual(ds.unassign(podKey('c1')), {
         address: '10.0.1.9',
@@ -50,8 +62,19 @@ describe('Datastore.assign / unassign', () => {
   }
 
   it('§3.8 unassign falls back to the CRI-migrated key (_migrated-from-cri / unknown)', () => {
-    const { ds } = buildStore({ prefixDelegation: false, enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.5/32'] }] });
-    ds.restore([{ networkName: '_migrated-from-cri', containerID: 'c1', ifName: 'unknown', ipv4: '10.0.0.5', allocationTimestamp: 0n }]);
+    const { ds } = buildStore({
+      prefixDelegation: false,
+      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.5/32'] }],
+    });
+    ds.restore([
+      {
+        networkName: '_migrated-from-cri',
+        containerID: 'c1',
+        ifName: 'unknown',
+        ipv4: '10.0.0.5',
+        allocationTimestamp: 0n,
+      },
+    ]);
     assert.equal(ds.findByKey(podKey('c1')), undefined);
     assert.equal(ds.unassign(podKey('c1'))?.address, '10.0.0.5');
     assert.equal(ds.stats().assignedIPs, 0);
@@ -61,14 +84,28 @@ describe('Datastore.assign / unassign', () => {
 describe('Datastore cooldown (IP_COOLDOWN_PERIOD)', () => {
   for (const ipCooldownMs of [30_000, 5_000, 1]) {
     it(`§3.8 a released address is not reused until exactly ${ipCooldownMs} ms have passed`, () => {
-      const { ds, clock } = buildStore({ prefixDelegation: false, ipCooldownMs, enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.5/32'] }] });
+      const { ds, clock } = buildStore({
+        prefixDelegation: false,
+        ipCooldownMs,
+        enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.5/32'] }],
+      });
       ds.assign(podKey('old'));
       clock.advance(1_000);
       ds.unassign(podKey('old'));
       clock.advance(ipCooldownMs - 1);
       const before = ds.snapshot();
-      const error = assertIpamError(() => ds.assign(podKey('new')), 'NO_AVAILABLE_ADDRESS', new RegExp(`^no free address: 0 of 1 assigned, 1 in cooldown until ${1_001_000 + ipCooldownMs}$`));
-      assert.deepEqual(error.details, { totalIPs: 1, assignedIPs: 0, cooldownIPs: 1, prefixDelegation: false, reuseAt: 1_001_000 + ipCooldownMs });
+      const error = assertIpamError(
+        () => ds.assign(podKey('new')),
+        'NO_AVAILABLE_ADDRESS',
+        new RegExp(`^no free address: 0 of 1 assigned, 1 in cooldown until ${1_001_000 + ipCooldownMs}$`),
+      );
+      assert.deepEqual(error.details, {
+        totalIPs: 1,
+        assignedIPs: 0,
+        cooldownIPs: 1,
+        prefixDelegation: false,
+        reuseAt: 1_001_000 + ipCooldownMs,
+      });
       assert.deepEqual(ds.snapshot(), before);
       clock.advance(1);
       assert.equal(ds.assign(podKey('new')).address, '10.0.0.5');
@@ -76,21 +113,38 @@ describe('Datastore cooldown (IP_COOLDOWN_PERIOD)', () => {
   }
 
   it('§3.3 addresses in cooldown count as available but are reported as cooling', () => {
-    const { ds } = buildStore({ prefixDelegation: true, enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }] });
+    const { ds } = buildStore({
+      prefixDelegation: true,
+      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
+    });
     fill(ds, 3);
     ds.unassign(podKey('pod1'));
-    assert.deepEqual(ds.stats(), { totalIPs: 16, assignedIPs: 2, cooldownIPs: 1, availableIPs: 14, totalPrefixes: 1, freePrefixes: 0 });
+    assert.deepEqual(ds.stats(), {
+      totalIPs: 16,
+      assignedIPs: 2,
+      cooldownIPs: 1,
+      availableIPs: 14,
+      totalPrefixes: 1,
+      freePrefixes: 0,
+    });
   });
 
   it('§3.8 a zero cooldown lets the same address be reused at once', () => {
-    const { ds } = buildStore({ prefixDelegation: false, ipCooldownMs: 0, enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.5/32'] }] });
+    const { ds } = buildStore({
+      prefixDelegation: false,
+      ipCooldownMs: 0,
+      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.5/32'] }],
+    });
     ds.assign(podKey('old'));
     ds.unassign(podKey('old'));
     assert.equal(ds.assign(podKey('new')).address, '10.0.0.5');
   });
 
   it('§3.8 released addresses whose cooldown ended are forgotten when their CIDR hands out an address', () => {
-    const { ds, clock } = buildStore({ prefixDelegation: true, enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }] });
+    const { ds, clock } = buildStore({
+      prefixDelegation: true,
+      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
+    });
     fill(ds, 3);
     ds.unassign(podKey('pod0'));
     ds.unassign(podKey('pod2'));
@@ -112,23 +166,35 @@ describe('Datastore address selection (deterministic rule)', () => {
       ],
     });
     assert.deepEqual(fill(ds, 3), ['10.0.9.9', '10.0.1.4', '10.0.2.4']);
-    assert.deepEqual(ds.allocations().map((a) => a.deviceNumber), [0, 1, 2]);
+    assert.deepEqual(
+      ds.allocations().map((a) => a.deviceNumber),
+      [0, 1, 2],
+    );
   });
 
   it('§3.8 packs pods into the fullest /28 of an ENI before an emptier one', () => {
-    const { ds } = buildStore({ prefixDelegation: true, enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28', '10.0.0.16/28'] }] });
+    const { ds } = buildStore({
+      prefixDelegation: true,
+      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28', '10.0.0.16/28'] }],
+    });
     const entry = (id: string, ipv4: string) => ({ ...podKey(id), ipv4, allocationTimestamp: 0n });
     ds.restore([entry('x', '10.0.0.3'), entry('y', '10.0.0.16'), entry('z', '10.0.0.17')]);
     assert.equal(ds.assign(podKey('new')).address, '10.0.0.18');
   });
 
   it('§3.8 breaks ties between equally full /28s by the lower address', () => {
-    const { ds } = buildStore({ prefixDelegation: true, enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.32/28', '10.0.0.16/28'] }] });
+    const { ds } = buildStore({
+      prefixDelegation: true,
+      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.32/28', '10.0.0.16/28'] }],
+    });
     assert.equal(ds.assign(podKey('first')).address, '10.0.0.16');
   });
 
   it('§3.8 a /28 hands out all 16 addresses, from its network address upwards', () => {
-    const { ds } = buildStore({ prefixDelegation: true, enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.16/28'] }] });
+    const { ds } = buildStore({
+      prefixDelegation: true,
+      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.16/28'] }],
+    });
     const addresses = fill(ds, 16);
     assert.equal(addresses[0], '10.0.0.16');
     assert.equal(addresses[15], '10.0.0.31');
@@ -136,21 +202,44 @@ describe('Datastore address selection (deterministic rule)', () => {
   });
 
   it('§3.8 takes the lowest address that is neither assigned nor cooling down', () => {
-    const { ds } = buildStore({ prefixDelegation: true, enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }] });
+    const { ds } = buildStore({
+      prefixDelegation: true,
+      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
+    });
     fill(ds, 3);
     ds.unassign(podKey('pod1'));
     assert.equal(ds.assign(podKey('new')).address, '10.0.0.3');
   });
 
   const modeCases = [
-    { name: '§3.8 prefix delegation uses only /28 prefixes', prefixDelegation: true, address: '10.0.0.16', totalIPs: 16 },
-    { name: '§3.8 secondary-IP mode uses only /32 addresses', prefixDelegation: false, address: '10.0.0.5', totalIPs: 1 },
+    {
+      name: '§3.8 prefix delegation uses only /28 prefixes',
+      prefixDelegation: true,
+      address: '10.0.0.16',
+      totalIPs: 16,
+    },
+    {
+      name: '§3.8 secondary-IP mode uses only /32 addresses',
+      prefixDelegation: false,
+      address: '10.0.0.5',
+      totalIPs: 1,
+    },
   ];
   for (const { name, prefixDelegation, address, totalIPs } of modeCases) {
     it(name, () => {
-      const { ds } = buildStore({ prefixDelegation, enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.5/32', '10.0.0.16/28'] }] });
+      const { ds } = buildStore({
+        prefixDelegation,
+        enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.5/32', '10.0.0.16/28'] }],
+      });
       assert.equal(ds.assign(podKey('c1')).address, address);
-      assert.deepEqual(ds.stats(), { totalIPs, assignedIPs: 1, cooldownIPs: 0, availableIPs: totalIPs - 1, totalPrefixes: 1, freePrefixes: prefixDelegation ? 0 : 1 });
+      assert.deepEqual(ds.stats(), {
+        totalIPs,
+        assignedIPs: 1,
+        cooldownIPs: 0,
+        availableIPs: totalIPs - 1,
+        totalPrefixes: 1,
+        freePrefixes: prefixDelegation ? 0 : 1,
+      });
     });
   }
 
@@ -163,7 +252,14 @@ describe('Datastore address selection (deterministic rule)', () => {
       ],
     });
     assert.equal(ds.assign(podKey('c1')).eniId, 'eni-b');
-    assert.deepEqual(ds.stats(), { totalIPs: 16, assignedIPs: 1, cooldownIPs: 0, availableIPs: 15, totalPrefixes: 2, freePrefixes: 1 });
+    assert.deepEqual(ds.stats(), {
+      totalIPs: 16,
+      assignedIPs: 1,
+      cooldownIPs: 0,
+      availableIPs: 15,
+      totalPrefixes: 2,
+      freePrefixes: 1,
+    });
     ds.setExcluded('eni-b', true);
     assertIpamError(() => ds.assign(podKey('c2')), 'NO_AVAILABLE_ADDRESS', /no \/28 prefixes on ENIs usable for pods/);
     ds.setExcluded('eni-a', false);
@@ -173,10 +269,17 @@ describe('Datastore address selection (deterministic rule)', () => {
 
 describe('Datastore exhaustion', () => {
   it('§3.8 an exhausted pool throws NO_AVAILABLE_ADDRESS, CNI code 11, with counts, and changes nothing', () => {
-    const { ds } = buildStore({ prefixDelegation: true, enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }] });
+    const { ds } = buildStore({
+      prefixDelegation: true,
+      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
+    });
     fill(ds, 16);
     const before = ds.snapshot();
-    const error = assertIpamError(() => ds.assign(podKey('one-too-many')), 'NO_AVAILABLE_ADDRESS', /^no free address: 16 of 16 assigned$/);
+    const error = assertIpamError(
+      () => ds.assign(podKey('one-too-many')),
+      'NO_AVAILABLE_ADDRESS',
+      /^no free address: 16 of 16 assigned$/,
+    );
     assert.equal(error.cniCode, 11);
     assert.deepEqual(error.details, { totalIPs: 16, assignedIPs: 16, cooldownIPs: 0, prefixDelegation: true });
     assert.deepEqual(ds.snapshot(), before);
@@ -199,6 +302,13 @@ describe('Datastore.stats (§3.3)', () => {
     });
     fill(ds, 17);
     ds.unassign(podKey('pod16'));
-    assert.deepEqual(ds.stats(), { totalIPs: 48, assignedIPs: 16, cooldownIPs: 1, availableIPs: 32, totalPrefixes: 3, freePrefixes: 2 });
+    assert.deepEqual(ds.stats(), {
+      totalIPs: 48,
+      assignedIPs: 16,
+      cooldownIPs: 1,
+      availableIPs: 32,
+      totalPrefixes: 3,
+      freePrefixes: 2,
+    });
   });
 });

@@ -14,12 +14,30 @@
  */
 import { cidrSize, cidrsOverlap, formatCidr, formatIpv4, parseIpv4, PREFIX_LENGTH } from './cidr.js';
 import {
-  CHECKPOINT_FORMAT_VERSION, CRI_MIGRATED_IF_NAME, CRI_MIGRATED_NETWORK_NAME, msToNs, type CheckpointData, type CheckpointEntry,
+  CHECKPOINT_FORMAT_VERSION,
+  CRI_MIGRATED_IF_NAME,
+  CRI_MIGRATED_NETWORK_NAME,
+  msToNs,
+  type CheckpointData,
+  type CheckpointEntry,
 } from './checkpoint.js';
 import type { Clock } from './clock.js';
 import {
-  allocationsIn, copyKey, copyMetadata, eniView, orderedCidrs, orderedEnis, parseBlock, poolStats, sameKey, toAllocation,
-  type Allocation, type AssignedAddress, type CidrRecord, type CooldownContext, type EniRecord,
+  allocationsIn,
+  copyKey,
+  copyMetadata,
+  eniView,
+  orderedCidrs,
+  orderedEnis,
+  parseBlock,
+  poolStats,
+  sameKey,
+  toAllocation,
+  type Allocation,
+  type AssignedAddress,
+  type CidrRecord,
+  type CooldownContext,
+  type EniRecord,
 } from './datastore-model.js';
 import { planRestore, type DroppedEntry } from './datastore-restore.js';
 import { exhaustionError, forgetCooledAddresses, pickAddress } from './datastore-select.js';
@@ -107,10 +125,11 @@ export class Datastore {
     const eni = this.#eni(id);
     const pods = orderedCidrs(eni).flatMap((cidr) => allocationsIn(eni, cidr));
     if (pods.length > 0 && options.force !== true) {
-      throw new IpamError('ENI_IN_USE', `ENI ${id} still has ${pods.length} pod(s); only a forced removal may take it`, {
-        eniId: id,
-        assignedIPs: pods.length,
-      });
+      throw new IpamError(
+        'ENI_IN_USE',
+        `ENI ${id} still has ${pods.length} pod(s); only a forced removal may take it`,
+        { eniId: id, assignedIPs: pods.length },
+      );
     }
     let removedIps = 0;
     for (const cidr of eni.cidrs.values()) removedIps += cidrSize(cidr.block);
@@ -132,7 +151,10 @@ export class Datastore {
       for (const cidr of other.cidrs.values()) {
         if (!cidrsOverlap(cidr.block, block)) continue;
         const how = cidr.text === text ? 'is already' : `overlaps ${cidr.text}`;
-        throw new IpamError('DUPLICATE_CIDR', `${text} ${how} on ENI ${other.spec.id}`, { cidr: text, eniId: other.spec.id });
+        throw new IpamError('DUPLICATE_CIDR', `${text} ${how} on ENI ${other.spec.id}`, {
+          cidr: text,
+          eniId: other.spec.id,
+        });
       }
     }
     eni.cidrs.set(text, { text, block, isPrefix: block.prefixLength === PREFIX_LENGTH, addresses: new Map() });
@@ -176,7 +198,13 @@ export class Datastore {
     });
     const { spec } = pick.eni;
     const address = formatIpv4(pick.address);
-    return { address, eniId: spec.id, deviceNumber: spec.deviceNumber, routeTableId: spec.routeTableId, alreadyAssigned: false };
+    return {
+      address,
+      eniId: spec.id,
+      deviceNumber: spec.deviceNumber,
+      routeTableId: spec.routeTableId,
+      alreadyAssigned: false,
+    };
   }
 
   /**
@@ -184,11 +212,19 @@ export class Datastore {
    * network `_migrated-from-cri`, interface `unknown`). An unknown key returns undefined: DEL is idempotent.
    */
   unassign(key: IpamKey): UnassignResult | undefined {
-    const migrated = { networkName: CRI_MIGRATED_NETWORK_NAME, containerID: key.containerID, ifName: CRI_MIGRATED_IF_NAME };
+    const migrated = {
+      networkName: CRI_MIGRATED_NETWORK_NAME,
+      containerID: key.containerID,
+      ifName: CRI_MIGRATED_IF_NAME,
+    };
     const found = this.#locate(key) ?? this.#locate(migrated);
     if (found === undefined) return undefined;
     const { eni, cidr, address, record } = found;
-    cidr.addresses.set(address, { kind: 'released', assignedTime: record.assignedTime, unassignedTime: this.#clock.now() });
+    cidr.addresses.set(address, {
+      kind: 'released',
+      assignedTime: record.assignedTime,
+      unassignedTime: this.#clock.now(),
+    });
     return {
       address: formatIpv4(address),
       eniId: eni.spec.id,
@@ -206,7 +242,9 @@ export class Datastore {
 
   /** Every allocation, by ENI device number then address. */
   allocations(): Allocation[] {
-    return orderedEnis(this.#enis.values()).flatMap((eni) => orderedCidrs(eni).flatMap((cidr) => allocationsIn(eni, cidr)));
+    return orderedEnis(this.#enis.values()).flatMap((eni) =>
+      orderedCidrs(eni).flatMap((cidr) => allocationsIn(eni, cidr)),
+    );
   }
 
   hasEni(id: EniId): boolean {

@@ -5,7 +5,10 @@
 import { catalogueError, type CniCode } from '../errors.js';
 
 export const IPAM_ERRORS = {
-  INVALID_CIDR: { cniCode: 7, summary: 'An IPv4 address or CIDR block is malformed (or has host bits set where none are allowed).' },
+  INVALID_CIDR: {
+    cniCode: 7,
+    summary: 'An IPv4 address or CIDR block is malformed (or has host bits set where none are allowed).',
+  },
   ENI_NOT_FOUND: { cniCode: 999, summary: 'The datastore has no ENI with this id.' },
   DUPLICATE_ENI: { cniCode: 999, summary: 'An ENI with this id is already in the datastore.' },
   DUPLICATE_CIDR: { cniCode: 999, summary: 'The /32 or /28 is already on an ENI of this datastore.' },

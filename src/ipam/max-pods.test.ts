@@ -83,13 +83,24 @@ describe('calculateMaxPods: breakdown', () => {
       name: 'default formula',
       type: 'm5.large',
       flags: {},
-      expect: { enis: 3, ipsPerEni: 10, podsPerEni: 9, prefixDelegationApplied: false, formula: '3 × (10 − 1) + 2 = 29' },
+      expect: {
+        enis: 3,
+        ipsPerEni: 10,
+        podsPerEni: 9,
+        prefixDelegationApplied: false,
+        formula: '3 × (10 − 1) + 2 = 29',
+      },
     },
     {
       name: 'prefix delegation',
       type: 'm5.large',
       flags: PD,
-      expect: { podsPerEni: 144, prefixDelegationApplied: true, formula: '3 × ((10 − 1) × 16) + 2 = 434', capReason: '2 vCPUs ≤ 30: cap 110' },
+      expect: {
+        podsPerEni: 144,
+        prefixDelegationApplied: true,
+        formula: '3 × ((10 − 1) × 16) + 2 = 434',
+        capReason: '2 vCPUs ≤ 30: cap 110',
+      },
     },
     {
       name: 'max ENI then custom networking, reaching 0 ENIs',
@@ -98,22 +109,53 @@ describe('calculateMaxPods: breakdown', () => {
       expect: { enis: 0, formula: '(min(1, 4) − 1) × (15 − 1) + 2 = 2' },
     },
     { name: 'max ENI above the limit', type: 'm5.large', flags: { maxEni: 9 }, expect: { enis: 3, raw: 29 } },
-    { name: 'PD on xen is ignored', type: 't2.micro', flags: PD, expect: { prefixDelegationApplied: false, prefixDelegationIgnoredReason: 'not-nitro' } },
-    { name: 'PD on bare metal is ignored', type: 'm5.metal', flags: PD, expect: { prefixDelegationIgnoredReason: 'not-nitro', raw: 737 } },
+    {
+      name: 'PD on xen is ignored',
+      type: 't2.micro',
+      flags: PD,
+      expect: { prefixDelegationApplied: false, prefixDelegationIgnoredReason: 'not-nitro' },
+    },
+    {
+      name: 'PD on bare metal is ignored',
+      type: 'm5.metal',
+      flags: PD,
+      expect: { prefixDelegationIgnoredReason: 'not-nitro', raw: 737 },
+    },
     { name: 'PD on nitro bare metal applies', type: 'c7g.metal', flags: PD, expect: { prefixDelegationApplied: true } },
-    { name: 'PD with CNI 1.8 is ignored', type: 'm5.large', flags: { ...PD, cniVersion: '1.8.4' }, expect: { raw: 29, prefixDelegationIgnoredReason: 'cni-too-old' } },
-    { name: 'PD with CNI 1.9 applies', type: 'm5.large', flags: { ...PD, cniVersion: '1.9.0' }, expect: { raw: 434, prefixDelegationApplied: true } },
+    {
+      name: 'PD with CNI 1.8 is ignored',
+      type: 'm5.large',
+      flags: { ...PD, cniVersion: '1.8.4' },
+      expect: { raw: 29, prefixDelegationIgnoredReason: 'cni-too-old' },
+    },
+    {
+      name: 'PD with CNI 1.9 applies',
+      type: 'm5.large',
+      flags: { ...PD, cniVersion: '1.9.0' },
+      expect: { raw: 434, prefixDelegationApplied: true },
+    },
     { name: 'PD with CNI 2.0 applies', type: 'm5.large', flags: { ...PD, cniVersion: '2.0.0' }, expect: { raw: 434 } },
-    { name: 'PD with CNI 0.9 is ignored', type: 'm5.large', flags: { ...PD, cniVersion: '0.9.0' }, expect: { prefixDelegationIgnoredReason: 'cni-too-old' } },
+    {
+      name: 'PD with CNI 0.9 is ignored',
+      type: 'm5.large',
+      flags: { ...PD, cniVersion: '0.9.0' },
+      expect: { prefixDelegationIgnoredReason: 'cni-too-old' },
+    },
     { name: 'CNI 1.8 without PD is plain', type: 'm5.large', flags: { cniVersion: '1.8.0' }, expect: { raw: 29 } },
     { name: '1 vCPU', type: 't2.micro', flags: {}, expect: { cap: 110, capReason: '1 vCPU ≤ 30: cap 110' } },
     { name: '250 cap', type: 'c5.9xlarge', flags: {}, expect: { cap: 250, capReason: '36 vCPUs > 30: cap 250' } },
-    { name: 'unknown vCPUs: 110 with a note', type: 'bmn-sf1.metal', flags: {}, expect: { raw: 737, maxPods: 110, cap: 110, capReason: 'vCPU count unknown: cap 110' } },
+    {
+      name: 'unknown vCPUs: 110 with a note',
+      type: 'bmn-sf1.metal',
+      flags: {},
+      expect: { raw: 737, maxPods: 110, cap: 110, capReason: 'vCPU count unknown: cap 110' },
+    },
   ];
   for (const { name, type, flags, expect } of cases) {
     test(name, () => {
       const result = calculateMaxPods({ limits: requireInstanceLimits(type), ...flags });
-      for (const [key, value] of Object.entries(expect)) assert.deepEqual(result[key as keyof typeof result], value, key);
+      for (const [key, value] of Object.entries(expect))
+        assert.deepEqual(result[key as keyof typeof result], value, key);
       if (!('prefixDelegationIgnoredReason' in expect)) assert.equal('prefixDelegationIgnoredReason' in result, false);
     });
   }
@@ -123,8 +165,20 @@ describe('calculateMaxPods: breakdown', () => {
     assert.equal(calculateMaxPods({ limits: requireInstanceLimits('m5.large') }).note, undefined);
   });
 
-  const synthetic = (vcpus: number | null): MaxPodsLimits => ({ instanceType: 'x.test', maxEnis: 8, ipv4PerEni: 30, hypervisor: 'nitro', vcpus });
-  for (const [vcpus, cap] of [[24, 110], [30, 110], [31, 250], [32, 250], [null, 110]] as const) {
+  const synthetic = (vcpus: number | null): MaxPodsLimits => ({
+    instanceType: 'x.test',
+    maxEnis: 8,
+    ipv4PerEni: 30,
+    hypervisor: 'nitro',
+    vcpus,
+  });
+  for (const [vcpus, cap] of [
+    [24, 110],
+    [30, 110],
+    [31, 250],
+    [32, 250],
+    [null, 110],
+  ] as const) {
     test(`cap threshold: ${vcpus} vCPUs → ${cap}`, () => {
       assert.equal(calculateMaxPods({ limits: synthetic(vcpus) }).maxPods, cap === 110 ? 110 : 234);
     });
@@ -141,17 +195,28 @@ describe('calculateMaxPods: invalid input', () => {
     { name: 'max ENI negative', input: { limits, maxEni: -2 }, message: /not -2/ },
     { name: 'max ENI fraction', input: { limits, maxEni: 1.5 }, message: /not 1.5/ },
     { name: 'max ENI NaN', input: { limits, maxEni: Number.NaN }, message: /not NaN/ },
-    { name: 'limits without ENIs', input: { limits: { ...limits, maxEnis: 0 } }, message: /maxEnis must be a positive integer/ },
-    { name: 'limits without IPs', input: { limits: { ...limits, ipv4PerEni: 0 } }, message: /ipv4PerEni must be a positive integer/ },
+    {
+      name: 'limits without ENIs',
+      input: { limits: { ...limits, maxEnis: 0 } },
+      message: /maxEnis must be a positive integer/,
+    },
+    {
+      name: 'limits without IPs',
+      input: { limits: { ...limits, ipv4PerEni: 0 } },
+      message: /ipv4PerEni must be a positive integer/,
+    },
   ];
   for (const { name, input, message } of cases) {
     test(name, () => {
-      assert.throws(() => calculateMaxPods(input), (error: unknown) => {
-        assert.ok(error instanceof IpamError);
-        assert.equal(error.code, 'INVALID_MAX_PODS_INPUT');
-        assert.match(error.message, message);
-        return true;
-      });
+      assert.throws(
+        () => calculateMaxPods(input),
+        (error: unknown) => {
+          assert.ok(error instanceof IpamError);
+          assert.equal(error.code, 'INVALID_MAX_PODS_INPUT');
+          assert.match(error.message, message);
+          return true;
+        },
+      );
     });
   }
 });
@@ -164,22 +229,39 @@ describe('parseCniVersion', () => {
     ['1.12.6-eksbuild.2', 1, 12],
     [' 1.10.0 ', 1, 10],
   ];
-  for (const [text, major, minor] of good) test(`'${text}'`, () => assert.deepEqual(parseCniVersion(text), { major, minor }));
+  for (const [text, major, minor] of good)
+    test(`'${text}'`, () => assert.deepEqual(parseCniVersion(text), { major, minor }));
   for (const text of ['banana', '1', '1.', '1.x.0', '01.9.0', '1.9.0.1', 'v', '-1.9.0']) {
     test(`rejects '${text}'`, () => assert.throws(() => parseCniVersion(text), /invalid CNI version/));
   }
-  const support: [string, boolean][] = [['1.8.9', false], ['1.9.0', true], ['0.99.0', false], ['2.0.0', true]];
+  const support: [string, boolean][] = [
+    ['1.8.9', false],
+    ['1.9.0', true],
+    ['0.99.0', false],
+    ['2.0.0', true],
+  ];
   for (const [text, expected] of support) {
-    test(`prefix delegation with ${text}: ${expected}`, () => assert.equal(cniSupportsPrefixDelegation(parseCniVersion(text)), expected));
+    test(`prefix delegation with ${text}: ${expected}`, () =>
+      assert.equal(cniSupportsPrefixDelegation(parseCniVersion(text)), expected));
   }
 });
 
 describe('eniMaxPods', () => {
   test('matches the eni-max-pods.txt values of max-pods.md', () => {
     const txt: [string, number][] = [
-      ['t3.nano', 4], ['t2.micro', 4], ['t3.medium', 17], ['t3.small', 11], ['m5.large', 29], ['m5.xlarge', 58],
-      ['m4.4xlarge', 234], ['m5.4xlarge', 234], ['c5.9xlarge', 234], ['m5.24xlarge', 737], ['m5.metal', 737],
-      ['c6in.32xlarge', 394], ['p5.48xlarge', 100],
+      ['t3.nano', 4],
+      ['t2.micro', 4],
+      ['t3.medium', 17],
+      ['t3.small', 11],
+      ['m5.large', 29],
+      ['m5.xlarge', 58],
+      ['m4.4xlarge', 234],
+      ['m5.4xlarge', 234],
+      ['c5.9xlarge', 234],
+      ['m5.24xlarge', 737],
+      ['m5.metal', 737],
+      ['c6in.32xlarge', 394],
+      ['p5.48xlarge', 100],
     ];
     for (const [type, expected] of txt) assert.equal(eniMaxPods(requireInstanceLimits(type)), expected, type);
   });

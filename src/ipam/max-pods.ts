@@ -77,9 +77,11 @@ const VERSION = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:[-+][0-9A-Za
 export function parseCniVersion(text: string): CniVersion {
   const match = VERSION.exec(text.trim());
   if (match === null) {
-    throw new IpamError('INVALID_MAX_PODS_INPUT', `invalid CNI version '${text}' (expected X.Y.Z, e.g. ${DEFAULT_CNI_VERSION})`, {
-      cniVersion: text,
-    });
+    throw new IpamError(
+      'INVALID_MAX_PODS_INPUT',
+      `invalid CNI version '${text}' (expected X.Y.Z, e.g. ${DEFAULT_CNI_VERSION})`,
+      { cniVersion: text },
+    );
   }
   return { major: Number(match[1]), minor: Number(match[2]) };
 }
@@ -111,12 +113,16 @@ function capFor(vcpus: number | null): { cap: 110 | 250; reason: string; note?: 
 
 function validate(input: MaxPodsInput): void {
   const { limits, maxEni } = input;
-  for (const [name, value] of [['maxEnis', limits.maxEnis], ['ipv4PerEni', limits.ipv4PerEni]] as const) {
+  for (const [name, value] of [
+    ['maxEnis', limits.maxEnis],
+    ['ipv4PerEni', limits.ipv4PerEni],
+  ] as const) {
     if (!Number.isSafeInteger(value) || value < 1) {
-      throw new IpamError('INVALID_MAX_PODS_INPUT', `${limits.instanceType}: ${name} must be a positive integer, not ${value}`, {
-        instanceType: limits.instanceType,
-        [name]: value,
-      });
+      throw new IpamError(
+        'INVALID_MAX_PODS_INPUT',
+        `${limits.instanceType}: ${name} must be a positive integer, not ${value}`,
+        { instanceType: limits.instanceType, [name]: value },
+      );
     }
   }
   if (maxEni !== undefined && (!Number.isSafeInteger(maxEni) || maxEni < 1)) {

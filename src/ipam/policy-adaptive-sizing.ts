@@ -96,7 +96,8 @@ export interface AdaptiveSizing {
 /** Arrivals in (now − window, now]. `arrivals` is sorted. */
 function countSince(arrivals: readonly number[], now: number, window: number): number {
   let n = 0;
-  for (let i = arrivals.length - 1; i >= 0 && (arrivals[i] ?? 0) > now - window; i--) if ((arrivals[i] ?? 0) <= now) n += 1;
+  for (let i = arrivals.length - 1; i >= 0 && (arrivals[i] ?? 0) > now - window; i--)
+    if ((arrivals[i] ?? 0) <= now) n += 1;
   return n;
 }
 
@@ -114,7 +115,10 @@ function peakCount(arrivals: readonly number[], now: number, window: number, mem
 }
 
 /** Start times of bursts: the first arrival of ≥ burstTrigger within the surge window, one per burst window. */
-export function burstStarts(arrivals: readonly number[], k: Pick<AdaptiveKnobs, 'burstTrigger' | 'surgeWindowMs' | 'burstWindowMs'>): number[] {
+export function burstStarts(
+  arrivals: readonly number[],
+  k: Pick<AdaptiveKnobs, 'burstTrigger' | 'surgeWindowMs' | 'burstWindowMs'>,
+): number[] {
   const starts: number[] = [];
   let lo = 0;
   for (let hi = 0; hi < arrivals.length; hi++) {
@@ -122,7 +126,8 @@ export function burstStarts(arrivals: readonly number[], k: Pick<AdaptiveKnobs, 
     while ((arrivals[lo] ?? 0) <= t - k.surgeWindowMs) lo += 1;
     const start = arrivals[lo] ?? t;
     const previous = starts.at(-1);
-    if (hi - lo + 1 >= k.burstTrigger && (previous === undefined || start - previous >= k.burstWindowMs)) starts.push(start);
+    if (hi - lo + 1 >= k.burstTrigger && (previous === undefined || start - previous >= k.burstWindowMs))
+      starts.push(start);
   }
   return starts;
 }
@@ -194,5 +199,16 @@ export function adaptiveSizing(input: AdaptiveInput): AdaptiveSizing {
     `${usable} usable (${stats.availableIPs} free, ${stats.cooldownIPs} cooling${waiting > 0 ? `, ${waiting} pods waiting` : ''}); low ${low} = max(min ${k.minWarm}, ` +
     `flow ${flow} at ${rate.toFixed(3)}/s, ${inBurst ? `in a burst (${surge} in ${k.surgeWindowMs / 1000} s): rest of ${burst}` : due ? `burst of ${burst} due at ${new Date(nextBurstAt).toISOString()}` : `${k.burstShare} × burst ${burst}`} ${ready}` +
     `${minimum > 0 ? `, MINIMUM_IP_TARGET ${minimum} more` : ''}), high ${high}`;
-  return { rate, surge, burst, inBurst, ...(nextBurstAt === undefined ? {} : { nextBurstAt }), usable, low, high, batch, reason };
+  return {
+    rate,
+    surge,
+    burst,
+    inBurst,
+    ...(nextBurstAt === undefined ? {} : { nextBurstAt }),
+    usable,
+    low,
+    high,
+    batch,
+    reason,
+  };
 }

@@ -24,7 +24,13 @@
  * const plan = planAdaptive({ ...policyInput, demand: { arrivals: recentAddTimes } });
  * plan.resize.kind; // 'assign' when a burst is under way
  */
-import { adaptiveKnobs, adaptiveSizing, type AdaptiveInput, type AdaptiveKnobs, type AdaptiveSizing } from './policy-adaptive-sizing.js';
+import {
+  adaptiveKnobs,
+  adaptiveSizing,
+  type AdaptiveInput,
+  type AdaptiveKnobs,
+  type AdaptiveSizing,
+} from './policy-adaptive-sizing.js';
 import { allocatableEnis, planIncrease, untilText } from './policy-resize.js';
 import { IPS_PER_PREFIX, divCeil, targetState } from './policy-targets.js';
 import type { FreeEniDecision, PoolPlan, PoolTargets, ReleaseCidr, ResizeDecision, Verdict } from './policy-types.js';
@@ -54,24 +60,49 @@ function releasable(enis: readonly EniView[], prefixDelegation: boolean, limit: 
   return best;
 }
 
-function planAdaptiveRelease(input: AdaptiveInput, sizing: AdaptiveSizing, k: AdaptiveKnobs): ResizeDecision | undefined {
+function planAdaptiveRelease(
+  input: AdaptiveInput,
+  sizing: AdaptiveSizing,
+  k: AdaptiveKnobs,
+): ResizeDecision | undefined {
   const excess = sizing.usable - sizing.high;
   // PD shrinks in whole /28s: the band is a prefix wider, or every prefix would bounce.
   const band = sizing.batch + (input.mode.prefixDelegation ? IPS_PER_PREFIX - 1 : 0);
   if (excess <= band) return undefined;
   const { now, lastDecreaseAt } = input.timing;
-  const until = Math.max((lastDecreaseAt ?? -Infinity) + k.releaseIntervalMs, (input.demand.lastGrowthAt ?? -Infinity) + k.releaseHoldMs);
+  const until = Math.max(
+    (lastDecreaseAt ?? -Infinity) + k.releaseIntervalMs,
+    (input.demand.lastGrowthAt ?? -Infinity) + k.releaseHoldMs,
+  );
   if (now < until) {
-    return { kind: 'steady', reason: `${excess} over the high-water mark; release held until ${untilText(until, now)}: ${sizing.reason}` };
+    return {
+      kind: 'steady',
+      reason: `${excess} over the high-water mark; release held until ${untilText(until, now)}: ${sizing.reason}`,
+    };
   }
   const cidrs = releasable(input.snapshot.enis, input.mode.prefixDelegation, excess);
-  if (cidrs.length === 0) return { kind: 'steady', reason: `${excess} over the high-water mark, but no whole free CIDR to release: ${sizing.reason}` };
+  if (cidrs.length === 0)
+    return {
+      kind: 'steady',
+      reason: `${excess} over the high-water mark, but no whole free CIDR to release: ${sizing.reason}`,
+    };
   const enis = [...new Set(cidrs.map((c) => c.eniId))].join(', ');
-  return { kind: 'release', over: cidrs.length, cidrs, reason: `${excess} over the high-water mark: release ${cidrs.length} from ${enis}: ${sizing.reason}` };
+  return {
+    kind: 'release',
+    over: cidrs.length,
+    cidrs,
+    reason: `${excess} over the high-water mark: release ${cidrs.length} from ${enis}: ${sizing.reason}`,
+  };
 }
 
-function planAdaptiveFreeEni(input: AdaptiveInput, sizing: AdaptiveSizing): { decision: FreeEniDecision; verdict: Verdict } {
-  const keep = (reason: string): { decision: FreeEniDecision; verdict: Verdict } => ({ decision: { kind: 'keep', reason }, verdict: { result: false, reason } });
+function planAdaptiveFreeEni(
+  input: AdaptiveInput,
+  sizing: AdaptiveSizing,
+): { decision: FreeEniDecision; verdict: Verdict } {
+  const keep = (reason: string): { decision: FreeEniDecision; verdict: Verdict } => ({
+    decision: { kind: 'keep', reason },
+    verdict: { result: false, reason },
+  });
   if (input.attachmentBlockedBy !== undefined) return keep(`not freeing ENIs: ${input.attachmentBlockedBy}`);
   if (sizing.usable < sizing.low) return keep('not freeing ENIs while the pool is below its low-water mark');
   const minAge = input.timing.minEniAgeMs ?? POLICY_DEFAULTS.minEniAgeMs;
@@ -81,16 +112,26 @@ function planAdaptiveFreeEni(input: AdaptiveInput, sizing: AdaptiveSizing): { de
     .sort((a, b) => b.deviceNumber - a.deviceNumber)[0];
   if (empty === undefined) return keep('no empty ENI older than the minimum ENI age');
   const unit = input.mode.prefixDelegation ? IPS_PER_PREFIX : 1;
-  const others = allocatableEnis(input.snapshot.enis.filter((e) => e.id !== empty.id), Number.MAX_SAFE_INTEGER, input.mode);
+  const others = allocatableEnis(
+    input.snapshot.enis.filter((e) => e.id !== empty.id),
+    Number.MAX_SAFE_INTEGER,
+    input.mode,
+  );
   const room = others.reduce((sum, e) => sum + Math.max(0, input.limits.maxIpsPerEni - e.cidrs.length) * unit, 0);
   const peak = input.demand.peakWanted;
   if (peak === undefined) return keep(`keep empty ${empty.id}: no demand history yet`);
   const stats = input.snapshot.stats;
   const capacity = stats.totalIPs + room;
   const wanted = Math.max(peak, stats.assignedIPs + sizing.high);
-  if (capacity < wanted) return keep(`keep empty ${empty.id}: without it the node holds ${capacity} addresses; the pool wanted ${wanted} within the ENI memory`);
+  if (capacity < wanted)
+    return keep(
+      `keep empty ${empty.id}: without it the node holds ${capacity} addresses; the pool wanted ${wanted} within the ENI memory`,
+    );
   const reason = `free empty ${empty.id} (device ${empty.deviceNumber}): without it the node still holds ${capacity} ≥ ${wanted} addresses, the most the pool wanted within the ENI memory`;
-  return { decision: { kind: 'free-eni', eniId: empty.id, deviceNumber: empty.deviceNumber, reason }, verdict: { result: true, reason } };
+  return {
+    decision: { kind: 'free-eni', eniId: empty.id, deviceNumber: empty.deviceNumber, reason },
+    verdict: { result: true, reason },
+  };
 }
 
 /** An `assign` asks the ENI that can take the most of it first (fewer calls than lowest device first). */
@@ -99,7 +140,11 @@ function widestFirst(resize: ResizeDecision): ResizeDecision {
   const [first, ...rest] = [...resize.candidates].sort((a, b) => b.count - a.count || a.deviceNumber - b.deviceNumber);
   if (first === undefined) return resize;
   const units = resize.unit === 'ip' ? 'IPs' : 'prefixes';
-  return { ...resize, candidates: [first, ...rest], reason: `want ${resize.wanted} ${units}: assign ${first.count} on ${first.eniId} (device ${first.deviceNumber})` };
+  return {
+    ...resize,
+    candidates: [first, ...rest],
+    reason: `want ${resize.wanted} ${units}: assign ${first.count} on ${first.eniId} (device ${first.deviceNumber})`,
+  };
 }
 
 /**
@@ -122,10 +167,16 @@ export function planAdaptive(input: AdaptiveInput): PoolPlan {
     resize = widestFirst(planIncrease({ ...input, snapshot: { ...input.snapshot, stats: usableStats } }, targets));
     if (resize.kind !== 'steady') resize = { ...resize, reason: `${resize.reason}; ${tooLow.reason}` };
   } else {
-    resize = planAdaptiveRelease(input, sizing, k) ?? { kind: 'steady', reason: `adaptive: within the marks: ${sizing.reason}` };
+    resize = planAdaptiveRelease(input, sizing, k) ?? {
+      kind: 'steady',
+      reason: `adaptive: within the marks: ${sizing.reason}`,
+    };
   }
   const tooHigh: Verdict = { result: resize.kind === 'release', reason: resize.reason };
   const { decision: freeEni, verdict: removeExtraEnis } = planAdaptiveFreeEni(input, sizing);
-  const target = { ...targetState(stats, targets, input.mode), shortPrefixes: input.mode.prefixDelegation ? divCeil(Math.max(0, sizing.high - sizing.usable), IPS_PER_PREFIX) : 0 };
+  const target = {
+    ...targetState(stats, targets, input.mode),
+    shortPrefixes: input.mode.prefixDelegation ? divCeil(Math.max(0, sizing.high - sizing.usable), IPS_PER_PREFIX) : 0,
+  };
   return { resize, freeEni, state: { targets, target, tooLow, tooHigh, removeExtraEnis } };
 }

@@ -16,7 +16,15 @@ function tg(t: Partial<PoolTargets>): PoolTargets {
 const primary = eni(0, { cidrs: ips(0, 9, { assigned: 5 }) });
 
 describe('§3.7 tryFreeENI eligibility (getDeletableENI), one exclusion at a time', () => {
-  const cases: { name: string; enis: readonly EniBuild[]; targets?: PoolTargets; pd?: boolean; check: string; reason: string; picked: string | null }[] = [
+  const cases: {
+    name: string;
+    enis: readonly EniBuild[];
+    targets?: PoolTargets;
+    pd?: boolean;
+    check: string;
+    reason: string;
+    picked: string | null;
+  }[] = [
     {
       name: '§3.7 an old, empty secondary ENI not needed by any target is freed',
       enis: [primary, eni(1, { cidrs: ips(1, 9) })],
@@ -24,7 +32,13 @@ describe('§3.7 tryFreeENI eligibility (getDeletableENI), one exclusion at a tim
       reason: 'no pods, nothing in cooldown, 1000 s old, not needed for the targets',
       picked: 'eni-1',
     },
-    { name: '§3.7 never the primary ENI', enis: [eni(0, { cidrs: ips(0, 9) })], check: 'eni-0', reason: 'primary ENI', picked: null },
+    {
+      name: '§3.7 never the primary ENI',
+      enis: [eni(0, { cidrs: ips(0, 9) })],
+      check: 'eni-0',
+      reason: 'primary ENI',
+      picked: null,
+    },
     {
       name: '§3.2 ENIs younger than 60 s are kept',
       enis: [primary, eni(1, { createTime: NOW - 59_999, cidrs: ips(1, 9) })],
@@ -46,7 +60,13 @@ describe('§3.7 tryFreeENI eligibility (getDeletableENI), one exclusion at a tim
       reason: '1 addresses in cooldown',
       picked: null,
     },
-    { name: '§3.7 an ENI with pods is kept', enis: [primary, eni(1, { cidrs: ips(1, 9, { assigned: 2 }) })], check: 'eni-1', reason: '2 pods', picked: null },
+    {
+      name: '§3.7 an ENI with pods is kept',
+      enis: [primary, eni(1, { cidrs: ips(1, 9, { assigned: 2 }) })],
+      check: 'eni-1',
+      reason: '2 pods',
+      picked: null,
+    },
     {
       name: '§3.7 kept when required for WARM_IP_TARGET (other ENIs have 4 free < 5)',
       enis: [primary, eni(1, { cidrs: ips(1, 9) })],
@@ -55,7 +75,14 @@ describe('§3.7 tryFreeENI eligibility (getDeletableENI), one exclusion at a tim
       reason: 'required for WARM_IP_TARGET 5: other ENIs have 4 free',
       picked: null,
     },
-    { name: '§3.7 freed when the others cover WARM_IP_TARGET (4 free ≥ 4)', enis: [primary, eni(1, { cidrs: ips(1, 9) })], targets: tg({ warmIpTarget: 4 }), check: 'eni-1', reason: 'no pods, nothing in cooldown, 1000 s old, not needed for the targets', picked: 'eni-1' },
+    {
+      name: '§3.7 freed when the others cover WARM_IP_TARGET (4 free ≥ 4)',
+      enis: [primary, eni(1, { cidrs: ips(1, 9) })],
+      targets: tg({ warmIpTarget: 4 }),
+      check: 'eni-1',
+      reason: 'no pods, nothing in cooldown, 1000 s old, not needed for the targets',
+      picked: 'eni-1',
+    },
     {
       name: '§3.7 kept when required for MINIMUM_IP_TARGET (other ENIs hold 9 < 10)',
       enis: [primary, eni(1, { cidrs: ips(1, 9) })],
@@ -91,8 +118,20 @@ describe('§3.7 tryFreeENI eligibility (getDeletableENI), one exclusion at a tim
       reason: 'required for WARM_PREFIX_TARGET 1: other ENIs have 0 free prefixes',
       picked: null,
     },
-    { name: '§3.7 never the trunk ENI', enis: [primary, eni(1, { trunk: true })], check: 'eni-1', reason: 'trunk ENI', picked: null },
-    { name: '§3.7 never an EFA ENI', enis: [primary, eni(1, { efa: true })], check: 'eni-1', reason: 'EFA ENI', picked: null },
+    {
+      name: '§3.7 never the trunk ENI',
+      enis: [primary, eni(1, { trunk: true })],
+      check: 'eni-1',
+      reason: 'trunk ENI',
+      picked: null,
+    },
+    {
+      name: '§3.7 never an EFA ENI',
+      enis: [primary, eni(1, { efa: true })],
+      check: 'eni-1',
+      reason: 'EFA ENI',
+      picked: null,
+    },
     {
       name: '§3.7 excluded ENIs do not count as "other ENIs" for the targets (eni-1 needed: eni-0 has 4 free < 10)',
       enis: [primary, eni(1, { cidrs: ips(1, 9) }), eni(2, { excluded: true, cidrs: ips(2, 9) })],
@@ -127,8 +166,22 @@ describe('§3.7 tryFreeENI eligibility (getDeletableENI), one exclusion at a tim
 });
 
 describe('§3.7 shouldRemoveExtraENIs', () => {
-  const cases: { name: string; enis: readonly EniBuild[]; targets: PoolTargets; pd?: boolean; maxIpsPerEni?: number; want: boolean; reason?: string }[] = [
-    { name: '§3.7 IP targets defined → always look', enis: [primary], targets: tg({ warmIpTarget: 1 }), want: true, reason: 'IP targets defined: every ENI is checked against them' },
+  const cases: {
+    name: string;
+    enis: readonly EniBuild[];
+    targets: PoolTargets;
+    pd?: boolean;
+    maxIpsPerEni?: number;
+    want: boolean;
+    reason?: string;
+  }[] = [
+    {
+      name: '§3.7 IP targets defined → always look',
+      enis: [primary],
+      targets: tg({ warmIpTarget: 1 }),
+      want: true,
+      reason: 'IP targets defined: every ENI is checked against them',
+    },
     {
       name: '§3.7 SIP: available ≥ (WARM_ENI_TARGET + 1) × maxIPsPerENI → look',
       enis: [eni(0, { cidrs: ips(0, 9) }), eni(1, { cidrs: ips(1, 9) })],
@@ -159,14 +212,32 @@ describe('§3.7 shouldRemoveExtraENIs', () => {
       want: true,
       reason: 'eni-1 has no pods (22 available < 288 ((WARM_PREFIX_TARGET 1 + 1) × 144 per ENI))',
     },
-    { name: '§3.7 PD fall-back: every secondary ENI has pods → do not look', enis: [eni(0, { cidrs: prefixes(0, [10, 0]) }), eni(1, { cidrs: prefixes(1, [1]) })], targets: tg({ warmPrefixTarget: 1 }), pd: true, want: false },
-    { name: '§3.7 PD fall-back ignores unused trunk and EFA ENIs', enis: [eni(0, { cidrs: prefixes(0, [10, 0]) }), eni(1, { trunk: true }), eni(2, { efa: true })], targets: tg({ warmPrefixTarget: 1 }), pd: true, want: false },
+    {
+      name: '§3.7 PD fall-back: every secondary ENI has pods → do not look',
+      enis: [eni(0, { cidrs: prefixes(0, [10, 0]) }), eni(1, { cidrs: prefixes(1, [1]) })],
+      targets: tg({ warmPrefixTarget: 1 }),
+      pd: true,
+      want: false,
+    },
+    {
+      name: '§3.7 PD fall-back ignores unused trunk and EFA ENIs',
+      enis: [eni(0, { cidrs: prefixes(0, [10, 0]) }), eni(1, { trunk: true }), eni(2, { efa: true })],
+      targets: tg({ warmPrefixTarget: 1 }),
+      pd: true,
+      want: false,
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
       const pd = c.pd ?? false;
       const { enis, stats } = snapshotOf(c.enis, { prefixDelegation: pd, now: NOW });
-      const got = shouldRemoveExtraEnis(stats, enis, c.targets, { maxIpsPerEni: c.maxIpsPerEni ?? 9 }, { prefixDelegation: pd });
+      const got = shouldRemoveExtraEnis(
+        stats,
+        enis,
+        c.targets,
+        { maxIpsPerEni: c.maxIpsPerEni ?? 9 },
+        { prefixDelegation: pd },
+      );
       assert.equal(got.result, c.want);
       if (c.reason !== undefined) assert.equal(got.reason, c.reason);
     });

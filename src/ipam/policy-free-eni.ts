@@ -68,7 +68,10 @@ export function shouldRemoveExtraEnis(
   }
   const unused = mode.prefixDelegation ? enis.find(isUnusedSecondary) : undefined;
   if (unused !== undefined) {
-    return { result: true, reason: `${unused.id} has no pods (${stats.availableIPs} available < ${threshold} ${detail})` };
+    return {
+      result: true,
+      reason: `${unused.id} has no pods (${stats.availableIPs} available < ${threshold} ${detail})`,
+    };
   }
   return { result: false, reason: `no extra ENI: ${stats.availableIPs} available < ${threshold} ${detail}` };
 }
@@ -83,7 +86,14 @@ function roundTarget(target: number, mode: PdMode): number {
   return mode.prefixDelegation ? divCeil(target, IPS_PER_PREFIX) * IPS_PER_PREFIX : target;
 }
 
-function whyKept(eni: EniView, others: readonly EniView[], targets: PoolTargets, mode: PdMode, ageMs: number, minAgeMs: number): string | null {
+function whyKept(
+  eni: EniView,
+  others: readonly EniView[],
+  targets: PoolTargets,
+  mode: PdMode,
+  ageMs: number,
+  minAgeMs: number,
+): string | null {
   if (eni.isPrimary) return 'primary ENI';
   if (ageMs < minAgeMs) return `too young (${Math.floor(ageMs / 1000)} s < ${minAgeMs / 1000} s)`;
   const cooling = sum(eni.cidrs.map((c) => c.cooldownCount));
@@ -135,7 +145,11 @@ export function pickEniToFree(
     const kept = whyKept(eni, others, targets, mode, ageMs, at.minEniAgeMs);
     const base = { eniId: eni.id, deviceNumber: eni.deviceNumber };
     return kept === null
-      ? { ...base, freeable: true, reason: `no pods, nothing in cooldown, ${Math.floor(ageMs / 1000)} s old, not needed for the targets` }
+      ? {
+          ...base,
+          freeable: true,
+          reason: `no pods, nothing in cooldown, ${Math.floor(ageMs / 1000)} s old, not needed for the targets`,
+        }
       : { ...base, freeable: false, reason: kept };
   });
   const chosen = verdicts.find((v) => v.freeable);

@@ -61,7 +61,11 @@ describe('§3.6 increase: what to request and where (SIP)', () => {
     },
     {
       name: '§3.6 candidates in ascending device number (map order made deterministic); full ENIs skipped; no ENI fall-back at MAX_ENI',
-      enis: [eni(2, { cidrs: ips(2, 3, { assigned: 3 }) }), eni(0, { cidrs: ips(0, 9, { assigned: 9 }) }), eni(1, { cidrs: ips(1, 5, { assigned: 5 }) })],
+      enis: [
+        eni(2, { cidrs: ips(2, 3, { assigned: 3 }) }),
+        eni(0, { cidrs: ips(0, 9, { assigned: 9 }) }),
+        eni(1, { cidrs: ips(1, 5, { assigned: 5 }) }),
+      ],
       input: { targets: tg({ warmIpTarget: 10 }) },
       want: expectKind({
         kind: 'assign',
@@ -80,7 +84,8 @@ describe('§3.6 increase: what to request and where (SIP)', () => {
         kind: 'allocate-eni',
         unit: 'ip',
         count: 9,
-        reason: 'want 9 IPs, no existing ENI can be grown: attach a new ENI with 9; room for another ENI (1 of 3 attached)',
+        reason:
+          'want 9 IPs, no existing ENI can be grown: attach a new ENI with 9; room for another ENI (1 of 3 attached)',
       },
     },
     {
@@ -115,7 +120,11 @@ describe('§3.6 increase: what to request and where (SIP)', () => {
     },
     {
       name: '§3.6 MAX_ENI reached → steady with the reason',
-      enis: [eni(0, { cidrs: ips(0, 9, { assigned: 9 }) }), eni(1, { cidrs: ips(1, 9, { assigned: 9 }) }), eni(2, { cidrs: ips(2, 9, { assigned: 5 }) })],
+      enis: [
+        eni(0, { cidrs: ips(0, 9, { assigned: 9 }) }),
+        eni(1, { cidrs: ips(1, 9, { assigned: 9 }) }),
+        eni(2, { cidrs: ips(2, 9, { assigned: 5 }) }),
+      ],
       input: { limits: { ...M5_LARGE, maxPods: 110 } },
       want: { kind: 'steady', reason: 'no room for another ENI (3 of 3 attached)' },
     },
@@ -135,7 +144,12 @@ describe('§3.6/§10.1 increase in prefix delegation', () => {
       enis: [eni(0)],
       pd: true,
       input: pdInput({ warmPrefixTarget: 1 }),
-      want: expectKind({ kind: 'assign', unit: 'prefix', wanted: 1, candidates: [{ eniId: 'eni-0', deviceNumber: 0, count: 1 }] }),
+      want: expectKind({
+        kind: 'assign',
+        unit: 'prefix',
+        wanted: 1,
+        candidates: [{ eniId: 'eni-0', deviceNumber: 0, count: 1 }],
+      }),
     },
     {
       name: '§10.1 docs: WARM_IP_TARGET=5, 0 pods → 1 prefix',
@@ -149,14 +163,24 @@ describe('§3.6/§10.1 increase in prefix delegation', () => {
       enis: [eni(0)],
       pd: true,
       input: pdInput({ minimumIpTarget: 20 }),
-      want: expectKind({ kind: 'assign', unit: 'prefix', wanted: 2, candidates: [{ eniId: 'eni-0', deviceNumber: 0, count: 2 }] }),
+      want: expectKind({
+        kind: 'assign',
+        unit: 'prefix',
+        wanted: 2,
+        candidates: [{ eniId: 'eni-0', deviceNumber: 0, count: 2 }],
+      }),
     },
     {
       name: '§3.6 PD: per-ENI request capped by its free prefix slots (want 4, 2 slots left)',
       enis: [eni(0, { cidrs: prefixes(0, [16, 16, 16, 16, 16, 16, 16]) })],
       pd: true,
       input: pdInput({ warmIpTarget: 1, minimumIpTarget: 176 }),
-      want: expectKind({ kind: 'assign', wanted: 4, candidates: [{ eniId: 'eni-0', deviceNumber: 0, count: 2 }], eniFallback: { unit: 'prefix', count: 4 } }),
+      want: expectKind({
+        kind: 'assign',
+        wanted: 4,
+        candidates: [{ eniId: 'eni-0', deviceNumber: 0, count: 2 }],
+        eniFallback: { unit: 'prefix', count: 4 },
+      }),
     },
     {
       name: '§10.1 new ENI created with min(prefixesNeeded, maxPrefixesPerENI) prefixes (WARM_PREFIX 1 → 1)',
@@ -176,9 +200,33 @@ describe('§3.6/§10.1 increase in prefix delegation', () => {
 });
 
 describe('§3.6 hasRoomForEni', () => {
-  const cases: { name: string; enis: number; maxEnis: number; unmanaged: number; trunk: number; room: boolean; reason: string }[] = [
-    { name: '§3.6 2 of 3 → room', enis: 2, maxEnis: 3, unmanaged: 0, trunk: 0, room: true, reason: 'room for another ENI (2 of 3 attached)' },
-    { name: '§3.6 3 of 3 → no room', enis: 3, maxEnis: 3, unmanaged: 0, trunk: 0, room: false, reason: 'no room for another ENI (3 of 3 attached)' },
+  const cases: {
+    name: string;
+    enis: number;
+    maxEnis: number;
+    unmanaged: number;
+    trunk: number;
+    room: boolean;
+    reason: string;
+  }[] = [
+    {
+      name: '§3.6 2 of 3 → room',
+      enis: 2,
+      maxEnis: 3,
+      unmanaged: 0,
+      trunk: 0,
+      room: true,
+      reason: 'room for another ENI (2 of 3 attached)',
+    },
+    {
+      name: '§3.6 3 of 3 → no room',
+      enis: 3,
+      maxEnis: 3,
+      unmanaged: 0,
+      trunk: 0,
+      room: false,
+      reason: 'no room for another ENI (3 of 3 attached)',
+    },
     {
       name: '§3.6 unmanaged ENIs and the trunk reserve lower the limit',
       enis: 2,
@@ -188,15 +236,23 @@ describe('§3.6 hasRoomForEni', () => {
       room: false,
       reason: 'no room for another ENI (2 of 2 attached: 4 max − 1 unmanaged − 1 kept for the trunk ENI)',
     },
-    { name: '§3.6 1 ENI with limit 4 − 1 − 1 → room', enis: 1, maxEnis: 4, unmanaged: 1, trunk: 1, room: true, reason: 'room for another ENI (1 of 2 attached: 4 max − 1 unmanaged − 1 kept for the trunk ENI)' },
+    {
+      name: '§3.6 1 ENI with limit 4 − 1 − 1 → room',
+      enis: 1,
+      maxEnis: 4,
+      unmanaged: 1,
+      trunk: 1,
+      room: true,
+      reason: 'room for another ENI (1 of 2 attached: 4 max − 1 unmanaged − 1 kept for the trunk ENI)',
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
       const snapshot = snapshotOf(Array.from({ length: c.enis }, (_, i) => eni(i)));
-      assert.deepEqual(hasRoomForEni(snapshot, { maxEnis: c.maxEnis }, { unmanagedEnis: c.unmanaged, trunkReserve: c.trunk }), {
-        result: c.room,
-        reason: c.reason,
-      });
+      assert.deepEqual(
+        hasRoomForEni(snapshot, { maxEnis: c.maxEnis }, { unmanagedEnis: c.unmanaged, trunkReserve: c.trunk }),
+        { result: c.room, reason: c.reason },
+      );
     });
   }
 });
@@ -211,8 +267,16 @@ describe('§3.7 decrease: release amount and freeable CIDRs', () => {
         kind: 'release',
         over: 8,
         cidrs: [
-          ...['10.0.1.12/32', '10.0.1.11/32', '10.0.1.10/32'].map((cidr) => ({ eniId: 'eni-1', cidr, isPrefix: false })),
-          ...['10.0.0.18/32', '10.0.0.17/32', '10.0.0.16/32', '10.0.0.15/32', '10.0.0.14/32'].map((cidr) => ({ eniId: 'eni-0', cidr, isPrefix: false })),
+          ...['10.0.1.12/32', '10.0.1.11/32', '10.0.1.10/32'].map((cidr) => ({
+            eniId: 'eni-1',
+            cidr,
+            isPrefix: false,
+          })),
+          ...['10.0.0.18/32', '10.0.0.17/32', '10.0.0.16/32', '10.0.0.15/32', '10.0.0.14/32'].map((cidr) => ({
+            eniId: 'eni-0',
+            cidr,
+            isPrefix: false,
+          })),
         ],
         reason: '8 IPs over the IP targets: release 8 from eni-1, eni-0',
       }),
@@ -224,7 +288,11 @@ describe('§3.7 decrease: release amount and freeable CIDRs', () => {
       want: expectKind({
         kind: 'release',
         over: 3,
-        cidrs: ['10.0.0.14/32', '10.0.0.13/32', '10.0.0.12/32'].map((cidr) => ({ eniId: 'eni-0', cidr, isPrefix: false })),
+        cidrs: ['10.0.0.14/32', '10.0.0.13/32', '10.0.0.12/32'].map((cidr) => ({
+          eniId: 'eni-0',
+          cidr,
+          isPrefix: false,
+        })),
       }),
     },
     {

@@ -74,10 +74,17 @@ export function hasRoomForEni(
  * @example
  * allocatableEnis(snapshot.enis, 9, { customNetworking: true }).map((e) => e.id); // ['eni-1'] (eni-0 is primary)
  */
-export function allocatableEnis(enis: readonly EniView[], maxIpsPerEni: number, mode: Pick<PoolMode, 'customNetworking'>): EniView[] {
+export function allocatableEnis(
+  enis: readonly EniView[],
+  maxIpsPerEni: number,
+  mode: Pick<PoolMode, 'customNetworking'>,
+): EniView[] {
   return byDeviceAscending(enis).filter(
     (eni) =>
-      !eni.isTrunk && !eni.isExcludedForPodIPs && !(mode.customNetworking && eni.isPrimary) && eni.cidrs.length < maxIpsPerEni,
+      !eni.isTrunk &&
+      !eni.isExcludedForPodIPs &&
+      !(mode.customNetworking && eni.isPrimary) &&
+      eni.cidrs.length < maxIpsPerEni,
   );
 }
 

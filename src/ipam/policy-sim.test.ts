@@ -58,7 +58,8 @@ class ToyNode {
       cidrs: e.cidrs.map((c): CidrSpec => ({
         cidr: c.cidr,
         assigned: c.addresses.filter((a) => a.pod !== null).length,
-        cooldown: c.addresses.filter((a) => a.pod === null && a.releasedAt !== null && now - a.releasedAt < COOLDOWN_MS).length,
+        cooldown: c.addresses.filter((a) => a.pod === null && a.releasedAt !== null && now - a.releasedAt < COOLDOWN_MS)
+          .length,
       })),
     }));
     return snapshotOf(builds, { prefixDelegation: this.#pd, now });
@@ -68,7 +69,9 @@ class ToyNode {
   addPod(now: number): boolean {
     for (const e of [...this.enis].sort((a, b) => a.device - b.device)) {
       for (const c of e.cidrs) {
-        const a = c.addresses.find((x) => x.pod === null && (x.releasedAt === null || now - x.releasedAt >= COOLDOWN_MS));
+        const a = c.addresses.find(
+          (x) => x.pod === null && (x.releasedAt === null || now - x.releasedAt >= COOLDOWN_MS),
+        );
         if (a !== undefined) {
           a.pod = ++this.#podSeq;
           this.#pods.push(a.pod);
@@ -114,7 +117,8 @@ class ToyNode {
       }
       case 'release': {
         const gone = new Set(r.cidrs.map((c) => c.cidr));
-        for (const e of this.enis) e.cidrs = e.cidrs.filter((c) => !gone.has(c.cidr) || c.addresses.some((a) => a.pod !== null));
+        for (const e of this.enis)
+          e.cidrs = e.cidrs.filter((c) => !gone.has(c.cidr) || c.addresses.some((a) => a.pod !== null));
         this.lastDecreaseAt = now;
         if (r.cidrs.length > 0) this.actions.push(`${now} release ${r.cidrs.length}`);
         break;
@@ -184,8 +188,19 @@ describe('§3.2 closed-loop simulation (pods arrive and leave, manual clock)', (
       const tick = (): void => {
         clock.advance(TICK_MS);
         while (pending > 0 && node.addPod(clock.now())) pending -= 1;
-        const timing = { now: clock.now(), ...(node.lastDecreaseAt === undefined ? {} : { lastDecreaseAt: node.lastDecreaseAt }) };
-        const plan = planPool({ snapshot: node.snapshot(clock.now()), targets: sc.targets, limits: sc.limits, mode: sc.mode, unmanagedEnis: 0, trunkReserve: 0, timing });
+        const timing = {
+          now: clock.now(),
+          ...(node.lastDecreaseAt === undefined ? {} : { lastDecreaseAt: node.lastDecreaseAt }),
+        };
+        const plan = planPool({
+          snapshot: node.snapshot(clock.now()),
+          targets: sc.targets,
+          limits: sc.limits,
+          mode: sc.mode,
+          unmanagedEnis: 0,
+          trunkReserve: 0,
+          timing,
+        });
         node.apply(plan, clock.now());
       };
       /** Run until quiet, then demand five quiet minutes: no EC2 action at all (no oscillation). */

@@ -115,13 +115,19 @@ export function isPoolTooLow(
     : (['WARM_ENI_TARGET', targets.warmEniTarget, limits.maxIpsPerEni, 'IPs per ENI'] as const);
   const wanted = warm * perUnit;
   if (available < wanted) {
-    return { result: true, reason: `pool too low: ${available} available < ${wanted} (${knob} ${warm} × ${perUnit} ${unitName})` };
+    return {
+      result: true,
+      reason: `pool too low: ${available} available < ${wanted} (${knob} ${warm} × ${perUnit} ${unitName})`,
+    };
   }
   // With a target of 0 the comparison above is never true, so the reference adds: an empty pool is too low.
   if (warm === 0 && available === 0) {
     return { result: true, reason: `pool too low: 0 available and ${knob} is 0` };
   }
-  return { result: false, reason: `pool at target: ${available} available ≥ ${wanted} (${knob} ${warm} × ${perUnit} ${unitName})` };
+  return {
+    result: false,
+    reason: `pool at target: ${available} available ≥ ${wanted} (${knob} ${warm} × ${perUnit} ${unitName})`,
+  };
 }
 
 /**

@@ -18,7 +18,11 @@ export interface CidrSpec {
 }
 
 /** `count` /32 secondary IPs on ENI `device` (10.0.<device>.10 upward); the first `assigned` have pods, the next `cooldown` are cooling. */
-export function ips(device: number, count: number, opts: { assigned?: number; cooldown?: number; from?: number } = {}): CidrSpec[] {
+export function ips(
+  device: number,
+  count: number,
+  opts: { assigned?: number; cooldown?: number; from?: number } = {},
+): CidrSpec[] {
   const assigned = opts.assigned ?? 0;
   const cooldown = opts.cooldown ?? 0;
   const from = opts.from ?? 10;
@@ -30,7 +34,11 @@ export function ips(device: number, count: number, opts: { assigned?: number; co
 }
 
 /** /28 prefixes on ENI `device` (10.<device>.0.0/28, 10.<device>.0.16/28, …), one per entry: its assigned count. */
-export function prefixes(device: number, assignedPerPrefix: readonly number[], cooldownPerPrefix: readonly number[] = []): CidrSpec[] {
+export function prefixes(
+  device: number,
+  assignedPerPrefix: readonly number[],
+  cooldownPerPrefix: readonly number[] = [],
+): CidrSpec[] {
   return assignedPerPrefix.map((assigned, i) => ({
     cidr: `10.${device}.${Math.floor(i / 16)}.${(i % 16) * 16}/28`,
     assigned,
@@ -69,7 +77,14 @@ function cidrView(spec: CidrSpec, now: number): CidrView {
         : { address, assignedTime: 0, unassignedTime: now },
     );
   }
-  return { cidr: spec.cidr, isPrefix: block.prefixLength === 28, size, assignedCount: assigned, cooldownCount: cooldown, addresses };
+  return {
+    cidr: spec.cidr,
+    isPrefix: block.prefixLength === 28,
+    size,
+    assignedCount: assigned,
+    cooldownCount: cooldown,
+    addresses,
+  };
 }
 
 /** §3.3 statistics of a set of ENIs. */
@@ -125,7 +140,12 @@ export function snapshotOf(
 /** m5.large: 3 ENIs × 10 IPv4 addresses (9 secondary slots), maxPods 29. */
 export const M5_LARGE: PoolLimits = { maxEnis: 3, maxIpsPerEni: 9, maxPods: 29 };
 
-export const NO_IP_TARGETS: PoolTargets = { warmEniTarget: 1, warmIpTarget: 0, minimumIpTarget: 0, warmPrefixTarget: 0 };
+export const NO_IP_TARGETS: PoolTargets = {
+  warmEniTarget: 1,
+  warmIpTarget: 0,
+  minimumIpTarget: 0,
+  warmPrefixTarget: 0,
+};
 
 export const SIP: PoolMode = { prefixDelegation: false, customNetworking: false };
 export const PD: PoolMode = { prefixDelegation: true, customNetworking: false };

@@ -16,7 +16,15 @@ const low = snapshotOf([eni(0, { cidrs: ips(0, 5, { assigned: 5 }) })], { now: N
 const high = snapshotOf([eni(0, { cidrs: ips(0, 9, { assigned: 1 }) })], { now: NOW });
 
 describe('§3.2 timers', () => {
-  const cases: { name: string; lastInsufficientAt?: number; lastDecreaseAt?: number; backoffMs?: number; snapshot: typeof low; kind: string; reason?: string }[] = [
+  const cases: {
+    name: string;
+    lastInsufficientAt?: number;
+    lastDecreaseAt?: number;
+    backoffMs?: number;
+    snapshot: typeof low;
+    kind: string;
+    reason?: string;
+  }[] = [
     {
       name: '§3.2 no increase within 120 s of an insufficient-address error',
       lastInsufficientAt: NOW - 60_000,
@@ -24,9 +32,20 @@ describe('§3.2 timers', () => {
       kind: 'steady',
       reason: 'in insufficient-address back-off until 1970-01-01T00:17:40.000Z (60 s left)',
     },
-    { name: '§3.2 back-off still on at exactly 120 s (reference compares ≤)', lastInsufficientAt: NOW - 120_000, snapshot: low, kind: 'steady' },
+    {
+      name: '§3.2 back-off still on at exactly 120 s (reference compares ≤)',
+      lastInsufficientAt: NOW - 120_000,
+      snapshot: low,
+      kind: 'steady',
+    },
     { name: '§3.2 back-off over after 120 s', lastInsufficientAt: NOW - 120_001, snapshot: low, kind: 'assign' },
-    { name: '§3.2 the back-off is overridable', lastInsufficientAt: NOW - 10_000, backoffMs: 5_000, snapshot: low, kind: 'assign' },
+    {
+      name: '§3.2 the back-off is overridable',
+      lastInsufficientAt: NOW - 10_000,
+      backoffMs: 5_000,
+      snapshot: low,
+      kind: 'assign',
+    },
     {
       name: '§3.2 decrease at most once per 30 s',
       lastDecreaseAt: NOW - 12_000,
@@ -35,9 +54,19 @@ describe('§3.2 timers', () => {
       reason:
         'pool too high: 7 IPs over target (8 available vs WARM_IP_TARGET 1, 9 total vs MINIMUM_IP_TARGET 0); decrease throttled until 1970-01-01T00:16:58.000Z (18 s left)',
     },
-    { name: '§3.2 decrease still throttled at exactly 30 s (≤)', lastDecreaseAt: NOW - 30_000, snapshot: high, kind: 'steady' },
+    {
+      name: '§3.2 decrease still throttled at exactly 30 s (≤)',
+      lastDecreaseAt: NOW - 30_000,
+      snapshot: high,
+      kind: 'steady',
+    },
     { name: '§3.2 decrease allowed after 30 s', lastDecreaseAt: NOW - 30_001, snapshot: high, kind: 'release' },
-    { name: '§3.2 the back-off does not hold back a decrease', lastInsufficientAt: NOW - 1_000, snapshot: high, kind: 'release' },
+    {
+      name: '§3.2 the back-off does not hold back a decrease',
+      lastInsufficientAt: NOW - 1_000,
+      snapshot: high,
+      kind: 'release',
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -54,32 +83,53 @@ describe('§3.2 timers', () => {
   }
 
   it('§3.2 defaults are the reference constants', () => {
-    assert.deepEqual({ ...POLICY_DEFAULTS }, { decreaseIntervalMs: 30_000, insufficientAddressBackoffMs: 120_000, minEniAgeMs: 60_000 });
+    assert.deepEqual(
+      { ...POLICY_DEFAULTS },
+      { decreaseIntervalMs: 30_000, insufficientAddressBackoffMs: 120_000, minEniAgeMs: 60_000 },
+    );
   });
 });
 
 describe('§3.2 planPool: one tick', () => {
   it('§3.5 maxPods ceiling: a pool holding maxPods addresses is steady even with nothing free', () => {
-    const snapshot = snapshotOf([eni(0, { cidrs: ips(0, 9, { assigned: 9 }) }), eni(1, { cidrs: ips(1, 9, { assigned: 9 }) })], { now: NOW });
+    const snapshot = snapshotOf(
+      [eni(0, { cidrs: ips(0, 9, { assigned: 9 }) }), eni(1, { cidrs: ips(1, 9, { assigned: 9 }) })],
+      { now: NOW },
+    );
     const plan = planPool(inputOf(snapshot, { limits: { maxEnis: 3, maxIpsPerEni: 9, maxPods: 18 } }));
     assert.deepEqual(plan.resize, { kind: 'steady', reason: 'at maxPods ceiling: 18 IPs ≥ maxPods 18' });
   });
 
   it('§3.5 steady at target says why with the numbers', () => {
     const snapshot = snapshotOf([eni(0, { cidrs: ips(0, 9) })], { now: NOW });
-    assert.deepEqual(planPool(inputOf(snapshot)).resize, { kind: 'steady', reason: 'pool at target: 9 available ≥ 9 (WARM_ENI_TARGET 1 × 9 IPs per ENI)' });
+    assert.deepEqual(planPool(inputOf(snapshot)).resize, {
+      kind: 'steady',
+      reason: 'pool at target: 9 available ≥ 9 (WARM_ENI_TARGET 1 × 9 IPs per ENI)',
+    });
   });
 
   it('§3.6 blocked attachment (terminating / unschedulable) holds back growth and ENI freeing, not release', () => {
     const blocked = { attachmentBlockedBy: 'node is unschedulable' };
-    assert.deepEqual(planPool(inputOf(low, blocked)).resize, { kind: 'steady', reason: 'pool too low but not growing: node is unschedulable' });
-    const spare = snapshotOf([eni(0, { cidrs: ips(0, 9) }), eni(1, { cidrs: ips(1, 9) }), eni(2, { cidrs: ips(2, 9) })], { now: NOW });
-    assert.deepEqual(planPool(inputOf(spare, blocked)).freeEni, { kind: 'keep', reason: 'not freeing ENIs: node is unschedulable' });
+    assert.deepEqual(planPool(inputOf(low, blocked)).resize, {
+      kind: 'steady',
+      reason: 'pool too low but not growing: node is unschedulable',
+    });
+    const spare = snapshotOf(
+      [eni(0, { cidrs: ips(0, 9) }), eni(1, { cidrs: ips(1, 9) }), eni(2, { cidrs: ips(2, 9) })],
+      { now: NOW },
+    );
+    assert.deepEqual(planPool(inputOf(spare, blocked)).freeEni, {
+      kind: 'keep',
+      reason: 'not freeing ENIs: node is unschedulable',
+    });
     assert.equal(planPool(inputOf(high, { ...blocked, targets: tg({ warmIpTarget: 1 }) })).resize.kind, 'release');
   });
 
   it('§3.7 SIP WARM_ENI_TARGET: a whole spare ENI beyond the target is freed, one per tick', () => {
-    const snapshot = snapshotOf([eni(0, { cidrs: ips(0, 9) }), eni(1, { cidrs: ips(1, 9) }), eni(2, { cidrs: ips(2, 9) })], { now: NOW });
+    const snapshot = snapshotOf(
+      [eni(0, { cidrs: ips(0, 9) }), eni(1, { cidrs: ips(1, 9) }), eni(2, { cidrs: ips(2, 9) })],
+      { now: NOW },
+    );
     const plan = planPool(inputOf(snapshot));
     assert.equal(plan.resize.kind, 'steady');
     assert.deepEqual(plan.freeEni, {
@@ -95,7 +145,11 @@ describe('§3.2 planPool: one tick', () => {
     // WARM_IP 2: 6 available → release 4, taken from eni-2 (3) then eni-1 (1). Judged before the release, eni-1
     // would look spare (eni-2 has 3 free); after it, eni-1 holds the last 2 free IPs and must stay.
     const snapshot = snapshotOf(
-      [eni(0, { cidrs: ips(0, 9, { assigned: 9 }) }), eni(1, { cidrs: ips(1, 3) }), eni(2, { cidrs: ips(2, 4, { assigned: 1 }) })],
+      [
+        eni(0, { cidrs: ips(0, 9, { assigned: 9 }) }),
+        eni(1, { cidrs: ips(1, 3) }),
+        eni(2, { cidrs: ips(2, 4, { assigned: 1 }) }),
+      ],
       { now: NOW },
     );
     const plan = planPool(inputOf(snapshot, { targets: tg({ warmIpTarget: 2 }) }));
@@ -115,7 +169,13 @@ describe('§3.2 planPool: one tick', () => {
 
   it('§3.2 the plan exposes the numbers it was made from', () => {
     const plan = planPool(inputOf(low, { targets: tg({ warmIpTarget: 2, minimumIpTarget: 10 }) }));
-    assert.deepEqual(plan.state.target, { ipTargetsDefined: true, short: 5, over: 0, shortPrefixes: 0, overPrefixes: 0 });
+    assert.deepEqual(plan.state.target, {
+      ipTargetsDefined: true,
+      short: 5,
+      over: 0,
+      shortPrefixes: 0,
+      overPrefixes: 0,
+    });
     assert.equal(plan.state.tooLow.result, true);
     assert.equal(plan.state.tooHigh.result, false);
     assert.equal(plan.state.removeExtraEnis.result, true);

@@ -12,7 +12,15 @@
 import { pickEniToFree, shouldRemoveExtraEnis } from './policy-free-eni.js';
 import { planIncrease, planRelease, untilText } from './policy-resize.js';
 import { effectiveTargets, isPoolTooHigh, isPoolTooLow, targetState } from './policy-targets.js';
-import type { FreeEniDecision, PolicyInput, PoolPlan, PoolTargets, ReleaseCidr, ResizeDecision, Verdict } from './policy-types.js';
+import type {
+  FreeEniDecision,
+  PolicyInput,
+  PoolPlan,
+  PoolTargets,
+  ReleaseCidr,
+  ResizeDecision,
+  Verdict,
+} from './policy-types.js';
 import { POLICY_DEFAULTS } from './policy-types.js';
 import type { EniView } from './types.js';
 
@@ -27,7 +35,10 @@ function planResize(input: PolicyInput, targets: PoolTargets, tooLow: Verdict, t
   const { timing } = input;
   const interval = timing.decreaseIntervalMs ?? POLICY_DEFAULTS.decreaseIntervalMs;
   if (timing.lastDecreaseAt !== undefined && timing.now - timing.lastDecreaseAt <= interval) {
-    return { kind: 'steady', reason: `${tooHigh.reason}; decrease throttled until ${untilText(timing.lastDecreaseAt + interval, timing.now)}` };
+    return {
+      kind: 'steady',
+      reason: `${tooHigh.reason}; decrease throttled until ${untilText(timing.lastDecreaseAt + interval, timing.now)}`,
+    };
   }
   return planRelease(input, targets);
 }
@@ -39,8 +50,14 @@ function withoutCidrs(enis: readonly EniView[], cidrs: readonly ReleaseCidr[]): 
   return enis.map((eni) => ({ ...eni, cidrs: eni.cidrs.filter((c) => !gone.has(`${eni.id} ${c.cidr}`)) }));
 }
 
-function planFreeEni(input: PolicyInput, targets: PoolTargets, enis: readonly EniView[], removeExtra: Verdict): FreeEniDecision {
-  if (input.attachmentBlockedBy !== undefined) return { kind: 'keep', reason: `not freeing ENIs: ${input.attachmentBlockedBy}` };
+function planFreeEni(
+  input: PolicyInput,
+  targets: PoolTargets,
+  enis: readonly EniView[],
+  removeExtra: Verdict,
+): FreeEniDecision {
+  if (input.attachmentBlockedBy !== undefined)
+    return { kind: 'keep', reason: `not freeing ENIs: ${input.attachmentBlockedBy}` };
   if (!removeExtra.result) return { kind: 'keep', reason: removeExtra.reason };
   const minEniAgeMs = input.timing.minEniAgeMs ?? POLICY_DEFAULTS.minEniAgeMs;
   const { eni, verdicts } = pickEniToFree(enis, targets, input.mode, { now: input.timing.now, minEniAgeMs });

@@ -15,7 +15,8 @@ import { cidrContains, parseCidr, type Cidr } from './cidr.js';
 export type CidrRuleSet = 'strict' | 'relaxed';
 
 /** The address range a block belongs to, as the restriction table names them. */
-export type AddressRange = '10/8' | '172.16/12' | '192.168/16' | '198.19/16' | '100.64/10' | '169.254/16' | 'reserved' | 'public';
+export type AddressRange =
+  '10/8' | '172.16/12' | '192.168/16' | '198.19/16' | '100.64/10' | '169.254/16' | 'reserved' | 'public';
 
 const RANGES: readonly (readonly [AddressRange, Cidr])[] = [
   ['10/8', parseCidr('10.0.0.0/8')],
@@ -70,14 +71,20 @@ export type AssociationRefusal =
  * The restriction table applied to `candidate` for a VPC whose primary block is `primary` and whose blocks (primary
  * included) are `existing`; undefined when it may join. Size and overlap are checked by the caller.
  */
-export function associationRule(primary: Cidr, existing: readonly Cidr[], candidate: Cidr, rules: CidrRuleSet): AssociationRefusal | undefined {
+export function associationRule(
+  primary: Cidr,
+  existing: readonly Cidr[],
+  candidate: Cidr,
+  rules: CidrRuleSet,
+): AssociationRefusal | undefined {
   const to = addressRange(candidate);
   if (to === '169.254/16') return { kind: 'link-local' };
   if (to === 'reserved') return { kind: 'reserved' };
   if (rules === 'relaxed') return undefined;
   const from = addressRange(primary);
   if (!PERMITTED[from].includes(to)) return { kind: 'range', from, to };
-  if (from === '10/8' && cidrContains(TEN_SLASH_16, candidate) && existing.some((c) => cidrContains(TEN_SLASH_15, c))) return { kind: 'ten-slash-15' };
+  if (from === '10/8' && cidrContains(TEN_SLASH_16, candidate) && existing.some((c) => cidrContains(TEN_SLASH_15, c)))
+    return { kind: 'ten-slash-15' };
   if (from === '172.16/12' && cidrContains(ONE_SEVEN_TWO_THIRTY_ONE, candidate)) return { kind: 'default-vpc-block' };
   return undefined;
 }
@@ -107,7 +114,12 @@ export function neverAllowed(cidr: Cidr): string | undefined {
 }
 
 /** {@link associationRule} in EC2's words, as the embedded VPC answers it; undefined when the block may join. */
-export function cidrAssociationRefusal(primary: Cidr, existing: readonly Cidr[], candidate: Cidr, rules: CidrRuleSet): string | undefined {
+export function cidrAssociationRefusal(
+  primary: Cidr,
+  existing: readonly Cidr[],
+  candidate: Cidr,
+  rules: CidrRuleSet,
+): string | undefined {
   const refusal = associationRule(primary, existing, candidate, rules);
   return refusal === undefined ? undefined : ec2Message(refusal);
 }

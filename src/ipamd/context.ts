@@ -98,7 +98,6 @@ export interface NodeState {
   trunkEniId: EniId | undefined;
 }
 
-
 export interface IpamdContext extends TrackingContext {
   readonly deps: IpamdDeps;
   readonly node: NodeState;
@@ -119,7 +118,11 @@ export interface IpamdContext extends TrackingContext {
  * const ctx = createContext(deps, node, { serial, history });
  * ctx.timings.poolIntervalMs; // 5000 unless deps.timings says otherwise
  */
-export function createContext(deps: IpamdDeps, node: NodeState, shared: { serial?: Serial; history?: ActionHistory } = {}): IpamdContext {
+export function createContext(
+  deps: IpamdDeps,
+  node: NodeState,
+  shared: { serial?: Serial; history?: ActionHistory } = {},
+): IpamdContext {
   const timings = resolveTimings(deps.timings);
   const status: PoolStatus = { lastActionAt: deps.clock.now(), terminating: false };
   return {

@@ -32,13 +32,20 @@ export async function openCustomNetworkingFor(
         ? {
             kind: 'static',
             nodeName,
-            ...(config.customNetworking.staticNodeFile === undefined ? {} : { nodeFile: config.customNetworking.staticNodeFile }),
-            ...(config.customNetworking.staticEniConfigDir === undefined ? {} : { eniConfigDir: config.customNetworking.staticEniConfigDir }),
+            ...(config.customNetworking.staticNodeFile === undefined
+              ? {}
+              : { nodeFile: config.customNetworking.staticNodeFile }),
+            ...(config.customNetworking.staticEniConfigDir === undefined
+              ? {}
+              : { eniConfigDir: config.customNetworking.staticEniConfigDir }),
             log,
           }
         : { kind: 'kubernetes', target, nodeName, log },
     ec2: ports.ec2,
-    keys: { annotationKey: config.customNetworking.eniConfigAnnotationKey, labelKey: config.customNetworking.eniConfigLabelKey },
+    keys: {
+      annotationKey: config.customNetworking.eniConfigAnnotationKey,
+      labelKey: config.customNetworking.eniConfigLabelKey,
+    },
     node: { az: identity.availabilityZone, vpcId: primary.vpcId, primaryEniSecurityGroups: primary.securityGroupIds },
     log,
   });

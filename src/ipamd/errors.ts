@@ -15,7 +15,8 @@ export const IPAMD_ERRORS = {
   },
   IPAMD_INIT_FAILED: {
     cniCode: 999,
-    summary: 'Node initialisation failed (IMDS, instance limits, host networking or an unsupported mode); ipamd exits and is restarted.',
+    summary:
+      'Node initialisation failed (IMDS, instance limits, host networking or an unsupported mode); ipamd exits and is restarted.',
   },
   CHECKPOINT_RESTORE_FAILED: {
     cniCode: 999,
@@ -24,15 +25,18 @@ export const IPAMD_ERRORS = {
   },
   NO_USABLE_SUBNET: {
     cniCode: 11,
-    summary: 'No subnet may take a new ENI: subnet discovery found none usable in the zone (or the custom-networking ENIConfig has none).',
+    summary:
+      'No subnet may take a new ENI: subnet discovery found none usable in the zone (or the custom-networking ENIConfig has none).',
   },
   INVALID_REQUEST: {
     cniCode: 4,
-    summary: 'AddNetwork/DelNetwork without container id, interface or network name, a value too long, or multi-NIC asked for; nothing changed.',
+    summary:
+      'AddNetwork/DelNetwork without container id, interface or network name, a value too long, or multi-NIC asked for; nothing changed.',
   },
   UNKNOWN_POD: {
     cniCode: 3,
-    summary: 'DelNetwork for a pod the datastore does not know (already released, or never added); nothing to release, the DEL succeeds.',
+    summary:
+      'DelNetwork for a pod the datastore does not know (already released, or never added); nothing to release, the DEL succeeds.',
   },
 } as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
 

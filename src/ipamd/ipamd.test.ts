@@ -86,7 +86,9 @@ describe('ipamd loop', () => {
         const value: unknown = Reflect.get(target, prop, receiver);
         if (typeof value !== 'function') return value;
         const bound = (value as (...args: unknown[]) => unknown).bind(target);
-        return prop === 'createNetworkInterface' ? async (...args: unknown[]) => gate.then(() => bound(...args)) : bound;
+        return prop === 'createNetworkInterface'
+          ? async (...args: unknown[]) => gate.then(() => bound(...args))
+          : bound;
       },
     });
     const ipamd = world.ipamd({ ec2 });

@@ -63,7 +63,9 @@ export class Ipamd {
     this.backend = new IpamdBackend(deps, {
       ready: () => (this.#running === undefined ? undefined : { ctx: this.#running.ctx, pool: this.#running.pool }),
       notReadyReason: () =>
-        this.#phase === 'failed' ? `ipamd failed to initialise the node: ${this.#failure ?? ''}` : `ipamd is ${this.#phase === 'stopped' ? 'stopped' : 'still initialising the node'}`,
+        this.#phase === 'failed'
+          ? `ipamd failed to initialise the node: ${this.#failure ?? ''}`
+          : `ipamd is ${this.#phase === 'stopped' ? 'stopped' : 'still initialising the node'}`,
     });
   }
 

@@ -68,7 +68,11 @@ function socketServing(path: string, timeoutMs = 1_000): Promise<boolean> {
 /** Runs ipamd until the signal aborts; resolves to the process exit code (0 stopped, 1 failed to start). */
 export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOptions): Promise<number> {
   const { config } = loaded;
-  const logger = createLogger({ level: config.logging.ipamdLevel, destination: config.logging.ipamdLog, name: 'ipamd' });
+  const logger = createLogger({
+    level: config.logging.ipamdLevel,
+    destination: config.logging.ipamdLog,
+    name: 'ipamd',
+  });
   for (const warning of loaded.warnings) logger.warn({}, `config: ${warning}`);
   const registry = new Registry();
   const clock = systemClock;
@@ -76,21 +80,31 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
   const { metrics, seen: subnetsSeen } = rememberSubnets(createIpamdMetrics(registry, { version: VERSION }), clock);
   const observe = (record: Parameters<typeof metrics.awsCall>[0]): void => metrics.awsCall(record);
 
-  const imds = createImds({ ...(config.endpoints.imds === undefined ? {} : { endpoint: config.endpoints.imds }), clock, observe });
+  const imds = createImds({
+    ...(config.endpoints.imds === undefined ? {} : { endpoint: config.endpoints.imds }),
+    clock,
+    observe,
+  });
   const closables: Closable[] = [];
   const closeAll = async (): Promise<void> => {
-    for (const c of closables.reverse()) await c.close().catch((error: unknown) => logger.warn({ err: error }, 'close failed'));
+    for (const c of closables.reverse())
+      await c.close().catch((error: unknown) => logger.warn({ err: error }, 'close failed'));
   };
   try {
     // The RPC server replaces the socket file it finds. A second ipamd for the node (started by hand, or an old pod
     // still running) must not take the socket from the one serving, nor, failing on a busy port later, delete it.
     if (await socketServing(config.paths.ipamdSocket)) {
-      throw new IpamdError('IPAMD_INIT_FAILED', `another ipamd is serving ${config.paths.ipamdSocket}: stop it first (only one ipamd may run per node)`, { socket: config.paths.ipamdSocket });
+      throw new IpamdError(
+        'IPAMD_INIT_FAILED',
+        `another ipamd is serving ${config.paths.ipamdSocket}: stop it first (only one ipamd may run per node)`,
+        { socket: config.paths.ipamdSocket },
+      );
     }
     const region = config.endpoints.region ?? (await imds.identity()).region;
     const late: { ipamd?: Ipamd } = {};
     // VPC_CNI_EC2_PACING_NODES: this node's share of the account's EC2 buckets when a whole fleet may call at once.
-    const pacedShare = config.endpoints.ec2PacingNodes === undefined ? undefined : PACED_ACCOUNT_SHARE / config.endpoints.ec2PacingNodes;
+    const pacedShare =
+      config.endpoints.ec2PacingNodes === undefined ? undefined : PACED_ACCOUNT_SHARE / config.endpoints.ec2PacingNodes;
     const timings = pacedShare === undefined ? options.timings : { ...pacedTimings(pacedShare), ...options.timings };
     const ec2 = createEc2Api({
       ...(config.endpoints.ec2 === undefined ? {} : { endpoint: config.endpoints.ec2 }),
@@ -99,7 +113,13 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
       observe,
       // ipamd exists only after the adapter; until then a retry has no pod to explain.
       onRetry: ({ api, at, error }) =>
-        late.ipamd?.noteEc2Retry({ at, action: api, code: error.code, message: error.message, ...(error.details.awsCode === undefined ? {} : { awsCode: error.details.awsCode }) }),
+        late.ipamd?.noteEc2Retry({
+          at,
+          action: api,
+          code: error.code,
+          message: error.message,
+          ...(error.details.awsCode === undefined ? {} : { awsCode: error.details.awsCode }),
+        }),
       httpTimeoutMs: config.endpoints.httpTimeoutMs,
       ...(pacedShare === undefined ? {} : { budget: pacedBudget(pacedShare, Math.random) }),
       userAgent: `amazon-vpc-cni-k8s/${config.node.cniVersion ?? VERSION}`,
@@ -109,7 +129,9 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
     // With a node namespace the executor is confined: nothing can reach the namespace ipamd itself runs in.
     const executor = new NetlinkExecutor({ confined: config.paths.hostNetns !== undefined });
     const host = new NetlinkHostNetwork({ executor, netns: config.paths.hostNetns });
-    const customNetworking = config.customNetworking.enabled ? await openCustomNetworkingFor(loaded, { imds, ec2, logger }) : undefined;
+    const customNetworking = config.customNetworking.enabled
+      ? await openCustomNetworkingFor(loaded, { imds, ec2, logger })
+      : undefined;
     if (customNetworking !== undefined) closables.push(customNetworking);
     const maxPods = config.node.maxPods ?? customNetworking?.capacityPods;
     const ipamd = new Ipamd({
@@ -128,7 +150,11 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
     });
     late.ipamd = ipamd;
 
-    const rpc = await startRpcServer({ socketPath: config.paths.ipamdSocket, backend: ipamd.backend, version: RPC_CLIENT_VERSION });
+    const rpc = await startRpcServer({
+      socketPath: config.paths.ipamdSocket,
+      backend: ipamd.backend,
+      version: RPC_CLIENT_VERSION,
+    });
     closables.push(rpc);
     let introspection: string | undefined;
     if (config.servers.introspection) {
@@ -150,7 +176,8 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
     let metricsUrl: string | undefined;
     if (config.servers.metrics) {
       const bind = config.servers.metricsBindAddress;
-      if (bind.kind !== 'tcp') throw new Error('VPC_CNI_METRICS_BIND_ADDRESS must be host:port (metrics are not served on unix sockets)');
+      if (bind.kind !== 'tcp')
+        throw new Error('VPC_CNI_METRICS_BIND_ADDRESS must be host:port (metrics are not served on unix sockets)');
       const server = await startMetricsServer({ bind: { host: bind.host, port: bind.port }, registry, log: logger });
       closables.push(server);
       metricsUrl = server.url;

@@ -20,7 +20,6 @@ import { isK8sError, K8sError, toK8sError } from './errors.js';
 import { loadClientNode } from './client-node.js';
 import { followResource, type Follower, type FollowOptions, type ListAnswer } from './follow.js';
 
-
 export interface K8sClient {
   /** Where it connects, for logs (never a token). */
   readonly target: string;
@@ -33,7 +32,9 @@ export interface K8sClient {
   listEniConfigs(): Promise<ListAnswer>;
   createEniConfig(object: unknown): Promise<unknown>;
   /** PUT; the object's metadata.resourceVersion, when set, must match (else K8S_CONFLICT). */
-  replaceEniConfig<T extends { readonly metadata: { readonly name: string; readonly resourceVersion?: string } }>(object: T): Promise<unknown>;
+  replaceEniConfig<T extends { readonly metadata: { readonly name: string; readonly resourceVersion?: string } }>(
+    object: T,
+  ): Promise<unknown>;
   /** Resolves false when there was nothing to delete. */
   deleteEniConfig(name: string): Promise<boolean>;
   createEvent(namespace: string, event: Readonly<Record<string, unknown>>): Promise<void>;
@@ -65,7 +66,10 @@ export async function loadKubeConfig(target: KubeTarget): Promise<KubeConfig> {
       case 'server': {
         const user = target.token === undefined ? { name: 'user' } : { name: 'user', token: target.token };
         // client-node refuses plain http:// unless skipTLSVerify is set (there is no TLS to verify then).
-        kc.loadFromClusterAndUser({ name: 'cluster', server: target.url, skipTLSVerify: target.url.startsWith('http:') }, user);
+        kc.loadFromClusterAndUser(
+          { name: 'cluster', server: target.url, skipTLSVerify: target.url.startsWith('http:') },
+          user,
+        );
         break;
       }
       case 'in-cluster': {
@@ -73,8 +77,20 @@ export async function loadKubeConfig(target: KubeTarget): Promise<KubeConfig> {
         await readFile(join(target.serviceAccountDir, 'token'), 'utf8');
         const host = target.host.includes(':') ? `[${target.host}]` : target.host;
         kc.loadFromOptions({
-          clusters: [{ name: 'inCluster', server: `https://${host}:${target.port}`, caFile: join(target.serviceAccountDir, 'ca.crt'), skipTLSVerify: false }],
-          users: [{ name: 'inClusterUser', authProvider: { name: 'tokenFile', config: { tokenFile: join(target.serviceAccountDir, 'token') } } }],
+          clusters: [
+            {
+              name: 'inCluster',
+              server: `https://${host}:${target.port}`,
+              caFile: join(target.serviceAccountDir, 'ca.crt'),
+              skipTLSVerify: false,
+            },
+          ],
+          users: [
+            {
+              name: 'inClusterUser',
+              authProvider: { name: 'tokenFile', config: { tokenFile: join(target.serviceAccountDir, 'token') } },
+            },
+          ],
           contexts: [{ name: 'inClusterContext', cluster: 'inCluster', user: 'inClusterUser' }],
           currentContext: 'inClusterContext',
         });
@@ -82,10 +98,18 @@ export async function loadKubeConfig(target: KubeTarget): Promise<KubeConfig> {
       }
     }
   } catch (error) {
-    throw new K8sError('K8S_CONFIG_INVALID', `cannot use ${describeKubeTarget(target)}: ${(error as Error).message}`, {}, error);
+    throw new K8sError(
+      'K8S_CONFIG_INVALID',
+      `cannot use ${describeKubeTarget(target)}: ${(error as Error).message}`,
+      {},
+      error,
+    );
   }
   if (kc.getCurrentCluster() === null) {
-    throw new K8sError('K8S_CONFIG_INVALID', `${describeKubeTarget(target)} has no current context with a cluster (current-context: '${kc.getCurrentContext()}')`);
+    throw new K8sError(
+      'K8S_CONFIG_INVALID',
+      `${describeKubeTarget(target)} has no current context with a cluster (current-context: '${kc.getCurrentContext()}')`,
+    );
   }
   return kc;
 }
@@ -101,7 +125,10 @@ async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
 function listAnswer(value: unknown): ListAnswer {
   const record = (value ?? {}) as { items?: unknown; metadata?: { resourceVersion?: unknown } };
   const rv = record.metadata?.resourceVersion;
-  return { items: Array.isArray(record.items) ? (record.items as unknown[]) : [], resourceVersion: typeof rv === 'string' ? rv : '' };
+  return {
+    items: Array.isArray(record.items) ? (record.items as unknown[]) : [],
+    resourceVersion: typeof rv === 'string' ? rv : '',
+  };
 }
 
 /**
@@ -120,23 +147,46 @@ export async function createK8sClient(target: KubeTarget): Promise<K8sClient> {
     target: describeKubeTarget(target),
     readNode: (name) => call(`get Node ${name}`, () => core.readNode({ name })),
     listNodes: async (options = {}) =>
-      listAnswer(await call('list Nodes', () => core.listNode(options.fieldSelector === undefined ? {} : { fieldSelector: options.fieldSelector }))),
+      listAnswer(
+        await call('list Nodes', () =>
+          core.listNode(options.fieldSelector === undefined ? {} : { fieldSelector: options.fieldSelector }),
+        ),
+      ),
     patchNode: (name, patch) => call(`patch Node ${name}`, () => core.patchNode({ name, body: patch }, merge)),
     getEniConfig: async (name) => {
       try {
-        return await call(`get ENIConfig ${name}`, () => custom.getClusterCustomObject({ ...ENICONFIGS, name }) as Promise<unknown>);
+        return await call(
+          `get ENIConfig ${name}`,
+          () => custom.getClusterCustomObject({ ...ENICONFIGS, name }) as Promise<unknown>,
+        );
       } catch (error) {
         if (isK8sError(error, 'K8S_NOT_FOUND')) return undefined;
         throw error;
       }
     },
-    listEniConfigs: async () => listAnswer(await call('list ENIConfigs', () => custom.listClusterCustomObject(ENICONFIGS) as Promise<unknown>)),
-    createEniConfig: (object) => call('create ENIConfig', () => custom.createClusterCustomObject({ ...ENICONFIGS, body: object }) as Promise<unknown>),
+    listEniConfigs: async () =>
+      listAnswer(await call('list ENIConfigs', () => custom.listClusterCustomObject(ENICONFIGS) as Promise<unknown>)),
+    createEniConfig: (object) =>
+      call(
+        'create ENIConfig',
+        () => custom.createClusterCustomObject({ ...ENICONFIGS, body: object }) as Promise<unknown>,
+      ),
     replaceEniConfig: (object) =>
-      call(`replace ENIConfig ${object.metadata.name}`, () => custom.replaceClusterCustomObject({ ...ENICONFIGS, name: object.metadata.name, body: object }) as Promise<unknown>),
+      call(
+        `replace ENIConfig ${object.metadata.name}`,
+        () =>
+          custom.replaceClusterCustomObject({
+            ...ENICONFIGS,
+            name: object.metadata.name,
+            body: object,
+          }) as Promise<unknown>,
+      ),
     deleteEniConfig: async (name) => {
       try {
-        await call(`delete ENIConfig ${name}`, () => custom.deleteClusterCustomObject({ ...ENICONFIGS, name }) as Promise<unknown>);
+        await call(
+          `delete ENIConfig ${name}`,
+          () => custom.deleteClusterCustomObject({ ...ENICONFIGS, name }) as Promise<unknown>,
+        );
         return true;
       } catch (error) {
         if (isK8sError(error, 'K8S_NOT_FOUND')) return false;

@@ -10,14 +10,19 @@ import { catalogueError, type CniCode } from '../errors.js';
 export const K8S_ERRORS = {
   K8S_CONFIG_INVALID: {
     cniCode: 4,
-    summary: 'No usable connection to the API server can be built: the kubeconfig cannot be read or has no current context or cluster, or the in-cluster token is missing.',
+    summary:
+      'No usable connection to the API server can be built: the kubeconfig cannot be read or has no current context or cluster, or the in-cluster token is missing.',
   },
   K8S_API_ERROR: {
     cniCode: 11,
-    summary: 'A Kubernetes API call failed: the server could not be reached, refused the credentials (401/403), or answered an error; details carry the status and reason.',
+    summary:
+      'A Kubernetes API call failed: the server could not be reached, refused the credentials (401/403), or answered an error; details carry the status and reason.',
   },
   K8S_NOT_FOUND: { cniCode: 999, summary: 'The Kubernetes object (Node, ENIConfig) does not exist (HTTP 404).' },
-  K8S_CONFLICT: { cniCode: 999, summary: 'The Kubernetes object already exists, or changed since it was read (HTTP 409).' },
+  K8S_CONFLICT: {
+    cniCode: 999,
+    summary: 'The Kubernetes object already exists, or changed since it was read (HTTP 409).',
+  },
 } as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
 
 export type K8sErrorCode = keyof typeof K8S_ERRORS;
@@ -67,13 +72,24 @@ function statusOf(body: unknown): { message?: string; reason?: string } {
  */
 export function toK8sError(error: unknown, operation: string): K8sError {
   if (error instanceof K8sError) return error;
-  const record = (typeof error === 'object' && error !== null ? error : {}) as { code?: unknown; body?: unknown; message?: unknown };
+  const record = (typeof error === 'object' && error !== null ? error : {}) as {
+    code?: unknown;
+    body?: unknown;
+    message?: unknown;
+  };
   const status = typeof record.code === 'number' && record.code >= 100 && record.code < 600 ? record.code : undefined;
   const detail = statusOf(record.body);
   const text = detail.message ?? (typeof record.message === 'string' ? record.message : String(error));
-  const details = { operation, ...(status === undefined ? {} : { status }), ...(detail.reason === undefined ? {} : { reason: detail.reason }) };
+  const details = {
+    operation,
+    ...(status === undefined ? {} : { status }),
+    ...(detail.reason === undefined ? {} : { reason: detail.reason }),
+  };
   if (status === 404) return new K8sError('K8S_NOT_FOUND', `${operation}: not found (${text})`, details, error);
   if (status === 409) return new K8sError('K8S_CONFLICT', `${operation}: conflict (${text})`, details, error);
-  const how = status === undefined ? 'could not reach the API server' : `HTTP ${status}${detail.reason === undefined ? '' : ` ${detail.reason}`}`;
+  const how =
+    status === undefined
+      ? 'could not reach the API server'
+      : `HTTP ${status}${detail.reason === undefined ? '' : ` ${detail.reason}`}`;
   return new K8sError('K8S_API_ERROR', `${operation} failed: ${how}: ${text}`, details, error);
 }

@@ -47,7 +47,13 @@ export interface Follower {
  * @example
  * followResource(k8s, kc, '/apis/crd.k8s.amazonaws.com/v1alpha1/eniconfigs', () => client.listEniConfigs(), { onEvent });
  */
-export function followResource(k8s: ClientNode, kc: KubeConfig, path: string, list: () => Promise<ListAnswer>, options: FollowOptions): Follower {
+export function followResource(
+  k8s: ClientNode,
+  kc: KubeConfig,
+  path: string,
+  list: () => Promise<ListAnswer>,
+  options: FollowOptions,
+): Follower {
   const initialMs = options.backoff?.initialMs ?? 500;
   const maxMs = options.backoff?.maxMs ?? 30_000;
   const known = new Map<string, unknown>();
@@ -79,7 +85,14 @@ export function followResource(k8s: ClientNode, kc: KubeConfig, path: string, li
     if (stopped) return;
     // A fresh informer per (re)start: it re-lists instead of resuming a watch from a resourceVersion the server may
     // no longer know (a restarted API server, a stand-in with new state).
-    const informer = new k8s.ListWatch<KubernetesObject>(path, new k8s.Watch(kc), listFn, false, undefined, options.fieldSelector);
+    const informer = new k8s.ListWatch<KubernetesObject>(
+      path,
+      new k8s.Watch(kc),
+      listFn,
+      false,
+      undefined,
+      options.fieldSelector,
+    );
     current = informer;
     let failed = false;
     informer.on('add', (object) => seen('add', object));

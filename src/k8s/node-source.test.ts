@@ -15,7 +15,14 @@ import { createKubernetesNodeInfoSource } from './node-source.js';
 import { startK8sStandin, type K8sStandin } from '../../test/support/k8s-standin/standin.js';
 
 const KEY = 'k8s.amazonaws.com/eniConfig';
-const SUBNET: Ec2Subnet = { id: 'subnet-0000000000000000a', vpcId: 'vpc-1', cidr: '100.64.0.0/19', availabilityZone: 'us-west-2a', availableIpAddressCount: 100, tags: {} };
+const SUBNET: Ec2Subnet = {
+  id: 'subnet-0000000000000000a',
+  vpcId: 'vpc-1',
+  cidr: '100.64.0.0/19',
+  availabilityZone: 'us-west-2a',
+  availableIpAddressCount: 100,
+  tags: {},
+};
 const ec2 = { describeSubnets: () => Promise.resolve([SUBNET]) };
 const FAST = { initialMs: 20, maxMs: 100 };
 
@@ -41,7 +48,14 @@ describe('Kubernetes node source (client-node against the stand-in)', () => {
 
   before(async () => {
     standin = await startK8sStandin({
-      nodes: [{ name: 'node-1', labels: { 'topology.kubernetes.io/zone': 'us-west-2a' }, annotations: { [KEY]: 'pods-a' }, capacityPods: 20 }],
+      nodes: [
+        {
+          name: 'node-1',
+          labels: { 'topology.kubernetes.io/zone': 'us-west-2a' },
+          annotations: { [KEY]: 'pods-a' },
+          capacityPods: 20,
+        },
+      ],
       eniConfigs: [eniConfig('pods-a', { subnet: SUBNET.id })],
     });
     const client = await createK8sClient({ kind: 'kubeconfig-text', text: standin.kubeconfig() });
@@ -54,12 +68,20 @@ describe('Kubernetes node source (client-node against the stand-in)', () => {
 
   it('reads the Node with its capacity and the ENIConfigs through informers', async () => {
     assert.equal(source.kind, 'kubernetes');
-    assert.deepEqual(await source.node(), { name: 'node-1', labels: { 'topology.kubernetes.io/zone': 'us-west-2a' }, annotations: { [KEY]: 'pods-a' }, capacityPods: 20 });
+    assert.deepEqual(await source.node(), {
+      name: 'node-1',
+      labels: { 'topology.kubernetes.io/zone': 'us-west-2a' },
+      annotations: { [KEY]: 'pods-a' },
+      capacityPods: 20,
+    });
     assert.equal((await source.eniConfig('pods-a'))?.spec.subnet, SUBNET.id);
     assert.equal(await source.eniConfig('nope'), undefined);
     const requests = standin.state.requests.join('\n');
     assert.match(requests, /GET \/api\/v1\/nodes\?fieldSelector=metadata\.name%3Dnode-1/);
-    assert.match(requests, /GET \/api\/v1\/nodes\?watch=true&resourceVersion=\d+&fieldSelector=metadata\.name%3Dnode-1/);
+    assert.match(
+      requests,
+      /GET \/api\/v1\/nodes\?watch=true&resourceVersion=\d+&fieldSelector=metadata\.name%3Dnode-1/,
+    );
     assert.match(requests, /GET \/apis\/crd\.k8s\.amazonaws\.com\/v1alpha1\/eniconfigs\?watch=true/);
   });
 
@@ -73,38 +95,71 @@ describe('Kubernetes node source (client-node against the stand-in)', () => {
     const [event] = standin.state.events('default');
     assert.equal(event?.['reason'], 'EniConfigNotFound');
     assert.equal(event?.['type'], 'Warning');
-    assert.match(String(event?.['message']), /^ENIConfig 'pods-missing' \(node annotation k8s\.amazonaws\.com\/eniConfig\) does not exist/);
+    assert.match(
+      String(event?.['message']),
+      /^ENIConfig 'pods-missing' \(node annotation k8s\.amazonaws\.com\/eniConfig\) does not exist/,
+    );
     const involved = event?.['involvedObject'] as Record<string, unknown>;
     assert.deepEqual([involved['kind'], involved['name'], typeof involved['uid']], ['Node', 'node-1', 'string']);
     assert.deepEqual(event?.['source'], { component: 'aws-node', host: 'node-1' });
 
-    standin.state.putEniConfig(eniConfig('pods-missing', { subnet: SUBNET.id, securityGroups: ['sg-00000000000000001'] }));
+    standin.state.putEniConfig(
+      eniConfig('pods-missing', { subnet: SUBNET.id, securityGroups: ['sg-00000000000000001'] }),
+    );
     await until('the new ENIConfig', async () => (await source.eniConfig('pods-missing')) !== undefined);
     assert.deepEqual(await cn(), { subnet: SUBNET.id, securityGroups: ['sg-00000000000000001'] });
     cn.close();
   });
 
   it('refuses an ENIConfig that the cluster holds but that is not valid', async () => {
-    standin.state.create('eniconfigs', { apiVersion: 'crd.k8s.amazonaws.com/v1alpha1', kind: 'ENIConfig', metadata: { name: 'broken' }, spec: { subnet: 'my-subnet' } });
-    await until('the broken ENIConfig', async () => (await source.eniConfig('broken').catch(() => 'refused')) === 'refused');
-    await assert.rejects(source.eniConfig('broken'), (e: unknown) => isEniConfigError(e, 'ENICONFIG_INVALID_DOCUMENT') && /spec\.subnet 'my-subnet' is not a subnet id/.test(e.message));
+    standin.state.create('eniconfigs', {
+      apiVersion: 'crd.k8s.amazonaws.com/v1alpha1',
+      kind: 'ENIConfig',
+      metadata: { name: 'broken' },
+      spec: { subnet: 'my-subnet' },
+    });
+    await until(
+      'the broken ENIConfig',
+      async () => (await source.eniConfig('broken').catch(() => 'refused')) === 'refused',
+    );
+    await assert.rejects(
+      source.eniConfig('broken'),
+      (e: unknown) =>
+        isEniConfigError(e, 'ENICONFIG_INVALID_DOCUMENT') &&
+        /spec\.subnet 'my-subnet' is not a subnet id/.test(e.message),
+    );
   });
 
   it('a Node that does not exist, and an API server that is not there, are NODE_INFO_UNAVAILABLE', async () => {
     const client = await createK8sClient({ kind: 'server', url: standin.url, token: standin.token });
     const ghost = await createKubernetesNodeInfoSource({ client, nodeName: 'ghost', backoff: FAST });
-    await assert.rejects(ghost.node(), (e: unknown) => isEniConfigError(e, 'NODE_INFO_UNAVAILABLE') && /Node 'ghost' does not exist/.test(e.message));
+    await assert.rejects(
+      ghost.node(),
+      (e: unknown) => isEniConfigError(e, 'NODE_INFO_UNAVAILABLE') && /Node 'ghost' does not exist/.test(e.message),
+    );
     await ghost.close();
     const nowhere = await createK8sClient({ kind: 'server', url: `http://127.0.0.1:${await freePort()}` });
-    const offline = await createKubernetesNodeInfoSource({ client: nowhere, nodeName: 'node-1', syncTimeoutMs: 100, backoff: FAST });
-    await assert.rejects(offline.node(), (e: unknown) => isEniConfigError(e, 'NODE_INFO_UNAVAILABLE') && /cannot read Node 'node-1'/.test(e.message));
+    const offline = await createKubernetesNodeInfoSource({
+      client: nowhere,
+      nodeName: 'node-1',
+      syncTimeoutMs: 100,
+      backoff: FAST,
+    });
+    await assert.rejects(
+      offline.node(),
+      (e: unknown) => isEniConfigError(e, 'NODE_INFO_UNAVAILABLE') && /cannot read Node 'node-1'/.test(e.message),
+    );
     await assert.rejects(offline.eniConfig('pods-a'), (e: unknown) => isEniConfigError(e, 'NODE_INFO_UNAVAILABLE'));
     await offline.close();
   });
 
   it('keeps following through an API server restart, catching up on what changed meanwhile', async () => {
     const port = await freePort();
-    const first = await startK8sStandin({ port, nodes: [{ name: 'n', labels: {}, annotations: { [KEY]: 'before' } }], eniConfigs: [eniConfig('gone', { subnet: SUBNET.id })] });
+    const first = await startK8sStandin({
+      port,
+      nodes: [{ name: 'n', labels: {}, annotations: { [KEY]: 'before' } }],
+      eniConfigs: [eniConfig('gone', { subnet: SUBNET.id })],
+    });
     const client = await createK8sClient({ kind: 'kubeconfig-text', text: first.kubeconfig() });
     const follower = await createKubernetesNodeInfoSource({ client, nodeName: 'n', backoff: FAST });
     let changes = 0;

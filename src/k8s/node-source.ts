@@ -18,7 +18,13 @@ import { systemClock } from '../obs/clock.js';
 import { EniConfigError, isEniConfigError } from '../eniconfig/errors.js';
 import { nodeInfoFromKubernetes } from '../eniconfig/node-object.js';
 import type { NodeInfoSource, NodeProblem } from '../eniconfig/ports.js';
-import { ENICONFIG_GROUP, ENICONFIG_PLURAL, ENICONFIG_VERSION, type EniConfig, type NodeInfo } from '../eniconfig/types.js';
+import {
+  ENICONFIG_GROUP,
+  ENICONFIG_PLURAL,
+  ENICONFIG_VERSION,
+  type EniConfig,
+  type NodeInfo,
+} from '../eniconfig/types.js';
 import { validateEniConfigObject } from '../eniconfig/validate-object.js';
 import type { K8sClient } from './client.js';
 import { isK8sError } from './errors.js';
@@ -97,7 +103,8 @@ export async function createKubernetesNodeInfoSource(options: KubernetesSourceOp
         takeNode(object);
       }
     },
-    onError: (error, retryInMs) => log.warn({ code: error.code, retryInMs }, `following Node ${nodeName}: ${error.message}`),
+    onError: (error, retryInMs) =>
+      log.warn({ code: error.code, retryInMs }, `following Node ${nodeName}: ${error.message}`),
   });
   const configs = client.follow(ENICONFIGS_PATH, () => client.listEniConfigs(), {
     ...backoff,
@@ -109,7 +116,9 @@ export async function createKubernetesNodeInfoSource(options: KubernetesSourceOp
       notify();
     },
     onError: (error, retryInMs) => {
-      const hint = isK8sError(error, 'K8S_NOT_FOUND') ? ' (is the ENIConfig CRD eniconfigs.crd.k8s.amazonaws.com installed?)' : '';
+      const hint = isK8sError(error, 'K8S_NOT_FOUND')
+        ? ' (is the ENIConfig CRD eniconfigs.crd.k8s.amazonaws.com installed?)'
+        : '';
       log.warn({ code: error.code, retryInMs }, `following ENIConfigs: ${error.message}${hint}`);
     },
   });
@@ -122,7 +131,8 @@ export async function createKubernetesNodeInfoSource(options: KubernetesSourceOp
     }),
   ]);
   clearTimeout(syncTimer);
-  if (!nodes.isSynced() || !configs.isSynced()) log.warn({}, 'the API server has not answered the first lists yet; answering from GETs meanwhile');
+  if (!nodes.isSynced() || !configs.isSynced())
+    log.warn({}, 'the API server has not answered the first lists yet; answering from GETs meanwhile');
 
   const checkOpen = (): void => {
     if (closed) throw unavailable('the Kubernetes node source is closed');
@@ -130,10 +140,11 @@ export async function createKubernetesNodeInfoSource(options: KubernetesSourceOp
   const toConfig = (object: unknown, name: string): EniConfig => {
     const checked = validateEniConfigObject(object, { source: `${ORIGIN} (ENIConfig ${name})` });
     if (checked.config !== undefined) return checked.config;
-    throw new EniConfigError('ENICONFIG_INVALID_DOCUMENT', `ENIConfig '${name}' in the cluster is not valid: ${checked.problems.join('; ')}`, {
-      name,
-      problems: checked.problems,
-    });
+    throw new EniConfigError(
+      'ENICONFIG_INVALID_DOCUMENT',
+      `ENIConfig '${name}' in the cluster is not valid: ${checked.problems.join('; ')}`,
+      { name, problems: checked.problems },
+    );
   };
 
   return {
@@ -142,12 +153,18 @@ export async function createKubernetesNodeInfoSource(options: KubernetesSourceOp
       checkOpen();
       if (nodes.isSynced()) {
         if (node !== undefined) return node;
-        throw unavailable(`Node '${nodeName}' does not exist in the cluster (${client.target}); is MY_NODE_NAME this node's name?`);
+        throw unavailable(
+          `Node '${nodeName}' does not exist in the cluster (${client.target}); is MY_NODE_NAME this node's name?`,
+        );
       }
       try {
         takeNode(await client.readNode(nodeName));
       } catch (error) {
-        if (isK8sError(error, 'K8S_NOT_FOUND')) throw unavailable(`Node '${nodeName}' does not exist in the cluster (${client.target}); is MY_NODE_NAME this node's name?`, error);
+        if (isK8sError(error, 'K8S_NOT_FOUND'))
+          throw unavailable(
+            `Node '${nodeName}' does not exist in the cluster (${client.target}); is MY_NODE_NAME this node's name?`,
+            error,
+          );
         throw unavailable(`cannot read Node '${nodeName}': ${(error as Error).message}`, error);
       }
       if (node === undefined) throw unavailable(`Node '${nodeName}' could not be read`);
@@ -155,9 +172,13 @@ export async function createKubernetesNodeInfoSource(options: KubernetesSourceOp
     },
     eniConfig: async (name) => {
       checkOpen();
-      const object = configs.isSynced() ? eniConfigs.get(name) : await client.getEniConfig(name).catch((error: unknown) => {
-        throw isEniConfigError(error) ? error : unavailable(`cannot read ENIConfig '${name}': ${(error as Error).message}`, error);
-      });
+      const object = configs.isSynced()
+        ? eniConfigs.get(name)
+        : await client.getEniConfig(name).catch((error: unknown) => {
+            throw isEniConfigError(error)
+              ? error
+              : unavailable(`cannot read ENIConfig '${name}': ${(error as Error).message}`, error);
+          });
       return object === undefined ? undefined : toConfig(object, name);
     },
     watch: (onChange) => {
@@ -174,7 +195,12 @@ export async function createKubernetesNodeInfoSource(options: KubernetesSourceOp
           apiVersion: 'v1',
           kind: 'Event',
           metadata: { name: `${nodeName}.${(clock.now() * 1000 + eventSeq).toString(16)}`, namespace },
-          involvedObject: { apiVersion: 'v1', kind: 'Node', name: nodeName, ...(nodeUid === undefined ? {} : { uid: nodeUid }) },
+          involvedObject: {
+            apiVersion: 'v1',
+            kind: 'Node',
+            name: nodeName,
+            ...(nodeUid === undefined ? {} : { uid: nodeUid }),
+          },
           reason: problem.reason,
           message: problem.message,
           type: 'Warning',
@@ -186,7 +212,10 @@ export async function createKubernetesNodeInfoSource(options: KubernetesSourceOp
           reportingInstance: nodeName,
         });
       } catch (error) {
-        log.warn({ reason: problem.reason }, `could not record the event on Node ${nodeName} (${(error as Error).message}): ${problem.message}`);
+        log.warn(
+          { reason: problem.reason },
+          `could not record the event on Node ${nodeName} (${(error as Error).message}): ${problem.message}`,
+        );
       }
     },
     close: async () => {

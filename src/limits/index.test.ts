@@ -59,7 +59,9 @@ describe('instance-limits.json against the shared TSV', () => {
         hypervisor: hypervisor as InstanceLimits['hypervisor'],
         bareMetal: bare === 'true',
         defaultNetworkCardIndex: Number(card),
-        networkCards: cards.split(';').map((pair) => ({ index: Number(pair.split(':')[0]), maxEnis: Number(pair.split(':')[1]) })),
+        networkCards: cards
+          .split(';')
+          .map((pair) => ({ index: Number(pair.split(':')[0]), maxEnis: Number(pair.split(':')[1]) })),
         branchInterfaces: opt(branch),
         vcpus: opt(vcpus),
       };
@@ -71,10 +73,21 @@ describe('instance-limits.json against the shared TSV', () => {
 
 describe('getInstanceLimits', () => {
   const cases: { type: string; expect: Partial<InstanceLimits> }[] = [
-    { type: 'm5.large', expect: { maxEnis: 3, ipv4PerEni: 10, hypervisor: 'nitro', bareMetal: false, vcpus: 2, branchInterfaces: 9 } },
+    {
+      type: 'm5.large',
+      expect: { maxEnis: 3, ipv4PerEni: 10, hypervisor: 'nitro', bareMetal: false, vcpus: 2, branchInterfaces: 9 },
+    },
     {
       type: 'c6in.32xlarge',
-      expect: { maxEnis: 8, ipv4PerEni: 50, networkCards: [{ index: 0, maxEnis: 8 }, { index: 1, maxEnis: 8 }], vcpus: 128 },
+      expect: {
+        maxEnis: 8,
+        ipv4PerEni: 50,
+        networkCards: [
+          { index: 0, maxEnis: 8 },
+          { index: 1, maxEnis: 8 },
+        ],
+        vcpus: 128,
+      },
     },
     { type: 't2.micro', expect: { maxEnis: 2, ipv4PerEni: 2, hypervisor: 'xen', vcpus: 1, branchInterfaces: 0 } },
     { type: 'm5.metal', expect: { maxEnis: 15, ipv4PerEni: 50, hypervisor: 'unknown', bareMetal: true, vcpus: 96 } },
@@ -86,7 +99,8 @@ describe('getInstanceLimits', () => {
       const limits = getInstanceLimits(type);
       assert.ok(limits !== undefined);
       assert.equal(limits.instanceType, type);
-      for (const [key, value] of Object.entries(expect)) assert.deepEqual(limits[key as keyof InstanceLimits], value, key);
+      for (const [key, value] of Object.entries(expect))
+        assert.deepEqual(limits[key as keyof InstanceLimits], value, key);
     });
   }
 
@@ -98,7 +112,8 @@ describe('getInstanceLimits', () => {
   });
 
   test('names are exact: other cases and blanks are unknown', () => {
-    for (const name of ['M5.LARGE', ' m5.large', 'm5.large ', '', 'm5']) assert.equal(getInstanceLimits(name), undefined, name);
+    for (const name of ['M5.LARGE', ' m5.large', 'm5.large ', '', 'm5'])
+      assert.equal(getInstanceLimits(name), undefined, name);
   });
 
   test('returns frozen objects', () => {
@@ -149,7 +164,8 @@ describe('requireInstanceLimits', () => {
             assert.equal(suggestions[0], first);
             assert.ok(error.message.includes(`did you mean ${first}`), error.message);
           }
-          for (const name of includes ?? []) assert.ok(suggestions.includes(name), `${name} in ${suggestions.join(',')}`);
+          for (const name of includes ?? [])
+            assert.ok(suggestions.includes(name), `${name} in ${suggestions.join(',')}`);
           return true;
         },
       );

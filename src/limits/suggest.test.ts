@@ -24,19 +24,42 @@ describe('editDistance', () => {
 describe('sizeRank', () => {
   test('orders sizes from nano to metal', () => {
     const ordered = [
-      't3.nano', 't3.micro', 't3.small', 't3.medium', 't3.large', 't3.xlarge', 't3.2xlarge', 'm5.24xlarge',
-      'u-6tb1.112xlarge', 'm5.metal', 'c7i.metal-24xl', 'c7i.metal-48xl', 'x.odd',
+      't3.nano',
+      't3.micro',
+      't3.small',
+      't3.medium',
+      't3.large',
+      't3.xlarge',
+      't3.2xlarge',
+      'm5.24xlarge',
+      'u-6tb1.112xlarge',
+      'm5.metal',
+      'c7i.metal-24xl',
+      'c7i.metal-48xl',
+      'x.odd',
     ];
     const ranks = ordered.map(sizeRank);
-    assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b));
+    assert.deepEqual(
+      ranks,
+      [...ranks].sort((a, b) => a - b),
+    );
     assert.equal(new Set(ranks).size, ranks.length);
   });
 });
 
 describe('suggestInstanceTypes', () => {
   const known = [
-    'm5.large', 'm5.xlarge', 'm5.2xlarge', 'm5.metal', 'm5a.large', 'm5d.large', 'm6i.large', 't3.nano', 't3.micro',
-    'c6in.32xlarge', 'c6in.large',
+    'm5.large',
+    'm5.xlarge',
+    'm5.2xlarge',
+    'm5.metal',
+    'm5a.large',
+    'm5d.large',
+    'm6i.large',
+    't3.nano',
+    't3.micro',
+    'c6in.32xlarge',
+    'c6in.large',
   ];
   const cases: { input: string; expected: string[] }[] = [
     { input: 'm5.larg', expected: ['m5.large', 'm5a.large', 'm5d.large', 'm5.xlarge'] },

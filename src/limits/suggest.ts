@@ -59,12 +59,18 @@ export function suggestInstanceTypes(input: string, known: readonly string[]): s
   // A bare family name ('m5') means its sizes, not every family that starts with it (m5a, m5d, ...).
   const prefix = wanted.includes('.') ? wanted : `${wanted}.`;
   if (wanted.length >= 2) {
-    known.filter((name) => name.startsWith(prefix)).sort(bySize).forEach((name) => found.add(name));
+    known
+      .filter((name) => name.startsWith(prefix))
+      .sort(bySize)
+      .forEach((name) => found.add(name));
   }
 
   if (found.size === 0) {
     const family = `${wanted.split('.')[0] ?? wanted}.`;
-    known.filter((name) => name.startsWith(family)).sort(bySize).forEach((name) => found.add(name));
+    known
+      .filter((name) => name.startsWith(family))
+      .sort(bySize)
+      .forEach((name) => found.add(name));
   }
   return [...found].slice(0, MAX_SUGGESTIONS);
 }

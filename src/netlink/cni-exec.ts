@@ -38,24 +38,43 @@ export interface CniExecResult {
 }
 
 export function execCniPlugin(options: CniExecOptions): Promise<CniExecResult> {
-  const argv = options.nodeNetns === undefined ? [options.plugin] : ['nsenter', `--net=${options.nodeNetns}`, '--', options.plugin];
+  const argv =
+    options.nodeNetns === undefined
+      ? [options.plugin]
+      : ['nsenter', `--net=${options.nodeNetns}`, '--', options.plugin];
   const [file = options.plugin, ...args] = argv;
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { env: { ...options.env }, stdio: ['pipe', 'pipe', 'pipe'], timeout: options.timeoutMs ?? 30_000 });
+    const child = spawn(file, args, {
+      env: { ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: options.timeoutMs ?? 30_000,
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', (error) => {
-      reject(new NetlinkError('NETLINK_SPAWN_FAILED', `cannot run the CNI plugin ${options.plugin}: ${error.message}`, { command: argv.join(' ') }, error));
+      reject(
+        new NetlinkError(
+          'NETLINK_SPAWN_FAILED',
+          `cannot run the CNI plugin ${options.plugin}: ${error.message}`,
+          { command: argv.join(' ') },
+          error,
+        ),
+      );
     });
     child.on('close', (code, signal) => {
       const ms = performance.now() - started;
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
       if (signal !== null) {
-        reject(new NetlinkError('NETLINK_TIMEOUT', `the CNI plugin ${options.plugin} was killed by ${signal}`, { command: argv.join(' '), stderr }));
+        reject(
+          new NetlinkError('NETLINK_TIMEOUT', `the CNI plugin ${options.plugin} was killed by ${signal}`, {
+            command: argv.join(' '),
+            stderr,
+          }),
+        );
         return;
       }
       let json: unknown;
@@ -63,7 +82,14 @@ export function execCniPlugin(options: CniExecOptions): Promise<CniExecResult> {
         try {
           json = JSON.parse(stdout);
         } catch (cause) {
-          reject(new NetlinkError('NETLINK_BAD_OUTPUT', `the CNI plugin printed something that is not JSON: ${stdout.slice(0, 200)}`, { command: argv.join(' '), stderr }, cause));
+          reject(
+            new NetlinkError(
+              'NETLINK_BAD_OUTPUT',
+              `the CNI plugin printed something that is not JSON: ${stdout.slice(0, 200)}`,
+              { command: argv.join(' '), stderr },
+              cause,
+            ),
+          );
           return;
         }
       }

@@ -33,17 +33,34 @@ describe('ip command builders', () => {
     ['netns del tolerates a missing namespace', netnsDelete('vcni-1-1-vpc'), 'netns del vcni-1-1-vpc', ['not-found']],
     [
       'veth with the peer created in another namespace, this end up',
-      linkAddVeth({ name: 'n1-eth1', mtu: 9001, up: true, peer: { name: 'eth1', netns: 'vcni-1-1-n1', mac: MAC, mtu: 9001 } }),
+      linkAddVeth({
+        name: 'n1-eth1',
+        mtu: 9001,
+        up: true,
+        peer: { name: 'eth1', netns: 'vcni-1-1-n1', mac: MAC, mtu: 9001 },
+      }),
       'link add n1-eth1 mtu 9001 up type veth peer name eth1 netns vcni-1-1-n1 address 02:ab:cd:00:00:01 mtu 9001',
     ],
-    ['veth, both ends here', linkAddVeth({ name: 'a', mac: MAC, peer: { name: 'b' } }), 'link add a address 02:ab:cd:00:00:01 type veth peer name b'],
+    [
+      'veth, both ends here',
+      linkAddVeth({ name: 'a', mac: MAC, peer: { name: 'b' } }),
+      'link add a address 02:ab:cd:00:00:01 type veth peer name b',
+    ],
     ['link up', linkSetUp('eth0'), 'link set dev eth0 up'],
     ['link mtu', linkSetMtu('eth0', 1500), 'link set dev eth0 mtu 1500'],
-    ['proxy ARP without delay', neighTableSetProxyDelay('n1-eth0', 0), 'ntable change name arp_cache dev n1-eth0 proxy_delay 0'],
+    [
+      'proxy ARP without delay',
+      neighTableSetProxyDelay('n1-eth0', 0),
+      'ntable change name arp_cache dev n1-eth0 proxy_delay 0',
+    ],
     ['link del tolerates a missing device', linkDelete('n1-eth0'), 'link del dev n1-eth0', ['no-device']],
     ['addr replace keeps host bits', addrReplace('10.0.0.10/24', 'eth0'), 'addr replace 10.0.0.10/24 dev eth0'],
     ['addr del', addrDelete('10.0.0.1/32', 'lo'), 'addr del 10.0.0.1/32 dev lo', ['not-found', 'no-device']],
-    ['default route', routeReplace({ dst: 'default', via: '10.0.0.1', dev: 'eth0' }), 'route replace default via 10.0.0.1 dev eth0'],
+    [
+      'default route',
+      routeReplace({ dst: 'default', via: '10.0.0.1', dev: 'eth0' }),
+      'route replace default via 10.0.0.1 dev eth0',
+    ],
     [
       'per-ENI table route (reference wiring)',
       routeReplace({ dst: '10.0.0.1', dev: 'eth1', scope: 'link', table: 2 }),
@@ -54,15 +71,30 @@ describe('ip command builders', () => {
       routeAdd({ dst: '10.0.0.0/24', dev: 'eth0', src: '10.0.0.10', metric: 100, table: 'main' }),
       'route add 10.0.0.0/24 dev eth0 src 10.0.0.10 metric 100 table main',
     ],
-    ['route del', routeDelete({ dst: '10.0.0.20/32', dev: 'n1-eth1' }), 'route del 10.0.0.20/32 dev n1-eth1', ['not-found', 'no-device']],
+    [
+      'route del',
+      routeDelete({ dst: '10.0.0.20/32', dev: 'n1-eth1' }),
+      'route del 10.0.0.20/32 dev n1-eth1',
+      ['not-found', 'no-device'],
+    ],
     [
       'permanent neighbour, MAC lower-cased',
       neighReplacePermanent('169.254.1.1', MAC, 'eth0'),
       'neigh replace 169.254.1.1 lladdr 02:ab:cd:00:00:01 dev eth0 nud permanent',
     ],
     ['neigh del', neighDelete('10.0.0.20', 'n1-eth1'), 'neigh del 10.0.0.20 dev n1-eth1', ['not-found', 'no-device']],
-    ['rule 1536 (from pod to ENI table)', ruleAdd({ priority: 1536, from: '10.0.0.20', table: 2 }), 'rule add prio 1536 from 10.0.0.20 lookup 2', ['exists']],
-    ['rule 512 (to pod via main)', ruleAdd({ priority: 512, to: '10.0.0.20/32', table: 'main' }), 'rule add prio 512 to 10.0.0.20/32 lookup main', ['exists']],
+    [
+      'rule 1536 (from pod to ENI table)',
+      ruleAdd({ priority: 1536, from: '10.0.0.20', table: 2 }),
+      'rule add prio 1536 from 10.0.0.20 lookup 2',
+      ['exists'],
+    ],
+    [
+      'rule 512 (to pod via main)',
+      ruleAdd({ priority: 512, to: '10.0.0.20/32', table: 'main' }),
+      'rule add prio 512 to 10.0.0.20/32 lookup main',
+      ['exists'],
+    ],
     [
       'connmark rule',
       ruleDelete({ priority: 1024, from: 'all', fwmark: '0x80/0x80', table: 'main' }),
@@ -99,10 +131,19 @@ describe('ip command builders', () => {
 
 describe('sysctlCommand', () => {
   it('writes every setting in one nsenter + sysctl process', () => {
-    const command = sysctlCommand(netnsPath('vcni-1-1-n1'), { 'net.ipv4.ip_forward': 1, 'net/ipv4/conf/eth0.5/rp_filter': 2 });
+    const command = sysctlCommand(netnsPath('vcni-1-1-n1'), {
+      'net.ipv4.ip_forward': 1,
+      'net/ipv4/conf/eth0.5/rp_filter': 2,
+    });
     assert.equal(command.file, 'nsenter');
     assert.deepEqual(command.args, [
-      '--net=/var/run/netns/vcni-1-1-n1', '--', 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1', 'net/ipv4/conf/eth0.5/rp_filter=2',
+      '--net=/var/run/netns/vcni-1-1-n1',
+      '--',
+      'sysctl',
+      '-q',
+      '-w',
+      'net.ipv4.ip_forward=1',
+      'net/ipv4/conf/eth0.5/rp_filter=2',
     ]);
   });
 
@@ -142,7 +183,10 @@ describe('fabric address routing', () => {
   it('expands blocks up to a /24 and refuses larger ones and host bits', () => {
     assert.equal(blockAddresses(parseCidr('10.0.0.0/24')).length, 256);
     assert.deepEqual(parseAddressBlock('10.0.0.20/32'), parseAddressBlock('10.0.0.20'));
-    assert.throws(() => parseAddressBlock('10.0.0.0/23'), (error: unknown) => isNetlinkError(error, 'NETLINK_INVALID_ARGUMENT'));
+    assert.throws(
+      () => parseAddressBlock('10.0.0.0/23'),
+      (error: unknown) => isNetlinkError(error, 'NETLINK_INVALID_ARGUMENT'),
+    );
     assert.throws(() => parseAddressBlock('10.0.0.33/28'));
   });
 });

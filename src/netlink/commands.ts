@@ -161,7 +161,18 @@ export function linkDelete(name: string): IpCommand {
  * default (`net.ipv4.neigh.default`) exists only in the root namespace, so this is set per device, over netlink.
  */
 export function neighTableSetProxyDelay(dev: string, ms: number): IpCommand {
-  return { args: ['ntable', 'change', 'name', 'arp_cache', 'dev', checkLinkName(dev), 'proxy_delay', checkInt('proxy delay', ms, 0, 3_600_000)] };
+  return {
+    args: [
+      'ntable',
+      'change',
+      'name',
+      'arp_cache',
+      'dev',
+      checkLinkName(dev),
+      'proxy_delay',
+      checkInt('proxy delay', ms, 0, 3_600_000),
+    ],
+  };
 }
 
 // ---- addresses --------------------------------------------------------------------------------------------
@@ -221,12 +232,25 @@ export function routeDelete(route: RouteSpec): IpCommand {
 /** A static ARP entry (`nud permanent`): the kernel never probes or expires it. */
 export function neighReplacePermanent(address: string, mac: string, dev: string): IpCommand {
   return {
-    args: ['neigh', 'replace', checkAddress(address), 'lladdr', checkMac(mac), 'dev', checkLinkName(dev), 'nud', 'permanent'],
+    args: [
+      'neigh',
+      'replace',
+      checkAddress(address),
+      'lladdr',
+      checkMac(mac),
+      'dev',
+      checkLinkName(dev),
+      'nud',
+      'permanent',
+    ],
   };
 }
 
 export function neighDelete(address: string, dev: string): IpCommand {
-  return { args: ['neigh', 'del', checkAddress(address), 'dev', checkLinkName(dev)], tolerate: ['not-found', 'no-device'] };
+  return {
+    args: ['neigh', 'del', checkAddress(address), 'dev', checkLinkName(dev)],
+    tolerate: ['not-found', 'no-device'],
+  };
 }
 
 // ---- policy rules -----------------------------------------------------------------------------------------

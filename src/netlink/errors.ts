@@ -27,16 +27,19 @@ export const NETLINK_ERRORS = {
   NETLINK_SPAWN_FAILED: { cniCode: 999, summary: 'The program could not be started (not installed, not executable).' },
   NETLINK_INVALID_ARGUMENT: {
     cniCode: 999,
-    summary: 'A command builder refused an argument (bad name, MAC, address, number) or a confined executor refused to run outside a namespace.',
+    summary:
+      'A command builder refused an argument (bad name, MAC, address, number) or a confined executor refused to run outside a namespace.',
   },
   NETLINK_BAD_OUTPUT: { cniCode: 999, summary: 'The output of `ip -json` did not parse as JSON.' },
   ENI_LINK_NOT_FOUND: {
     cniCode: 999,
-    summary: "No link with the ENI's MAC address appeared in the node namespace within the retries (the ENI is not attached yet, or gone).",
+    summary:
+      "No link with the ENI's MAC address appeared in the node namespace within the retries (the ENI is not attached yet, or gone).",
   },
   IPTABLES_FAILED: {
     cniCode: 999,
-    summary: 'iptables, iptables-save or iptables-restore failed inside the node namespace (details: argv, stderr, the restore input).',
+    summary:
+      'iptables, iptables-save or iptables-restore failed inside the node namespace (details: argv, stderr, the restore input).',
   },
   FABRIC_UNKNOWN_NODE: { cniCode: 999, summary: 'The VPC fabric has no node namespace for this instance or name.' },
   FABRIC_UNKNOWN_ENI: { cniCode: 999, summary: 'No ENI is plugged into the VPC fabric at this node and device index.' },

@@ -13,7 +13,14 @@
  * await exec.batch([linkSetUp('lo'), addrReplace('10.0.0.1/32', 'lo')], { netns: 'vcni-42-1-vpc' });
  * const links = await exec.ipJson<{ ifname: string }[]>({ args: ['link', 'show'] }, { netns: 'vcni-42-1-vpc' });
  */
-import { checkNetnsName, netnsPath, sysctlCommand, type FailureKind, type IpCommand, type ProgramCommand } from './commands.js';
+import {
+  checkNetnsName,
+  netnsPath,
+  sysctlCommand,
+  type FailureKind,
+  type IpCommand,
+  type ProgramCommand,
+} from './commands.js';
 import { NetlinkError, type NetlinkErrorCode } from './errors.js';
 import { nodeSpawn, type SpawnFn } from './spawn.js';
 import { Parking } from './prestart.js';
@@ -27,7 +34,11 @@ export function classifyFailure(stderr: string): FailureKind {
   if (/Cannot open network namespace|nsenter: cannot open|reassociate to namespace/i.test(stderr)) return 'no-netns';
   if (/File exists|already assigned|already exists/i.test(stderr)) return 'exists';
   if (/Cannot find device|No such device|Device does not exist/i.test(stderr)) return 'no-device';
-  if (/No such file or directory|No such process|Address not found|Cannot assign requested address|FIB table does not exist/i.test(stderr)) {
+  if (
+    /No such file or directory|No such process|Address not found|Cannot assign requested address|FIB table does not exist/i.test(
+      stderr,
+    )
+  ) {
     return 'not-found';
   }
   return 'other';
@@ -100,7 +111,9 @@ export function serializeBatch(commands: readonly IpCommand[]): string {
     for (let j = 0; j < args.length; j++) {
       const word = args[j] as string;
       if (!BATCH_WORD.test(word)) {
-        throw new NetlinkError('NETLINK_INVALID_ARGUMENT', `word ${JSON.stringify(word)} cannot be sent to ip -batch`, { command: args.join(' ') });
+        throw new NetlinkError('NETLINK_INVALID_ARGUMENT', `word ${JSON.stringify(word)} cannot be sent to ip -batch`, {
+          command: args.join(' '),
+        });
       }
     }
     text += `${args.join(' ')}\n`;
@@ -200,7 +213,12 @@ export class NetlinkExecutor {
     try {
       return JSON.parse(text === '' ? '[]' : text) as T;
     } catch (cause) {
-      throw new NetlinkError('NETLINK_BAD_OUTPUT', `${argv.join(' ')}: output is not JSON`, { command: argv.join(' '), stdout: text.slice(0, 500) }, cause);
+      throw new NetlinkError(
+        'NETLINK_BAD_OUTPUT',
+        `${argv.join(' ')}: output is not JSON`,
+        { command: argv.join(' '), stdout: text.slice(0, 500) },
+        cause,
+      );
     }
   }
 
@@ -225,20 +243,32 @@ export class NetlinkExecutor {
     }
     const fatal = failures.find((f) => f.command.tolerate?.includes(f.kind) !== true);
     if (fatal === undefined) return { tolerated: failures };
-    const summary = failures.map((f) => ({ line: f.line, command: f.command.args.join(' '), kind: f.kind, message: f.message }));
-    throw new NetlinkError(CODE_OF_KIND[fatal.kind], `ip -batch line ${fatal.line} (${fatal.command.args.join(' ')}): ${fatal.message}`, {
-      command: fatal.command.args.join(' '),
-      line: fatal.line,
-      netns: options.netns,
-      exitCode: result.exitCode,
-      stderr: result.stderr,
-      failures: summary,
-    });
+    const summary = failures.map((f) => ({
+      line: f.line,
+      command: f.command.args.join(' '),
+      kind: f.kind,
+      message: f.message,
+    }));
+    throw new NetlinkError(
+      CODE_OF_KIND[fatal.kind],
+      `ip -batch line ${fatal.line} (${fatal.command.args.join(' ')}): ${fatal.message}`,
+      {
+        command: fatal.command.args.join(' '),
+        line: fatal.line,
+        netns: options.netns,
+        exitCode: result.exitCode,
+        stderr: result.stderr,
+        failures: summary,
+      },
+    );
   }
 
   /** Writes sysctls inside a namespace (name or path) in one process. */
   async sysctl(netns: string, settings: Readonly<Record<string, string | number>>, timeoutMs?: number): Promise<void> {
-    await this.run(sysctlCommand(netns.startsWith('/') ? netns : netnsPath(netns), settings), timeoutMs === undefined ? {} : { timeoutMs });
+    await this.run(
+      sysctlCommand(netns.startsWith('/') ? netns : netnsPath(netns), settings),
+      timeoutMs === undefined ? {} : { timeoutMs },
+    );
   }
 
   /** Runs any program; a non-zero exit is thrown as a classified {@link NetlinkError}. */
@@ -252,9 +282,11 @@ export class NetlinkExecutor {
   #ipArgv(tail: readonly string[], commands: readonly IpCommand[], netns: string | undefined): string[] {
     if (netns === undefined) {
       if (this.#confined && !commands.every((c) => c.args[0] === 'netns')) {
-        throw new NetlinkError('NETLINK_INVALID_ARGUMENT', 'confined executor: refusing to run ip outside a network namespace', {
-          commands: commands.map((c) => c.args.join(' ')),
-        });
+        throw new NetlinkError(
+          'NETLINK_INVALID_ARGUMENT',
+          'confined executor: refusing to run ip outside a network namespace',
+          { commands: commands.map((c) => c.args.join(' ')) },
+        );
       }
       return [this.#ip, ...tail];
     }
@@ -270,13 +302,22 @@ export class NetlinkExecutor {
       ? parked(input)
       : this.#spawnFn(argv, input === undefined ? { timeoutMs: timeout } : { input, timeoutMs: timeout }));
     if (result.timedOut) {
-      throw new NetlinkError('NETLINK_TIMEOUT', `${argv.join(' ')}: killed after ${timeout} ms`, { command: argv.join(' '), timeoutMs: timeout, stderr: result.stderr });
+      throw new NetlinkError('NETLINK_TIMEOUT', `${argv.join(' ')}: killed after ${timeout} ms`, {
+        command: argv.join(' '),
+        timeoutMs: timeout,
+        stderr: result.stderr,
+      });
     }
     return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode };
   }
 }
 
-function failure(kind: FailureKind, argv: readonly string[], result: RunResult, netns: string | undefined): NetlinkError {
+function failure(
+  kind: FailureKind,
+  argv: readonly string[],
+  result: RunResult,
+  netns: string | undefined,
+): NetlinkError {
   const firstLine = result.stderr.trim().split('\n')[0] ?? '';
   return new NetlinkError(CODE_OF_KIND[kind], `${argv.join(' ')}: ${firstLine || `exit code ${result.exitCode}`}`, {
     command: argv.join(' '),

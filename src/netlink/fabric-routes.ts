@@ -22,9 +22,11 @@ export const MIN_BLOCK_PREFIX_LENGTH = 24;
 export function parseAddressBlock(text: string): Cidr {
   const block = isIpv4(text) ? { network: parseIpv4(text), prefixLength: 32 } : parseCidr(text);
   if (block.prefixLength < MIN_BLOCK_PREFIX_LENGTH) {
-    throw new NetlinkError('NETLINK_INVALID_ARGUMENT', `${text}: blocks larger than /${MIN_BLOCK_PREFIX_LENGTH} are not routed per address`, {
-      block: text,
-    });
+    throw new NetlinkError(
+      'NETLINK_INVALID_ARGUMENT',
+      `${text}: blocks larger than /${MIN_BLOCK_PREFIX_LENGTH} are not routed per address`,
+      { block: text },
+    );
   }
   return block;
 }

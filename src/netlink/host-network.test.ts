@@ -11,7 +11,14 @@ import { createNamespace, createNamespaces, newRunPrefix } from './netns.js';
 import { guardIsolation, netnsSkipReason } from './netns.test-util.js';
 
 // The reference's §7.10 example: the ENI on device 2, subnet 10.0.96.0/19, table 3.
-const SPEC: EniNetworkSpec = { mac: '02:aa:00:00:00:02', deviceNumber: 2, primaryIp: '10.0.97.5', subnetCidr: '10.0.96.0/19', routeTableId: 3, mtu: 9001 };
+const SPEC: EniNetworkSpec = {
+  mac: '02:aa:00:00:00:02',
+  deviceNumber: 2,
+  primaryIp: '10.0.97.5',
+  subnetCidr: '10.0.96.0/19',
+  routeTableId: 3,
+  mtu: 9001,
+};
 
 const skip = await netnsSkipReason();
 
@@ -24,8 +31,25 @@ describe('NetlinkHostNetwork: no namespace with a confined executor', () => {
   it('refuses before spawning anything (never configures the caller’s namespace)', async () => {
     const exec = new NetlinkExecutor({ confined: true });
     const host = new NetlinkHostNetwork({ executor: exec });
-    const spec = { primaryIp: '10.0.0.10', primaryInterface: 'eth0', vpcCidrs: ['10.0.0.0/16'], excludeSnatCidrs: [], externalSnat: false, randomizeSnat: 'prng', nodePortSupport: true, connmark: 0x80, vethPrefix: 'eni' } as const;
-    for (const call of [() => host.setupSnat(spec), () => host.setupEni(SPEC), () => host.teardownEni(SPEC), () => host.deletePodRules('10.0.0.20'), () => host.setupExternalServiceRules([]), () => host.linkNames()]) {
+    const spec = {
+      primaryIp: '10.0.0.10',
+      primaryInterface: 'eth0',
+      vpcCidrs: ['10.0.0.0/16'],
+      excludeSnatCidrs: [],
+      externalSnat: false,
+      randomizeSnat: 'prng',
+      nodePortSupport: true,
+      connmark: 0x80,
+      vethPrefix: 'eni',
+    } as const;
+    for (const call of [
+      () => host.setupSnat(spec),
+      () => host.setupEni(SPEC),
+      () => host.teardownEni(SPEC),
+      () => host.deletePodRules('10.0.0.20'),
+      () => host.setupExternalServiceRules([]),
+      () => host.linkNames(),
+    ]) {
       await assert.rejects(call(), (e) => isNetlinkError(e, 'NETLINK_INVALID_ARGUMENT'));
     }
     assert.equal(exec.spawnCount, 0);
@@ -39,27 +63,50 @@ describe('NetlinkHostNetwork (real namespaces)', { skip, timeout: 120_000 }, () 
   guardIsolation(exec, prefix, { iptables: true });
 
   /** A node namespace; with `plug`, eth2 (the ENI's MAC) is there already, its far end up in a fabric namespace. */
-  async function newNode(plug = true): Promise<{ ns: string; fabric: string; host: NetlinkHostNetwork; plug: () => Promise<void> }> {
+  async function newNode(
+    plug = true,
+  ): Promise<{ ns: string; fabric: string; host: NetlinkHostNetwork; plug: () => Promise<void> }> {
     count += 1;
     const ns = `${prefix}-n${count}`;
     const fabric = `${prefix}-f${count}`;
     await createNamespace(exec, ns, { 'net.ipv4.ip_forward': 1 });
     await createNamespaces(exec, [fabric]);
     const plugIt = async (): Promise<void> => {
-      await exec.batch([linkAddVeth({ name: 'f2', up: true, peer: { name: 'eth2', netns: ns, mac: SPEC.mac } })], { netns: fabric });
+      await exec.batch([linkAddVeth({ name: 'f2', up: true, peer: { name: 'eth2', netns: ns, mac: SPEC.mac } })], {
+        netns: fabric,
+      });
     };
     if (plug) await plugIt();
-    return { ns, fabric, plug: plugIt, host: new NetlinkHostNetwork({ executor: exec, netns: ns, linkWait: { attempts: 5, delayMs: 50 } }) };
+    return {
+      ns,
+      fabric,
+      plug: plugIt,
+      host: new NetlinkHostNetwork({ executor: exec, netns: ns, linkWait: { attempts: 5, delayMs: 50 } }),
+    };
   }
 
   /** Routes, rules and eth2's state in the reference's text form. */
   async function state(ns: string): Promise<Record<string, unknown>> {
     const text = async (args: string[]): Promise<string[]> =>
-      (await exec.ip({ args, tolerate: ['not-found'] }, { netns: ns })).split('\n').map((l) => l.trim()).filter((l) => l !== '');
-    const links = await exec.ipJson<{ ifname: string; mtu: number; flags: string[]; addr_info: { family: string; local: string; prefixlen: number }[] }[]>({ args: ['addr', 'show', 'dev', 'eth2'] }, { netns: ns });
+      (await exec.ip({ args, tolerate: ['not-found'] }, { netns: ns }))
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+    const links = await exec.ipJson<
+      {
+        ifname: string;
+        mtu: number;
+        flags: string[];
+        addr_info: { family: string; local: string; prefixlen: number }[];
+      }[]
+    >({ args: ['addr', 'show', 'dev', 'eth2'] }, { netns: ns });
     const eth2 = links[0];
     return {
-      eth2: { mtu: eth2?.mtu, up: eth2?.flags.includes('UP'), inet: eth2?.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`) },
+      eth2: {
+        mtu: eth2?.mtu,
+        up: eth2?.flags.includes('UP'),
+        inet: eth2?.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+      },
       table3: await text(['route', 'show', 'table', '3']),
       main: await text(['route', 'show', 'table', 'main']),
       rules: await text(['rule', 'show']),
@@ -70,7 +117,12 @@ describe('NetlinkHostNetwork (real namespaces)', { skip, timeout: 120_000 }, () 
     eth2: { mtu: 9001, up: true, inet: ['10.0.97.5/19'] },
     table3: ['default via 10.0.96.1 dev eth2', '10.0.96.1 dev eth2 scope link'],
     main: [],
-    rules: ['0:\tfrom all lookup local', '32765:\tfrom 10.0.97.5 lookup 3', '32766:\tfrom all lookup main', '32767:\tfrom all lookup default'],
+    rules: [
+      '0:\tfrom all lookup local',
+      '32765:\tfrom 10.0.97.5 lookup 3',
+      '32766:\tfrom all lookup main',
+      '32767:\tfrom all lookup default',
+    ],
   };
 
   it('finds links by MAC, lists them, sets the MTU', async () => {
@@ -87,7 +139,13 @@ describe('NetlinkHostNetwork (real namespaces)', { skip, timeout: 120_000 }, () 
   it('sets up a secondary ENI as in §7.10, in 2 processes; re-running changes nothing', async (t) => {
     const { ns, host } = await newNode();
     // What a previous life of the ENI could have left: a stray address in the subnet, one outside it.
-    await exec.batch([{ args: ['addr', 'add', '10.0.97.99/19', 'dev', 'eth2'] }, { args: ['addr', 'add', '192.168.0.1/24', 'dev', 'eth2'] }], { netns: ns });
+    await exec.batch(
+      [
+        { args: ['addr', 'add', '10.0.97.99/19', 'dev', 'eth2'] },
+        { args: ['addr', 'add', '192.168.0.1/24', 'dev', 'eth2'] },
+      ],
+      { netns: ns },
+    );
     const spawns = exec.spawnCount;
     await host.setupEni(SPEC);
     assert.equal(exec.spawnCount - spawns, 2, 'addr dump + one batch');
@@ -98,7 +156,9 @@ describe('NetlinkHostNetwork (real namespaces)', { skip, timeout: 120_000 }, () 
       await host.setupEni(SPEC);
       times.push(performance.now() - start);
     }
-    t.diagnostic(`setupEni (converged): 2 processes, median ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms`);
+    t.diagnostic(
+      `setupEni (converged): 2 processes, median ${median(times).toFixed(1)} ms, max ${Math.max(...times).toFixed(1)} ms`,
+    );
     assert.deepEqual(await state(ns), ENI_STATE);
   });
 
@@ -111,7 +171,10 @@ describe('NetlinkHostNetwork (real namespaces)', { skip, timeout: 120_000 }, () 
     await late;
     assert.deepEqual(await state(ns), ENI_STATE);
     const spawns = exec.spawnCount;
-    await assert.rejects(host.setupEni({ ...SPEC, mac: '02:aa:00:00:00:09' }), (e) => isNetlinkError(e, 'ENI_LINK_NOT_FOUND') && e.details['attempts'] === 5);
+    await assert.rejects(
+      host.setupEni({ ...SPEC, mac: '02:aa:00:00:00:09' }),
+      (e) => isNetlinkError(e, 'ENI_LINK_NOT_FOUND') && e.details['attempts'] === 5,
+    );
     assert.equal(exec.spawnCount - spawns, 5);
   });
 
@@ -124,7 +187,11 @@ describe('NetlinkHostNetwork (real namespaces)', { skip, timeout: 120_000 }, () 
     await host.teardownEni(SPEC);
     const after = await state(ns);
     assert.deepEqual(after['table3'], []);
-    assert.deepEqual(after['rules'], ['0:\tfrom all lookup local', '32766:\tfrom all lookup main', '32767:\tfrom all lookup default']);
+    assert.deepEqual(after['rules'], [
+      '0:\tfrom all lookup local',
+      '32766:\tfrom all lookup main',
+      '32767:\tfrom all lookup default',
+    ]);
   });
 
   it('deletes a stale pod’s rules 512 and 1536 (every table) and nothing else', async () => {
@@ -154,12 +221,19 @@ describe('NetlinkHostNetwork (real namespaces)', { skip, timeout: 120_000 }, () 
 
   it('replaces the external service rules 1535', async () => {
     const { ns, host } = await newNode();
-    const rules1535 = async (): Promise<string[]> => ((await state(ns))['rules'] as string[]).filter((r) => r.startsWith('1535:'));
+    const rules1535 = async (): Promise<string[]> =>
+      ((await state(ns))['rules'] as string[]).filter((r) => r.startsWith('1535:'));
     await host.setupExternalServiceRules(['10.100.0.0/16', '10.200.0.0/16']);
     await host.setupExternalServiceRules(['10.100.0.0/16', '10.200.0.0/16']);
-    assert.deepEqual((await rules1535()).sort(), ['1535:\tfrom all to 10.100.0.0/16 lookup main', '1535:\tfrom all to 10.200.0.0/16 lookup main']);
+    assert.deepEqual((await rules1535()).sort(), [
+      '1535:\tfrom all to 10.100.0.0/16 lookup main',
+      '1535:\tfrom all to 10.200.0.0/16 lookup main',
+    ]);
     await host.setupExternalServiceRules(['10.200.0.0/16', '172.16.0.0/12']);
-    assert.deepEqual((await rules1535()).sort(), ['1535:\tfrom all to 10.200.0.0/16 lookup main', '1535:\tfrom all to 172.16.0.0/12 lookup main']);
+    assert.deepEqual((await rules1535()).sort(), [
+      '1535:\tfrom all to 10.200.0.0/16 lookup main',
+      '1535:\tfrom all to 172.16.0.0/12 lookup main',
+    ]);
     await host.setupExternalServiceRules([]);
     assert.deepEqual(await rules1535(), []);
   });

@@ -47,7 +47,12 @@ export interface HostNetworkOptions {
 interface JsonLink {
   readonly ifname?: string;
   readonly address?: string;
-  readonly addr_info?: readonly { readonly family?: string; readonly local?: string; readonly prefixlen?: number; readonly scope?: string }[];
+  readonly addr_info?: readonly {
+    readonly family?: string;
+    readonly local?: string;
+    readonly prefixlen?: number;
+    readonly scope?: string;
+  }[];
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -66,7 +71,11 @@ export class NetlinkHostNetwork implements HostNetwork {
     this.#ns = options.netns === undefined ? {} : { netns: options.netns };
     this.#attempts = Math.max(1, options.linkWait?.attempts ?? 5);
     this.#delayMs = Math.max(0, options.linkWait?.delayMs ?? 1000);
-    this.#iptables = new Iptables({ executor: options.executor, netns: options.netns, backend: options.iptablesBackend ?? 'auto' });
+    this.#iptables = new Iptables({
+      executor: options.executor,
+      netns: options.netns,
+      backend: options.iptablesBackend ?? 'auto',
+    });
   }
 
   /** The iptables programs of this namespace (for diagnostics and tests). */
@@ -145,11 +154,11 @@ export class NetlinkHostNetwork implements HostNetwork {
       const link = links.find((l) => l.address?.toLowerCase() === mac);
       if (link?.ifname !== undefined) return link;
       if (attempt >= this.#attempts) {
-        throw new NetlinkError('ENI_LINK_NOT_FOUND', `no link with MAC ${mac} after ${attempt} attempts, ${this.#delayMs} ms apart`, {
-          mac,
-          netns: this.#ns.netns,
-          attempts: attempt,
-        });
+        throw new NetlinkError(
+          'ENI_LINK_NOT_FOUND',
+          `no link with MAC ${mac} after ${attempt} attempts, ${this.#delayMs} ms apart`,
+          { mac, netns: this.#ns.netns, attempts: attempt },
+        );
       }
       await sleep(this.#delayMs);
     }

@@ -21,7 +21,14 @@ import type { IpCommand } from './commands.js';
 const lines = (commands: readonly IpCommand[]): string[] => commands.map((c) => c.args.join(' '));
 
 // The reference's §7.10 example: device 2, table 3, subnet 10.0.96.0/19.
-const SPEC: EniNetworkSpec = { mac: '02:aa:00:00:00:02', deviceNumber: 2, primaryIp: '10.0.97.5', subnetCidr: '10.0.96.0/19', routeTableId: 3, mtu: 9001 };
+const SPEC: EniNetworkSpec = {
+  mac: '02:aa:00:00:00:02',
+  deviceNumber: 2,
+  primaryIp: '10.0.97.5',
+  subnetCidr: '10.0.96.0/19',
+  routeTableId: 3,
+  mtu: 9001,
+};
 
 // A dump as `ip -json rule show` prints it (iproute2 6.1).
 const RULES: IpRuleJson[] = [
@@ -66,11 +73,19 @@ describe('host-routes: addresses and rule dumps', () => {
     assert.equal(ruleTable({}), undefined);
   });
 
-  for (const [mark, text] of [[0x80, '0x80'], [1, '0x1'], [0xffffffff, '0xffffffff']] as const) {
+  for (const [mark, text] of [
+    [0x80, '0x80'],
+    [1, '0x1'],
+    [0xffffffff, '0xffffffff'],
+  ] as const) {
     it(`mark ${mark} is ${text}`, () => assert.equal(formatMark(mark), text));
   }
   for (const bad of [0, -1, 2 ** 32, 1.5]) {
-    it(`mark ${bad} is refused`, () => assert.throws(() => formatMark(bad), (e) => isNetlinkError(e, 'NETLINK_INVALID_ARGUMENT')));
+    it(`mark ${bad} is refused`, () =>
+      assert.throws(
+        () => formatMark(bad),
+        (e) => isNetlinkError(e, 'NETLINK_INVALID_ARGUMENT'),
+      ));
   }
 });
 
@@ -87,7 +102,10 @@ describe('host-routes: secondary ENI', () => {
   });
 
   it('removes every other global IPv4 address before adding the primary one', () => {
-    const commands = eniSetupCommands({ name: 'eth2', inetAddresses: ['10.0.97.5/19', '10.0.97.99/19', '10.0.97.5/24', '192.168.0.1/24'] }, SPEC);
+    const commands = eniSetupCommands(
+      { name: 'eth2', inetAddresses: ['10.0.97.5/19', '10.0.97.99/19', '10.0.97.5/24', '192.168.0.1/24'] },
+      SPEC,
+    );
     assert.deepEqual(lines(commands).slice(1, 5), [
       'addr del 10.0.97.99/19 dev eth2',
       'addr del 10.0.97.5/24 dev eth2',
@@ -105,7 +123,10 @@ describe('host-routes: secondary ENI', () => {
 
   for (const table of [0, 1, 253, 254, 255, 2 ** 32, 2.5]) {
     it(`refuses route table ${table}`, () => {
-      assert.throws(() => eniSetupCommands({ name: 'eth2', inetAddresses: [] }, { ...SPEC, routeTableId: table }), (e) => isNetlinkError(e, 'NETLINK_INVALID_ARGUMENT'));
+      assert.throws(
+        () => eniSetupCommands({ name: 'eth2', inetAddresses: [] }, { ...SPEC, routeTableId: table }),
+        (e) => isNetlinkError(e, 'NETLINK_INVALID_ARGUMENT'),
+      );
     });
   }
 
@@ -135,7 +156,12 @@ describe('host-routes: rules from a dump', () => {
   const connmarkCases: [string, IpRuleJson[], number | undefined, string[]][] = [
     ['present: nothing to do', RULES, 0x80, []],
     ['missing: added', [], 0x80, ['rule add prio 1024 fwmark 0x80/0x80 lookup main']],
-    ['changed mark: new one added, then the old one deleted', RULES, 0x4000, ['rule add prio 1024 fwmark 0x4000/0x4000 lookup main', 'rule del prio 1024 fwmark 0x80/0x80 lookup main']],
+    [
+      'changed mark: new one added, then the old one deleted',
+      RULES,
+      0x4000,
+      ['rule add prio 1024 fwmark 0x4000/0x4000 lookup main', 'rule del prio 1024 fwmark 0x80/0x80 lookup main'],
+    ],
     ['not wanted: deleted', RULES, undefined, ['rule del prio 1024 fwmark 0x80/0x80 lookup main']],
     ['not wanted and absent: nothing', [], undefined, []],
   ];
@@ -144,9 +170,25 @@ describe('host-routes: rules from a dump', () => {
   }
 
   const externalCases: [string, string[], string[]][] = [
-    ['same set: duplicates and stale ones removed', ['10.100.0.0/16'], ['rule del prio 1535 to 10.100.0.0/16 lookup main', 'rule del prio 1535 to 10.9.0.0/16 lookup main']],
-    ['new entries added first, host bits cleared, IPv6 and invalid entries skipped', ['10.9.0.0/16', '10.100.0.0/16', '172.16.5.0/20', '172.16.0.0/20', 'fd00::/8', '10.0.0.0/40', ''], ['rule add prio 1535 to 172.16.0.0/20 lookup main', 'rule del prio 1535 to 10.100.0.0/16 lookup main']],
-    ['empty list: every 1535 rule removed', [], ['rule del prio 1535 to 10.100.0.0/16 lookup main', 'rule del prio 1535 to 10.100.0.0/16 lookup main', 'rule del prio 1535 to 10.9.0.0/16 lookup main']],
+    [
+      'same set: duplicates and stale ones removed',
+      ['10.100.0.0/16'],
+      ['rule del prio 1535 to 10.100.0.0/16 lookup main', 'rule del prio 1535 to 10.9.0.0/16 lookup main'],
+    ],
+    [
+      'new entries added first, host bits cleared, IPv6 and invalid entries skipped',
+      ['10.9.0.0/16', '10.100.0.0/16', '172.16.5.0/20', '172.16.0.0/20', 'fd00::/8', '10.0.0.0/40', ''],
+      ['rule add prio 1535 to 172.16.0.0/20 lookup main', 'rule del prio 1535 to 10.100.0.0/16 lookup main'],
+    ],
+    [
+      'empty list: every 1535 rule removed',
+      [],
+      [
+        'rule del prio 1535 to 10.100.0.0/16 lookup main',
+        'rule del prio 1535 to 10.100.0.0/16 lookup main',
+        'rule del prio 1535 to 10.9.0.0/16 lookup main',
+      ],
+    ],
   ];
   for (const [name, cidrs, expected] of externalCases) {
     it(`rules 1535, ${name}`, () => assert.deepEqual(lines(externalServiceRuleCommands(RULES, cidrs)), expected));

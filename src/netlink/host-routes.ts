@@ -28,13 +28,7 @@ import {
 import { NetlinkError } from './errors.js';
 
 /** Rule priorities of §7.6. */
-export const RULE_PRIORITY = {
-  podTo: 512,
-  connmark: 1024,
-  externalService: 1535,
-  podFrom: 1536,
-  eni: 32765,
-} as const;
+export const RULE_PRIORITY = { podTo: 512, connmark: 1024, externalService: 1535, podFrom: 1536, eni: 32765 } as const;
 
 /** One entry of `ip -json rule show` (fields iproute2 6.1 prints; absent lengths mean /32). */
 export interface IpRuleJson {
@@ -177,9 +171,14 @@ export function connmarkRuleCommands(rules: readonly IpRuleJson[], mark: number 
   const want = mark === undefined ? undefined : `${formatMark(mark)}/${formatMark(mark)}`;
   const existing = rules.filter((r) => r.priority === RULE_PRIORITY.connmark);
   const matches = (r: IpRuleJson): boolean =>
-    want !== undefined && ruleTable(r) === 'main' && ruleFrom(r) === undefined && ruleTo(r) === undefined && `${r.fwmark}/${r.fwmask ?? '0xffffffff'}` === want;
+    want !== undefined &&
+    ruleTable(r) === 'main' &&
+    ruleFrom(r) === undefined &&
+    ruleTo(r) === undefined &&
+    `${r.fwmark}/${r.fwmask ?? '0xffffffff'}` === want;
   const commands: IpCommand[] = [];
-  if (want !== undefined && !existing.some(matches)) commands.push(ruleAdd({ priority: RULE_PRIORITY.connmark, fwmark: want, table: 'main' }));
+  if (want !== undefined && !existing.some(matches))
+    commands.push(ruleAdd({ priority: RULE_PRIORITY.connmark, fwmark: want, table: 'main' }));
   for (const rule of existing.filter((r) => !matches(r))) commands.push(deleteAsShown(rule));
   return commands;
 }
@@ -195,11 +194,18 @@ export function externalServiceRuleCommands(rules: readonly IpRuleJson[], cidrs:
   const deletes: IpCommand[] = [];
   for (const rule of existing) {
     const to = ruleTo(rule);
-    const ok = to !== undefined && want.includes(to) && ruleTable(rule) === 'main' && ruleFrom(rule) === undefined && rule.fwmark === undefined;
+    const ok =
+      to !== undefined &&
+      want.includes(to) &&
+      ruleTable(rule) === 'main' &&
+      ruleFrom(rule) === undefined &&
+      rule.fwmark === undefined;
     if (ok && !kept.has(to)) kept.add(to);
     else deletes.push(deleteAsShown(rule));
   }
-  const adds = want.filter((c) => !kept.has(c)).map((to) => ruleAdd({ priority: RULE_PRIORITY.externalService, to, table: 'main' }));
+  const adds = want
+    .filter((c) => !kept.has(c))
+    .map((to) => ruleAdd({ priority: RULE_PRIORITY.externalService, to, table: 'main' }));
   return [...adds, ...deletes];
 }
 
@@ -212,6 +218,8 @@ function deleteAsShown(rule: IpRuleJson): IpCommand {
     table: ruleTable(rule) ?? invalid('rule table', rule.table),
     ...(from === undefined ? {} : { from }),
     ...(to === undefined ? {} : { to }),
-    ...(rule.fwmark === undefined ? {} : { fwmark: rule.fwmask === undefined ? rule.fwmark : `${rule.fwmark}/${rule.fwmask}` }),
+    ...(rule.fwmark === undefined
+      ? {}
+      : { fwmark: rule.fwmask === undefined ? rule.fwmark : `${rule.fwmark}/${rule.fwmask}` }),
   });
 }

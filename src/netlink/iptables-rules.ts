@@ -38,7 +38,13 @@ export const COMMENTS = {
 } as const;
 
 const OWNED_CHAIN = /^AWS-(SNAT|CONNMARK)-CHAIN/;
-const BUILTIN_COMMENTS = new Set<string>([COMMENTS.snatJump, COMMENTS.snat, COMMENTS.primaryEni, COMMENTS.outbound, COMMENTS.connmark]);
+const BUILTIN_COMMENTS = new Set<string>([
+  COMMENTS.snatJump,
+  COMMENTS.snat,
+  COMMENTS.primaryEni,
+  COMMENTS.outbound,
+  COMMENTS.connmark,
+]);
 
 /** The tables we write, in the order of the restore input. */
 export const TABLES = ['mangle', 'nat'] as const;
@@ -94,9 +100,12 @@ export function snatRules(spec: SnatSpec, options: RenderOptions): SnatRules {
 
   const mangle: string[] = [];
   if (spec.nodePortSupport) {
-    mangle.push(`-i ${primaryIf} ${comment(COMMENTS.primaryEni)} -m addrtype --dst-type LOCAL --limit-iface-in -j CONNMARK --set-xmark ${mark}/${mark}`);
+    mangle.push(
+      `-i ${primaryIf} ${comment(COMMENTS.primaryEni)} -m addrtype --dst-type LOCAL --limit-iface-in -j CONNMARK --set-xmark ${mark}/${mark}`,
+    );
   }
-  if (spec.nodePortSupport || !spec.externalSnat) mangle.push(`-i ${spec.vethPrefix}+ ${comment(COMMENTS.primaryEni)} ${restoreMark}`);
+  if (spec.nodePortSupport || !spec.externalSnat)
+    mangle.push(`-i ${spec.vethPrefix}+ ${comment(COMMENTS.primaryEni)} ${restoreMark}`);
   if (spec.nodePortSupport) mangle.push(`-i vlan+ ${comment(COMMENTS.primaryEni)} ${restoreMark}`);
 
   const nat: TableRules = spec.externalSnat
@@ -121,7 +130,13 @@ export function snatRules(spec: SnatSpec, options: RenderOptions): SnatRules {
         ]),
         builtins: new Map([
           ['POSTROUTING', [`${comment(COMMENTS.snatJump)} -j ${SNAT_CHAIN}`]],
-          ['PREROUTING', [`-i ${spec.vethPrefix}+ ${comment(COMMENTS.outbound)} -j ${CONNMARK_CHAIN}`, `${comment(COMMENTS.connmark)} ${restoreMark}`]],
+          [
+            'PREROUTING',
+            [
+              `-i ${spec.vethPrefix}+ ${comment(COMMENTS.outbound)} -j ${CONNMARK_CHAIN}`,
+              `${comment(COMMENTS.connmark)} ${restoreMark}`,
+            ],
+          ],
         ]),
       };
   return { nat, mangle: { chains: new Map(), builtins: new Map([['PREROUTING', mangle]]) } };
@@ -195,7 +210,9 @@ export function planRestore(saved: ReadonlyMap<string, SavedTable>, wanted: Snat
       appends.push(...rules.map((r) => `-A ${chain} ${r}`));
       changed.push(`${table}/${chain}`);
     }
-    const stale = [...have.chains.keys()].filter((c) => OWNED_CHAIN.test(c) && !have.builtin.has(c) && !want.chains.has(c));
+    const stale = [...have.chains.keys()].filter(
+      (c) => OWNED_CHAIN.test(c) && !have.builtin.has(c) && !want.chains.has(c),
+    );
     removals.push(...stale.map((c) => `-F ${c}`), ...stale.map((c) => `-X ${c}`));
     changed.push(...stale.map((c) => `${table}/${c}`));
     const builtins = new Set([...have.builtin, ...want.builtins.keys()]);

@@ -71,8 +71,14 @@ for (const backend of ['nft', 'legacy'] as const satisfies readonly IptablesBack
       let spawns = exec.spawnCount;
       let start = performance.now();
       await host.setupSnat(SPEC);
-      t.diagnostic(`setupSnat (fresh): ${exec.spawnCount - spawns} processes, ${(performance.now() - start).toFixed(1)} ms`);
-      assert.equal(exec.spawnCount - spawns, 5, 'rule dump, iptables --version, rule batch, iptables-save, iptables-restore');
+      t.diagnostic(
+        `setupSnat (fresh): ${exec.spawnCount - spawns} processes, ${(performance.now() - start).toFixed(1)} ms`,
+      );
+      assert.equal(
+        exec.spawnCount - spawns,
+        5,
+        'rule dump, iptables --version, rule batch, iptables-save, iptables-restore',
+      );
       assert.deepEqual(await saved(host, 'mangle'), MANGLE);
       assert.deepEqual(await saved(host, 'nat'), nat(['10.0.0.0/16', '10.1.0.0/16']));
       assert.deepEqual(await rules1024(ns), ['1024:\tfrom all fwmark 0x80/0x80 lookup main']);
@@ -87,7 +93,9 @@ for (const backend of ['nft', 'legacy'] as const satisfies readonly IptablesBack
         assert.deepEqual(host.lastSnatPlan?.changed, []);
       }
       times.sort((a, b) => a - b);
-      t.diagnostic(`setupSnat (converged): 2 processes, median ${times[4]?.toFixed(1)} ms, max ${times[8]?.toFixed(1)} ms`);
+      t.diagnostic(
+        `setupSnat (converged): 2 processes, median ${times[4]?.toFixed(1)} ms, max ${times[8]?.toFixed(1)} ms`,
+      );
       assert.equal((await host.iptables.save()).replace(/^#.*\n/gm, ''), before.replace(/^#.*\n/gm, ''));
       assert.deepEqual(await rules1024(ns), ['1024:\tfrom all fwmark 0x80/0x80 lookup main']);
     });
@@ -121,8 +129,13 @@ for (const backend of ['nft', 'legacy'] as const satisfies readonly IptablesBack
       );
       await host.setupSnat(SPEC);
       const lines = await saved(host, 'nat');
-      assert.ok(lines.includes('-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING'));
-      assert.deepEqual(lines.filter((l) => !l.includes('KUBE')), nat(['10.0.0.0/16', '10.1.0.0/16']));
+      assert.ok(
+        lines.includes('-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING'),
+      );
+      assert.deepEqual(
+        lines.filter((l) => !l.includes('KUBE')),
+        nat(['10.0.0.0/16', '10.1.0.0/16']),
+      );
       assert.ok(!(await host.iptables.save('nat')).includes('AWS-SNAT-CHAIN-1'));
     });
 

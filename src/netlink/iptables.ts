@@ -44,7 +44,10 @@ export interface IptablesInfo {
 /** Reads `iptables --version` ("iptables v1.8.9 (nf_tables)"); older releases print no backend and are legacy. */
 export function parseIptablesVersion(text: string): IptablesInfo {
   const match = /v(\d+)\.(\d+)\.(\d+)/.exec(text);
-  if (match === null) throw new NetlinkError('IPTABLES_FAILED', `cannot read the iptables version from ${JSON.stringify(text.trim())}`, { stdout: text });
+  if (match === null)
+    throw new NetlinkError('IPTABLES_FAILED', `cannot read the iptables version from ${JSON.stringify(text.trim())}`, {
+      stdout: text,
+    });
   const version = [Number(match[1]), Number(match[2]), Number(match[3])] as const;
   const [major, minor, patch] = version;
   const randomFully = major > 1 || (major === 1 && (minor > 6 || (minor === 6 && patch >= 2)));

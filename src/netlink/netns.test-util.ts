@@ -50,7 +50,9 @@ export async function rootFingerprint(): Promise<string> {
   const links = await exec.ipJson<JsonLink[]>({ args: ['addr', 'show'] });
   const routes = await exec.ipJson<Record<string, unknown>[]>({ args: ['route', 'show', 'table', 'main'] });
   const rules = await exec.ipJson<unknown[]>({ args: ['rule', 'show'] });
-  const sysctls = await Promise.all(ROOT_SYSCTLS.map(async (key) => `${key}=${(await readFile(`/proc/sys/${key}`, 'utf8')).trim()}`));
+  const sysctls = await Promise.all(
+    ROOT_SYSCTLS.map(async (key) => `${key}=${(await readFile(`/proc/sys/${key}`, 'utf8')).trim()}`),
+  );
   return [
     ...links.map((l) => {
       const v4 = (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`);
@@ -80,16 +82,34 @@ Promise.all(process.argv.slice(1).map(probe)).then((r) => process.stdout.write(J
  * Two-way reachability of each target from inside a namespace (path), in one process: true when the target's kernel
  * answered (RST or accept), else the error code.
  */
-export async function reach(exec: NetlinkExecutor, nsPath: string, targets: readonly string[]): Promise<Record<string, true | string>> {
-  const out = await exec.run({ file: 'nsenter', args: [`--net=${nsPath}`, '--', process.execPath, '-e', PROBE, ...targets] }, { timeoutMs: 10_000 });
+export async function reach(
+  exec: NetlinkExecutor,
+  nsPath: string,
+  targets: readonly string[],
+): Promise<Record<string, true | string>> {
+  const out = await exec.run(
+    { file: 'nsenter', args: [`--net=${nsPath}`, '--', process.execPath, '-e', PROBE, ...targets] },
+    { timeoutMs: 10_000 },
+  );
   const results = JSON.parse(out.stdout) as Record<string, string>;
-  return Object.fromEntries(Object.entries(results).map(([t, r]) => [t, r === 'ECONNREFUSED' || r === 'open' ? true : r]));
+  return Object.fromEntries(
+    Object.entries(results).map(([t, r]) => [t, r === 'ECONNREFUSED' || r === 'open' ? true : r]),
+  );
 }
 
 /** Read-only `iptables-save` of both backends in the root namespace (comments dropped). */
 export async function rootIptables(exec: NetlinkExecutor): Promise<string> {
-  const outputs = await Promise.all(['iptables-nft-save', 'iptables-legacy-save'].map((file) => exec.run({ file, args: [] })));
-  return outputs.map((o) => o.stdout.split('\n').filter((l) => !l.startsWith('#')).join('\n')).join('\n');
+  const outputs = await Promise.all(
+    ['iptables-nft-save', 'iptables-legacy-save'].map((file) => exec.run({ file, args: [] })),
+  );
+  return outputs
+    .map((o) =>
+      o.stdout
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .join('\n'),
+    )
+    .join('\n');
 }
 
 /**
@@ -103,7 +123,11 @@ export async function rootIptables(exec: NetlinkExecutor): Promise<string> {
  *   guardIsolation(exec, prefix);
  * });
  */
-export function guardIsolation(exec: NetlinkExecutor, prefix: string, options: { readonly iptables?: boolean } = {}): void {
+export function guardIsolation(
+  exec: NetlinkExecutor,
+  prefix: string,
+  options: { readonly iptables?: boolean } = {},
+): void {
   let rootBefore = '';
   let iptablesBefore = '';
   before(async () => {
@@ -112,7 +136,11 @@ export function guardIsolation(exec: NetlinkExecutor, prefix: string, options: {
   });
   after(async () => {
     await deleteNamespacesWithPrefix(exec, prefix);
-    assert.deepEqual((await listNamespaces(exec)).filter((n) => n.startsWith(`${prefix}-`)), [], 'no namespace left behind');
+    assert.deepEqual(
+      (await listNamespaces(exec)).filter((n) => n.startsWith(`${prefix}-`)),
+      [],
+      'no namespace left behind',
+    );
     assert.equal(await rootFingerprint(), rootBefore, 'root namespace untouched');
     if (options.iptables === true) assert.equal(await rootIptables(exec), iptablesBefore, 'root iptables untouched');
   });

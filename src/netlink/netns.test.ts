@@ -66,8 +66,13 @@ describe('namespace lifecycle (real namespaces)', { skip, timeout: 30_000 }, () 
     await createNamespace(exec, `${prefix}-a`, { 'net.ipv4.ip_forward': 1 });
     await createNamespaces(exec, [sibling]);
     try {
-      await assert.rejects(createNamespace(exec, `${prefix}-a`, { 'net.ipv4.ip_forward': 1 }), (e: unknown) => isNetlinkError(e, 'NETLINK_EXISTS'));
-      const lo = await exec.ipJson<{ operstate: string; flags: string[] }[]>({ args: ['link', 'show', 'lo'] }, { netns: `${prefix}-a` });
+      await assert.rejects(createNamespace(exec, `${prefix}-a`, { 'net.ipv4.ip_forward': 1 }), (e: unknown) =>
+        isNetlinkError(e, 'NETLINK_EXISTS'),
+      );
+      const lo = await exec.ipJson<{ operstate: string; flags: string[] }[]>(
+        { args: ['link', 'show', 'lo'] },
+        { netns: `${prefix}-a` },
+      );
       assert.ok(lo[0]?.flags.includes('UP'));
       assert.deepEqual(await deleteNamespacesWithPrefix(exec, prefix), [`${prefix}-a`]);
       assert.ok((await listNamespaces(exec)).includes(sibling));
@@ -79,7 +84,9 @@ describe('namespace lifecycle (real namespaces)', { skip, timeout: 30_000 }, () 
 
   it('rolls back a namespace whose set-up fails', async () => {
     const name = `${newRunPrefix()}-bad`;
-    await assert.rejects(createNamespace(exec, name, { 'net.ipv4.no_such_key': 1 }), (e: unknown) => isNetlinkError(e, 'NETLINK_NOT_FOUND'));
+    await assert.rejects(createNamespace(exec, name, { 'net.ipv4.no_such_key': 1 }), (e: unknown) =>
+      isNetlinkError(e, 'NETLINK_NOT_FOUND'),
+    );
     assert.ok(!(await listNamespaces(exec)).includes(name));
   });
 });

@@ -77,7 +77,10 @@ export interface LeftoverOptions {
 }
 
 /** Deletes namespaces of the `<tag>-<pid>-...` scheme whose process is gone; returns their names. */
-export async function removeLeftoverNamespaces(exec: NetlinkExecutor, options: LeftoverOptions = {}): Promise<string[]> {
+export async function removeLeftoverNamespaces(
+  exec: NetlinkExecutor,
+  options: LeftoverOptions = {},
+): Promise<string[]> {
   const tag = options.tag ?? DEFAULT_NETNS_TAG;
   const isAlive = options.isAlive ?? processAlive;
   const doomed = (await listNamespaces(exec)).filter((name) => {

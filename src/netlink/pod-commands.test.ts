@@ -60,16 +60,49 @@ describe('pod wiring builders', () => {
   }
 
   const tables: [number, string[]][] = [
-    [3, ['link set dev eni1a2b3c4d5e6 up', 'route replace 10.0.97.30/32 dev eni1a2b3c4d5e6 scope link', 'rule add prio 512 to 10.0.97.30/32 lookup main', 'rule add prio 1536 from 10.0.97.30/32 lookup 3']],
-    [254, ['link set dev eni1a2b3c4d5e6 up', 'route replace 10.0.97.30/32 dev eni1a2b3c4d5e6 scope link', 'rule add prio 512 to 10.0.97.30/32 lookup main']],
-    [1, ['link set dev eni1a2b3c4d5e6 up', 'route replace 10.0.97.30/32 dev eni1a2b3c4d5e6 scope link', 'rule add prio 512 to 10.0.97.30/32 lookup main']],
-    [10_002, ['link set dev eni1a2b3c4d5e6 up', 'route replace 10.0.97.30/32 dev eni1a2b3c4d5e6 scope link', 'rule add prio 512 to 10.0.97.30/32 lookup main', 'rule add prio 1536 from 10.0.97.30/32 lookup 10002']],
+    [
+      3,
+      [
+        'link set dev eni1a2b3c4d5e6 up',
+        'route replace 10.0.97.30/32 dev eni1a2b3c4d5e6 scope link',
+        'rule add prio 512 to 10.0.97.30/32 lookup main',
+        'rule add prio 1536 from 10.0.97.30/32 lookup 3',
+      ],
+    ],
+    [
+      254,
+      [
+        'link set dev eni1a2b3c4d5e6 up',
+        'route replace 10.0.97.30/32 dev eni1a2b3c4d5e6 scope link',
+        'rule add prio 512 to 10.0.97.30/32 lookup main',
+      ],
+    ],
+    [
+      1,
+      [
+        'link set dev eni1a2b3c4d5e6 up',
+        'route replace 10.0.97.30/32 dev eni1a2b3c4d5e6 scope link',
+        'rule add prio 512 to 10.0.97.30/32 lookup main',
+      ],
+    ],
+    [
+      10_002,
+      [
+        'link set dev eni1a2b3c4d5e6 up',
+        'route replace 10.0.97.30/32 dev eni1a2b3c4d5e6 scope link',
+        'rule add prio 512 to 10.0.97.30/32 lookup main',
+        'rule add prio 1536 from 10.0.97.30/32 lookup 10002',
+      ],
+    ],
   ];
   for (const [table, expected] of tables) {
     it(`node side for table ${table}: ${expected.length === 4 ? 'rules 512 and 1536' : 'rule 512 only (main)'}`, () => {
       const commands = hostSideCommands({ ...PLAN, routeTableId: table });
       assert.deepEqual(lines(commands), expected);
-      assert.deepEqual(commands.slice(2).map((c) => c.tolerate), commands.slice(2).map(() => ['exists']));
+      assert.deepEqual(
+        commands.slice(2).map((c) => c.tolerate),
+        commands.slice(2).map(() => ['exists']),
+      );
     });
   }
 
@@ -86,11 +119,16 @@ describe('pod wiring builders', () => {
       'route del 10.0.97.30/32 dev eni1a2b3c4d5e6 scope link',
       'link del dev eni1a2b3c4d5e6',
     ]);
-    assert.deepEqual(commands.map((c) => c.tolerate), [['not-found'], ['not-found'], ['not-found'], ['not-found', 'no-device'], ['no-device']]);
+    assert.deepEqual(
+      commands.map((c) => c.tolerate),
+      [['not-found'], ['not-found'], ['not-found'], ['not-found', 'no-device'], ['no-device']],
+    );
   });
 
   it('teardown without the host veth name: the route by address (as the reference), no link deletion', () => {
-    assert.deepEqual(lines(hostTeardownCommands({ podIp: '10.0.97.30' })).slice(3), ['route del 10.0.97.30/32 scope link']);
+    assert.deepEqual(lines(hostTeardownCommands({ podIp: '10.0.97.30' })).slice(3), [
+      'route del 10.0.97.30/32 scope link',
+    ]);
   });
 
   it('host veth IPv6 sysctls, and their nsenter form that ignores missing keys', () => {
@@ -102,22 +140,42 @@ describe('pod wiring builders', () => {
     });
     assert.deepEqual(sysctlIgnoringMissing('/var/run/netns/n1', settings), {
       file: 'nsenter',
-      args: ['--net=/var/run/netns/n1', '--', 'sysctl', '-q', '-e', '-w', ...Object.entries(settings).map(([k, v]) => `${k}=${v}`)],
+      args: [
+        '--net=/var/run/netns/n1',
+        '--',
+        'sysctl',
+        '-q',
+        '-e',
+        '-w',
+        ...Object.entries(settings).map(([k, v]) => `${k}=${v}`),
+      ],
     });
   });
 
   it('batches run with ip -n for names and /var/run/netns files, nsenter for other files, plain ip for our own', () => {
     assert.deepEqual(ipBatchProgram(undefined), { file: 'ip', args: ['-batch', '-'] });
     assert.deepEqual(ipBatchProgram('n1', { json: true }), { file: 'ip', args: ['-n', 'n1', '-json', '-batch', '-'] });
-    assert.deepEqual(ipBatchProgram('/var/run/netns/cni-1f2e', { force: true }), { file: 'ip', args: ['-n', 'cni-1f2e', '-force', '-batch', '-'] });
-    assert.deepEqual(ipBatchProgram('/proc/77/ns/net'), { file: 'nsenter', args: ['--net=/proc/77/ns/net', '--', 'ip', '-batch', '-'] });
-    assert.deepEqual(ipBatchProgram('/var/run/netns/a/b'), { file: 'nsenter', args: ['--net=/var/run/netns/a/b', '--', 'ip', '-batch', '-'] });
+    assert.deepEqual(ipBatchProgram('/var/run/netns/cni-1f2e', { force: true }), {
+      file: 'ip',
+      args: ['-n', 'cni-1f2e', '-force', '-batch', '-'],
+    });
+    assert.deepEqual(ipBatchProgram('/proc/77/ns/net'), {
+      file: 'nsenter',
+      args: ['--net=/proc/77/ns/net', '--', 'ip', '-batch', '-'],
+    });
+    assert.deepEqual(ipBatchProgram('/var/run/netns/a/b'), {
+      file: 'nsenter',
+      args: ['--net=/var/run/netns/a/b', '--', 'ip', '-batch', '-'],
+    });
     assert.equal(namedNetns('/run/netns/x'), undefined);
   });
 
   it('CHECK reads never fail on an empty answer (one JSON array per line)', () => {
     assert.equal(serializeBatch(podReadCommands()), 'addr show\nroute show table main\nneigh show\n');
-    assert.equal(serializeBatch(hostReadCommands('10.0.97.30')), 'link show\nroute show table main exact 10.0.97.30/32\nrule show\n');
+    assert.equal(
+      serializeBatch(hostReadCommands('10.0.97.30')),
+      'link show\nroute show table main exact 10.0.97.30/32\nrule show\n',
+    );
   });
 
   it('random MACs are locally administered unicast', () => {

@@ -42,7 +42,11 @@ async function text(stream: ReadableStream<Uint8Array>): Promise<string> {
 }
 
 /** Writes a promised input once it resolves, then closes stdin; a child that exited first (EPIPE) is not an error. */
-async function feedLater(child: BunSubprocess, input: Promise<string | undefined>, encoder: InstanceType<typeof TextEncoder>): Promise<void> {
+async function feedLater(
+  child: BunSubprocess,
+  input: Promise<string | undefined>,
+  encoder: InstanceType<typeof TextEncoder>,
+): Promise<void> {
   const text = await input;
   try {
     if (text !== undefined && text !== '') await child.stdin?.write(encoder.encode(text));
@@ -70,7 +74,12 @@ export function bunSpawn(): SpawnFn | undefined {
         stderr: 'pipe',
       });
     } catch (error) {
-      throw new NetlinkError('NETLINK_SPAWN_FAILED', `${argv.join(' ')}: ${(error as Error).message}`, { command: argv.join(' ') }, error);
+      throw new NetlinkError(
+        'NETLINK_SPAWN_FAILED',
+        `${argv.join(' ')}: ${(error as Error).message}`,
+        { command: argv.join(' ') },
+        error,
+      );
     }
     if (input instanceof Promise) await feedLater(child, input, encoder);
     let timedOut = false;

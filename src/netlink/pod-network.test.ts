@@ -21,9 +21,18 @@ interface State {
 
 /** Links (but lo) with their IPv4 addresses, main routes, neighbours and rules of a namespace, in the reference's words. */
 async function podState(exec: NetlinkExecutor, ns: string): Promise<State> {
-  type Json = Record<string, unknown> & { addr_info?: { family: string; local: string; prefixlen: number }[]; flags?: string[]; state?: string[] };
+  type Json = Record<string, unknown> & {
+    addr_info?: { family: string; local: string; prefixlen: number }[];
+    flags?: string[];
+    state?: string[];
+  };
   const read = (...args: string[]): Promise<Json[]> => exec.ipJson<Json[]>({ args }, { netns: ns });
-  const [links, routes, neighbours, rules] = await Promise.all([read('addr', 'show'), read('route', 'show', 'table', 'main'), read('neigh', 'show'), read('rule', 'show')]);
+  const [links, routes, neighbours, rules] = await Promise.all([
+    read('addr', 'show'),
+    read('route', 'show', 'table', 'main'),
+    read('neigh', 'show'),
+    read('rule', 'show'),
+  ]);
   const text = (v: unknown): string => String(v);
   const opt = (word: string, v: unknown): string => (v === undefined ? '' : ` ${word} ${text(v)}`);
   return {
@@ -33,9 +42,14 @@ async function podState(exec: NetlinkExecutor, ns: string): Promise<State> {
         const v4 = (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => ` ${a.local}/${a.prefixlen}`);
         return `${text(l['ifname'])} ${text(l['address'])} mtu ${text(l['mtu'])} ${l.flags?.includes('UP') === true ? 'up' : 'down'}${v4.join('')}`;
       }),
-    routes: routes.map((r) => `${text(r['dst'])}${opt('via', r['gateway'])} dev ${text(r['dev'])}${opt('scope', r['scope'])}`),
+    routes: routes.map(
+      (r) => `${text(r['dst'])}${opt('via', r['gateway'])} dev ${text(r['dev'])}${opt('scope', r['scope'])}`,
+    ),
     neighbours: neighbours.map((n) => `${text(n['dst'])} lladdr ${text(n['lladdr'])} ${(n.state ?? []).join(',')}`),
-    rules: rules.map((r) => `${text(r['priority'])}${r['src'] === 'all' ? '' : opt('from', r['src'])}${opt('to', r['dst'])} lookup ${text(r['table'])}`),
+    rules: rules.map(
+      (r) =>
+        `${text(r['priority'])}${r['src'] === 'all' ? '' : opt('from', r['src'])}${opt('to', r['dst'])} lookup ${text(r['table'])}`,
+    ),
   };
 }
 
@@ -53,9 +67,24 @@ const diffs = op === 'setup' ? await pods.checkPod(spec) : [];
 process.stdout.write(JSON.stringify({ result, spawns, diffs }));
 `;
 
-async function productionChild(exec: NetlinkExecutor, node: string, op: 'setup' | 'teardown', spec: PodSpec): Promise<{ result?: { hostVethMac: string }; spawns: number; diffs: string[] }> {
+async function productionChild(
+  exec: NetlinkExecutor,
+  node: string,
+  op: 'setup' | 'teardown',
+  spec: PodSpec,
+): Promise<{ result?: { hostVethMac: string }; spawns: number; diffs: string[] }> {
   const urls = [new URL('./exec.js', import.meta.url).href, new URL('./pod-network.js', import.meta.url).href];
-  const args = [`--net=/var/run/netns/${node}`, '--', process.execPath, '--input-type=module', '-e', CHILD, ...urls, op, JSON.stringify(spec)];
+  const args = [
+    `--net=/var/run/netns/${node}`,
+    '--',
+    process.execPath,
+    '--input-type=module',
+    '-e',
+    CHILD,
+    ...urls,
+    op,
+    JSON.stringify(spec),
+  ];
   const { stdout } = await exec.run({ file: 'nsenter', args }, { timeoutMs: 20_000 });
   return JSON.parse(stdout) as { result?: { hostVethMac: string }; spawns: number; diffs: string[] };
 }
@@ -63,7 +92,14 @@ const VETH = 'eni1a2b3c4d5e6';
 const NODE_IP = '10.0.97.5';
 
 describe('NetlinkPodNetwork: validation happens before any process', () => {
-  const spec: PodSpec = { hostVethName: VETH, containerIfName: 'eth0', netnsPath: '/var/run/netns/x', podIp: '10.0.97.30', mtu: 9001, routeTableId: 3 };
+  const spec: PodSpec = {
+    hostVethName: VETH,
+    containerIfName: 'eth0',
+    netnsPath: '/var/run/netns/x',
+    podIp: '10.0.97.30',
+    mtu: 9001,
+    routeTableId: 3,
+  };
   const hostile: [string, Partial<PodSpec>][] = [
     ['host veth name with a blank', { hostVethName: 'eni 1' }],
     ['host veth name of 16 bytes', { hostVethName: 'eni1a2b3c4d5e6f7' }],
@@ -91,17 +127,32 @@ describe('NetlinkPodNetwork: validation happens before any process', () => {
 });
 
 describe('podStateDifferences (CHECK, pure)', () => {
-  const spec: PodSpec = { hostVethName: VETH, containerIfName: 'eth0', netnsPath: '/var/run/netns/x', podIp: '10.0.97.30', mtu: 9001, routeTableId: 3 };
+  const spec: PodSpec = {
+    hostVethName: VETH,
+    containerIfName: 'eth0',
+    netnsPath: '/var/run/netns/x',
+    podIp: '10.0.97.30',
+    mtu: 9001,
+    routeTableId: 3,
+  };
   const mac = '02:aa:00:00:00:01';
   const pod = {
-    links: [{ ifname: 'eth0', mtu: 9001, flags: ['UP'], addr_info: [{ family: 'inet', local: '10.0.97.30', prefixlen: 32 }] }],
-    routes: [{ dst: 'default', gateway: '169.254.1.1', dev: 'eth0' }, { dst: '169.254.1.1', dev: 'eth0', scope: 'link' }],
+    links: [
+      { ifname: 'eth0', mtu: 9001, flags: ['UP'], addr_info: [{ family: 'inet', local: '10.0.97.30', prefixlen: 32 }] },
+    ],
+    routes: [
+      { dst: 'default', gateway: '169.254.1.1', dev: 'eth0' },
+      { dst: '169.254.1.1', dev: 'eth0', scope: 'link' },
+    ],
     neighbours: [{ dst: '169.254.1.1', dev: 'eth0', lladdr: mac.toUpperCase(), state: ['PERMANENT'] }],
   };
   const host = {
     links: [{ ifname: VETH, mtu: 9001, flags: ['UP', 'LOWER_UP'], address: mac }],
     routes: [{ dst: '10.0.97.30', dev: VETH, scope: 'link' }],
-    rules: [{ priority: 512, src: 'all', dst: '10.0.97.30', table: 'main' }, { priority: 1536, src: '10.0.97.30', table: '3' }],
+    rules: [
+      { priority: 512, src: 'all', dst: '10.0.97.30', table: 'main' },
+      { priority: 1536, src: '10.0.97.30', table: '3' },
+    ],
   };
 
   it('is empty for what ADD leaves', () => {
@@ -111,8 +162,15 @@ describe('podStateDifferences (CHECK, pure)', () => {
   it('names a down interface, a wrong MTU, a missing address, a neighbour to another MAC, a /31 rule', () => {
     const drifted = podStateDifferences(
       spec,
-      { ...pod, links: [{ ifname: 'eth0', mtu: 1500, flags: [], addr_info: [] }], neighbours: [{ ...pod.neighbours[0], lladdr: '02:00:00:00:00:09' }] },
-      { ...host, rules: [{ priority: 512, src: 'all', dst: '10.0.97.30', dstlen: 31, table: 'main' }, ...host.rules.slice(1)] },
+      {
+        ...pod,
+        links: [{ ifname: 'eth0', mtu: 1500, flags: [], addr_info: [] }],
+        neighbours: [{ ...pod.neighbours[0], lladdr: '02:00:00:00:00:09' }],
+      },
+      {
+        ...host,
+        rules: [{ priority: 512, src: 'all', dst: '10.0.97.30', dstlen: 31, table: 'main' }, ...host.rules.slice(1)],
+      },
     );
     assert.deepEqual(drifted, [
       'pod: eth0 is down',
@@ -140,7 +198,10 @@ class FaultyExecutor extends NetlinkExecutor {
   override run(program: ProgramCommand, options?: RunOptions): Promise<RunResult> {
     const input = options?.input;
     if (this.fault === 'pod-line-4' && input?.startsWith('link add') === true) {
-      return super.run(program, { ...options, input: input.replace('default via 169.254.1.1', 'default via 169.254.9.9') });
+      return super.run(program, {
+        ...options,
+        input: input.replace('default via 169.254.1.1', 'default via 169.254.9.9'),
+      });
     }
     return super.run(program, options);
   }
@@ -162,7 +223,19 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
     await exec.batch([{ args: ['addr', 'add', `${NODE_IP}/32`, 'dev', 'lo'] }], { netns: node });
     await createNamespaces(exec, [pod]);
     const podPath = `/var/run/netns/${pod}`;
-    return { node, pod, podPath, spec: { hostVethName: VETH, containerIfName: 'eth0', netnsPath: podPath, podIp: '10.0.97.30', mtu: 9001, routeTableId: 3 } };
+    return {
+      node,
+      pod,
+      podPath,
+      spec: {
+        hostVethName: VETH,
+        containerIfName: 'eth0',
+        netnsPath: podPath,
+        podIp: '10.0.97.30',
+        mtu: 9001,
+        routeTableId: 3,
+      },
+    };
   }
 
   it('wires the §7.10 example in three processes, reachable both ways; CHECK is clean; DEL twice leaves nothing', async () => {
@@ -184,9 +257,24 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
       links: [`${VETH} ${hostVethMac} mtu 9001 up`],
       routes: [`10.0.97.30 dev ${VETH} scope link`],
       neighbours: [],
-      rules: ['0 lookup local', '512 to 10.0.97.30 lookup main', '1536 from 10.0.97.30 lookup 3', '32766 lookup main', '32767 lookup default'],
+      rules: [
+        '0 lookup local',
+        '512 to 10.0.97.30 lookup main',
+        '1536 from 10.0.97.30 lookup 3',
+        '32766 lookup main',
+        '32767 lookup default',
+      ],
     });
-    const sysctl = await exec.run({ file: 'nsenter', args: [`--net=/var/run/netns/${node}`, '--', 'sysctl', '-n', ...['accept_ra', 'accept_redirects', 'forwarding'].map((k) => `net/ipv6/conf/${VETH}/${k}`)] });
+    const sysctl = await exec.run({
+      file: 'nsenter',
+      args: [
+        `--net=/var/run/netns/${node}`,
+        '--',
+        'sysctl',
+        '-n',
+        ...['accept_ra', 'accept_redirects', 'forwarding'].map((k) => `net/ipv6/conf/${VETH}/${k}`),
+      ],
+    });
     assert.deepEqual(sysctl.stdout.trim().split('\n'), ['0', '1', '0']);
 
     assert.deepEqual(await reach(exec, podPath, [NODE_IP]), { [NODE_IP]: true }, 'pod → node');
@@ -231,7 +319,10 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
     teardown.cancel();
     assert.equal(exec.spawnCount - beforeDel, 1, 'the teardown used the prestarted batch');
     assert.deepEqual(await podState(exec, node), nodeBefore);
-    assert.throws(() => pods.prepareSetup('/var/run/netns/x\nlink del eth0'), (e) => isNetlinkError(e, 'NETLINK_INVALID_ARGUMENT'));
+    assert.throws(
+      () => pods.prepareSetup('/var/run/netns/x\nlink del eth0'),
+      (e) => isNetlinkError(e, 'NETLINK_INVALID_ARGUMENT'),
+    );
   });
 
   it('a pod on the primary ENI (table 254) gets rule 512 only; CHECK reports what is missing or extra', async () => {
@@ -239,9 +330,20 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
     const spec = { ...base, routeTableId: 254 };
     const pods = new NetlinkPodNetwork({ executor: exec, hostNetns: `/var/run/netns/${node}` });
     const { hostVethMac } = await pods.setupPod(spec);
-    assert.deepEqual((await podState(exec, node)).rules, ['0 lookup local', '512 to 10.0.97.30 lookup main', '32766 lookup main', '32767 lookup default']);
+    assert.deepEqual((await podState(exec, node)).rules, [
+      '0 lookup local',
+      '512 to 10.0.97.30 lookup main',
+      '32766 lookup main',
+      '32767 lookup default',
+    ]);
     assert.deepEqual(await pods.checkPod(spec), []);
-    await exec.batch([{ args: ['rule', 'del', 'prio', '512', 'to', '10.0.97.30/32'] }, { args: ['rule', 'add', 'prio', '1536', 'from', '10.0.97.30', 'lookup', '9'] }], { netns: node });
+    await exec.batch(
+      [
+        { args: ['rule', 'del', 'prio', '512', 'to', '10.0.97.30/32'] },
+        { args: ['rule', 'add', 'prio', '1536', 'from', '10.0.97.30', 'lookup', '9'] },
+      ],
+      { netns: node },
+    );
     await exec.batch([{ args: ['neigh', 'del', '169.254.1.1', 'dev', 'eth0'] }], { netns: base.netnsPath });
     assert.deepEqual(await pods.checkPod(spec), [
       `pod: no permanent neighbour 169.254.1.1 lladdr ${hostVethMac} dev eth0`,
@@ -249,7 +351,11 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
       'node: unexpected rule 1536: from 10.0.97.30 lookup 9',
     ]);
     await pods.teardownPod(spec);
-    assert.deepEqual((await podState(exec, node)).rules, ['0 lookup local', '32766 lookup main', '32767 lookup default'], 'every 1536 rule of the address');
+    assert.deepEqual(
+      (await podState(exec, node)).rules,
+      ['0 lookup local', '32766 lookup main', '32767 lookup default'],
+      'every 1536 rule of the address',
+    );
   });
 
   it('DEL after the runtime deleted the pod namespace, and DEL that never saw an ADD, succeed', async () => {
@@ -270,7 +376,10 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
     const pods = new NetlinkPodNetwork({ executor: exec, hostNetns: node });
     for (const netnsPath of [`/var/run/netns/${prefix}-gone`, `/proc/999999999/ns/net`]) {
       const spawns = exec.spawnCount;
-      await assert.rejects(pods.setupPod({ ...spec, netnsPath }), (e) => isNetlinkError(e, 'NETNS_NOT_FOUND') && e.cniCode === 3);
+      await assert.rejects(
+        pods.setupPod({ ...spec, netnsPath }),
+        (e) => isNetlinkError(e, 'NETNS_NOT_FOUND') && e.cniCode === 3,
+      );
       // The pod batch, and the node batch started meanwhile and cancelled unused.
       assert.equal(exec.spawnCount - spawns, 2);
       await assert.rejects(pods.checkPod({ ...spec, netnsPath }), (e) => isNetlinkError(e, 'NETNS_NOT_FOUND'));
@@ -290,7 +399,11 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
     await exec.batch([{ args: ['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth9'] }], { netns: pod });
     await assert.rejects(pods.setupPod(spec), (e) => isNetlinkError(e, 'NETLINK_EXISTS') && /line 1/.test(e.message));
     assert.deepEqual(await podState(exec, node), nodeBefore);
-    assert.match((await podState(exec, pod)).links.join('|'), /^eth9 \S+ mtu 1500 down\|eth0 \S+ mtu 1500 down$/, 'the pod’s own eth0 is untouched');
+    assert.match(
+      (await podState(exec, pod)).links.join('|'),
+      /^eth9 \S+ mtu 1500 down\|eth0 \S+ mtu 1500 down$/,
+      'the pod’s own eth0 is untouched',
+    );
   });
 
   for (const fault of ['node-batch', 'pod-line-4'] as const) {
@@ -298,7 +411,10 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
       const { node, pod, spec } = await newPair();
       const nodeBefore = await podState(exec, node);
       const pods = new NetlinkPodNetwork({ executor: new FaultyExecutor(fault), hostNetns: node });
-      await assert.rejects(pods.setupPod(spec), (e) => isNetlinkError(e) && (fault === 'node-batch' || e.details['line'] === 4));
+      await assert.rejects(
+        pods.setupPod(spec),
+        (e) => isNetlinkError(e) && (fault === 'node-batch' || e.details['line'] === 4),
+      );
       assert.deepEqual(await podState(exec, node), nodeBefore);
       assert.deepEqual((await podState(exec, pod)).links, []);
     });
@@ -310,8 +426,13 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
     const added = await productionChild(exec, node, 'setup', spec);
     assert.equal(added.spawns, 2);
     assert.deepEqual(added.diffs, []);
-    assert.deepEqual((await podState(exec, pod)).neighbours, [`169.254.1.1 lladdr ${added.result?.hostVethMac ?? ''} PERMANENT`]);
-    const sysctl = await exec.run({ file: 'nsenter', args: [`--net=/var/run/netns/${node}`, '--', 'sysctl', '-n', `net/ipv6/conf/${VETH}/accept_ra`] });
+    assert.deepEqual((await podState(exec, pod)).neighbours, [
+      `169.254.1.1 lladdr ${added.result?.hostVethMac ?? ''} PERMANENT`,
+    ]);
+    const sysctl = await exec.run({
+      file: 'nsenter',
+      args: [`--net=/var/run/netns/${node}`, '--', 'sysctl', '-n', `net/ipv6/conf/${VETH}/accept_ra`],
+    });
     assert.equal(sysctl.stdout.trim(), '0');
     assert.deepEqual(await reach(exec, podPath, [NODE_IP]), { [NODE_IP]: true });
     const deleted = await productionChild(exec, node, 'teardown', spec);

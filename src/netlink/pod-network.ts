@@ -83,7 +83,10 @@ export class NetlinkPodNetwork implements PodNetwork {
   constructor(options: PodNetworkOptions) {
     if (options.hostNetns === undefined && options.executor.confined) {
       // The pod batch places the host end in "our own" namespace by pid, outside the executor's confinement check.
-      throw new NetlinkError('NETLINK_INVALID_ARGUMENT', 'a confined executor needs hostNetns: pod wiring would configure this process\'s own namespace');
+      throw new NetlinkError(
+        'NETLINK_INVALID_ARGUMENT',
+        "a confined executor needs hostNetns: pod wiring would configure this process's own namespace",
+      );
     }
     this.#exec = options.executor;
     this.#hostNetns = options.hostNetns;
@@ -109,7 +112,11 @@ export class NetlinkPodNetwork implements PodNetwork {
   }
 
   async setupPod(spec: PodSpec): Promise<PodWiringResult> {
-    const plan: PodWiringPlan = { ...spec, hostMac: randomMac(this.#random(6)), containerMac: randomMac(this.#random(6)) };
+    const plan: PodWiringPlan = {
+      ...spec,
+      hostMac: randomMac(this.#random(6)),
+      containerMac: randomMac(this.#random(6)),
+    };
     // The peer reference: our own pid names our namespace to the `ip` running inside the pod's.
     const podCommands = podSideCommands(plan, this.#hostNetns ?? process.pid);
     const hostCommands = hostSideCommands(plan);
@@ -152,7 +159,10 @@ export class NetlinkPodNetwork implements PodNetwork {
     const podNetns = spec.netnsPath;
     const podReads = podReadCommands();
     const hostReads = hostReadCommands(spec.podIp);
-    const [pod, host] = await Promise.all([this.#readJson(podNetns, podReads), this.#readJson(this.#hostNetns, hostReads)]);
+    const [pod, host] = await Promise.all([
+      this.#readJson(podNetns, podReads),
+      this.#readJson(this.#hostNetns, hostReads),
+    ]);
     return podStateDifferences(
       spec,
       { links: list(pod[0]), routes: list(pod[1]), neighbours: list(pod[2]) },
@@ -179,7 +189,8 @@ export class NetlinkPodNetwork implements PodNetwork {
           continue;
         }
         // Nothing exists when line 1 failed or ip never ran; otherwise (a later line, a killed batch) the veth may.
-        const nothingCreated = line === 1 || isNetlinkError(error, 'NETNS_NOT_FOUND', 'NETLINK_SPAWN_FAILED', 'NETLINK_INVALID_ARGUMENT');
+        const nothingCreated =
+          line === 1 || isNetlinkError(error, 'NETNS_NOT_FOUND', 'NETLINK_SPAWN_FAILED', 'NETLINK_INVALID_ARGUMENT');
         if (!nothingCreated) await this.#exec.batch([linkDelete(hostVethName)], this.#ns).catch(() => undefined);
         throw podFailure(error, podNetns, commands, line);
       }
@@ -203,7 +214,12 @@ export class NetlinkPodNetwork implements PodNetwork {
         writeFileSync(`/proc/sys/${key}`, value, { flag: 'r+' });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-          throw new NetlinkError('NETLINK_COMMAND_FAILED', `writing /proc/sys/${key}: ${(error as Error).message}`, { key, value }, error);
+          throw new NetlinkError(
+            'NETLINK_COMMAND_FAILED',
+            `writing /proc/sys/${key}: ${(error as Error).message}`,
+            { key, value },
+            error,
+          );
         }
       }
     }
@@ -234,17 +250,22 @@ function failedLine(error: unknown): number | undefined {
 }
 
 /** The executor's error names the whole argv; this one names the pod, the line and the command that failed. */
-function podFailure(error: unknown, podNetns: string, commands: readonly IpCommand[], line: number | undefined): unknown {
+function podFailure(
+  error: unknown,
+  podNetns: string,
+  commands: readonly IpCommand[],
+  line: number | undefined,
+): unknown {
   if (!isNetlinkError(error) || line === undefined) return error;
   const command = commands[line - 1]?.args.join(' ') ?? '';
   const stderr = typeof error.details['stderr'] === 'string' ? error.details['stderr'] : '';
   const text = parseBatchErrors(stderr).get(line) ?? error.message;
-  return new NetlinkError(error.code, `pod namespace ${podNetns}: ip -batch line ${line} (${command}): ${text}`, {
-    ...error.details,
-    netns: podNetns,
-    line,
-    command,
-  }, error);
+  return new NetlinkError(
+    error.code,
+    `pod namespace ${podNetns}: ip -batch line ${line} (${command}): ${text}`,
+    { ...error.details, netns: podNetns, line, command },
+    error,
+  );
 }
 
 // ---- CHECK: live state against the spec (pure) --------------------------------------------------------------
@@ -297,7 +318,8 @@ function list<T>(value: unknown): T[] {
   return Array.isArray(value) ? (value as T[]) : [];
 }
 
-const isHostSelector = (address: string | undefined, length: number | undefined, ip: string): boolean => address === ip && (length ?? 32) === 32;
+const isHostSelector = (address: string | undefined, length: number | undefined, ip: string): boolean =>
+  address === ip && (length ?? 32) === 32;
 
 /** One line per difference between what ADD leaves (§7.10) and what is there; empty when all is in place. */
 export function podStateDifferences(spec: PodSpec, pod: PodObservation, host: HostObservation): string[] {
@@ -314,10 +336,15 @@ export function podStateDifferences(spec: PodSpec, pod: PodObservation, host: Ho
 
   const container = pod.links.find((l) => l.ifname === dev);
   linkProblems('pod', container, dev);
-  if (container !== undefined && !(container.addr_info ?? []).some((a) => a.family === 'inet' && a.local === ip && a.prefixlen === 32)) {
+  if (
+    container !== undefined &&
+    !(container.addr_info ?? []).some((a) => a.family === 'inet' && a.local === ip && a.prefixlen === 32)
+  ) {
     out.push(`pod: ${dev} lacks ${ip}/32`);
   }
-  if (!pod.routes.some((r) => r.dst === POD_GATEWAY && r.dev === dev && r.scope === 'link' && r.gateway === undefined)) {
+  if (
+    !pod.routes.some((r) => r.dst === POD_GATEWAY && r.dev === dev && r.scope === 'link' && r.gateway === undefined)
+  ) {
     out.push(`pod: no route ${POD_GATEWAY} dev ${dev} scope link`);
   }
   if (!pod.routes.some((r) => r.dst === 'default' && r.gateway === POD_GATEWAY && r.dev === dev)) {
@@ -326,17 +353,24 @@ export function podStateDifferences(spec: PodSpec, pod: PodObservation, host: Ho
   const hostLink = host.links.find((l) => l.ifname === veth);
   const mac = hostLink?.address?.toLowerCase();
   const neighbour = pod.neighbours.find((n) => n.dst === POD_GATEWAY && n.dev === dev);
-  if (neighbour?.state?.includes('PERMANENT') !== true || (mac !== undefined && neighbour.lladdr?.toLowerCase() !== mac)) {
+  if (
+    neighbour?.state?.includes('PERMANENT') !== true ||
+    (mac !== undefined && neighbour.lladdr?.toLowerCase() !== mac)
+  ) {
     out.push(`pod: no permanent neighbour ${POD_GATEWAY} lladdr ${mac ?? '<host veth MAC>'} dev ${dev}`);
   }
 
   linkProblems('node', hostLink, veth);
-  if (!host.routes.some((r) => r.dst === ip && r.dev === veth && r.scope === 'link')) out.push(`node: no route ${ip} dev ${veth} scope link`);
+  if (!host.routes.some((r) => r.dst === ip && r.dev === veth && r.scope === 'link'))
+    out.push(`node: no route ${ip} dev ${veth} scope link`);
   const to = host.rules.filter((r) => r.priority === TO_POD_RULE_PRIORITY && isHostSelector(r.dst, r.dstlen, ip));
-  if (!to.some((r) => r.table === 'main')) out.push(`node: no rule ${TO_POD_RULE_PRIORITY}: from all to ${ip} lookup main`);
+  if (!to.some((r) => r.table === 'main'))
+    out.push(`node: no rule ${TO_POD_RULE_PRIORITY}: from all to ${ip} lookup main`);
   const from = host.rules.filter((r) => r.priority === FROM_POD_RULE_PRIORITY && isHostSelector(r.src, r.srclen, ip));
   const table = isMainTable(spec.routeTableId) ? undefined : String(spec.routeTableId);
-  if (table !== undefined && !from.some((r) => r.table === table)) out.push(`node: no rule ${FROM_POD_RULE_PRIORITY}: from ${ip} lookup ${table}`);
-  for (const r of from.filter((f) => f.table !== table)) out.push(`node: unexpected rule ${FROM_POD_RULE_PRIORITY}: from ${ip} lookup ${String(r.table)}`);
+  if (table !== undefined && !from.some((r) => r.table === table))
+    out.push(`node: no rule ${FROM_POD_RULE_PRIORITY}: from ${ip} lookup ${table}`);
+  for (const r of from.filter((f) => f.table !== table))
+    out.push(`node: unexpected rule ${FROM_POD_RULE_PRIORITY}: from ${ip} lookup ${String(r.table)}`);
   return out;
 }

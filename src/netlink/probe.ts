@@ -33,7 +33,13 @@ const PING_PATHS = ['/usr/bin/ping', '/bin/ping'];
 /** iputils' `ping`, when installed (the project's machines have none unless scripts/setup.sh installed it). */
 export async function findPing(): Promise<string | undefined> {
   for (const path of PING_PATHS) {
-    if (await access(path, constants.X_OK).then(() => true, () => false)) return path;
+    if (
+      await access(path, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return path;
   }
   return undefined;
 }
@@ -52,7 +58,10 @@ Promise.all(process.argv.slice(1).map(probe)).then((r) => process.stdout.write(J
 `;
 
 async function tcpProbe(exec: NetlinkExecutor, nsPath: string, targets: readonly string[]): Promise<ProbeResult[]> {
-  const out = await exec.run({ file: 'nsenter', args: [`--net=${nsPath}`, '--', process.execPath, '-e', TCP_PROBE, ...targets] }, { timeoutMs: 10_000 });
+  const out = await exec.run(
+    { file: 'nsenter', args: [`--net=${nsPath}`, '--', process.execPath, '-e', TCP_PROBE, ...targets] },
+    { timeoutMs: 10_000 },
+  );
   const rows = JSON.parse(out.stdout) as [string, string, number][];
   return rows.map(([target, result, ms]) => {
     const ok = result === 'ECONNREFUSED' || result === 'open';
@@ -64,16 +73,30 @@ async function tcpProbe(exec: NetlinkExecutor, nsPath: string, targets: readonly
 
 async function icmpProbe(exec: NetlinkExecutor, ping: string, nsPath: string, target: string): Promise<ProbeResult> {
   try {
-    const out = await exec.run({ file: 'nsenter', args: [`--net=${nsPath}`, '--', ping, '-c', '1', '-W', '2', '-n', target] }, { timeoutMs: 10_000 });
+    const out = await exec.run(
+      { file: 'nsenter', args: [`--net=${nsPath}`, '--', ping, '-c', '1', '-W', '2', '-n', target] },
+      { timeoutMs: 10_000 },
+    );
     const reply = out.stdout.split('\n').find((line) => line.includes('bytes from')) ?? '';
     const time = /time=([\d.]+) ms/.exec(reply)?.[1];
-    return { target, ok: true, method: 'icmp', ...(time === undefined ? {} : { rttMs: Number(time) }), detail: reply.trim() };
+    return {
+      target,
+      ok: true,
+      method: 'icmp',
+      ...(time === undefined ? {} : { rttMs: Number(time) }),
+      detail: reply.trim(),
+    };
   } catch (error) {
     if (!(error instanceof NetlinkError)) throw error;
     if (error.code === 'NETNS_NOT_FOUND' || error.code === 'NETLINK_SPAWN_FAILED') throw error;
     // ping prints "connect: Network is unreachable" and the like on stderr; a plain loss only on stdout.
     const stderr = typeof error.details['stderr'] === 'string' ? error.details['stderr'].trim() : '';
-    return { target, ok: false, method: 'icmp', detail: stderr.split('\n')[0] || 'no reply within 2 s (100% packet loss)' };
+    return {
+      target,
+      ok: false,
+      method: 'icmp',
+      detail: stderr.split('\n')[0] || 'no reply within 2 s (100% packet loss)',
+    };
   }
 }
 
@@ -89,7 +112,11 @@ export async function probeFrom(
   method?: ProbeMethod,
 ): Promise<ProbeResult[]> {
   for (const target of targets) {
-    if (!isIPv4(target)) throw new NetlinkError('NETLINK_INVALID_ARGUMENT', `probe target ${JSON.stringify(target)} is not an IPv4 address`);
+    if (!isIPv4(target))
+      throw new NetlinkError(
+        'NETLINK_INVALID_ARGUMENT',
+        `probe target ${JSON.stringify(target)} is not an IPv4 address`,
+      );
   }
   if (targets.length === 0) return [];
   const ping = method === 'tcp' ? undefined : await findPing();

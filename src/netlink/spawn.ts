@@ -39,13 +39,27 @@ export function nodeSpawn(): SpawnFn {
     const [file, ...args] = argv;
     if (file === undefined) throw new NetlinkError('NETLINK_INVALID_ARGUMENT', 'empty argv');
     return new Promise((resolve, reject) => {
-      const child = execFile(file, args, { encoding: 'utf8', timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-        if (error === null) resolve({ stdout, stderr, exitCode: 0, timedOut: false });
-        else if (typeof error.code === 'number') resolve({ stdout, stderr, exitCode: error.code, timedOut: false });
-        else if (error.killed === true) resolve({ stdout, stderr, exitCode: 137, timedOut: true });
-        else if (typeof error.signal === 'string') resolve({ stdout, stderr: `${stderr}\nkilled by ${error.signal}`, exitCode: 128, timedOut: false });
-        else reject(new NetlinkError('NETLINK_SPAWN_FAILED', `${argv.join(' ')}: ${error.message}`, { command: argv.join(' '), errno: error.code }, error));
-      });
+      const child = execFile(
+        file,
+        args,
+        { encoding: 'utf8', timeout: options.timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (error === null) resolve({ stdout, stderr, exitCode: 0, timedOut: false });
+          else if (typeof error.code === 'number') resolve({ stdout, stderr, exitCode: error.code, timedOut: false });
+          else if (error.killed === true) resolve({ stdout, stderr, exitCode: 137, timedOut: true });
+          else if (typeof error.signal === 'string')
+            resolve({ stdout, stderr: `${stderr}\nkilled by ${error.signal}`, exitCode: 128, timedOut: false });
+          else
+            reject(
+              new NetlinkError(
+                'NETLINK_SPAWN_FAILED',
+                `${argv.join(' ')}: ${error.message}`,
+                { command: argv.join(' '), errno: error.code },
+                error,
+              ),
+            );
+        },
+      );
       // The child may exit before reading its stdin (a bad namespace); EPIPE is then expected and the exit code says why.
       child.stdin?.on('error', () => undefined);
       child.stdin?.end(input);

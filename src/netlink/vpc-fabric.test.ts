@@ -55,7 +55,11 @@ describe('VpcFabric (real namespaces)', { skip, timeout: 60_000 }, () => {
     assert.equal(eni.gateway, '10.0.0.1');
     await fabric.routeAddresses(a1, ['10.0.0.20', '10.0.0.32/28']);
     assert.equal(spent(), 1, 'routing an IP and a prefix: one batch');
-    assert.equal(await fabric.plugEni({ ...a1, mac: MAC_A1, subnetCidr: SUBNET, primaryIp: '10.0.0.11' }), eni, 'plugging again is a no-op');
+    assert.equal(
+      await fabric.plugEni({ ...a1, mac: MAC_A1, subnetCidr: SUBNET, primaryIp: '10.0.0.11' }),
+      eni,
+      'plugging again is a no-op',
+    );
     assert.equal(spent(), 0);
 
     const links = await exec.ipJson<JsonLink[]>({ args: ['addr', 'show'] }, { netns: a.name });
@@ -63,24 +67,53 @@ describe('VpcFabric (real namespaces)', { skip, timeout: 60_000 }, () => {
     const eth1 = links.find((l) => l.ifname === 'eth1');
     assert.equal(eth0?.address, MAC_A0);
     assert.ok(eth0?.flags.includes('UP'));
-    assert.deepEqual(eth0?.addr_info?.filter((x) => x.family === 'inet').map((x) => `${x.local}/${x.prefixlen}`), ['10.0.0.10/24']);
+    assert.deepEqual(
+      eth0?.addr_info?.filter((x) => x.family === 'inet').map((x) => `${x.local}/${x.prefixlen}`),
+      ['10.0.0.10/24'],
+    );
     assert.equal(eth1?.address, MAC_A1);
     assert.equal(eth1?.mtu, 9001);
     assert.ok(!eth1?.flags.includes('UP'), 'ipamd brings a new ENI up, not EC2');
-    const routes = await exec.ipJson<{ dst: string; gateway?: string; dev: string }[]>({ args: ['route', 'show'] }, { netns: a.name });
+    const routes = await exec.ipJson<{ dst: string; gateway?: string; dev: string }[]>(
+      { args: ['route', 'show'] },
+      { netns: a.name },
+    );
     assert.ok(routes.some((r) => r.dst === 'default' && r.gateway === '10.0.0.1' && r.dev === 'eth0'));
 
-    const fabricRoutes = await exec.ipJson<{ dst: string; dev: string }[]>({ args: ['route', 'show'] }, { netns: fabric.name });
-    assert.deepEqual(
-      fabricRoutes.map((r) => `${r.dst} ${r.dev}`).sort(),
-      ['10.0.0.10 n1-eth0', '10.0.0.11 n1-eth1', '10.0.0.20 n1-eth1', '10.0.0.30 n2-eth0', '10.0.0.32/28 n1-eth1'],
+    const fabricRoutes = await exec.ipJson<{ dst: string; dev: string }[]>(
+      { args: ['route', 'show'] },
+      { netns: fabric.name },
     );
-    const neighbours = await exec.ipJson<{ dst: string; lladdr: string; state: string[] }[]>({ args: ['neigh', 'show', 'dev', 'n1-eth1'] }, { netns: fabric.name });
+    assert.deepEqual(fabricRoutes.map((r) => `${r.dst} ${r.dev}`).sort(), [
+      '10.0.0.10 n1-eth0',
+      '10.0.0.11 n1-eth1',
+      '10.0.0.20 n1-eth1',
+      '10.0.0.30 n2-eth0',
+      '10.0.0.32/28 n1-eth1',
+    ]);
+    const neighbours = await exec.ipJson<{ dst: string; lladdr: string; state: string[] }[]>(
+      { args: ['neigh', 'show', 'dev', 'n1-eth1'] },
+      { netns: fabric.name },
+    );
     const permanent = neighbours.filter((n) => n.state.includes('PERMANENT') && n.lladdr === MAC_A1);
     assert.equal(permanent.length, 1 + 1 + 16, 'primary, secondary IP and 16 prefix addresses');
-    const proxyArp = await exec.run({ file: 'nsenter', args: [`--net=${fabric.path}`, '--', 'sysctl', '-n', 'net.ipv4.conf.n1-eth1.proxy_arp', 'net.ipv4.conf.n1-eth1.rp_filter', 'net.ipv4.neigh.n1-eth1.proxy_delay'] });
+    const proxyArp = await exec.run({
+      file: 'nsenter',
+      args: [
+        `--net=${fabric.path}`,
+        '--',
+        'sysctl',
+        '-n',
+        'net.ipv4.conf.n1-eth1.proxy_arp',
+        'net.ipv4.conf.n1-eth1.rp_filter',
+        'net.ipv4.neigh.n1-eth1.proxy_delay',
+      ],
+    });
     assert.deepEqual(proxyArp.stdout.trim().split('\n'), ['1', '0', '0']);
-    const rpFilter = await exec.run({ file: 'nsenter', args: [`--net=${a.path}`, '--', 'sysctl', '-n', 'net.ipv4.conf.eth1.rp_filter', 'net.ipv4.ip_forward'] });
+    const rpFilter = await exec.run({
+      file: 'nsenter',
+      args: [`--net=${a.path}`, '--', 'sysctl', '-n', 'net.ipv4.conf.eth1.rp_filter', 'net.ipv4.ip_forward'],
+    });
     assert.deepEqual(rpFilter.stdout.trim().split('\n'), ['2', '1']);
     t.diagnostic(`spawns so far: ${fabric.spawnCount}`);
   });
@@ -96,7 +129,10 @@ describe('VpcFabric (real namespaces)', { skip, timeout: 60_000 }, () => {
       '10.0.0.20': true,
       '10.0.0.37': true,
     });
-    assert.deepEqual(await reach(exec, `/var/run/netns/${fabric.prefix}-p1`, ['10.0.0.30', '10.0.0.37']), { '10.0.0.30': true, '10.0.0.37': true });
+    assert.deepEqual(await reach(exec, `/var/run/netns/${fabric.prefix}-p1`, ['10.0.0.30', '10.0.0.37']), {
+      '10.0.0.30': true,
+      '10.0.0.37': true,
+    });
   });
 
   it('stops carrying an unrouted address and an unplugged ENI, and refuses what it does not know', async () => {
@@ -112,9 +148,17 @@ describe('VpcFabric (real namespaces)', { skip, timeout: 60_000 }, () => {
     const links = await exec.ipJson<JsonLink[]>({ args: ['link', 'show'] }, { netns: a.name });
     assert.ok(!links.some((l) => l.ifname === 'eth1'), 'the node end went with the fabric end');
 
-    await assert.rejects(fabric.routeAddresses(a1, ['10.0.0.21']), (e: unknown) => isNetlinkError(e, 'FABRIC_UNKNOWN_ENI'));
+    await assert.rejects(fabric.routeAddresses(a1, ['10.0.0.21']), (e: unknown) =>
+      isNetlinkError(e, 'FABRIC_UNKNOWN_ENI'),
+    );
     await assert.rejects(
-      fabric.plugEni({ nodeNs: 'vcni-0-0-nope', deviceIndex: 1, mac: MAC_A1, subnetCidr: SUBNET, primaryIp: '10.0.0.11' }),
+      fabric.plugEni({
+        nodeNs: 'vcni-0-0-nope',
+        deviceIndex: 1,
+        mac: MAC_A1,
+        subnetCidr: SUBNET,
+        primaryIp: '10.0.0.11',
+      }),
       (e: unknown) => isNetlinkError(e, 'FABRIC_UNKNOWN_NODE'),
     );
     await assert.rejects(
@@ -140,7 +184,9 @@ describe('VpcFabric (real namespaces)', { skip, timeout: 60_000 }, () => {
     }
     assert.equal(fabric.spawnCount - spawnsBefore, 7 * 3);
     samples.sort((x, y) => x - y);
-    t.diagnostic(`plugEni + routeAddresses (2 IPs + a /28): median ${samples[3]?.toFixed(1)} ms, min ${samples[0]?.toFixed(1)} ms, 2 processes`);
+    t.diagnostic(
+      `plugEni + routeAddresses (2 IPs + a /28): median ${samples[3]?.toFixed(1)} ms, min ${samples[0]?.toFixed(1)} ms, 2 processes`,
+    );
   });
 
   it('removes a node, and destroy leaves no namespace and an untouched root namespace', async () => {

@@ -25,11 +25,26 @@
  * await fabric.destroy();
  */
 import { cidrContains, formatCidr, formatIpv4, parseCidr, parseIpv4, subnetGateway } from '../ipam/cidr.js';
-import { addrReplace, checkMac, linkAddVeth, linkDelete, linkSetUp, neighTableSetProxyDelay, netnsPath, routeReplace } from './commands.js';
+import {
+  addrReplace,
+  checkMac,
+  linkAddVeth,
+  linkDelete,
+  linkSetUp,
+  neighTableSetProxyDelay,
+  netnsPath,
+  routeReplace,
+} from './commands.js';
 import { NetlinkError } from './errors.js';
 import { NetlinkExecutor } from './exec.js';
 import { parseAddressBlock, routeAddressCommands, unrouteAddressCommands } from './fabric-routes.js';
-import { createNamespace, deleteNamespaces, deleteNamespacesWithPrefix, newRunPrefix, removeLeftoverNamespaces } from './netns.js';
+import {
+  createNamespace,
+  deleteNamespaces,
+  deleteNamespacesWithPrefix,
+  newRunPrefix,
+  removeLeftoverNamespaces,
+} from './netns.js';
 
 /** EC2's ENI MTU (jumbo frames inside a VPC). */
 export const EC2_ENI_MTU = 9001;
@@ -172,22 +187,36 @@ export class VpcFabric {
       if (existing !== undefined) {
         if (existing.mac === mac) return existing;
         const details = { nodeNs: options.nodeNs, deviceIndex: options.deviceIndex, mac, existing: existing.mac };
-        throw new NetlinkError('FABRIC_ENI_CONFLICT', `${options.nodeNs} eth${options.deviceIndex} already holds ${existing.mac}`, details);
+        throw new NetlinkError(
+          'FABRIC_ENI_CONFLICT',
+          `${options.nodeNs} eth${options.deviceIndex} already holds ${existing.mac}`,
+          details,
+        );
       }
       if (!Number.isInteger(options.deviceIndex) || options.deviceIndex < 0 || options.deviceIndex > 99) {
-        throw new NetlinkError('NETLINK_INVALID_ARGUMENT', `invalid device index ${options.deviceIndex}`, { deviceIndex: options.deviceIndex });
+        throw new NetlinkError('NETLINK_INVALID_ARGUMENT', `invalid device index ${options.deviceIndex}`, {
+          deviceIndex: options.deviceIndex,
+        });
       }
       const subnet = parseCidr(options.subnetCidr);
       if (!cidrContains(subnet, parseIpv4(options.primaryIp))) {
-        throw new NetlinkError('NETLINK_INVALID_ARGUMENT', `${options.primaryIp} is not in ${options.subnetCidr}`, { ...options });
+        throw new NetlinkError('NETLINK_INVALID_ARGUMENT', `${options.primaryIp} is not in ${options.subnetCidr}`, {
+          ...options,
+        });
       }
       const gateway = formatIpv4(subnetGateway(subnet));
       const linkName = `eth${options.deviceIndex}`;
       const fabricLink = `n${node.index}-${linkName}`;
       const mtu = options.mtu ?? this.#mtu;
       const eni: PluggedEni = {
-        nodeNs: node.name, deviceIndex: options.deviceIndex, mac, linkName, fabricLink,
-        subnetCidr: formatCidr(subnet), gateway, primaryIp: options.primaryIp,
+        nodeNs: node.name,
+        deviceIndex: options.deviceIndex,
+        mac,
+        linkName,
+        fabricLink,
+        subnetCidr: formatCidr(subnet),
+        gateway,
+        primaryIp: options.primaryIp,
       };
       try {
         await this.#exec.batch(
@@ -203,7 +232,11 @@ export class VpcFabric {
         );
         if (options.deviceIndex === 0) {
           const address = `${options.primaryIp}/${subnet.prefixLength}`;
-          const dhcp = [linkSetUp(linkName), addrReplace(address, linkName), routeReplace({ dst: 'default', via: gateway, dev: linkName })];
+          const dhcp = [
+            linkSetUp(linkName),
+            addrReplace(address, linkName),
+            routeReplace({ dst: 'default', via: gateway, dev: linkName }),
+          ];
           await this.#exec.batch(dhcp, { netns: node.name });
         }
       } catch (error) {
@@ -256,7 +289,11 @@ export class VpcFabric {
       const node = this.#nodes.get(instanceId);
       if (node === undefined) return;
       const enis = [...this.#enis.values()].filter((eni) => eni.nodeNs === node.name);
-      if (enis.length > 0) await this.#exec.batch(enis.map((eni) => linkDelete(eni.fabricLink)), { netns: this.name });
+      if (enis.length > 0)
+        await this.#exec.batch(
+          enis.map((eni) => linkDelete(eni.fabricLink)),
+          { netns: this.name },
+        );
       await deleteNamespaces(this.#exec, [node.name]);
       for (const eni of enis) this.#enis.delete(eniKey(eni));
       this.#nodes.delete(instanceId);
@@ -285,7 +322,8 @@ export class VpcFabric {
 
   /** Runs operations one at a time, in call order: each reads and updates the registries around its awaits. */
   #exclusive<T>(operation: () => Promise<T>): Promise<T> {
-    if (this.#destroyed) return Promise.reject(new NetlinkError('FABRIC_DESTROYED', `fabric ${this.name} was destroyed`));
+    if (this.#destroyed)
+      return Promise.reject(new NetlinkError('FABRIC_DESTROYED', `fabric ${this.name} was destroyed`));
     const result = this.#tail.then(operation);
     this.#tail = result.catch(() => undefined);
     return result;

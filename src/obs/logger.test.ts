@@ -31,7 +31,8 @@ describe('logger', () => {
       'calling EC2',
     );
     const text = lines.join('\n');
-    for (const secret of ['wJalrXUtnFEMI', 'FwoGZXIvYXdz', 'AWS4-HMAC', 'AQAEAImds', 'top-level']) assert.ok(!text.includes(secret), secret);
+    for (const secret of ['wJalrXUtnFEMI', 'FwoGZXIvYXdz', 'AWS4-HMAC', 'AQAEAImds', 'top-level'])
+      assert.ok(!text.includes(secret), secret);
     const [record] = records() as [{ credentials: Record<string, string>; headers: Record<string, string> }];
     assert.equal(record.credentials['secretAccessKey'], REDACTED);
     assert.equal(record.credentials['accessKeyId'], 'AKIAEXAMPLE');

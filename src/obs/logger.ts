@@ -17,7 +17,6 @@ import pino from 'pino';
 import type { DestinationStream, Logger as PinoLogger, LoggerOptions } from 'pino';
 import type { LogDestination, LogLevel } from '../config/index.js';
 
-
 /** The subset of pino ipamd logs through: one line per decision, structured facts first. */
 export interface Logger {
   debug(obj: Record<string, unknown>, msg: string): void;
@@ -32,7 +31,10 @@ export interface Logger {
  * bindings (through its redaction) when it is created, which cost ipamd ~0.1 ms per RPC call for a logger that logs
  * one or two lines.
  */
-export function withFields(logger: Logger, fields: Record<string, unknown>): Pick<Logger, 'debug' | 'info' | 'warn' | 'error'> {
+export function withFields(
+  logger: Logger,
+  fields: Record<string, unknown>,
+): Pick<Logger, 'debug' | 'info' | 'warn' | 'error'> {
   return {
     debug: (obj, msg) => logger.debug({ ...fields, ...obj }, msg),
     info: (obj, msg) => logger.info({ ...fields, ...obj }, msg),

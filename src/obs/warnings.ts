@@ -10,7 +10,7 @@ export function silenceSdkNodeVersionWarning(): void {
   if (installed) return;
   installed = true;
   const original = process.emitWarning.bind(process);
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]): void => {
+  process.emitWarning = (warning: string | Error, ...rest: unknown[]): void => {
     const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
     const name = warning instanceof Error ? warning.name : type;
     if (name !== undefined && SILENCED.has(name)) return;
@@ -18,5 +18,5 @@ export function silenceSdkNodeVersionWarning(): void {
     const head = (warning instanceof Error ? warning.message : warning).split(':', 1)[0] ?? '';
     if (SILENCED.has(head)) return;
     (original as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
-  });
+  };
 }

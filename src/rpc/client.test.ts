@@ -2,7 +2,13 @@
 // slow, and a fake HTTP/2 server that breaks the gRPC protocol in each way the client must notice.
 import { strict as assert } from 'node:assert';
 import { link } from 'node:fs/promises';
-import { createServer as createHttp2Server, type Http2Server, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import {
+  createServer as createHttp2Server,
+  type Http2Server,
+  type IncomingHttpHeaders,
+  type ServerHttp2Session,
+  type ServerHttp2Stream,
+} from 'node:http2';
 import { createServer as netCreateServer } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -49,7 +55,9 @@ async function withFake<T>(
 }
 
 function replyBody(): Buffer {
-  return Buffer.from(frameMessage(addNetworkReplyCodec.encode(addNetworkReplyCodec.create({ success: true, podEniMac: 'ok' }))));
+  return Buffer.from(
+    frameMessage(addNetworkReplyCodec.encode(addNetworkReplyCodec.create({ success: true, podEniMac: 'ok' }))),
+  );
 }
 
 describe('rpc client', () => {
@@ -60,7 +68,10 @@ describe('rpc client', () => {
       await assert.rejects(client.addNetwork(REQUEST), (e) => {
         assert.ok(isRpcError(e, 'RPC_UNAVAILABLE'));
         assert.equal(e.cniCode, 11);
-        assert.ok(e.message.startsWith(`ipamd is not running or not ready: cannot connect to ${socketPath}`), e.message);
+        assert.ok(
+          e.message.startsWith(`ipamd is not running or not ready: cannot connect to ${socketPath}`),
+          e.message,
+        );
         assert.equal(e.details['errno'], 'ENOENT');
         return true;
       });
@@ -75,7 +86,10 @@ describe('rpc client', () => {
       await link(join(dir, 'live.sock'), join(dir, 'ipamd.sock'));
       await new Promise<void>((resolve) => listener.close(() => resolve()));
       const client = createRpcClient({ socketPath: join(dir, 'ipamd.sock'), timeoutMs: 5000, clientVersion: VERSION });
-      await assert.rejects(client.health(), (e) => isRpcError(e, 'RPC_UNAVAILABLE') && e.details['errno'] === 'ECONNREFUSED');
+      await assert.rejects(
+        client.health(),
+        (e) => isRpcError(e, 'RPC_UNAVAILABLE') && e.details['errno'] === 'ECONNREFUSED',
+      );
       client.close();
     });
   });
@@ -105,13 +119,33 @@ describe('rpc client', () => {
   });
 
   const faults: [string, RpcErrorCode, (stream: ServerHttp2Stream) => void][] = [
-    ['no grpc-status at all', 'RPC_PROTOCOL', (s) => { s.respond(GRPC); s.end(replyBody()); }],
-    ['HTTP 500', 'RPC_PROTOCOL', (s) => { s.respond({ ':status': 500 }); s.end(); }],
+    [
+      'no grpc-status at all',
+      'RPC_PROTOCOL',
+      (s) => {
+        s.respond(GRPC);
+        s.end(replyBody());
+      },
+    ],
+    [
+      'HTTP 500',
+      'RPC_PROTOCOL',
+      (s) => {
+        s.respond({ ':status': 500 });
+        s.end();
+      },
+    ],
     ['a compressed frame', 'RPC_PROTOCOL', (s) => trailered(s, Buffer.from([1, 0, 0, 0, 1, 8]), '0')],
     ['a frame longer than the body', 'RPC_PROTOCOL', (s) => trailered(s, Buffer.from([0, 0, 0, 0, 9, 8, 1]), '0')],
     ['an undecodable message', 'RPC_PROTOCOL', (s) => trailered(s, Buffer.from([0, 0, 0, 0, 2, 0x42, 0x05]), '0')],
     ['a non-numeric grpc-status', 'RPC_PROTOCOL', (s) => trailered(s, replyBody(), 'ok')],
-    ['status UNAVAILABLE (trailers-only)', 'RPC_UNAVAILABLE', (s) => { s.respond({ ...GRPC, 'grpc-status': '14', 'grpc-message': 'not%20ready' }, { endStream: true }); }],
+    [
+      'status UNAVAILABLE (trailers-only)',
+      'RPC_UNAVAILABLE',
+      (s) => {
+        s.respond({ ...GRPC, 'grpc-status': '14', 'grpc-message': 'not%20ready' }, { endStream: true });
+      },
+    ],
     ['status DEADLINE_EXCEEDED', 'RPC_TIMEOUT', (s) => trailered(s, Buffer.alloc(0), '4')],
     ['status INVALID_ARGUMENT', 'RPC_INVALID_REQUEST', (s) => trailered(s, Buffer.alloc(0), '3')],
     ['status UNKNOWN', 'RPC_INTERNAL', (s) => trailered(s, Buffer.alloc(0), '2')],
@@ -129,10 +163,14 @@ describe('rpc client', () => {
 
   it('percent-decodes grpc-message', async () => {
     await withFake(
-      (s) => s.respond({ ...GRPC, 'grpc-status': '14', 'grpc-message': 'not%20ready%3A%20warming' }, { endStream: true }),
+      (s) =>
+        s.respond({ ...GRPC, 'grpc-status': '14', 'grpc-message': 'not%20ready%3A%20warming' }, { endStream: true }),
       async (socketPath) => {
         const client = createRpcClient({ socketPath, timeoutMs: 5000, clientVersion: VERSION });
-        await assert.rejects(client.addNetwork(REQUEST), (e) => isRpcError(e) && e.details.grpcMessage === 'not ready: warming');
+        await assert.rejects(
+          client.addNetwork(REQUEST),
+          (e) => isRpcError(e) && e.details.grpcMessage === 'not ready: warming',
+        );
         client.close();
       },
     );
@@ -156,7 +194,9 @@ describe('rpc client', () => {
 
   it('times out on a slow backend of the real server', async () => {
     await withTempDir(async (dir) => {
-      const slow = echoBackend({ addNetwork: () => new Promise((resolve) => setTimeout(() => resolve(addNetworkReplyCodec.create()), 1000)) });
+      const slow = echoBackend({
+        addNetwork: () => new Promise((resolve) => setTimeout(() => resolve(addNetworkReplyCodec.create()), 1000)),
+      });
       const server = await startRpcServer({ socketPath: join(dir, 'ipamd.sock'), backend: slow, version: VERSION });
       const client = createRpcClient({ socketPath: server.socketPath, timeoutMs: 100, clientVersion: VERSION });
       await assert.rejects(client.addNetwork(REQUEST), (e) => isRpcError(e, 'RPC_TIMEOUT'));
@@ -198,7 +238,13 @@ describe('rpc client', () => {
       const connection = await H2Connection.open(socketPath, nodeConnector());
       try {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        connection.request([[':method', 'POST'], [':path', '/x']], new Uint8Array(0));
+        connection.request(
+          [
+            [':method', 'POST'],
+            [':path', '/x'],
+          ],
+          new Uint8Array(0),
+        );
         await new Promise((resolve) => setTimeout(resolve, 100));
         assert.equal(first?.toString('latin1'), 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
       } finally {

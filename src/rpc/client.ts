@@ -63,7 +63,8 @@ function errnoOf(error: unknown): string | undefined {
 
 function header(headers: HeaderList | undefined, name: string): string | undefined {
   if (headers === undefined) return undefined;
-  for (let i = 0; i < headers.length; i++) if ((headers[i] as [string, string])[0] === name) return (headers[i] as [string, string])[1];
+  for (let i = 0; i < headers.length; i++)
+    if ((headers[i] as [string, string])[0] === name) return (headers[i] as [string, string])[1];
   return undefined;
 }
 
@@ -112,9 +113,10 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
 
   function unavailable(method: string, error: unknown): RpcError {
     const errno = errnoOf(error);
-    const reason = errno === undefined
-      ? `the connection to ${socketPath} broke: ${error instanceof Error ? error.message : String(error)}`
-      : `cannot connect to ${socketPath} (${errno})`;
+    const reason =
+      errno === undefined
+        ? `the connection to ${socketPath} broke: ${error instanceof Error ? error.message : String(error)}`
+        : `cannot connect to ${socketPath} (${errno})`;
     return new RpcError(
       'RPC_UNAVAILABLE',
       `ipamd is not running or not ready: ${reason}`,
@@ -128,14 +130,16 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
     const { headers, trailers, error } = response;
     if (headers === undefined) throw unavailable(method, error ?? new Error('connection closed before a response'));
     const httpStatus = Number(header(headers, ':status'));
-    if (httpStatus !== 200) throw new RpcError('RPC_PROTOCOL', `ipamd answered HTTP ${httpStatus} to ${method}`, details);
+    if (httpStatus !== 200)
+      throw new RpcError('RPC_PROTOCOL', `ipamd answered HTTP ${httpStatus} to ${method}`, details);
     const statusText = header(trailers, 'grpc-status') ?? header(headers, 'grpc-status');
     if (statusText === undefined) {
       if (error !== undefined) throw unavailable(method, error);
       throw new RpcError('RPC_PROTOCOL', `ipamd's answer to ${method} has no grpc-status`, details);
     }
     const status = Number(statusText);
-    if (statusText.trim() === '' || !Number.isInteger(status)) throw new RpcError('RPC_PROTOCOL', `invalid grpc-status "${statusText}"`, details);
+    if (statusText.trim() === '' || !Number.isInteger(status))
+      throw new RpcError('RPC_PROTOCOL', `invalid grpc-status "${statusText}"`, details);
     if (status !== GRPC_STATUS.OK) {
       const message = percentDecode(header(trailers, 'grpc-message') ?? header(headers, 'grpc-message') ?? '');
       throw rpcErrorFromStatus(status, message, details);
@@ -144,7 +148,13 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
     return repCodec.decode(unframeMessage(response.body));
   }
 
-  function call<Req, Rep>(method: string, reqCodec: Codec<Req>, repCodec: Codec<Rep>, request: Req, onSent?: () => void): Promise<Rep> {
+  function call<Req, Rep>(
+    method: string,
+    reqCodec: Codec<Req>,
+    repCodec: Codec<Rep>,
+    request: Req,
+    onSent?: () => void,
+  ): Promise<Rep> {
     return new Promise<Rep>((resolve, reject) => {
       let settled = false;
       let stream: { connection: H2Connection; id: number } | undefined;
@@ -157,7 +167,11 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
         try {
           resolve(outcome());
         } catch (error) {
-          reject(error instanceof RpcError ? error : new RpcError('RPC_PROTOCOL', String(error), { socketPath, method }, error));
+          reject(
+            error instanceof RpcError
+              ? error
+              : new RpcError('RPC_PROTOCOL', String(error), { socketPath, method }, error),
+          );
         }
       };
       const timer = setTimeout(() => {
@@ -209,7 +223,8 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
       call(RPC_METHODS.delNetwork, delNetworkRequestCodec, delNetworkReplyCodec, { ...request, clientVersion }, onSent),
     async health(service = '') {
       try {
-        return (await call(RPC_METHODS.healthCheck, healthCheckRequestCodec, healthCheckResponseCodec, { service })).status;
+        return (await call(RPC_METHODS.healthCheck, healthCheckRequestCodec, healthCheckResponseCodec, { service }))
+          .status;
       } catch (error) {
         if (error instanceof RpcError && error.details.grpcStatus === GRPC_STATUS.NOT_FOUND) return 'SERVICE_UNKNOWN';
         throw error;

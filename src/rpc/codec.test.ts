@@ -58,8 +58,19 @@ const DEL_REPLY = delNetworkReplyCodec.create({
 });
 const ADD_FAILURE = addNetworkReplyCodec.create({ errorCode: 'X', errorMessage: 'y' });
 
-function each<T extends object>(type: string, fields: readonly FieldSpec[], codec: Codec<T>, named: Record<string, T>): Case[] {
-  return Object.entries(named).map(([label, message]) => ({ name: `${type} (${label})`, type, fields, codec, message }));
+function each<T extends object>(
+  type: string,
+  fields: readonly FieldSpec[],
+  codec: Codec<T>,
+  named: Record<string, T>,
+): Case[] {
+  return Object.entries(named).map(([label, message]) => ({
+    name: `${type} (${label})`,
+    type,
+    fields,
+    codec,
+    message,
+  }));
 }
 
 const CASES: Case[] = [
@@ -67,7 +78,10 @@ const CASES: Case[] = [
     typical: { ...ADD_REQUEST, requiresMultiNicAttachment: true },
     'all defaults': addNetworkRequestCodec.create(),
   }),
-  ...each('rpc.AddNetworkReply', ADD_NETWORK_REPLY_FIELDS, addNetworkReplyCodec, { 'every field': FULL_ADD_REPLY, failure: ADD_FAILURE }),
+  ...each('rpc.AddNetworkReply', ADD_NETWORK_REPLY_FIELDS, addNetworkReplyCodec, {
+    'every field': FULL_ADD_REPLY,
+    failure: ADD_FAILURE,
+  }),
   ...each('rpc.DelNetworkRequest', DEL_NETWORK_REQUEST_FIELDS, delNetworkRequestCodec, { typical: DEL_REQUEST }),
   ...each('rpc.DelNetworkReply', DEL_NETWORK_REPLY_FIELDS, delNetworkReplyCodec, { typical: DEL_REPLY }),
 ];
@@ -100,7 +114,9 @@ describe('rpc codec', () => {
     ];
     for (const [name, fields] of tables) {
       const type = root.lookupType(name);
-      const theirs = type.fieldsArray.map((f) => `${f.name}=${f.id}:${f.repeated ? 'repeated ' : ''}${f.resolvedType ? 'message' : f.type}`);
+      const theirs = type.fieldsArray.map(
+        (f) => `${f.name}=${f.id}:${f.repeated ? 'repeated ' : ''}${f.resolvedType ? 'message' : f.type}`,
+      );
       const ours = fields.map((f) => `${f.protoName}=${f.no}:${f.repeated === true ? 'repeated ' : ''}${f.kind}`);
       assert.deepEqual(ours, theirs, name);
     }
@@ -108,9 +124,18 @@ describe('rpc codec', () => {
 
   it('the reference plugin (no fields 100/101) skips our error fields and reads the rest', () => {
     const type = reflect(true).lookupType('rpc.AddNetworkReply');
-    const decoded = type.toObject(type.decode(addNetworkReplyCodec.encode(FULL_ADD_REPLY)), { defaults: true, arrays: true });
+    const decoded = type.toObject(type.decode(addNetworkReplyCodec.encode(FULL_ADD_REPLY)), {
+      defaults: true,
+      arrays: true,
+    });
     const { errorCode: _c, errorMessage: _m, ...rest } = FULL_ADD_REPLY;
-    assert.deepEqual(fromProtoObject(ADD_NETWORK_REPLY_FIELDS.filter((f) => f.no < 100), decoded), rest);
+    assert.deepEqual(
+      fromProtoObject(
+        ADD_NETWORK_REPLY_FIELDS.filter((f) => f.no < 100),
+        decoded,
+      ),
+      rest,
+    );
   });
 
   it('proto3 defaults are not written and are filled in on decode', () => {
@@ -126,18 +151,35 @@ describe('rpc codec', () => {
     writer.uint32((52 << 3) | 2).string('future');
     writer.uint32((53 << 3) | 5).fixed32(9);
     writer.uint32((1 << 3) | 0).bool(true);
-    writer.uint32((2 << 3) | 2).fork().uint32((9 << 3) | 2).string('x').uint32((1 << 3) | 2).string('10.0.0.9').ldelim();
+    writer
+      .uint32((2 << 3) | 2)
+      .fork()
+      .uint32((9 << 3) | 2)
+      .string('x')
+      .uint32((1 << 3) | 2)
+      .string('10.0.0.9')
+      .ldelim();
     writer.uint32((8 << 3) | 0).int32(5); // PodENIMAC with the wrong wire type: skipped, not misread
     const reply = addNetworkReplyCodec.decode(writer.finish());
     assert.equal(reply.success, true);
-    assert.deepEqual(reply.ipAllocationMetadata, [{ ipv4Addr: '10.0.0.9', ipv6Addr: '', deviceNumber: 0, routeTableId: 0 }]);
+    assert.deepEqual(reply.ipAllocationMetadata, [
+      { ipv4Addr: '10.0.0.9', ipv6Addr: '', deviceNumber: 0, routeTableId: 0 },
+    ]);
     assert.equal(reply.podEniMac, '');
   });
 
   it('a repeated scalar field given twice keeps the last value; repeated fields accumulate', () => {
     const writer = protobuf.Writer.create();
-    writer.uint32((8 << 3) | 2).string('a').uint32((8 << 3) | 2).string('b');
-    writer.uint32((6 << 3) | 2).string('10.0.0.0/16').uint32((6 << 3) | 2).string('10.1.0.0/16');
+    writer
+      .uint32((8 << 3) | 2)
+      .string('a')
+      .uint32((8 << 3) | 2)
+      .string('b');
+    writer
+      .uint32((6 << 3) | 2)
+      .string('10.0.0.0/16')
+      .uint32((6 << 3) | 2)
+      .string('10.1.0.0/16');
     const reply = addNetworkReplyCodec.decode(writer.finish());
     assert.equal(reply.podEniMac, 'b');
     assert.deepEqual(reply.vpcV4Cidrs, ['10.0.0.0/16', '10.1.0.0/16']);
@@ -151,24 +193,40 @@ describe('rpc codec', () => {
     ['field number 0', [0x00, 0x01]],
   ] as const) {
     it(`refuses malformed bytes (${name}) with RPC_PROTOCOL`, () => {
-      assert.throws(() => addNetworkReplyCodec.decode(Uint8Array.from(bytes)), (error) => isRpcError(error, 'RPC_PROTOCOL'));
+      assert.throws(
+        () => addNetworkReplyCodec.decode(Uint8Array.from(bytes)),
+        (error) => isRpcError(error, 'RPC_PROTOCOL'),
+      );
     });
   }
 
   it('health messages map the serving status enum by name', () => {
     const type = reflect().lookupType('grpc.health.v1.HealthCheckResponse');
-    assert.deepEqual(type.toObject(type.decode(healthCheckResponseCodec.encode({ status: 'NOT_SERVING' }))), { status: 2 });
+    assert.deepEqual(type.toObject(type.decode(healthCheckResponseCodec.encode({ status: 'NOT_SERVING' }))), {
+      status: 2,
+    });
     assert.deepEqual(healthCheckResponseCodec.decode(type.encode({ status: 1 }).finish()), { status: 'SERVING' });
     assert.deepEqual(healthCheckResponseCodec.decode(Uint8Array.from([0x08, 0x09])), { status: 'UNKNOWN' });
-    assert.deepEqual(healthCheckRequestCodec.decode(healthCheckRequestCodec.encode({ service: 'a' })), { service: 'a' });
+    assert.deepEqual(healthCheckRequestCodec.decode(healthCheckRequestCodec.encode({ service: 'a' })), {
+      service: 'a',
+    });
   });
 
   it('frames and unframes gRPC messages; refuses short, compressed and mis-sized frames', () => {
     const framed = frameMessage(Uint8Array.from([1, 2, 3]));
     assert.deepEqual([...framed], [0, 0, 0, 0, 3, 1, 2, 3]);
     assert.deepEqual([...unframeMessage(framed)], [1, 2, 3]);
-    for (const bad of [[0, 0, 0], [1, 0, 0, 0, 1, 9], [0, 0, 0, 0, 4, 1, 2, 3], [0, 0, 0, 0, 1, 1, 2]]) {
-      assert.throws(() => unframeMessage(Uint8Array.from(bad)), (error) => isRpcError(error, 'RPC_PROTOCOL'), String(bad));
+    for (const bad of [
+      [0, 0, 0],
+      [1, 0, 0, 0, 1, 9],
+      [0, 0, 0, 0, 4, 1, 2, 3],
+      [0, 0, 0, 0, 1, 1, 2],
+    ]) {
+      assert.throws(
+        () => unframeMessage(Uint8Array.from(bad)),
+        (error) => isRpcError(error, 'RPC_PROTOCOL'),
+        String(bad),
+      );
     }
   });
 });

@@ -94,7 +94,8 @@ class Reader {
 
   #byte(): number {
     const byte = this.#buf[this.pos];
-    if (byte === undefined || this.pos >= this.len) throw new RangeError(`index out of range: ${this.pos + 1} > ${this.len}`);
+    if (byte === undefined || this.pos >= this.len)
+      throw new RangeError(`index out of range: ${this.pos + 1} > ${this.len}`);
     this.pos += 1;
     return byte;
   }
@@ -216,7 +217,8 @@ function writeValue(writer: Writer, f: FieldSpec, nested: Ordered | undefined, v
       if (value === true || (always && value === false)) writer.varint((f.no << 3) | WIRE_VARINT).varint(value ? 1 : 0);
       return;
     case 'int32':
-      if (typeof value === 'number' && (always || value !== 0)) writer.varint((f.no << 3) | WIRE_VARINT).varint(value | 0);
+      if (typeof value === 'number' && (always || value !== 0))
+        writer.varint((f.no << 3) | WIRE_VARINT).varint(value | 0);
       return;
     case 'message': {
       const inner = new Writer();
@@ -325,7 +327,10 @@ export interface HealthCheckResponse {
   readonly status: HealthStatus;
 }
 
-export const healthCheckRequestCodec = messageCodec<HealthCheckRequest>('HealthCheckRequest', HEALTH_CHECK_REQUEST_FIELDS);
+export const healthCheckRequestCodec = messageCodec<HealthCheckRequest>(
+  'HealthCheckRequest',
+  HEALTH_CHECK_REQUEST_FIELDS,
+);
 
 const rawHealthResponse = messageCodec<{ status: number }>('HealthCheckResponse', HEALTH_CHECK_RESPONSE_FIELDS);
 export const healthCheckResponseCodec: Codec<HealthCheckResponse> = {
@@ -368,9 +373,14 @@ export function unframeMessage(body: Uint8Array): Uint8Array {
     throw new RpcError('RPC_PROTOCOL', `gRPC response body of ${body.length} bytes is shorter than a frame header`);
   }
   if (body[0] !== 0) throw new RpcError('RPC_PROTOCOL', 'gRPC response message is compressed; none was negotiated');
-  const length = (((body[1] as number) << 24) | ((body[2] as number) << 16) | ((body[3] as number) << 8) | (body[4] as number)) >>> 0;
+  const length =
+    (((body[1] as number) << 24) | ((body[2] as number) << 16) | ((body[3] as number) << 8) | (body[4] as number)) >>>
+    0;
   if (body.length !== GRPC_FRAME_HEADER + length) {
-    throw new RpcError('RPC_PROTOCOL', `gRPC frame says ${length} bytes but the body has ${body.length - GRPC_FRAME_HEADER}`);
+    throw new RpcError(
+      'RPC_PROTOCOL',
+      `gRPC frame says ${length} bytes but the body has ${body.length - GRPC_FRAME_HEADER}`,
+    );
   }
   return body.subarray(GRPC_FRAME_HEADER);
 }

@@ -14,20 +14,24 @@ import { VpcCniError, type CniCode } from '../errors.js';
 export const RPC_ERRORS = {
   RPC_UNAVAILABLE: {
     cniCode: 11,
-    summary: 'ipamd is not running or not ready: nothing listens on its socket (/var/run/aws-node/ipamd.sock), or it answered UNAVAILABLE.',
+    summary:
+      'ipamd is not running or not ready: nothing listens on its socket (/var/run/aws-node/ipamd.sock), or it answered UNAVAILABLE.',
   },
   RPC_TIMEOUT: { cniCode: 11, summary: 'ipamd did not answer within the deadline (or answered DEADLINE_EXCEEDED).' },
   RPC_VERSION_MISMATCH: {
     cniCode: 999,
-    summary: 'The plugin and ipamd come from different builds (gRPC FAILED_PRECONDITION "wrong client version"); reinstall both from one image.',
+    summary:
+      'The plugin and ipamd come from different builds (gRPC FAILED_PRECONDITION "wrong client version"); reinstall both from one image.',
   },
   RPC_PROTOCOL: {
     cniCode: 999,
-    summary: 'The peer broke the gRPC wire protocol: a bad frame, a compressed or undecodable message, a missing or unknown grpc-status.',
+    summary:
+      'The peer broke the gRPC wire protocol: a bad frame, a compressed or undecodable message, a missing or unknown grpc-status.',
   },
   RPC_INVALID_REQUEST: {
     cniCode: 4,
-    summary: 'The request lacks the container id, interface name or network name, or a field is longer than ipamd accepts (4 KiB).',
+    summary:
+      'The request lacks the container id, interface name or network name, or a field is longer than ipamd accepts (4 KiB).',
   },
   RPC_INTERNAL: {
     cniCode: 999,
@@ -35,7 +39,8 @@ export const RPC_ERRORS = {
   },
   RPC_SOCKET_PATH: {
     cniCode: 999,
-    summary: 'ipamd cannot listen: the socket path is taken by a file that is not a socket, or its directory cannot be made.',
+    summary:
+      'ipamd cannot listen: the socket path is taken by a file that is not a socket, or its directory cannot be made.',
   },
 } as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
 

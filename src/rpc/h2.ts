@@ -151,7 +151,16 @@ export class H2StreamError extends Error {
   }
 }
 
-const FRAME = { DATA: 0, HEADERS: 1, RST_STREAM: 3, SETTINGS: 4, PING: 6, GOAWAY: 7, WINDOW_UPDATE: 8, CONTINUATION: 9 } as const;
+const FRAME = {
+  DATA: 0,
+  HEADERS: 1,
+  RST_STREAM: 3,
+  SETTINGS: 4,
+  PING: 6,
+  GOAWAY: 7,
+  WINDOW_UPDATE: 8,
+  CONTINUATION: 9,
+} as const;
 const FLAG = { END_STREAM: 0x1, ACK: 0x1, END_HEADERS: 0x4, PADDED: 0x8, PRIORITY: 0x20 } as const;
 const CANCEL = 0x8;
 const PREFACE = new TextEncoder().encode('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
@@ -186,7 +195,13 @@ function writeUint32(out: Uint8Array, at: number, value: number): void {
 }
 
 function readUint32(bytes: Uint8Array, at: number): number {
-  return (((bytes[at] as number) << 24) | ((bytes[at + 1] as number) << 16) | ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number)) >>> 0;
+  return (
+    (((bytes[at] as number) << 24) |
+      ((bytes[at + 1] as number) << 16) |
+      ((bytes[at + 2] as number) << 8) |
+      (bytes[at + 3] as number)) >>>
+    0
+  );
 }
 
 function windowUpdate(streamId: number, increment: number): Uint8Array {
@@ -254,10 +269,13 @@ export class H2Connection {
    */
   static async open(path: string, connector: Connector): Promise<H2Connection> {
     // Events that arrive before the connection object exists are replayed to it.
-    const state: { connection?: H2Connection; early: Uint8Array[]; earlyClose?: { error: Error | undefined } } = { early: [] };
+    const state: { connection?: H2Connection; early: Uint8Array[]; earlyClose?: { error: Error | undefined } } = {
+      early: [],
+    };
     const socket = await connector(path, {
       data: (chunk) => (state.connection === undefined ? state.early.push(chunk) : state.connection.#onData(chunk)),
-      closed: (error) => (state.connection === undefined ? (state.earlyClose = { error }) : state.connection.#onClosed(error)),
+      closed: (error) =>
+        state.connection === undefined ? (state.earlyClose = { error }) : state.connection.#onClosed(error),
     });
     const opened = new H2Connection(socket);
     state.connection = opened;
@@ -280,7 +298,8 @@ export class H2Connection {
       this.#streams.set(id, { chunks: [], done: resolve });
     });
     const block = encodeHeaders(headers);
-    if (block.length > MAX_FRAME) throw new H2StreamError(`request headers of ${block.length} bytes do not fit one frame`);
+    if (block.length > MAX_FRAME)
+      throw new H2StreamError(`request headers of ${block.length} bytes do not fit one frame`);
     const frames = [frame(FRAME.HEADERS, FLAG.END_HEADERS | (body.length === 0 ? FLAG.END_STREAM : 0), id, block)];
     for (let at = 0; at < body.length; at += MAX_FRAME) {
       const end = Math.min(body.length, at + MAX_FRAME);
@@ -340,11 +359,16 @@ export class H2Connection {
   #onClosed(error: Error | undefined): void {
     this.#closed = true;
     if (this.#streams.size === 0) return;
-    for (const id of [...this.#streams.keys()]) this.#finish(id, new H2StreamError(`the connection closed${error === undefined ? '' : `: ${error.message}`}`, undefined, error));
+    for (const id of [...this.#streams.keys()])
+      this.#finish(
+        id,
+        new H2StreamError(`the connection closed${error === undefined ? '' : `: ${error.message}`}`, undefined, error),
+      );
   }
 
   #fail(message: string): void {
-    for (const id of [...this.#streams.keys()]) this.#finish(id, new H2StreamError(`HTTP/2 protocol error: ${message}`));
+    for (const id of [...this.#streams.keys()])
+      this.#finish(id, new H2StreamError(`HTTP/2 protocol error: ${message}`));
     this.close();
   }
 
@@ -408,7 +432,8 @@ export class H2Connection {
       case FRAME.GOAWAY: {
         this.#goingAway = true;
         const last = payload.length >= 4 ? readUint32(payload, 0) & 0x7fffffff : 0;
-        for (const id of [...this.#streams.keys()]) if (id > last) this.#finish(id, new H2StreamError('the server is going away (GOAWAY)'));
+        for (const id of [...this.#streams.keys()])
+          if (id > last) this.#finish(id, new H2StreamError('the server is going away (GOAWAY)'));
         return;
       }
       default:

@@ -43,11 +43,14 @@ async function capturedBlocks(requests: readonly Record<string, string>[]): Prom
       server.listen(path, () => {
         const client = http2Connect('http://localhost', { createConnection: () => netConnect(path) });
         client.on('error', () => undefined);
-        for (const headers of requests) client.request({ ':method': 'POST', ':path': '/x', ...headers }).on('error', () => undefined);
+        for (const headers of requests)
+          client.request({ ':method': 'POST', ':path': '/x', ...headers }).on('error', () => undefined);
         void done.then(() => client.destroy());
       });
     });
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`captured ${blocks.length} of ${requests.length} blocks`)), 10_000).unref());
+    const timeout = new Promise<never>((_, reject) =>
+      setTimeout(() => reject(new Error(`captured ${blocks.length} of ${requests.length} blocks`)), 10_000).unref(),
+    );
     await Promise.race([done, timeout]);
     peer?.destroy();
     return blocks;
@@ -56,7 +59,11 @@ async function capturedBlocks(requests: readonly Record<string, string>[]): Prom
 
 /** Every byte a header value may hold (tab, printable ASCII, and 0x80-0xff), each among frequent characters. */
 function everyByte(): string[] {
-  const bytes = [9, ...Array.from({ length: 95 }, (_, i) => 0x20 + i), ...Array.from({ length: 128 }, (_, i) => 0x80 + i)];
+  const bytes = [
+    9,
+    ...Array.from({ length: 95 }, (_, i) => 0x20 + i),
+    ...Array.from({ length: 128 }, (_, i) => 0x80 + i),
+  ];
   return bytes.map((b) => `aeio${String.fromCharCode(b)}tsao0123`);
 }
 
@@ -76,7 +83,11 @@ describe('hpack', () => {
   });
 
   it('follows the dynamic table across the blocks of one connection (indexed repeats, evictions)', async () => {
-    const requests = Array.from({ length: 40 }, (_, i) => ({ 'x-request': String(i % 3), 'x-long': 'v'.repeat(200 + (i % 5) * 300), 'user-agent': 'same' }));
+    const requests = Array.from({ length: 40 }, (_, i) => ({
+      'x-request': String(i % 3),
+      'x-long': 'v'.repeat(200 + (i % 5) * 300),
+      'user-agent': 'same',
+    }));
     const blocks = await capturedBlocks(requests);
     const decoder = new HpackDecoder();
     for (const [i, block] of blocks.entries()) {
@@ -106,13 +117,26 @@ describe('hpack', () => {
   it('applies table size updates and refuses one above the announced size', () => {
     const decoder = new HpackDecoder(4096);
     // Literal with incremental indexing, new name "a" = "b"; then a size update to 0 (evicts it); then index 62.
-    assert.deepEqual(decoder.decode(Uint8Array.from([0x40, 1, 0x61, 1, 0x62, 0xbe])), [['a', 'b'], ['a', 'b']]);
-    assert.throws(() => decoder.decode(Uint8Array.from([0x20, 0xbe])), (e) => isRpcError(e, 'RPC_PROTOCOL'));
-    assert.throws(() => new HpackDecoder(100).decode(Uint8Array.from([0x3f, 0xe1, 0x1f])), (e) => isRpcError(e, 'RPC_PROTOCOL'));
+    assert.deepEqual(decoder.decode(Uint8Array.from([0x40, 1, 0x61, 1, 0x62, 0xbe])), [
+      ['a', 'b'],
+      ['a', 'b'],
+    ]);
+    assert.throws(
+      () => decoder.decode(Uint8Array.from([0x20, 0xbe])),
+      (e) => isRpcError(e, 'RPC_PROTOCOL'),
+    );
+    assert.throws(
+      () => new HpackDecoder(100).decode(Uint8Array.from([0x3f, 0xe1, 0x1f])),
+      (e) => isRpcError(e, 'RPC_PROTOCOL'),
+    );
   });
 
   it('refuses malformed blocks and Huffman strings', () => {
-    const refuses = (bytes: number[]): void => assert.throws(() => new HpackDecoder().decode(Uint8Array.from(bytes)), (e) => isRpcError(e, 'RPC_PROTOCOL'));
+    const refuses = (bytes: number[]): void =>
+      assert.throws(
+        () => new HpackDecoder().decode(Uint8Array.from(bytes)),
+        (e) => isRpcError(e, 'RPC_PROTOCOL'),
+      );
     refuses([0x80]); // index 0
     refuses([0xff, 0x00]); // index 127: no such entry
     refuses([0x00, 0x05, 0x61]); // a string running past the block

@@ -47,12 +47,14 @@ export function echoBackend(overrides: Partial<CniBackend> = {}): CniBackend & {
     calls,
     addNetwork: (request): Promise<AddNetworkReply> => {
       calls.push(`add ${request.containerId}`);
-      return Promise.resolve(addNetworkReplyCodec.create({
-        success: true,
-        ipAllocationMetadata: [{ ipv4Addr: '10.0.1.17', ipv6Addr: '', deviceNumber: 1, routeTableId: 2 }],
-        vpcV4Cidrs: ['10.0.0.0/16'],
-        podEniMac: request.containerId,
-      }));
+      return Promise.resolve(
+        addNetworkReplyCodec.create({
+          success: true,
+          ipAllocationMetadata: [{ ipv4Addr: '10.0.1.17', ipv6Addr: '', deviceNumber: 1, routeTableId: 2 }],
+          vpcV4Cidrs: ['10.0.0.0/16'],
+          podEniMac: request.containerId,
+        }),
+      );
     },
     delNetwork: (request): Promise<DelNetworkReply> => {
       calls.push(`del ${request.containerId}`);
@@ -73,7 +75,11 @@ export async function withTempDir<T>(run: (dir: string) => Promise<T>): Promise<
 
 /** protobufjs's full reflection of the proto text: `reference` drops our fields 100/101, as the reference's plugin has. */
 export function reflect(reference = false): protobuf.Root {
-  const text = reference ? RPC_PROTO.split('\n').filter((line) => !/= 10[01];/.test(line)).join('\n') : RPC_PROTO;
+  const text = reference
+    ? RPC_PROTO.split('\n')
+        .filter((line) => !/= 10[01];/.test(line))
+        .join('\n')
+    : RPC_PROTO;
   const root = protobuf.parse(text, { keepCase: true }).root;
   protobuf.parse(HEALTH_PROTO, root, { keepCase: true });
   root.resolveAll();
@@ -87,18 +93,24 @@ export function toProtoObject(fields: readonly FieldSpec[], message: object): Re
     const value: unknown = (message as Record<string, unknown>)[f.key];
     if (value === undefined || value === '' || value === 0 || value === false) continue;
     if (Array.isArray(value) && value.length === 0) continue;
-    out[f.protoName] = f.kind === 'message' ? (value as object[]).map((item) => toProtoObject(f.message ?? [], item)) : value;
+    out[f.protoName] =
+      f.kind === 'message' ? (value as object[]).map((item) => toProtoObject(f.message ?? [], item)) : value;
   }
   return out;
 }
 
 /** A protobufjs plain object (toObject with defaults) back to our keys. */
-export function fromProtoObject(fields: readonly FieldSpec[], object: Record<string, unknown>): Record<string, unknown> {
+export function fromProtoObject(
+  fields: readonly FieldSpec[],
+  object: Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const f of fields) {
     const value = object[f.protoName];
     out[f.key] =
-      f.kind === 'message' ? (value as Record<string, unknown>[]).map((item) => fromProtoObject(f.message ?? [], item)) : value;
+      f.kind === 'message'
+        ? (value as Record<string, unknown>[]).map((item) => fromProtoObject(f.message ?? [], item))
+        : value;
   }
   return out;
 }

@@ -13,7 +13,17 @@ import { addNetworkReplyCodec } from './codec.js';
 import { isRpcError } from './errors.js';
 import { ADD_NETWORK_REPLY_FIELDS, ADD_NETWORK_REQUEST_FIELDS, HEALTH_SERVICE_NAME, RPC_METHODS } from './proto.js';
 import { startRpcServer, type RpcRequestEvent } from './server.js';
-import { ADD_REQUEST, DEL_REQUEST, VERSION, echoBackend, fromProtoObject, reflect, toProtoObject, withTempDir, withoutVersion } from './rpc.test-util.js';
+import {
+  ADD_REQUEST,
+  DEL_REQUEST,
+  VERSION,
+  echoBackend,
+  fromProtoObject,
+  reflect,
+  toProtoObject,
+  withTempDir,
+  withoutVersion,
+} from './rpc.test-util.js';
 import type { AddNetworkRequest, CniBackend } from './types.js';
 
 const root = reflect();
@@ -38,10 +48,18 @@ function grpcJsCall(socketPath: string, path: string, requestType: string, reply
   });
 }
 
-async function withServer<T>(backend: CniBackend, run: (socketPath: string, events: RpcRequestEvent[]) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  backend: CniBackend,
+  run: (socketPath: string, events: RpcRequestEvent[]) => Promise<T>,
+): Promise<T> {
   return withTempDir(async (dir) => {
     const events: RpcRequestEvent[] = [];
-    const server = await startRpcServer({ socketPath: join(dir, 'ipamd.sock'), backend, version: VERSION, onRequest: (e) => events.push(e) });
+    const server = await startRpcServer({
+      socketPath: join(dir, 'ipamd.sock'),
+      backend,
+      version: VERSION,
+      onRequest: (e) => events.push(e),
+    });
     try {
       return await run(server.socketPath, events);
     } finally {
@@ -55,7 +73,13 @@ function rawPost(socketPath: string, headers: Record<string, string>, body: Uint
   return new Promise<{ httpStatus: number; grpcStatus: string | undefined }>((resolve, reject) => {
     const session = http2Connect('http://localhost', { createConnection: () => netConnect(socketPath) });
     session.on('error', reject);
-    const stream = session.request({ ':method': 'POST', ':path': RPC_METHODS.addNetwork, 'content-type': 'application/grpc', te: 'trailers', ...headers });
+    const stream = session.request({
+      ':method': 'POST',
+      ':path': RPC_METHODS.addNetwork,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      ...headers,
+    });
     let httpStatus = 0;
     let grpcStatus: string | undefined;
     stream.on('response', (h: IncomingHttpHeaders) => {
@@ -82,23 +106,33 @@ describe('rpc server', () => {
       const client = createRpcClient({ socketPath, timeoutMs: 5000, clientVersion: VERSION });
       const added = await client.addNetwork(withoutVersion(ADD_REQUEST));
       assert.equal(added.success, true);
-      assert.deepEqual(added.ipAllocationMetadata, [{ ipv4Addr: '10.0.1.17', ipv6Addr: '', deviceNumber: 1, routeTableId: 2 }]);
+      assert.deepEqual(added.ipAllocationMetadata, [
+        { ipv4Addr: '10.0.1.17', ipv6Addr: '', deviceNumber: 1, routeTableId: 2 },
+      ]);
       assert.equal(added.podEniMac, ADD_REQUEST.containerId);
       const deleted = await client.delNetwork(withoutVersion(DEL_REQUEST));
       assert.equal(deleted.networkPolicyMode, 'PodDeleted');
       client.close();
       assert.deepEqual(backend.calls, [`add ${ADD_REQUEST.containerId}`, `del ${DEL_REQUEST.containerId}`]);
-      assert.deepEqual(events.map((e) => [e.method, e.grpcStatus, e.request?.containerId]), [
-        ['AddNetwork', 0, ADD_REQUEST.containerId],
-        ['DelNetwork', 0, DEL_REQUEST.containerId],
-      ]);
+      assert.deepEqual(
+        events.map((e) => [e.method, e.grpcStatus, e.request?.containerId]),
+        [
+          ['AddNetwork', 0, ADD_REQUEST.containerId],
+          ['DelNetwork', 0, DEL_REQUEST.containerId],
+        ],
+      );
     });
   });
 
   it('answers a @grpc/grpc-js client with protobufjs reflection (the reference plugin’s kind of client)', async () => {
     await withServer(echoBackend(), async (socketPath) => {
-      const result = await grpcJsCall(socketPath, RPC_METHODS.addNetwork, 'rpc.AddNetworkRequest', 'rpc.AddNetworkReply',
-        toProtoObject(ADD_NETWORK_REQUEST_FIELDS, ADD_REQUEST));
+      const result = await grpcJsCall(
+        socketPath,
+        RPC_METHODS.addNetwork,
+        'rpc.AddNetworkRequest',
+        'rpc.AddNetworkReply',
+        toProtoObject(ADD_NETWORK_REQUEST_FIELDS, ADD_REQUEST),
+      );
       assert.equal(result.code, 0);
       const reply = fromProtoObject(ADD_NETWORK_REPLY_FIELDS, result.reply ?? {});
       assert.equal(reply['success'], true);
@@ -109,12 +143,19 @@ describe('rpc server', () => {
   it('refuses another ClientVersion with FAILED_PRECONDITION "wrong client version" before the backend', async () => {
     const backend = echoBackend();
     await withServer(backend, async (socketPath) => {
-      const result = await grpcJsCall(socketPath, RPC_METHODS.addNetwork, 'rpc.AddNetworkRequest', 'rpc.AddNetworkReply',
-        toProtoObject(ADD_NETWORK_REQUEST_FIELDS, { ...ADD_REQUEST, clientVersion: 'v0.0.1' }));
+      const result = await grpcJsCall(
+        socketPath,
+        RPC_METHODS.addNetwork,
+        'rpc.AddNetworkRequest',
+        'rpc.AddNetworkReply',
+        toProtoObject(ADD_NETWORK_REQUEST_FIELDS, { ...ADD_REQUEST, clientVersion: 'v0.0.1' }),
+      );
       assert.equal(result.code, grpc.status.FAILED_PRECONDITION);
       assert.match(result.details, /^wrong client version/);
       const client = createRpcClient({ socketPath, timeoutMs: 5000, clientVersion: 'v0.0.1' });
-      await assert.rejects(client.delNetwork(withoutVersion(DEL_REQUEST)), (e) => isRpcError(e, 'RPC_VERSION_MISMATCH'));
+      await assert.rejects(client.delNetwork(withoutVersion(DEL_REQUEST)), (e) =>
+        isRpcError(e, 'RPC_VERSION_MISMATCH'),
+      );
       client.close();
       assert.deepEqual(backend.calls, []);
     });
@@ -140,8 +181,14 @@ describe('rpc server', () => {
   it('refuses a field over 4 KiB with INVALID_ARGUMENT', async () => {
     await withServer(echoBackend(), async (socketPath) => {
       const client = createRpcClient({ socketPath, timeoutMs: 5000, clientVersion: VERSION });
-      const request: Omit<AddNetworkRequest, 'clientVersion'> = { ...withoutVersion(ADD_REQUEST), netns: 'n'.repeat(4097) };
-      await assert.rejects(client.addNetwork(request), (e) => isRpcError(e, 'RPC_INVALID_REQUEST') && /Netns is 4097 bytes/.test(e.message));
+      const request: Omit<AddNetworkRequest, 'clientVersion'> = {
+        ...withoutVersion(ADD_REQUEST),
+        netns: 'n'.repeat(4097),
+      };
+      await assert.rejects(
+        client.addNetwork(request),
+        (e) => isRpcError(e, 'RPC_INVALID_REQUEST') && /Netns is 4097 bytes/.test(e.message),
+      );
       client.close();
     });
   });
@@ -156,33 +203,56 @@ describe('rpc server', () => {
     });
     await withServer(backend, async (socketPath, events) => {
       const client = createRpcClient({ socketPath, timeoutMs: 5000, clientVersion: VERSION });
-      await assert.rejects(client.addNetwork(withoutVersion(ADD_REQUEST)),
-        (e) => isRpcError(e, 'RPC_INTERNAL') && e.details.grpcStatus === 13 && e.details.grpcMessage === 'datastore exploded');
+      await assert.rejects(
+        client.addNetwork(withoutVersion(ADD_REQUEST)),
+        (e) =>
+          isRpcError(e, 'RPC_INTERNAL') &&
+          e.details.grpcStatus === 13 &&
+          e.details.grpcMessage === 'datastore exploded',
+      );
       fail = false;
       assert.equal((await client.addNetwork(withoutVersion(ADD_REQUEST))).success, true);
       client.close();
-      assert.deepEqual(events.map((e) => [e.grpcStatus, e.error]), [[13, 'datastore exploded'], [0, undefined]]);
+      assert.deepEqual(
+        events.map((e) => [e.grpcStatus, e.error]),
+        [
+          [13, 'datastore exploded'],
+          [0, undefined],
+        ],
+      );
     });
   });
 
   it('reports SERVING for the whole server and grpc.health.v1.aws-node; Watch follows changes', async () => {
     await withTempDir(async (dir) => {
-      const server = await startRpcServer({ socketPath: join(dir, 'ipamd.sock'), backend: echoBackend(), version: VERSION });
+      const server = await startRpcServer({
+        socketPath: join(dir, 'ipamd.sock'),
+        backend: echoBackend(),
+        version: VERSION,
+      });
       const client = createRpcClient({ socketPath: server.socketPath, timeoutMs: 5000, clientVersion: VERSION });
       try {
         assert.equal(await client.health(), 'SERVING');
         assert.equal(await client.health(HEALTH_SERVICE_NAME), 'SERVING');
         assert.equal(await client.health('no.such.Service'), 'SERVICE_UNKNOWN');
-        const check = await grpcJsCall(server.socketPath, RPC_METHODS.healthCheck, 'grpc.health.v1.HealthCheckRequest',
-          'grpc.health.v1.HealthCheckResponse', { service: '' });
+        const check = await grpcJsCall(
+          server.socketPath,
+          RPC_METHODS.healthCheck,
+          'grpc.health.v1.HealthCheckRequest',
+          'grpc.health.v1.HealthCheckResponse',
+          { service: '' },
+        );
         assert.deepEqual([check.code, check.reply], [0, { status: 1 }]);
 
         const type = root.lookupType('grpc.health.v1.HealthCheckResponse');
         const req = root.lookupType('grpc.health.v1.HealthCheckRequest');
         const grpcClient = new grpc.Client(`unix:${server.socketPath}`, grpc.credentials.createInsecure());
-        const watch = grpcClient.makeServerStreamRequest(RPC_METHODS.healthWatch,
+        const watch = grpcClient.makeServerStreamRequest(
+          RPC_METHODS.healthWatch,
           (value: object) => Buffer.from(req.encode(req.fromObject(value)).finish()),
-          (bytes: Buffer) => type.toObject(type.decode(bytes), { defaults: true }), { service: HEALTH_SERVICE_NAME });
+          (bytes: Buffer) => type.toObject(type.decode(bytes), { defaults: true }),
+          { service: HEALTH_SERVICE_NAME },
+        );
         watch.on('error', () => undefined); // the cancel below ends the stream with CANCELLED
         const seen: unknown[] = [];
         await new Promise<void>((resolve) => {
@@ -234,7 +304,9 @@ describe('rpc server', () => {
     await withTempDir(async (dir) => {
       const socketPath = join(dir, 'ipamd.sock');
       await writeFile(socketPath, 'precious');
-      await assert.rejects(startRpcServer({ socketPath, backend: echoBackend(), version: VERSION }), (e) => isRpcError(e, 'RPC_SOCKET_PATH'));
+      await assert.rejects(startRpcServer({ socketPath, backend: echoBackend(), version: VERSION }), (e) =>
+        isRpcError(e, 'RPC_SOCKET_PATH'),
+      );
       assert.equal(await readFile(socketPath, 'utf8'), 'precious');
     });
   });
@@ -266,9 +338,14 @@ describe('rpc server', () => {
     await withServer(echoBackend(), async (socketPath) => {
       const client = createRpcClient({ socketPath, timeoutMs: 10_000, clientVersion: VERSION });
       const ids = Array.from({ length: 100 }, (_, i) => `c${i.toString().padStart(3, '0')}`);
-      const replies = await Promise.all(ids.map((containerId) => client.addNetwork({ ...withoutVersion(ADD_REQUEST), containerId })));
+      const replies = await Promise.all(
+        ids.map((containerId) => client.addNetwork({ ...withoutVersion(ADD_REQUEST), containerId })),
+      );
       client.close();
-      assert.deepEqual(replies.map((r) => r.podEniMac), ids);
+      assert.deepEqual(
+        replies.map((r) => r.podEniMac),
+        ids,
+      );
     });
   });
 
@@ -276,7 +353,14 @@ describe('rpc server', () => {
     // 300 replies of ~1 KiB each: 300 KiB on one connection. Without the client's window updates the server stops
     // sending after 64 KiB and the 65th call times out.
     const backend = echoBackend({
-      addNetwork: (request) => Promise.resolve(addNetworkReplyCodec.create({ success: true, podEniMac: request.containerId, errorMessage: 'x'.repeat(1000) })),
+      addNetwork: (request) =>
+        Promise.resolve(
+          addNetworkReplyCodec.create({
+            success: true,
+            podEniMac: request.containerId,
+            errorMessage: 'x'.repeat(1000),
+          }),
+        ),
     });
     await withServer(backend, async (socketPath) => {
       const client = createRpcClient({ socketPath, timeoutMs: 5_000, clientVersion: VERSION });

@@ -25,7 +25,13 @@ import {
   type HealthStatus,
 } from './codec.js';
 import { GRPC_STATUS, RpcError } from './errors.js';
-import { ADD_NETWORK_REQUEST_FIELDS, DEL_NETWORK_REQUEST_FIELDS, HEALTH_SERVICE_NAME, RPC_METHODS, type FieldSpec } from './proto.js';
+import {
+  ADD_NETWORK_REQUEST_FIELDS,
+  DEL_NETWORK_REQUEST_FIELDS,
+  HEALTH_SERVICE_NAME,
+  RPC_METHODS,
+  type FieldSpec,
+} from './proto.js';
 import type { AddNetworkReply, AddNetworkRequest, CniBackend, DelNetworkReply, DelNetworkRequest } from './types.js';
 
 /**
@@ -104,7 +110,12 @@ interface CommonRequest {
 }
 
 /** The checks every CNIBackend call gets before the backend (see the module comment), in the reference's order. */
-function precheck<R>(request: CommonRequest, fields: readonly FieldSpec[], version: string, invalid: (why: string) => R): Outcome<R> | undefined {
+function precheck<R>(
+  request: CommonRequest,
+  fields: readonly FieldSpec[],
+  version: string,
+  invalid: (why: string) => R,
+): Outcome<R> | undefined {
   if (request.clientVersion !== version) {
     return {
       status: GRPC_STATUS.FAILED_PRECONDITION,
@@ -127,7 +138,9 @@ function precheck<R>(request: CommonRequest, fields: readonly FieldSpec[], versi
   ].filter((name) => name !== undefined);
   if (missing.length === 0) return undefined;
   return {
-    reply: invalid(`the request has an empty ${missing.join(', ')} (the runtime must pass CNI_CONTAINERID and CNI_IFNAME, the config a name)`),
+    reply: invalid(
+      `the request has an empty ${missing.join(', ')} (the runtime must pass CNI_CONTAINERID and CNI_IFNAME, the config a name)`,
+    ),
   };
 }
 
@@ -189,8 +202,14 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     };
   }
 
-  const health = new Map<string, HealthStatus>([['', 'SERVING'], [HEALTH_SERVICE_NAME, 'SERVING']]);
-  const watchers = new Set<{ service: string; stream: grpc.ServerWritableStream<Decoded<HealthCheckRequest>, HealthCheckResponse> }>();
+  const health = new Map<string, HealthStatus>([
+    ['', 'SERVING'],
+    [HEALTH_SERVICE_NAME, 'SERVING'],
+  ]);
+  const watchers = new Set<{
+    service: string;
+    stream: grpc.ServerWritableStream<Decoded<HealthCheckRequest>, HealthCheckResponse>;
+  }>();
 
   // No channelz: its per-call bookkeeping cost ~0.1 ms of every plugin call, and nothing here serves its API.
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.enable_channelz': 0 });
@@ -200,11 +219,17 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       DelNetwork: method(RPC_METHODS.delNetwork, delNetworkRequestCodec, delNetworkReplyCodec),
     },
     {
-      AddNetwork: unary<AddNetworkRequest, AddNetworkReply>('AddNetwork', ADD_NETWORK_REQUEST_FIELDS, invalidReply(addNetworkReplyCodec), (r) =>
-        backend.addNetwork(r),
+      AddNetwork: unary<AddNetworkRequest, AddNetworkReply>(
+        'AddNetwork',
+        ADD_NETWORK_REQUEST_FIELDS,
+        invalidReply(addNetworkReplyCodec),
+        (r) => backend.addNetwork(r),
       ),
-      DelNetwork: unary<DelNetworkRequest, DelNetworkReply>('DelNetwork', DEL_NETWORK_REQUEST_FIELDS, invalidReply(delNetworkReplyCodec), (r) =>
-        backend.delNetwork(r),
+      DelNetwork: unary<DelNetworkRequest, DelNetworkReply>(
+        'DelNetwork',
+        DEL_NETWORK_REQUEST_FIELDS,
+        invalidReply(delNetworkReplyCodec),
+        (r) => backend.delNetwork(r),
       ),
     },
   );
@@ -215,7 +240,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
     },
     {
       Check: ((call, callback) => {
-        if (!call.request.ok) return callback({ code: GRPC_STATUS.INVALID_ARGUMENT, details: call.request.error.message });
+        if (!call.request.ok)
+          return callback({ code: GRPC_STATUS.INVALID_ARGUMENT, details: call.request.error.message });
         const status = health.get(call.request.value.service);
         // grpc-go's health server answers NOT_FOUND for a service it was never told about.
         if (status === undefined) return callback({ code: GRPC_STATUS.NOT_FOUND, details: 'unknown service' });
@@ -237,7 +263,10 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   await new Promise<void>((resolve, reject) => {
     server.bindAsync(`unix:${socketPath}`, grpc.ServerCredentials.createInsecure(), (error) => {
       if (error === null) resolve();
-      else reject(new RpcError('RPC_SOCKET_PATH', `cannot listen on ${socketPath}: ${error.message}`, { socketPath }, error));
+      else
+        reject(
+          new RpcError('RPC_SOCKET_PATH', `cannot listen on ${socketPath}: ${error.message}`, { socketPath }, error),
+        );
     });
   });
   await chmod(socketPath, 0o660);
@@ -277,7 +306,9 @@ async function prepareSocketPath(socketPath: string): Promise<void> {
     });
     if (stat === undefined) return;
     if (!stat.isSocket()) {
-      throw new RpcError('RPC_SOCKET_PATH', `${socketPath} exists and is not a socket; refusing to remove it`, { socketPath });
+      throw new RpcError('RPC_SOCKET_PATH', `${socketPath} exists and is not a socket; refusing to remove it`, {
+        socketPath,
+      });
     }
     await unlink(socketPath);
   } catch (error) {

@@ -27,7 +27,8 @@ describe('admin endpoint /_sim/', () => {
     const res = await fetch(`${base}${path}`, init);
     return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
   };
-  const errorOf = (reply: Reply) => reply.body['error'] as { code: string; message: string; issues?: { path: string; message: string }[] };
+  const errorOf = (reply: Reply) =>
+    reply.body['error'] as { code: string; message: string; issues?: { path: string; message: string }[] };
 
   before(async () => {
     world = instanceWorld();
@@ -55,13 +56,19 @@ describe('admin endpoint /_sim/', () => {
   });
 
   it('PUT /_sim/faults replaces the rules; GET shows them with their progress; DELETE clears', async () => {
-    const rules = { AttachNetworkInterface: { code: 'InternalError', probability: 1, count: 2 }, '*': { latencyMs: 5, probability: 0.5 } };
+    const rules = {
+      AttachNetworkInterface: { code: 'InternalError', probability: 1, count: 2 },
+      '*': { latencyMs: 5, probability: 0.5 },
+    };
     const put = await call('PUT', '/_sim/faults', { seed: 7, rules });
     assert.equal(put.status, 200);
     assert.equal(put.body['seed'], 7);
     assert.equal(gate.faults.decide('AttachNetworkInterface').error?.code, 'InternalError');
     const got = await call('GET', '/_sim/faults');
-    assert.deepEqual((got.body['rules'] as Record<string, unknown>)['AttachNetworkInterface'], { ...rules.AttachNetworkInterface, fired: 1 });
+    assert.deepEqual((got.body['rules'] as Record<string, unknown>)['AttachNetworkInterface'], {
+      ...rules.AttachNetworkInterface,
+      fired: 1,
+    });
     const cleared = await call('DELETE', '/_sim/faults');
     assert.deepEqual(cleared.body['rules'], {});
   });
@@ -70,8 +77,14 @@ describe('admin endpoint /_sim/', () => {
     const cases: [unknown, string][] = [
       ['{not json', 'InvalidJson'],
       ['', 'InvalidRequest'],
-      [{ rules: { AttachNetworkInterface: { code: 'InternalError', probability: 2 } } }, 'rules.AttachNetworkInterface.probability'],
-      [{ rules: { AttachNetworkInterface: { code: 'InternalError', probability: 1, colour: 'red' } } }, 'rules.AttachNetworkInterface'],
+      [
+        { rules: { AttachNetworkInterface: { code: 'InternalError', probability: 2 } } },
+        'rules.AttachNetworkInterface.probability',
+      ],
+      [
+        { rules: { AttachNetworkInterface: { code: 'InternalError', probability: 1, colour: 'red' } } },
+        'rules.AttachNetworkInterface',
+      ],
       [{ rules: { 'not an action': { code: 'InternalError', probability: 1 } } }, 'rules.not an action'],
       [{ rules: { AttachNetworkInterface: { probability: 1 } } }, 'rules.AttachNetworkInterface'],
       [{ rules: {}, extra: true }, '(body)'],
@@ -82,7 +95,11 @@ describe('admin endpoint /_sim/', () => {
       assert.equal(reply.status, 400, JSON.stringify(body));
       const error = errorOf(reply);
       if (where === 'InvalidJson' || where === 'InvalidRequest') assert.equal(error.code, where);
-      else assert.ok(error.issues?.some((issue) => issue.path === where), `${JSON.stringify(body)} → ${JSON.stringify(error)}`);
+      else
+        assert.ok(
+          error.issues?.some((issue) => issue.path === where),
+          `${JSON.stringify(body)} → ${JSON.stringify(error)}`,
+        );
     }
     assert.deepEqual(gate.faults.settings.rules, {});
   });
@@ -93,7 +110,10 @@ describe('admin endpoint /_sim/', () => {
     assert.equal(gate.throttle.tryTake('AttachNetworkInterface'), false);
     const reset = await call('PUT', '/_sim/throttle', { reset: true });
     assert.deepEqual(reset.body['buckets'], []);
-    const scaled = await call('PUT', '/_sim/throttle', { scale: 2, overrides: { RunInstances: { capacity: 1, refillPerSecond: 1 } } });
+    const scaled = await call('PUT', '/_sim/throttle', {
+      scale: 2,
+      overrides: { RunInstances: { capacity: 1, refillPerSecond: 1 } },
+    });
     assert.equal(scaled.body['scale'], 2);
     assert.deepEqual(scaled.body['overrides'], { RunInstances: { capacity: 1, refillPerSecond: 1 } });
     await call('PUT', '/_sim/throttle', { drain: true });
@@ -101,7 +121,12 @@ describe('admin endpoint /_sim/', () => {
     const off = await call('PUT', '/_sim/throttle', { enabled: false });
     assert.equal(off.body['enabled'], false);
     assert.equal(gate.throttle.tryTake('DescribeSubnets'), true);
-    for (const body of [{ scale: 0 }, { enabled: 'yes' }, { drain: false }, { overrides: { RunInstances: { capacity: 0, refillPerSecond: 1 } } }]) {
+    for (const body of [
+      { scale: 0 },
+      { enabled: 'yes' },
+      { drain: false },
+      { overrides: { RunInstances: { capacity: 0, refillPerSecond: 1 } } },
+    ]) {
       assert.equal((await call('PUT', '/_sim/throttle', body)).status, 400, JSON.stringify(body));
     }
   });

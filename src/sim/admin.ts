@@ -40,18 +40,25 @@ class AdminError extends Error {
   }
 }
 
-const ACTION = z.string().regex(/^(\*|[A-Z][A-Za-z0-9]*)$/, 'expected an EC2 action name (e.g. AttachNetworkInterface) or *');
+const ACTION = z
+  .string()
+  .regex(/^(\*|[A-Z][A-Za-z0-9]*)$/, 'expected an EC2 action name (e.g. AttachNetworkInterface) or *');
 
 const FAULT_RULE = z
   .strictObject({
-    code: z.string().regex(/^[A-Za-z][\w.]*$/, 'expected an EC2 error code such as InternalError').optional(),
+    code: z
+      .string()
+      .regex(/^[A-Za-z][\w.]*$/, 'expected an EC2 error code such as InternalError')
+      .optional(),
     message: z.string().max(1024).optional(),
     status: z.number().int().min(400).max(599).optional(),
     probability: z.number().min(0).max(1),
     latencyMs: z.number().min(0).max(600_000).optional(),
     count: z.number().int().min(0).optional(),
   })
-  .refine((rule) => rule.code !== undefined || rule.latencyMs !== undefined, { message: 'a fault needs code, latencyMs or both' });
+  .refine((rule) => rule.code !== undefined || rule.latencyMs !== undefined, {
+    message: 'a fault needs code, latencyMs or both',
+  });
 
 const FAULTS_BODY = z.strictObject({ seed: z.number().int().optional(), rules: z.record(ACTION, FAULT_RULE) });
 
@@ -77,7 +84,9 @@ const IMDS_BODY = z.strictObject({
 
 /** Drops `undefined` members, so zod's optional output fits types written for exactOptionalPropertyTypes. */
 function compact<T extends object>(value: T): { [K in keyof T]: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -100,7 +109,10 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));
+  const issues = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(body)',
+    message: issue.message,
+  }));
   const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
   throw new AdminError(400, 'InvalidRequest', summary, { issues });
 }
@@ -127,8 +139,14 @@ function stateSummary({ store, gate, imds }: AdminOptions): Record<string, unkno
   };
 }
 
-const throttleState = (gate: SimGate): Record<string, unknown> => ({ ...gate.throttle.settings, buckets: gate.throttle.buckets() });
-const faultState = (gate: SimGate): Record<string, unknown> => ({ seed: gate.faults.settings.seed, rules: gate.faults.rules() });
+const throttleState = (gate: SimGate): Record<string, unknown> => ({
+  ...gate.throttle.settings,
+  buckets: gate.throttle.buckets(),
+});
+const faultState = (gate: SimGate): Record<string, unknown> => ({
+  seed: gate.faults.settings.seed,
+  rules: gate.faults.rules(),
+});
 const imdsState = (imds: ImdsPropagation): Record<string, unknown> => ({ ...imds.settings, pending: imds.pending() });
 
 type Route = Partial<Record<'GET' | 'PUT' | 'DELETE', (body: unknown) => Record<string, unknown>>>;
@@ -181,18 +199,32 @@ export function adminHandler(options: AdminOptions): (req: IncomingMessage, res:
   return async (req, res) => {
     const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       const text = `${JSON.stringify(body, null, 2)}\n`;
-      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
+      res.writeHead(status, {
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+        ...headers,
+      });
       res.end(text);
     };
     try {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       const name = path.startsWith(ADMIN_PREFIX) ? path.slice(ADMIN_PREFIX.length).replace(/\/$/, '') : undefined;
       const route = name !== undefined && Object.hasOwn(table, name) ? table[name] : undefined;
-      if (route === undefined) throw new AdminError(404, 'NotFound', `no such endpoint ${path}; try ${Object.keys(table).map((n) => ADMIN_PREFIX + n).join(', ')}`);
+      if (route === undefined)
+        throw new AdminError(
+          404,
+          'NotFound',
+          `no such endpoint ${path}; try ${Object.keys(table)
+            .map((n) => ADMIN_PREFIX + n)
+            .join(', ')}`,
+        );
       const method = req.method ?? 'GET';
       const handler = method === 'GET' || method === 'PUT' || method === 'DELETE' ? route[method] : undefined;
       const allowed = Object.keys(route).join(', ');
-      if (handler === undefined) throw new AdminError(405, 'MethodNotAllowed', `${method} is not allowed on ${path}; use ${allowed}`, { allow: allowed });
+      if (handler === undefined)
+        throw new AdminError(405, 'MethodNotAllowed', `${method} is not allowed on ${path}; use ${allowed}`, {
+          allow: allowed,
+        });
       const body = method === 'PUT' ? await readJson(req) : undefined;
       send(200, handler(body));
     } catch (error) {
@@ -202,7 +234,9 @@ export function adminHandler(options: AdminOptions): (req: IncomingMessage, res:
       } else if (error instanceof RangeError) {
         send(400, { error: { code: 'InvalidRequest', message: error.message } });
       } else {
-        send(500, { error: { code: 'InternalError', message: error instanceof Error ? error.message : String(error) } });
+        send(500, {
+          error: { code: 'InternalError', message: error instanceof Error ? error.message : String(error) },
+        });
       }
     }
   };

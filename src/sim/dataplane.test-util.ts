@@ -29,23 +29,47 @@ export interface DataPlaneWorld {
 export function dataPlaneWorld(subnetCidr = '10.0.0.0/24'): DataPlaneWorld {
   const store = new VpcStore({ region: 'us-west-2', clock: manualClock(0) });
   const subnet: Subnet = {
-    id: store.newId('subnet'), vpcId: 'vpc-1', cidr: subnetCidr, availabilityZone: 'us-west-2a',
-    mapPublicIpOnLaunch: false, tags: new Map(), used: new Set(),
+    id: store.newId('subnet'),
+    vpcId: 'vpc-1',
+    cidr: subnetCidr,
+    availabilityZone: 'us-west-2a',
+    mapPublicIpOnLaunch: false,
+    tags: new Map(),
+    used: new Set(),
   };
   store.subnets.set(subnet.id, subnet);
   const createEni = (ip: string): Eni => {
     const eni: Eni = {
-      id: store.newId('eni'), subnetId: subnet.id, vpcId: 'vpc-1', availabilityZone: subnet.availabilityZone, description: '',
-      macAddress: store.newMac(), groups: [], status: 'available', privateIpAddress: ip, secondaryIps: [], prefixes: [],
-      attachment: undefined, interfaceType: 'interface', sourceDestCheck: true, requesterManaged: false, tags: new Map(), createdAt: 0,
+      id: store.newId('eni'),
+      subnetId: subnet.id,
+      vpcId: 'vpc-1',
+      availabilityZone: subnet.availabilityZone,
+      description: '',
+      macAddress: store.newMac(),
+      groups: [],
+      status: 'available',
+      privateIpAddress: ip,
+      secondaryIps: [],
+      prefixes: [],
+      attachment: undefined,
+      interfaceType: 'interface',
+      sourceDestCheck: true,
+      requesterManaged: false,
+      tags: new Map(),
+      createdAt: 0,
     };
     store.enis.set(eni.id, eni);
     return eni;
   };
   const attach = (eni: Eni, instance: Instance, deviceIndex: number): void => {
     eni.attachment = {
-      id: store.newId('eni-attach'), instanceId: instance.id, deviceIndex, networkCardIndex: 0, status: 'attached',
-      attachTime: 0, deleteOnTermination: deviceIndex === 0,
+      id: store.newId('eni-attach'),
+      instanceId: instance.id,
+      deviceIndex,
+      networkCardIndex: 0,
+      status: 'attached',
+      attachTime: 0,
+      deleteOnTermination: deviceIndex === 0,
     };
     eni.status = 'in-use';
     store.events.emit('eni-attached', { eni, instanceId: instance.id });
@@ -66,9 +90,19 @@ export function dataPlaneWorld(subnetCidr = '10.0.0.0/24'): DataPlaneWorld {
     launch: (ip) => {
       const eni = createEni(ip);
       const instance: Instance = {
-        id: store.newId('i'), reservationId: store.newId('r'), instanceType: 'm5.large', imageId: 'ami-1',
-        availabilityZone: subnet.availabilityZone, subnetId: subnet.id, vpcId: 'vpc-1', privateIpAddress: ip,
-        primaryEniId: eni.id, groups: [], state: 'running', launchTime: 0, tags: new Map(),
+        id: store.newId('i'),
+        reservationId: store.newId('r'),
+        instanceType: 'm5.large',
+        imageId: 'ami-1',
+        availabilityZone: subnet.availabilityZone,
+        subnetId: subnet.id,
+        vpcId: 'vpc-1',
+        privateIpAddress: ip,
+        primaryEniId: eni.id,
+        groups: [],
+        state: 'running',
+        launchTime: 0,
+        tags: new Map(),
       };
       store.instances.set(instance.id, instance);
       attach(eni, instance, 0);
@@ -110,14 +144,24 @@ export class RecordingFabric implements DataPlaneFabric {
 
   async addNode(instanceId: string): Promise<FabricNode> {
     await this.#record(`addNode ${instanceId}`);
-    const node = this.#nodes.get(instanceId) ?? { instanceId, name: `ns-${instanceId}`, path: `/var/run/netns/ns-${instanceId}` };
+    const node = this.#nodes.get(instanceId) ?? {
+      instanceId,
+      name: `ns-${instanceId}`,
+      path: `/var/run/netns/ns-${instanceId}`,
+    };
     this.#nodes.set(instanceId, node);
     return node;
   }
 
   async plugEni(o: PlugEniOptions): Promise<PluggedEni> {
     await this.#record(`plugEni ${o.nodeNs} eth${o.deviceIndex} ${o.primaryIp} ${o.subnetCidr}`);
-    const eni: PluggedEni = { ...o, linkName: `eth${o.deviceIndex}`, fabricLink: `f-eth${o.deviceIndex}`, gateway: '', subnetCidr: o.subnetCidr };
+    const eni: PluggedEni = {
+      ...o,
+      linkName: `eth${o.deviceIndex}`,
+      fabricLink: `f-eth${o.deviceIndex}`,
+      gateway: '',
+      subnetCidr: o.subnetCidr,
+    };
     this.#enis.set(`${o.nodeNs}/${o.deviceIndex}`, eni);
     return eni;
   }

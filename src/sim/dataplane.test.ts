@@ -7,7 +7,10 @@ import { VpcFabric } from '../netlink/vpc-fabric.js';
 import { attachDataPlane, type DataPlaneOperation } from './dataplane.js';
 import { dataPlaneWorld, RecordingFabric } from './dataplane.test-util.js';
 
-function collectErrors(): { errors: [string, DataPlaneOperation][]; onError: (e: unknown, op: DataPlaneOperation) => void } {
+function collectErrors(): {
+  errors: [string, DataPlaneOperation][];
+  onError: (e: unknown, op: DataPlaneOperation) => void;
+} {
   const errors: [string, DataPlaneOperation][] = [];
   return { errors, onError: (error, op) => errors.push([(error as Error).message, op]) };
 }
@@ -86,10 +89,13 @@ describe('attachDataPlane (recording fabric)', () => {
     world.terminate(instance);
     await dataPlane.settled();
     assert.equal(calls, 2);
-    assert.deepEqual(errors.map(([message, op]) => [message, op.kind, op.addresses]), [
-      [`injected failure: route ns-${instance.id} eth0 10.0.0.20`, 'route', ['10.0.0.20']],
-      [`injected failure: route ns-${instance.id} eth0 10.0.0.21`, 'route', ['10.0.0.21']],
-    ]);
+    assert.deepEqual(
+      errors.map(([message, op]) => [message, op.kind, op.addresses]),
+      [
+        [`injected failure: route ns-${instance.id} eth0 10.0.0.20`, 'route', ['10.0.0.20']],
+        [`injected failure: route ns-${instance.id} eth0 10.0.0.21`, 'route', ['10.0.0.21']],
+      ],
+    );
     assert.equal(fabric.calls.at(-1), `removeNode ${instance.id}`);
     await dataPlane.close();
   });
@@ -129,26 +135,47 @@ describe('attachDataPlane (real namespaces)', { skip, timeout: 60_000 }, () => {
       const nodeA = fabric.node(a.instance.id);
       const nodeB = fabric.node(b.instance.id);
       assert.ok(nodeA !== undefined && nodeB !== undefined);
-      const links = await exec.ipJson<{ ifname: string; address: string }[]>({ args: ['link', 'show'] }, { netns: nodeA.name });
+      const links = await exec.ipJson<{ ifname: string; address: string }[]>(
+        { args: ['link', 'show'] },
+        { netns: nodeA.name },
+      );
       assert.deepEqual(
         links.filter((l) => l.ifname.startsWith('eth')).map((l) => `${l.ifname} ${l.address}`),
         [`eth0 ${a.eni.macAddress}`, `eth1 ${eni.macAddress}`],
       );
-      const routes = await exec.ipJson<{ dst: string; dev: string }[]>({ args: ['route', 'show'] }, { netns: fabric.name });
-      assert.deepEqual(routes.map((r) => r.dst).sort(), ['10.0.0.10', '10.0.0.11', '10.0.0.20', '10.0.0.30', '10.0.0.32/28']);
-      assert.deepEqual(await reach(exec, nodeB.path, ['10.0.0.10', '10.0.0.1']), { '10.0.0.10': true, '10.0.0.1': true });
+      const routes = await exec.ipJson<{ dst: string; dev: string }[]>(
+        { args: ['route', 'show'] },
+        { netns: fabric.name },
+      );
+      assert.deepEqual(routes.map((r) => r.dst).sort(), [
+        '10.0.0.10',
+        '10.0.0.11',
+        '10.0.0.20',
+        '10.0.0.30',
+        '10.0.0.32/28',
+      ]);
+      assert.deepEqual(await reach(exec, nodeB.path, ['10.0.0.10', '10.0.0.1']), {
+        '10.0.0.10': true,
+        '10.0.0.1': true,
+      });
 
       world.terminate(a.instance);
       await dataPlane.settled();
       assert.equal(fabric.node(a.instance.id), undefined);
       assert.ok(!(await listNamespaces(exec)).includes(nodeA.name));
       const left = await exec.ipJson<{ dst: string }[]>({ args: ['route', 'show'] }, { netns: fabric.name });
-      assert.deepEqual(left.map((r) => r.dst), ['10.0.0.30']);
+      assert.deepEqual(
+        left.map((r) => r.dst),
+        ['10.0.0.30'],
+      );
       assert.deepEqual(errors, []);
     } finally {
       await dataPlane.close();
     }
-    assert.deepEqual((await listNamespaces(exec)).filter((n) => n.startsWith(`${fabric.prefix}-`)), []);
+    assert.deepEqual(
+      (await listNamespaces(exec)).filter((n) => n.startsWith(`${fabric.prefix}-`)),
+      [],
+    );
     assert.equal(await rootFingerprint(), rootBefore);
   });
 });

@@ -36,7 +36,15 @@ export interface DataPlaneOperation {
 /** The part of {@link VpcFabric} the data plane drives (a seam for tests). */
 export type DataPlaneFabric = Pick<
   VpcFabric,
-  'node' | 'addNode' | 'plugEni' | 'plugged' | 'routeAddresses' | 'unrouteAddresses' | 'unplugEni' | 'removeNode' | 'destroy'
+  | 'node'
+  | 'addNode'
+  | 'plugEni'
+  | 'plugged'
+  | 'routeAddresses'
+  | 'unrouteAddresses'
+  | 'unplugEni'
+  | 'removeNode'
+  | 'destroy'
 >;
 
 export interface DataPlaneOptions {
@@ -95,7 +103,12 @@ export function attachDataPlane(store: VpcStore, fabric: DataPlaneFabric, option
     enqueue(operation, async () => {
       const node = fabric.node(instanceId) ?? (await fabric.addNode(instanceId));
       const ref = { nodeNs: node.name, deviceIndex: snapshot.deviceIndex };
-      await fabric.plugEni({ ...ref, mac: snapshot.mac, subnetCidr: snapshot.subnetCidr, primaryIp: snapshot.primaryIp });
+      await fabric.plugEni({
+        ...ref,
+        mac: snapshot.mac,
+        subnetCidr: snapshot.subnetCidr,
+        primaryIp: snapshot.primaryIp,
+      });
       if (snapshot.addresses.length > 0) await fabric.routeAddresses(ref, snapshot.addresses);
     });
   };
@@ -111,7 +124,9 @@ export function attachDataPlane(store: VpcStore, fabric: DataPlaneFabric, option
       const name = nodeNs(placement.instanceId);
       if (name === undefined) {
         if (kind === 'unroute') return;
-        throw new NetlinkError('FABRIC_UNKNOWN_NODE', `instance ${placement.instanceId} has no node namespace`, { ...operation });
+        throw new NetlinkError('FABRIC_UNKNOWN_NODE', `instance ${placement.instanceId} has no node namespace`, {
+          ...operation,
+        });
       }
       const ref = { nodeNs: name, deviceIndex: placement.deviceIndex };
       if (kind === 'route') await fabric.routeAddresses(ref, addresses);
@@ -181,10 +196,14 @@ function subscribe(store: VpcStore, listeners: { [K in keyof VpcEvents]: Listene
 /** Copies what plugging an ENI needs, now: the record keeps changing after the event. */
 function snapshotEni(store: VpcStore, eni: Eni, instanceId: string): EniSnapshot | NetlinkError {
   const attachment = eni.attachment;
-  if (attachment === undefined) return new NetlinkError('FABRIC_BAD_EVENT', `${eni.id} has no attachment`, { eniId: eni.id });
+  if (attachment === undefined)
+    return new NetlinkError('FABRIC_BAD_EVENT', `${eni.id} has no attachment`, { eniId: eni.id });
   const subnet = store.subnets.get(eni.subnetId);
   if (subnet === undefined) {
-    return new NetlinkError('FABRIC_BAD_EVENT', `${eni.id}: subnet ${eni.subnetId} is not in the store`, { eniId: eni.id, subnetId: eni.subnetId });
+    return new NetlinkError('FABRIC_BAD_EVENT', `${eni.id}: subnet ${eni.subnetId} is not in the store`, {
+      eniId: eni.id,
+      subnetId: eni.subnetId,
+    });
   }
   return {
     eniId: eni.id,

@@ -7,10 +7,14 @@ import { VpcCniError, type CniCode } from '../errors.js';
 export const SIM_ERRORS = {
   SIM_STATE_INVALID: {
     cniCode: 999,
-    summary: 'The --state file is not a vpc-cni-sim/1 state (bad JSON or shape); the simulator refuses to start rather than start empty.',
+    summary:
+      'The --state file is not a vpc-cni-sim/1 state (bad JSON or shape); the simulator refuses to start rather than start empty.',
   },
   SIM_UNKNOWN_SCENARIO: { cniCode: 999, summary: 'No scenario of that name; the message lists the known ones.' },
-  SIM_NOT_LOOPBACK: { cniCode: 999, summary: 'The simulator binds only loopback addresses (127.0.0.0/8, ::1, localhost).' },
+  SIM_NOT_LOOPBACK: {
+    cniCode: 999,
+    summary: 'The simulator binds only loopback addresses (127.0.0.0/8, ::1, localhost).',
+  },
   SIM_DATA_PLANE_UNAVAILABLE: {
     cniCode: 999,
     summary: '--data-plane needs root and working `ip netns`; run without it for a control-plane-only VPC.',
@@ -22,7 +26,11 @@ export type SimErrorCode = keyof typeof SIM_ERRORS;
 export class SimError extends VpcCniError {
   declare readonly code: SimErrorCode;
 
-  constructor(code: SimErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(
+    code: SimErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
     super(code, message, { cniCode: SIM_ERRORS[code].cniCode, ...options });
   }
 }

@@ -77,17 +77,29 @@ const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/;
 
 export async function startSim(options: SimOptions): Promise<RunningSim> {
   if (!LOOPBACK.test(options.host)) {
-    throw new SimError('SIM_NOT_LOOPBACK', `refusing to listen on '${options.host}': the embedded VPC binds loopback only (127.0.0.1, ::1)`);
+    throw new SimError(
+      'SIM_NOT_LOOPBACK',
+      `refusing to listen on '${options.host}': the embedded VPC binds loopback only (127.0.0.1, ::1)`,
+    );
   }
   const scenario = findScenario(options.scenario);
   if (scenario === undefined) {
-    throw new SimError('SIM_UNKNOWN_SCENARIO', `unknown scenario '${options.scenario}' (known: ${scenarioNames().join(', ')})`);
+    throw new SimError(
+      'SIM_UNKNOWN_SCENARIO',
+      `unknown scenario '${options.scenario}' (known: ${scenarioNames().join(', ')})`,
+    );
   }
   const warn = options.onWarning ?? (() => undefined);
   const loaded = options.statePath === undefined ? undefined : await loadStore(options.statePath, options.clock);
   const store =
-    loaded ?? new VpcStore({ region: scenario.region, clock: options.clock, ...(options.seed === undefined ? {} : { seed: options.seed }) });
-  if (options.cidrAssociationDelayMs !== undefined) configureVpcSettings(store, { cidrAssociationDelayMs: options.cidrAssociationDelayMs });
+    loaded ??
+    new VpcStore({
+      region: scenario.region,
+      clock: options.clock,
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+    });
+  if (options.cidrAssociationDelayMs !== undefined)
+    configureVpcSettings(store, { cidrAssociationDelayMs: options.cidrAssociationDelayMs });
 
   let dataPlane: DataPlane | undefined;
   let fabric: VpcFabric | undefined;
@@ -95,10 +107,15 @@ export async function startSim(options: SimOptions): Promise<RunningSim> {
     try {
       fabric = await VpcFabric.create();
     } catch (error) {
-      throw new SimError('SIM_DATA_PLANE_UNAVAILABLE', `cannot create the VPC fabric namespace: ${(error as Error).message}`, { cause: error });
+      throw new SimError(
+        'SIM_DATA_PLANE_UNAVAILABLE',
+        `cannot create the VPC fabric namespace: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     dataPlane = attachDataPlane(store, fabric, {
-      onError: (error: unknown, op: DataPlaneOperation) => warn(`data plane: ${op.kind} ${op.instanceId} ${op.eniId ?? ''} failed`, error),
+      onError: (error: unknown, op: DataPlaneOperation) =>
+        warn(`data plane: ${op.kind} ${op.instanceId} ${op.eniId ?? ''} failed`, error),
     });
   }
   // A fresh store is built with the data plane listening; a loaded one is mirrored by attachDataPlane itself.
@@ -112,9 +129,17 @@ export async function startSim(options: SimOptions): Promise<RunningSim> {
   const imds = new ImdsPropagation(store, { lagMs: options.imdsLagMs ?? 0 });
   const gate = createGate({
     clock: options.clock,
-    throttle: { enabled: options.throttle?.enabled ?? true, ...(options.throttle?.scale === undefined ? {} : { scale: options.throttle.scale }) },
+    throttle: {
+      enabled: options.throttle?.enabled ?? true,
+      ...(options.throttle?.scale === undefined ? {} : { scale: options.throttle.scale }),
+    },
   });
-  const ec2 = ec2RequestHandler({ store, handlers: EC2_HANDLERS, gate, ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }) });
+  const ec2 = ec2RequestHandler({
+    store,
+    handlers: EC2_HANDLERS,
+    gate,
+    ...(options.onRequest === undefined ? {} : { onRequest: options.onRequest }),
+  });
   const admin = adminHandler({ store, gate, imds });
   const route = (req: IncomingMessage, res: ServerResponse): void => {
     void (req.url?.startsWith(ADMIN_PREFIX) === true ? admin(req, res) : ec2(req, res));

@@ -28,7 +28,8 @@ function envInt(name: string): number | undefined {
   const text = process.env[name];
   if (text === undefined || text.trim() === '') return undefined;
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got '${text}'`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new Error(`${name} must be a non-negative integer, got '${text}'`);
   return value;
 }
 
@@ -54,14 +55,21 @@ export function replayHint(chaos: ChaosSettings): string {
  * Runs `body`; a failure is rethrown with the seed in front of its message (assertion details kept) and the logs of
  * `logs()` (e.g. each node's ipamd) written to files in the temporary directory, named in the message.
  */
-export async function withSeed<T>(chaos: ChaosSettings, body: () => Promise<T>, logs: () => Record<string, string> = () => ({})): Promise<T> {
+export async function withSeed<T>(
+  chaos: ChaosSettings,
+  body: () => Promise<T>,
+  logs: () => Record<string, string> = () => ({}),
+): Promise<T> {
   try {
     return await body();
   } catch (error) {
     const files: string[] = [];
     for (const [name, text] of Object.entries(logs())) {
       const file = join(tmpdir(), `vcni-chaos-${chaos.seed}-${process.pid}-${name}.log`);
-      await writeFile(file, text).then(() => files.push(file), () => undefined);
+      await writeFile(file, text).then(
+        () => files.push(file),
+        () => undefined,
+      );
     }
     if (error instanceof Error) {
       const prefix = `[${replayHint(chaos)}${files.length === 0 ? '' : `; logs: ${files.join(' ')}`}] `;

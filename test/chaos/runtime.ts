@@ -15,7 +15,17 @@
 import { strict as assert } from 'node:assert';
 import type { CniExecResult } from '../../src/netlink/cni-exec.js';
 import {
-  addressesOf, describeCall, ec2View, ipamdView, mapLimit, sleep, type CniNode, type CniVpc, type EnisDocument, type JsonObject, type TestPod,
+  addressesOf,
+  describeCall,
+  ec2View,
+  ipamdView,
+  mapLimit,
+  sleep,
+  type CniNode,
+  type CniVpc,
+  type EnisDocument,
+  type JsonObject,
+  type TestPod,
 } from '../integration/support/index.js';
 
 export interface PodRecord {
@@ -30,12 +40,22 @@ export interface PodRecord {
 
 export type AddOutcome =
   | { readonly ok: true; readonly record: PodRecord; readonly ip: string }
-  | { readonly ok: false; readonly record: PodRecord; readonly code: number; readonly msg: string; readonly details: string; readonly ms: number };
+  | {
+      readonly ok: false;
+      readonly record: PodRecord;
+      readonly code: number;
+      readonly msg: string;
+      readonly details: string;
+      readonly ms: number;
+    };
 
 /** The CNI error JSON of a failed call; fails the test when the plugin printed anything else. */
 export function cniError(out: CniExecResult): { code: number; msg: string; details: string } {
   const body = out.json as { code?: unknown; msg?: unknown; details?: unknown } | undefined;
-  assert.ok(body !== undefined && typeof body.code === 'number' && typeof body.msg === 'string' && body.msg !== '', `a CNI error JSON with code and msg: ${describeCall(out)}`);
+  assert.ok(
+    body !== undefined && typeof body.code === 'number' && typeof body.msg === 'string' && body.msg !== '',
+    `a CNI error JSON with code and msg: ${describeCall(out)}`,
+  );
   return { code: body.code, msg: body.msg, details: typeof body.details === 'string' ? body.details : '' };
 }
 
@@ -66,7 +86,10 @@ export class PodRuntime {
       const ips = result['ips'] as { address: string }[] | undefined;
       const interfaces = result['interfaces'] as { name: string }[] | undefined;
       const ip = ips?.[0]?.address.replace(/\/32$/, '');
-      assert.ok(ip !== undefined && interfaces?.[0] !== undefined, `ADD ${name} printed a result with an address: ${describeCall(out)}`);
+      assert.ok(
+        ip !== undefined && interfaces?.[0] !== undefined,
+        `ADD ${name} printed a result with an address: ${describeCall(out)}`,
+      );
       record.result = result;
       record.ip = ip;
       record.hostVeth = interfaces[0].name;
@@ -91,7 +114,11 @@ export class PodRuntime {
       return out;
     }
     const again = await this.node.cni('DEL', { pod: record.pod, containerId: record.containerId, conf });
-    assert.equal(again.exitCode, 0, `the second DEL of ${record.name} (containerd's remove) succeeds: ${describeCall(again)}`);
+    assert.equal(
+      again.exitCode,
+      0,
+      `the second DEL of ${record.name} (containerd's remove) succeeds: ${describeCall(again)}`,
+    );
     await this.vpc.deletePod(record.pod);
     this.pendingDel.delete(record.name);
     return out;
@@ -101,7 +128,8 @@ export class PodRuntime {
   async retryPendingDels(mustSucceed: boolean): Promise<void> {
     await mapLimit([...this.pendingDel.values()], 4, async (record) => {
       const out = await this.del(record);
-      if (mustSucceed) assert.equal(out.exitCode, 0, `DEL ${record.name} succeeds once ipamd is up: ${describeCall(out)}`);
+      if (mustSucceed)
+        assert.equal(out.exitCode, 0, `DEL ${record.name} succeeds once ipamd is up: ${describeCall(out)}`);
     });
   }
 
@@ -123,25 +151,54 @@ export class PodRuntime {
 export function assertIpamdHoldsLive(runtime: PodRuntime, doc: EnisDocument, when: string): void {
   const held = [...addressesOf(doc).values()].filter((a) => a.IPAMKey.networkName !== '');
   const addresses = held.map((a) => a.Address);
-  assert.equal(new Set(addresses).size, addresses.length, `${when}: no address assigned twice: ${addresses.sort().join(' ')}`);
+  assert.equal(
+    new Set(addresses).size,
+    addresses.length,
+    `${when}: no address assigned twice: ${addresses.sort().join(' ')}`,
+  );
   // /v1/enis blanks container ids (as the reference does since v1.23): pods are told apart by their (unique) names.
-  const byPod = held.map((a) => [`${a.IPAMMetadata.k8sPodNamespace ?? ''}/${a.IPAMMetadata.k8sPodName ?? ''}`, a.Address] as const);
-  const sorted = (pairs: Iterable<readonly [string, string]>): string[] => [...pairs].map(([pod, ip]) => `${pod} ${ip}`).sort();
-  assert.deepEqual(sorted(byPod), sorted(runtime.liveAddresses()), `${when}: ipamd holds exactly the live pods (pod → address)`);
+  const byPod = held.map(
+    (a) => [`${a.IPAMMetadata.k8sPodNamespace ?? ''}/${a.IPAMMetadata.k8sPodName ?? ''}`, a.Address] as const,
+  );
+  const sorted = (pairs: Iterable<readonly [string, string]>): string[] =>
+    [...pairs].map(([pod, ip]) => `${pod} ${ip}`).sort();
+  assert.deepEqual(
+    sorted(byPod),
+    sorted(runtime.liveAddresses()),
+    `${when}: ipamd holds exactly the live pods (pod → address)`,
+  );
 }
 
 /** The pod wiring of the node namespace: host veths, /32 routes to them, rules 512 and 1536. */
-export async function nodeWiring(vpc: CniVpc, node: CniNode): Promise<{ veths: string[]; routes: string[]; toRules: string[]; fromRules: string[] }> {
+export async function nodeWiring(
+  vpc: CniVpc,
+  node: CniNode,
+): Promise<{ veths: string[]; routes: string[]; toRules: string[]; fromRules: string[] }> {
   const netns = node.netns;
   const links = await vpc.exec.ipJson<{ ifname: string }[]>({ args: ['link', 'show'] }, { netns });
-  const routes = await vpc.exec.ipJson<{ dst?: string; dev?: string }[]>({ args: ['route', 'show', 'table', 'all'] }, { netns });
-  const rules = await vpc.exec.ipJson<{ priority?: number; src?: string; dst?: string }[]>({ args: ['rule', 'show'] }, { netns });
+  const routes = await vpc.exec.ipJson<{ dst?: string; dev?: string }[]>(
+    { args: ['route', 'show', 'table', 'all'] },
+    { netns },
+  );
+  const rules = await vpc.exec.ipJson<{ priority?: number; src?: string; dst?: string }[]>(
+    { args: ['rule', 'show'] },
+    { netns },
+  );
   const veths = links.map((l) => l.ifname.replace(/@.*$/, '')).filter((n) => n.startsWith('eni'));
   return {
     veths: veths.sort(),
-    routes: routes.filter((r) => r.dev?.startsWith('eni') === true && r.dst?.includes(':') !== true).map((r) => `${r.dst ?? '?'} dev ${r.dev ?? '?'}`).sort(),
-    toRules: rules.filter((r) => r.priority === 512).map((r) => r.dst ?? '?').sort(),
-    fromRules: rules.filter((r) => r.priority === 1536).map((r) => r.src ?? '?').sort(),
+    routes: routes
+      .filter((r) => r.dev?.startsWith('eni') === true && r.dst?.includes(':') !== true)
+      .map((r) => `${r.dst ?? '?'} dev ${r.dev ?? '?'}`)
+      .sort(),
+    toRules: rules
+      .filter((r) => r.priority === 512)
+      .map((r) => r.dst ?? '?')
+      .sort(),
+    fromRules: rules
+      .filter((r) => r.priority === 1536)
+      .map((r) => r.src ?? '?')
+      .sort(),
   };
 }
 
@@ -150,8 +207,16 @@ export async function assertNodeWiredForLive(vpc: CniVpc, runtime: PodRuntime, w
   const live = [...runtime.live.values()];
   const wiring = await nodeWiring(vpc, runtime.node);
   const ips = live.map((r) => r.ip ?? '').sort();
-  assert.deepEqual(wiring.veths, live.map((r) => r.hostVeth ?? '').sort(), `${when}: host veths are the live pods' only`);
-  assert.deepEqual(wiring.routes, live.map((r) => `${r.ip ?? ''} dev ${r.hostVeth ?? ''}`).sort(), `${when}: /32 routes are the live pods' only`);
+  assert.deepEqual(
+    wiring.veths,
+    live.map((r) => r.hostVeth ?? '').sort(),
+    `${when}: host veths are the live pods' only`,
+  );
+  assert.deepEqual(
+    wiring.routes,
+    live.map((r) => `${r.ip ?? ''} dev ${r.hostVeth ?? ''}`).sort(),
+    `${when}: /32 routes are the live pods' only`,
+  );
   assert.deepEqual(wiring.toRules, ips, `${when}: rules 512 are the live pods' only`);
   for (const ip of wiring.fromRules) assert.ok(ips.includes(ip), `${when}: rule 1536 from ${ip} belongs to a live pod`);
 }
@@ -160,7 +225,13 @@ export async function assertNodeWiredForLive(vpc: CniVpc, runtime: PodRuntime, w
  * Waits until ipamd's CIDRs per ENI equal EC2's for the node (assigned + free == what EC2 holds) and stay so for
  * `quietMs`; fails naming both views after `timeoutMs`.
  */
-export async function awaitEc2Agreement(vpc: CniVpc, node: CniNode, when: string, quietMs = 600, timeoutMs = 45_000): Promise<EnisDocument> {
+export async function awaitEc2Agreement(
+  vpc: CniVpc,
+  node: CniNode,
+  when: string,
+  quietMs = 600,
+  timeoutMs = 45_000,
+): Promise<EnisDocument> {
   const deadline = Date.now() + timeoutMs;
   let agreedSince: number | undefined;
   let last = '';
@@ -175,7 +246,10 @@ export async function awaitEc2Agreement(vpc: CniVpc, node: CniNode, when: string
       agreedSince = undefined;
     }
     last = mine === theirs ? mine : '';
-    if (Date.now() > deadline) assert.fail(`${when}: ipamd and EC2 did not agree within ${timeoutMs} ms:\nipamd ${mine}\nEC2   ${theirs}\n${node.log().split('\n').slice(-15).join('\n')}`);
+    if (Date.now() > deadline)
+      assert.fail(
+        `${when}: ipamd and EC2 did not agree within ${timeoutMs} ms:\nipamd ${mine}\nEC2   ${theirs}\n${node.log().split('\n').slice(-15).join('\n')}`,
+      );
     await sleep(150);
   }
 }

@@ -30,12 +30,37 @@ function seeds(): string[] {
   const reference = {
     version: 'vpc-cni-ipam/1',
     allocations: [
-      { networkName: 'aws-cni', containerID: 'c0ffee', ifName: 'eth0', ipv4: '10.0.1.20', allocationTimestamp: 1714560000123456, metadata: { k8sPodNamespace: 'default', k8sPodName: 'web-1' } },
-      { networkName: '_migrated-from-cri', containerID: 'beef', ifName: 'unknown', ipv4: '10.0.0.9', allocationTimestamp: 0, metadata: {} },
-      { networkName: 'aws-cni', containerID: 'v6', ifName: 'eth0', ipv6: '2001:db8::5', allocationTimestamp: 1, metadata: { interfacesCount: 1 } },
+      {
+        networkName: 'aws-cni',
+        containerID: 'c0ffee',
+        ifName: 'eth0',
+        ipv4: '10.0.1.20',
+        allocationTimestamp: 1714560000123456,
+        metadata: { k8sPodNamespace: 'default', k8sPodName: 'web-1' },
+      },
+      {
+        networkName: '_migrated-from-cri',
+        containerID: 'beef',
+        ifName: 'unknown',
+        ipv4: '10.0.0.9',
+        allocationTimestamp: 0,
+        metadata: {},
+      },
+      {
+        networkName: 'aws-cni',
+        containerID: 'v6',
+        ifName: 'eth0',
+        ipv6: '2001:db8::5',
+        allocationTimestamp: 1,
+        metadata: { interfacesCount: 1 },
+      },
     ],
   };
-  return [serializeCheckpoint(ds.toCheckpoint()), `${JSON.stringify(reference)}\n`, '{"version":"vpc-cni-ipam/1","allocations":[]}\n'];
+  return [
+    serializeCheckpoint(ds.toCheckpoint()),
+    `${JSON.stringify(reference)}\n`,
+    '{"version":"vpc-cni-ipam/1","allocations":[]}\n',
+  ];
 }
 
 const SEEDS = seeds();
@@ -47,7 +72,11 @@ function damaged(rng: Rng): string {
   if (roll < 0.05) return seed;
   if (roll < 0.65) {
     let text = JSON.stringify(mutateJson(rng, JSON.parse(seed) as Json, 3));
-    if (rng.chance(0.2)) text = text.replace(/"allocationTimestamp":[^,}]*/, `"allocationTimestamp":${rng.pick(['1714560000123456789', '-1', '1.5', '1e3', '99999999999999999999999', '"1"', '0x10', '00', '1-2'])}`);
+    if (rng.chance(0.2))
+      text = text.replace(
+        /"allocationTimestamp":[^,}]*/,
+        `"allocationTimestamp":${rng.pick(['1714560000123456789', '-1', '1.5', '1e3', '99999999999999999999999', '"1"', '0x10', '00', '1-2'])}`,
+      );
     return text;
   }
   if (roll < 0.95) return mutateText(rng, seed);
@@ -59,7 +88,10 @@ function parse(text: string, note: Note): CheckpointData | undefined {
   try {
     return parseCheckpoint(text);
   } catch (error) {
-    assert.ok(error instanceof IpamError, `untyped ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    assert.ok(
+      error instanceof IpamError,
+      `untyped ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    );
     assert.ok(error.code === 'CHECKPOINT_INVALID' || error.code === 'CHECKPOINT_VERSION', error.code);
     note('error', error.message);
     return undefined;
@@ -81,7 +113,11 @@ describe('fuzz: IPAM checkpoints', () => {
       note('serialized', again);
       const reread = parseCheckpoint(again);
       assert.equal(reread.allocations.length, data.allocations.length);
-      assert.equal(serializeCheckpoint(reread), again, 'what parses re-serializes to the same text (rows ordered by address)');
+      assert.equal(
+        serializeCheckpoint(reread),
+        again,
+        'what parses re-serializes to the same text (rows ordered by address)',
+      );
 
       const { ds } = buildStore(LAYOUT);
       fill(ds, rng.int(6), 'live');
@@ -90,7 +126,11 @@ describe('fuzz: IPAM checkpoints', () => {
       try {
         const result = ds.restore(data.allocations);
         outcomes.restored += 1;
-        assert.equal(result.restored.length + result.dropped.length, data.allocations.length, 'every entry is restored or dropped');
+        assert.equal(
+          result.restored.length + result.dropped.length,
+          data.allocations.length,
+          'every entry is restored or dropped',
+        );
         const addresses = ds.allocations().map((a) => a.address);
         assert.equal(new Set(addresses).size, addresses.length, 'no address is held twice');
         assert.equal(addresses.length, allocationsBefore.length + result.restored.length);
@@ -101,41 +141,53 @@ describe('fuzz: IPAM checkpoints', () => {
         assert.deepEqual(ds.allocations(), allocationsBefore);
       }
     });
-    if (fuzzCases(3000) >= 1000) for (const [what, n] of Object.entries(outcomes)) assert.ok(n > 0, `no case ended ${what}: ${JSON.stringify(outcomes)}`);
+    if (fuzzCases(3000) >= 1000)
+      for (const [what, n] of Object.entries(outcomes))
+        assert.ok(n > 0, `no case ended ${what}: ${JSON.stringify(outcomes)}`);
   });
 
-  it('ipamd on a damaged checkpoint starts with it or refuses (CHECKPOINT_RESTORE_FAILED) and leaves the file as it was', { timeout: 120_000 }, async () => {
-    const world = buildWorld();
-    const first = world.ipamd();
-    await first.start();
-    await addPods(first, 'web', 4);
-    await first.stop();
-    const good = world.checkpoint.text;
-    assert.ok(good !== undefined);
-    const outcomes = { started: 0, refused: 0 };
-    await runCases('checkpoint/ipamd', fuzzCases(120, true), async (rng, note) => {
-      const text = rng.chance(0.5) ? mutateText(rng, good) : JSON.stringify(mutateJson(rng, JSON.parse(good) as Json, 2));
-      note('checkpoint', text);
-      world.checkpoint.text = text;
-      const writes = world.checkpoint.writes;
-      const ipamd = world.ipamd();
-      try {
-        await within(ipamd.start(), 30_000, 'ipamd.start');
-        outcomes.started += 1;
-        const held = ipamd.context()?.node.datastore.allocations().map((a) => a.address) ?? [];
-        assert.equal(new Set(held).size, held.length, 'no address is held twice');
-      } catch (error) {
-        note('error', error instanceof Error ? error.message : String(error));
-        assert.ok(error instanceof IpamdError, `start threw an untyped ${String(error)}`);
-        assert.equal(error.code, 'CHECKPOINT_RESTORE_FAILED');
-        outcomes.refused += 1;
-        assert.equal(world.checkpoint.text, text, 'a refused checkpoint is not rewritten');
-        assert.equal(world.checkpoint.writes, writes);
-      } finally {
-        await ipamd.stop();
-        world.checkpoint.text = good;
-      }
-    });
-    if (fuzzCases(120, true) >= 50) assert.ok(outcomes.started > 0 && outcomes.refused > 0, JSON.stringify(outcomes));
-  });
+  it(
+    'ipamd on a damaged checkpoint starts with it or refuses (CHECKPOINT_RESTORE_FAILED) and leaves the file as it was',
+    { timeout: 120_000 },
+    async () => {
+      const world = buildWorld();
+      const first = world.ipamd();
+      await first.start();
+      await addPods(first, 'web', 4);
+      await first.stop();
+      const good = world.checkpoint.text;
+      assert.ok(good !== undefined);
+      const outcomes = { started: 0, refused: 0 };
+      await runCases('checkpoint/ipamd', fuzzCases(120, true), async (rng, note) => {
+        const text = rng.chance(0.5)
+          ? mutateText(rng, good)
+          : JSON.stringify(mutateJson(rng, JSON.parse(good) as Json, 2));
+        note('checkpoint', text);
+        world.checkpoint.text = text;
+        const writes = world.checkpoint.writes;
+        const ipamd = world.ipamd();
+        try {
+          await within(ipamd.start(), 30_000, 'ipamd.start');
+          outcomes.started += 1;
+          const held =
+            ipamd
+              .context()
+              ?.node.datastore.allocations()
+              .map((a) => a.address) ?? [];
+          assert.equal(new Set(held).size, held.length, 'no address is held twice');
+        } catch (error) {
+          note('error', error instanceof Error ? error.message : String(error));
+          assert.ok(error instanceof IpamdError, `start threw an untyped ${String(error)}`);
+          assert.equal(error.code, 'CHECKPOINT_RESTORE_FAILED');
+          outcomes.refused += 1;
+          assert.equal(world.checkpoint.text, text, 'a refused checkpoint is not rewritten');
+          assert.equal(world.checkpoint.writes, writes);
+        } finally {
+          await ipamd.stop();
+          world.checkpoint.text = good;
+        }
+      });
+      if (fuzzCases(120, true) >= 50) assert.ok(outcomes.started > 0 && outcomes.refused > 0, JSON.stringify(outcomes));
+    },
+  );
 });

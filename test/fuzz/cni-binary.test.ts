@@ -12,9 +12,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { NetlinkExecutor } from '../../src/netlink/exec.js';
-import { createNamespaces, deleteNamespaces, listNamespaces, newRunPrefix, removeLeftoverNamespaces } from '../../src/netlink/netns.js';
+import {
+  createNamespaces,
+  deleteNamespaces,
+  listNamespaces,
+  newRunPrefix,
+  removeLeftoverNamespaces,
+} from '../../src/netlink/netns.js';
 import { netnsSkipReason, rootFingerprint } from '../../src/netlink/netns.test-util.js';
-import { cniOutputProblem, documentedCodes, generateEnv, generateStdin, ROOT, seedConfigs, type CniAnswer } from './cni-gen.js';
+import {
+  cniOutputProblem,
+  documentedCodes,
+  generateEnv,
+  generateStdin,
+  ROOT,
+  seedConfigs,
+  type CniAnswer,
+} from './cni-gen.js';
 import type { Json } from './mutate.js';
 import { fuzzCases, runCases, within } from './prng.js';
 
@@ -23,21 +37,44 @@ const TAG = 'vcnifz';
 /** False when a private mount namespace with a tmpfs on /var/log can be made here (root with CAP_SYS_ADMIN). */
 function privateLogSkipReason(): string | false {
   try {
-    execFileSync('/usr/bin/unshare', ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', 'mount -t tmpfs vcnifz-log /var/log'], { stdio: 'pipe' });
+    execFileSync(
+      '/usr/bin/unshare',
+      ['--mount', '--propagation', 'private', '--', '/bin/sh', '-c', 'mount -t tmpfs vcnifz-log /var/log'],
+      { stdio: 'pipe' },
+    );
     return false;
   } catch (error) {
     return `cannot mount a private tmpfs on /var/log: ${(error as Error).message}`;
   }
 }
 
-const skip = (await netnsSkipReason()) || (existsSync(PLUGIN) ? false : `${PLUGIN} is missing: run npm run build`) || privateLogSkipReason();
+const skip =
+  (await netnsSkipReason()) ||
+  (existsSync(PLUGIN) ? false : `${PLUGIN} is missing: run npm run build`) ||
+  privateLogSkipReason();
 
 /** One exec of the plugin the way a runtime does it, in the node namespace and a private mount namespace. */
 function execPlugin(nodeNetns: string, env: Record<string, string>, stdin: string): Promise<CniAnswer> {
   const script = 'mount -t tmpfs vcnifz-log /var/log && exec "$0"';
-  const args = [`--net=/var/run/netns/${nodeNetns}`, '--', '/usr/bin/unshare', '--mount', '--propagation', 'private', '--', '/bin/sh', '-c', script, PLUGIN];
+  const args = [
+    `--net=/var/run/netns/${nodeNetns}`,
+    '--',
+    '/usr/bin/unshare',
+    '--mount',
+    '--propagation',
+    'private',
+    '--',
+    '/bin/sh',
+    '-c',
+    script,
+    PLUGIN,
+  ];
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/nsenter', args, { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env }, stdio: ['pipe', 'pipe', 'pipe'], timeout: 20_000 });
+    const child = spawn('/usr/bin/nsenter', args, {
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: 20_000,
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -46,7 +83,12 @@ function execPlugin(nodeNetns: string, env: Record<string, string>, stdin: strin
     child.stdin.on('error', () => undefined); // VERSION and an unset CNI_COMMAND do not read stdin
     child.on('close', (code, signal) => {
       if (signal !== null) reject(new Error(`the plugin was killed by ${signal}`));
-      else resolve({ exitCode: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+      else
+        resolve({
+          exitCode: code ?? -1,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+        });
     });
     child.stdin.end(stdin);
   });
@@ -54,8 +96,10 @@ function execPlugin(nodeNetns: string, env: Record<string, string>, stdin: strin
 
 /** Links, addresses, routes of every table and rules of a namespace, in one `ip -batch`. */
 function dump(netns: string): string {
-  return execFileSync('ip', ['-n', netns, '-d', '-batch', '-'], { input: 'link show\naddr show\nroute show table all\nrule show\nneigh show\n', encoding: 'utf8' })
-    .replace(/\s+(valid_lft|preferred_lft) \S+/g, '');
+  return execFileSync('ip', ['-n', netns, '-d', '-batch', '-'], {
+    input: 'link show\naddr show\nroute show table all\nrule show\nneigh show\n',
+    encoding: 'utf8',
+  }).replace(/\s+(valid_lft|preferred_lft) \S+/g, '');
 }
 
 /** Log records the plugin writes to stderr when its log file cannot be opened: JSON lines with level, time, msg. */
@@ -103,8 +147,10 @@ describe('fuzz: the aws-cni binary', { skip, timeout: 600_000 }, () => {
       if (conf === null || typeof conf !== 'object' || Array.isArray(conf)) return conf;
       const out = { ...conf };
       const s = out['ipamdSocket'];
-      if (s === undefined || (typeof s === 'string' && s.startsWith('/') && !s.includes('\0') && s.length <= 107)) out['ipamdSocket'] = socket;
-      if (typeof out['pluginLogFile'] === 'string' && out['pluginLogFile'] !== '') out['pluginLogFile'] = (logs += 1) % 10 === 0 ? dir : join(dir, 'logs', `plugin-${logs % 7}.log`);
+      if (s === undefined || (typeof s === 'string' && s.startsWith('/') && !s.includes('\0') && s.length <= 107))
+        out['ipamdSocket'] = socket;
+      if (typeof out['pluginLogFile'] === 'string' && out['pluginLogFile'] !== '')
+        out['pluginLogFile'] = (logs += 1) % 10 === 0 ? dir : join(dir, 'logs', `plugin-${logs % 7}.log`);
       return out;
     };
     const seeds = seedConfigs();
@@ -113,7 +159,9 @@ describe('fuzz: the aws-cni binary', { skip, timeout: 600_000 }, () => {
     const codes = new Map<string, number>();
     await runCases('cni-binary', fuzzCases(200, true), async (rng, note) => {
       // Linux refuses an exec whose single variable exceeds 128 KiB (E2BIG): no runtime can send more.
-      const env = Object.fromEntries(Object.entries(generateEnv(rng, `/var/run/netns/${pod}`)).map(([k, v]) => [k, v.slice(0, 20_000)]));
+      const env = Object.fromEntries(
+        Object.entries(generateEnv(rng, `/var/run/netns/${pod}`)).map(([k, v]) => [k, v.slice(0, 20_000)]),
+      );
       let stdin = generateStdin(rng, seeds, contain);
       // Text damage may leave valid JSON whose paths escaped the temp dir: contain those too.
       try {
@@ -133,9 +181,14 @@ describe('fuzz: the aws-cni binary', { skip, timeout: 600_000 }, () => {
       assert.equal(dump(node), initial.node, 'the node namespace is unchanged');
       assert.equal(dump(pod), initial.pod, 'the pod namespace is unchanged');
     });
-    assert.deepEqual((await listNamespaces(exec)).filter((n) => n.startsWith(`${TAG}-`)).sort(), namespaces, 'no namespace created');
+    assert.deepEqual(
+      (await listNamespaces(exec)).filter((n) => n.startsWith(`${TAG}-`)).sort(),
+      namespaces,
+      'no namespace created',
+    );
     if (fuzzCases(200, true) >= 100) {
-      for (const code of ['CNI_INVALID_ENV', 'CNI_DECODE_FAILED', 'CNI_INVALID_CONFIG', 'CNI_IPAMD_UNREACHABLE']) assert.ok(codes.has(code), `no exec ended in ${code}: ${JSON.stringify([...codes])}`);
+      for (const code of ['CNI_INVALID_ENV', 'CNI_DECODE_FAILED', 'CNI_INVALID_CONFIG', 'CNI_IPAMD_UNREACHABLE'])
+        assert.ok(codes.has(code), `no exec ended in ${code}: ${JSON.stringify([...codes])}`);
     }
   });
 });

@@ -56,18 +56,36 @@ function conflistPluginConf(): Json {
     }),
   ) as { cniVersion: string; name: string; plugins: Record<string, Json>[] };
   const plugin = list.plugins[0] ?? {};
-  return { cniVersion: list.cniVersion, name: list.name, ...plugin, runtimeConfig: { 'io.kubernetes.cri.pod-annotations': { 'k8s.amazonaws.com/nicConfig': 'x' } } };
+  return {
+    cniVersion: list.cniVersion,
+    name: list.name,
+    ...plugin,
+    runtimeConfig: { 'io.kubernetes.cri.pod-annotations': { 'k8s.amazonaws.com/nicConfig': 'x' } },
+  };
 }
 
 /** The seed configs; mutations start from one of them. */
 export function seedConfigs(): Json[] {
   const base = JSON.parse(netconf()) as Record<string, Json>;
-  return [conflistPluginConf(), base, { ...base, cniVersion: '0.4.0', prevResult: PREV_RESULT }, { ...base, mtu: 1500, vethPrefix: 'veth', prevResult: PREV_RESULT }];
+  return [
+    conflistPluginConf(),
+    base,
+    { ...base, cniVersion: '0.4.0', prevResult: PREV_RESULT },
+    { ...base, mtu: 1500, vethPrefix: 'veth', prevResult: PREV_RESULT },
+  ];
 }
 
 const COMMANDS = ['ADD', 'DEL', 'CHECK', 'VERSION', 'STATUS', 'GC'];
 const ODD_COMMANDS = ['', 'add', ' ADD', 'ADD\n', 'ADD\u0000', 'DELETE', 'FROB', 'ADD;DEL', '😀'];
-const ARG_KEYS = ['K8S_POD_NAMESPACE', 'K8S_POD_NAME', 'K8S_POD_INFRA_CONTAINER_ID', 'K8S_POD_UID', 'IgnoreUnknown', 'EVIL', 'k8s_pod_name'];
+const ARG_KEYS = [
+  'K8S_POD_NAMESPACE',
+  'K8S_POD_NAME',
+  'K8S_POD_INFRA_CONTAINER_ID',
+  'K8S_POD_UID',
+  'IgnoreUnknown',
+  'EVIL',
+  'k8s_pod_name',
+];
 const SEPARATORS = [';', ';;', ',', ' ; ', '&', '\n', '=', ''];
 
 /** A CNI_ARGS value: the runtime's pairs shuffled, some values hostile, odd separators and pair shapes. */
@@ -79,7 +97,10 @@ function generateCniArgs(rng: Rng): string {
     K8S_POD_INFRA_CONTAINER_ID: 'c0ffee1234',
     K8S_POD_UID: '1b2c3d4e-0000-4000-8000-000000000001',
   };
-  const pairs = rng.shuffle(Object.entries(values)).filter(() => rng.chance(0.85)).map(([k, v]) => [k, v] as [string, string]);
+  const pairs = rng
+    .shuffle(Object.entries(values))
+    .filter(() => rng.chance(0.85))
+    .map(([k, v]) => [k, v] as [string, string]);
   for (let n = rng.int(3); n > 0; n--) {
     const which = rng.int(4);
     if (which === 0 && pairs.length > 0) (pairs[rng.int(pairs.length)] as [string, string])[1] = randomString(rng);
@@ -88,7 +109,10 @@ function generateCniArgs(rng: Rng): string {
     else pairs.push([rng.pick(['', 'IgnoreUnknown', 'a=b']), rng.pick(['', 'true', 'TRUE', 'yes', '=', 'a=b'])]);
   }
   const separator = rng.chance(0.8) ? ';' : rng.pick(SEPARATORS);
-  return pairs.map(([k, v]) => (rng.chance(0.95) ? `${k}=${v}` : rng.pick([k, `${k}==${v}`, `=${v}`]))).join(separator) + (rng.chance(0.1) ? ';' : '');
+  return (
+    pairs.map(([k, v]) => (rng.chance(0.95) ? `${k}=${v}` : rng.pick([k, `${k}==${v}`, `=${v}`]))).join(separator) +
+    (rng.chance(0.1) ? ';' : '')
+  );
 }
 
 /** One CNI_* environment: the runtime's, each variable kept, dropped, mutated or replaced. */
@@ -147,10 +171,15 @@ export interface CniErrorJson {
  * ADD, nothing for the others; the about text on stderr when CNI_COMMAND is unset. Failure: one error JSON with a CNI
  * code, a message and a documented stable code in `details` (never CNI_INTERNAL: that is an untyped throw), exit 1.
  */
-export function cniOutputProblem(env: Readonly<Record<string, string | undefined>>, out: CniAnswer, known: ReadonlySet<string>): string | { error: CniErrorJson } | undefined {
+export function cniOutputProblem(
+  env: Readonly<Record<string, string | undefined>>,
+  out: CniAnswer,
+  known: ReadonlySet<string>,
+): string | { error: CniErrorJson } | undefined {
   const command = env['CNI_COMMAND'] ?? '';
   if (command === '') {
-    if (out.exitCode !== 0 || out.stdout !== '' || !out.stderr.startsWith('AWS CNI')) return 'CNI_COMMAND unset: expected the about text on stderr, exit 0';
+    if (out.exitCode !== 0 || out.stdout !== '' || !out.stderr.startsWith('AWS CNI'))
+      return 'CNI_COMMAND unset: expected the about text on stderr, exit 0';
     return undefined;
   }
   if (out.stderr !== '') return `stderr is not empty: ${out.stderr.slice(0, 300)}`;
@@ -162,8 +191,10 @@ export function cniOutputProblem(env: Readonly<Record<string, string | undefined
       } catch {
         return `success stdout is not JSON: ${out.stdout.slice(0, 300)}`;
       }
-      if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'success stdout is not a JSON object';
-      if (typeof (body as Record<string, unknown>)['cniVersion'] !== 'string') return 'success result has no cniVersion';
+      if (typeof body !== 'object' || body === null || Array.isArray(body))
+        return 'success stdout is not a JSON object';
+      if (typeof (body as Record<string, unknown>)['cniVersion'] !== 'string')
+        return 'success result has no cniVersion';
       return undefined;
     }
     return out.stdout === '' ? undefined : `${command} succeeded but printed ${out.stdout.slice(0, 200)}`;
@@ -178,7 +209,8 @@ export function cniOutputProblem(env: Readonly<Record<string, string | undefined
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'error stdout is not a JSON object';
   const { cniVersion, code, msg, details, ...rest } = body as Record<string, unknown>;
   if (Object.keys(rest).length > 0) return `error JSON has extra keys ${Object.keys(rest).join(',')}`;
-  if (typeof cniVersion !== 'string' || !(SUPPORTED_VERSIONS as readonly string[]).includes(cniVersion)) return `error cniVersion ${String(cniVersion)}`;
+  if (typeof cniVersion !== 'string' || !(SUPPORTED_VERSIONS as readonly string[]).includes(cniVersion))
+    return `error cniVersion ${String(cniVersion)}`;
   if (typeof code !== 'number' || !CNI_CODES.has(code)) return `error code ${String(code)} is not a CNI spec code`;
   if (typeof msg !== 'string' || msg === '') return 'error msg is empty';
   if (typeof details !== 'string') return 'error details is not a string';
@@ -189,4 +221,10 @@ export function cniOutputProblem(env: Readonly<Record<string, string | undefined
 }
 
 /** The codes raised while validating the call, before ipamd may be asked or anything wired. */
-export const VALIDATION_CODES: ReadonlySet<string> = new Set(['CNI_MISSING_ENV', 'CNI_INVALID_ENV', 'CNI_DECODE_FAILED', 'CNI_INVALID_CONFIG', 'CNI_INCOMPATIBLE_VERSION']);
+export const VALIDATION_CODES: ReadonlySet<string> = new Set([
+  'CNI_MISSING_ENV',
+  'CNI_INVALID_ENV',
+  'CNI_DECODE_FAILED',
+  'CNI_INVALID_CONFIG',
+  'CNI_INCOMPATIBLE_VERSION',
+]);

@@ -12,7 +12,15 @@ import { configVersion, decodeStdin, parseNetConf } from '../../src/cni/netconf.
 import { runPlugin } from '../../src/cni/plugin.js';
 import { readPrevResult, podFromResult } from '../../src/cni/result.js';
 import { MAX_IFNAME_LENGTH, readCmdArgs, readCommand } from '../../src/cni/skel.js';
-import { cniOutputProblem, documentedCodes, generateEnv, generateStdin, PREV_RESULT, seedConfigs, VALIDATION_CODES } from './cni-gen.js';
+import {
+  cniOutputProblem,
+  documentedCodes,
+  generateEnv,
+  generateStdin,
+  PREV_RESULT,
+  seedConfigs,
+  VALIDATION_CODES,
+} from './cni-gen.js';
 import { mutateJson, randomString } from './mutate.js';
 import { fuzzCases, runCases, within } from './prng.js';
 
@@ -24,7 +32,10 @@ function typed<T>(what: string, run: () => T): T | CniError {
   try {
     return run();
   } catch (error) {
-    assert.ok(error instanceof CniError, `${what} threw an untyped ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    assert.ok(
+      error instanceof CniError,
+      `${what} threw an untyped ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+    );
     assert.notEqual(error.message, '');
     return error;
   }
@@ -53,7 +64,8 @@ describe('fuzz: CNI calls in-process', () => {
       if (verdict === undefined) {
         codes.set('ok', (codes.get('ok') ?? 0) + 1);
         // A success may hold an address and wiring only for ADD; nothing else creates any.
-        if (env['CNI_COMMAND'] !== 'ADD') assert.equal(h.pods.methods().filter((m) => m === 'setupPod').length, 0, 'no wiring outside ADD');
+        if (env['CNI_COMMAND'] !== 'ADD')
+          assert.equal(h.pods.methods().filter((m) => m === 'setupPod').length, 0, 'no wiring outside ADD');
         return;
       }
       const { stable } = verdict.error;
@@ -67,8 +79,19 @@ describe('fuzz: CNI calls in-process', () => {
       }
     });
     // The generator must reach deep: validation errors of every layer, and calls that got to ipamd.
-    for (const code of ['CNI_INVALID_ENV', 'CNI_MISSING_ENV', 'CNI_DECODE_FAILED', 'CNI_INVALID_CONFIG', 'CNI_INCOMPATIBLE_VERSION', 'CNI_IPAMD_UNREACHABLE', 'ok']) {
-      assert.ok((codes.get(code) ?? 0) > 0 || fuzzCases(4000) < 1000, `no case ended in ${code}: ${JSON.stringify([...codes])}`);
+    for (const code of [
+      'CNI_INVALID_ENV',
+      'CNI_MISSING_ENV',
+      'CNI_DECODE_FAILED',
+      'CNI_INVALID_CONFIG',
+      'CNI_INCOMPATIBLE_VERSION',
+      'CNI_IPAMD_UNREACHABLE',
+      'ok',
+    ]) {
+      assert.ok(
+        (codes.get(code) ?? 0) > 0 || fuzzCases(4000) < 1000,
+        `no case ended in ${code}: ${JSON.stringify([...codes])}`,
+      );
     }
   });
 

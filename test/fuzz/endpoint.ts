@@ -33,7 +33,9 @@ export interface MisbehavingProxy {
 }
 
 /** Starts the proxy; `forward` sends the incoming request upstream. */
-export async function startMisbehavingProxy(forward: (req: IncomingMessage, body: Buffer) => Promise<Response>): Promise<MisbehavingProxy> {
+export async function startMisbehavingProxy(
+  forward: (req: IncomingMessage, body: Buffer) => Promise<Response>,
+): Promise<MisbehavingProxy> {
   const proxy: Omit<MisbehavingProxy, 'url' | 'close'> = { plan: (real) => real, note: () => undefined };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -42,7 +44,10 @@ export async function startMisbehavingProxy(forward: (req: IncomingMessage, body
       void (async () => {
         const real = await forward(req, Buffer.concat(chunks));
         const answer = proxy.plan({ status: real.status, body: await real.text() });
-        proxy.note(`${req.method ?? ''} ${req.url ?? ''}`, typeof answer === 'string' ? answer : { ...answer, body: answer.body.slice(0, 400) });
+        proxy.note(
+          `${req.method ?? ''} ${req.url ?? ''}`,
+          typeof answer === 'string' ? answer : { ...answer, body: answer.body.slice(0, 400) },
+        );
         if (answer === 'reset') req.socket.destroy();
         else if (answer !== 'hang') {
           const type = answer.type ?? 'text/plain';
@@ -66,7 +71,8 @@ export async function startMisbehavingProxy(forward: (req: IncomingMessage, body
 export function assertSane(value: unknown, path = 'result'): void {
   if (typeof value === 'number') assert.ok(Number.isFinite(value), `${path} is ${value}`);
   else if (Array.isArray(value)) value.forEach((item, i) => assertSane(item, `${path}[${i}]`));
-  else if (value !== null && typeof value === 'object') for (const [k, v] of Object.entries(value)) assertSane(v, `${path}.${k}`);
+  else if (value !== null && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) assertSane(v, `${path}.${k}`);
   else assert.ok(value === undefined || ['string', 'boolean'].includes(typeof value), `${path} is ${typeof value}`);
 }
 
@@ -107,7 +113,10 @@ export async function fuzzEndpoint(fuzz: EndpointFuzz): Promise<void> {
         name,
       );
       if ('error' in outcome) {
-        caseNote('error', outcome.error instanceof Error ? `${outcome.error.name}: ${outcome.error.message}` : outcome.error);
+        caseNote(
+          'error',
+          outcome.error instanceof Error ? `${outcome.error.name}: ${outcome.error.message}` : outcome.error,
+        );
         assert.ok(outcome.error instanceof CloudError, `an untyped ${String(outcome.error)}`);
         assert.ok(outcome.error.message.length > 0);
         outcomes.set(outcome.error.code, (outcomes.get(outcome.error.code) ?? 0) + 1);
@@ -124,5 +133,7 @@ export async function fuzzEndpoint(fuzz: EndpointFuzz): Promise<void> {
   }
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.deepEqual(unhandled, [], 'no unhandled rejection after the last call');
-  if (count >= 100) for (const code of fuzz.mustSee) assert.ok(outcomes.has(code), `no call ended ${code}: ${JSON.stringify([...outcomes])}`);
+  if (count >= 100)
+    for (const code of fuzz.mustSee)
+      assert.ok(outcomes.has(code), `no call ended ${code}: ${JSON.stringify([...outcomes])}`);
 }

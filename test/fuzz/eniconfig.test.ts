@@ -25,11 +25,36 @@ const DOCS: readonly Json[] = [
   ENICONFIG('us-west-2a', 'subnet-0a1b2c3d', ['sg-0123456789abcdef0']),
   ENICONFIG('us-west-2b', 'subnet-0123456789abcdef0'),
   ENICONFIG('group1-pod-netconfig', 'subnet-0b2c3d4e', ['sg-01234567', 'sg-89abcdef']),
-  { apiVersion: 'v1', kind: 'List', items: [ENICONFIG('us-west-2c', 'subnet-0c3d4e5f'), ENICONFIG('default', 'subnet-0d4e5f60')] },
+  {
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [ENICONFIG('us-west-2c', 'subnet-0c3d4e5f'), ENICONFIG('default', 'subnet-0d4e5f60')],
+  },
 ];
 
 /** YAML-only hazards spliced into the text: anchors, aliases, tags, merge keys, odd scalars. */
-const YAML_SPLICES = ['&a ', '*a', '*nope', '!!binary ', '!!js/function ', '<<: *a\n', '? ', '|\n', '>-\n', '%YAML 1.1\n', '---\n', '...\n', '{', '[', ': ', '- ', '\t', '0x1F', '.inf', '~'];
+const YAML_SPLICES = [
+  '&a ',
+  '*a',
+  '*nope',
+  '!!binary ',
+  '!!js/function ',
+  '<<: *a\n',
+  '? ',
+  '|\n',
+  '>-\n',
+  '%YAML 1.1\n',
+  '---\n',
+  '...\n',
+  '{',
+  '[',
+  ': ',
+  '- ',
+  '\t',
+  '0x1F',
+  '.inf',
+  '~',
+];
 
 /** A whole file: documents (mutated), joined as YAML or JSON, then maybe damaged as text. */
 function fileText(rng: Rng): { text: string; source: string } {
@@ -38,12 +63,15 @@ function fileText(rng: Rng): { text: string; source: string } {
     const doc = rng.pick(DOCS);
     return rng.chance(0.8) ? mutateJson(rng, doc, 3) : doc;
   });
-  let text = json ? JSON.stringify(docs.length === 1 ? docs[0] : { kind: 'List', items: docs }) : docs.map((d) => stringify(d)).join('---\n');
+  let text = json
+    ? JSON.stringify(docs.length === 1 ? docs[0] : { kind: 'List', items: docs })
+    : docs.map((d) => stringify(d)).join('---\n');
   if (!json && rng.chance(0.3)) {
     const at = rng.int(text.length + 1);
     text = text.slice(0, at) + rng.pick(YAML_SPLICES) + text.slice(at);
   }
-  if (!json && rng.chance(0.05)) text = `a: &a [${'x,'.repeat(20)}]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n---\n${text}`;
+  if (!json && rng.chance(0.05))
+    text = `a: &a [${'x,'.repeat(20)}]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n---\n${text}`;
   if (rng.chance(0.3)) text = mutateText(rng, text);
   return { text, source: json ? `fuzz-${rng.int(9)}.json` : `fuzz-${rng.int(9)}.${rng.pick(['yaml', 'yml', 'YAML'])}` };
 }
@@ -72,16 +100,26 @@ describe('fuzz: ENIConfig documents', () => {
       docs.forEach(checkDocument);
       const catalogue = collectEniConfigs(docs);
       for (const error of catalogue.errors) assert.ok(error instanceof EniConfigError);
-      const names = new Set([...docs.flatMap((d) => (d.name === undefined ? [] : [d.name])), ...Array.from({ length: 3 }, () => randomString(rng)), 'default']);
+      const names = new Set([
+        ...docs.flatMap((d) => (d.name === undefined ? [] : [d.name])),
+        ...Array.from({ length: 3 }, () => randomString(rng)),
+        'default',
+      ]);
       for (const name of names) {
         const definitions = docs.filter((d) => d.name === name);
         let found;
         try {
           found = catalogue.lookup(name);
         } catch (error) {
-          assert.ok(error instanceof EniConfigError, `lookup(${JSON.stringify(name)}) threw an untyped ${String(error)}`);
+          assert.ok(
+            error instanceof EniConfigError,
+            `lookup(${JSON.stringify(name)}) threw an untyped ${String(error)}`,
+          );
           assert.ok(['ENICONFIG_INVALID_DOCUMENT', 'ENICONFIG_DUPLICATE_NAME'].includes(error.code), error.code);
-          assert.ok(definitions.length > 1 || definitions.some((d) => d.problems.length > 0), `lookup(${name}) refused a sound definition`);
+          assert.ok(
+            definitions.length > 1 || definitions.some((d) => d.problems.length > 0),
+            `lookup(${name}) refused a sound definition`,
+          );
           assert.equal(catalogue.configs.has(name), false, 'a refused name is not in the catalogue');
           seen[error.code === 'ENICONFIG_DUPLICATE_NAME' ? 'duplicate' : 'invalid'] += 1;
           continue;
@@ -95,12 +133,28 @@ describe('fuzz: ENIConfig documents', () => {
         seen.valid += 1;
       }
     });
-    if (fuzzCases(700) >= 500) for (const [what, n] of Object.entries(seen)) assert.ok(n > 0, `no lookup ended ${what}: ${JSON.stringify(seen)}`);
+    if (fuzzCases(700) >= 500)
+      for (const [what, n] of Object.entries(seen))
+        assert.ok(n > 0, `no lookup ended ${what}: ${JSON.stringify(seen)}`);
   });
 
   it('mutated node files → NodeInfo or NODE_INFO_INVALID; the selected ENIConfig name is always a non-empty string', async () => {
-    const node: Json = { nodes: [{ name: 'node-1', labels: { 'topology.kubernetes.io/zone': 'us-west-2a' }, annotations: { 'k8s.amazonaws.com/eniConfig': 'group1' }, capacityPods: 110 }] };
-    const kube: Json = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-2', labels: { 'vpc.amazonaws.com/externalEniConfig': 'ext' } }, status: { capacity: { pods: '58' } } };
+    const node: Json = {
+      nodes: [
+        {
+          name: 'node-1',
+          labels: { 'topology.kubernetes.io/zone': 'us-west-2a' },
+          annotations: { 'k8s.amazonaws.com/eniConfig': 'group1' },
+          capacityPods: 110,
+        },
+      ],
+    };
+    const kube: Json = {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'node-2', labels: { 'vpc.amazonaws.com/externalEniConfig': 'ext' } },
+      status: { capacity: { pods: '58' } },
+    };
     await runCases('eniconfig/node-file', fuzzCases(1000), (rng, note) => {
       const json = rng.chance(0.3);
       const value = mutateJson(rng, rng.pick([node, kube]), 3);
@@ -116,8 +170,11 @@ describe('fuzz: ENIConfig documents', () => {
       }
       for (const info of nodes) {
         assert.equal(typeof info.name, 'string');
-        for (const map of [info.labels, info.annotations]) for (const v of Object.values(map)) assert.equal(typeof v, 'string');
-        const choice = selectEniConfigName(info, { labelKey: rng.pick(['', 'topology.kubernetes.io/zone', randomString(rng)]) });
+        for (const map of [info.labels, info.annotations])
+          for (const v of Object.values(map)) assert.equal(typeof v, 'string');
+        const choice = selectEniConfigName(info, {
+          labelKey: rng.pick(['', 'topology.kubernetes.io/zone', randomString(rng)]),
+        });
         assert.ok(typeof choice.name === 'string' && choice.name !== '');
       }
     });

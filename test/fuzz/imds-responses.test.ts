@@ -7,7 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import { startCloudFixture, type CloudFixture } from '../../src/cloud/ec2/sim-fixture.test-util.js';
 import type { ImdsClient } from '../../src/cloud/imds/client.js';
 import { mutateText, randomString } from './mutate.js';
-import { fuzzEndpoint, startMisbehavingProxy, type Answer, type MisbehavingProxy, type RealAnswer } from './endpoint.js';
+import {
+  fuzzEndpoint,
+  startMisbehavingProxy,
+  type Answer,
+  type MisbehavingProxy,
+  type RealAnswer,
+} from './endpoint.js';
 import type { Rng } from './prng.js';
 
 const TIMEOUT_MS = 250;
@@ -26,11 +32,27 @@ function damageText(rng: Rng, text: string): string {
     case 3:
       return [...lines, ...lines.slice(0, rng.range(1, 3))].join('\n');
     case 4:
-      return rng.pick(['abc', '-1', '1e400', '18446744073709551616', 'NaN', 'zz:zz:zz:zz:zz:zz', '0a:1b:2c:3d:4e', '10.0.0.1/33', '300.1.1.1', '{}', '[]', 'null', '']);
+      return rng.pick([
+        'abc',
+        '-1',
+        '1e400',
+        '18446744073709551616',
+        'NaN',
+        'zz:zz:zz:zz:zz:zz',
+        '0a:1b:2c:3d:4e',
+        '10.0.0.1/33',
+        '300.1.1.1',
+        '{}',
+        '[]',
+        'null',
+        '',
+      ]);
     case 5:
       return `${text}\n${randomString(rng)}`;
     case 6:
-      return lines.map((line) => (rng.chance(0.3) ? line.toUpperCase() + rng.pick(['/', ' ', '\t', '/../']) : line)).join('\n');
+      return lines
+        .map((line) => (rng.chance(0.3) ? line.toUpperCase() + rng.pick(['/', ' ', '\t', '/../']) : line))
+        .join('\n');
     default:
       return 'x'.repeat(rng.pick([64, 4096, 1_000_000]));
   }
@@ -43,7 +65,11 @@ function misbehave(rng: Rng, real: RealAnswer): Answer {
   if (roll < 0.65) return { status: rng.chance(0.9) ? 200 : real.status, body: damageText(rng, real.body) };
   if (roll < 0.7) return { status: 200, body: '<html><body><h1>502 Bad Gateway</h1></body></html>' };
   if (roll < 0.75) return { status: 200, body: '' };
-  if (roll < 0.9) return { status: rng.pick([400, 401, 403, 404, 405, 429, 500, 502, 503, 504]), body: rng.pick(['', 'Unauthorized', real.body]) };
+  if (roll < 0.9)
+    return {
+      status: rng.pick([400, 401, 403, 404, 405, 429, 500, 502, 503, 504]),
+      body: rng.pick(['', 'Unauthorized', real.body]),
+    };
   if (roll < 0.97) return 'reset';
   return 'hang';
 }
@@ -82,17 +108,29 @@ describe('fuzz: IMDS responses from a misbehaving metadata service', () => {
     await fx?.close();
   });
 
-  it('every read ends in a valid value or a CloudError, within the budget, with no unhandled rejection', { timeout: 240_000 }, async () => {
-    // A fresh adapter per call: the v2 token is asked for again, so the PUT is damaged too.
-    const imds = (): ImdsClient => fx.imds({ endpoint: proxy.url, timeoutMs: TIMEOUT_MS, retry: { maxAttempts: ATTEMPTS, capMs: 2, baseMs: 1 }, sleep: () => Promise.resolve() });
-    await fuzzEndpoint({
-      target: 'imds-responses',
-      proxy,
-      misbehave,
-      operations: Object.fromEntries(Object.entries(OPERATIONS).map(([name, operation]) => [name, () => operation(imds(), fx)])),
-      // attachedEnis reads a few paths per ENI: allow each of them its attempts.
-      budgetMs: 40 * ATTEMPTS * 2 * TIMEOUT_MS + 15_000,
-      mustSee: ['ok', 'IMDS_ERROR'],
-    });
-  });
+  it(
+    'every read ends in a valid value or a CloudError, within the budget, with no unhandled rejection',
+    { timeout: 240_000 },
+    async () => {
+      // A fresh adapter per call: the v2 token is asked for again, so the PUT is damaged too.
+      const imds = (): ImdsClient =>
+        fx.imds({
+          endpoint: proxy.url,
+          timeoutMs: TIMEOUT_MS,
+          retry: { maxAttempts: ATTEMPTS, capMs: 2, baseMs: 1 },
+          sleep: () => Promise.resolve(),
+        });
+      await fuzzEndpoint({
+        target: 'imds-responses',
+        proxy,
+        misbehave,
+        operations: Object.fromEntries(
+          Object.entries(OPERATIONS).map(([name, operation]) => [name, () => operation(imds(), fx)]),
+        ),
+        // attachedEnis reads a few paths per ENI: allow each of them its attempts.
+        budgetMs: 40 * ATTEMPTS * 2 * TIMEOUT_MS + 15_000,
+        mustSee: ['ok', 'IMDS_ERROR'],
+      });
+    },
+  );
 });

@@ -80,7 +80,24 @@ export function randomString(rng: Rng): string {
   }
 }
 
-const NUMBERS = [0, -0, 1, -1, 0.5, 576, 575, 9001, 9002, 65535, 2 ** 31, 2 ** 32 + 1, 2 ** 53 + 2, -(2 ** 63), 1e308, 5e-324];
+const NUMBERS = [
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  576,
+  575,
+  9001,
+  9002,
+  65535,
+  2 ** 31,
+  2 ** 32 + 1,
+  2 ** 53 + 2,
+  -(2 ** 63),
+  1e308,
+  5e-324,
+];
 
 /** A random JSON value (nested up to `depth`). */
 export function randomJson(rng: Rng, depth = 2): Json {
@@ -98,7 +115,12 @@ export function randomJson(rng: Rng, depth = 2): Json {
       return Array.from({ length: rng.int(4) }, () => randomJson(rng, depth - 1));
     default: {
       const out: Record<string, Json> = {};
-      for (let i = rng.int(4); i > 0; i--) out[rng.chance(0.7) ? rng.pick(['name', 'type', 'ip', 'mac', 'interface', 'address', 'gateway', 'version', 'cniVersion']) : randomString(rng)] = randomJson(rng, depth - 1);
+      for (let i = rng.int(4); i > 0; i--)
+        out[
+          rng.chance(0.7)
+            ? rng.pick(['name', 'type', 'ip', 'mac', 'interface', 'address', 'gateway', 'version', 'cniVersion'])
+            : randomString(rng)
+        ] = randomJson(rng, depth - 1);
       return out;
     }
   }
@@ -106,7 +128,8 @@ export function randomJson(rng: Rng, depth = 2): Json {
 
 /** A value of another JSON type than `value`, often a near miss (9001 ↔ "9001", "x" ↔ ["x"]). */
 function flipType(rng: Rng, value: Json): Json {
-  if (typeof value === 'string') return rng.pick<Json>([Number(value), [value], { value }, value === '' ? null : true, null]);
+  if (typeof value === 'string')
+    return rng.pick<Json>([Number(value), [value], { value }, value === '' ? null : true, null]);
   if (typeof value === 'number') return rng.pick<Json>([String(value), [value], null, value !== 0]);
   if (typeof value === 'boolean') return rng.pick<Json>([String(value), value ? 1 : 0, null]);
   if (Array.isArray(value)) return rng.pick<Json>([value[0] ?? null, JSON.stringify(value), {}]);
@@ -116,7 +139,11 @@ function flipType(rng: Rng, value: Json): Json {
 
 /** Every path (object keys and array indexes) in a JSON tree, the root excluded. */
 function paths(value: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
-  const entries: [string | number, Json][] = Array.isArray(value) ? value.map((v, i) => [i, v]) : value !== null && typeof value === 'object' ? Object.entries(value) : [];
+  const entries: [string | number, Json][] = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : value !== null && typeof value === 'object'
+      ? Object.entries(value)
+      : [];
   for (const [key, child] of entries) {
     out.push([...prefix, key]);
     paths(child, [...prefix, key], out);
@@ -130,7 +157,10 @@ export function mutateJsonOnce(rng: Rng, tree: Json): Json {
   const all = paths(copy);
   if (all.length === 0 || rng.chance(0.03)) return rng.chance(0.5) ? randomJson(rng) : flipType(rng, copy);
   const path = rng.pick(all);
-  const parent = path.slice(0, -1).reduce<Json>((node, key) => (node as Record<string | number, Json>)[key] as Json, copy) as Record<string | number, Json> | Json[];
+  const parent = path
+    .slice(0, -1)
+    .reduce<Json>((node, key) => (node as Record<string | number, Json>)[key] as Json, copy) as
+    Record<string | number, Json> | Json[];
   const key = path[path.length - 1] as string | number;
   const current = (parent as Record<string | number, Json>)[key] as Json;
   const set = (v: Json): void => void ((parent as Record<string | number, Json>)[key] = v);
@@ -191,7 +221,28 @@ export function mutateText(rng: Rng, text: string): string {
         out = out.slice(0, at) + out.slice(at, at + rng.range(1, 40)) + out.slice(at);
         break;
       case 3:
-        out = out.slice(0, at) + rng.pick(['"', '{', '}', '[', ']', ',', ':', '\\', '\u0000', '\n', '-', '0', 'e', '\ud800', '---\n', '  ', '\t']) + out.slice(at);
+        out =
+          out.slice(0, at) +
+          rng.pick([
+            '"',
+            '{',
+            '}',
+            '[',
+            ']',
+            ',',
+            ':',
+            '\\',
+            '\u0000',
+            '\n',
+            '-',
+            '0',
+            'e',
+            '\ud800',
+            '---\n',
+            '  ',
+            '\t',
+          ]) +
+          out.slice(at);
         break;
       case 4:
         out = out.slice(0, at) + randomString(rng) + out.slice(at);
@@ -223,7 +274,17 @@ export function mutateBytes(rng: Rng, bytes: Uint8Array): Uint8Array {
         break;
       case 4:
         // A field with a huge or overlong length varint, or an unusual wire type.
-        out = Uint8Array.from([...out.subarray(0, at), rng.pick([0x0a, 0x12, 0x1a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x00]), ...rng.pick([[0xff, 0xff, 0xff, 0xff, 0x0f], [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01], [0x05], [0x7f]]), ...out.subarray(at)]);
+        out = Uint8Array.from([
+          ...out.subarray(0, at),
+          rng.pick([0x0a, 0x12, 0x1a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x00]),
+          ...rng.pick([
+            [0xff, 0xff, 0xff, 0xff, 0x0f],
+            [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01],
+            [0x05],
+            [0x7f],
+          ]),
+          ...out.subarray(at),
+        ]);
         break;
       default:
         if (out.length > 0) out[at % out.length] = rng.int(256);

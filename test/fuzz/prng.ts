@@ -20,7 +20,6 @@ import { seededRandom } from '../../src/ipam/random.js';
 /** The seed of every run unless VPC_CNI_FUZZ_SEED says otherwise: runs are reproducible by default. */
 export const DEFAULT_SEED = 0x5eedc0de;
 
-
 /** Convenience draws over one mulberry32 stream. */
 export class Rng {
   readonly #next: () => number;
@@ -120,7 +119,11 @@ function show(value: unknown): string {
  * Runs `count` cases of a target, each with its own Rng (seeded from FUZZ_SEED and the case number), one after the
  * other. The first failing case fails the run with its seed, number, notes and a replay command.
  */
-export async function runCases(target: string, count: number, run: (rng: Rng, note: Note, index: number) => Promise<void> | void): Promise<void> {
+export async function runCases(
+  target: string,
+  count: number,
+  run: (rng: Rng, note: Note, index: number) => Promise<void> | void,
+): Promise<void> {
   const only = envInt('VPC_CNI_FUZZ_CASE');
   const indexes = only === undefined ? Array.from({ length: count }, (_, i) => i) : [only];
   for (const index of indexes) {

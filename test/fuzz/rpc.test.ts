@@ -22,7 +22,14 @@ import {
 } from '../../src/rpc/codec.js';
 import { RpcError } from '../../src/rpc/errors.js';
 import { RPC_METHODS } from '../../src/rpc/proto.js';
-import { ADD_REQUEST, DEL_REQUEST, VERSION, echoBackend, withTempDir, withoutVersion } from '../../src/rpc/rpc.test-util.js';
+import {
+  ADD_REQUEST,
+  DEL_REQUEST,
+  VERSION,
+  echoBackend,
+  withTempDir,
+  withoutVersion,
+} from '../../src/rpc/rpc.test-util.js';
 import { startRpcServer, MAX_FIELD_BYTES } from '../../src/rpc/server.js';
 import type { AddNetworkRequest, CniBackend, DelNetworkRequest } from '../../src/rpc/types.js';
 import { mutateBytes, randomString } from './mutate.js';
@@ -61,31 +68,37 @@ function assertShape(decoded: object, sample: object): void {
 }
 
 describe('fuzz: RPC codecs', () => {
-  it('random and mutated bytes → a decoded value (that re-encodes to itself) or RpcError RPC_PROTOCOL', { timeout: 60_000 }, async () => {
-    let decoded = 0;
-    await runCases('rpc/codec', fuzzCases(6000), (rng, note) => {
-      const { name, codec, sample } = rng.pick(CODECS);
-      const bytes = messageBytes(rng, codec, sample);
-      note('codec', name);
-      note('bytes', bytes);
-      let value: object;
-      try {
-        value = codec.decode(bytes);
-      } catch (error) {
-        assert.ok(error instanceof RpcError, `untyped ${String(error)}`);
-        assert.equal(error.code, 'RPC_PROTOCOL');
-        return;
-      }
-      decoded += 1;
-      assertShape(value, sample);
-      assert.deepEqual(codec.decode(codec.encode(value)), value, 'decode ∘ encode is the identity on decoded values');
-    });
-    assert.ok(decoded > 0 && decoded < fuzzCases(6000), `some cases decode, some do not (${decoded})`);
-  });
+  it(
+    'random and mutated bytes → a decoded value (that re-encodes to itself) or RpcError RPC_PROTOCOL',
+    { timeout: 60_000 },
+    async () => {
+      let decoded = 0;
+      await runCases('rpc/codec', fuzzCases(6000), (rng, note) => {
+        const { name, codec, sample } = rng.pick(CODECS);
+        const bytes = messageBytes(rng, codec, sample);
+        note('codec', name);
+        note('bytes', bytes);
+        let value: object;
+        try {
+          value = codec.decode(bytes);
+        } catch (error) {
+          assert.ok(error instanceof RpcError, `untyped ${String(error)}`);
+          assert.equal(error.code, 'RPC_PROTOCOL');
+          return;
+        }
+        decoded += 1;
+        assertShape(value, sample);
+        assert.deepEqual(codec.decode(codec.encode(value)), value, 'decode ∘ encode is the identity on decoded values');
+      });
+      assert.ok(decoded > 0 && decoded < fuzzCases(6000), `some cases decode, some do not (${decoded})`);
+    },
+  );
 
   it('random gRPC bodies → unframeMessage gives the one message or RpcError RPC_PROTOCOL', async () => {
     await runCases('rpc/unframe', fuzzCases(3000), (rng, note) => {
-      const body = rng.chance(0.5) ? rng.bytes(rng.int(24)) : mutateBytes(rng, frameMessage(addNetworkRequestCodec.encode(ADD_REQUEST)));
+      const body = rng.chance(0.5)
+        ? rng.bytes(rng.int(24))
+        : mutateBytes(rng, frameMessage(addNetworkRequestCodec.encode(ADD_REQUEST)));
       note('body', body);
       try {
         const message = unframeMessage(body);
@@ -102,8 +115,10 @@ function checkedBackend(violations: string[]): CniBackend {
   const inner = echoBackend();
   const check = (request: AddNetworkRequest | DelNetworkRequest): void => {
     if (request.clientVersion !== VERSION) violations.push(`clientVersion ${request.clientVersion}`);
-    if (request.containerId === '' || request.ifName === '' || request.networkName === '') violations.push('an empty key field');
-    for (const [key, value] of Object.entries(request)) if (typeof value === 'string' && Buffer.byteLength(value) > MAX_FIELD_BYTES) violations.push(`${key} too long`);
+    if (request.containerId === '' || request.ifName === '' || request.networkName === '')
+      violations.push('an empty key field');
+    for (const [key, value] of Object.entries(request))
+      if (typeof value === 'string' && Buffer.byteLength(value) > MAX_FIELD_BYTES) violations.push(`${key} too long`);
   };
   return {
     addNetwork: (request) => (check(request), inner.addNetwork(request)),
@@ -111,17 +126,35 @@ function checkedBackend(violations: string[]): CniBackend {
   };
 }
 
-const PATHS = [RPC_METHODS.addNetwork, RPC_METHODS.delNetwork, '/grpc.health.v1.Health/Check', '/grpc.health.v1.Health/Watch', '/rpc.CNIBackend/Nope', '/', '/../etc'];
+const PATHS = [
+  RPC_METHODS.addNetwork,
+  RPC_METHODS.delNetwork,
+  '/grpc.health.v1.Health/Check',
+  '/grpc.health.v1.Health/Watch',
+  '/rpc.CNIBackend/Nope',
+  '/',
+  '/../etc',
+];
 
 /** A malformed POST: method, headers and body each possibly wrong. Resolves to the grpc-status seen (or the error). */
 function junkPost(socketPath: string, rng: Rng, note: (l: string, v: unknown) => void): Promise<string> {
   const path = rng.pick(PATHS);
-  const headers: Record<string, string> = { ':method': rng.chance(0.9) ? 'POST' : rng.pick(['GET', 'PUT']), ':path': path, 'content-type': 'application/grpc', te: 'trailers' };
-  if (rng.chance(0.15)) headers['content-type'] = rng.pick(['text/plain', 'application/grpc+json', 'application/grpcx', '']);
-  if (rng.chance(0.1)) headers['grpc-encoding'] = rng.pick(['gzip', 'identity', 'snappy', '😀'.normalize()]).replace(/[^\x20-\x7e]/g, 'x');
+  const headers: Record<string, string> = {
+    ':method': rng.chance(0.9) ? 'POST' : rng.pick(['GET', 'PUT']),
+    ':path': path,
+    'content-type': 'application/grpc',
+    te: 'trailers',
+  };
+  if (rng.chance(0.15))
+    headers['content-type'] = rng.pick(['text/plain', 'application/grpc+json', 'application/grpcx', '']);
+  if (rng.chance(0.1))
+    headers['grpc-encoding'] = rng.pick(['gzip', 'identity', 'snappy', '😀'.normalize()]).replace(/[^\x20-\x7e]/g, 'x');
   if (rng.chance(0.1)) headers['grpc-timeout'] = rng.pick(['1n', '99999999H', 'abc', '-1S', '0m']);
   if (rng.chance(0.05)) delete headers['te'];
-  const sample = path === RPC_METHODS.delNetwork ? delNetworkRequestCodec.encode(DEL_REQUEST) : addNetworkRequestCodec.encode(ADD_REQUEST);
+  const sample =
+    path === RPC_METHODS.delNetwork
+      ? delNetworkRequestCodec.encode(DEL_REQUEST)
+      : addNetworkRequestCodec.encode(ADD_REQUEST);
   const roll = rng.float();
   const body =
     roll < 0.5
@@ -157,7 +190,9 @@ function junkPost(socketPath: string, rng: Rng, note: (l: string, v: unknown) =>
 /** Raw bytes that are not (quite) HTTP/2: a damaged connection preface, or garbage. Resolves when the server hangs up or after a pause. */
 function junkBytes(socketPath: string, rng: Rng, note: (l: string, v: unknown) => void): Promise<string> {
   const preface = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
-  const bytes = rng.chance(0.5) ? mutateBytes(rng, Buffer.concat([preface, Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]), rng.bytes(rng.int(40))])) : rng.bytes(rng.int(300));
+  const bytes = rng.chance(0.5)
+    ? mutateBytes(rng, Buffer.concat([preface, Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0]), rng.bytes(rng.int(40))]))
+    : rng.bytes(rng.int(300));
   note('raw', bytes);
   return new Promise((resolve) => {
     const socket = netConnect(socketPath);
@@ -173,37 +208,57 @@ function junkBytes(socketPath: string, rng: Rng, note: (l: string, v: unknown) =
 }
 
 describe('fuzz: the RPC server under junk', () => {
-  it('malformed requests, frames and bytes → every exchange ends, the backend sees only checked requests, valid calls still work', { timeout: 120_000 }, async () => {
-    await withTempDir(async (dir) => {
-      const violations: string[] = [];
-      const server = await startRpcServer({ socketPath: join(dir, 'ipamd.sock'), backend: checkedBackend(violations), version: VERSION });
-      const client = createRpcClient({ socketPath: server.socketPath, timeoutMs: 5000, clientVersion: VERSION });
-      const statuses = new Map<string, number>();
-      try {
-        await runCases('rpc/server', fuzzCases(300, true), async (rng, outerNote, index) => {
-          const notes: Record<string, unknown> = {};
-          const note = (label: string, value: unknown): void => {
-            notes[label] = value;
-            outerNote(label, value);
-          };
-          const outcome = await within(rng.chance(0.8) ? junkPost(server.socketPath, rng, note) : junkBytes(server.socketPath, rng, note), 10_000, 'a junk exchange');
-          statuses.set(outcome, (statuses.get(outcome) ?? 0) + 1);
-          // INTERNAL is what gRPC (grpc-go too) answers a malformed grpc-timeout; for anything else it is a server fault.
-          if (!/grpc-timeout":"(abc|-1S|99999999H)/.test(JSON.stringify(notes['headers']))) assert.notEqual(outcome, '13', 'INTERNAL for client junk');
-          assert.deepEqual(violations, [], 'the backend got a request the server should have refused');
-          if (index % 25 === 0) {
-            const reply = await within(client.addNetwork(withoutVersion(ADD_REQUEST)), 10_000, 'a valid AddNetwork');
-            assert.equal(reply.success, true);
-          }
+  it(
+    'malformed requests, frames and bytes → every exchange ends, the backend sees only checked requests, valid calls still work',
+    { timeout: 120_000 },
+    async () => {
+      await withTempDir(async (dir) => {
+        const violations: string[] = [];
+        const server = await startRpcServer({
+          socketPath: join(dir, 'ipamd.sock'),
+          backend: checkedBackend(violations),
+          version: VERSION,
         });
-        assert.equal((await client.addNetwork(withoutVersion(ADD_REQUEST))).success, true, 'a valid call after all the junk');
-        assert.equal((await client.delNetwork(withoutVersion(DEL_REQUEST))).success, true);
-        assert.equal(await client.health(), 'SERVING');
-        assert.ok(statuses.has('3') && statuses.has('12') && statuses.has('closed'), `the junk reached the checks: ${JSON.stringify([...statuses])}`);
-      } finally {
-        client.close();
-        await server.close();
-      }
-    });
-  });
+        const client = createRpcClient({ socketPath: server.socketPath, timeoutMs: 5000, clientVersion: VERSION });
+        const statuses = new Map<string, number>();
+        try {
+          await runCases('rpc/server', fuzzCases(300, true), async (rng, outerNote, index) => {
+            const notes: Record<string, unknown> = {};
+            const note = (label: string, value: unknown): void => {
+              notes[label] = value;
+              outerNote(label, value);
+            };
+            const outcome = await within(
+              rng.chance(0.8) ? junkPost(server.socketPath, rng, note) : junkBytes(server.socketPath, rng, note),
+              10_000,
+              'a junk exchange',
+            );
+            statuses.set(outcome, (statuses.get(outcome) ?? 0) + 1);
+            // INTERNAL is what gRPC (grpc-go too) answers a malformed grpc-timeout; for anything else it is a server fault.
+            if (!/grpc-timeout":"(abc|-1S|99999999H)/.test(JSON.stringify(notes['headers'])))
+              assert.notEqual(outcome, '13', 'INTERNAL for client junk');
+            assert.deepEqual(violations, [], 'the backend got a request the server should have refused');
+            if (index % 25 === 0) {
+              const reply = await within(client.addNetwork(withoutVersion(ADD_REQUEST)), 10_000, 'a valid AddNetwork');
+              assert.equal(reply.success, true);
+            }
+          });
+          assert.equal(
+            (await client.addNetwork(withoutVersion(ADD_REQUEST))).success,
+            true,
+            'a valid call after all the junk',
+          );
+          assert.equal((await client.delNetwork(withoutVersion(DEL_REQUEST))).success, true);
+          assert.equal(await client.health(), 'SERVING');
+          assert.ok(
+            statuses.has('3') && statuses.has('12') && statuses.has('closed'),
+            `the junk reached the checks: ${JSON.stringify([...statuses])}`,
+          );
+        } finally {
+          client.close();
+          await server.close();
+        }
+      });
+    },
+  );
 });

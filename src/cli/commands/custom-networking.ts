@@ -60,7 +60,7 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
 
 export const customNetworkingCommand: CliCommand = {
   name: 'custom-networking',
-  summary: 'Secondary CIDR + ENIConfig per zone as one safe plan/apply (the seed\'s six steps); validate ENIConfigs',
+  summary: "Secondary CIDR + ENIConfig per zone as one safe plan/apply (the seed's six steps); validate ENIConfigs",
   usage: USAGE,
   run,
 };

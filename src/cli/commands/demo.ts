@@ -78,14 +78,19 @@ async function scale(args: readonly string[], runDir: string, io: CliIo): Promis
   let step: ReturnType<typeof progress.step> | undefined;
   let removed = 0;
   const done = await requestScale(runDir, perNode, (event) => {
-    if (event.kind === 'plan') step = progress.step(`scaling to ${event.perNode} pods per node: ${event.add} to create, ${event.remove} to remove`, event.add + event.remove);
-    else if (event.kind === 'added') step?.log(`+ ${event.pod}: ${event.ip} on ${event.node} (ADD ${event.ms.toFixed(0)} ms)`);
+    if (event.kind === 'plan')
+      step = progress.step(
+        `scaling to ${event.perNode} pods per node: ${event.add} to create, ${event.remove} to remove`,
+        event.add + event.remove,
+      );
+    else if (event.kind === 'added')
+      step?.log(`+ ${event.pod}: ${event.ip} on ${event.node} (ADD ${event.ms.toFixed(0)} ms)`);
     else if (event.kind === 'removed') {
       removed += 1;
       step?.log(`- ${event.pod}: ${event.ip} released on ${event.node}`);
-    }
-    else if (event.kind === 'failed') step?.log(`✗ ${event.pod} on ${event.node}: ${event.message}`);
-    if (event.kind === 'added' || event.kind === 'removed' || event.kind === 'failed') step?.update(event.done, event.pod);
+    } else if (event.kind === 'failed') step?.log(`✗ ${event.pod} on ${event.node}: ${event.message}`);
+    if (event.kind === 'added' || event.kind === 'removed' || event.kind === 'failed')
+      step?.update(event.done, event.pod);
     if (event.kind === 'done') {
       if (event.failed > 0) step?.fail(`${event.failed} pods failed; ${event.pods} pods running`);
       else step?.succeed(`${event.pods} pods running`);
@@ -93,27 +98,37 @@ async function scale(args: readonly string[], runDir: string, io: CliIo): Promis
   });
   const state = await readDemoState(runDir);
   for (const node of state?.nodes ?? []) {
-    const enis = parseEnis(await getIntrospection(node.introspection, '/v1/enis'), node.introspection, systemClock.now());
+    const enis = parseEnis(
+      await getIntrospection(node.introspection, '/v1/enis'),
+      node.introspection,
+      systemClock.now(),
+    );
     io.stdout.write(`${node.name}: ${enisSummary(enis)}\n`);
   }
   if (removed > 0) {
-    io.stdout.write("Released addresses cool down for 30 s before ipamd hands them out again; surplus ENIs go back to EC2 later ('vpc-cni status pool' says when and why).\n");
+    io.stdout.write(
+      "Released addresses cool down for 30 s before ipamd hands them out again; surplus ENIs go back to EC2 later ('vpc-cni status pool' says when and why).\n",
+    );
   }
   return done.failed > 0 ? EXIT_FAILURE : EXIT_OK;
 }
 
 async function run(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = withUsageErrors(() => parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true }));
+  const { values, positionals } = withUsageErrors(() =>
+    parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true }),
+  );
   if (values.help === true) {
     io.stdout.write(USAGE);
     return EXIT_OK;
   }
   const runDir = values['run-dir'] ?? DEFAULT_RUN_DIR;
   if (positionals[0] === 'scale') return scale(positionals.slice(1), runDir, io);
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0] ?? ''}' (did you mean 'vpc-cni demo scale N'?)`);
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument '${positionals[0] ?? ''}' (did you mean 'vpc-cni demo scale N'?)`);
   const podsPerNode = intFlag('pods', values.pods, { min: 0, max: 1000 }) ?? 3;
   const basePort = intFlag('base-port', values['base-port'], { min: 0, max: 65530 }) ?? DEFAULT_BASE_PORT;
-  if (basePort !== 0 && basePort < 1028) throw new UsageError(`--base-port must be 0 or from 1028 to 65530, not ${basePort}`);
+  if (basePort !== 0 && basePort < 1028)
+    throw new UsageError(`--base-port must be 0 or from 1028 to 65530, not ${basePort}`);
   const ipamdEnv = parseEnv(values.env);
 
   const stop = new AbortController();
@@ -122,7 +137,9 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1;
     if (signals === 1) {
-      io.stderr.write(`\nvpc-cni demo: ${signal}: stopping and removing everything (Ctrl-C again to skip the pods' DEL)\n`);
+      io.stderr.write(
+        `\nvpc-cni demo: ${signal}: stopping and removing everything (Ctrl-C again to skip the pods' DEL)\n`,
+      );
       stop.abort();
     } else if (signals === 2) {
       io.stderr.write('\nvpc-cni demo: forced: removing namespaces without DEL (Ctrl-C again to exit at once)\n');
@@ -133,14 +150,24 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     }
   };
   // `vpc-cni demo | head` closes our stdout early: an EPIPE must not kill the demo before it has cleaned up.
-  for (const stream of [io.stdout, io.stderr] as { on?: (event: 'error', listener: () => void) => unknown }[]) stream.on?.('error', () => undefined);
+  for (const stream of [io.stdout, io.stderr] as { on?: (event: 'error', listener: () => void) => unknown }[])
+    stream.on?.('error', () => undefined);
   const signalNames: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const name of signalNames) process.on(name, onSignal);
   const { runDemo } = await import('../../demo/demo.js');
   try {
     return await runDemo({
-      runDir, basePort, podsPerNode, exit: values.exit === true, plugin: `${root}bin/aws-cni`, cli: cliPath(), ipamdEnv,
-      out: io.stdout, progress: createProgress(io.stderr), stop: stop.signal, force: force.signal,
+      runDir,
+      basePort,
+      podsPerNode,
+      exit: values.exit === true,
+      plugin: `${root}bin/aws-cni`,
+      cli: cliPath(),
+      ipamdEnv,
+      out: io.stdout,
+      progress: createProgress(io.stderr),
+      stop: stop.signal,
+      force: force.signal,
       onWarning: (message) => io.stderr.write(`vpc-cni demo: warning: ${message}\n`),
     });
   } catch (error) {

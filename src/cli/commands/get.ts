@@ -37,7 +37,11 @@ Options:
   -h, --help            show this help
 `;
 
-async function targets(values: { node?: string | undefined; endpoint?: string | undefined; runDir: string }): Promise<Target[]> {
+async function targets(values: {
+  node?: string | undefined;
+  endpoint?: string | undefined;
+  runDir: string;
+}): Promise<Target[]> {
   if (values.endpoint !== undefined) {
     if (values.node !== undefined) throw new UsageError('give --endpoint or --node, not both');
     return [{ endpoint: parseEndpoint(values.endpoint) }];
@@ -54,13 +58,24 @@ async function nodePods(target: Target, now: number): Promise<PodRow[]> {
     eni.addresses.flatMap((a) => {
       if (a.state !== 'assigned' || a.pod === undefined) return [];
       const [namespace = '', name = ''] = a.pod.split('/');
-      return [{ namespace, name, status: 'Running', ip: a.address, node: target.node ?? target.endpoint.replace(/^https?:\/\//, ''), createdAt: a.since ?? now }];
+      return [
+        {
+          namespace,
+          name,
+          status: 'Running',
+          ip: a.address,
+          node: target.node ?? target.endpoint.replace(/^https?:\/\//, ''),
+          createdAt: a.since ?? now,
+        },
+      ];
     }),
   );
 }
 
 async function run(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = withUsageErrors(() => parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true }));
+  const { values, positionals } = withUsageErrors(() =>
+    parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true }),
+  );
   if (values.help === true) {
     io.stdout.write(USAGE);
     return EXIT_OK;
@@ -71,17 +86,34 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
   const output = statusOutput(values.output);
   const now = systemClock.now();
-  const list = await targets({ node: values.node, endpoint: values.endpoint, runDir: values['run-dir'] ?? DEFAULT_RUN_DIR });
-  const pods = (await Promise.all(list.map((t) => nodePods(t, now)))).flat().filter((p) => values.namespace === undefined || p.namespace === values.namespace);
+  const list = await targets({
+    node: values.node,
+    endpoint: values.endpoint,
+    runDir: values['run-dir'] ?? DEFAULT_RUN_DIR,
+  });
+  const pods = (await Promise.all(list.map((t) => nodePods(t, now))))
+    .flat()
+    .filter((p) => values.namespace === undefined || p.namespace === values.namespace);
   if (output === 'json') {
     io.stdout.write(prettyJson(pods.map((p) => ({ ...p, createdAt: new Date(p.createdAt).toISOString() }))));
   } else if (pods.length === 0) {
-    io.stdout.write(values.namespace === undefined ? 'No resources found\n' : `No resources found in ${values.namespace} namespace.\n`);
+    io.stdout.write(
+      values.namespace === undefined
+        ? 'No resources found\n'
+        : `No resources found in ${values.namespace} namespace.\n`,
+    );
   } else if (output === 'wide') {
     io.stdout.write(podTable(pods, now));
   } else {
-    const sorted = [...pods].sort((a, b) => (a.namespace === b.namespace ? (a.name < b.name ? -1 : 1) : a.namespace < b.namespace ? -1 : 1));
-    io.stdout.write(formatTable(['NAMESPACE', 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'], sorted.map((p) => [p.namespace, p.name, '1/1', p.status, '0', humanDuration(now - p.createdAt)])));
+    const sorted = [...pods].sort((a, b) =>
+      a.namespace === b.namespace ? (a.name < b.name ? -1 : 1) : a.namespace < b.namespace ? -1 : 1,
+    );
+    io.stdout.write(
+      formatTable(
+        ['NAMESPACE', 'NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'],
+        sorted.map((p) => [p.namespace, p.name, '1/1', p.status, '0', humanDuration(now - p.createdAt)]),
+      ),
+    );
   }
   return EXIT_OK;
 }

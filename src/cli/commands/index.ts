@@ -43,7 +43,8 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import('./limits.js')).limitsCommand,
   },
   'custom-networking': {
-    summary: "Secondary CIDR + an ENIConfig per zone as one safe plan/apply (the seed's six steps); validate ENIConfigs",
+    summary:
+      "Secondary CIDR + an ENIConfig per zone as one safe plan/apply (the seed's six steps); validate ENIConfigs",
     load: async () => (await import('./custom-networking.js')).customNetworkingCommand,
   },
 };

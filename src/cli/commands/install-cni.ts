@@ -37,7 +37,8 @@ export function conflistFor(config: Parameters<typeof conflistSettings>[0]): str
   const conflist = JSON.parse(renderConflist(settings)) as { plugins: Record<string, unknown>[] };
   conflist.plugins = conflist.plugins.filter((plugin) => plugin['type'] !== 'egress-cni');
   const awsCni = conflist.plugins.find((plugin) => plugin['type'] === 'aws-cni');
-  if (awsCni !== undefined && config.paths.ipamdSocket !== DEFAULT_IPAMD_SOCKET) awsCni['ipamdSocket'] = config.paths.ipamdSocket;
+  if (awsCni !== undefined && config.paths.ipamdSocket !== DEFAULT_IPAMD_SOCKET)
+    awsCni['ipamdSocket'] = config.paths.ipamdSocket;
   return `${JSON.stringify(conflist, null, 2)}\n`;
 }
 
@@ -54,7 +55,11 @@ async function ipamdServing(socketPath: string): Promise<boolean> {
 
 async function run(args: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = withUsageErrors(() =>
-    parseArgs({ args: [...args], options: { plugin: { type: 'string' }, wait: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true }),
+    parseArgs({
+      args: [...args],
+      options: { plugin: { type: 'string' }, wait: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }),
   );
   if (values.help === true) {
     io.stdout.write(USAGE);
@@ -76,7 +81,9 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const deadline = performance.now() + waitSeconds * 1000;
   while (!(await ipamdServing(socket))) {
     if (performance.now() >= deadline) {
-      io.stderr.write(`vpc-cni install-cni: ipamd is not serving on ${socket} after ${waitSeconds} s; nothing was installed\n`);
+      io.stderr.write(
+        `vpc-cni install-cni: ipamd is not serving on ${socket} after ${waitSeconds} s; nothing was installed\n`,
+      );
       return EXIT_FAILURE;
     }
     await new Promise((resolve) => setTimeout(resolve, 1_000));

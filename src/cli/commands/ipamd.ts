@@ -38,7 +38,8 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     io.stdout.write(variablesTable());
     return EXIT_OK;
   }
-  if (args.length > 0) throw new UsageError(`unexpected argument '${args[0] ?? ''}' (ipamd is configured by environment variables)`);
+  if (args.length > 0)
+    throw new UsageError(`unexpected argument '${args[0] ?? ''}' (ipamd is configured by environment variables)`);
   let loaded;
   try {
     loaded = loadConfigFromProcess();

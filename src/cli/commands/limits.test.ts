@@ -112,14 +112,24 @@ describe('vpc-cni limits: json', () => {
     assert.equal(rest.length, 0);
     assert.ok(entry !== undefined);
     assert.deepEqual(
-      [entry.instanceType, entry.maxEnis, entry.ipv4PerEni, entry.ipv6PerEni, entry.hypervisor, entry.bareMetal, entry.vcpus],
+      [
+        entry.instanceType,
+        entry.maxEnis,
+        entry.ipv4PerEni,
+        entry.ipv6PerEni,
+        entry.hypervisor,
+        entry.bareMetal,
+        entry.vcpus,
+      ],
       ['m5.large', 3, 10, null, 'nitro', false, 2],
     );
     assert.deepEqual(entry.networkCards, [{ index: 0, maxEnis: 3 }]);
     assert.equal(entry.prefixDelegationSupported, true);
     assert.equal(entry.eniMaxPods, 29);
     assert.equal(entry.cniVersion, '1.23.1');
-    const modes = Object.fromEntries(Object.entries(entry.maxPods).map(([mode, m]) => [mode, [m.maxPods, m.maxAllowed]]));
+    const modes = Object.fromEntries(
+      Object.entries(entry.maxPods).map(([mode, m]) => [mode, [m.maxPods, m.maxAllowed]]),
+    );
     assert.deepEqual(modes, {
       default: [29, 29],
       customNetworking: [20, 20],
@@ -138,10 +148,13 @@ describe('vpc-cni limits: json', () => {
   });
 
   test('several types keep their order', async () => {
-    assert.deepEqual((await json('t3.nano', 'p5.48xlarge')).map((e) => [e.instanceType, e.maxPods.prefixDelegation.maxPods]), [
-      ['t3.nano', 34],
-      ['p5.48xlarge', 250],
-    ]);
+    assert.deepEqual(
+      (await json('t3.nano', 'p5.48xlarge')).map((e) => [e.instanceType, e.maxPods.prefixDelegation.maxPods]),
+      [
+        ['t3.nano', 34],
+        ['p5.48xlarge', 250],
+      ],
+    );
   });
 });
 
@@ -167,12 +180,18 @@ describe('vpc-cni limits: errors', () => {
     const run = await runCli('limits', 'm5.large', 'c6in.32');
     assert.equal(run.code, 1);
     assert.equal(run.stdout, '');
-    assert.match(run.stderr, /^vpc-cni limits: unknown instance type 'c6in.32' .*did you mean c6in.32xlarge\? \[UNKNOWN_INSTANCE_TYPE\]\n$/);
+    assert.match(
+      run.stderr,
+      /^vpc-cni limits: unknown instance type 'c6in.32' .*did you mean c6in.32xlarge\? \[UNKNOWN_INSTANCE_TYPE\]\n$/,
+    );
   });
 
   test('a bad CNI version exits 1', async () => {
     const run = await runCli('limits', 'm5.large', '--cni-version', 'banana');
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /invalid CNI version 'banana' \(expected X\.Y\.Z, e\.g\. 1\.23\.1\) \[INVALID_MAX_PODS_INPUT\]/);
+    assert.match(
+      run.stderr,
+      /invalid CNI version 'banana' \(expected X\.Y\.Z, e\.g\. 1\.23\.1\) \[INVALID_MAX_PODS_INPUT\]/,
+    );
   });
 });

@@ -5,7 +5,13 @@
 import { parseArgs } from 'node:util';
 import { EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
 import { isNitroOrBareMetal, requireInstanceLimits, type InstanceLimits } from '../../limits/index.js';
-import { DEFAULT_CNI_VERSION, calculateMaxPods, eniMaxPods, parseCniVersion, type MaxPodsResult } from '../../ipam/max-pods.js';
+import {
+  DEFAULT_CNI_VERSION,
+  calculateMaxPods,
+  eniMaxPods,
+  parseCniVersion,
+  type MaxPodsResult,
+} from '../../ipam/max-pods.js';
 import { asyncRun, outputFormat, withUsageErrors } from '../args.js';
 
 const USAGE = `Usage: vpc-cni limits TYPE [TYPE ...] [options]
@@ -29,7 +35,12 @@ const MODES = [
   { key: 'default', label: 'default', customNetworking: false, prefixDelegation: false },
   { key: 'customNetworking', label: 'custom networking', customNetworking: true, prefixDelegation: false },
   { key: 'prefixDelegation', label: 'prefix delegation', customNetworking: false, prefixDelegation: true },
-  { key: 'prefixDelegationCustomNetworking', label: 'PD + custom networking', customNetworking: true, prefixDelegation: true },
+  {
+    key: 'prefixDelegationCustomNetworking',
+    label: 'PD + custom networking',
+    customNetworking: true,
+    prefixDelegation: true,
+  },
 ] as const;
 
 type ModeKey = (typeof MODES)[number]['key'];
@@ -44,7 +55,12 @@ interface ModeReport {
 function modeReports(limits: InstanceLimits, cniVersion: string): Record<ModeKey, ModeReport> {
   return Object.fromEntries(
     MODES.map((mode) => {
-      const result = calculateMaxPods({ limits, cniVersion, customNetworking: mode.customNetworking, prefixDelegation: mode.prefixDelegation });
+      const result = calculateMaxPods({
+        limits,
+        cniVersion,
+        customNetworking: mode.customNetworking,
+        prefixDelegation: mode.prefixDelegation,
+      });
       return [mode.key, { maxPods: result.maxPods, maxAllowed: result.raw, result }];
     }),
   ) as Record<ModeKey, ModeReport>;
@@ -104,10 +120,18 @@ function textBlock(limits: InstanceLimits, cniVersion: string): string {
   const base = modes.default.result;
   const pd = modes.prefixDelegation.result;
   const notes = [`max pods is the calculator's recommendation (${base.capReason}); max allowed is --show-max-allowed`];
-  if (pd.prefixDelegationIgnoredReason === 'not-nitro') notes.push('the calculator ignores prefix delegation: the type is not nitro');
-  if (pd.prefixDelegationIgnoredReason === 'cni-too-old') notes.push(`prefix delegation needs CNI 1.9 or later, not ${cniVersion}`);
+  if (pd.prefixDelegationIgnoredReason === 'not-nitro')
+    notes.push('the calculator ignores prefix delegation: the type is not nitro');
+  if (pd.prefixDelegationIgnoredReason === 'cni-too-old')
+    notes.push(`prefix delegation needs CNI 1.9 or later, not ${cniVersion}`);
   if (base.note !== undefined) notes.push(base.note);
-  return [limits.instanceType, ...facts.map((line) => `  ${line}`), '', ...pods.map((line) => `  ${line}`), ...notes.map((n) => `  Note: ${n}`)].join('\n');
+  return [
+    limits.instanceType,
+    ...facts.map((line) => `  ${line}`),
+    '',
+    ...pods.map((line) => `  ${line}`),
+    ...notes.map((n) => `  Note: ${n}`),
+  ].join('\n');
 }
 
 function jsonEntry(limits: InstanceLimits, cniVersion: string): Record<string, unknown> {
@@ -118,7 +142,13 @@ function jsonEntry(limits: InstanceLimits, cniVersion: string): Record<string, u
       return [key, { maxPods: capped, maxAllowed: raw, ...rest }];
     }),
   );
-  return { ...limits, prefixDelegationSupported: isNitroOrBareMetal(limits), eniMaxPods: eniMaxPods(limits), cniVersion, maxPods };
+  return {
+    ...limits,
+    prefixDelegationSupported: isNitroOrBareMetal(limits),
+    eniMaxPods: eniMaxPods(limits),
+    cniVersion,
+    maxPods,
+  };
 }
 
 function run(args: readonly string[], io: CliIo): number {
@@ -136,7 +166,13 @@ function run(args: readonly string[], io: CliIo): number {
   parseCniVersion(cniVersion);
   const all = positionals.map((type) => requireInstanceLimits(type));
   if (format === 'json') {
-    io.stdout.write(`${JSON.stringify(all.map((limits) => jsonEntry(limits, cniVersion)), null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify(
+        all.map((limits) => jsonEntry(limits, cniVersion)),
+        null,
+        2,
+      )}\n`,
+    );
   } else {
     io.stdout.write(`${all.map((limits) => textBlock(limits, cniVersion)).join('\n\n')}\n`);
   }

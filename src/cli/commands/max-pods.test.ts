@@ -54,7 +54,14 @@ describe('vpc-cni max-pods: the calculator numbers', () => {
 
 describe('vpc-cni max-pods: several types and formats', () => {
   test('several types print eni-max-pods.txt lines, in the order given', async () => {
-    const run = await runCli('max-pods', '--instance-type', 't3.medium', '--instance-type', 'm5.large', '--cni-custom-networking-enabled');
+    const run = await runCli(
+      'max-pods',
+      '--instance-type',
+      't3.medium',
+      '--instance-type',
+      'm5.large',
+      '--cni-custom-networking-enabled',
+    );
     assert.deepEqual(run, { code: 0, stdout: 't3.medium 12\nm5.large 20\n', stderr: '' });
   });
 
@@ -74,15 +81,28 @@ describe('vpc-cni max-pods: several types and formats', () => {
 
   test('--all applies the cap', async () => {
     const lines = (await runCli('max-pods', '--all')).stdout.split('\n');
-    assert.ok(lines.includes('m5.24xlarge 250') && lines.includes('m5.4xlarge 110') && lines.includes('c5.9xlarge 234'));
+    assert.ok(
+      lines.includes('m5.24xlarge 250') && lines.includes('m5.4xlarge 110') && lines.includes('c5.9xlarge 234'),
+    );
   });
 
   test('--output json is an array of {instanceType, maxPods}', async () => {
     const one = await runCli('max-pods', '--instance-type', 'm5.large', '--output', 'json');
     assert.equal(one.code, 0);
     assert.deepEqual(JSON.parse(one.stdout), [{ instanceType: 'm5.large', maxPods: 29 }]);
-    const two = await runCli('max-pods', '--instance-type', 'm5.large', '--instance-type', 't2.micro', '--output=json', '--cni-prefix-delegation-enabled');
-    assert.deepEqual(JSON.parse(two.stdout), [{ instanceType: 'm5.large', maxPods: 110 }, { instanceType: 't2.micro', maxPods: 4 }]);
+    const two = await runCli(
+      'max-pods',
+      '--instance-type',
+      'm5.large',
+      '--instance-type',
+      't2.micro',
+      '--output=json',
+      '--cni-prefix-delegation-enabled',
+    );
+    assert.deepEqual(JSON.parse(two.stdout), [
+      { instanceType: 'm5.large', maxPods: 110 },
+      { instanceType: 't2.micro', maxPods: 4 },
+    ]);
   });
 
   for (const flag of ['--help', '-h']) {
@@ -128,7 +148,10 @@ describe('vpc-cni max-pods: failed requests exit 1', () => {
     const run = await runCli('max-pods', '--instance-type', 'm5.larg');
     assert.equal(run.code, 1);
     assert.equal(run.stdout, '');
-    assert.match(run.stderr, /^vpc-cni max-pods: unknown instance type 'm5.larg' .*did you mean m5.large,.* \[UNKNOWN_INSTANCE_TYPE\]\n$/);
+    assert.match(
+      run.stderr,
+      /^vpc-cni max-pods: unknown instance type 'm5.larg' .*did you mean m5.large,.* \[UNKNOWN_INSTANCE_TYPE\]\n$/,
+    );
   });
 
   test('one unknown type among several prints nothing on stdout', async () => {
@@ -153,7 +176,9 @@ test('bin/vpc-cni prints 29 for m5.large --show-max-allowed', (t) => {
   while (!existsSync(join(root, 'package.json'))) root = dirname(root);
   if (!existsSync(join(root, 'dist', 'cli', 'main.js'))) return t.skip('dist/ is absent: run npm run build');
   const bin = join(root, 'bin', 'vpc-cni');
-  const ok = spawnSync(process.execPath, [bin, 'max-pods', '--instance-type', 'm5.large', '--show-max-allowed'], { encoding: 'utf8' });
+  const ok = spawnSync(process.execPath, [bin, 'max-pods', '--instance-type', 'm5.large', '--show-max-allowed'], {
+    encoding: 'utf8',
+  });
   assert.deepEqual([ok.status, ok.stdout, ok.stderr], [0, '29\n', '']);
   const unknown = spawnSync(process.execPath, [bin, 'max-pods', '--instance-type', 'm5.larg'], { encoding: 'utf8' });
   assert.equal(unknown.status, 1);

@@ -50,13 +50,17 @@ function maxEniOf(value: string | undefined): number | undefined {
 }
 
 function run(args: readonly string[], io: CliIo): number {
-  const { values } = withUsageErrors(() => parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false }));
+  const { values } = withUsageErrors(() =>
+    parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false }),
+  );
   if (values.help === true) {
     io.stdout.write(USAGE);
     return EXIT_OK;
   }
   if (values['instance-type-from-imds'] === true) {
-    throw new UsageError('--instance-type-from-imds is not supported: vpc-cni max-pods works offline; pass --instance-type');
+    throw new UsageError(
+      '--instance-type-from-imds is not supported: vpc-cni max-pods works offline; pass --instance-type',
+    );
   }
   const given = values['instance-type'] ?? [];
   if (given.length > 0 && values.all === true) throw new UsageError('give either --instance-type or --all, not both');

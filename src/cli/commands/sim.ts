@@ -72,7 +72,8 @@ function parseOptions(args: readonly string[]): SimOptions | 'help' {
   if (values.help === true) return 'help';
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${String((positionals as string[])[0])}'`);
   const tokens = values['imds-tokens'] ?? 'optional';
-  if (tokens !== 'optional' && tokens !== 'required') throw new UsageError(`--imds-tokens must be optional or required, not '${tokens}'`);
+  if (tokens !== 'optional' && tokens !== 'required')
+    throw new UsageError(`--imds-tokens must be optional or required, not '${tokens}'`);
   const scale = values['throttle-scale'] === undefined ? undefined : Number(values['throttle-scale']);
   if (scale !== undefined && !(Number.isFinite(scale) && scale > 0)) {
     throw new UsageError(`--throttle-scale must be a positive number, not '${values['throttle-scale'] ?? ''}'`);
@@ -116,16 +117,24 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const logRequests = args.includes('--log-requests');
   const sim = await startSim({
     ...options,
-    onWarning: (message, error) => io.stderr.write(`vpc-cni sim: warning: ${message}${error instanceof Error ? `: ${error.message}` : ''}\n`),
+    onWarning: (message, error) =>
+      io.stderr.write(`vpc-cni sim: warning: ${message}${error instanceof Error ? `: ${error.message}` : ''}\n`),
     ...(logRequests
-      ? { onRequest: (r) => io.stderr.write(`${r.action} ${r.status}${r.code === undefined ? '' : ` ${r.code}`} ${r.ms.toFixed(1)}ms\n`) }
+      ? {
+          onRequest: (r) =>
+            io.stderr.write(
+              `${r.action} ${r.status}${r.code === undefined ? '' : ` ${r.code}`} ${r.ms.toFixed(1)}ms\n`,
+            ),
+        }
       : {}),
   });
   const signal = waitForSignal();
   try {
     await sim.settled();
     io.stdout.write(`${JSON.stringify(sim.describe())}\n`);
-    io.stderr.write(`vpc-cni sim: ${sim.store.instances.size} instances in ${sim.store.region}; EC2 at ${sim.ec2Url}; Ctrl-C to stop\n`);
+    io.stderr.write(
+      `vpc-cni sim: ${sim.store.instances.size} instances in ${sim.store.region}; EC2 at ${sim.ec2Url}; Ctrl-C to stop\n`,
+    );
     const received = await signal;
     io.stderr.write(`vpc-cni sim: ${received}, shutting down\n`);
   } finally {

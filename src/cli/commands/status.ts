@@ -59,14 +59,18 @@ async function pods(target: Target, output: StatusOutput, now: number): Promise<
   if (output === 'json') return prettyJson(doc);
   const entries = parsePods(doc, target.endpoint);
   if (entries.length === 0) return `${target.node ?? target.endpoint}: no pods\n`;
-  const eniRows = output === 'wide' ? parseEnis(await getIntrospection(target.endpoint, '/v1/enis'), target.endpoint, now) : undefined;
+  const eniRows =
+    output === 'wide'
+      ? parseEnis(await getIntrospection(target.endpoint, '/v1/enis'), target.endpoint, now)
+      : undefined;
   return podsTable(entries, eniRows, now);
 }
 
 async function env(target: Target, output: StatusOutput): Promise<string> {
   const networkutils = await getIntrospection(target.endpoint, '/v1/networkutils-env-settings');
   const ipamd = await getIntrospection(target.endpoint, '/v1/ipamd-env-settings');
-  if (output === 'json') return prettyJson({ '/v1/networkutils-env-settings': networkutils, '/v1/ipamd-env-settings': ipamd });
+  if (output === 'json')
+    return prettyJson({ '/v1/networkutils-env-settings': networkutils, '/v1/ipamd-env-settings': ipamd });
   return envText(networkutils, ipamd, target.endpoint);
 }
 
@@ -77,40 +81,59 @@ async function pool(target: Target, output: StatusOutput, now: number): Promise<
 }
 
 async function overview(targets: readonly Target[], output: StatusOutput, now: number): Promise<string> {
-  const docs = await Promise.all(targets.map(async (t) => ({ t, doc: await getIntrospection(t.endpoint, '/v1/enis') })));
+  const docs = await Promise.all(
+    targets.map(async (t) => ({ t, doc: await getIntrospection(t.endpoint, '/v1/enis') })),
+  );
   if (output === 'json') return prettyJson(Object.fromEntries(docs.map(({ t, doc }) => [t.node ?? t.endpoint, doc])));
   const rows = docs.map(({ t, doc }) => {
     const list = parseEnis(doc, t.endpoint, now);
     const all = list.flatMap((e) => e.addresses);
     const n = (state: string): string => String(all.filter((a) => a.state === state).length);
-    return [t.node ?? '-', t.endpoint, String(list.length), String(all.length), n('assigned'), n('cooling down'), n('free')];
+    return [
+      t.node ?? '-',
+      t.endpoint,
+      String(list.length),
+      String(all.length),
+      n('assigned'),
+      n('cooling down'),
+      n('free'),
+    ];
   });
   return formatTable(['NODE', 'INTROSPECTION', 'ENIS', 'ADDRESSES', 'ASSIGNED', 'COOLING DOWN', 'FREE'], rows);
 }
 
 async function run(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = withUsageErrors(() => parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true }));
+  const { values, positionals } = withUsageErrors(() =>
+    parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true }),
+  );
   if (values.help === true) {
     io.stdout.write(USAGE);
     return EXIT_OK;
   }
   const [subText = 'overview', extra] = positionals;
   if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
-  if (!['enis', 'pods', 'env', 'pool', 'overview'].includes(subText)) throw new UsageError(`unknown status view '${subText}' (enis, pods, env, pool)`);
+  if (!['enis', 'pods', 'env', 'pool', 'overview'].includes(subText))
+    throw new UsageError(`unknown status view '${subText}' (enis, pods, env, pool)`);
   const sub = subText as Sub;
   const output = statusOutput(values.output);
   const runDir = values['run-dir'] ?? DEFAULT_RUN_DIR;
   const now = systemClock.now();
   if (sub === 'overview') {
     const state = values.node === undefined && values.endpoint === undefined ? await readDemoState(runDir) : undefined;
-    const targets = state === undefined
-      ? [await resolveTarget({ node: values.node, endpoint: values.endpoint, runDir })]
-      : state.nodes.map((n) => ({ endpoint: n.introspection, node: n.name }));
+    const targets =
+      state === undefined
+        ? [await resolveTarget({ node: values.node, endpoint: values.endpoint, runDir })]
+        : state.nodes.map((n) => ({ endpoint: n.introspection, node: n.name }));
     io.stdout.write(await overview(targets, output, now));
     return EXIT_OK;
   }
   const target = await resolveTarget({ node: values.node, endpoint: values.endpoint, runDir });
-  const views = { enis: () => enis(target, output, now), pods: () => pods(target, output, now), env: () => env(target, output), pool: () => pool(target, output, now) };
+  const views = {
+    enis: () => enis(target, output, now),
+    pods: () => pods(target, output, now),
+    env: () => env(target, output),
+    pool: () => pool(target, output, now),
+  };
   io.stdout.write(await views[sub]());
   return EXIT_OK;
 }

@@ -20,8 +20,29 @@ describe('parseCustomNetworkingArgs', () => {
 
   it('parses lists, repeated pairs and numbers', () => {
     const { options } = parseCustomNetworkingArgs([
-      'apply', '--vpc-id', 'vpc-1', '--azs', 'a, b', '--subnet', 'a=subnet-1', '--subnet', 'b=subnet-2', '--nodes', 'alpha.eksctl.io/nodegroup-name=ng1-public',
-      '--nodes', 'owned', '--security-groups', 'sg-1,sg-2', '--subnet-size', '20', '--static-dir', '/tmp/x', '--timeout', '30', '--output', 'json',
+      'apply',
+      '--vpc-id',
+      'vpc-1',
+      '--azs',
+      'a, b',
+      '--subnet',
+      'a=subnet-1',
+      '--subnet',
+      'b=subnet-2',
+      '--nodes',
+      'alpha.eksctl.io/nodegroup-name=ng1-public',
+      '--nodes',
+      'owned',
+      '--security-groups',
+      'sg-1,sg-2',
+      '--subnet-size',
+      '20',
+      '--static-dir',
+      '/tmp/x',
+      '--timeout',
+      '30',
+      '--output',
+      'json',
     ]);
     assert.deepEqual(options.azs, ['a', 'b']);
     assert.deepEqual(options.subnets, { a: 'subnet-1', b: 'subnet-2' });
@@ -41,12 +62,27 @@ describe('parseCustomNetworkingArgs', () => {
     assert.throws(() => parseCustomNetworkingArgs([]), usage(/plan, apply or validate is required/));
     assert.throws(() => parseCustomNetworkingArgs(['destroy']), usage(/unknown action 'destroy'/));
     assert.throws(() => parseCustomNetworkingArgs(['plan']), usage(/--cluster NAME or --vpc-id ID is required/));
-    assert.throws(() => parseCustomNetworkingArgs(['apply', '--cluster', 'x']), usage(/--static-dir DIR .* or --kubeconfig PATH/));
+    assert.throws(
+      () => parseCustomNetworkingArgs(['apply', '--cluster', 'x']),
+      usage(/--static-dir DIR .* or --kubeconfig PATH/),
+    );
     assert.throws(() => parseCustomNetworkingArgs(['validate']), usage(/at least one ENIConfig file/));
-    assert.throws(() => parseCustomNetworkingArgs(['plan', '--cluster', 'x', 'extra']), usage(/unexpected argument 'extra'/));
-    assert.throws(() => parseCustomNetworkingArgs(['plan', '--cluster', 'x', '--subnet-size', '29']), usage(/--subnet-size must be an integer from 16 to 28/));
-    assert.throws(() => parseCustomNetworkingArgs(['plan', '--cluster', 'x', '--output', 'xml']), usage(/text, json or yaml/));
-    assert.throws(() => parseCustomNetworkingArgs(['plan', '--cluster', 'x', '--subnet', 'nozone']), usage(/--subnet expects KEY=VALUE/));
+    assert.throws(
+      () => parseCustomNetworkingArgs(['plan', '--cluster', 'x', 'extra']),
+      usage(/unexpected argument 'extra'/),
+    );
+    assert.throws(
+      () => parseCustomNetworkingArgs(['plan', '--cluster', 'x', '--subnet-size', '29']),
+      usage(/--subnet-size must be an integer from 16 to 28/),
+    );
+    assert.throws(
+      () => parseCustomNetworkingArgs(['plan', '--cluster', 'x', '--output', 'xml']),
+      usage(/text, json or yaml/),
+    );
+    assert.throws(
+      () => parseCustomNetworkingArgs(['plan', '--cluster', 'x', '--subnet', 'nozone']),
+      usage(/--subnet expects KEY=VALUE/),
+    );
     assert.throws(() => parseCustomNetworkingArgs(['plan', '--cluster', 'x', '--bogus']), usage(/bogus/));
   });
 });

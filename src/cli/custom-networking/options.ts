@@ -63,20 +63,31 @@ export interface ParsedArgs {
 }
 
 const list = (value: string | undefined): string[] | undefined =>
-  value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
 
-function pairs(flag: string, values: readonly string[] | undefined, valueRequired: boolean): Record<string, string | undefined> {
+function pairs(
+  flag: string,
+  values: readonly string[] | undefined,
+  valueRequired: boolean,
+): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const item of values ?? []) {
     const eq = item.indexOf('=');
     const key = eq < 0 ? item : item.slice(0, eq);
-    if (key === '' || (valueRequired && eq < 0)) throw new UsageError(`--${flag} expects ${valueRequired ? 'KEY=VALUE' : 'KEY or KEY=VALUE'}, not '${item}'`);
+    if (key === '' || (valueRequired && eq < 0))
+      throw new UsageError(`--${flag} expects ${valueRequired ? 'KEY=VALUE' : 'KEY or KEY=VALUE'}, not '${item}'`);
     out[key] = eq < 0 ? undefined : item.slice(eq + 1);
   }
   return out;
 }
 
-const opt = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } => (value === undefined ? {} : ({ [key]: value } as { [P in K]: V }));
+const opt = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } =>
+  value === undefined ? {} : ({ [key]: value } as { [P in K]: V });
 
 /**
  * Parses and checks the command line; see the module comment. @throws UsageError
@@ -85,21 +96,31 @@ const opt = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V 
  * parseCustomNetworkingArgs(['validate', 'a.yaml']).files; // ['a.yaml']
  */
 export function parseCustomNetworkingArgs(args: readonly string[]): ParsedArgs {
-  const { values: v, positionals } = withUsageErrors(() => parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true }));
+  const { values: v, positionals } = withUsageErrors(() =>
+    parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true }),
+  );
   const [first, ...files] = positionals;
   const output = v.output ?? 'text';
-  if (output !== 'text' && output !== 'json' && output !== 'yaml') throw new UsageError(`--output must be text, json or yaml, not '${output}'`);
+  if (output !== 'text' && output !== 'json' && output !== 'yaml')
+    throw new UsageError(`--output must be text, json or yaml, not '${output}'`);
   const action = v.help === true || first === 'help' ? 'help' : first;
   if (action !== 'help' && action !== 'plan' && action !== 'apply' && action !== 'validate') {
-    throw new UsageError(action === undefined ? 'plan, apply or validate is required' : `unknown action '${action}' (plan, apply or validate)`);
+    throw new UsageError(
+      action === undefined
+        ? 'plan, apply or validate is required'
+        : `unknown action '${action}' (plan, apply or validate)`,
+    );
   }
-  if ((action === 'plan' || action === 'apply') && files.length > 0) throw new UsageError(`unexpected argument '${files[0] ?? ''}'`);
+  if ((action === 'plan' || action === 'apply') && files.length > 0)
+    throw new UsageError(`unexpected argument '${files[0] ?? ''}'`);
   if (action === 'validate' && files.length === 0) throw new UsageError('validate needs at least one ENIConfig file');
   if ((action === 'plan' || action === 'apply') && v.cluster === undefined && v['vpc-id'] === undefined) {
     throw new UsageError('--cluster NAME or --vpc-id ID is required');
   }
   if (action === 'apply' && v['static-dir'] === undefined && v.kubeconfig === undefined) {
-    throw new UsageError('apply writes the ENIConfigs and the node mapping somewhere: pass --static-dir DIR (no cluster) or --kubeconfig PATH');
+    throw new UsageError(
+      'apply writes the ENIConfigs and the node mapping somewhere: pass --static-dir DIR (no cluster) or --kubeconfig PATH',
+    );
   }
   const subnets = pairs('subnet', v.subnet, true) as Record<string, string>;
   const timeout = intFlag('timeout', v.timeout, { min: 1, max: 86_400 }) ?? 300;

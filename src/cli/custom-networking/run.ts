@@ -59,7 +59,9 @@ function validateText(report: ValidateReport): string {
   const lines = [
     `Checked ${report.eniConfigs.length} valid ENIConfig document(s) in ${report.files.length} file(s)${report.vpcId === undefined ? ' (offline: pass --cluster or --vpc-id to check them against the VPC)' : ` against ${report.vpcId}`}`,
     ...report.eniConfigs.map((c) => `  ${c.name}  subnet ${c.subnet}  (${c.origin})`),
-    ...report.nodes.map((n) => `  node ${n.name} → ENIConfig ${n.eniConfig}${n.zone === undefined ? '' : ` (${n.zone})`}`),
+    ...report.nodes.map(
+      (n) => `  node ${n.name} → ENIConfig ${n.eniConfig}${n.zone === undefined ? '' : ` (${n.zone})`}`,
+    ),
     ...report.warnings.map((w) => `warning: ${w}`),
     ...report.problems.map((p) => `error: ${p}`),
     report.problems.length === 0 ? 'OK: no problems found' : `${report.problems.length} problem(s) found`,
@@ -73,7 +75,10 @@ async function validate(options: CnOptions, files: readonly string[], io: CliIo)
   try {
     const report = await validateManifests({
       files,
-      keys: { ...(options.labelKey === undefined ? {} : { labelKey: options.labelKey }), ...(options.annotationKey === undefined ? {} : { annotationKey: options.annotationKey }) },
+      keys: {
+        ...(options.labelKey === undefined ? {} : { labelKey: options.labelKey }),
+        ...(options.annotationKey === undefined ? {} : { annotationKey: options.annotationKey }),
+      },
       ...(options.nodesFile === undefined ? {} : { nodesFile: options.nodesFile }),
       ...(ec2 === undefined ? {} : { ec2, discover: discoverOptions(options) }),
     });
@@ -91,7 +96,12 @@ async function validate(options: CnOptions, files: readonly string[], io: CliIo)
  * @example
  * await runCustomNetworking('validate', options, ['a.yaml'], io); // 0, or throws CN_ENICONFIG_INVALID
  */
-export async function runCustomNetworking(action: CnAction, options: CnOptions, files: readonly string[], io: CliIo): Promise<number> {
+export async function runCustomNetworking(
+  action: CnAction,
+  options: CnOptions,
+  files: readonly string[],
+  io: CliIo,
+): Promise<number> {
   if (action === 'validate') return validate(options, files, io);
   const ec2 = connect(options);
   try {
@@ -116,9 +126,16 @@ export async function runCustomNetworking(action: CnAction, options: CnOptions, 
       pollMs: 250,
     });
     if (options.output === 'yaml') io.stdout.write(renderEniConfigYaml(result.after));
-    else if (options.output === 'json') io.stdout.write(`${JSON.stringify({ changes: result.changes, before: result.before, after: result.after, target: result.afterTarget }, null, 2)}\n`);
-    else if (result.changes === 0) io.stdout.write(`Nothing to change: ${result.after.vpcId} and the ${target.where} already match the plan.\n`);
-    else io.stdout.write(`${renderPlanText(result.before, result.beforeTarget)}\nApplied ${result.changes} change(s); verified: nothing left to change.\n`);
+    else if (options.output === 'json')
+      io.stdout.write(
+        `${JSON.stringify({ changes: result.changes, before: result.before, after: result.after, target: result.afterTarget }, null, 2)}\n`,
+      );
+    else if (result.changes === 0)
+      io.stdout.write(`Nothing to change: ${result.after.vpcId} and the ${target.where} already match the plan.\n`);
+    else
+      io.stdout.write(
+        `${renderPlanText(result.before, result.beforeTarget)}\nApplied ${result.changes} change(s); verified: nothing left to change.\n`,
+      );
     return EXIT_OK;
   } finally {
     ec2.destroy();

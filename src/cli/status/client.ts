@@ -38,23 +38,37 @@ export function parseEndpoint(text: string): string {
 export async function demoNodes(runDir: string): Promise<readonly DemoNodeInfo[]> {
   const state = await readDemoState(runDir);
   if (state === undefined) {
-    throw new DemoError('DEMO_NOT_RUNNING', `no demo is running (no live ${stateFile(runDir)}): start one with 'vpc-cni demo', or pass --endpoint URL`);
+    throw new DemoError(
+      'DEMO_NOT_RUNNING',
+      `no demo is running (no live ${stateFile(runDir)}): start one with 'vpc-cni demo', or pass --endpoint URL`,
+    );
   }
   return state.nodes;
 }
 
 /** A node of the demo by full name, short name (`ip-10-11-16-31`), private IP or 1-based number. */
 export function findNode(nodes: readonly DemoNodeInfo[], wanted: string): DemoNodeInfo {
-  const node = nodes.find((n, i) => n.name === wanted || n.name.split('.')[0] === wanted || n.privateIp === wanted || String(i + 1) === wanted);
+  const node = nodes.find(
+    (n, i) =>
+      n.name === wanted || n.name.split('.')[0] === wanted || n.privateIp === wanted || String(i + 1) === wanted,
+  );
   if (node === undefined) {
-    throw new DemoError('STATUS_UNKNOWN_NODE', `the demo has no node '${wanted}'; its nodes: ${nodes.map((n) => n.name).join(', ')}`);
+    throw new DemoError(
+      'STATUS_UNKNOWN_NODE',
+      `the demo has no node '${wanted}'; its nodes: ${nodes.map((n) => n.name).join(', ')}`,
+    );
   }
   return node;
 }
 
 /** `--endpoint` wins, then `--node` (through the demo's run directory), then the default endpoint. */
-export async function resolveTarget(options: { endpoint?: string | undefined; node?: string | undefined; runDir: string }): Promise<Target> {
-  if (options.endpoint !== undefined && options.node !== undefined) throw new UsageError('give --endpoint or --node, not both');
+export async function resolveTarget(options: {
+  endpoint?: string | undefined;
+  node?: string | undefined;
+  runDir: string;
+}): Promise<Target> {
+  if (options.endpoint !== undefined && options.node !== undefined)
+    throw new UsageError('give --endpoint or --node, not both');
   if (options.endpoint !== undefined) return { endpoint: parseEndpoint(options.endpoint) };
   if (options.node !== undefined) {
     const node = findNode(await demoNodes(options.runDir), options.node);
@@ -86,7 +100,11 @@ export async function getIntrospection(endpoint: string, path: string): Promise<
     const code =
       (error as Error).name === 'TimeoutError'
         ? `no answer within ${TIMEOUT_MS / 1000} s`
-        : typeof cause?.code === 'string' ? cause.code : typeof cause?.message === 'string' ? cause.message : (error as Error).message;
+        : typeof cause?.code === 'string'
+          ? cause.code
+          : typeof cause?.message === 'string'
+            ? cause.message
+            : (error as Error).message;
     throw new DemoError(
       'STATUS_UNREACHABLE',
       `cannot reach ipamd's introspection API at ${endpoint} (${code}): is ipamd running? start the demo with 'vpc-cni demo'`,
@@ -103,7 +121,10 @@ export async function getIntrospection(endpoint: string, path: string): Promise<
   }
   if (response.status === 503) {
     const reason = (parsed as { error?: unknown } | undefined)?.error;
-    throw new DemoError('STATUS_NOT_READY', `ipamd at ${endpoint} is not ready yet: ${typeof reason === 'string' ? reason : body.slice(0, 200)}`);
+    throw new DemoError(
+      'STATUS_NOT_READY',
+      `ipamd at ${endpoint} is not ready yet: ${typeof reason === 'string' ? reason : body.slice(0, 200)}`,
+    );
   }
   if (response.status !== 200 || parsed === undefined) throw notIpamd(endpoint, path, response.status, type, body);
   return parsed;

@@ -57,7 +57,8 @@ interface EniDoc {
   SubnetID?: string;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Go's zero time (`0001-01-01T00:00:00Z`) means "never". */
 function goTime(text: string | undefined): number | undefined {
@@ -84,7 +85,12 @@ function addressRow(address: string, doc: AddressDoc | undefined, now: number, c
   const pod = meta?.k8sPodName === undefined ? undefined : `${meta.k8sPodNamespace ?? ''}/${meta.k8sPodName}`;
   if (doc !== undefined && (doc.IPAMKey?.networkName ?? '') !== '') {
     const since = goTime(doc.AssignedTime);
-    return { address, state: 'assigned', ...(pod === undefined ? {} : { pod }), ...(since === undefined ? {} : { since }) };
+    return {
+      address,
+      state: 'assigned',
+      ...(pod === undefined ? {} : { pod }),
+      ...(since === undefined ? {} : { since }),
+    };
   }
   const released = goTime(doc?.UnassignedTime);
   if (released !== undefined && now - released < cooldownMs) return { address, state: 'cooling down', since: released };
@@ -94,7 +100,10 @@ function addressRow(address: string, doc: AddressDoc | undefined, now: number, c
 /** Parses `/v1/enis`; a document of another shape is STATUS_NOT_IPAMD. */
 export function parseEnis(doc: unknown, endpoint: string, now: number, cooldownMs = DEFAULT_COOLDOWN_MS): EniRow[] {
   const bad = (): DemoError =>
-    new DemoError('STATUS_NOT_IPAMD', `${endpoint}/v1/enis is not ipamd's ENI document (expected {"0": {"ENIs": {...}}}): wrong port, or another program?`);
+    new DemoError(
+      'STATUS_NOT_IPAMD',
+      `${endpoint}/v1/enis is not ipamd's ENI document (expected {"0": {"ENIs": {...}}}): wrong port, or another program?`,
+    );
   if (!isObject(doc)) throw bad();
   const rows: EniRow[] = [];
   for (const [card, info] of Object.entries(doc)) {
@@ -105,9 +114,15 @@ export function parseEnis(doc: unknown, endpoint: string, now: number, cooldownM
         .flatMap(([cidr, c]) => expand(cidr).map((a) => addressRow(a, c.IPAddresses?.[a], now, cooldownMs)))
         .sort((a, b) => ipNumber(a.address) - ipNumber(b.address));
       rows.push({
-        card, id: eni.ID ?? '?', device: eni.DeviceNumber ?? -1, primary: eni.IsPrimary === true, subnet: eni.SubnetID ?? '',
-        routeTable: eni.RouteTableID ?? 0, ips: cidrs.filter(([, c]) => c.IsPrefix !== true).length,
-        prefixes: cidrs.filter(([, c]) => c.IsPrefix === true).length, addresses,
+        card,
+        id: eni.ID ?? '?',
+        device: eni.DeviceNumber ?? -1,
+        primary: eni.IsPrimary === true,
+        subnet: eni.SubnetID ?? '',
+        routeTable: eni.RouteTableID ?? 0,
+        ips: cidrs.filter(([, c]) => c.IsPrefix !== true).length,
+        prefixes: cidrs.filter(([, c]) => c.IsPrefix === true).length,
+        addresses,
       });
     }
   }
@@ -127,17 +142,33 @@ export function enisSummary(enis: readonly EniRow[]): string {
 export function enisTable(enis: readonly EniRow[], now: number, options: { wide: boolean }): string {
   const header = ['DEVICE', 'ENI', 'PRIMARY', 'SUBNET', 'IPS', 'PREFIXES', 'ASSIGNED', 'COOLING DOWN', 'FREE'];
   const rows = enis.map((e) => [
-    String(e.device), e.id, e.primary ? 'yes' : 'no', e.subnet, String(e.ips), String(e.prefixes),
-    String(count(e, 'assigned')), String(count(e, 'cooling down')), String(count(e, 'free')),
+    String(e.device),
+    e.id,
+    e.primary ? 'yes' : 'no',
+    e.subnet,
+    String(e.ips),
+    String(e.prefixes),
+    String(count(e, 'assigned')),
+    String(count(e, 'cooling down')),
+    String(count(e, 'free')),
   ]);
   if (!options.wide) return formatTable(header, rows);
-  const wideRows = rows.map((row, i) => [enis[i]?.card ?? '', ...row, enis[i]?.routeTable === 254 ? 'main' : String(enis[i]?.routeTable ?? '')]);
+  const wideRows = rows.map((row, i) => [
+    enis[i]?.card ?? '',
+    ...row,
+    enis[i]?.routeTable === 254 ? 'main' : String(enis[i]?.routeTable ?? ''),
+  ]);
   let text = formatTable(['CARD', ...header, 'ROUTE TABLE'], wideRows);
   for (const eni of enis) {
     text += `\n${eni.id} (device ${eni.device}):\n`;
     text += formatTable(
       ['ADDRESS', 'STATE', 'POD', 'SINCE'],
-      eni.addresses.map((a) => [a.address, a.state, a.pod ?? '-', a.since === undefined ? '-' : humanDuration(now - a.since)]),
+      eni.addresses.map((a) => [
+        a.address,
+        a.state,
+        a.pod ?? '-',
+        a.since === undefined ? '-' : humanDuration(now - a.since),
+      ]),
     );
   }
   return text;
@@ -153,23 +184,45 @@ export interface PodEntry {
 
 /** Parses `/v1/pods` (`"<pod>_<namespace>_<container>": {"DeviceNumber", "IP"}`). */
 export function parsePods(doc: unknown, endpoint: string): PodEntry[] {
-  if (!isObject(doc)) throw new DemoError('STATUS_NOT_IPAMD', `${endpoint}/v1/pods is not ipamd's pod document: wrong port, or another program?`);
+  if (!isObject(doc))
+    throw new DemoError(
+      'STATUS_NOT_IPAMD',
+      `${endpoint}/v1/pods is not ipamd's pod document: wrong port, or another program?`,
+    );
   return Object.entries(doc)
     .map(([key, value]) => {
       const [name = '', namespace = '', container = ''] = key.split('_');
       const entry = isObject(value) ? value : {};
-      return { namespace, name, container, ip: typeof entry['IP'] === 'string' ? entry['IP'] : '', device: Number(entry['DeviceNumber'] ?? -1) };
+      return {
+        namespace,
+        name,
+        container,
+        ip: typeof entry['IP'] === 'string' ? entry['IP'] : '',
+        device: Number(entry['DeviceNumber'] ?? -1),
+      };
     })
     .sort((a, b) => (a.namespace === b.namespace ? (a.name < b.name ? -1 : 1) : a.namespace < b.namespace ? -1 : 1));
 }
 
 /** The pod table; with `wide`, the container id prefix, the ENI and the address's age. */
 export function podsTable(pods: readonly PodEntry[], enis: readonly EniRow[] | undefined, now: number): string {
-  if (enis === undefined) return formatTable(['POD', 'NAMESPACE', 'IP', 'DEVICE'], pods.map((p) => [p.name, p.namespace, p.ip, String(p.device)]));
+  if (enis === undefined)
+    return formatTable(
+      ['POD', 'NAMESPACE', 'IP', 'DEVICE'],
+      pods.map((p) => [p.name, p.namespace, p.ip, String(p.device)]),
+    );
   const rows = pods.map((p) => {
     const eni = enis.find((e) => e.addresses.some((a) => a.address === p.ip));
     const since = eni?.addresses.find((a) => a.address === p.ip)?.since;
-    return [p.name, p.namespace, p.ip, String(p.device), eni?.id ?? '-', p.container, since === undefined ? '-' : humanDuration(now - since)];
+    return [
+      p.name,
+      p.namespace,
+      p.ip,
+      String(p.device),
+      eni?.id ?? '-',
+      p.container,
+      since === undefined ? '-' : humanDuration(now - since),
+    ];
   });
   return formatTable(['POD', 'NAMESPACE', 'IP', 'DEVICE', 'ENI', 'CONTAINER', 'AGE'], rows);
 }

@@ -19,7 +19,14 @@ interface CardDoc {
   summary?: string;
   freeEni?: { kind?: string; reason?: string };
   state?: { tooLow?: Verdict; tooHigh?: Verdict; removeExtraEnis?: Verdict };
-  stats?: { totalIPs?: number; assignedIPs?: number; cooldownIPs?: number; availableIPs?: number; totalPrefixes?: number; freePrefixes?: number };
+  stats?: {
+    totalIPs?: number;
+    assignedIPs?: number;
+    cooldownIPs?: number;
+    availableIPs?: number;
+    totalPrefixes?: number;
+    freePrefixes?: number;
+  };
   limits?: { maxEnis?: number; maxIpsPerEni?: number; maxPods?: number };
   lastDecreaseAt?: string | null;
   lastInsufficientAt?: string | null;
@@ -70,7 +77,8 @@ function cardText(card: CardDoc, now: number): string {
     `  too high?     ${verdict(card.state?.tooHigh)}`,
     `  free an ENI?  ${card.freeEni?.kind ?? '?'}: ${card.freeEni?.reason ?? '?'}`,
   ];
-  if (card.attachmentBlockedBy !== null && card.attachmentBlockedBy !== undefined) lines.push(`  blocked:      ${card.attachmentBlockedBy}`);
+  if (card.attachmentBlockedBy !== null && card.attachmentBlockedBy !== undefined)
+    lines.push(`  blocked:      ${card.attachmentBlockedBy}`);
   if (card.lastInsufficientAt !== null && card.lastInsufficientAt !== undefined) {
     lines.push(`  subnet full:  EC2 said so ${ago(card.lastInsufficientAt, now)} ago (growing backs off for 2 min)`);
   }
@@ -81,7 +89,10 @@ function cardText(card: CardDoc, now: number): string {
 export function poolText(doc: unknown, now: number, options: { wide: boolean; endpoint: string }): string {
   const pool = doc as PoolDoc;
   if (typeof doc !== 'object' || doc === null || !Array.isArray(pool.cards)) {
-    throw new DemoError('STATUS_NOT_IPAMD', `${options.endpoint}/v1/pool is not ipamd's pool report: wrong port, or another program?`);
+    throw new DemoError(
+      'STATUS_NOT_IPAMD',
+      `${options.endpoint}/v1/pool is not ipamd's pool report: wrong port, or another program?`,
+    );
   }
   const m = pool.mode ?? {};
   const t = pool.targets ?? {};
@@ -96,15 +107,31 @@ export function poolText(doc: unknown, now: number, options: { wide: boolean; en
   const actions = pool.recentActions ?? [];
   const shown = options.wide ? actions : actions.slice(0, 5);
   text += `\nRecent EC2 actions${shown.length < actions.length ? ` (last ${shown.length} of ${actions.length}; -o wide for all)` : ''}:\n`;
-  text += shown.length === 0
-    ? '  none\n'
-    : formatTable(
-        ['AGE', 'ACTION', 'ENI', 'DETAIL', 'OUTCOME', 'MS'],
-        shown.map((a) => [ago(a.at, now), a.action ?? '?', a.eniId ?? '-', a.detail ?? '', a.outcome === 'error' ? `error ${a.errorCode ?? ''}`.trim() : 'ok', a.durationMs === null || a.durationMs === undefined ? '-' : String(a.durationMs)]),
-      );
+  text +=
+    shown.length === 0
+      ? '  none\n'
+      : formatTable(
+          ['AGE', 'ACTION', 'ENI', 'DETAIL', 'OUTCOME', 'MS'],
+          shown.map((a) => [
+            ago(a.at, now),
+            a.action ?? '?',
+            a.eniId ?? '-',
+            a.detail ?? '',
+            a.outcome === 'error' ? `error ${a.errorCode ?? ''}`.trim() : 'ok',
+            a.durationMs === null || a.durationMs === undefined ? '-' : String(a.durationMs),
+          ]),
+        );
   const errors = pool.recentErrors ?? [];
   text += `\nRecent errors:\n`;
-  text += errors.length === 0 ? '  none\n' : errors.map((e) => `  ${ago(e.at, now)} ago  ${e.code ?? '?'}: ${e.message ?? ''}${e.hint === null || e.hint === undefined ? '' : `\n    → ${e.hint}`}\n`).join('');
+  text +=
+    errors.length === 0
+      ? '  none\n'
+      : errors
+          .map(
+            (e) =>
+              `  ${ago(e.at, now)} ago  ${e.code ?? '?'}: ${e.message ?? ''}${e.hint === null || e.hint === undefined ? '' : `\n    → ${e.hint}`}\n`,
+          )
+          .join('');
   return text;
 }
 
@@ -117,9 +144,15 @@ function settingValue(value: unknown): string {
 
 function settingsTable(title: string, doc: unknown, endpoint: string, path: string): string {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new DemoError('STATUS_NOT_IPAMD', `${endpoint}${path} is not ipamd's settings document: wrong port, or another program?`);
+    throw new DemoError(
+      'STATUS_NOT_IPAMD',
+      `${endpoint}${path} is not ipamd's settings document: wrong port, or another program?`,
+    );
   }
-  return `${title} (${path}):\n${formatTable(['SETTING', 'VALUE'], Object.entries(doc).map(([k, v]) => [k, settingValue(v)]))}`;
+  return `${title} (${path}):\n${formatTable(
+    ['SETTING', 'VALUE'],
+    Object.entries(doc).map(([k, v]) => [k, settingValue(v)]),
+  )}`;
 }
 
 /** Both settings documents, one table each. */

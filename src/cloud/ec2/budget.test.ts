@@ -22,10 +22,16 @@ function fakeTime(): { clock: ReturnType<typeof manualClock>; sleep: Sleep; slee
 
 describe('Ec2Budget', () => {
   it('knows EC2 documented buckets per action and request shape', () => {
-    assert.deepEqual(documentedBucket('AssignPrivateIpAddresses'), { key: 'AssignPrivateIpAddresses', spec: { capacity: 100, refillPerSecond: 5 } });
+    assert.deepEqual(documentedBucket('AssignPrivateIpAddresses'), {
+      key: 'AssignPrivateIpAddresses',
+      spec: { capacity: 100, refillPerSecond: 5 },
+    });
     assert.deepEqual(documentedBucket('AttachNetworkInterface').spec, { capacity: 50, refillPerSecond: 5 });
     assert.deepEqual(documentedBucket('CreateTags').spec, { capacity: 100, refillPerSecond: 10 });
-    assert.deepEqual(documentedBucket('DescribeNetworkInterfaces', 'filtered'), { key: 'DescribeNetworkInterfaces', spec: { capacity: 100, refillPerSecond: 20 } });
+    assert.deepEqual(documentedBucket('DescribeNetworkInterfaces', 'filtered'), {
+      key: 'DescribeNetworkInterfaces',
+      spec: { capacity: 100, refillPerSecond: 20 },
+    });
     assert.deepEqual(documentedBucket('DescribeNetworkInterfaces', 'unfiltered'), {
       key: 'DescribeNetworkInterfaces:unfiltered',
       spec: { capacity: 50, refillPerSecond: 10 },
@@ -47,16 +53,31 @@ describe('Ec2Budget', () => {
 
   it('serves concurrent waiters in order with reservations', async () => {
     const t = fakeTime();
-    const budget = new Ec2Budget({ clock: t.clock, sleep: async (ms) => { t.sleeps.push(ms); await Promise.resolve(); }, overrides: { CreateTags: { capacity: 1, refillPerSecond: 10 } } });
+    const budget = new Ec2Budget({
+      clock: t.clock,
+      sleep: async (ms) => {
+        t.sleeps.push(ms);
+        await Promise.resolve();
+      },
+      overrides: { CreateTags: { capacity: 1, refillPerSecond: 10 } },
+    });
     const waits = await Promise.all([budget.take('CreateTags'), budget.take('CreateTags'), budget.take('CreateTags')]);
     assert.deepEqual(waits, [0, 100, 200]);
   });
 
   it('refuses a wait longer than maxWaitMs with CLOUD_THROTTLED and gives the token back', async () => {
     const t = fakeTime();
-    const budget = new Ec2Budget({ clock: t.clock, sleep: t.sleep, maxWaitMs: 50, overrides: { CreateTags: { capacity: 1, refillPerSecond: 10 } } });
+    const budget = new Ec2Budget({
+      clock: t.clock,
+      sleep: t.sleep,
+      maxWaitMs: 50,
+      overrides: { CreateTags: { capacity: 1, refillPerSecond: 10 } },
+    });
     await budget.take('CreateTags');
-    await assert.rejects(budget.take('CreateTags'), (e: unknown) => isCloudError(e, 'CLOUD_THROTTLED') && /client-side budget/.test(e.message));
+    await assert.rejects(
+      budget.take('CreateTags'),
+      (e: unknown) => isCloudError(e, 'CLOUD_THROTTLED') && /client-side budget/.test(e.message),
+    );
     assert.equal(budget.state()[0]?.tokens, 0);
     assert.deepEqual(t.sleeps, []);
     t.clock.advance(100);
@@ -73,7 +94,10 @@ describe('Ec2Budget', () => {
   it('validates its settings', () => {
     const t = fakeTime();
     assert.throws(() => new Ec2Budget({ clock: t.clock, sleep: t.sleep, share: 0 }), RangeError);
-    assert.throws(() => new Ec2Budget({ clock: t.clock, sleep: t.sleep, overrides: { X: { capacity: 0, refillPerSecond: 1 } } }), RangeError);
+    assert.throws(
+      () => new Ec2Budget({ clock: t.clock, sleep: t.sleep, overrides: { X: { capacity: 0, refillPerSecond: 1 } } }),
+      RangeError,
+    );
   });
 });
 
@@ -89,17 +113,32 @@ describe('client-side budget against the embedded VPC with throttling on', () =>
 
   it('without a budget a burst of 30 assigns provokes RequestLimitExceeded', async () => {
     const ec2 = fx.ec2({ retry: { maxAttempts: 1 } });
-    const eni = await ec2.createNetworkInterface({ subnetId: fx.node.subnetId, groups: fx.node.groups, description: 'burst', tags: {} });
-    const results = await Promise.allSettled(Array.from({ length: 30 }, () => ec2.assignPrivateIps(eni.id, { count: 1 })));
+    const eni = await ec2.createNetworkInterface({
+      subnetId: fx.node.subnetId,
+      groups: fx.node.groups,
+      description: 'burst',
+      tags: {},
+    });
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, () => ec2.assignPrivateIps(eni.id, { count: 1 })),
+    );
     const throttled = results.filter((r) => r.status === 'rejected' && isCloudError(r.reason, 'CLOUD_THROTTLED'));
     assert.ok(throttled.length >= 15, `${throttled.length} throttled`);
   });
 
   it('with a budget at 80 % of the sim buckets the same burst waits for tokens and EC2 never throttles', async () => {
     fx.clock.advance(120_000); // refill the sim buckets after the control burst
-    const share = { AssignPrivateIpAddresses: { capacity: 8, refillPerSecond: 0.4 }, CreateNetworkInterface: { capacity: 8, refillPerSecond: 0.4 } };
+    const share = {
+      AssignPrivateIpAddresses: { capacity: 8, refillPerSecond: 0.4 },
+      CreateNetworkInterface: { capacity: 8, refillPerSecond: 0.4 },
+    };
     const ec2 = fx.ec2({ budget: { overrides: share }, retry: { maxAttempts: 1 } });
-    const eni = await ec2.createNetworkInterface({ subnetId: fx.node.subnetId, groups: fx.node.groups, description: 'paced', tags: {} });
+    const eni = await ec2.createNetworkInterface({
+      subnetId: fx.node.subnetId,
+      groups: fx.node.groups,
+      description: 'paced',
+      tags: {},
+    });
     const start = fx.records.length;
     const sleeps = fx.sleeps.length;
     for (let i = 0; i < 30; i++) await ec2.assignPrivateIps(eni.id, { count: 1 });

@@ -36,7 +36,12 @@ export type RequestShape = 'filtered' | 'unfiltered';
 const NON_MUTATING: BucketSpec = { capacity: 100, refillPerSecond: 20 };
 const UNFILTERED: BucketSpec = { capacity: 50, refillPerSecond: 10 };
 const MUTATING: BucketSpec = { capacity: 50, refillPerSecond: 5 };
-const UNFILTERED_ACTIONS = new Set(['DescribeInstances', 'DescribeNetworkInterfaces', 'DescribeSecurityGroups', 'DescribeInstanceStatus']);
+const UNFILTERED_ACTIONS = new Set([
+  'DescribeInstances',
+  'DescribeNetworkInterfaces',
+  'DescribeSecurityGroups',
+  'DescribeInstanceStatus',
+]);
 /** Actions with their own documented values; Attach/DetachNetworkInterface are plain "mutating" (50/5). */
 const OWN: Readonly<Record<string, BucketSpec>> = {
   AssignPrivateIpAddresses: { capacity: 100, refillPerSecond: 5 },
@@ -55,7 +60,8 @@ export function documentedBucket(action: string, shape: RequestShape = 'filtered
   const own = Object.hasOwn(OWN, action) ? OWN[action] : undefined;
   if (own !== undefined) return { key: action, spec: own };
   if (/^(Describe|List|Search|Get)/.test(action)) {
-    if (shape === 'unfiltered' && UNFILTERED_ACTIONS.has(action)) return { key: `${action}:unfiltered`, spec: UNFILTERED };
+    if (shape === 'unfiltered' && UNFILTERED_ACTIONS.has(action))
+      return { key: `${action}:unfiltered`, spec: UNFILTERED };
     return { key: action, spec: NON_MUTATING };
   }
   return { key: action, spec: MUTATING };
@@ -85,9 +91,16 @@ const SLOWEST_REFILL = 5;
  * @example
  * createEc2Api({ ...options, budget: pacedBudget(0.9 / 1000, Math.random) }); // one Attach per 222 s at most
  */
-export function pacedBudget(share: number, random: () => number): { share: number; initialFill: number; maxWaitMs: number } {
+export function pacedBudget(
+  share: number,
+  random: () => number,
+): { share: number; initialFill: number; maxWaitMs: number } {
   if (!(share > 0 && share <= 1)) throw new RangeError(`budget share must be in (0, 1], got ${share}`);
-  return { share, initialFill: Math.min(1, Math.max(0, random())), maxWaitMs: Math.max(60_000, Math.ceil((3 * 1000) / (SLOWEST_REFILL * share))) };
+  return {
+    share,
+    initialFill: Math.min(1, Math.max(0, random())),
+    maxWaitMs: Math.max(60_000, Math.ceil((3 * 1000) / (SLOWEST_REFILL * share))),
+  };
 }
 
 export interface BucketState extends BucketSpec {
@@ -117,11 +130,13 @@ export class Ec2Budget {
     const share = options.share ?? 0.8;
     if (!(share > 0 && share <= 1)) throw new RangeError(`budget share must be in (0, 1], got ${share}`);
     const initialFill = options.initialFill ?? 1;
-    if (!(initialFill >= 0 && initialFill <= 1)) throw new RangeError(`budget initialFill must be in [0, 1], got ${initialFill}`);
+    if (!(initialFill >= 0 && initialFill <= 1))
+      throw new RangeError(`budget initialFill must be in [0, 1], got ${initialFill}`);
     this.#initialFill = initialFill;
     this.#createdAt = options.clock.now();
     for (const [key, spec] of Object.entries(options.overrides ?? {})) {
-      if (!(spec.capacity >= 1 && spec.refillPerSecond > 0)) throw new RangeError(`budget for ${key}: capacity must be >= 1 and refill > 0`);
+      if (!(spec.capacity >= 1 && spec.refillPerSecond > 0))
+        throw new RangeError(`budget for ${key}: capacity must be >= 1 and refill > 0`);
     }
     this.#clock = options.clock;
     this.#sleep = options.sleep;

@@ -38,17 +38,30 @@ describe('createCallPath onRetry', () => {
     assert.equal(value, 'assigned');
     assert.deepEqual(
       retries.map((r) => [r.api, r.attempt, r.error.code, r.error.details.awsCode]),
-      [['AssignPrivateIpAddresses', 1, 'CLOUD_THROTTLED', 'RequestLimitExceeded'], ['AssignPrivateIpAddresses', 2, 'CLOUD_UNAVAILABLE', 'InternalError']],
+      [
+        ['AssignPrivateIpAddresses', 1, 'CLOUD_THROTTLED', 'RequestLimitExceeded'],
+        ['AssignPrivateIpAddresses', 2, 'CLOUD_UNAVAILABLE', 'InternalError'],
+      ],
     );
     assert.equal(retries[0]?.at, 1_000);
     assert.ok((retries[1]?.at ?? 0) > 1_000, 'the second failure came after the first back-off');
-    assert.deepEqual(records.map((r) => [r.api, r.attempts, r.status]), [['AssignPrivateIpAddresses', 3, 200]]);
+    assert.deepEqual(
+      records.map((r) => [r.api, r.attempts, r.status]),
+      [['AssignPrivateIpAddresses', 3, 200]],
+    );
   });
 
   it('a failure that is not retried is not reported as a retry', async () => {
     const retries: Ec2RetryEvent[] = [];
-    const call = createCallPath({ clock: manualClock(0), sleep: () => Promise.resolve(), retry: DEFAULT_EC2_RETRY, onRetry: (e) => retries.push(e) });
-    await assert.rejects(call('AttachNetworkInterface', () => Promise.reject(ec2Error('AttachmentLimitExceeded', 400))));
+    const call = createCallPath({
+      clock: manualClock(0),
+      sleep: () => Promise.resolve(),
+      retry: DEFAULT_EC2_RETRY,
+      onRetry: (e) => retries.push(e),
+    });
+    await assert.rejects(
+      call('AttachNetworkInterface', () => Promise.reject(ec2Error('AttachmentLimitExceeded', 400))),
+    );
     assert.deepEqual(retries, []);
   });
 });

@@ -45,18 +45,41 @@ describe('failureFacts and toCloudError', () => {
     it(`${code} (${status}) → ${cloud}, retry ${retry ?? 'no'}`, () => {
       const error = ec2Error(code, status);
       const facts = failureFacts(error);
-      assert.deepEqual(facts, { awsCode: code, fromEc2: true, status, requestId: 'req-1', message: `${code} happened`, retry });
+      assert.deepEqual(facts, {
+        awsCode: code,
+        fromEc2: true,
+        status,
+        requestId: 'req-1',
+        message: `${code} happened`,
+        retry,
+      });
       const mapped = toCloudError('AssignPrivateIpAddresses', error, 2);
       assert.equal(mapped.code, cloud);
-      assert.deepEqual(mapped.details, { operation: 'AssignPrivateIpAddresses', awsCode: code, httpStatus: status, requestId: 'req-1', attempts: 2 });
+      assert.deepEqual(mapped.details, {
+        operation: 'AssignPrivateIpAddresses',
+        awsCode: code,
+        httpStatus: status,
+        requestId: 'req-1',
+        attempts: 2,
+      });
       assert.equal(mapped.cause, error);
-      assert.match(mapped.message, new RegExp(`^AssignPrivateIpAddresses failed: .+ \\(EC2 ${code.replace('.', '\\.')}: ${code.replace('.', '\\.')} happened\\) after 2 attempts$`));
+      assert.match(
+        mapped.message,
+        new RegExp(
+          `^AssignPrivateIpAddresses failed: .+ \\(EC2 ${code.replace('.', '\\.')}: ${code.replace('.', '\\.')} happened\\) after 2 attempts$`,
+        ),
+      );
     });
   }
 
   it('reads transport errors: socket codes, AggregateError, the SDK TimeoutError', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
-    assert.deepEqual(failureFacts(refused), { awsCode: 'ECONNREFUSED', fromEc2: false, message: 'connect ECONNREFUSED 127.0.0.1:1', retry: 'transient' });
+    assert.deepEqual(failureFacts(refused), {
+      awsCode: 'ECONNREFUSED',
+      fromEc2: false,
+      message: 'connect ECONNREFUSED 127.0.0.1:1',
+      retry: 'transient',
+    });
     const aggregate = new AggregateError([Object.assign(new Error('x'), { code: 'ECONNRESET' })], 'boom');
     assert.equal(failureFacts(aggregate).awsCode, 'ECONNRESET');
     const timeout = Object.assign(new Error('timed out'), { name: 'TimeoutError', code: 'ETIMEDOUT' });
@@ -64,7 +87,10 @@ describe('failureFacts and toCloudError', () => {
     assert.equal(failureFacts(timeout).retry, 'transient');
     const cloud = toCloudError('DescribeSubnets', refused, 10);
     assert.equal(cloud.code, 'CLOUD_UNAVAILABLE');
-    assert.match(cloud.message, /^DescribeSubnets failed: EC2 could not be reached \(ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:1\) after 10 attempts$/);
+    assert.match(
+      cloud.message,
+      /^DescribeSubnets failed: EC2 could not be reached \(ECONNREFUSED: connect ECONNREFUSED 127\.0\.0\.1:1\) after 10 attempts$/,
+    );
   });
 
   it('an unknown non-SDK error is not retried and still becomes a CloudError', () => {

@@ -29,23 +29,55 @@ export interface FailureFacts {
 }
 
 const THROTTLING = new Set([
-  'BandwidthLimitExceeded', 'EC2ThrottledException', 'LimitExceededException', 'PriorRequestNotComplete',
-  'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'RequestThrottled', 'RequestThrottledException',
-  'SlowDown', 'ThrottledException', 'Throttling', 'ThrottlingException', 'TooManyRequestsException',
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
   'TransactionInProgressException',
 ]);
 
-const SERVER_FAULTS = new Set(['InternalError', 'InternalFailure', 'ServerInternal', 'ServiceUnavailable', 'Unavailable']);
+const SERVER_FAULTS = new Set([
+  'InternalError',
+  'InternalFailure',
+  'ServerInternal',
+  'ServiceUnavailable',
+  'Unavailable',
+]);
 
 const TRANSPORT = new Set([
-  'TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT',
-  'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'ERR_SOCKET_CONNECTION_TIMEOUT',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
 ]);
 
 /** Codes that are never retried even when EC2 sends them with a 5xx status. */
 const FINAL = new Set([
-  'InsufficientFreeAddressesInSubnet', 'InsufficientCidrBlocks', 'PrivateIpAddressLimitExceeded', 'AttachmentLimitExceeded',
-  'NetworkInterfaceLimitExceeded', 'UnauthorizedOperation', 'AuthFailure',
+  'InsufficientFreeAddressesInSubnet',
+  'InsufficientCidrBlocks',
+  'PrivateIpAddressLimitExceeded',
+  'AttachmentLimitExceeded',
+  'NetworkInterfaceLimitExceeded',
+  'UnauthorizedOperation',
+  'AuthFailure',
 ]);
 
 function record(value: unknown): Record<string, unknown> | undefined {
@@ -61,10 +93,11 @@ function transportCode(error: Record<string, unknown>): string | undefined {
   const code = text(error['code']);
   if (code !== undefined) return code;
   const inner = error['errors'];
-  if (Array.isArray(inner)) for (const e of inner as unknown[]) {
-    const c = text(record(e)?.['code']);
-    if (c !== undefined) return c;
-  }
+  if (Array.isArray(inner))
+    for (const e of inner as unknown[]) {
+      const c = text(record(e)?.['code']);
+      if (c !== undefined) return c;
+    }
   const cause = record(error['cause']);
   return cause === undefined ? undefined : text(cause['code']);
 }
@@ -89,7 +122,8 @@ export function failureFacts(error: unknown): FailureFacts {
   const fromEc2 = e['$fault'] === 'client' || e['$fault'] === 'server';
   const name = text(e['name']);
   // Transport: the SDK's `TimeoutError` (code ETIMEDOUT) by name, socket errors by their code.
-  const transport = name !== undefined && TRANSPORT.has(name) ? name : (transportCode(e) ?? (name === 'Error' ? undefined : name));
+  const transport =
+    name !== undefined && TRANSPORT.has(name) ? name : (transportCode(e) ?? (name === 'Error' ? undefined : name));
   const awsCode = fromEc2 ? (text(e['Code']) ?? name) : transport;
   return {
     ...(awsCode === undefined ? {} : { awsCode }),
@@ -102,7 +136,10 @@ export function failureFacts(error: unknown): FailureFacts {
 }
 
 /** The stable code for an EC2 code (and status), plus what it means in words. */
-export function cloudCodeFor(facts: Pick<FailureFacts, 'awsCode' | 'fromEc2' | 'status' | 'retry'>): { code: CloudErrorCode; meaning: string } {
+export function cloudCodeFor(facts: Pick<FailureFacts, 'awsCode' | 'fromEc2' | 'status' | 'retry'>): {
+  code: CloudErrorCode;
+  meaning: string;
+} {
   const aws = facts.awsCode ?? '';
   switch (aws) {
     case 'InsufficientFreeAddressesInSubnet':
@@ -129,7 +166,10 @@ export function cloudCodeFor(facts: Pick<FailureFacts, 'awsCode' | 'fromEc2' | '
     return { code: 'CLOUD_INVALID_REQUEST', meaning: 'EC2 rejected a parameter' };
   }
   if (facts.retry === 'transient' || (facts.status !== undefined && facts.status >= 500)) {
-    return { code: 'CLOUD_UNAVAILABLE', meaning: facts.fromEc2 ? 'EC2 failed on its side' : 'EC2 could not be reached' };
+    return {
+      code: 'CLOUD_UNAVAILABLE',
+      meaning: facts.fromEc2 ? 'EC2 failed on its side' : 'EC2 could not be reached',
+    };
   }
   // Not from EC2 and not a known transport failure: the SDK itself failed (a bug or a response it cannot parse).
   return { code: 'CLOUD_EC2_ERROR', meaning: facts.fromEc2 ? 'EC2 refused the request' : 'the EC2 client failed' };
@@ -146,7 +186,8 @@ export function toCloudError(operation: string, error: unknown, attempts: number
   const facts = failureFacts(error);
   const { code, meaning } = cloudCodeFor(facts);
   const tries = attempts === 1 ? '1 attempt' : `${attempts} attempts`;
-  const source = facts.awsCode === undefined ? facts.message : `${facts.fromEc2 ? 'EC2 ' : ''}${facts.awsCode}: ${facts.message}`;
+  const source =
+    facts.awsCode === undefined ? facts.message : `${facts.fromEc2 ? 'EC2 ' : ''}${facts.awsCode}: ${facts.message}`;
   return new CloudError(
     code,
     `${operation} failed: ${meaning} (${source}) after ${tries}`,

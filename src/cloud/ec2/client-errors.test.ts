@@ -28,7 +28,11 @@ describe('Ec2Api error classification (faults injected into the embedded VPC)', 
   let eniId: string;
   before(async () => {
     fx = await startCloudFixture();
-    eniId = (await fx.ec2().createNetworkInterface({ subnetId: fx.node.subnetId, groups: fx.node.groups, description: 'errors', tags: {} })).id;
+    eniId = (
+      await fx
+        .ec2()
+        .createNetworkInterface({ subnetId: fx.node.subnetId, groups: fx.node.groups, description: 'errors', tags: {} })
+    ).id;
   });
   afterEach(() => fx.sim.gate.faults.clear());
   after(async () => {
@@ -36,9 +40,19 @@ describe('Ec2Api error classification (faults injected into the embedded VPC)', 
   });
 
   const final: { aws: string; code: CloudErrorCode; status: number; words: RegExp }[] = [
-    { aws: 'InsufficientFreeAddressesInSubnet', code: 'CLOUD_SUBNET_FULL', status: 400, words: /subnet has no free addresses/ },
+    {
+      aws: 'InsufficientFreeAddressesInSubnet',
+      code: 'CLOUD_SUBNET_FULL',
+      status: 400,
+      words: /subnet has no free addresses/,
+    },
     { aws: 'InsufficientCidrBlocks', code: 'CLOUD_NO_CIDR_BLOCKS', status: 400, words: /no free aligned \/28/ },
-    { aws: 'PrivateIpAddressLimitExceeded', code: 'CLOUD_IP_LIMIT', status: 400, words: /as many addresses as its type allows/ },
+    {
+      aws: 'PrivateIpAddressLimitExceeded',
+      code: 'CLOUD_IP_LIMIT',
+      status: 400,
+      words: /as many addresses as its type allows/,
+    },
     { aws: 'NetworkInterfaceLimitExceeded', code: 'CLOUD_ENI_LIMIT', status: 400, words: /quota/ },
     { aws: 'UnauthorizedOperation', code: 'CLOUD_UNAUTHORIZED', status: 403, words: /IAM policy/ },
     { aws: 'AuthFailure', code: 'CLOUD_UNAUTHORIZED', status: 401, words: /credentials/ },
@@ -48,7 +62,11 @@ describe('Ec2Api error classification (faults injected into the embedded VPC)', 
   ];
   for (const row of final) {
     it(`${row.aws} → ${row.code}, not retried, with details and EC2's message`, async () => {
-      fx.sim.gate.faults.set('AssignPrivateIpAddresses', { code: row.aws, probability: 1, message: `injected ${row.aws}` });
+      fx.sim.gate.faults.set('AssignPrivateIpAddresses', {
+        code: row.aws,
+        probability: 1,
+        message: `injected ${row.aws}`,
+      });
       const start = fx.records.length;
       await assert.rejects(
         fx.ec2().assignPrivateIps(eniId, { count: 1 }),
@@ -62,7 +80,9 @@ describe('Ec2Api error classification (faults injected into the embedded VPC)', 
           assert.match(e.message, new RegExp(`EC2 ${row.aws.replace('.', '\\.')}: injected`));
         }),
       );
-      assert.deepEqual(fx.records.slice(start), [{ api: 'AssignPrivateIpAddresses', kind: 'ec2', ms: 0, error: row.aws, status: row.status, attempts: 1 }]);
+      assert.deepEqual(fx.records.slice(start), [
+        { api: 'AssignPrivateIpAddresses', kind: 'ec2', ms: 0, error: row.aws, status: row.status, attempts: 1 },
+      ]);
     });
   }
 
@@ -72,7 +92,10 @@ describe('Ec2Api error classification (faults injected into the embedded VPC)', 
     const start = fx.records.length;
     const out = await fx.ec2({ random: () => 0.999 }).assignPrivateIps(eniId, { count: 1 });
     assert.equal(out.ips.length, 1);
-    assert.deepEqual(fx.records.slice(start).map((r) => [r.attempts, r.error ?? 'ok', r.status]), [[4, 'ok', 200]]);
+    assert.deepEqual(
+      fx.records.slice(start).map((r) => [r.attempts, r.error ?? 'ok', r.status]),
+      [[4, 'ok', 200]],
+    );
     // 50 ms throttling base in the fixture: ceilings 100, 200, 400 ms, near-full jitter.
     assert.deepEqual(fx.sleeps.slice(sleeps), [99, 199, 399]);
   });
@@ -107,9 +130,13 @@ describe('Ec2Api error classification (faults injected into the embedded VPC)', 
     const ec2 = fx.ec2();
     const { instanceId, subnetId, groups } = fx.node;
     const enis = [];
-    for (let i = 0; i < 3; i++) enis.push(await ec2.createNetworkInterface({ subnetId, groups, description: `limit-${i}`, tags: {} }));
+    for (let i = 0; i < 3; i++)
+      enis.push(await ec2.createNetworkInterface({ subnetId, groups, description: `limit-${i}`, tags: {} }));
     const attachments = [];
-    for (const [i, eni] of enis.slice(0, 2).entries()) attachments.push(await ec2.attachNetworkInterface({ eniId: eni.id, instanceId, deviceIndex: i + 1, networkCardIndex: 0 }));
+    for (const [i, eni] of enis.slice(0, 2).entries())
+      attachments.push(
+        await ec2.attachNetworkInterface({ eniId: eni.id, instanceId, deviceIndex: i + 1, networkCardIndex: 0 }),
+      );
     const start = fx.records.length;
     await assert.rejects(
       ec2.attachNetworkInterface({ eniId: enis[2]?.id ?? '', instanceId, deviceIndex: 3, networkCardIndex: 0 }),
@@ -126,10 +153,23 @@ describe('Ec2Api error classification (faults injected into the embedded VPC)', 
 
   it('PrivateIpAddressLimitExceeded for real: an m5.large ENI holds 10 addresses', async () => {
     const ec2 = fx.ec2();
-    const eni = await ec2.createNetworkInterface({ subnetId: fx.node.subnetId, groups: fx.node.groups, description: 'full', tags: {} });
-    const attachment = await ec2.attachNetworkInterface({ eniId: eni.id, instanceId: fx.node.instanceId, deviceIndex: 1, networkCardIndex: 0 });
+    const eni = await ec2.createNetworkInterface({
+      subnetId: fx.node.subnetId,
+      groups: fx.node.groups,
+      description: 'full',
+      tags: {},
+    });
+    const attachment = await ec2.attachNetworkInterface({
+      eniId: eni.id,
+      instanceId: fx.node.instanceId,
+      deviceIndex: 1,
+      networkCardIndex: 0,
+    });
     assert.equal((await ec2.assignPrivateIps(eni.id, { count: 9 })).ips.length, 9);
-    await assert.rejects(ec2.assignPrivateIps(eni.id, { count: 1 }), expectCloud('CLOUD_IP_LIMIT', (e) => assert.equal(e.details.attempts, 1)));
+    await assert.rejects(
+      ec2.assignPrivateIps(eni.id, { count: 1 }),
+      expectCloud('CLOUD_IP_LIMIT', (e) => assert.equal(e.details.attempts, 1)),
+    );
     await ec2.detachNetworkInterface(attachment);
     fx.clock.advance(5_000);
     await ec2.deleteNetworkInterface(eni.id);
@@ -137,10 +177,23 @@ describe('Ec2Api error classification (faults injected into the embedded VPC)', 
 
   it('an ENI still detaching cannot be deleted: InvalidParameterValue, not retried by the call path', async () => {
     const ec2 = fx.ec2();
-    const eni = await ec2.createNetworkInterface({ subnetId: fx.node.subnetId, groups: fx.node.groups, description: 'busy', tags: {} });
-    const attachment = await ec2.attachNetworkInterface({ eniId: eni.id, instanceId: fx.node.instanceId, deviceIndex: 1, networkCardIndex: 0 });
+    const eni = await ec2.createNetworkInterface({
+      subnetId: fx.node.subnetId,
+      groups: fx.node.groups,
+      description: 'busy',
+      tags: {},
+    });
+    const attachment = await ec2.attachNetworkInterface({
+      eniId: eni.id,
+      instanceId: fx.node.instanceId,
+      deviceIndex: 1,
+      networkCardIndex: 0,
+    });
     await ec2.detachNetworkInterface(attachment);
-    await assert.rejects(ec2.deleteNetworkInterface(eni.id), expectCloud('CLOUD_INVALID_REQUEST', (e) => assert.match(e.message, /currently in use/)));
+    await assert.rejects(
+      ec2.deleteNetworkInterface(eni.id),
+      expectCloud('CLOUD_INVALID_REQUEST', (e) => assert.match(e.message, /currently in use/)),
+    );
     fx.clock.advance(5_000);
     await ec2.deleteNetworkInterface(eni.id);
   });
@@ -158,7 +211,10 @@ describe('Ec2Api error classification (faults injected into the embedded VPC)', 
         assert.match(e.message, /could not be reached/);
       }),
     );
-    assert.deepEqual(fx.records.slice(start).map((r) => [r.error, r.status, r.attempts]), [['ECONNREFUSED', undefined, 3]]);
+    assert.deepEqual(
+      fx.records.slice(start).map((r) => [r.error, r.status, r.attempts]),
+      [['ECONNREFUSED', undefined, 3]],
+    );
   });
 
   it('a response slower than httpTimeoutMs is a TimeoutError, retried, then CLOUD_UNAVAILABLE', async () => {

@@ -27,7 +27,10 @@ describe('Ec2Api on the embedded VPC', () => {
       subnetId,
       groups,
       description: `aws-K8S-${instanceId}`,
-      tags: { 'node.k8s.amazonaws.com/instance_id': instanceId, 'node.k8s.amazonaws.com/createdAt': '2024-05-01T00:00:00Z' },
+      tags: {
+        'node.k8s.amazonaws.com/instance_id': instanceId,
+        'node.k8s.amazonaws.com/createdAt': '2024-05-01T00:00:00Z',
+      },
       secondaryIpCount: 3,
     });
     assert.match(created.id, /^eni-/);
@@ -45,7 +48,12 @@ describe('Ec2Api on the embedded VPC', () => {
     const deviceIndex = freeDeviceIndex(before.deviceIndexes);
     assert.equal(deviceIndex, 1);
 
-    const attachmentId = await ec2.attachNetworkInterface({ eniId: created.id, instanceId, deviceIndex, networkCardIndex: 0 });
+    const attachmentId = await ec2.attachNetworkInterface({
+      eniId: created.id,
+      instanceId,
+      deviceIndex,
+      networkCardIndex: 0,
+    });
     assert.match(attachmentId, /^eni-attach-/);
     await ec2.setDeleteOnTermination(created.id, attachmentId);
     const { enis } = await ec2.describeNetworkInterfaces([created.id]);
@@ -53,7 +61,11 @@ describe('Ec2Api on the embedded VPC', () => {
     assert.equal(enis[0]?.attachment?.deviceIndex, 1);
     assert.equal(enis[0]?.attachment?.instanceId, instanceId);
 
-    const seen = await waitForEniInImds(fx.imds(), { eniId: created.id, primaryMac, wantIps: 3 }, { clock: fx.clock, sleep: fx.sleep });
+    const seen = await waitForEniInImds(
+      fx.imds(),
+      { eniId: created.id, primaryMac, wantIps: 3 },
+      { clock: fx.clock, sleep: fx.sleep },
+    );
     assert.equal(seen.complete, true);
     assert.equal(seen.eni.deviceNumber, 1);
     assert.deepEqual(seen.eni.localIpv4s.slice(1).sort(), [...created.secondaryIps].sort());
@@ -76,7 +88,13 @@ describe('Ec2Api on the embedded VPC', () => {
 
   it('assigns and unassigns /28 prefixes; creates with Ipv4PrefixCount', async () => {
     const ec2 = fx.ec2();
-    const eni = await ec2.createNetworkInterface({ subnetId: fx.node.subnetId, groups: fx.node.groups, description: 'pd', tags: {}, prefixCount: 1 });
+    const eni = await ec2.createNetworkInterface({
+      subnetId: fx.node.subnetId,
+      groups: fx.node.groups,
+      description: 'pd',
+      tags: {},
+      prefixCount: 1,
+    });
     assert.equal(eni.prefixes.length, 1);
     assert.match(eni.prefixes[0] ?? '', /\/28$/);
     const out = await ec2.assignPrivateIps(eni.id, { prefixCount: 2 });
@@ -92,7 +110,14 @@ describe('Ec2Api on the embedded VPC', () => {
     const ec2 = fx.ec2();
     const calls = fx.records.length;
     await assert.rejects(
-      ec2.createNetworkInterface({ subnetId: fx.node.subnetId, groups: [], description: '', tags: {}, secondaryIpCount: 1, prefixCount: 1 }),
+      ec2.createNetworkInterface({
+        subnetId: fx.node.subnetId,
+        groups: [],
+        description: '',
+        tags: {},
+        secondaryIpCount: 1,
+        prefixCount: 1,
+      }),
       (e: unknown) => isCloudError(e, 'CLOUD_INVALID_REQUEST'),
     );
     assert.equal(fx.records.length, calls);
@@ -100,8 +125,18 @@ describe('Ec2Api on the embedded VPC', () => {
 
   it('describeNetworkInterfaces drops an id EC2 no longer knows, reports it in missing and returns the rest', async () => {
     const ec2 = fx.ec2();
-    const a = await ec2.createNetworkInterface({ subnetId: fx.node.subnetId, groups: fx.node.groups, description: 'a', tags: {} });
-    const gone = await ec2.createNetworkInterface({ subnetId: fx.node.subnetId, groups: fx.node.groups, description: 'gone', tags: {} });
+    const a = await ec2.createNetworkInterface({
+      subnetId: fx.node.subnetId,
+      groups: fx.node.groups,
+      description: 'a',
+      tags: {},
+    });
+    const gone = await ec2.createNetworkInterface({
+      subnetId: fx.node.subnetId,
+      groups: fx.node.groups,
+      description: 'gone',
+      tags: {},
+    });
     await ec2.deleteNetworkInterface(gone.id);
     const start = fx.records.length;
     const out = await ec2.describeNetworkInterfaces([fx.node.primaryEniId, gone.id, a.id]);
@@ -109,7 +144,10 @@ describe('Ec2Api on the embedded VPC', () => {
     assert.deepEqual(out.enis.map((e) => e.id).sort(), [fx.node.primaryEniId, a.id].sort());
     // Two requests: the first failed naming the missing id, the second succeeded.
     const calls = fx.records.slice(start);
-    assert.deepEqual(calls.map((r) => r.error ?? 'ok'), ['InvalidNetworkInterfaceID.NotFound', 'ok']);
+    assert.deepEqual(
+      calls.map((r) => r.error ?? 'ok'),
+      ['InvalidNetworkInterfaceID.NotFound', 'ok'],
+    );
     const none = await ec2.describeNetworkInterfaces([gone.id]);
     assert.deepEqual(none, { enis: [], missing: [gone.id] });
     await ec2.deleteNetworkInterface(a.id);
@@ -119,15 +157,33 @@ describe('Ec2Api on the embedded VPC', () => {
     const ec2 = fx.ec2();
     const created = [];
     for (let i = 0; i < 7; i++) {
-      created.push(await ec2.createNetworkInterface({ subnetId: fx.node.subnetId, groups: fx.node.groups, description: `page-${i}`, tags: { batch: 'paging' } }));
+      created.push(
+        await ec2.createNetworkInterface({
+          subnetId: fx.node.subnetId,
+          groups: fx.node.groups,
+          description: `page-${i}`,
+          tags: { batch: 'paging' },
+        }),
+      );
     }
-    const found = await ec2.findNetworkInterfaces([{ name: 'tag:batch', values: ['paging'] }, { name: 'status', values: ['available'] }]);
+    const found = await ec2.findNetworkInterfaces([
+      { name: 'tag:batch', values: ['paging'] },
+      { name: 'status', values: ['available'] },
+    ]);
     assert.deepEqual(found.map((e) => e.id).sort(), created.map((e) => e.id).sort());
-    const [primary] = await ec2.findNetworkInterfaces([{ name: 'network-interface-id', values: [fx.node.primaryEniId] }]);
+    const [primary] = await ec2.findNetworkInterfaces([
+      { name: 'network-interface-id', values: [fx.node.primaryEniId] },
+    ]);
     assert.equal(primary?.macAddress, fx.node.primaryMac);
     assert.equal(primary?.privateIp, '10.11.16.31');
-    assert.deepEqual(primary?.attachment && { device: primary.attachment.deviceIndex, card: primary.attachment.networkCardIndex, instance: primary.attachment.instanceId },
-      { device: 0, card: 0, instance: fx.node.instanceId });
+    assert.deepEqual(
+      primary?.attachment && {
+        device: primary.attachment.deviceIndex,
+        card: primary.attachment.networkCardIndex,
+        instance: primary.attachment.instanceId,
+      },
+      { device: 0, card: 0, instance: fx.node.instanceId },
+    );
     for (const eni of created) await ec2.deleteNetworkInterface(eni.id);
   });
 
@@ -135,12 +191,22 @@ describe('Ec2Api on the embedded VPC', () => {
     const ec2 = fx.ec2({ pageSize: 5 });
     const created = [];
     for (let i = 0; i < 7; i++) {
-      created.push(await ec2.createNetworkInterface({ subnetId: fx.node.subnetId, groups: fx.node.groups, description: `p-${i}`, tags: { batch: 'small-pages' } }));
+      created.push(
+        await ec2.createNetworkInterface({
+          subnetId: fx.node.subnetId,
+          groups: fx.node.groups,
+          description: `p-${i}`,
+          tags: { batch: 'small-pages' },
+        }),
+      );
     }
     const start = fx.records.length;
     const found = await ec2.findNetworkInterfaces([{ name: 'tag:batch', values: ['small-pages'] }]);
     assert.deepEqual(found.map((e) => e.id).sort(), created.map((e) => e.id).sort());
-    assert.deepEqual(fx.records.slice(start).map((r) => r.api), ['DescribeNetworkInterfaces', 'DescribeNetworkInterfaces']);
+    assert.deepEqual(
+      fx.records.slice(start).map((r) => r.api),
+      ['DescribeNetworkInterfaces', 'DescribeNetworkInterfaces'],
+    );
     for (const eni of created) await ec2.deleteNetworkInterface(eni.id);
   });
 
@@ -161,7 +227,12 @@ describe('Ec2Api on the embedded VPC', () => {
     assert.equal(subnets[0]?.tags['kubernetes.io/role/elb'], '1');
     assert.equal((await ec2.describeSubnets([])).length, 3);
 
-    const eni = await ec2.createNetworkInterface({ subnetId: fx.node.subnetId, groups: fx.node.groups, description: 'sg', tags: {} });
+    const eni = await ec2.createNetworkInterface({
+      subnetId: fx.node.subnetId,
+      groups: fx.node.groups,
+      description: 'sg',
+      tags: {},
+    });
     const one = fx.node.groups[0] ?? '';
     await ec2.modifyNetworkInterfaceGroups(eni.id, [one]);
     assert.deepEqual((await ec2.describeNetworkInterfaces([eni.id])).enis[0]?.groups, [one]);
@@ -180,6 +251,8 @@ describe('Ec2Api on the embedded VPC', () => {
   it('observes one record per logical call with api, kind, status and attempts', async () => {
     const start = fx.records.length;
     await fx.ec2().describeInstance(fx.node.instanceId);
-    assert.deepEqual(fx.records.slice(start), [{ api: 'DescribeInstances', kind: 'ec2', ms: 0, status: 200, attempts: 1 }]);
+    assert.deepEqual(fx.records.slice(start), [
+      { api: 'DescribeInstances', kind: 'ec2', ms: 0, status: 200, attempts: 1 },
+    ]);
   });
 });

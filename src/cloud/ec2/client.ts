@@ -12,21 +12,54 @@
  * ec2.destroy();
  */
 import {
-  AssignPrivateIpAddressesCommand, AttachNetworkInterfaceCommand, CreateNetworkInterfaceCommand, CreateTagsCommand,
-  DeleteNetworkInterfaceCommand, DescribeInstancesCommand, DescribeInstanceTypesCommand, DescribeNetworkInterfacesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand,
-  DetachNetworkInterfaceCommand, EC2Client, type _InstanceType, ModifyNetworkInterfaceAttributeCommand, UnassignPrivateIpAddressesCommand,
-  type EC2ClientConfig, type Filter, type NetworkInterface, type SecurityGroup, type Subnet,
+  AssignPrivateIpAddressesCommand,
+  AttachNetworkInterfaceCommand,
+  CreateNetworkInterfaceCommand,
+  CreateTagsCommand,
+  DeleteNetworkInterfaceCommand,
+  DescribeInstancesCommand,
+  DescribeInstanceTypesCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DetachNetworkInterfaceCommand,
+  EC2Client,
+  type _InstanceType,
+  ModifyNetworkInterfaceAttributeCommand,
+  UnassignPrivateIpAddressesCommand,
+  type EC2ClientConfig,
+  type Filter,
+  type NetworkInterface,
+  type SecurityGroup,
+  type Subnet,
 } from '@aws-sdk/client-ec2';
 import { rfc3339, type Clock } from '../../ipam/clock.js';
 import type { EniId } from '../../ipam/types.js';
 import type { InstanceLimits } from '../../limits/index.js';
 import type { AwsCallRecord } from '../calls.js';
-import type { CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2SecurityGroup, Ec2Subnet } from './port.js';
+import type {
+  CreateEniRequest,
+  Ec2Api,
+  Ec2Eni,
+  Ec2Filter,
+  Ec2InstanceAttachments,
+  Ec2SecurityGroup,
+  Ec2Subnet,
+} from './port.js';
 import { CloudError, isCloudError } from '../errors.js';
 import { Ec2Budget, type BucketSpec } from './budget.js';
 import { createCallPath, type Ec2Call, type Ec2RetryEvent } from './call.js';
 import { toInstanceLimits } from './instance-types.js';
-import { malformed, missingEniIds, toEc2Eni, toEc2SecurityGroup, toEc2Subnet, toInstanceAttachments, toSdkFilters, toSdkTags } from './map.js';
+import {
+  malformed,
+  missingEniIds,
+  toEc2Eni,
+  toEc2SecurityGroup,
+  toEc2Subnet,
+  toInstanceAttachments,
+  toSdkFilters,
+  toSdkTags,
+} from './map.js';
 import { DEFAULT_EC2_RETRY, realSleep, type RetryPolicy, type Sleep } from './retry.js';
 
 export interface Ec2ApiOptions {
@@ -46,7 +79,12 @@ export interface Ec2ApiOptions {
   /** `false` = no client-side rate limit; otherwise a share (default 0.8) of EC2's buckets and overrides by key. */
   readonly budget?:
     | false
-    | { readonly share?: number; readonly overrides?: Readonly<Record<string, BucketSpec>>; readonly maxWaitMs?: number; readonly initialFill?: number };
+    | {
+        readonly share?: number;
+        readonly overrides?: Readonly<Record<string, BucketSpec>>;
+        readonly maxWaitMs?: number;
+        readonly initialFill?: number;
+      };
   readonly retry?: Partial<Omit<RetryPolicy, 'baseMs'>> & { readonly baseMs?: Partial<RetryPolicy['baseMs']> };
   /** Per-request HTTP timeout (connect and response); 10 s as the reference's HTTP_TIMEOUT default. */
   readonly httpTimeoutMs?: number;
@@ -88,9 +126,7 @@ export function createEc2Api(options: Ec2ApiOptions): Ec2ApiClient {
   });
   const sleep = options.sleep ?? realSleep;
   const budget =
-    options.budget === false
-      ? undefined
-      : new Ec2Budget({ clock: options.clock, sleep, ...options.budget });
+    options.budget === false ? undefined : new Ec2Budget({ clock: options.clock, sleep, ...options.budget });
   const call = createCallPath({
     clock: options.clock,
     sleep,
@@ -101,7 +137,8 @@ export function createEc2Api(options: Ec2ApiOptions): Ec2ApiClient {
     ...(options.random === undefined ? {} : { random: options.random }),
   });
   const pageSize = options.pageSize ?? 1000;
-  if (!(Number.isInteger(pageSize) && pageSize >= 5 && pageSize <= 1000)) throw new RangeError(`pageSize must be 5..1000, got ${pageSize}`);
+  if (!(Number.isInteger(pageSize) && pageSize >= 5 && pageSize <= 1000))
+    throw new RangeError(`pageSize must be 5..1000, got ${pageSize}`);
   return new SdkEc2Api(client, call, pageSize, options.clock);
 }
 
@@ -124,19 +161,32 @@ class SdkEc2Api implements Ec2ApiClient {
 
   async describeInstance(instanceId: string): Promise<Ec2InstanceAttachments> {
     const api = 'DescribeInstances';
-    const out = await this.#call(api, () => this.#client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })), { shape: 'unfiltered' });
-    const instance = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === instanceId);
+    const out = await this.#call(
+      api,
+      () => this.#client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })),
+      { shape: 'unfiltered' },
+    );
+    const instance = (out.Reservations ?? [])
+      .flatMap((r) => r.Instances ?? [])
+      .find((i) => i.InstanceId === instanceId);
     return toInstanceAttachments(instance, instanceId, api);
   }
 
   async createNetworkInterface(request: CreateEniRequest): Promise<Ec2Eni> {
     const api = 'CreateNetworkInterface';
     if (request.secondaryIpCount !== undefined && request.prefixCount !== undefined) {
-      throw new CloudError('CLOUD_INVALID_REQUEST', `${api} not sent: ask for secondary addresses or prefixes, not both`, { operation: api });
+      throw new CloudError(
+        'CLOUD_INVALID_REQUEST',
+        `${api} not sent: ask for secondary addresses or prefixes, not both`,
+        { operation: api },
+      );
     }
     const out = await this.#call(api, () => {
       // Stamped per attempt: the time this request leaves, however long it waited for a token or a retry.
-      const stamped = request.stampTag === undefined ? request.tags : { ...request.tags, [request.stampTag]: rfc3339(this.#clock.now()) };
+      const stamped =
+        request.stampTag === undefined
+          ? request.tags
+          : { ...request.tags, [request.stampTag]: rfc3339(this.#clock.now()) };
       const tags = toSdkTags(stamped);
       return this.#client.send(
         new CreateNetworkInterfaceCommand({
@@ -144,7 +194,9 @@ class SdkEc2Api implements Ec2ApiClient {
           Description: request.description,
           Groups: [...request.groups],
           ...(tags.length === 0 ? {} : { TagSpecifications: [{ ResourceType: 'network-interface', Tags: tags }] }),
-          ...(request.secondaryIpCount === undefined ? {} : { SecondaryPrivateIpAddressCount: request.secondaryIpCount }),
+          ...(request.secondaryIpCount === undefined
+            ? {}
+            : { SecondaryPrivateIpAddressCount: request.secondaryIpCount }),
           ...(request.prefixCount === undefined ? {} : { Ipv4PrefixCount: request.prefixCount }),
         }),
       );
@@ -152,7 +204,12 @@ class SdkEc2Api implements Ec2ApiClient {
     return toEc2Eni(out.NetworkInterface, api);
   }
 
-  async attachNetworkInterface(request: { eniId: EniId; instanceId: string; deviceIndex: number; networkCardIndex: number }): Promise<string> {
+  async attachNetworkInterface(request: {
+    eniId: EniId;
+    instanceId: string;
+    deviceIndex: number;
+    networkCardIndex: number;
+  }): Promise<string> {
     const api = 'AttachNetworkInterface';
     const out = await this.#call(api, () =>
       this.#client.send(
@@ -171,18 +228,25 @@ class SdkEc2Api implements Ec2ApiClient {
   async setDeleteOnTermination(eniId: EniId, attachmentId: string): Promise<void> {
     await this.#call('ModifyNetworkInterfaceAttribute', () =>
       this.#client.send(
-        new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Attachment: { AttachmentId: attachmentId, DeleteOnTermination: true } }),
+        new ModifyNetworkInterfaceAttributeCommand({
+          NetworkInterfaceId: eniId,
+          Attachment: { AttachmentId: attachmentId, DeleteOnTermination: true },
+        }),
       ),
     );
   }
 
   async detachNetworkInterface(attachmentId: string): Promise<void> {
-    await this.#call('DetachNetworkInterface', () => this.#client.send(new DetachNetworkInterfaceCommand({ AttachmentId: attachmentId })));
+    await this.#call('DetachNetworkInterface', () =>
+      this.#client.send(new DetachNetworkInterfaceCommand({ AttachmentId: attachmentId })),
+    );
   }
 
   async deleteNetworkInterface(eniId: EniId): Promise<void> {
     try {
-      await this.#call('DeleteNetworkInterface', () => this.#client.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eniId })));
+      await this.#call('DeleteNetworkInterface', () =>
+        this.#client.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eniId })),
+      );
     } catch (error) {
       // Already gone is what we wanted (the reference treats NotFound as success too).
       if (isCloudError(error, 'CLOUD_NOT_FOUND') && error.details.awsCode === ENI_NOT_FOUND) return;
@@ -190,12 +254,17 @@ class SdkEc2Api implements Ec2ApiClient {
     }
   }
 
-  async assignPrivateIps(eniId: EniId, request: { count: number } | { prefixCount: number }): Promise<{ ips: string[]; prefixes: string[] }> {
+  async assignPrivateIps(
+    eniId: EniId,
+    request: { count: number } | { prefixCount: number },
+  ): Promise<{ ips: string[]; prefixes: string[] }> {
     const out = await this.#call('AssignPrivateIpAddresses', () =>
       this.#client.send(
         new AssignPrivateIpAddressesCommand({
           NetworkInterfaceId: eniId,
-          ...('count' in request ? { SecondaryPrivateIpAddressCount: request.count } : { Ipv4PrefixCount: request.prefixCount }),
+          ...('count' in request
+            ? { SecondaryPrivateIpAddressCount: request.count }
+            : { Ipv4PrefixCount: request.prefixCount }),
         }),
       ),
     );
@@ -205,7 +274,10 @@ class SdkEc2Api implements Ec2ApiClient {
     };
   }
 
-  async unassignPrivateIps(eniId: EniId, request: { ips: readonly string[] } | { prefixes: readonly string[] }): Promise<void> {
+  async unassignPrivateIps(
+    eniId: EniId,
+    request: { ips: readonly string[] } | { prefixes: readonly string[] },
+  ): Promise<void> {
     const list = 'ips' in request ? request.ips : request.prefixes;
     if (list.length === 0) return;
     await this.#call('UnassignPrivateIpAddresses', () =>
@@ -227,7 +299,11 @@ class SdkEc2Api implements Ec2ApiClient {
     while (remaining.length > 0) {
       const asked = remaining;
       try {
-        const out = await this.#call(api, () => this.#client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: asked })), { shape: 'unfiltered' });
+        const out = await this.#call(
+          api,
+          () => this.#client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: asked })),
+          { shape: 'unfiltered' },
+        );
         return { enis: (out.NetworkInterfaces ?? []).map((eni) => toEc2Eni(eni, api)), missing };
       } catch (error) {
         if (!isCloudError(error, 'CLOUD_NOT_FOUND') || error.details.awsCode !== ENI_NOT_FOUND) throw error;
@@ -244,7 +320,9 @@ class SdkEc2Api implements Ec2ApiClient {
     const api = 'DescribeNetworkInterfaces';
     const sdkFilters = toSdkFilters(filters);
     const pages = await this.#pages<NetworkInterface>(api, async (token) => {
-      const out = await this.#client.send(new DescribeNetworkInterfacesCommand(pageInput(sdkFilters, this.#pageSize, token)));
+      const out = await this.#client.send(
+        new DescribeNetworkInterfacesCommand(pageInput(sdkFilters, this.#pageSize, token)),
+      );
       return { items: out.NetworkInterfaces ?? [], next: out.NextToken };
     });
     return pages.map((eni) => toEc2Eni(eni, api));
@@ -253,7 +331,9 @@ class SdkEc2Api implements Ec2ApiClient {
   async createTags(resourceIds: readonly string[], tags: Readonly<Record<string, string>>): Promise<void> {
     const sdkTags = toSdkTags(tags);
     if (resourceIds.length === 0 || sdkTags.length === 0) return;
-    await this.#call('CreateTags', () => this.#client.send(new CreateTagsCommand({ Resources: [...resourceIds], Tags: sdkTags })));
+    await this.#call('CreateTags', () =>
+      this.#client.send(new CreateTagsCommand({ Resources: [...resourceIds], Tags: sdkTags })),
+    );
   }
 
   async describeSubnets(filters: readonly Ec2Filter[]): Promise<Ec2Subnet[]> {
@@ -270,7 +350,9 @@ class SdkEc2Api implements Ec2ApiClient {
     const api = 'DescribeSecurityGroups';
     const sdkFilters = toSdkFilters(filters);
     const pages = await this.#pages<SecurityGroup>(api, async (token) => {
-      const out = await this.#client.send(new DescribeSecurityGroupsCommand(pageInput(sdkFilters, this.#pageSize, token)));
+      const out = await this.#client.send(
+        new DescribeSecurityGroupsCommand(pageInput(sdkFilters, this.#pageSize, token)),
+      );
       return { items: out.SecurityGroups ?? [], next: out.NextToken };
     });
     return pages.map((group) => toEc2SecurityGroup(group, api));
@@ -297,7 +379,10 @@ class SdkEc2Api implements Ec2ApiClient {
   }
 
   /** Every page of a paginated Describe; each page is one logical call (one token, one observation). */
-  async #pages<T>(api: string, page: (token: string | undefined) => Promise<{ items: T[]; next: string | undefined }>): Promise<T[]> {
+  async #pages<T>(
+    api: string,
+    page: (token: string | undefined) => Promise<{ items: T[]; next: string | undefined }>,
+  ): Promise<T[]> {
     const all: T[] = [];
     const seen = new Set<string>();
     let token: string | undefined;
@@ -307,13 +392,22 @@ class SdkEc2Api implements Ec2ApiClient {
       all.push(...items);
       token = next === '' ? undefined : next;
       // A token handed out twice would page forever; EC2 never does that, a broken proxy might.
-      if (token !== undefined && seen.has(token)) throw malformed(api, 'a fresh NextToken (the same token came back twice)');
+      if (token !== undefined && seen.has(token))
+        throw malformed(api, 'a fresh NextToken (the same token came back twice)');
       if (token !== undefined) seen.add(token);
     } while (token !== undefined);
     return all;
   }
 }
 
-function pageInput(filters: Filter[], pageSize: number, token: string | undefined): { Filters?: Filter[]; MaxResults: number; NextToken?: string } {
-  return { ...(filters.length === 0 ? {} : { Filters: filters }), MaxResults: pageSize, ...(token === undefined ? {} : { NextToken: token }) };
+function pageInput(
+  filters: Filter[],
+  pageSize: number,
+  token: string | undefined,
+): { Filters?: Filter[]; MaxResults: number; NextToken?: string } {
+  return {
+    ...(filters.length === 0 ? {} : { Filters: filters }),
+    MaxResults: pageSize,
+    ...(token === undefined ? {} : { NextToken: token }),
+  };
 }

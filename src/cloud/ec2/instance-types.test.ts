@@ -8,8 +8,19 @@ import { toInstanceLimits } from './instance-types.js';
 import { startCloudFixture, type CloudFixture } from './sim-fixture.test-util.js';
 
 const NEWER: InstanceLimits = {
-  instanceType: 'm99.large', maxEnis: 4, ipv4PerEni: 15, ipv6PerEni: 15, hypervisor: 'nitro', bareMetal: false,
-  defaultNetworkCardIndex: 0, networkCards: [{ index: 0, maxEnis: 4 }, { index: 1, maxEnis: 2 }], branchInterfaces: null, vcpus: 2,
+  instanceType: 'm99.large',
+  maxEnis: 4,
+  ipv4PerEni: 15,
+  ipv6PerEni: 15,
+  hypervisor: 'nitro',
+  bareMetal: false,
+  defaultNetworkCardIndex: 0,
+  networkCards: [
+    { index: 0, maxEnis: 4 },
+    { index: 1, maxEnis: 2 },
+  ],
+  branchInterfaces: null,
+  vcpus: 2,
 };
 
 describe('Ec2Api.describeInstanceType on the embedded VPC', () => {
@@ -36,12 +47,23 @@ describe('Ec2Api.describeInstanceType on the embedded VPC', () => {
 });
 
 describe('toInstanceLimits', () => {
-  const base = { InstanceType: 'm99.large', NetworkInfo: { MaximumNetworkInterfaces: 3, Ipv4AddressesPerInterface: 10 } } as const;
+  const base = {
+    InstanceType: 'm99.large',
+    NetworkInfo: { MaximumNetworkInterfaces: 3, Ipv4AddressesPerInterface: 10 },
+  } as const;
 
   it('without card details, one default card with all the ENIs; hypervisor unknown when absent', () => {
     assert.deepEqual(toInstanceLimits(base as never, 'DescribeInstanceTypes'), {
-      instanceType: 'm99.large', maxEnis: 3, ipv4PerEni: 10, ipv6PerEni: null, hypervisor: 'unknown', bareMetal: false,
-      defaultNetworkCardIndex: 0, networkCards: [{ index: 0, maxEnis: 3 }], branchInterfaces: null, vcpus: null,
+      instanceType: 'm99.large',
+      maxEnis: 3,
+      ipv4PerEni: 10,
+      ipv6PerEni: null,
+      hypervisor: 'unknown',
+      bareMetal: false,
+      defaultNetworkCardIndex: 0,
+      networkCards: [{ index: 0, maxEnis: 3 }],
+      branchInterfaces: null,
+      vcpus: null,
     });
   });
 
@@ -49,12 +71,21 @@ describe('toInstanceLimits', () => {
     ['no answer', undefined],
     ['no name', { NetworkInfo: base.NetworkInfo }],
     ['no ENI count', { InstanceType: 'm99.large', NetworkInfo: { Ipv4AddressesPerInterface: 10 } }],
-    ['zero addresses per ENI', { InstanceType: 'm99.large', NetworkInfo: { MaximumNetworkInterfaces: 3, Ipv4AddressesPerInterface: 0 } }],
-    ['a fractional ENI count', { InstanceType: 'm99.large', NetworkInfo: { MaximumNetworkInterfaces: 2.5, Ipv4AddressesPerInterface: 10 } }],
+    [
+      'zero addresses per ENI',
+      { InstanceType: 'm99.large', NetworkInfo: { MaximumNetworkInterfaces: 3, Ipv4AddressesPerInterface: 0 } },
+    ],
+    [
+      'a fractional ENI count',
+      { InstanceType: 'm99.large', NetworkInfo: { MaximumNetworkInterfaces: 2.5, Ipv4AddressesPerInterface: 10 } },
+    ],
   ];
   for (const [name, info] of refused) {
     it(`refuses ${name} with CLOUD_EC2_ERROR`, () => {
-      assert.throws(() => toInstanceLimits(info as never, 'DescribeInstanceTypes'), (e) => isCloudError(e, 'CLOUD_EC2_ERROR') && /DescribeInstanceTypes answered without/.test(e.message));
+      assert.throws(
+        () => toInstanceLimits(info as never, 'DescribeInstanceTypes'),
+        (e) => isCloudError(e, 'CLOUD_EC2_ERROR') && /DescribeInstanceTypes answered without/.test(e.message),
+      );
     });
   }
 });

@@ -13,7 +13,9 @@ import { CloudError } from '../errors.js';
 
 /** EC2 answered 200 but without something the answer must have. */
 export function malformed(operation: string, what: string): CloudError {
-  return new CloudError('CLOUD_EC2_ERROR', `${operation} answered without ${what}; the response cannot be used`, { operation });
+  return new CloudError('CLOUD_EC2_ERROR', `${operation} answered without ${what}; the response cannot be used`, {
+    operation,
+  });
 }
 
 export function toSdkFilters(filters: readonly Ec2Filter[]): Filter[] {
@@ -32,7 +34,9 @@ export function fromSdkTags(tags: readonly Tag[] | undefined): Record<string, st
 
 export function toEc2Eni(eni: NetworkInterface | undefined, operation: string): Ec2Eni {
   if (eni?.NetworkInterfaceId === undefined) throw malformed(operation, 'a network interface id');
-  const secondaryIps = (eni.PrivateIpAddresses ?? []).filter((a) => a.Primary !== true).flatMap((a) => a.PrivateIpAddress ?? []);
+  const secondaryIps = (eni.PrivateIpAddresses ?? [])
+    .filter((a) => a.Primary !== true)
+    .flatMap((a) => a.PrivateIpAddress ?? []);
   const a = eni.Attachment;
   return {
     id: eni.NetworkInterfaceId,
@@ -81,7 +85,11 @@ export function toEc2SecurityGroup(group: SecurityGroup, operation: string): Ec2
 }
 
 /** Device indexes in use per card, from the instance's attached interfaces (the primary included). */
-export function toInstanceAttachments(instance: Instance | undefined, instanceId: string, operation: string): Ec2InstanceAttachments {
+export function toInstanceAttachments(
+  instance: Instance | undefined,
+  instanceId: string,
+  operation: string,
+): Ec2InstanceAttachments {
   if (instance === undefined) {
     throw new CloudError('CLOUD_NOT_FOUND', `${operation} found no instance ${instanceId}`, { operation, instanceId });
   }

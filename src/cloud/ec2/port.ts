@@ -82,13 +82,24 @@ export interface CreateEniRequest {
 export interface Ec2Api {
   describeInstance(instanceId: string): Promise<Ec2InstanceAttachments>;
   createNetworkInterface(request: CreateEniRequest): Promise<Ec2Eni>;
-  attachNetworkInterface(request: { eniId: EniId; instanceId: string; deviceIndex: number; networkCardIndex: number }): Promise<string>;
+  attachNetworkInterface(request: {
+    eniId: EniId;
+    instanceId: string;
+    deviceIndex: number;
+    networkCardIndex: number;
+  }): Promise<string>;
   setDeleteOnTermination(eniId: EniId, attachmentId: string): Promise<void>;
   detachNetworkInterface(attachmentId: string): Promise<void>;
   /** Resolves when deleted, also when EC2 says it no longer exists. */
   deleteNetworkInterface(eniId: EniId): Promise<void>;
-  assignPrivateIps(eniId: EniId, request: { count: number } | { prefixCount: number }): Promise<{ ips: string[]; prefixes: string[] }>;
-  unassignPrivateIps(eniId: EniId, request: { ips: readonly string[] } | { prefixes: readonly string[] }): Promise<void>;
+  assignPrivateIps(
+    eniId: EniId,
+    request: { count: number } | { prefixCount: number },
+  ): Promise<{ ips: string[]; prefixes: string[] }>;
+  unassignPrivateIps(
+    eniId: EniId,
+    request: { ips: readonly string[] } | { prefixes: readonly string[] },
+  ): Promise<void>;
   /** By ids; an id EC2 does not know is dropped and reported in `missing` (reference: strip it and retry). */
   describeNetworkInterfaces(ids: readonly EniId[]): Promise<{ enis: Ec2Eni[]; missing: EniId[] }>;
   /** By filters, every page. */

@@ -6,20 +6,44 @@ const noSleep = (): Promise<void> => Promise.resolve();
 
 describe('backoffDelay (full jitter)', () => {
   it('is uniform in [0, min(cap, base × 2^retry)]', () => {
-    assert.equal(backoffDelay(1, 100, 20_000, () => 0), 0);
-    assert.equal(backoffDelay(1, 100, 20_000, () => 0.5), 100);
-    assert.equal(backoffDelay(3, 500, 20_000, () => 0.999), 3996);
-    assert.equal(backoffDelay(10, 500, 20_000, () => 0.5), 10_000);
+    assert.equal(
+      backoffDelay(1, 100, 20_000, () => 0),
+      0,
+    );
+    assert.equal(
+      backoffDelay(1, 100, 20_000, () => 0.5),
+      100,
+    );
+    assert.equal(
+      backoffDelay(3, 500, 20_000, () => 0.999),
+      3996,
+    );
+    assert.equal(
+      backoffDelay(10, 500, 20_000, () => 0.5),
+      10_000,
+    );
   });
 });
 
 describe('simpleBackoff (the reference SimpleBackoff)', () => {
   it('doubles from the base, caps, and jitters by at most ±15 %', () => {
     const options = { baseMs: 100, maxMs: 60_000, jitter: 0.15, multiple: 2 };
-    assert.deepEqual([0, 1, 2, 3].map((n) => simpleBackoff(n, options, () => 0.5)), [100, 200, 400, 800]);
-    assert.equal(simpleBackoff(0, options, () => 0), 85);
-    assert.equal(simpleBackoff(0, options, () => 1), 115);
-    assert.equal(simpleBackoff(20, options, () => 0.5), 60_000);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((n) => simpleBackoff(n, options, () => 0.5)),
+      [100, 200, 400, 800],
+    );
+    assert.equal(
+      simpleBackoff(0, options, () => 0),
+      85,
+    );
+    assert.equal(
+      simpleBackoff(0, options, () => 1),
+      115,
+    );
+    assert.equal(
+      simpleBackoff(20, options, () => 0.5),
+      60_000,
+    );
   });
 });
 
@@ -32,7 +56,8 @@ describe('withRetry', () => {
     const outcome = await withRetry(
       () => {
         n += 1;
-        if (n < 3) return Promise.reject(Object.assign(new Error('busy'), { retry: n === 1 ? 'throttling' : 'transient' }));
+        if (n < 3)
+          return Promise.reject(Object.assign(new Error('busy'), { retry: n === 1 ? 'throttling' : 'transient' }));
         return Promise.resolve('done');
       },
       { policy: DEFAULT_EC2_RETRY, classify, sleep: (ms) => Promise.resolve(void waits.push(ms)), random: () => 0.5 },
@@ -44,7 +69,11 @@ describe('withRetry', () => {
 
   it('stops at once on a final failure', async () => {
     const error = new Error('InvalidParameterValue');
-    const outcome = await withRetry(() => Promise.reject(error), { policy: DEFAULT_EC2_RETRY, classify, sleep: noSleep });
+    const outcome = await withRetry(() => Promise.reject(error), {
+      policy: DEFAULT_EC2_RETRY,
+      classify,
+      sleep: noSleep,
+    });
     assert.deepEqual(outcome, { ok: false, error, attempts: 1 });
   });
 

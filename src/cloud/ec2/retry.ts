@@ -49,7 +49,12 @@ export interface RetryOptions {
   /** [0, 1); Math.random by default. */
   readonly random?: () => number;
   /** Called before each wait, e.g. to log or to drain a rate-limit bucket after throttling. */
-  readonly onRetry?: (info: { readonly error: unknown; readonly attempt: number; readonly delayMs: number; readonly why: RetryClass }) => void;
+  readonly onRetry?: (info: {
+    readonly error: unknown;
+    readonly attempt: number;
+    readonly delayMs: number;
+    readonly why: RetryClass;
+  }) => void;
 }
 
 export type RetryOutcome<T> =
@@ -66,13 +71,20 @@ export function backoffDelay(retry: number, baseMs: number, capMs: number, rando
  * The reference's `SimpleBackoff(base, max, jitter, multiple)`: base × multipleⁿ, capped, then ± jitter (0.15 = up
  * to 15 % either way). Used where the reference waits on purpose rather than on failure (IMDS after an attach).
  */
-export function simpleBackoff(step: number, options: { readonly baseMs: number; readonly maxMs: number; readonly jitter: number; readonly multiple: number }, random: () => number = Math.random): number {
+export function simpleBackoff(
+  step: number,
+  options: { readonly baseMs: number; readonly maxMs: number; readonly jitter: number; readonly multiple: number },
+  random: () => number = Math.random,
+): number {
   const plain = Math.min(options.maxMs, options.baseMs * options.multiple ** step);
   return Math.max(0, Math.round(plain * (1 + options.jitter * (2 * random() - 1))));
 }
 
 /** Runs `attempt` until it succeeds, fails for good, or runs out of attempts; never throws. */
-export async function withRetry<T>(attempt: (n: number) => Promise<T>, options: RetryOptions): Promise<RetryOutcome<T>> {
+export async function withRetry<T>(
+  attempt: (n: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<RetryOutcome<T>> {
   const random = options.random ?? Math.random;
   const max = Math.max(1, Math.floor(options.policy.maxAttempts));
   for (let n = 1; ; n++) {

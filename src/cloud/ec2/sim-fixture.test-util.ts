@@ -48,14 +48,19 @@ export function assertLoopback(url: string): void {
   assert.match(new URL(url).hostname, /^127\.\d+\.\d+\.\d+$/, `refusing a non-loopback endpoint: ${url}`);
 }
 
-export async function startCloudFixture(options: { throttle?: boolean; throttleScale?: number; imdsLagMs?: number } = {}): Promise<CloudFixture> {
+export async function startCloudFixture(
+  options: { throttle?: boolean; throttleScale?: number; imdsLagMs?: number } = {},
+): Promise<CloudFixture> {
   const clock = manualClock(Date.UTC(2024, 4, 1));
   const sim = await startSim({
     scenario: 'eksworkshop',
     host: '127.0.0.1',
     port: 0,
     clock,
-    throttle: { enabled: options.throttle ?? false, ...(options.throttleScale === undefined ? {} : { scale: options.throttleScale }) },
+    throttle: {
+      enabled: options.throttle ?? false,
+      ...(options.throttleScale === undefined ? {} : { scale: options.throttleScale }),
+    },
     ...(options.imdsLagMs === undefined ? {} : { imdsLagMs: options.imdsLagMs }),
   });
   assertLoopback(sim.ec2Url);
@@ -106,7 +111,14 @@ export async function startCloudFixture(options: { throttle?: boolean; throttleS
     imds: (overrides = {}) => {
       const endpoint = overrides.endpoint ?? imdsUrl;
       assertLoopback(endpoint);
-      return createImds({ clock, sleep, observe: (r) => records.push(r), retry: { baseMs: 10 }, ...overrides, endpoint });
+      return createImds({
+        clock,
+        sleep,
+        observe: (r) => records.push(r),
+        retry: { baseMs: 10 },
+        ...overrides,
+        endpoint,
+      });
     },
     close: async () => {
       for (const client of clients) client.destroy();

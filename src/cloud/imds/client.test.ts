@@ -67,17 +67,29 @@ describe('Imds on the embedded VPC (eksworkshop node 10.11.16.31)', () => {
     assert.ok(!records.some((r) => r.api === 'GetIPv4Prefixes'));
 
     const enis = await imds.attachedEnis(fx.node.primaryMac, { primaryPrefixes: false });
-    assert.deepEqual(enis.map((e) => [e.eniId, e.deviceNumber, e.ipv4Prefixes.length, e.localIpv4s.length]), [
-      [fx.node.primaryEniId, 0, 0, 1],
-      [second.id, 1, 0, 3],
-    ]);
+    assert.deepEqual(
+      enis.map((e) => [e.eniId, e.deviceNumber, e.ipv4Prefixes.length, e.localIpv4s.length]),
+      [
+        [fx.node.primaryEniId, 0, 0, 1],
+        [second.id, 1, 0, 3],
+      ],
+    );
   });
 
   it('observes every read with kind imds and the reference operation names', async () => {
     const records: AwsCallRecord[] = [];
     await fx.imds({ observe: (r) => records.push(r) }).eni(fx.node.primaryMac);
     const apis = records.map((r) => r.api).sort();
-    for (const api of ['GetMetadata', 'GetInterfaceID', 'GetDeviceNumber', 'GetSubnetID', 'GetSubnetIPv4CIDRBlock', 'GetVpcID', 'GetLocalIPv4s', 'GetSecurityGroupIDs']) {
+    for (const api of [
+      'GetMetadata',
+      'GetInterfaceID',
+      'GetDeviceNumber',
+      'GetSubnetID',
+      'GetSubnetIPv4CIDRBlock',
+      'GetVpcID',
+      'GetLocalIPv4s',
+      'GetSecurityGroupIDs',
+    ]) {
       assert.ok(apis.includes(api), `${api} observed`);
     }
     assert.ok(records.every((r) => r.kind === 'imds' && r.attempts === 1 && r.status === 200 && r.error === undefined));
@@ -96,7 +108,10 @@ describe('Imds on the embedded VPC (eksworkshop node 10.11.16.31)', () => {
 });
 
 /** A scripted IMDS: counts requests, answers per path from a queue of statuses (then 200 with the body). */
-async function scriptedImds(bodies: Record<string, string>, failures: Record<string, number[]> = {}): Promise<{ url: string; server: Server; puts: () => number; gets: string[]; close(): Promise<void> }> {
+async function scriptedImds(
+  bodies: Record<string, string>,
+  failures: Record<string, number[]> = {},
+): Promise<{ url: string; server: Server; puts: () => number; gets: string[]; close(): Promise<void> }> {
   let puts = 0;
   const gets: string[] = [];
   const server = createServer((req: IncomingMessage, res) => {
@@ -132,7 +147,10 @@ describe('Imds token, retry and failure handling (scripted IMDS)', () => {
     const fake = await scriptedImds({ 'meta-data/instance-id': 'i-1', 'meta-data/mac': '02:00:00:00:00:01' });
     try {
       const imds = createImds({ endpoint: fake.url, clock, sleep });
-      await Promise.all([imds.macs().catch(() => undefined), imds.securityGroupIds('02:00:00:00:00:01').catch(() => undefined)]);
+      await Promise.all([
+        imds.macs().catch(() => undefined),
+        imds.securityGroupIds('02:00:00:00:00:01').catch(() => undefined),
+      ]);
       assert.equal(fake.puts(), 1);
       assert.ok(fake.gets.every((g) => g.endsWith(' token-1') && !g.startsWith('/')));
       clock.advance(21_600_000 - 60_000);
@@ -144,10 +162,19 @@ describe('Imds token, retry and failure handling (scripted IMDS)', () => {
   });
 
   it('retries a 500 and a 401 (fetching a new token), then answers', async () => {
-    const fake = await scriptedImds({ 'meta-data/network/interfaces/macs/': '02:00:00:00:00:01/\n' }, { 'meta-data/network/interfaces/macs/': [500, 401] });
+    const fake = await scriptedImds(
+      { 'meta-data/network/interfaces/macs/': '02:00:00:00:00:01/\n' },
+      { 'meta-data/network/interfaces/macs/': [500, 401] },
+    );
     try {
       const records: AwsCallRecord[] = [];
-      const imds = createImds({ endpoint: fake.url, clock, sleep, observe: (r) => records.push(r), retry: { baseMs: 10 } });
+      const imds = createImds({
+        endpoint: fake.url,
+        clock,
+        sleep,
+        observe: (r) => records.push(r),
+        retry: { baseMs: 10 },
+      });
       assert.deepEqual(await imds.macs(), ['02:00:00:00:00:01']);
       assert.equal(records[0]?.attempts, 3);
       assert.equal(fake.puts(), 2);
@@ -159,14 +186,21 @@ describe('Imds token, retry and failure handling (scripted IMDS)', () => {
   it('falls back to the identity document for the region; 404 on a required key is IMDS_ERROR, not retried', async () => {
     const doc = JSON.stringify({ region: 'eu-west-1', instanceId: 'i-1' });
     const fake = await scriptedImds({
-      'meta-data/instance-id': 'i-1', 'meta-data/instance-type': 't3.medium', 'meta-data/placement/availability-zone': 'eu-west-1b',
-      'meta-data/local-ipv4': '10.0.0.5', 'meta-data/mac': '02:00:00:00:00:01', 'dynamic/instance-identity/document': doc,
+      'meta-data/instance-id': 'i-1',
+      'meta-data/instance-type': 't3.medium',
+      'meta-data/placement/availability-zone': 'eu-west-1b',
+      'meta-data/local-ipv4': '10.0.0.5',
+      'meta-data/mac': '02:00:00:00:00:01',
+      'dynamic/instance-identity/document': doc,
     });
     try {
       const imds = createImds({ endpoint: fake.url, clock, sleep });
       assert.equal((await imds.identity()).region, 'eu-west-1');
       const before = fake.gets.length;
-      await assert.rejects(imds.vpcIpv4Cidrs('02:00:00:00:00:01'), (e: unknown) => e instanceof CloudError && e.code === 'IMDS_ERROR' && e.details.attempts === 1);
+      await assert.rejects(
+        imds.vpcIpv4Cidrs('02:00:00:00:00:01'),
+        (e: unknown) => e instanceof CloudError && e.code === 'IMDS_ERROR' && e.details.attempts === 1,
+      );
       assert.equal(fake.gets.length, before + 1);
     } finally {
       await fake.close();
@@ -177,11 +211,20 @@ describe('Imds token, retry and failure handling (scripted IMDS)', () => {
     const fake = await scriptedImds({});
     await fake.close();
     const records: AwsCallRecord[] = [];
-    const imds = createImds({ endpoint: fake.url, clock, sleep, observe: (r) => records.push(r), retry: { maxAttempts: 3, baseMs: 1 } });
+    const imds = createImds({
+      endpoint: fake.url,
+      clock,
+      sleep,
+      observe: (r) => records.push(r),
+      retry: { maxAttempts: 3, baseMs: 1 },
+    });
     await assert.rejects(imds.macs(), (e: unknown) => {
       assert.ok(isCloudError(e, 'IMDS_ERROR'));
       assert.equal(e.details.attempts, 3);
-      assert.match(e.message, /GetMACs failed: meta-data\/network\/interfaces\/macs\/ .*ECONNREFUSED.* after 3 attempts/);
+      assert.match(
+        e.message,
+        /GetMACs failed: meta-data\/network\/interfaces\/macs\/ .*ECONNREFUSED.* after 3 attempts/,
+      );
       return true;
     });
     assert.equal(records[0]?.error, 'ECONNREFUSED');

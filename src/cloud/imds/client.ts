@@ -35,14 +35,18 @@ function list(body: string | undefined): string[] {
 
 function parseIndex(api: string, path: string, body: string): number {
   const value = body.trim();
-  if (!/^\d+$/.test(value)) throw new CloudError('IMDS_ERROR', `IMDS ${api}: ${path} is '${value}', not a number`, { operation: api, path });
+  if (!/^\d+$/.test(value))
+    throw new CloudError('IMDS_ERROR', `IMDS ${api}: ${path} is '${value}', not a number`, { operation: api, path });
   return Number(value);
 }
 
 /** An ENI's MAC as IMDS lists it; refused otherwise, since it becomes part of a request path. */
 function checkMac(mac: string): string {
   if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac)) {
-    throw new CloudError('IMDS_ERROR', `'${mac}' is not a MAC address`, { operation: 'GetMetadata', path: `${MACS}${mac}/` });
+    throw new CloudError('IMDS_ERROR', `'${mac}' is not a MAC address`, {
+      operation: 'GetMetadata',
+      path: `${MACS}${mac}/`,
+    });
   }
   return mac.toLowerCase();
 }
@@ -65,7 +69,14 @@ export class ImdsClient implements Imds {
       r.get('GetMAC', 'meta-data/mac'),
       this.#region(),
     ]);
-    return { instanceId: instanceId.trim(), instanceType: instanceType.trim(), region, availabilityZone: availabilityZone.trim(), localIpv4: localIpv4.trim(), primaryMac: checkMac(primaryMac.trim()) };
+    return {
+      instanceId: instanceId.trim(),
+      instanceType: instanceType.trim(),
+      region,
+      availabilityZone: availabilityZone.trim(),
+      localIpv4: localIpv4.trim(),
+      primaryMac: checkMac(primaryMac.trim()),
+    };
   }
 
   async macs(): Promise<string[]> {
@@ -77,18 +88,20 @@ export class ImdsClient implements Imds {
     const r = this.#reader;
     const dir = `${MACS}${checkMac(mac)}/`;
     const keys = new Set(list(await r.get('GetMetadata', dir)).map((k) => k.replace(/\/$/, '')));
-    const optional = (api: string, key: string): Promise<string | undefined> => (keys.has(key) ? r.find(api, dir + key) : Promise.resolve(undefined));
-    const [eniId, deviceNumber, networkCard, subnetId, subnetCidr, vpcId, localIpv4s, prefixes, groups] = await Promise.all([
-      r.get('GetInterfaceID', `${dir}interface-id`),
-      r.get('GetDeviceNumber', `${dir}device-number`),
-      optional('GetNetworkCard', 'network-card'),
-      r.get('GetSubnetID', `${dir}subnet-id`),
-      optional('GetSubnetIPv4CIDRBlock', 'subnet-ipv4-cidr-block'),
-      r.get('GetVpcID', `${dir}vpc-id`),
-      optional('GetLocalIPv4s', 'local-ipv4s'),
-      options.prefixes === false ? Promise.resolve(undefined) : optional('GetIPv4Prefixes', 'ipv4-prefix'),
-      optional('GetSecurityGroupIDs', 'security-group-ids'),
-    ]);
+    const optional = (api: string, key: string): Promise<string | undefined> =>
+      keys.has(key) ? r.find(api, dir + key) : Promise.resolve(undefined);
+    const [eniId, deviceNumber, networkCard, subnetId, subnetCidr, vpcId, localIpv4s, prefixes, groups] =
+      await Promise.all([
+        r.get('GetInterfaceID', `${dir}interface-id`),
+        r.get('GetDeviceNumber', `${dir}device-number`),
+        optional('GetNetworkCard', 'network-card'),
+        r.get('GetSubnetID', `${dir}subnet-id`),
+        optional('GetSubnetIPv4CIDRBlock', 'subnet-ipv4-cidr-block'),
+        r.get('GetVpcID', `${dir}vpc-id`),
+        optional('GetLocalIPv4s', 'local-ipv4s'),
+        options.prefixes === false ? Promise.resolve(undefined) : optional('GetIPv4Prefixes', 'ipv4-prefix'),
+        optional('GetSecurityGroupIDs', 'security-group-ids'),
+      ]);
     return {
       mac: mac.toLowerCase(),
       eniId: eniId.trim(),
@@ -133,11 +146,19 @@ export class ImdsClient implements Imds {
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new CloudError('IMDS_ERROR', `IMDS ${path} is not JSON`, { operation: 'GetInstanceIdentityDocument', path }, error);
+      throw new CloudError(
+        'IMDS_ERROR',
+        `IMDS ${path} is not JSON`,
+        { operation: 'GetInstanceIdentityDocument', path },
+        error,
+      );
     }
     const value = (parsed as { region?: unknown } | null)?.region;
     if (typeof value !== 'string' || value === '') {
-      throw new CloudError('IMDS_ERROR', `IMDS ${path} has no region`, { operation: 'GetInstanceIdentityDocument', path });
+      throw new CloudError('IMDS_ERROR', `IMDS ${path} has no region`, {
+        operation: 'GetInstanceIdentityDocument',
+        path,
+      });
     }
     return value;
   }

@@ -100,14 +100,23 @@ export class ImdsReader {
     this.#random = options.random ?? Math.random;
     this.#observe = options.observe;
     const base = options.retry?.baseMs ?? 100;
-    this.#policy = { maxAttempts: options.retry?.maxAttempts ?? 4, capMs: options.retry?.capMs ?? 2_000, baseMs: { transient: base, throttling: base * 5 } };
+    this.#policy = {
+      maxAttempts: options.retry?.maxAttempts ?? 4,
+      capMs: options.retry?.capMs ?? 2_000,
+      baseMs: { transient: base, throttling: base * 5 },
+    };
     this.#v1Fallback = options.v1Fallback ?? true;
   }
 
   /** GET `latest/<path>`; any failure, 404 included, is a CloudError IMDS_ERROR. */
   async get(api: string, path: string): Promise<string> {
     const body = await this.#read(api, path, false);
-    if (body === undefined) throw new CloudError('IMDS_ERROR', `IMDS ${api}: ${path} not found (404)`, { operation: api, path, httpStatus: 404 });
+    if (body === undefined)
+      throw new CloudError('IMDS_ERROR', `IMDS ${api}: ${path} not found (404)`, {
+        operation: api,
+        path,
+        httpStatus: 404,
+      });
     return body;
   }
 
@@ -122,7 +131,9 @@ export class ImdsReader {
       async () => {
         const token = await this.#currentToken();
         try {
-          return await this.#service.request(`latest/${path}`, { headers: token === undefined ? {} : { [TOKEN_HEADER]: token } });
+          return await this.#service.request(`latest/${path}`, {
+            headers: token === undefined ? {} : { [TOKEN_HEADER]: token },
+          });
         } catch (error) {
           if (statusOf(error) === 401) this.#token = undefined;
           throw error;
@@ -141,14 +152,32 @@ export class ImdsReader {
       return undefined;
     }
     const name = errorName(status, outcome.error);
-    this.#observe?.({ api, kind: 'imds', ms, error: name, ...(status === undefined ? {} : { status }), attempts: outcome.attempts });
+    this.#observe?.({
+      api,
+      kind: 'imds',
+      ms,
+      error: name,
+      ...(status === undefined ? {} : { status }),
+      attempts: outcome.attempts,
+    });
     if (outcome.error instanceof CloudError) throw outcome.error;
-    const what = status === undefined ? (outcome.error instanceof Error ? outcome.error.message : String(outcome.error)) : `answered ${status}`;
+    const what =
+      status === undefined
+        ? outcome.error instanceof Error
+          ? outcome.error.message
+          : String(outcome.error)
+        : `answered ${status}`;
     const tries = outcome.attempts === 1 ? '1 attempt' : `${outcome.attempts} attempts`;
     throw new CloudError(
       'IMDS_ERROR',
       `IMDS ${api} failed: ${path} ${what} after ${tries}`,
-      { operation: api, path, ...(status === undefined ? {} : { httpStatus: status }), attempts: outcome.attempts, error: name },
+      {
+        operation: api,
+        path,
+        ...(status === undefined ? {} : { httpStatus: status }),
+        attempts: outcome.attempts,
+        error: name,
+      },
       outcome.error,
     );
   }

@@ -22,10 +22,21 @@ describe('waitForEniInImds against the embedded VPC with IMDS lag', () => {
 
   async function attachNew(request: { secondaryIpCount?: number; prefixCount?: number }): Promise<EniId> {
     const ec2 = fx.ec2();
-    const eni = await ec2.createNetworkInterface({ subnetId: fx.node.subnetId, groups: fx.node.groups, description: 'wait', tags: {}, ...request });
+    const eni = await ec2.createNetworkInterface({
+      subnetId: fx.node.subnetId,
+      groups: fx.node.groups,
+      description: 'wait',
+      tags: {},
+      ...request,
+    });
     const used = (await ec2.describeInstance(fx.node.instanceId)).deviceIndexes.map((d) => d.deviceIndex);
     const deviceIndex = [1, 2].find((i) => !used.includes(i)) ?? 1;
-    await ec2.attachNetworkInterface({ eniId: eni.id, instanceId: fx.node.instanceId, deviceIndex, networkCardIndex: 0 });
+    await ec2.attachNetworkInterface({
+      eniId: eni.id,
+      instanceId: fx.node.instanceId,
+      deviceIndex,
+      networkCardIndex: 0,
+    });
     return eni.id;
   }
 
@@ -44,14 +55,21 @@ describe('waitForEniInImds against the embedded VPC with IMDS lag', () => {
     assert.deepEqual(fx.sleeps.slice(start), [100, 200, 400, 800, 1600]);
     assert.equal(result.attempts, 6);
     assert.equal(result.waitedMs, 3100);
-    assert.deepEqual(records.filter((r) => r.api === 'waitForENIAndIPsAttached'), [{ api: 'waitForENIAndIPsAttached', kind: 'imds', ms: 3100, attempts: 6 }]);
+    assert.deepEqual(
+      records.filter((r) => r.api === 'waitForENIAndIPsAttached'),
+      [{ api: 'waitForENIAndIPsAttached', kind: 'imds', ms: 3100, attempts: 6 }],
+    );
   });
 
   it('frozen IMDS: the ENI never shows → IMDS_ERROR after 12 attempts', async () => {
     fx.sim.imds.configure({ frozen: true });
     const eniId = await attachNew({ prefixCount: 1 });
     await assert.rejects(
-      waitForEniInImds(fx.imds(), { eniId, primaryMac: fx.node.primaryMac, wantPrefixes: 1 }, { clock: fx.clock, sleep: fx.sleep }),
+      waitForEniInImds(
+        fx.imds(),
+        { eniId, primaryMac: fx.node.primaryMac, wantPrefixes: 1 },
+        { clock: fx.clock, sleep: fx.sleep },
+      ),
       (e: unknown) => {
         assert.ok(isCloudError(e, 'IMDS_ERROR'));
         assert.equal(e.details.attempts, 12);
@@ -65,8 +83,16 @@ describe('waitForEniInImds against the embedded VPC with IMDS lag', () => {
 
 describe('waitForEniInImds decisions (scripted IMDS)', () => {
   const eni = (ips: number, prefixes: number): ImdsEni => ({
-    mac: '02:00:00:00:00:02', eniId: 'eni-2', deviceNumber: 1, networkCard: 0, subnetId: 's', subnetCidr: '10.0.0.0/24', vpcId: 'v',
-    localIpv4s: Array.from({ length: ips + 1 }, (_, i) => `10.0.0.${i + 10}`), ipv4Prefixes: Array.from({ length: prefixes }, (_, i) => `10.0.1.${i * 16}/28`), securityGroupIds: [],
+    mac: '02:00:00:00:00:02',
+    eniId: 'eni-2',
+    deviceNumber: 1,
+    networkCard: 0,
+    subnetId: 's',
+    subnetCidr: '10.0.0.0/24',
+    vpcId: 'v',
+    localIpv4s: Array.from({ length: ips + 1 }, (_, i) => `10.0.0.${i + 10}`),
+    ipv4Prefixes: Array.from({ length: prefixes }, (_, i) => `10.0.1.${i * 16}/28`),
+    securityGroupIds: [],
   });
   function scripted(answers: (ImdsEni[] | Error)[]): Imds {
     let i = 0;
@@ -75,7 +101,14 @@ describe('waitForEniInImds decisions (scripted IMDS)', () => {
       return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
     };
     const never = (): Promise<never> => Promise.reject(new Error('not used'));
-    return { attachedEnis: next, identity: never, macs: never, eni: never, vpcIpv4Cidrs: never, securityGroupIds: never };
+    return {
+      attachedEnis: next,
+      identity: never,
+      macs: never,
+      eni: never,
+      vpcIpv4Cidrs: never,
+      securityGroupIds: never,
+    };
   }
   const options = () => {
     const clock = manualClock(0);
@@ -83,7 +116,11 @@ describe('waitForEniInImds decisions (scripted IMDS)', () => {
   };
 
   it('proceeds with a partial set after the attempts run out (complete: false)', async () => {
-    const result = await waitForEniInImds(scripted([[], [eni(1, 0)]]), { eniId: 'eni-2', primaryMac: 'm', wantIps: 5 }, options());
+    const result = await waitForEniInImds(
+      scripted([[], [eni(1, 0)]]),
+      { eniId: 'eni-2', primaryMac: 'm', wantIps: 5 },
+      options(),
+    );
     assert.equal(result.complete, false);
     assert.equal(result.attempts, 4);
     assert.equal(result.eni.localIpv4s.length, 2);
@@ -94,15 +131,26 @@ describe('waitForEniInImds decisions (scripted IMDS)', () => {
       waitForEniInImds(scripted([[eni(0, 0)]]), { eniId: 'eni-2', primaryMac: 'm', wantPrefixes: 1 }, options()),
       (e: unknown) => e instanceof CloudError && /without any of its new addresses/.test(e.message),
     );
-    const ok = await waitForEniInImds(scripted([[eni(0, 0)], [eni(0, 2)]]), { eniId: 'eni-2', primaryMac: 'm', wantPrefixes: 2 }, options());
+    const ok = await waitForEniInImds(
+      scripted([[eni(0, 0)], [eni(0, 2)]]),
+      { eniId: 'eni-2', primaryMac: 'm', wantPrefixes: 2 },
+      options(),
+    );
     assert.equal(ok.complete, true);
     assert.equal(ok.attempts, 2);
   });
 
   it('IMDS failures while waiting are waited out; other errors are not', async () => {
     const flaky = new CloudError('IMDS_ERROR', 'GetInterfaceID 404', { operation: 'GetInterfaceID' });
-    const ok = await waitForEniInImds(scripted([flaky, [eni(2, 0)]]), { eniId: 'eni-2', primaryMac: 'm', wantIps: 2 }, options());
+    const ok = await waitForEniInImds(
+      scripted([flaky, [eni(2, 0)]]),
+      { eniId: 'eni-2', primaryMac: 'm', wantIps: 2 },
+      options(),
+    );
     assert.equal(ok.attempts, 2);
-    await assert.rejects(waitForEniInImds(scripted([new TypeError('bug')]), { eniId: 'eni-2', primaryMac: 'm', wantIps: 1 }, options()), TypeError);
+    await assert.rejects(
+      waitForEniInImds(scripted([new TypeError('bug')]), { eniId: 'eni-2', primaryMac: 'm', wantIps: 1 }, options()),
+      TypeError,
+    );
   });
 });

@@ -66,7 +66,11 @@ function inspect(enis: readonly ImdsEni[], target: EniWaitTarget): Seen {
 }
 
 /** Polls IMDS for a just-attached ENI; see the module comment. */
-export async function waitForEniInImds(imds: Imds, target: EniWaitTarget, options: EniWaitOptions): Promise<EniWaitResult> {
+export async function waitForEniInImds(
+  imds: Imds,
+  target: EniWaitTarget,
+  options: EniWaitOptions,
+): Promise<EniWaitResult> {
   const { clock } = options;
   const sleep = options.sleep ?? realSleep;
   const random = options.random ?? Math.random;
@@ -98,7 +102,8 @@ export async function waitForEniInImds(imds: Imds, target: EniWaitTarget, option
     attempts: attempt,
     ...(usable ? {} : { error: seen.state === 'absent' ? 'ENINotFound' : 'NoSecondaryIPsFound' }),
   });
-  if (usable && seen.eni !== undefined) return { eni: seen.eni, complete: seen.state === 'complete', attempts: attempt, waitedMs };
+  if (usable && seen.eni !== undefined)
+    return { eni: seen.eni, complete: seen.state === 'complete', attempts: attempt, waitedMs };
   const why = seen.state === 'absent' ? 'did not show the ENI' : 'showed the ENI without any of its new addresses';
   throw new CloudError(
     'IMDS_ERROR',

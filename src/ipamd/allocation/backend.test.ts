@@ -4,7 +4,16 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { AddNetworkRequest } from '../../rpc/types.js';
 import { delReasonLabel, validateRequest } from './backend.js';
-import { addPods, addRequest, buildWorld, datastoreView, delRequest, ec2View, START, type World } from '../../../test/support/virtual/world.js';
+import {
+  addPods,
+  addRequest,
+  buildWorld,
+  datastoreView,
+  delRequest,
+  ec2View,
+  START,
+  type World,
+} from '../../../test/support/virtual/world.js';
 
 function fillSubnet(world: World): void {
   const subnet = world.store.subnet(world.instance.subnetId);
@@ -79,7 +88,12 @@ describe('AddNetwork failure reasons (pain §5)', () => {
     const reply = await ipamd.backend.addNetwork(addRequest('web-9'));
     assert.equal(reply.success, false);
     assert.equal(reply.errorCode, 'NO_AVAILABLE_ADDRESS');
-    assert.match(reply.errorMessage, new RegExp(`9 of 9 in use; subnet ${world.instance.subnetId} is full \\(InsufficientFreeAddressesInSubnet at 2024-05-01T12:00:00Z; retry after 2024-05-01T12:02:00Z\\)`));
+    assert.match(
+      reply.errorMessage,
+      new RegExp(
+        `9 of 9 in use; subnet ${world.instance.subnetId} is full \\(InsufficientFreeAddressesInSubnet at 2024-05-01T12:00:00Z; retry after 2024-05-01T12:02:00Z\\)`,
+      ),
+    );
     const creates = world.ec2.count('CreateNetworkInterface');
     world.clock.advance(60_000);
     assert.match((await ipamd.runPoolTick())?.plan?.resize.reason ?? '', /back-off/);
@@ -97,7 +111,10 @@ describe('AddNetwork failure reasons (pain §5)', () => {
     await addPods(ipamd, 'web', 9);
     const reply = await ipamd.backend.addNetwork(addRequest('web-9'));
     assert.equal(reply.errorCode, 'NO_AVAILABLE_ADDRESS');
-    assert.match(reply.errorMessage, /^no free address: 9 of 9 in use; ENI limit reached: 1 of 1 ENIs attached \(MAX_ENI=1\)/);
+    assert.match(
+      reply.errorMessage,
+      /^no free address: 9 of 9 in use; ENI limit reached: 1 of 1 ENIs attached \(MAX_ENI=1\)/,
+    );
     await ipamd.stop();
   });
 
@@ -119,7 +136,10 @@ describe('AddNetwork failure reasons (pain §5)', () => {
     for (let i = 0; i < 9; i++) await ipamd.backend.delNetwork(delRequest(`web-${i}`));
     const reply = await ipamd.backend.addNetwork(addRequest('web-9'));
     assert.equal(reply.errorCode, 'NO_AVAILABLE_ADDRESS');
-    assert.match(reply.errorMessage, /^no free address: 0 of 9 in use and the node is at max pods \(9\); 9 released addresses are in cooldown \(IP_COOLDOWN_PERIOD 30 s\) until /);
+    assert.match(
+      reply.errorMessage,
+      /^no free address: 0 of 9 in use and the node is at max pods \(9\); 9 released addresses are in cooldown \(IP_COOLDOWN_PERIOD 30 s\) until /,
+    );
     await ipamd.stop();
   });
 
@@ -137,8 +157,16 @@ describe('AddNetwork failure reasons (pain §5)', () => {
 
 describe('AddNetwork names an EC2 call that is still being retried', () => {
   const cases = [
-    { code: 'CLOUD_THROTTLED', awsCode: 'RequestLimitExceeded', expect: /EC2 is throttling ipamd \(RequestLimitExceeded on AssignPrivateIpAddresses at .*; retrying\)/ },
-    { code: 'CLOUD_UNAVAILABLE', awsCode: 'InternalError', expect: /AssignPrivateIpAddresses is being retried after InternalError at .*: InternalError happened/ },
+    {
+      code: 'CLOUD_THROTTLED',
+      awsCode: 'RequestLimitExceeded',
+      expect: /EC2 is throttling ipamd \(RequestLimitExceeded on AssignPrivateIpAddresses at .*; retrying\)/,
+    },
+    {
+      code: 'CLOUD_UNAVAILABLE',
+      awsCode: 'InternalError',
+      expect: /AssignPrivateIpAddresses is being retried after InternalError at .*: InternalError happened/,
+    },
   ];
   for (const c of cases) {
     it(`${c.awsCode}: the pod learns why it waits, not just "the pool is still growing"`, async () => {
@@ -146,7 +174,13 @@ describe('AddNetwork names an EC2 call that is still being retried', () => {
       const ipamd = world.ipamd();
       await ipamd.start();
       await addPods(ipamd, 'web', 1);
-      ipamd.noteEc2Retry({ at: world.clock.now(), action: 'AssignPrivateIpAddresses', code: c.code, awsCode: c.awsCode, message: `${c.awsCode} happened` });
+      ipamd.noteEc2Retry({
+        at: world.clock.now(),
+        action: 'AssignPrivateIpAddresses',
+        code: c.code,
+        awsCode: c.awsCode,
+        message: `${c.awsCode} happened`,
+      });
       const reply = await ipamd.backend.addNetwork(addRequest('web-1'));
       assert.equal(reply.success, false);
       assert.match(reply.errorMessage, c.expect);
@@ -157,7 +191,9 @@ describe('AddNetwork names an EC2 call that is still being retried', () => {
 
 describe('AddNetwork / DelNetwork contract', () => {
   it('§1.6: a success reply carries the address, device, table and the legacy VPC/SNAT fields', async () => {
-    const world = buildWorld({ env: { AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS: '192.168.0.0/16', NETWORK_POLICY_ENFORCING_MODE: 'standard' } });
+    const world = buildWorld({
+      env: { AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS: '192.168.0.0/16', NETWORK_POLICY_ENFORCING_MODE: 'standard' },
+    });
     const ipamd = world.ipamd();
     await ipamd.start();
     const reply = await ipamd.backend.addNetwork(addRequest('web'));
@@ -206,7 +242,9 @@ describe('AddNetwork / DelNetwork contract', () => {
     world.checkpoint.failWrites = true;
     const del = await ipamd.backend.delNetwork(delRequest('web'));
     assert.deepEqual([del.success, del.errorCode], [false, 'CHECKPOINT_WRITE_FAILED']);
-    const kept = ipamd.context()?.node.datastore.findByKey({ networkName: 'aws-cni', containerID: 'c-web', ifName: 'eth0' });
+    const kept = ipamd
+      .context()
+      ?.node.datastore.findByKey({ networkName: 'aws-cni', containerID: 'c-web', ifName: 'eth0' });
     assert.equal(kept?.address, ok.ipAllocationMetadata[0]?.ipv4Addr);
     await ipamd.stop();
   });
@@ -227,7 +265,11 @@ describe('AddNetwork / DelNetwork contract', () => {
     { name: '4 KiB pod name', add: { k8sPodName: long }, why: /k8sPodName is 4096 characters/ },
     { name: '4 KiB namespace', add: { k8sPodNamespace: long }, why: /k8sPodNamespace is 4096/ },
     { name: '4 KiB container id', add: { containerId: long }, why: /containerId is 4096/ },
-    { name: 'interface longer than a link name', add: { ifName: 'eth0123456789abcdef' }, why: /ifName is 19 characters/ },
+    {
+      name: 'interface longer than a link name',
+      add: { ifName: 'eth0123456789abcdef' },
+      why: /ifName is 19 characters/,
+    },
     { name: 'control characters', add: { containerId: 'c\n1' }, why: /control characters/ },
     { name: 'multi-NIC', add: { requiresMultiNicAttachment: true }, why: /multi-NIC/ },
   ];
@@ -261,7 +303,11 @@ describe('AddNetwork / DelNetwork contract', () => {
     }
     assert.deepEqual(
       [...world.metrics.counts].filter(([name]) => name.startsWith('delRequest:')),
-      [['delRequest:PodDeleted', 1], ['delRequest:SetupNSFailed', 1], ['delRequest:other', 3]],
+      [
+        ['delRequest:PodDeleted', 1],
+        ['delRequest:SetupNSFailed', 1],
+        ['delRequest:other', 3],
+      ],
     );
     assert.equal(delReasonLabel(''), '');
     await ipamd.stop();

@@ -22,7 +22,13 @@ import { isVpcCniError } from '../../errors.js';
 import { msToNs } from '../../ipam/checkpoint.js';
 import type { Allocation, AssignResult } from '../../ipam/datastore.js';
 import type { IpamKey, IpamMetadata } from '../../ipam/types.js';
-import type { AddNetworkReply, AddNetworkRequest, CniBackend, DelNetworkReply, DelNetworkRequest } from '../../rpc/types.js';
+import type {
+  AddNetworkReply,
+  AddNetworkRequest,
+  CniBackend,
+  DelNetworkReply,
+  DelNetworkRequest,
+} from '../../rpc/types.js';
 import type { IpamdContext } from '../context.js';
 import type { PoolManager } from '../pool/manager.js';
 import { errorFacts } from '../../errors.js';
@@ -67,8 +73,11 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * validateRequest({ containerId: '', ifName: 'eth0', networkName: 'aws-cni', k8sPodName: '', k8sPodNamespace: '' });
  * // 'containerId is empty'
  */
-export function validateRequest(request: Pick<AddNetworkRequest, 'containerId' | 'ifName' | 'networkName' | 'k8sPodName' | 'k8sPodNamespace'>): string | undefined {
-  for (const field of ['containerId', 'ifName', 'networkName'] as const) if (request[field] === '') return `${field} is empty`;
+export function validateRequest(
+  request: Pick<AddNetworkRequest, 'containerId' | 'ifName' | 'networkName' | 'k8sPodName' | 'k8sPodNamespace'>,
+): string | undefined {
+  for (const field of ['containerId', 'ifName', 'networkName'] as const)
+    if (request[field] === '') return `${field} is empty`;
   for (const [field, max] of Object.entries(LIMITS) as [keyof typeof LIMITS, number][]) {
     const value = request[field];
     if (value.length > max) return `${field} is ${value.length} characters long (at most ${max})`;
@@ -129,32 +138,62 @@ export class IpamdBackend implements CniBackend {
 
   #addReply(fields: Partial<AddNetworkReply>): AddNetworkReply {
     const reply: AddNetworkReply = {
-      success: false, ipAllocationMetadata: [], useExternalSnat: false, vpcV4Cidrs: [], vpcV6Cidrs: [], podVlanId: 0, podEniMac: '',
-      podEniSubnetGw: '', parentIfIndex: 0, networkPolicyMode: this.#deps.config.features.networkPolicyEnforcingMode ?? '', errorCode: '', errorMessage: '',
+      success: false,
+      ipAllocationMetadata: [],
+      useExternalSnat: false,
+      vpcV4Cidrs: [],
+      vpcV6Cidrs: [],
+      podVlanId: 0,
+      podEniMac: '',
+      podEniSubnetGw: '',
+      parentIfIndex: 0,
+      networkPolicyMode: this.#deps.config.features.networkPolicyEnforcingMode ?? '',
+      errorCode: '',
+      errorMessage: '',
     };
     return { ...reply, ...fields };
   }
 
   #delReply(fields: Partial<DelNetworkReply>): DelNetworkReply {
     const mode = this.#deps.config.features.networkPolicyEnforcingMode ?? '';
-    return { success: false, ipAllocationMetadata: [], podVlanId: 0, networkPolicyMode: mode, errorCode: '', errorMessage: '', ...fields };
+    return {
+      success: false,
+      ipAllocationMetadata: [],
+      podVlanId: 0,
+      networkPolicyMode: mode,
+      errorCode: '',
+      errorMessage: '',
+      ...fields,
+    };
   }
 
   async addNetwork(request: AddNetworkRequest): Promise<AddNetworkReply> {
     const deps = this.#deps;
     deps.metrics.addRequest();
-    const log = withFields(deps.logger, { containerId: request.containerId.slice(0, 64), pod: `${request.k8sPodNamespace.slice(0, 64)}/${request.k8sPodName.slice(0, 64)}` });
-    const invalid = validateRequest(request) ?? (request.requiresMultiNicAttachment ? 'multi-NIC attachment was asked for; this ipamd serves network card 0 only' : undefined);
+    const log = withFields(deps.logger, {
+      containerId: request.containerId.slice(0, 64),
+      pod: `${request.k8sPodNamespace.slice(0, 64)}/${request.k8sPodName.slice(0, 64)}`,
+    });
+    const invalid =
+      validateRequest(request) ??
+      (request.requiresMultiNicAttachment
+        ? 'multi-NIC attachment was asked for; this ipamd serves network card 0 only'
+        : undefined);
     if (invalid !== undefined) {
       log.warn({ reason: invalid }, `AddNetwork refused: ${invalid}`);
       return this.#addReply({ errorCode: 'INVALID_REQUEST', errorMessage: invalid });
     }
     const runtime = this.#runtime.ready();
-    if (runtime === undefined) return this.#addReply({ errorCode: 'IPAMD_NOT_READY', errorMessage: this.#runtime.notReadyReason() });
+    if (runtime === undefined)
+      return this.#addReply({ errorCode: 'IPAMD_NOT_READY', errorMessage: this.#runtime.notReadyReason() });
     const { ctx, pool } = runtime;
     pool.noteArrival();
     const key: IpamKey = { networkName: request.networkName, containerID: request.containerId, ifName: request.ifName };
-    const metadata: IpamMetadata = { k8sPodNamespace: request.k8sPodNamespace, k8sPodName: request.k8sPodName, interfacesCount: 1 };
+    const metadata: IpamMetadata = {
+      k8sPodNamespace: request.k8sPodNamespace,
+      k8sPodName: request.k8sPodName,
+      interfacesCount: 1,
+    };
     let result: AssignResult;
     try {
       result = await this.#assignWaiting(ctx, pool, key, metadata);
@@ -172,25 +211,46 @@ export class IpamdBackend implements CniBackend {
         ctx.node.datastore.unassign(key);
         const facts = errorFacts(error);
         const code = isVpcCniError(error) ? facts.code : 'CHECKPOINT_WRITE_FAILED';
-        log.error({ code, address: result.address }, `AddNetwork rolled back ${result.address}: checkpoint write failed: ${facts.message}`);
-        return this.#addReply({ errorCode: code, errorMessage: `checkpoint write failed, assignment rolled back: ${facts.message}` });
+        log.error(
+          { code, address: result.address },
+          `AddNetwork rolled back ${result.address}: checkpoint write failed: ${facts.message}`,
+        );
+        return this.#addReply({
+          errorCode: code,
+          errorMessage: `checkpoint write failed, assignment rolled back: ${facts.message}`,
+        });
       }
     }
     this.#afterReply(() => {
       if (!result.alreadyAssigned) deps.metrics.datastore(ctx.node.datastore.snapshot());
-      log.info({ address: result.address, eniId: result.eniId, device: result.deviceNumber, repeated: result.alreadyAssigned }, `AddNetwork: ${result.address} on ${result.eniId}`);
+      log.info(
+        { address: result.address, eniId: result.eniId, device: result.deviceNumber, repeated: result.alreadyAssigned },
+        `AddNetwork: ${result.address} on ${result.eniId}`,
+      );
     });
     const net = deps.config.networking;
     return this.#addReply({
       success: true,
-      ipAllocationMetadata: [{ ipv4Addr: result.address, ipv6Addr: '', deviceNumber: result.deviceNumber, routeTableId: result.routeTableId }],
+      ipAllocationMetadata: [
+        {
+          ipv4Addr: result.address,
+          ipv6Addr: '',
+          deviceNumber: result.deviceNumber,
+          routeTableId: result.routeTableId,
+        },
+      ],
       useExternalSnat: net.externalSnat,
       vpcV4Cidrs: [...ctx.node.vpcCidrs, ...(net.externalSnat ? [] : net.excludeSnatCidrs)],
     });
   }
 
   /** Assigns, and while the pool is empty asks for growth and waits for it, up to the ADD wait bound. */
-  async #assignWaiting(ctx: IpamdContext, pool: PoolManager, key: IpamKey, metadata: IpamMetadata): Promise<AssignResult> {
+  async #assignWaiting(
+    ctx: IpamdContext,
+    pool: PoolManager,
+    key: IpamKey,
+    metadata: IpamMetadata,
+  ): Promise<AssignResult> {
     const { clock, timers } = this.#deps;
     const deadline = clock.now() + ctx.timings.addWaitMs;
     const assign = (): AssignResult => ctx.node.datastore.assign(key, metadata);
@@ -223,40 +283,63 @@ export class IpamdBackend implements CniBackend {
   async delNetwork(request: DelNetworkRequest): Promise<DelNetworkReply> {
     const deps = this.#deps;
     deps.metrics.delRequest(delReasonLabel(request.reason));
-    const log = withFields(deps.logger, { containerId: request.containerId.slice(0, 64), pod: `${request.k8sPodNamespace.slice(0, 64)}/${request.k8sPodName.slice(0, 64)}` });
+    const log = withFields(deps.logger, {
+      containerId: request.containerId.slice(0, 64),
+      pod: `${request.k8sPodNamespace.slice(0, 64)}/${request.k8sPodName.slice(0, 64)}`,
+    });
     const invalid = validateRequest(request);
     if (invalid !== undefined) {
       log.warn({ reason: invalid }, `DelNetwork refused: ${invalid}`);
       return this.#delReply({ errorCode: 'INVALID_REQUEST', errorMessage: invalid });
     }
     const runtime = this.#runtime.ready();
-    if (runtime === undefined) return this.#delReply({ errorCode: 'IPAMD_NOT_READY', errorMessage: this.#runtime.notReadyReason() });
+    if (runtime === undefined)
+      return this.#delReply({ errorCode: 'IPAMD_NOT_READY', errorMessage: this.#runtime.notReadyReason() });
     const { ctx, pool } = runtime;
     const datastore = ctx.node.datastore;
     const key: IpamKey = { networkName: request.networkName, containerID: request.containerId, ifName: request.ifName };
-    const migrated: IpamKey = { networkName: '_migrated-from-cri', containerID: request.containerId, ifName: 'unknown' };
+    const migrated: IpamKey = {
+      networkName: '_migrated-from-cri',
+      containerID: request.containerId,
+      ifName: 'unknown',
+    };
     const held: Allocation | undefined = datastore.findByKey(key) ?? datastore.findByKey(migrated);
     const released = datastore.unassign(key);
     if (released === undefined || held === undefined) {
       log.info({}, 'DelNetwork: unknown pod, nothing to release');
-      return this.#delReply({ success: true, errorCode: 'UNKNOWN_POD', errorMessage: `datastore: unknown pod (no address for ${request.networkName}/${request.containerId}/${request.ifName})` });
+      return this.#delReply({
+        success: true,
+        errorCode: 'UNKNOWN_POD',
+        errorMessage: `datastore: unknown pod (no address for ${request.networkName}/${request.containerId}/${request.ifName})`,
+      });
     }
     try {
       await ctx.persist();
     } catch (error) {
       try {
-        datastore.restore([{ ...held.key, ipv4: held.address, allocationTimestamp: msToNs(held.assignedTime), metadata: held.metadata }]);
+        datastore.restore([
+          { ...held.key, ipv4: held.address, allocationTimestamp: msToNs(held.assignedTime), metadata: held.metadata },
+        ]);
       } catch (rollback) {
         log.error({ error: errorFacts(rollback) }, `rolling back the release of ${held.address} failed`);
       }
       const facts = errorFacts(error);
       const code = isVpcCniError(error) ? facts.code : 'CHECKPOINT_WRITE_FAILED';
-      log.error({ code, address: held.address }, `DelNetwork kept ${held.address}: checkpoint write failed: ${facts.message}`);
-      return this.#delReply({ errorCode: code, errorMessage: `checkpoint write failed, release rolled back: ${facts.message}` });
+      log.error(
+        { code, address: held.address },
+        `DelNetwork kept ${held.address}: checkpoint write failed: ${facts.message}`,
+      );
+      return this.#delReply({
+        errorCode: code,
+        errorMessage: `checkpoint write failed, release rolled back: ${facts.message}`,
+      });
     }
     this.#afterReply(() => {
       deps.metrics.datastore(datastore.snapshot());
-      log.info({ address: released.address, eniId: released.eniId }, `DelNetwork: released ${released.address} from ${released.eniId}`);
+      log.info(
+        { address: released.address, eniId: released.eniId },
+        `DelNetwork: released ${released.address} from ${released.eniId}`,
+      );
     });
     const isPrefix = held.cidr.endsWith('/28');
     if (isPrefix !== ctx.node.prefixDelegation && deps.config.features.networkResourceProvisioning) {
@@ -265,7 +348,14 @@ export class IpamdBackend implements CniBackend {
     }
     return this.#delReply({
       success: true,
-      ipAllocationMetadata: [{ ipv4Addr: released.address, ipv6Addr: '', deviceNumber: released.deviceNumber, routeTableId: released.routeTableId }],
+      ipAllocationMetadata: [
+        {
+          ipv4Addr: released.address,
+          ipv6Addr: '',
+          deviceNumber: released.deviceNumber,
+          routeTableId: released.routeTableId,
+        },
+      ],
     });
   }
 }

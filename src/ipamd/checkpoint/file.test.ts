@@ -78,8 +78,18 @@ describe('FileCheckpointStore', () => {
     const path = freshPath();
     await mkdir(join(path, 'sub'), { recursive: true });
     const store = new FileCheckpointStore(path);
-    await assert.rejects(store.read(), (e) => e instanceof CheckpointFileError && e.code === 'CHECKPOINT_READ_FAILED' && e.details['errno'] === 'EISDIR' && e.cniCode === 5);
-    await assert.rejects(store.write(TEXT), (e) => e instanceof CheckpointFileError && e.code === 'CHECKPOINT_WRITE_FAILED' && e.details['step'] === 'rename');
+    await assert.rejects(
+      store.read(),
+      (e) =>
+        e instanceof CheckpointFileError &&
+        e.code === 'CHECKPOINT_READ_FAILED' &&
+        e.details['errno'] === 'EISDIR' &&
+        e.cniCode === 5,
+    );
+    await assert.rejects(
+      store.write(TEXT),
+      (e) => e instanceof CheckpointFileError && e.code === 'CHECKPOINT_WRITE_FAILED' && e.details['step'] === 'rename',
+    );
     assert.deepEqual(await readdir(join(path, '..')), ['ipam.json']);
     // A failed write does not block the queue.
     await rm(path, { recursive: true });
@@ -90,7 +100,10 @@ describe('FileCheckpointStore', () => {
   it('a parent that is a file fails at mkdir, typed', async () => {
     const parent = join(root, 'plain-file');
     await writeFile(parent, 'x');
-    await assert.rejects(new FileCheckpointStore(join(parent, 'ipam.json')).write(TEXT), (e) => e instanceof CheckpointFileError && e.details['step'] === 'mkdir');
+    await assert.rejects(
+      new FileCheckpointStore(join(parent, 'ipam.json')).write(TEXT),
+      (e) => e instanceof CheckpointFileError && e.details['step'] === 'mkdir',
+    );
   });
 
   it('serialises concurrent writes in call order: the last call wins and no temp file is left', async () => {
@@ -98,7 +111,10 @@ describe('FileCheckpointStore', () => {
     const store = new FileCheckpointStore(path);
     const done: number[] = [];
     await Promise.all(Array.from({ length: 25 }, (_, i) => store.write(`{"n":${i}}\n`).then(() => done.push(i))));
-    assert.deepEqual(done, Array.from({ length: 25 }, (_, i) => i));
+    assert.deepEqual(
+      done,
+      Array.from({ length: 25 }, (_, i) => i),
+    );
     assert.equal(await store.read(), '{"n":24}\n');
     assert.deepEqual(await readdir(join(path, '..')), ['ipam.json']);
   });
@@ -130,7 +146,12 @@ describe('FileCheckpointStore', () => {
     await writeFile(dir, 'not a directory');
     const store = new FileCheckpointStore(join(dir, 'ipam.json'));
     const results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => store.write(`{"n":${i}}\n`)));
-    for (const r of results) assert.ok(r.status === 'rejected' && r.reason instanceof CheckpointFileError && r.reason.code === 'CHECKPOINT_WRITE_FAILED');
+    for (const r of results)
+      assert.ok(
+        r.status === 'rejected' &&
+          r.reason instanceof CheckpointFileError &&
+          r.reason.code === 'CHECKPOINT_WRITE_FAILED',
+      );
     await rm(dir);
     await store.write(TEXT);
     assert.equal(await store.read(), TEXT);
@@ -176,7 +197,10 @@ describe('FileCheckpointStore on a tmpfs', { skip: shm === undefined ? 'no tmpfs
     await store.write(TEXT);
     await rm(path);
     await mkdir(path);
-    await assert.rejects(store.write('{}\n'), (e) => e instanceof CheckpointFileError && e.code === 'CHECKPOINT_WRITE_FAILED' && e.details['step'] === 'rename');
+    await assert.rejects(
+      store.write('{}\n'),
+      (e) => e instanceof CheckpointFileError && e.code === 'CHECKPOINT_WRITE_FAILED' && e.details['step'] === 'rename',
+    );
     assert.deepEqual(await readdir(join(path, '..')), ['ipam.json']);
   });
 });

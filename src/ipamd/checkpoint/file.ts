@@ -37,10 +37,14 @@ import type { CheckpointStore } from './port.js';
 
 /** Error codes of the checkpoint file (CNI code 5: I/O failure). */
 export const CHECKPOINT_FILE_ERRORS = {
-  CHECKPOINT_READ_FAILED: { cniCode: 5, summary: 'The checkpoint file exists but cannot be read (a directory, no permission, I/O error).' },
+  CHECKPOINT_READ_FAILED: {
+    cniCode: 5,
+    summary: 'The checkpoint file exists but cannot be read (a directory, no permission, I/O error).',
+  },
   CHECKPOINT_WRITE_FAILED: {
     cniCode: 5,
-    summary: 'The checkpoint file could not be written, synced or renamed into place; the previous checkpoint is unchanged.',
+    summary:
+      'The checkpoint file could not be written, synced or renamed into place; the previous checkpoint is unchanged.',
   },
 } as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
 
@@ -115,7 +119,12 @@ export class FileCheckpointStore implements CheckpointStore {
       return await readFile(this.path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new CheckpointFileError('CHECKPOINT_READ_FAILED', `cannot read checkpoint ${this.path}: ${(error as Error).message}`, errnoDetails(this.path, error), error);
+      throw new CheckpointFileError(
+        'CHECKPOINT_READ_FAILED',
+        `cannot read checkpoint ${this.path}: ${(error as Error).message}`,
+        errnoDetails(this.path, error),
+        error,
+      );
     }
   }
 
@@ -156,7 +165,10 @@ export class FileCheckpointStore implements CheckpointStore {
     const group = this.#next;
     this.#next = undefined;
     if (group === undefined) return;
-    this.write(group.text).then(() => group.settle(), (error: unknown) => group.settle(asError(error)));
+    this.write(group.text).then(
+      () => group.settle(),
+      (error: unknown) => group.settle(asError(error)),
+    );
   }
 
   /** The first write learns whether the directory is on a tmpfs (creating it first, so statfs sees the right one). */
@@ -191,7 +203,7 @@ export class FileCheckpointStore implements CheckpointStore {
       }
       try {
         const bytes = Buffer.from(text, 'utf8');
-        for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset);
+        for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
       } finally {
         closeSync(fd);
       }

@@ -21,13 +21,33 @@ describe('leaked-ENI clean-up', () => {
   it('§2.8: deletes only detached aws-K8S-* ENIs older than 5 min; stamps those without createdAt; leaves the rest', async () => {
     const world = buildWorld({ env: { CLUSTER_NAME: 'eksworkshop' } });
     const cluster = { [ENI_TAG.clusterName]: 'eksworkshop' };
-    const old = leak(world, 'aws-K8S-i-0other', { [ENI_TAG.instanceId]: 'i-0other', [ENI_TAG.createdAt]: rfc3339(START - 600_000), ...cluster });
+    const old = leak(world, 'aws-K8S-i-0other', {
+      [ENI_TAG.instanceId]: 'i-0other',
+      [ENI_TAG.createdAt]: rfc3339(START - 600_000),
+      ...cluster,
+    });
     const unstamped = leak(world, 'aws-K8S-i-0other', { [ENI_TAG.instanceId]: 'i-0other', ...cluster });
-    const young = leak(world, 'aws-K8S-i-0other', { [ENI_TAG.instanceId]: 'i-0other', [ENI_TAG.createdAt]: rfc3339(START - 60_000), ...cluster });
-    const user = leak(world, 'my database ENI', { [ENI_TAG.instanceId]: 'i-0other', [ENI_TAG.createdAt]: rfc3339(START - 600_000), ...cluster });
+    const young = leak(world, 'aws-K8S-i-0other', {
+      [ENI_TAG.instanceId]: 'i-0other',
+      [ENI_TAG.createdAt]: rfc3339(START - 60_000),
+      ...cluster,
+    });
+    const user = leak(world, 'my database ENI', {
+      [ENI_TAG.instanceId]: 'i-0other',
+      [ENI_TAG.createdAt]: rfc3339(START - 600_000),
+      ...cluster,
+    });
     const untagged = leak(world, 'aws-K8S-i-0other', {});
-    const otherCluster = leak(world, 'aws-K8S-i-0other', { [ENI_TAG.instanceId]: 'i-0other', [ENI_TAG.createdAt]: rfc3339(START - 600_000), [ENI_TAG.clusterName]: 'prod' });
-    const attached = leak(world, 'aws-K8S-i-0other', { [ENI_TAG.instanceId]: world.instance.id, [ENI_TAG.createdAt]: rfc3339(START - 600_000), ...cluster });
+    const otherCluster = leak(world, 'aws-K8S-i-0other', {
+      [ENI_TAG.instanceId]: 'i-0other',
+      [ENI_TAG.createdAt]: rfc3339(START - 600_000),
+      [ENI_TAG.clusterName]: 'prod',
+    });
+    const attached = leak(world, 'aws-K8S-i-0other', {
+      [ENI_TAG.instanceId]: world.instance.id,
+      [ENI_TAG.createdAt]: rfc3339(START - 600_000),
+      ...cluster,
+    });
     attachEni(world.store, { eniId: attached, instanceId: world.instance.id, deviceIndex: 2 });
 
     const ipamd = world.ipamd();
@@ -36,7 +56,8 @@ describe('leaked-ENI clean-up', () => {
     assert.deepEqual(result?.deleted, [old]);
     assert.deepEqual(result?.tagged, [unstamped]);
     assert.deepEqual(result?.kept.map((k) => k.eniId).sort(), [young, user].sort());
-    for (const id of [unstamped, young, user, untagged, otherCluster, attached]) assert.ok(world.store.enis.has(id), id);
+    for (const id of [unstamped, young, user, untagged, otherCluster, attached])
+      assert.ok(world.store.enis.has(id), id);
     assert.equal(world.store.enis.has(old), false);
     assert.equal(world.store.eni(unstamped).tags.get(ENI_TAG.createdAt), rfc3339(START));
 
@@ -50,7 +71,13 @@ describe('leaked-ENI clean-up', () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();
-    const searches = (): number => world.ec2.calls.filter((c) => c.action === 'DescribeNetworkInterfaces' && Array.isArray(c.args[0]) && (c.args[0] as { name?: string }[])[0]?.name === 'tag-key').length;
+    const searches = (): number =>
+      world.ec2.calls.filter(
+        (c) =>
+          c.action === 'DescribeNetworkInterfaces' &&
+          Array.isArray(c.args[0]) &&
+          (c.args[0] as { name?: string }[])[0]?.name === 'tag-key',
+      ).length;
     await world.timers.advance(149_000);
     assert.equal(searches(), 0);
     await world.timers.advance(2_000);
@@ -75,9 +102,15 @@ describe('leaked-ENI clean-up', () => {
   }
 
   it('filters and verdicts', () => {
-    assert.deepEqual(leakedEniFilters('vpc-1', undefined).map((f) => f.name), ['tag-key', 'status', 'vpc-id']);
+    assert.deepEqual(
+      leakedEniFilters('vpc-1', undefined).map((f) => f.name),
+      ['tag-key', 'status', 'vpc-id'],
+    );
     assert.deepEqual(leakedEniFilters('vpc-1', 'c1').at(-1), { name: `tag:${ENI_TAG.clusterName}`, values: ['c1'] });
     const base = { description: 'aws-K8S-i-1', tags: {} } as unknown as Ec2Eni;
-    assert.equal(leakedEniVerdict({ ...base, tags: { [ENI_TAG.createdAt]: 'yesterday' } }, START, 300_000).action, 'tag');
+    assert.equal(
+      leakedEniVerdict({ ...base, tags: { [ENI_TAG.createdAt]: 'yesterday' } }, START, 300_000).action,
+      'tag',
+    );
   });
 });

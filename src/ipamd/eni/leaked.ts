@@ -55,7 +55,8 @@ export function leakedEniFilters(vpcId: string, clusterName: string | undefined)
     { name: 'status', values: ['available'] },
     { name: 'vpc-id', values: [vpcId] },
   ];
-  if (clusterName !== undefined && clusterName !== '') filters.push({ name: `tag:${ENI_TAG.clusterName}`, values: [clusterName] });
+  if (clusterName !== undefined && clusterName !== '')
+    filters.push({ name: `tag:${ENI_TAG.clusterName}`, values: [clusterName] });
   return filters;
 }
 
@@ -65,15 +66,21 @@ export function leakedEniFilters(vpcId: string, clusterName: string | undefined)
  * @example
  * leakedEniVerdict(eni, now, 300_000); // { action: 'delete', reason: 'detached and created 600 s ago' }
  */
-export function leakedEniVerdict(eni: Ec2Eni, now: number, minAgeMs: number): { action: 'delete' | 'tag' | 'keep'; reason: string } {
-  if (!eni.description.startsWith(ENI_DESCRIPTION_PREFIX)) return { action: 'keep', reason: `description '${eni.description}' is not ${ENI_DESCRIPTION_PREFIX}*` };
+export function leakedEniVerdict(
+  eni: Ec2Eni,
+  now: number,
+  minAgeMs: number,
+): { action: 'delete' | 'tag' | 'keep'; reason: string } {
+  if (!eni.description.startsWith(ENI_DESCRIPTION_PREFIX))
+    return { action: 'keep', reason: `description '${eni.description}' is not ${ENI_DESCRIPTION_PREFIX}*` };
   if (eni.attachment !== undefined) return { action: 'keep', reason: 'attached' };
   const createdAt = eni.tags[ENI_TAG.createdAt];
   if (createdAt === undefined) return { action: 'tag', reason: `no ${ENI_TAG.createdAt} tag` };
   const at = Date.parse(createdAt);
   if (Number.isNaN(at)) return { action: 'tag', reason: `unparsable ${ENI_TAG.createdAt} '${createdAt}'` };
   const age = now - at;
-  if (age < minAgeMs) return { action: 'keep', reason: `created ${Math.round(age / 1000)} s ago (< ${minAgeMs / 1000} s)` };
+  if (age < minAgeMs)
+    return { action: 'keep', reason: `created ${Math.round(age / 1000)} s ago (< ${minAgeMs / 1000} s)` };
   return { action: 'delete', reason: `detached and created ${Math.round(age / 1000)} s ago` };
 }
 
@@ -105,7 +112,10 @@ export class LeakedEniCleaner {
     }
     const random = ctx.deps.random ?? Math.random;
     const delay = Math.floor(random() * ctx.timings.leakedEniMaxStartDelayMs);
-    ctx.log.info({ delayMs: delay }, `leaked-ENI clean-up starts in ${Math.round(delay / 1000)} s, then every ${ctx.timings.leakedEniIntervalMs / 60_000} min`);
+    ctx.log.info(
+      { delayMs: delay },
+      `leaked-ENI clean-up starts in ${Math.round(delay / 1000)} s, then every ${ctx.timings.leakedEniIntervalMs / 60_000} min`,
+    );
     this.#schedule(delay);
   }
 
@@ -134,7 +144,9 @@ export class LeakedEniCleaner {
     let candidates: Ec2Eni[];
     try {
       const filters = leakedEniFilters(node.vpcId, deps.config.node.clusterName);
-      candidates = await tracked(ctx, { action: 'DescribeNetworkInterfaces', detail: 'search leaked ENIs' }, () => deps.ec2.findNetworkInterfaces(filters));
+      candidates = await tracked(ctx, { action: 'DescribeNetworkInterfaces', detail: 'search leaked ENIs' }, () =>
+        deps.ec2.findNetworkInterfaces(filters),
+      );
     } catch {
       return result;
     }
@@ -143,10 +155,16 @@ export class LeakedEniCleaner {
       const verdict = leakedEniVerdict(eni, now, ctx.timings.leakedEniMinAgeMs);
       try {
         if (verdict.action === 'tag') {
-          await tracked(ctx, { action: 'CreateTags', eniId: eni.id, detail: `stamp ${ENI_TAG.createdAt}` }, () => deps.ec2.createTags([eni.id], { [ENI_TAG.createdAt]: rfc3339(now) }));
+          await tracked(ctx, { action: 'CreateTags', eniId: eni.id, detail: `stamp ${ENI_TAG.createdAt}` }, () =>
+            deps.ec2.createTags([eni.id], { [ENI_TAG.createdAt]: rfc3339(now) }),
+          );
           result.tagged.push(eni.id);
         } else if (verdict.action === 'delete') {
-          await tracked(ctx, { action: 'DeleteNetworkInterface', eniId: eni.id, detail: `delete leaked ENI (${verdict.reason})` }, () => deps.ec2.deleteNetworkInterface(eni.id));
+          await tracked(
+            ctx,
+            { action: 'DeleteNetworkInterface', eniId: eni.id, detail: `delete leaked ENI (${verdict.reason})` },
+            () => deps.ec2.deleteNetworkInterface(eni.id),
+          );
           result.deleted.push(eni.id);
         } else {
           result.kept.push({ eniId: eni.id, reason: verdict.reason });
@@ -155,7 +173,10 @@ export class LeakedEniCleaner {
         result.kept.push({ eniId: eni.id, reason: `${verdict.action} failed` });
       }
     }
-    ctx.log.info({ deleted: result.deleted, tagged: result.tagged, kept: result.kept.length }, `leaked-ENI clean-up: ${result.deleted.length} deleted, ${result.tagged.length} stamped, ${result.kept.length} kept`);
+    ctx.log.info(
+      { deleted: result.deleted, tagged: result.tagged, kept: result.kept.length },
+      `leaked-ENI clean-up: ${result.deleted.length} deleted, ${result.tagged.length} stamped, ${result.kept.length} kept`,
+    );
     return result;
   }
 }

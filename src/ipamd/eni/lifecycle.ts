@@ -38,15 +38,25 @@ const INSUFFICIENT = ['CLOUD_SUBNET_FULL', 'CLOUD_NO_CIDR_BLOCKS'] as const;
 export function defaultEniWaiter(ctx: IpamdContext): EniWaiter {
   const { imds, clock, timers, metrics, random } = ctx.deps;
   return (target) =>
-    waitForEniInImds(imds, target, { clock, sleep: (ms) => timers.sleep(ms), observe: (r) => metrics.awsCall(r), ...(random === undefined ? {} : { random }) });
+    waitForEniInImds(imds, target, {
+      clock,
+      sleep: (ms) => timers.sleep(ms),
+      observe: (r) => metrics.awsCall(r),
+      ...(random === undefined ? {} : { random }),
+    });
 }
 
-async function chooseSubnetsAndGroups(ctx: IpamdContext, fresh = false): Promise<{ subnetIds: string[]; groups: string[]; reason: string; reused?: true }> {
+async function chooseSubnetsAndGroups(
+  ctx: IpamdContext,
+  fresh = false,
+): Promise<{ subnetIds: string[]; groups: string[]; reason: string; reused?: true }> {
   const { deps, node } = ctx;
   if (deps.config.customNetworking.enabled) {
-    if (deps.eniConfigSource === undefined) throw new Error('custom networking is on but ipamd has no ENIConfig source');
+    if (deps.eniConfigSource === undefined)
+      throw new Error('custom networking is on but ipamd has no ENIConfig source');
     const eniConfig = await deps.eniConfigSource();
-    const groups = eniConfig.securityGroups.length > 0 ? [...eniConfig.securityGroups] : [...node.primaryEni.securityGroups];
+    const groups =
+      eniConfig.securityGroups.length > 0 ? [...eniConfig.securityGroups] : [...node.primaryEni.securityGroups];
     return { subnetIds: [eniConfig.subnet], groups: groups.sort(), reason: `ENIConfig subnet ${eniConfig.subnet}` };
   }
   // The primary ENI's groups may have changed since start-up; IMDS has the current ones.
@@ -56,7 +66,13 @@ async function chooseSubnetsAndGroups(ctx: IpamdContext, fresh = false): Promise
 }
 
 /** Creates the ENI in the first subnet that has room. */
-async function createInSubnets(ctx: IpamdContext, request: EniRequest, subnetIds: readonly string[], groups: readonly string[], why: string): Promise<AllocOutcome | { kind: 'created'; eni: Ec2Eni }> {
+async function createInSubnets(
+  ctx: IpamdContext,
+  request: EniRequest,
+  subnetIds: readonly string[],
+  groups: readonly string[],
+  why: string,
+): Promise<AllocOutcome | { kind: 'created'; eni: Ec2Eni }> {
   const { deps, node } = ctx;
   const count = Math.min(request.count, node.limits.maxIpsPerEni);
   const tags = desiredEniTags(deps.config, node.identity.instanceId);
@@ -70,8 +86,18 @@ async function createInSubnets(ctx: IpamdContext, request: EniRequest, subnetIds
   let last: AllocOutcome = { kind: 'failed', code: 'NO_USABLE_SUBNET', message: 'no subnet to create the ENI in' };
   for (const subnetId of subnetIds) {
     try {
-      const eni = await tracked(ctx, { action: 'CreateNetworkInterface', detail: `create an ENI in ${subnetId} with ${count} ${units}` }, () =>
-        deps.ec2.createNetworkInterface({ subnetId, groups, description: `${ENI_DESCRIPTION_PREFIX}${node.identity.instanceId}`, tags, stampTag: ENI_TAG.createdAt, ...amount }),
+      const eni = await tracked(
+        ctx,
+        { action: 'CreateNetworkInterface', detail: `create an ENI in ${subnetId} with ${count} ${units}` },
+        () =>
+          deps.ec2.createNetworkInterface({
+            subnetId,
+            groups,
+            description: `${ENI_DESCRIPTION_PREFIX}${node.identity.instanceId}`,
+            tags,
+            stampTag: ENI_TAG.createdAt,
+            ...amount,
+          }),
       );
       return { kind: 'created', eni };
     } catch (error) {
@@ -85,7 +111,9 @@ async function createInSubnets(ctx: IpamdContext, request: EniRequest, subnetIds
 
 /** Lowest device index 0–99 not used on card 0 (`awsGetFreeDeviceNumber`). */
 async function freeDeviceIndex(ctx: IpamdContext): Promise<number> {
-  const instance = await tracked(ctx, { action: 'DescribeInstances', detail: 'find a free device index' }, () => ctx.deps.ec2.describeInstance(ctx.node.identity.instanceId));
+  const instance = await tracked(ctx, { action: 'DescribeInstances', detail: 'find a free device index' }, () =>
+    ctx.deps.ec2.describeInstance(ctx.node.identity.instanceId),
+  );
   const used = new Set(instance.deviceIndexes.filter((d) => d.networkCardIndex === 0).map((d) => d.deviceIndex));
   for (let index = 0; index < 100; index++) if (!used.has(index)) return index;
   throw new Error('no free device index on network card 0');
@@ -128,8 +156,16 @@ export async function allocateEni(ctx: IpamdContext, request: EniRequest): Promi
   let attachmentId: string;
   try {
     const deviceIndex = await freeDeviceIndex(ctx);
-    attachmentId = await tracked(ctx, { action: 'AttachNetworkInterface', eniId, detail: `attach at device ${deviceIndex}` }, () =>
-      deps.ec2.attachNetworkInterface({ eniId, instanceId: node.identity.instanceId, deviceIndex, networkCardIndex: 0 }),
+    attachmentId = await tracked(
+      ctx,
+      { action: 'AttachNetworkInterface', eniId, detail: `attach at device ${deviceIndex}` },
+      () =>
+        deps.ec2.attachNetworkInterface({
+          eniId,
+          instanceId: node.identity.instanceId,
+          deviceIndex,
+          networkCardIndex: 0,
+        }),
     );
   } catch (error) {
     await deleteWithRetries(ctx, eniId);
@@ -147,7 +183,12 @@ export async function allocateEni(ctx: IpamdContext, request: EniRequest): Promi
   let visible;
   try {
     const waiter = deps.eniWaiter ?? defaultEniWaiter(ctx);
-    visible = await waiter({ eniId, primaryMac: node.primaryEni.mac, wantIps: request.unit === 'ip' ? wanted : 0, wantPrefixes: request.unit === 'prefix' ? wanted : 0 });
+    visible = await waiter({
+      eniId,
+      primaryMac: node.primaryEni.mac,
+      wantIps: request.unit === 'ip' ? wanted : 0,
+      wantPrefixes: request.unit === 'prefix' ? wanted : 0,
+    });
   } catch (error) {
     recordFailure(ctx, { action: 'waitForENIAndIPsAttached', eniId, detail: 'wait for IMDS to show the ENI' }, error);
     return fail('increaseIPPoolwaitENIAttachedFailed', error);
@@ -163,7 +204,11 @@ export async function allocateEni(ctx: IpamdContext, request: EniRequest): Promi
   }
 }
 
-async function withAttempts(ctx: IpamdContext, call: { action: string; eniId: EniId; detail: string }, work: () => Promise<void>): Promise<boolean> {
+async function withAttempts(
+  ctx: IpamdContext,
+  call: { action: string; eniId: EniId; detail: string },
+  work: () => Promise<void>,
+): Promise<boolean> {
   const { timings, deps } = ctx;
   const attempts = Math.max(1, timings.freeEniAttempts);
   for (let n = 0; n < attempts; n++) {
@@ -173,7 +218,12 @@ async function withAttempts(ctx: IpamdContext, call: { action: string; eniId: En
     } catch (error) {
       if (isCloudError(error, 'CLOUD_NOT_FOUND')) return true;
       if (n + 1 >= attempts) return false;
-      const backoff = { baseMs: timings.freeEniBackoffBaseMs, maxMs: timings.freeEniBackoffMaxMs, jitter: 0.15, multiple: 2 };
+      const backoff = {
+        baseMs: timings.freeEniBackoffBaseMs,
+        maxMs: timings.freeEniBackoffMaxMs,
+        jitter: 0.15,
+        multiple: 2,
+      };
       await deps.timers.sleep(simpleBackoff(n, backoff, deps.random));
     }
   }
@@ -181,7 +231,9 @@ async function withAttempts(ctx: IpamdContext, call: { action: string; eniId: En
 }
 
 function deleteWithRetries(ctx: IpamdContext, eniId: EniId): Promise<boolean> {
-  return withAttempts(ctx, { action: 'DeleteNetworkInterface', eniId, detail: 'delete' }, () => ctx.deps.ec2.deleteNetworkInterface(eniId));
+  return withAttempts(ctx, { action: 'DeleteNetworkInterface', eniId, detail: 'delete' }, () =>
+    ctx.deps.ec2.deleteNetworkInterface(eniId),
+  );
 }
 
 /**
@@ -196,7 +248,11 @@ export async function releaseEniInEc2(ctx: IpamdContext, eniId: EniId, knownAtta
   let attachmentId = knownAttachmentId;
   if (attachmentId === undefined) {
     try {
-      const { enis } = await tracked(ctx, { action: 'DescribeNetworkInterfaces', eniId, detail: 'look up the attachment' }, () => deps.ec2.describeNetworkInterfaces([eniId]));
+      const { enis } = await tracked(
+        ctx,
+        { action: 'DescribeNetworkInterfaces', eniId, detail: 'look up the attachment' },
+        () => deps.ec2.describeNetworkInterfaces([eniId]),
+      );
       const eni = enis.find((e) => e.id === eniId);
       if (eni === undefined) return true;
       attachmentId = eni.attachment?.id;
@@ -206,7 +262,12 @@ export async function releaseEniInEc2(ctx: IpamdContext, eniId: EniId, knownAtta
   }
   if (attachmentId !== undefined) {
     const id = attachmentId;
-    if (!(await withAttempts(ctx, { action: 'DetachNetworkInterface', eniId, detail: `detach ${id}` }, () => deps.ec2.detachNetworkInterface(id)))) return false;
+    if (
+      !(await withAttempts(ctx, { action: 'DetachNetworkInterface', eniId, detail: `detach ${id}` }, () =>
+        deps.ec2.detachNetworkInterface(id),
+      ))
+    )
+      return false;
     await deps.timers.sleep(ctx.timings.detachWaitMs);
   }
   return deleteWithRetries(ctx, eniId);
@@ -232,13 +293,18 @@ export async function freeEni(ctx: IpamdContext, eniId: EniId): Promise<boolean>
   const released = await releaseEniInEc2(ctx, eniId);
   if (!released) {
     deps.metrics.ipamdError('decreaseIPPoolFreeENIFailed');
-    ctx.log.error({ eniId }, `failed to free ENI ${eniId} in EC2; it stays attached and the reconciler will find it again`);
+    ctx.log.error(
+      { eniId },
+      `failed to free ENI ${eniId} in EC2; it stays attached and the reconciler will find it again`,
+    );
     return false;
   }
   if (facts !== undefined) {
-    await deps.host.teardownEni({ primaryIp: facts.primaryIp, routeTableId: facts.routeTableId }).catch((error: unknown) => {
-      ctx.log.warn({ eniId, error: errorFacts(error).message }, `host clean-up of ENI ${eniId} failed`);
-    });
+    await deps.host
+      .teardownEni({ primaryIp: facts.primaryIp, routeTableId: facts.routeTableId })
+      .catch((error: unknown) => {
+        ctx.log.warn({ eniId, error: errorFacts(error).message }, `host clean-up of ENI ${eniId} failed`);
+      });
   }
   ctx.log.info({ eniId }, `freed ENI ${eniId}`);
   return true;
@@ -253,7 +319,9 @@ export async function freeEni(ctx: IpamdContext, eniId: EniId): Promise<boolean>
  */
 export async function syncEniFromEc2(ctx: IpamdContext, eniId: EniId): Promise<number | undefined> {
   try {
-    const { enis } = await tracked(ctx, { action: 'DescribeNetworkInterfaces', eniId, detail: 're-read the ENI' }, () => ctx.deps.ec2.describeNetworkInterfaces([eniId]));
+    const { enis } = await tracked(ctx, { action: 'DescribeNetworkInterfaces', eniId, detail: 're-read the ENI' }, () =>
+      ctx.deps.ec2.describeNetworkInterfaces([eniId]),
+    );
     const eni = enis.find((e) => e.id === eniId);
     if (eni === undefined) return 0;
     let added = 0;

@@ -6,7 +6,14 @@ import { assignPrivateIps, attachEni, createEni, deleteEni, detachEni, unassignP
 import { ENI_TAG } from './setup.js';
 import type { Imds } from '../../cloud/imds/port.js';
 import { podVethSuffix } from '../node/restore.js';
-import { addPods, buildWorld, datastoreView, delRequest, ec2View, type World } from '../../../test/support/virtual/world.js';
+import {
+  addPods,
+  buildWorld,
+  datastoreView,
+  delRequest,
+  ec2View,
+  type World,
+} from '../../../test/support/virtual/world.js';
 
 function freeCidrOnPrimary(world: World, taken: readonly string[]): string {
   const eni = world.store.eni(world.instance.primaryEniId);
@@ -16,7 +23,7 @@ function freeCidrOnPrimary(world: World, taken: readonly string[]): string {
 }
 
 describe('reconcile', () => {
-  it('§3.10: an IP unassigned behind ipamd\'s back is force-removed and counted; the pod on it is reported and the checkpoint rewritten', async () => {
+  it("§3.10: an IP unassigned behind ipamd's back is force-removed and counted; the pod on it is reported and the checkpoint rewritten", async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -35,7 +42,7 @@ describe('reconcile', () => {
     await ipamd.stop();
   });
 
-  it('§3.10: an IP assigned behind ipamd\'s back is added', async () => {
+  it("§3.10: an IP assigned behind ipamd's back is added", async () => {
     const world = buildWorld({ env: { WARM_IP_TARGET: '1' } });
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -54,7 +61,12 @@ describe('reconcile', () => {
         if (prop === 'describeNetworkInterfaces') {
           return async (ids: readonly string[]) => {
             const answer = await target.describeNetworkInterfaces(ids);
-            return { ...answer, enis: answer.enis.map((e) => (e.id === world.instance.primaryEniId ? { ...e, secondaryIps: [...e.secondaryIps, ...stale] } : e)) };
+            return {
+              ...answer,
+              enis: answer.enis.map((e) =>
+                e.id === world.instance.primaryEniId ? { ...e, secondaryIps: [...e.secondaryIps, ...stale] } : e,
+              ),
+            };
           };
         }
         const value: unknown = Reflect.get(target, prop, receiver);
@@ -82,7 +94,7 @@ describe('reconcile', () => {
     await ipamd.stop();
   });
 
-  it('§3.10 steps 3-4: an ENI attached behind ipamd\'s back is tagged and set up; detached, it is force-removed', async () => {
+  it("§3.10 steps 3-4: an ENI attached behind ipamd's back is tagged and set up; detached, it is force-removed", async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();

@@ -70,7 +70,11 @@ export class Reconciler {
   async #describe(ids: readonly EniId[], why: string): Promise<Map<EniId, Ec2Eni> | undefined> {
     const ctx = this.#ctx;
     try {
-      const { enis } = await tracked(ctx, { action: 'DescribeNetworkInterfaces', detail: `${why}: ${ids.join(', ')}` }, () => ctx.deps.ec2.describeNetworkInterfaces(ids));
+      const { enis } = await tracked(
+        ctx,
+        { action: 'DescribeNetworkInterfaces', detail: `${why}: ${ids.join(', ')}` },
+        () => ctx.deps.ec2.describeNetworkInterfaces(ids),
+      );
       return new Map(enis.map((e) => [e.id, e]));
     } catch {
       return undefined;
@@ -104,7 +108,10 @@ export class Reconciler {
       lost.push(...result.lost);
     }
     const seen = new Set(imdsEnis.map((e) => e.eniId));
-    const gone = node.datastore.snapshot().enis.filter((e) => !seen.has(e.id)).map((e) => e.id);
+    const gone = node.datastore
+      .snapshot()
+      .enis.filter((e) => !seen.has(e.id))
+      .map((e) => e.id);
     if (gone.length > 0) {
       const removed = await this.#removeGone(gone);
       out.removedEnis.push(...removed.enis);
@@ -112,14 +119,28 @@ export class Reconciler {
     }
     if (lost.length > 0) {
       for (const pod of lost) {
-        ctx.log.error({ pod: `${pod.metadata.k8sPodNamespace ?? ''}/${pod.metadata.k8sPodName ?? ''}`, address: pod.address, eniId: pod.eniId }, `pod lost its address ${pod.address}: EC2 no longer has it on ${pod.eniId}`);
+        ctx.log.error(
+          {
+            pod: `${pod.metadata.k8sPodNamespace ?? ''}/${pod.metadata.k8sPodName ?? ''}`,
+            address: pod.address,
+            eniId: pod.eniId,
+          },
+          `pod lost its address ${pod.address}: EC2 no longer has it on ${pod.eniId}`,
+        );
       }
-      await ctx.persist().catch((error: unknown) => ctx.log.error({ error: errorFacts(error) }, 'checkpoint write after forced removal failed'));
+      await ctx
+        .persist()
+        .catch((error: unknown) =>
+          ctx.log.error({ error: errorFacts(error) }, 'checkpoint write after forced removal failed'),
+        );
     }
     ctx.status.lastActionAt = ctx.clock.now();
     deps.metrics.datastore(node.datastore.snapshot());
     const outcome = { ...out, podsLost: lost.length };
-    ctx.log.info(outcome, `reconciled: +${out.addedEnis.length}/−${out.removedEnis.length} ENIs, +${out.addedCidrs}/−${out.removedCidrs} CIDRs, ${lost.length} pods lost`);
+    ctx.log.info(
+      outcome,
+      `reconciled: +${out.addedEnis.length}/−${out.removedEnis.length} ENIs, +${out.addedCidrs}/−${out.removedCidrs} CIDRs, ${lost.length} pods lost`,
+    );
     return outcome;
   }
 
@@ -128,21 +149,36 @@ export class Reconciler {
     const ctx = this.#ctx;
     const { deps, node } = ctx;
     const imdsOnly = deps.config.features.imdsOnlyMode;
-    const described = imdsOnly ? new Map<EniId, Ec2Eni>() : await this.#describe(unknown.map((e) => e.eniId), 'new ENIs');
+    const described = imdsOnly
+      ? new Map<EniId, Ec2Eni>()
+      : await this.#describe(
+          unknown.map((e) => e.eniId),
+          'new ENIs',
+        );
     if (described === undefined) return [];
     const added: EniId[] = [];
     for (const eni of unknown) {
       const ec2 = described.get(eni.eniId);
       if (!imdsOnly && ec2 === undefined) {
-        ctx.log.warn({ eniId: eni.eniId }, `IMDS shows ENI ${eni.eniId} but EC2 does not know it: ignoring it (stale IMDS)`);
+        ctx.log.warn(
+          { eniId: eni.eniId },
+          `IMDS shows ENI ${eni.eniId} but EC2 does not know it: ignoring it (stale IMDS)`,
+        );
         continue;
       }
       const kind = eniKind(ec2?.interfaceType);
       const tags = ec2?.tags ?? {};
-      const verdict = classifyEni(tags, { instanceId: node.identity.instanceId, manageUntagged: deps.config.features.manageUntaggedEni, isPrimary: false });
+      const verdict = classifyEni(tags, {
+        instanceId: node.identity.instanceId,
+        manageUntagged: deps.config.features.manageUntaggedEni,
+        isPrimary: false,
+      });
       if (kind.efaOnly || !verdict.managed) {
         node.unmanaged.set(eni.eniId, eni.networkCard);
-        ctx.log.info({ eniId: eni.eniId }, `ENI ${eni.eniId} is not managed: ${kind.efaOnly ? 'EFA-only' : verdict.reason}`);
+        ctx.log.info(
+          { eniId: eni.eniId },
+          `ENI ${eni.eniId} is not managed: ${kind.efaOnly ? 'EFA-only' : verdict.reason}`,
+        );
         continue;
       }
       if (kind.isTrunk) node.trunkEniId = eni.eniId;
@@ -152,7 +188,11 @@ export class Reconciler {
         continue;
       }
       try {
-        await setupEni(ctx, eni, { isTrunk: kind.isTrunk, isEFA: kind.isEFA, ...(ec2 === undefined ? {} : { ec2Cidrs: ec2Cidrs(ec2) }) });
+        await setupEni(ctx, eni, {
+          isTrunk: kind.isTrunk,
+          isEFA: kind.isEFA,
+          ...(ec2 === undefined ? {} : { ec2Cidrs: ec2Cidrs(ec2) }),
+        });
         deps.metrics.reconcile('eniReconcileAdd');
         added.push(eni.eniId);
       } catch (error) {
@@ -173,7 +213,10 @@ export class Reconciler {
     let source = imdsCidrs(eni);
     let fromEc2 = false;
     if (!sameSet(source, inStore) && !imdsOnly) {
-      ctx.log.warn({ eniId: eni.eniId, imds: source.length, datastore: inStore.size }, `IMDS and the datastore differ on ${eni.eniId}: asking EC2`);
+      ctx.log.warn(
+        { eniId: eni.eniId, imds: source.length, datastore: inStore.size },
+        `IMDS and the datastore differ on ${eni.eniId}: asking EC2`,
+      );
       const ec2 = (await this.#describe([eni.eniId], 'verify addresses'))?.get(eni.eniId);
       if (ec2 === undefined) return none;
       source = ec2Cidrs(ec2);
@@ -215,7 +258,10 @@ export class Reconciler {
         lost.push(...result.removedPods);
         deps.metrics.forceRemoved({ enis: 0, ips: result.removedPods.length });
         deps.metrics.reconcile('eniIPPoolReconcileDel');
-        ctx.log.warn({ eniId: eni.eniId, cidr, pods: result.removedPods.length }, `${cidr} is no longer on ${eni.eniId}: removed`);
+        ctx.log.warn(
+          { eniId: eni.eniId, cidr, pods: result.removedPods.length },
+          `${cidr} is no longer on ${eni.eniId}: removed`,
+        );
       } catch (error) {
         deps.metrics.ipamdError('ipReconcileDel');
         ctx.log.error({ eniId: eni.eniId, cidr, error: errorFacts(error) }, `cannot remove ${cidr}`);
@@ -233,7 +279,11 @@ export class Reconciler {
       const described = await this.#describe(ids, 'verify detached ENIs');
       if (described === undefined) return { enis: [], lost: [] };
       const me = node.identity.instanceId;
-      stillAttached = new Set([...described.values()].filter((e) => e.attachment?.instanceId === me && e.attachment.status !== 'detaching').map((e) => e.id));
+      stillAttached = new Set(
+        [...described.values()]
+          .filter((e) => e.attachment?.instanceId === me && e.attachment.status !== 'detaching')
+          .map((e) => e.id),
+      );
     }
     const enis: EniId[] = [];
     const lost: Allocation[] = [];
@@ -250,7 +300,10 @@ export class Reconciler {
       deps.metrics.forceRemoved({ enis: 1, ips: result.removedPods.length });
       deps.metrics.reconcile('eniReconcileDel');
       ctx.log.warn({ eniId: id, pods: result.removedPods.length }, `ENI ${id} is detached: removed from the datastore`);
-      if (facts !== undefined) await deps.host.teardownEni({ primaryIp: facts.primaryIp, routeTableId: facts.routeTableId }).catch(() => undefined);
+      if (facts !== undefined)
+        await deps.host
+          .teardownEni({ primaryIp: facts.primaryIp, routeTableId: facts.routeTableId })
+          .catch(() => undefined);
     }
     return { enis, lost };
   }

@@ -55,7 +55,10 @@ export function desiredEniTags(config: Config, instanceId: string): Record<strin
  * @example
  * missingTags({ a: '1', b: '2' }, { a: '1', b: '3', c: '4' }); // { b: '3', c: '4' }
  */
-export function missingTags(current: Readonly<Record<string, string>>, desired: Readonly<Record<string, string>>): Record<string, string> {
+export function missingTags(
+  current: Readonly<Record<string, string>>,
+  desired: Readonly<Record<string, string>>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(desired)) if (current[key] !== value) out[key] = value;
   return out;
@@ -92,12 +95,18 @@ export function classifyEni(
  * @example
  * await tagEni(ctx, 'eni-0a', ec2Eni.tags); // false when EC2 refused (recorded)
  */
-export async function tagEni(ctx: IpamdContext, eniId: EniId, current: Readonly<Record<string, string>>): Promise<boolean> {
+export async function tagEni(
+  ctx: IpamdContext,
+  eniId: EniId,
+  current: Readonly<Record<string, string>>,
+): Promise<boolean> {
   const tags = missingTags(current, desiredEniTags(ctx.deps.config, ctx.node.identity.instanceId));
   const keys = Object.keys(tags);
   if (keys.length === 0) return true;
   try {
-    await tracked(ctx, { action: 'CreateTags', eniId, detail: `tag ${keys.join(', ')}` }, () => ctx.deps.ec2.createTags([eniId], tags));
+    await tracked(ctx, { action: 'CreateTags', eniId, detail: `tag ${keys.join(', ')}` }, () =>
+      ctx.deps.ec2.createTags([eniId], tags),
+    );
     return true;
   } catch {
     return false;
@@ -159,12 +168,27 @@ export async function setupEni(ctx: IpamdContext, eni: ImdsEni, flags: EniFlags)
   const isNew = !datastore.hasEni(eni.eniId);
   if (isNew) {
     const { id, deviceNumber, subnetId } = facts;
-    datastore.addEni({ id, deviceNumber, isPrimary, isTrunk: flags.isTrunk, isEFA: flags.isEFA, subnetId, routeTableId });
+    datastore.addEni({
+      id,
+      deviceNumber,
+      isPrimary,
+      isTrunk: flags.isTrunk,
+      isEFA: flags.isEFA,
+      subnetId,
+      routeTableId,
+    });
   }
   node.enis.set(eni.eniId, facts);
   if (!isPrimary && isNew) {
     try {
-      await deps.host.setupEni({ mac: eni.mac, deviceNumber: eni.deviceNumber, primaryIp, subnetCidr: eni.subnetCidr, routeTableId, mtu: deps.config.networking.eniMtu });
+      await deps.host.setupEni({
+        mac: eni.mac,
+        deviceNumber: eni.deviceNumber,
+        primaryIp,
+        subnetCidr: eni.subnetCidr,
+        routeTableId,
+        mtu: deps.config.networking.eniMtu,
+      });
     } catch (error) {
       datastore.removeEni(eni.eniId, { force: true });
       node.enis.delete(eni.eniId);
@@ -176,7 +200,13 @@ export async function setupEni(ctx: IpamdContext, eni: ImdsEni, flags: EniFlags)
     if (addCidrIfMissing(ctx, eni.eniId, cidr)) added += 1;
   }
   ctx.log.info(
-    { eniId: eni.eniId, device: facts.deviceNumber, routeTableId, cidrs: datastore.eni(eni.eniId)?.cidrs.length ?? 0, isPrimary },
+    {
+      eniId: eni.eniId,
+      device: facts.deviceNumber,
+      routeTableId,
+      cidrs: datastore.eni(eni.eniId)?.cidrs.length ?? 0,
+      isPrimary,
+    },
     `ENI ${eni.eniId} set up on device ${facts.deviceNumber} (table ${routeTableId}) with ${added} new CIDRs`,
   );
   return added;

@@ -14,10 +14,18 @@ function subnet(id: string, free: number, tags: Record<string, string> = {}): Ec
 describe('subnet discovery rules', () => {
   const CASES: readonly { name: string; subnet: Ec2Subnet; cluster?: string; usable: boolean }[] = [
     { name: "the node's subnet without the tag", subnet: subnet('subnet-primary', 10), usable: true },
-    { name: "the node's subnet tagged 0", subnet: subnet('subnet-primary', 10, { [SUBNET_ROLE_TAG]: '0' }), usable: false },
+    {
+      name: "the node's subnet tagged 0",
+      subnet: subnet('subnet-primary', 10, { [SUBNET_ROLE_TAG]: '0' }),
+      usable: false,
+    },
     { name: 'another subnet without the tag', subnet: subnet('subnet-b', 10), usable: false },
     { name: 'another subnet tagged 1', subnet: subnet('subnet-b', 10, { [SUBNET_ROLE_TAG]: '1' }), usable: true },
-    { name: 'another subnet tagged with any value', subnet: subnet('subnet-b', 10, { [SUBNET_ROLE_TAG]: '' }), usable: true },
+    {
+      name: 'another subnet tagged with any value',
+      subnet: subnet('subnet-b', 10, { [SUBNET_ROLE_TAG]: '' }),
+      usable: true,
+    },
     {
       name: 'scoped to another cluster',
       subnet: subnet('subnet-b', 10, { [SUBNET_ROLE_TAG]: '1', 'cni.networking.k8s.aws/cluster/prod': '1' }),
@@ -30,19 +38,37 @@ describe('subnet discovery rules', () => {
       cluster: 'dev',
       usable: true,
     },
-    { name: 'scoping ignored without CLUSTER_NAME', subnet: subnet('subnet-b', 10, { [SUBNET_ROLE_TAG]: '1', 'cni.networking.k8s.aws/cluster/prod': '1' }), usable: true },
+    {
+      name: 'scoping ignored without CLUSTER_NAME',
+      subnet: subnet('subnet-b', 10, { [SUBNET_ROLE_TAG]: '1', 'cni.networking.k8s.aws/cluster/prod': '1' }),
+      usable: true,
+    },
   ];
   for (const c of CASES) {
     it(`§4.5: ${c.name} → ${c.usable ? 'usable' : 'not usable'}`, () => {
-      assert.equal(subnetVerdict(c.subnet, { primarySubnetId: 'subnet-primary', clusterName: c.cluster }).usable, c.usable);
+      assert.equal(
+        subnetVerdict(c.subnet, { primarySubnetId: 'subnet-primary', clusterName: c.cluster }).usable,
+        c.usable,
+      );
     });
   }
 
   it('§4.5: usable subnets by free addresses, most first; excluded ones listed', () => {
-    const subnets = [subnet('subnet-primary', 5), subnet('subnet-b', 50, { [SUBNET_ROLE_TAG]: '1' }), subnet('subnet-c', 500), subnet('subnet-x', 9, { [SUBNET_ROLE_TAG]: '0' })];
+    const subnets = [
+      subnet('subnet-primary', 5),
+      subnet('subnet-b', 50, { [SUBNET_ROLE_TAG]: '1' }),
+      subnet('subnet-c', 500),
+      subnet('subnet-x', 9, { [SUBNET_ROLE_TAG]: '0' }),
+    ];
     const { usable, rejected } = selectSubnets(subnets, { primarySubnetId: 'subnet-primary', clusterName: undefined });
-    assert.deepEqual(usable.map((s) => s.id), ['subnet-b', 'subnet-primary']);
-    assert.deepEqual(rejected.map((r) => r.id), ['subnet-c', 'subnet-x']);
+    assert.deepEqual(
+      usable.map((s) => s.id),
+      ['subnet-b', 'subnet-primary'],
+    );
+    assert.deepEqual(
+      rejected.map((r) => r.id),
+      ['subnet-c', 'subnet-x'],
+    );
     assert.deepEqual([...excludedSubnetIds(subnets)], ['subnet-x']);
   });
 });
@@ -73,7 +99,12 @@ describe('subnet discovery in ENI allocation', () => {
     const world = buildWorld({ env: { ENABLE_SUBNET_DISCOVERY: 'false' } });
     const ipamd = world.ipamd();
     await ipamd.start();
-    createSubnet(world.store, { vpcId: world.instance.vpcId, cidr: '10.11.128.0/24', availabilityZone: world.instance.availabilityZone, tags: [{ key: SUBNET_ROLE_TAG, value: '1' }] });
+    createSubnet(world.store, {
+      vpcId: world.instance.vpcId,
+      cidr: '10.11.128.0/24',
+      availabilityZone: world.instance.availabilityZone,
+      tags: [{ key: SUBNET_ROLE_TAG, value: '1' }],
+    });
     const primary = world.store.subnet(world.instance.subnetId);
     world.store.allocateIps(primary, world.store.availableIpAddressCount(primary));
     await addPods(ipamd, 'web', 9);
@@ -104,7 +135,11 @@ describe('subnet discovery in ENI allocation', () => {
 
   it('§4.4 custom networking: new ENIs use the ENIConfig subnet and groups; the primary ENI is never grown', async () => {
     const world = buildWorld({ env: { AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'true' } });
-    const pods = createSubnet(world.store, { vpcId: world.instance.vpcId, cidr: '10.11.129.0/24', availabilityZone: world.instance.availabilityZone });
+    const pods = createSubnet(world.store, {
+      vpcId: world.instance.vpcId,
+      cidr: '10.11.129.0/24',
+      availabilityZone: world.instance.availabilityZone,
+    });
     const group = world.instance.groups[0] ?? '';
     const ipamd = world.ipamd({ eniConfigSource: () => Promise.resolve({ subnet: pods.id, securityGroups: [group] }) });
     await ipamd.start();

@@ -42,7 +42,10 @@ export function subnetVerdict(subnet: Ec2Subnet, options: SubnetChoiceOptions): 
       return { usable: false, reason: `scoped to other clusters (no ${CLUSTER_SCOPE_TAG_PREFIX}${cluster})` };
     }
   }
-  return { usable: true, reason: isPrimary && role === undefined ? "the node's subnet" : `tagged ${SUBNET_ROLE_TAG}=${role ?? ''}` };
+  return {
+    usable: true,
+    reason: isPrimary && role === undefined ? "the node's subnet" : `tagged ${SUBNET_ROLE_TAG}=${role ?? ''}`,
+  };
 }
 
 /**
@@ -62,7 +65,9 @@ export function selectSubnets(
     if (verdict.usable) usable.push(subnet);
     else rejected.push({ id: subnet.id, reason: verdict.reason });
   }
-  usable.sort((a, b) => b.availableIpAddressCount - a.availableIpAddressCount || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  usable.sort(
+    (a, b) => b.availableIpAddressCount - a.availableIpAddressCount || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
   return { usable, rejected };
 }
 
@@ -86,7 +91,10 @@ const startupAnswer = new WeakMap<IpamdContext, { readonly at: number; readonly 
  * @example
  * (await describeZoneSubnets(ctx)).map((s) => s.availableIpAddressCount);
  */
-export async function describeZoneSubnets(ctx: IpamdContext, options: { readonly keep?: boolean } = {}): Promise<Ec2Subnet[]> {
+export async function describeZoneSubnets(
+  ctx: IpamdContext,
+  options: { readonly keep?: boolean } = {},
+): Promise<Ec2Subnet[]> {
   const subnets = await ctx.deps.ec2.describeSubnets([
     { name: 'vpc-id', values: [ctx.node.vpcId] },
     { name: 'availability-zone', values: [ctx.node.identity.availabilityZone] },
@@ -113,9 +121,13 @@ function takeStartupAnswer(ctx: IpamdContext): Ec2Subnet[] | undefined {
  * @example
  * await discoverSubnets(ctx); // { subnetIds: ['subnet-b', 'subnet-a'], reason: 'by free addresses: ...' }
  */
-export async function discoverSubnets(ctx: IpamdContext, options: { readonly fresh?: boolean } = {}): Promise<{ subnetIds: string[]; reason: string; reused?: true }> {
+export async function discoverSubnets(
+  ctx: IpamdContext,
+  options: { readonly fresh?: boolean } = {},
+): Promise<{ subnetIds: string[]; reason: string; reused?: true }> {
   const primarySubnetId = ctx.node.primaryEni.subnetId;
-  if (!ctx.deps.config.features.subnetDiscovery) return { subnetIds: [primarySubnetId], reason: 'subnet discovery is off' };
+  if (!ctx.deps.config.features.subnetDiscovery)
+    return { subnetIds: [primarySubnetId], reason: 'subnet discovery is off' };
   let subnets: Ec2Subnet[];
   const kept = options.fresh === true ? undefined : takeStartupAnswer(ctx);
   try {
@@ -124,11 +136,19 @@ export async function discoverSubnets(ctx: IpamdContext, options: { readonly fre
     recordFailure(ctx, { action: 'DescribeSubnets', detail: 'subnet discovery' }, error);
     return { subnetIds: [primarySubnetId], reason: "DescribeSubnets failed: using the node's subnet" };
   }
-  const { usable, rejected } = selectSubnets(subnets, { primarySubnetId, clusterName: ctx.deps.config.node.clusterName });
+  const { usable, rejected } = selectSubnets(subnets, {
+    primarySubnetId,
+    clusterName: ctx.deps.config.node.clusterName,
+  });
   const order = usable.map((s) => `${s.id} (${s.availableIpAddressCount} free)`).join(', ');
   const skipped = rejected.map((r) => `${r.id}: ${r.reason}`).join('; ');
-  ctx.log.debug({ usable: usable.map((s) => s.id), rejected }, `subnet discovery: ${order || 'no usable subnet'}${skipped ? `; skipped ${skipped}` : ''}`);
+  ctx.log.debug(
+    { usable: usable.map((s) => s.id), rejected },
+    `subnet discovery: ${order || 'no usable subnet'}${skipped ? `; skipped ${skipped}` : ''}`,
+  );
   const subnetIds = usable.map((s) => s.id);
   const reason = usable.length === 0 ? `no usable subnet (${skipped})` : `by free addresses: ${order}`;
-  return kept === undefined ? { subnetIds, reason } : { subnetIds, reason: `${reason} (start-up's answer)`, reused: true };
+  return kept === undefined
+    ? { subnetIds, reason }
+    : { subnetIds, reason: `${reason} (start-up's answer)`, reused: true };
 }

@@ -8,8 +8,12 @@ import { SUBNET_ROLE_TAG } from './subnet-discovery.js';
 import { addPods, buildWorld, type World } from '../../../test/support/virtual/world.js';
 
 /** Starts ipamd, takes one address and runs the tick that attaches the second ENI (WARM_ENI_TARGET=1). */
-async function secondEni(options: { subnetReuseMs?: number; advanceMs?: number } = {}): Promise<{ world: World; ipamd: Ipamd }> {
-  const world = buildWorld(options.subnetReuseMs === undefined ? {} : { timings: { subnetReuseMs: options.subnetReuseMs } });
+async function secondEni(
+  options: { subnetReuseMs?: number; advanceMs?: number } = {},
+): Promise<{ world: World; ipamd: Ipamd }> {
+  const world = buildWorld(
+    options.subnetReuseMs === undefined ? {} : { timings: { subnetReuseMs: options.subnetReuseMs } },
+  );
   const ipamd = world.ipamd();
   await ipamd.start();
   if (options.advanceMs !== undefined) world.clock.advance(options.advanceMs);
@@ -25,7 +29,11 @@ describe('subnet discovery reuses start-up answer', () => {
     assert.equal(reused.world.ec2.count('DescribeSubnets'), 1);
     await reused.ipamd.stop();
     const asked = await secondEni({ subnetReuseMs: 0 });
-    assert.equal(asked.world.ec2.count('DescribeSubnets'), 2, 'with subnetReuseMs=0 discovery asks again, as the reference');
+    assert.equal(
+      asked.world.ec2.count('DescribeSubnets'),
+      2,
+      'with subnetReuseMs=0 discovery asks again, as the reference',
+    );
     await asked.ipamd.stop();
   });
 
@@ -37,7 +45,12 @@ describe('subnet discovery reuses start-up answer', () => {
 
   it('the answer serves once: the next ENI sees a subnet created since', async () => {
     const { world, ipamd } = await secondEni();
-    const extra = createSubnet(world.store, { vpcId: world.instance.vpcId, cidr: '10.11.128.0/24', availabilityZone: world.instance.availabilityZone, tags: [{ key: SUBNET_ROLE_TAG, value: '1' }] });
+    const extra = createSubnet(world.store, {
+      vpcId: world.instance.vpcId,
+      cidr: '10.11.128.0/24',
+      availabilityZone: world.instance.availabilityZone,
+      tags: [{ key: SUBNET_ROLE_TAG, value: '1' }],
+    });
     const primary = world.store.subnet(world.instance.subnetId);
     world.store.allocateIps(primary, world.store.availableIpAddressCount(primary));
     await addPods(ipamd, 'b', 9);

@@ -68,8 +68,18 @@ export async function listen(server: Server, bind: BindAddress): Promise<string>
     const onError = (error: Error): void => {
       const where = bind.kind === 'unix' ? `unix:${bind.path}` : `${bind.host === '' ? '*' : bind.host}:${bind.port}`;
       const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-      const hint = code === 'EADDRINUSE' ? ': another process (an old ipamd?) holds it' : code === 'EACCES' ? ': permission denied' : '';
-      reject(new VpcCniError('LISTEN_FAILED', `cannot listen on ${where} (${code}${hint})`, { cause: error, details: { where, code } }));
+      const hint =
+        code === 'EADDRINUSE'
+          ? ': another process (an old ipamd?) holds it'
+          : code === 'EACCES'
+            ? ': permission denied'
+            : '';
+      reject(
+        new VpcCniError('LISTEN_FAILED', `cannot listen on ${where} (${code}${hint})`, {
+          cause: error,
+          details: { where, code },
+        }),
+      );
     };
     server.once('error', onError);
     const done = (): void => {

@@ -42,9 +42,23 @@ const primaryPrefix: CidrView = {
 };
 
 /** A /32 left over from secondary-IP mode: listed and counted in TotalIPs, not used for pods. */
-const leftoverIp: CidrView = { cidr: '10.0.1.5/32', isPrefix: false, size: 1, assignedCount: 0, cooldownCount: 0, addresses: [] };
+const leftoverIp: CidrView = {
+  cidr: '10.0.1.5/32',
+  isPrefix: false,
+  size: 1,
+  assignedCount: 0,
+  cooldownCount: 0,
+  addresses: [],
+};
 
-const secondaryPrefix: CidrView = { cidr: '10.0.4.16/28', isPrefix: true, size: 16, assignedCount: 0, cooldownCount: 0, addresses: [] };
+const secondaryPrefix: CidrView = {
+  cidr: '10.0.4.16/28',
+  isPrefix: true,
+  size: 16,
+  assignedCount: 0,
+  cooldownCount: 0,
+  addresses: [],
+};
 
 export const PRIMARY_ENI: EniView = {
   id: 'eni-0a',
@@ -144,10 +158,25 @@ export function poolReport(): PoolReport {
       },
     ],
     recentActions: [
-      { at: T2, action: 'AssignPrivateIpAddresses', networkCard: 0, eniId: 'eni-0a', detail: 'assign 1 prefix', outcome: 'error', errorCode: 'InsufficientCidrBlocks', durationMs: 210 },
+      {
+        at: T2,
+        action: 'AssignPrivateIpAddresses',
+        networkCard: 0,
+        eniId: 'eni-0a',
+        detail: 'assign 1 prefix',
+        outcome: 'error',
+        errorCode: 'InsufficientCidrBlocks',
+        durationMs: 210,
+      },
     ],
     recentErrors: [
-      { at: T2, code: 'InsufficientCidrBlocks', message: 'The specified subnet does not have enough free cidr blocks', action: 'AssignPrivateIpAddresses', hint: 'add a subnet with free /28 blocks' },
+      {
+        at: T2,
+        code: 'InsufficientCidrBlocks',
+        message: 'The specified subnet does not have enough free cidr blocks',
+        action: 'AssignPrivateIpAddresses',
+        hint: 'add a subnet with free /28 blocks',
+      },
     ],
   };
 }

@@ -25,7 +25,12 @@ function get(source: IntrospectionSource, path: string): { status: number; body:
 
 describe('Go JSON encoding', () => {
   it('sorts map keys byte-wise, keeps struct order, escapes like Go', () => {
-    const cards = new Map([['2', 1], ['10', 2], ['0', 3], ['1', 4]]);
+    const cards = new Map([
+      ['2', 1],
+      ['10', 2],
+      ['0', 3],
+      ['1', 4],
+    ]);
     assert.equal(encodeGoJson(cards), '{"0":3,"1":4,"10":2,"2":1}');
     assert.equal(encodeGoJson({ b: 1, a: [true, null] }), '{"b":1,"a":[true,null]}');
     assert.equal(encodeGoJson('<a&b>\u2028'), '"\\u003ca\\u0026b\\u003e\\u2028"');
@@ -61,20 +66,42 @@ describe('/v1/enis', () => {
   });
 
   it('keys cards as Go sorts strings and lists IPv6 CIDRs apart', () => {
-    const v6 = { cidr: '2001:db8:0:1::/80', isPrefix: true, size: 2 ** 48, assignedCount: 0, cooldownCount: 0, addresses: [] };
+    const v6 = {
+      cidr: '2001:db8:0:1::/80',
+      isPrefix: true,
+      size: 2 ** 48,
+      assignedCount: 0,
+      cooldownCount: 0,
+      addresses: [],
+    };
     const snapshots = new Map([2, 10, 0].map((card) => [card, snapshotOf([{ ...PRIMARY_ENI, cidrs: [v6] }], card)]));
-    const parsed = JSON.parse(get(fixtureSource({ snapshots: () => snapshots }), '/v1/enis').body) as Record<string, unknown>;
+    const parsed = JSON.parse(get(fixtureSource({ snapshots: () => snapshots }), '/v1/enis').body) as Record<
+      string,
+      unknown
+    >;
     const body = get(fixtureSource({ snapshots: () => snapshots }), '/v1/enis').body;
     assert.ok(body.startsWith('{"0":{"TotalIPs":281474976710656,'));
     assert.ok(body.indexOf('"10":') < body.indexOf('"2":'));
-    assert.ok(body.includes('"AvailableIPv4Cidrs":{},"IPv6Cidrs":{"2001:db8:0:1::/80":{"Cidr":{"IP":"2001:db8:0:1::","Mask":"/////////////wAAAAAAAA=="}'));
+    assert.ok(
+      body.includes(
+        '"AvailableIPv4Cidrs":{},"IPv6Cidrs":{"2001:db8:0:1::/80":{"Cidr":{"IP":"2001:db8:0:1::","Mask":"/////////////wAAAAAAAA=="}',
+      ),
+    );
     assert.deepEqual(Object.keys(parsed).sort(), ['0', '10', '2']);
   });
 
   it('renders a real datastore snapshot', () => {
     const clock = manualClock(Date.UTC(2024, 0, 1));
     const ds = new Datastore({ clock, prefixDelegation: false });
-    ds.addEni({ id: 'eni-1', deviceNumber: 0, isPrimary: true, isTrunk: false, isEFA: false, subnetId: 'subnet-1', routeTableId: 254 });
+    ds.addEni({
+      id: 'eni-1',
+      deviceNumber: 0,
+      isPrimary: true,
+      isTrunk: false,
+      isEFA: false,
+      subnetId: 'subnet-1',
+      routeTableId: 254,
+    });
     ds.addCidr('eni-1', '10.1.0.10/32');
     ds.addCidr('eni-1', '10.1.0.11/32');
     ds.assign({ networkName: 'aws-cni', containerID: 'c1', ifName: 'eth0' }, { k8sPodName: 'p', k8sPodNamespace: 'n' });
@@ -110,7 +137,10 @@ describe('settings', () => {
       AWS_VPC_K8S_CNI_RANDOMIZESNAT: 'hashrandom',
       AWS_VPC_ENI_MTU: '1500',
     });
-    const settings = JSON.parse(get(fixtureSource({ config }), '/v1/networkutils-env-settings').body) as Record<string, unknown>;
+    const settings = JSON.parse(get(fixtureSource({ config }), '/v1/networkutils-env-settings').body) as Record<
+      string,
+      unknown
+    >;
     assert.deepEqual(settings['AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS'], ['10.9.0.0/16', '192.168.0.0/24']);
     assert.equal(settings['AWS_VPC_K8S_CNI_RANDOMIZESNAT'], 1);
     assert.equal(settings['AWS_VPC_ENI_MTU'], 1500);
@@ -128,7 +158,10 @@ describe('settings', () => {
 
 describe('/v1/eni-configs', () => {
   it('is a bare JSON string when known', () => {
-    assert.deepEqual(get(fixtureSource({ eniConfigName: () => 'us-west-2a' }), '/v1/eni-configs'), { status: 200, body: '"us-west-2a"' });
+    assert.deepEqual(get(fixtureSource({ eniConfigName: () => 'us-west-2a' }), '/v1/eni-configs'), {
+      status: 200,
+      body: '"us-west-2a"',
+    });
   });
 
   it('is 404 with what to do when unknown', () => {
@@ -175,7 +208,12 @@ describe('/v1/pool', () => {
     );
     assert.equal(
       planSummary({
-        resize: { kind: 'release', over: 3, cidrs: [{ eniId: 'eni-0b', cidr: '10.0.4.16/28', isPrefix: true }], reason: 'over 3' },
+        resize: {
+          kind: 'release',
+          over: 3,
+          cidrs: [{ eniId: 'eni-0b', cidr: '10.0.4.16/28', isPrefix: true }],
+          reason: 'over 3',
+        },
         freeEni: { kind: 'free-eni', eniId: 'eni-0b', deviceNumber: 1, reason: 'no pods' },
         state: base.state,
       }),

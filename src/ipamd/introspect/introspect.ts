@@ -117,7 +117,10 @@ function eniConfigRoute(source: IntrospectionSource): RouteResponse {
 function poolRoute(source: IntrospectionSource): RouteResponse {
   const report = source.pool();
   if (report === undefined) {
-    return errorResponse(503, 'no pool report yet: ipamd has not finished its first pool check; retry in a few seconds');
+    return errorResponse(
+      503,
+      'no pool report yet: ipamd has not finished its first pool check; retry in a few seconds',
+    );
   }
   return { status: 200, body: JSON.stringify(poolDocument(report)) };
 }
@@ -151,7 +154,10 @@ export function introspectionRoutes(source: IntrospectionSource): ReadonlyMap<st
   };
   const guarded = INTROSPECTION_PATHS.map((path): [string, Route] => [path, () => guard(path, table[path])]);
   // Not in the command list, which stays the reference's: the dashboard page and its data (dashboard/page.ts).
-  const dashboard = [...dashboardRoutes(source)].map(([path, route]): [string, Route] => [path, () => guard(path, route)]);
+  const dashboard = [...dashboardRoutes(source)].map(([path, route]): [string, Route] => [
+    path,
+    () => guard(path, route),
+  ]);
   return new Map([['/', availableCommands], ...guarded, ...dashboard]);
 }
 
@@ -159,7 +165,11 @@ function guard(path: string, route: () => RouteResponse): RouteResponse {
   try {
     return route();
   } catch (error) {
-    const what = isVpcCniError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
+    const what = isVpcCniError(error)
+      ? `${error.code}: ${error.message}`
+      : error instanceof Error
+        ? error.message
+        : String(error);
     return errorResponse(500, `${path} failed: ${what}; see ipamd's log`);
   }
 }

@@ -61,7 +61,9 @@ export function encodeGoJson(value: GoJson): string {
     return `{${keys.map((key) => `${goString(key)}:${encodeGoJson(map.get(key) ?? null)}`).join(',')}}`;
   }
   const struct = value as { readonly [field: string]: GoJson };
-  return `{${Object.keys(struct).map((field) => `${goString(field)}:${encodeGoJson(struct[field] ?? null)}`).join(',')}}`;
+  return `{${Object.keys(struct)
+    .map((field) => `${goString(field)}:${encodeGoJson(struct[field] ?? null)}`)
+    .join(',')}}`;
 }
 
 function isArray(value: unknown): value is readonly GoJson[] {
@@ -90,7 +92,8 @@ export function ipMaskBase64(cidr: string): string {
   const slash = cidr.lastIndexOf('/');
   const bits = cidr.includes(':') ? 128 : 32;
   const length = slash < 0 ? bits : Number(cidr.slice(slash + 1));
-  if (!Number.isInteger(length) || length < 0 || length > bits) throw new RangeError(`${cidr} has no valid prefix length`);
+  if (!Number.isInteger(length) || length < 0 || length > bits)
+    throw new RangeError(`${cidr} has no valid prefix length`);
   const mask = Buffer.alloc(bits / 8);
   for (let i = 0; i < mask.length; i++) {
     const ones = Math.min(8, Math.max(0, length - i * 8));

@@ -113,7 +113,10 @@ export interface PoolDocument {
   readonly mode: PoolMode;
   readonly targets: PoolTargets;
   readonly cards: readonly PoolCardDocument[];
-  readonly recentActions: readonly (Omit<PoolActionRecord, 'at' | 'networkCard' | 'eniId' | 'errorCode' | 'durationMs'> & {
+  readonly recentActions: readonly (Omit<
+    PoolActionRecord,
+    'at' | 'networkCard' | 'eniId' | 'errorCode' | 'durationMs'
+  > & {
     readonly at: string;
     readonly networkCard: number | null;
     readonly eniId: string | null;

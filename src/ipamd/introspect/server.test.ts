@@ -19,11 +19,16 @@ interface Reply {
 
 function call(target: { url?: string; socketPath?: string }, path: string, method = 'GET'): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const where = target.url === undefined ? { socketPath: target.socketPath } : { host: new URL(target.url).hostname, port: new URL(target.url).port };
+    const where =
+      target.url === undefined
+        ? { socketPath: target.socketPath }
+        : { host: new URL(target.url).hostname, port: new URL(target.url).port };
     const req = request({ ...where, path, method, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -57,7 +62,11 @@ describe('introspection server over TCP', () => {
   let server: RunningServer;
   const capture = captureLogger();
   before(async () => {
-    server = await startIntrospectionServer({ bind: { kind: 'tcp', host: '127.0.0.1', port: 0 }, source: fixtureSource(), log: capture.logger });
+    server = await startIntrospectionServer({
+      bind: { kind: 'tcp', host: '127.0.0.1', port: 0 },
+      source: fixtureSource(),
+      log: capture.logger,
+    });
   });
   after(() => server.close());
 
@@ -69,7 +78,9 @@ describe('introspection server over TCP', () => {
   });
 
   it('answers every route', async () => {
-    const statuses = await Promise.all(INTROSPECTION_PATHS.map(async (path) => [path, (await call(server, path)).status] as const));
+    const statuses = await Promise.all(
+      INTROSPECTION_PATHS.map(async (path) => [path, (await call(server, path)).status] as const),
+    );
     assert.deepEqual(Object.fromEntries(statuses), {
       '/v1/enis': 200,
       '/v1/eni-configs': 404,
@@ -112,7 +123,9 @@ describe('introspection server over TCP', () => {
 
   it('logs every request at debug level', async () => {
     await call(server, '/v1/ipamd-env-settings');
-    const logged = capture.records().find((r) => r['msg'] === 'introspection request' && r['path'] === '/v1/ipamd-env-settings');
+    const logged = capture
+      .records()
+      .find((r) => r['msg'] === 'introspection request' && r['path'] === '/v1/ipamd-env-settings');
     assert.ok(logged);
     assert.equal(logged['status'], 200);
   });
@@ -123,7 +136,10 @@ describe('introspection server lifecycle', () => {
     const dir = mkdtempSync(join(tmpdir(), 'introspect-'));
     const socketPath = join(dir, 'ipamd.sock');
     try {
-      const server = await startIntrospectionServer({ bind: { kind: 'unix', path: socketPath }, source: fixtureSource() });
+      const server = await startIntrospectionServer({
+        bind: { kind: 'unix', path: socketPath },
+        source: fixtureSource(),
+      });
       assert.equal(server.url, `unix:${socketPath}`);
       assert.equal((await call({ socketPath }, '/v1/enis')).body, ENIS_GOLDEN);
       await server.close();
@@ -142,7 +158,10 @@ describe('introspection server lifecycle', () => {
       await new Promise<void>((resolve) => crashed.listen(join(dir, 'old.sock'), resolve));
       renameSync(join(dir, 'old.sock'), socketPath);
       await new Promise<void>((resolve) => crashed.close(() => resolve()));
-      const server = await startIntrospectionServer({ bind: { kind: 'unix', path: socketPath }, source: fixtureSource() });
+      const server = await startIntrospectionServer({
+        bind: { kind: 'unix', path: socketPath },
+        source: fixtureSource(),
+      });
       try {
         assert.equal((await call({ socketPath }, '/v1/pods')).status, 200);
         await assert.rejects(
@@ -159,12 +178,18 @@ describe('introspection server lifecycle', () => {
   });
 
   it('refuses a busy port with an error naming it', async () => {
-    const first = await startIntrospectionServer({ bind: { kind: 'tcp', host: '127.0.0.1', port: 0 }, source: fixtureSource() });
+    const first = await startIntrospectionServer({
+      bind: { kind: 'tcp', host: '127.0.0.1', port: 0 },
+      source: fixtureSource(),
+    });
     try {
       const port = Number(new URL(first.url).port);
       await assert.rejects(
         startIntrospectionServer({ bind: { kind: 'tcp', host: '127.0.0.1', port }, source: fixtureSource() }),
-        (error: unknown) => isVpcCniError(error) && error.code === 'LISTEN_FAILED' && error.message.includes(`127.0.0.1:${port} (EADDRINUSE`),
+        (error: unknown) =>
+          isVpcCniError(error) &&
+          error.code === 'LISTEN_FAILED' &&
+          error.message.includes(`127.0.0.1:${port} (EADDRINUSE`),
       );
     } finally {
       await first.close();
@@ -172,7 +197,10 @@ describe('introspection server lifecycle', () => {
   });
 
   it('closes while a keep-alive connection is open', async () => {
-    const server = await startIntrospectionServer({ bind: { kind: 'tcp', host: '127.0.0.1', port: 0 }, source: fixtureSource() });
+    const server = await startIntrospectionServer({
+      bind: { kind: 'tcp', host: '127.0.0.1', port: 0 },
+      source: fixtureSource(),
+    });
     const { hostname, port } = new URL(server.url);
     const socket = connect(Number(port), hostname);
     await new Promise<void>((resolve) => socket.once('connect', () => resolve()));

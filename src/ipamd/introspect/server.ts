@@ -16,7 +16,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { BindAddress } from '../../config/index.js';
 import type { Logger } from '../../obs/logger.js';
-import { availableCommands, errorResponse, introspectionRoutes, type IntrospectionSource, type Route, type RouteResponse } from './introspect.js';
+import {
+  availableCommands,
+  errorResponse,
+  introspectionRoutes,
+  type IntrospectionSource,
+  type Route,
+  type RouteResponse,
+} from './introspect.js';
 import { applyTimeouts, closeGracefully, listen, type RunningServer } from './http.js';
 
 export type { RunningServer } from './http.js';
@@ -97,7 +104,12 @@ export async function startIntrospectionServer(options: IntrospectionServerOptio
     }
     send(res, method, response);
     log?.debug(
-      { method, path: target.slice(0, SHOWN_PATH), status: response.status, ms: Math.round(performance.now() - started) },
+      {
+        method,
+        path: target.slice(0, SHOWN_PATH),
+        status: response.status,
+        ms: Math.round(performance.now() - started),
+      },
       'introspection request',
     );
   });

@@ -49,7 +49,14 @@ describe('ipamd metrics', () => {
   it('registers every reference metric with its type and the reference labels', async () => {
     const { registry, metrics } = setup();
     metrics.awsCall({ api: 'AssignPrivateIpAddresses', kind: 'ec2', ms: 120, status: 200, attempts: 1 });
-    metrics.awsCall({ api: 'CreateNetworkInterface', kind: 'ec2', ms: 80, error: 'InsufficientFreeAddressesInSubnet', status: 400, attempts: 1 });
+    metrics.awsCall({
+      api: 'CreateNetworkInterface',
+      kind: 'ec2',
+      ms: 80,
+      error: 'InsufficientFreeAddressesInSubnet',
+      status: 400,
+      attempts: 1,
+    });
     metrics.awsCall({ api: 'GetMACs', kind: 'imds', ms: 3, error: 'TimeoutError', attempts: 2 });
     metrics.ipamdError('increaseIPPoolAllocENI');
     metrics.actionInProgress('nodeInit', 1);
@@ -66,12 +73,15 @@ describe('ipamd metrics', () => {
     metrics.podEniError('nodeInit');
     metrics.connmarkBackend('nftables');
     const text = await registry.metrics();
-    for (const [name, type] of Object.entries(REFERENCE_METRICS)) assert.match(text, new RegExp(`^# TYPE ${name} ${type}$`, 'm'), name);
+    for (const [name, type] of Object.entries(REFERENCE_METRICS))
+      assert.match(text, new RegExp(`^# TYPE ${name} ${type}$`, 'm'), name);
     const lines = text.split('\n');
     const has = (line: string): void => assert.ok(lines.includes(line), `missing: ${line}`);
     has(`awscni_build_info{version="1.2.3",goversion="${process.version}"} 1`);
     has('awscni_aws_api_latency_ms_count{api="AssignPrivateIpAddresses",error="false",status="200"} 1');
-    has('awscni_aws_api_latency_ms_sum{api="CreateNetworkInterface",error="true",status="InsufficientFreeAddressesInSubnet"} 80');
+    has(
+      'awscni_aws_api_latency_ms_sum{api="CreateNetworkInterface",error="true",status="InsufficientFreeAddressesInSubnet"} 80',
+    );
     has('awscni_aws_api_latency_ms_count{api="GetMetadata",error="true",status=""} 1');
     has('awscni_aws_api_error_count{api="GetMACs",error="TimeoutError"} 1');
     has('awscni_ec2api_req_count{fn="CreateNetworkInterface"} 1');
@@ -85,7 +95,9 @@ describe('ipamd metrics', () => {
     has('awscni_force_removed_ips 2');
     has('awscni_ip_max 27');
     has('awscni_ipamd_startup_duration_seconds_count{success="true",with_api_server="true",failure_reason=""} 1');
-    has('awscni_ipamd_startup_duration_seconds_bucket{le="5",success="true",with_api_server="true",failure_reason=""} 1');
+    has(
+      'awscni_ipamd_startup_duration_seconds_bucket{le="5",success="true",with_api_server="true",failure_reason=""} 1',
+    );
   });
 
   it('derives the datastore gauges from the snapshot, summed over cards', async () => {

@@ -89,7 +89,12 @@ function cardTotals(snapshot: DatastoreSnapshot): CardTotals {
 }
 
 /** Sets `gauge{label=key}` for every key and removes the series of keys set last time but absent now. */
-function syncSeries(gauge: Gauge<string>, label: string, values: ReadonlyMap<string, number>, shown: Set<string>): void {
+function syncSeries(
+  gauge: Gauge<string>,
+  label: string,
+  values: ReadonlyMap<string, number>,
+  shown: Set<string>,
+): void {
   for (const key of shown) if (!values.has(key)) gauge.remove({ [label]: key });
   shown.clear();
   for (const [key, value] of values) {
@@ -113,13 +118,23 @@ export function createIpamdMetrics(registry: Registry, options: IpamdMetricsOpti
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> =>
     new Gauge({ name, help, labelNames, registers });
 
-  const buildInfo = gauge('awscni_build_info', 'vpc-cni build information (goversion holds the Node.js version)', ['version', 'goversion']);
+  const buildInfo = gauge('awscni_build_info', 'vpc-cni build information (goversion holds the Node.js version)', [
+    'version',
+    'goversion',
+  ]);
   buildInfo.set({ version: options.version, goversion: process.version }, 1);
   const ipamdError = counter('awscni_ipamd_error_count', 'The number of errors encountered in ipamd', ['fn']);
   const inProgress = gauge('awscni_ipamd_action_inprogress', 'The number of ipamd actions in progress', ['fn']);
-  const eniMax = gauge('awscni_eni_max', 'The maximum number of ENIs that can be attached to the instance, accounting for unmanaged ENIs');
+  const eniMax = gauge(
+    'awscni_eni_max',
+    'The maximum number of ENIs that can be attached to the instance, accounting for unmanaged ENIs',
+  );
   const ipMax = gauge('awscni_ip_max', 'The maximum number of IP addresses that can be allocated to the instance');
-  const reconcile = counter('awscni_reconcile_count', 'The number of times ipamd reconciles on ENIs and IP/prefix addresses', ['fn']);
+  const reconcile = counter(
+    'awscni_reconcile_count',
+    'The number of times ipamd reconciles on ENIs and IP/prefix addresses',
+    ['fn'],
+  );
   const addIp = counter('awscni_add_ip_req_count', 'The number of add IP address requests');
   const delIp = counter('awscni_del_ip_req_count', 'The number of delete IP address requests', ['reason']);
   const podEniError = counter('awscni_pod_eni_error_count', 'The number of errors encountered for pod ENIs', ['fn']);
@@ -131,19 +146,34 @@ export function createIpamdMetrics(registry: Registry, options: IpamdMetricsOpti
     percentiles: [],
     registers,
   });
-  const apiError = counter('awscni_aws_api_error_count', 'The number of times AWS API returns an error', ['api', 'error']);
-  const utilsError = counter('awscni_aws_utils_error_count', 'The number of errors not handled in awsutils library', ['fn', 'error']);
+  const apiError = counter('awscni_aws_api_error_count', 'The number of times AWS API returns an error', [
+    'api',
+    'error',
+  ]);
+  const utilsError = counter('awscni_aws_utils_error_count', 'The number of errors not handled in awsutils library', [
+    'fn',
+    'error',
+  ]);
   const ec2Requests = counter('awscni_ec2api_req_count', 'The number of requests made to EC2 APIs by CNI', ['fn']);
   const ec2Errors = counter('awscni_ec2api_error_count', 'The number of failed EC2 APIs requests', ['fn']);
   const enis = gauge('awscni_eni_allocated', 'The number of ENIs allocated');
   const totalIps = gauge('awscni_total_ip_addresses', 'The total number of IP addresses');
   const assignedIps = gauge('awscni_assigned_ip_addresses', 'The number of IP addresses assigned to pods');
-  const forcedEnis = counter('awscni_force_removed_enis', 'The number of ENIs force removed while they had assigned pods');
+  const forcedEnis = counter(
+    'awscni_force_removed_enis',
+    'The number of ENIs force removed while they had assigned pods',
+  );
   const forcedIps = counter('awscni_force_removed_ips', 'The number of IPs force removed while they had assigned pods');
-  const unrecovered = counter('awscni_unrecovered_checkpoint_entries', 'The number of checkpointed pod allocations that could not be matched to the ENI pool during ipam state recovery');
+  const unrecovered = counter(
+    'awscni_unrecovered_checkpoint_entries',
+    'The number of checkpointed pod allocations that could not be matched to the ENI pool during ipam state recovery',
+  );
   const prefixes = gauge('awscni_total_ipv4_prefixes', 'The total number of IPv4 prefixes');
   const perCidr = gauge('awscni_assigned_ip_per_cidr', 'The total number of IP addresses assigned per cidr', ['cidr']);
-  const noAddress = counter('awscni_no_available_ip_addresses', 'The number of pod IP assignments that fail due to no available IP addresses');
+  const noAddress = counter(
+    'awscni_no_available_ip_addresses',
+    'The number of pod IP assignments that fail due to no available IP addresses',
+  );
   const perEni = gauge('awscni_assigned_ip_per_eni', 'The number of allocated ips partitioned by eni', ['eni']);
   const startup = new Histogram({
     name: 'awscni_ipamd_startup_duration_seconds',
@@ -157,14 +187,38 @@ export function createIpamdMetrics(registry: Registry, options: IpamdMetricsOpti
     labelNames: ['success'] as const,
     registers,
   });
-  const connmarkBackend = gauge('awscni_connmark_backend', "The connmark backend in use; the active backend's series is set to 1", ['backend']);
-  const connmarkRuns = counter('awscni_connmark_reconcile_total', 'The number of connmark Setup/Cleanup reconciliations by result', ['result']);
+  const connmarkBackend = gauge(
+    'awscni_connmark_backend',
+    "The connmark backend in use; the active backend's series is set to 1",
+    ['backend'],
+  );
+  const connmarkRuns = counter(
+    'awscni_connmark_reconcile_total',
+    'The number of connmark Setup/Cleanup reconciliations by result',
+    ['result'],
+  );
   connmarkRuns.inc({ result: 'success' }, 0);
   connmarkRuns.inc({ result: 'error' }, 0);
-  const subnetFree = gauge('awscni_subnet_available_ip_addresses', 'Free IPv4 addresses in each subnet ipamd uses, as EC2 reports them', ['subnet_id', 'cidr', 'availability_zone']);
-  const subnetSize = gauge('awscni_subnet_ip_addresses', 'Usable IPv4 addresses in each subnet ipamd uses (size minus the 5 AWS reserves)', ['subnet_id', 'cidr', 'availability_zone']);
-  const poolShort = gauge('awscni_pool_short_ips', 'IPs the pool lacks to reach WARM_IP_TARGET/MINIMUM_IP_TARGET (0 when no IP target is set)', ['network_card']);
-  const poolOver = gauge('awscni_pool_over_ips', 'IPs beyond WARM_IP_TARGET the pool may release (0 when no IP target is set)', ['network_card']);
+  const subnetFree = gauge(
+    'awscni_subnet_available_ip_addresses',
+    'Free IPv4 addresses in each subnet ipamd uses, as EC2 reports them',
+    ['subnet_id', 'cidr', 'availability_zone'],
+  );
+  const subnetSize = gauge(
+    'awscni_subnet_ip_addresses',
+    'Usable IPv4 addresses in each subnet ipamd uses (size minus the 5 AWS reserves)',
+    ['subnet_id', 'cidr', 'availability_zone'],
+  );
+  const poolShort = gauge(
+    'awscni_pool_short_ips',
+    'IPs the pool lacks to reach WARM_IP_TARGET/MINIMUM_IP_TARGET (0 when no IP target is set)',
+    ['network_card'],
+  );
+  const poolOver = gauge(
+    'awscni_pool_over_ips',
+    'IPs beyond WARM_IP_TARGET the pool may release (0 when no IP target is set)',
+    ['network_card'],
+  );
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   const cards = new Map<number, CardTotals>();
@@ -213,7 +267,9 @@ export function createIpamdMetrics(registry: Registry, options: IpamdMetricsOpti
       syncSeries(perCidr, 'cidr', new Map(all.flatMap((c) => [...c.perCidr])), shownCidrs);
     },
     subnets(subnets) {
-      const current = new Map(subnets.map((s: Ec2Subnet) => [s.id, { subnet_id: s.id, cidr: s.cidr, availability_zone: s.availabilityZone }]));
+      const current = new Map(
+        subnets.map((s: Ec2Subnet) => [s.id, { subnet_id: s.id, cidr: s.cidr, availability_zone: s.availabilityZone }]),
+      );
       for (const [id, labels] of shownSubnets) {
         const now = current.get(id);
         if (now === undefined || now.cidr !== labels.cidr || now.availability_zone !== labels.availability_zone) {
@@ -232,7 +288,10 @@ export function createIpamdMetrics(registry: Registry, options: IpamdMetricsOpti
       }
     },
     startup(seconds, success, failureReason) {
-      startup.observe({ success: String(success), with_api_server: withApiServer, failure_reason: failureReason }, seconds);
+      startup.observe(
+        { success: String(success), with_api_server: withApiServer, failure_reason: failureReason },
+        seconds,
+      );
     },
     awsUtilsError: (fn, error) => utilsError.inc({ fn, error }),
     podEniError: (fn) => podEniError.inc({ fn }),
@@ -281,11 +340,17 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split(/[?#]/, 1)[0];
     const reply = (status: number, type: string, body: string): void => {
-      res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+      res.writeHead(status, {
+        'Content-Type': type,
+        'Content-Length': Buffer.byteLength(body),
+        'Cache-Control': 'no-store',
+      });
       res.end(method === 'HEAD' ? undefined : body);
     };
-    if (method !== 'GET' && method !== 'HEAD') return reply(405, 'text/plain; charset=utf-8', 'method not allowed: use GET /metrics\n');
-    if (path !== '/metrics') return reply(404, 'text/plain; charset=utf-8', 'not found: metrics are served at /metrics\n');
+    if (method !== 'GET' && method !== 'HEAD')
+      return reply(405, 'text/plain; charset=utf-8', 'method not allowed: use GET /metrics\n');
+    if (path !== '/metrics')
+      return reply(404, 'text/plain; charset=utf-8', 'not found: metrics are served at /metrics\n');
     registry.metrics().then(
       (text) => reply(200, registry.contentType, text),
       (error: unknown) => {

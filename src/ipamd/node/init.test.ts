@@ -12,7 +12,13 @@ describe('node initialisation', () => {
     await ipamd.start();
     const ctx = ipamd.context();
     assert.ok(ctx);
-    assert.deepEqual(ctx.node.limits, { maxEnis: 3, maxIpsPerEni: 9, ipv4PerEni: 10, maxPods: 29, trunkCompatible: true });
+    assert.deepEqual(ctx.node.limits, {
+      maxEnis: 3,
+      maxIpsPerEni: 9,
+      ipv4PerEni: 10,
+      maxPods: 29,
+      trunkCompatible: true,
+    });
     const snapshot = ipamd.snapshots().get(0);
     assert.equal(snapshot?.enis.length, 1);
     assert.equal(snapshot?.enis[0]?.id, world.instance.primaryEniId);
@@ -79,13 +85,22 @@ describe('node initialisation', () => {
     const world = buildWorld();
     // Attach a user ENI marked no_manage before ipamd starts.
     const { createEni, attachEni } = await import('../../sim/state/ops-eni.js');
-    const user = createEni(world.store, { subnetId: world.instance.subnetId, tags: [{ key: ENI_TAG.noManage, value: 'true' }] });
+    const user = createEni(world.store, {
+      subnetId: world.instance.subnetId,
+      tags: [{ key: ENI_TAG.noManage, value: 'true' }],
+    });
     attachEni(world.store, { eniId: user.id, instanceId: world.instance.id, deviceIndex: 1 });
     const ipamd = world.ipamd();
     await ipamd.start();
     const ctx = ipamd.context();
     assert.equal(ctx?.node.unmanaged.get(user.id), 0);
-    assert.equal(ipamd.snapshots().get(0)?.enis.some((e) => e.id === user.id), false);
+    assert.equal(
+      ipamd
+        .snapshots()
+        .get(0)
+        ?.enis.some((e) => e.id === user.id),
+      false,
+    );
     assert.equal(ipamd.pool()?.cards[0]?.unmanagedEnis, 1);
     await ipamd.stop();
   });
@@ -94,7 +109,11 @@ describe('node initialisation', () => {
     const world = buildWorld();
     world.imds.failNext('identity', 'IMDS_ERROR', 'ECONNREFUSED');
     const ipamd = world.ipamd();
-    await assert.rejects(ipamd.start(), (error: unknown) => error instanceof IpamdError && error.code === 'IPAMD_INIT_FAILED' && /instance identity/.test(error.message));
+    await assert.rejects(
+      ipamd.start(),
+      (error: unknown) =>
+        error instanceof IpamdError && error.code === 'IPAMD_INIT_FAILED' && /instance identity/.test(error.message),
+    );
     assert.equal(ipamd.phase, 'failed');
     assert.equal(world.metrics.startups[0]?.success, false);
     const { addRequest } = await import('../../../test/support/virtual/world.js');

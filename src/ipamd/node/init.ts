@@ -18,7 +18,12 @@ import { IpamError } from '../../ipam/errors.js';
 import { eniMaxPods } from '../../ipam/max-pods.js';
 import { planPool } from '../../ipam/policy.js';
 import type { EniId } from '../../ipam/types.js';
-import { getInstanceLimits, isNitroOrBareMetal, requireInstanceLimits, type InstanceLimits } from '../../limits/index.js';
+import {
+  getInstanceLimits,
+  isNitroOrBareMetal,
+  requireInstanceLimits,
+  type InstanceLimits,
+} from '../../limits/index.js';
 import { createContext, type IpamdContext } from '../context.js';
 import { syncEniFromEc2 } from '../eni/lifecycle.js';
 import { classifyEni, eniKind, MAIN_ROUTE_TABLE, setupEni, tagEni } from '../eni/setup.js';
@@ -38,14 +43,22 @@ async function step<T>(what: string, work: () => Promise<T>): Promise<T> {
     return await work();
   } catch (error) {
     if (error instanceof IpamdError) throw error;
-    throw new IpamdError('IPAMD_INIT_FAILED', `node initialisation failed: ${what}: ${errorFacts(error).message}`, { step: what }, error);
+    throw new IpamdError(
+      'IPAMD_INIT_FAILED',
+      `node initialisation failed: ${what}: ${errorFacts(error).message}`,
+      { step: what },
+      error,
+    );
   }
 }
 
 function limitsOf(deps: IpamdDeps, instance: InstanceLimits): { prefixDelegation: boolean; maxEnis: number } {
   let prefixDelegation = deps.config.pool.prefixDelegation;
   if (prefixDelegation && !isNitroOrBareMetal(instance)) {
-    deps.logger.warn({ instanceType: instance.instanceType, hypervisor: instance.hypervisor }, `prefix delegation needs a Nitro or bare-metal instance; ${instance.instanceType} falls back to secondary IPs`);
+    deps.logger.warn(
+      { instanceType: instance.instanceType, hypervisor: instance.hypervisor },
+      `prefix delegation needs a Nitro or bare-metal instance; ${instance.instanceType} falls back to secondary IPs`,
+    );
     prefixDelegation = false;
   }
   const maxEni = deps.config.pool.maxEni;
@@ -54,7 +67,10 @@ function limitsOf(deps: IpamdDeps, instance: InstanceLimits): { prefixDelegation
 }
 
 /** IMDS's ENIs joined with EC2's view; ids EC2 does not know are dropped (IMDS lists ENIs that are gone). */
-async function describeAllEnis(ctx: IpamdContext, imdsEnis: readonly ImdsEni[]): Promise<{ enis: ImdsEni[]; ec2: Map<EniId, Ec2Eni> }> {
+async function describeAllEnis(
+  ctx: IpamdContext,
+  imdsEnis: readonly ImdsEni[],
+): Promise<{ enis: ImdsEni[]; ec2: Map<EniId, Ec2Eni> }> {
   if (ctx.deps.config.features.imdsOnlyMode) return { enis: [...imdsEnis], ec2: new Map() };
   const { enis, missing } = await ctx.deps.ec2.describeNetworkInterfaces(imdsEnis.map((e) => e.eniId));
   for (const id of missing) ctx.log.warn({ eniId: id }, `IMDS lists ENI ${id} but EC2 does not know it: ignoring it`);
@@ -63,15 +79,30 @@ async function describeAllEnis(ctx: IpamdContext, imdsEnis: readonly ImdsEni[]):
 }
 
 /** Classifies, tags and sets up each ENI; returns the ids set up. */
-async function setupEnis(ctx: IpamdContext, enis: readonly ImdsEni[], ec2: ReadonlyMap<EniId, Ec2Eni>): Promise<EniId[]> {
+async function setupEnis(
+  ctx: IpamdContext,
+  enis: readonly ImdsEni[],
+  ec2: ReadonlyMap<EniId, Ec2Eni>,
+): Promise<EniId[]> {
   const { deps, node } = ctx;
   const done: EniId[] = [];
   for (const eni of [...enis].sort((a, b) => a.networkCard - b.networkCard || a.deviceNumber - b.deviceNumber)) {
     const isPrimary = eni.eniId === node.primaryEni.id;
     const described = ec2.get(eni.eniId);
     const kind = eniKind(described?.interfaceType);
-    const verdict = classifyEni(described?.tags ?? {}, { instanceId: node.identity.instanceId, manageUntagged: deps.config.features.manageUntaggedEni, isPrimary });
-    const why = eni.networkCard !== 0 ? `network card ${eni.networkCard} (multi-NIC is not supported)` : kind.efaOnly ? 'EFA-only' : verdict.managed ? undefined : verdict.reason;
+    const verdict = classifyEni(described?.tags ?? {}, {
+      instanceId: node.identity.instanceId,
+      manageUntagged: deps.config.features.manageUntaggedEni,
+      isPrimary,
+    });
+    const why =
+      eni.networkCard !== 0
+        ? `network card ${eni.networkCard} (multi-NIC is not supported)`
+        : kind.efaOnly
+          ? 'EFA-only'
+          : verdict.managed
+            ? undefined
+            : verdict.reason;
     if (why !== undefined) {
       node.unmanaged.set(eni.eniId, eni.networkCard);
       ctx.log.info({ eniId: eni.eniId }, `ENI ${eni.eniId} is not managed: ${why}`);
@@ -80,16 +111,23 @@ async function setupEnis(ctx: IpamdContext, enis: readonly ImdsEni[], ec2: Reado
     if (kind.isTrunk) node.trunkEniId = eni.eniId;
     if (kind.isEFA) node.efaEnis.add(eni.eniId);
     if (eni.localIpv4s.length === 0) {
-      ctx.log.warn({ eniId: eni.eniId }, `IMDS shows ENI ${eni.eniId} without addresses yet: the reconciler will adopt it`);
+      ctx.log.warn(
+        { eniId: eni.eniId },
+        `IMDS shows ENI ${eni.eniId} without addresses yet: the reconciler will adopt it`,
+      );
       continue;
     }
-    if (!kind.isTrunk && deps.config.features.networkResourceProvisioning) await tagEni(ctx, eni.eniId, described?.tags ?? {});
+    if (!kind.isTrunk && deps.config.features.networkResourceProvisioning)
+      await tagEni(ctx, eni.eniId, described?.tags ?? {});
     try {
       await setupEni(ctx, eni, { isTrunk: kind.isTrunk, isEFA: kind.isEFA });
       done.push(eni.eniId);
     } catch (error) {
       if (isPrimary) throw error;
-      ctx.log.error({ eniId: eni.eniId, error: errorFacts(error) }, `setting up ENI ${eni.eniId} failed; the reconciler will retry`);
+      ctx.log.error(
+        { eniId: eni.eniId, error: errorFacts(error) },
+        `setting up ENI ${eni.eniId} failed; the reconciler will retry`,
+      );
     }
   }
   return done;
@@ -103,7 +141,10 @@ async function markExcluded(ctx: IpamdContext): Promise<void> {
   for (const [id, facts] of ctx.node.enis) {
     if (!excluded.has(facts.subnetId)) continue;
     ctx.node.datastore.setExcluded(id, true);
-    ctx.log.warn({ eniId: id, subnetId: facts.subnetId }, `ENI ${id} is in excluded subnet ${facts.subnetId}: no pod addresses from it`);
+    ctx.log.warn(
+      { eniId: id, subnetId: facts.subnetId },
+      `ENI ${id} is in excluded subnet ${facts.subnetId}: no pod addresses from it`,
+    );
   }
 }
 
@@ -122,18 +163,30 @@ async function markExcluded(ctx: IpamdContext): Promise<void> {
  */
 async function instanceLimits(deps: IpamdDeps, instanceType: string): Promise<InstanceLimits> {
   const known = getInstanceLimits(instanceType);
-  if (known !== undefined || deps.ec2.describeInstanceType === undefined) return known ?? requireInstanceLimits(instanceType);
+  if (known !== undefined || deps.ec2.describeInstanceType === undefined)
+    return known ?? requireInstanceLimits(instanceType);
   const fromEc2 = await deps.ec2.describeInstanceType(instanceType);
   if (fromEc2 === undefined) {
     try {
       return requireInstanceLimits(instanceType);
     } catch (error) {
       if (!(error instanceof IpamError)) throw error;
-      throw new IpamError(error.code, `${error.message}; EC2's DescribeInstanceTypes does not know it either`, error.details, error);
+      throw new IpamError(
+        error.code,
+        `${error.message}; EC2's DescribeInstanceTypes does not know it either`,
+        error.details,
+        error,
+      );
     }
   }
   deps.logger.warn(
-    { instanceType, maxEnis: fromEc2.maxEnis, ipv4PerEni: fromEc2.ipv4PerEni, hypervisor: fromEc2.hypervisor, networkCards: fromEc2.networkCards.length },
+    {
+      instanceType,
+      maxEnis: fromEc2.maxEnis,
+      ipv4PerEni: fromEc2.ipv4PerEni,
+      hypervisor: fromEc2.hypervisor,
+      networkCards: fromEc2.networkCards.length,
+    },
     `instance type ${instanceType} is not in the built-in limits table: using EC2's DescribeInstanceTypes (${fromEc2.maxEnis} ENIs × ${fromEc2.ipv4PerEni} IPv4 addresses)`,
   );
   return fromEc2;
@@ -148,24 +201,54 @@ function defaultMaxPods(instance: Parameters<typeof eniMaxPods>[0], customNetwor
   return (instance.maxEnis - 1) * (instance.ipv4PerEni - 1) + 2;
 }
 
-export async function initNode(deps: IpamdDeps, shared: { serial?: Serial; history?: ActionHistory } = {}): Promise<IpamdContext & { restore: RestoreSummary }> {
+export async function initNode(
+  deps: IpamdDeps,
+  shared: { serial?: Serial; history?: ActionHistory } = {},
+): Promise<IpamdContext & { restore: RestoreSummary }> {
   const { config, imds, host } = deps;
-  if (config.ipFamily !== 'ipv4') throw new IpamdError('IPAMD_INIT_FAILED', 'IPv6 mode is not supported yet: set ENABLE_IPv4=true and ENABLE_IPv6=false');
-  if (config.features.multiNic) deps.logger.warn({}, 'ENABLE_MULTI_NIC is not supported yet: ENIs on network cards > 0 are left alone');
+  if (config.ipFamily !== 'ipv4')
+    throw new IpamdError(
+      'IPAMD_INIT_FAILED',
+      'IPv6 mode is not supported yet: set ENABLE_IPv4=true and ENABLE_IPv6=false',
+    );
+  if (config.features.multiNic)
+    deps.logger.warn({}, 'ENABLE_MULTI_NIC is not supported yet: ENIs on network cards > 0 are left alone');
   const identity = await step('reading the instance identity from IMDS', () => imds.identity());
   const instance = await step('looking up the instance limits', () => instanceLimits(deps, identity.instanceType));
   const { prefixDelegation, maxEnis } = limitsOf(deps, instance);
-  const primary = await step('reading the primary ENI from IMDS', () => imds.eni(identity.primaryMac, { prefixes: true }));
+  const primary = await step('reading the primary ENI from IMDS', () =>
+    imds.eni(identity.primaryMac, { prefixes: true }),
+  );
   const vpcCidrs = await step('reading the VPC CIDRs from IMDS', () => imds.vpcIpv4Cidrs(identity.primaryMac));
   const primaryIp = primary.localIpv4s[0] ?? identity.localIpv4;
   const node: NodeState = {
     identity,
     vpcId: primary.vpcId,
-    primaryEni: { id: primary.eniId, mac: primary.mac, deviceNumber: 0, primaryIp, subnetId: primary.subnetId, subnetCidr: primary.subnetCidr, routeTableId: MAIN_ROUTE_TABLE, securityGroups: [...primary.securityGroupIds].sort() },
+    primaryEni: {
+      id: primary.eniId,
+      mac: primary.mac,
+      deviceNumber: 0,
+      primaryIp,
+      subnetId: primary.subnetId,
+      subnetCidr: primary.subnetCidr,
+      routeTableId: MAIN_ROUTE_TABLE,
+      securityGroups: [...primary.securityGroupIds].sort(),
+    },
     vpcCidrs,
-    limits: { maxEnis, maxIpsPerEni: instance.ipv4PerEni - 1, ipv4PerEni: instance.ipv4PerEni, maxPods: deps.maxPods ?? defaultMaxPods(instance, deps.config.customNetworking.enabled), trunkCompatible: instance.branchInterfaces !== 0 },
+    limits: {
+      maxEnis,
+      maxIpsPerEni: instance.ipv4PerEni - 1,
+      ipv4PerEni: instance.ipv4PerEni,
+      maxPods: deps.maxPods ?? defaultMaxPods(instance, deps.config.customNetworking.enabled),
+      trunkCompatible: instance.branchInterfaces !== 0,
+    },
     prefixDelegation,
-    datastore: new Datastore({ clock: deps.clock, prefixDelegation, ipCooldownMs: config.pool.ipCooldownMs, networkCard: 0 }),
+    datastore: new Datastore({
+      clock: deps.clock,
+      prefixDelegation,
+      ipCooldownMs: config.pool.ipCooldownMs,
+      networkCard: 0,
+    }),
     enis: new Map(),
     unmanaged: new Map(),
     efaEnis: new Set(),
@@ -182,14 +265,26 @@ export async function initNode(deps: IpamdDeps, shared: { serial?: Serial; histo
   const { enis, ec2 } = await step('describing the attached ENIs in EC2', () => describeAllEnis(ctx, imdsEnis));
   await step('setting up the ENIs', () => setupEnis(ctx, enis, ec2));
   const unmanagedOnCard0 = [...node.unmanaged.values()].filter((card) => card === 0).length;
-  deps.metrics.poolLimits({ maxEnis: maxEnis - unmanagedOnCard0, maxIps: node.limits.maxIpsPerEni * (maxEnis - unmanagedOnCard0) });
+  deps.metrics.poolLimits({
+    maxEnis: maxEnis - unmanagedOnCard0,
+    maxIps: node.limits.maxIpsPerEni * (maxEnis - unmanagedOnCard0),
+  });
   await markExcluded(ctx);
   const resync = async (): Promise<void> => {
     for (const id of node.enis.keys()) await syncEniFromEc2(ctx, id);
   };
   const restore = await restoreCheckpoint(ctx, config.features.imdsOnlyMode ? {} : { resync });
   ctx.log.info(
-    { instanceId: identity.instanceId, instanceType: identity.instanceType, maxEnis, maxIpsPerEni: node.limits.maxIpsPerEni, maxPods: node.limits.maxPods, prefixDelegation, enis: node.enis.size, unmanaged: node.unmanaged.size },
+    {
+      instanceId: identity.instanceId,
+      instanceType: identity.instanceType,
+      maxEnis,
+      maxIpsPerEni: node.limits.maxIpsPerEni,
+      maxPods: node.limits.maxPods,
+      prefixDelegation,
+      enis: node.enis.size,
+      unmanaged: node.unmanaged.size,
+    },
     `node ${identity.instanceId} (${identity.instanceType}) initialised: ${node.enis.size} ENIs, max ${maxEnis}, ${node.limits.maxIpsPerEni} ${prefixDelegation ? 'prefixes' : 'IPs'} per ENI, max pods ${node.limits.maxPods}`,
   );
   return Object.assign(ctx, { restore });
@@ -228,10 +323,14 @@ export async function completeInit(ctx: IpamdContext, pool: PoolManager): Promis
   if (!config.features.networkResourceProvisioning) return;
   const excluded = ctx.node.datastore.snapshot().enis.filter((e) => e.isExcludedForPodIPs);
   for (const eni of excluded) {
-    for (const prefixes of [false, true]) await pool.releaseUnused({ prefixes, eniId: eni.id }, `ENI ${eni.id} is in an excluded subnet`);
+    for (const prefixes of [false, true])
+      await pool.releaseUnused({ prefixes, eniId: eni.id }, `ENI ${eni.id} is in an excluded subnet`);
   }
   const pd = ctx.node.prefixDelegation;
-  await pool.releaseUnused({ prefixes: !pd }, pd ? 'prefix delegation is on: legacy secondary IPs go back' : 'prefix delegation is off: unused prefixes go back');
+  await pool.releaseUnused(
+    { prefixes: !pd },
+    pd ? 'prefix delegation is on: legacy secondary IPs go back' : 'prefix delegation is off: unused prefixes go back',
+  );
   const plan = planPool(pool.policyInput());
   if (plan.state.tooLow.result) {
     ctx.log.info({ reason: plan.state.tooLow.reason }, `pre-scaling: ${plan.state.tooLow.reason}`);

@@ -8,8 +8,16 @@ import { IpamdError } from '../errors.js';
 import { buildWorld, type World } from '../../../test/support/virtual/world.js';
 
 const NEWER: InstanceLimits = {
-  instanceType: 'm99.large', maxEnis: 4, ipv4PerEni: 15, ipv6PerEni: null, hypervisor: 'nitro', bareMetal: false,
-  defaultNetworkCardIndex: 0, networkCards: [{ index: 0, maxEnis: 4 }], branchInterfaces: null, vcpus: 2,
+  instanceType: 'm99.large',
+  maxEnis: 4,
+  ipv4PerEni: 15,
+  ipv6PerEni: null,
+  hypervisor: 'nitro',
+  bareMetal: false,
+  defaultNetworkCardIndex: 0,
+  networkCards: [{ index: 0, maxEnis: 4 }],
+  branchInterfaces: null,
+  vcpus: 2,
 };
 
 /** The world's node, relabelled as an instance of `type` (what IMDS and EC2 then report for it). */
@@ -32,9 +40,21 @@ describe('instance limits at node start-up', () => {
     relabel(world, 'm99.large', NEWER);
     const ipamd = world.ipamd();
     await ipamd.start();
-    assert.deepEqual(ipamd.context()?.node.limits, { maxEnis: 4, maxIpsPerEni: 14, ipv4PerEni: 15, maxPods: 4 * 14 + 2, trunkCompatible: true });
+    assert.deepEqual(ipamd.context()?.node.limits, {
+      maxEnis: 4,
+      maxIpsPerEni: 14,
+      ipv4PerEni: 15,
+      maxPods: 4 * 14 + 2,
+      trunkCompatible: true,
+    });
     assert.equal(world.ec2.count('DescribeInstanceTypes'), 1);
-    assert.ok(world.lines.some((l) => l.level === 'warn' && /m99\.large is not in the built-in limits table: using EC2's DescribeInstanceTypes \(4 ENIs × 15/.test(l.msg)));
+    assert.ok(
+      world.lines.some(
+        (l) =>
+          l.level === 'warn' &&
+          /m99\.large is not in the built-in limits table: using EC2's DescribeInstanceTypes \(4 ENIs × 15/.test(l.msg),
+      ),
+    );
     await ipamd.stop();
   });
 
@@ -42,8 +62,13 @@ describe('instance limits at node start-up', () => {
     const world = buildWorld();
     relabel(world, 'zz1.nano');
     const ipamd = world.ipamd();
-    await assert.rejects(ipamd.start(), (e) => e instanceof IpamdError && e.code === 'IPAMD_INIT_FAILED'
-      && /unknown instance type 'zz1\.nano'.*EC2's DescribeInstanceTypes does not know it either/.test(e.message));
+    await assert.rejects(
+      ipamd.start(),
+      (e) =>
+        e instanceof IpamdError &&
+        e.code === 'IPAMD_INIT_FAILED' &&
+        /unknown instance type 'zz1\.nano'.*EC2's DescribeInstanceTypes does not know it either/.test(e.message),
+    );
   });
 
   it('a throttled DescribeInstanceTypes: start-up fails naming the step and the EC2 error', async () => {
@@ -51,7 +76,12 @@ describe('instance limits at node start-up', () => {
     relabel(world, 'm99.large', NEWER);
     world.ec2.failNext('DescribeInstanceTypes', 'CLOUD_THROTTLED', 'RequestLimitExceeded');
     const ipamd = world.ipamd();
-    await assert.rejects(ipamd.start(), (e) => e instanceof IpamdError && e.code === 'IPAMD_INIT_FAILED'
-      && /looking up the instance limits: DescribeInstanceTypes: injected RequestLimitExceeded/.test(e.message));
+    await assert.rejects(
+      ipamd.start(),
+      (e) =>
+        e instanceof IpamdError &&
+        e.code === 'IPAMD_INIT_FAILED' &&
+        /looking up the instance limits: DescribeInstanceTypes: injected RequestLimitExceeded/.test(e.message),
+    );
   });
 });

@@ -23,7 +23,10 @@ describe('checkpoint restore', () => {
     const second = world.ipamd();
     await second.start();
     const datastore = second.context()?.node.datastore;
-    const held = datastore?.allocations().map((x) => x.address).sort();
+    const held = datastore
+      ?.allocations()
+      .map((x) => x.address)
+      .sort();
     assert.deepEqual(held, [a, b].sort());
     assert.deepEqual(world.host.ops('deletePodRules'), [[c]]);
     assert.deepEqual(world.checkpoint.addresses(), [a, b].sort());
@@ -46,13 +49,33 @@ describe('checkpoint restore', () => {
       JSON.stringify({
         version: 'vpc-cni-ipam/1',
         allocations: [
-          { networkName: 'aws-cni', containerID: 'old', ifName: 'eth0', ipv4: a, allocationTimestamp: 1714560000000000000, metadata: {} },
-          { networkName: 'aws-cni', containerID: 'gone', ifName: 'eth0', ipv4: '10.99.0.5', allocationTimestamp: 1714560000000000000, metadata: {} },
+          {
+            networkName: 'aws-cni',
+            containerID: 'old',
+            ifName: 'eth0',
+            ipv4: a,
+            allocationTimestamp: 1714560000000000000,
+            metadata: {},
+          },
+          {
+            networkName: 'aws-cni',
+            containerID: 'gone',
+            ifName: 'eth0',
+            ipv4: '10.99.0.5',
+            allocationTimestamp: 1714560000000000000,
+            metadata: {},
+          },
         ],
       }) + '\n';
     const second = world.ipamd();
     await second.start();
-    assert.deepEqual(second.context()?.node.datastore.allocations().map((x) => x.key.containerID), ['old']);
+    assert.deepEqual(
+      second
+        .context()
+        ?.node.datastore.allocations()
+        .map((x) => x.key.containerID),
+      ['old'],
+    );
     assert.deepEqual(world.checkpoint.addresses(), [a]);
     await second.stop();
   });
@@ -67,7 +90,13 @@ describe('checkpoint restore', () => {
     vethOf(world, 'web-0');
     const second = world.ipamd();
     await second.start();
-    assert.deepEqual(second.context()?.node.datastore.allocations().map((x) => x.address), [a]);
+    assert.deepEqual(
+      second
+        .context()
+        ?.node.datastore.allocations()
+        .map((x) => x.address),
+      [a],
+    );
     assert.ok(world.lines.some((l) => /asking EC2 before dropping them/.test(l.msg)));
     await second.stop();
   });
@@ -87,7 +116,14 @@ describe('checkpoint restore', () => {
       name: 'two pods on one address',
       text: JSON.stringify({
         version: 'vpc-cni-ipam/1',
-        allocations: ['a', 'b'].map((id) => ({ networkName: 'aws-cni', containerID: id, ifName: 'eth0', ipv4: '10.11.0.9', allocationTimestamp: 1, metadata: {} })),
+        allocations: ['a', 'b'].map((id) => ({
+          networkName: 'aws-cni',
+          containerID: id,
+          ifName: 'eth0',
+          ipv4: '10.11.0.9',
+          allocationTimestamp: 1,
+          metadata: {},
+        })),
       }),
       why: /already claimed/,
     },

@@ -65,11 +65,16 @@ function restoreFailed(ctx: IpamdContext, why: string, cause: unknown): IpamdErr
 function inKnownCidr(ctx: IpamdContext, ip: string): boolean {
   if (!isIpv4(ip)) return false;
   const address = parseIpv4(ip);
-  return ctx.node.datastore.snapshot().enis.some((eni) => eni.cidrs.some((c) => cidrContains(parseCidr(c.cidr), address)));
+  return ctx.node.datastore
+    .snapshot()
+    .enis.some((eni) => eni.cidrs.some((c) => cidrContains(parseCidr(c.cidr), address)));
 }
 
 /** Drops entries whose pod's veth is gone; keeps everything when the links cannot be listed. */
-async function dropStale(ctx: IpamdContext, entries: readonly CheckpointEntry[]): Promise<{ kept: CheckpointEntry[]; stale: CheckpointEntry[] }> {
+async function dropStale(
+  ctx: IpamdContext,
+  entries: readonly CheckpointEntry[],
+): Promise<{ kept: CheckpointEntry[]; stale: CheckpointEntry[] }> {
   const { host } = ctx.deps;
   let links: string[];
   try {
@@ -93,9 +98,16 @@ async function dropStale(ctx: IpamdContext, entries: readonly CheckpointEntry[])
       continue;
     }
     stale.push(entry);
-    ctx.log.info({ pod: `${ns}/${name}`, address: entry.ipv4, key: ipamKeyString(entry) }, `pod ${ns}/${name} has no veth (…${suffix}): releasing ${entry.ipv4 ?? ''}`);
+    ctx.log.info(
+      { pod: `${ns}/${name}`, address: entry.ipv4, key: ipamKeyString(entry) },
+      `pod ${ns}/${name} has no veth (…${suffix}): releasing ${entry.ipv4 ?? ''}`,
+    );
     if (entry.ipv4 !== undefined) {
-      await host.deletePodRules(entry.ipv4).catch((error: unknown) => ctx.log.warn({ address: entry.ipv4, error: errorFacts(error) }, 'deleting stale pod rules failed'));
+      await host
+        .deletePodRules(entry.ipv4)
+        .catch((error: unknown) =>
+          ctx.log.warn({ address: entry.ipv4, error: errorFacts(error) }, 'deleting stale pod rules failed'),
+        );
     }
   }
   return { kept, stale };
@@ -125,7 +137,10 @@ export async function restoreCheckpoint(ctx: IpamdContext, options: RestoreOptio
   const { kept, stale } = await dropStale(ctx, data.allocations);
   const homeless = kept.filter((e) => e.ipv4 !== undefined && e.ipv4 !== '' && !inKnownCidr(ctx, e.ipv4));
   if (homeless.length > 0 && options.resync !== undefined) {
-    ctx.log.warn({ addresses: homeless.map((e) => e.ipv4) }, `${homeless.length} checkpoint addresses are on no known CIDR: asking EC2 before dropping them`);
+    ctx.log.warn(
+      { addresses: homeless.map((e) => e.ipv4) },
+      `${homeless.length} checkpoint addresses are on no known CIDR: asking EC2 before dropping them`,
+    );
     await options.resync();
   }
   let restored: number;
@@ -138,13 +153,24 @@ export async function restoreCheckpoint(ctx: IpamdContext, options: RestoreOptio
     throw restoreFailed(ctx, errorFacts(error).message, error);
   }
   for (const { entry, reason } of dropped) {
-    ctx.log.warn({ address: entry.ipv4, key: ipamKeyString(entry), reason }, `checkpoint entry ${entry.ipv4 ?? ''} dropped: ${reason}`);
+    ctx.log.warn(
+      { address: entry.ipv4, key: ipamKeyString(entry), reason },
+      `checkpoint entry ${entry.ipv4 ?? ''} dropped: ${reason}`,
+    );
   }
   try {
     await ctx.persist();
   } catch (error) {
-    throw new IpamdError('IPAMD_INIT_FAILED', `cannot rewrite the IPAM checkpoint ${ctx.deps.config.paths.backingStore}: ${errorFacts(error).message}`, {}, error);
+    throw new IpamdError(
+      'IPAMD_INIT_FAILED',
+      `cannot rewrite the IPAM checkpoint ${ctx.deps.config.paths.backingStore}: ${errorFacts(error).message}`,
+      {},
+      error,
+    );
   }
-  ctx.log.info({ restored, stale: stale.length, dropped: dropped.length, fresh: text === undefined }, `checkpoint restored: ${restored} pods, ${stale.length} stale, ${dropped.length} dropped`);
+  ctx.log.info(
+    { restored, stale: stale.length, dropped: dropped.length, fresh: text === undefined },
+    `checkpoint restored: ${restored} pods, ${stale.length} stale, ${dropped.length} dropped`,
+  );
   return { fresh: text === undefined, restored, stale, dropped };
 }

@@ -35,7 +35,11 @@ export async function releaseCidrs(ctx: IpamdContext, cidrs: readonly ReleaseCid
       const items = 'ips' in request ? request.ips : request.prefixes;
       if (items.length === 0) continue;
       try {
-        await tracked(ctx, { action: 'UnassignPrivateIpAddresses', eniId, detail: `unassign ${items.join(', ')}` }, () => ctx.deps.ec2.unassignPrivateIps(eniId, request));
+        await tracked(
+          ctx,
+          { action: 'UnassignPrivateIpAddresses', eniId, detail: `unassign ${items.join(', ')}` },
+          () => ctx.deps.ec2.unassignPrivateIps(eniId, request),
+        );
       } catch {
         // Out of the datastore but still on the ENI: reconcile re-adds them after the cool-down, as the reference.
         ctx.deps.metrics.ipamdError('decreaseIPPoolDeallocIPAddressesFailed');

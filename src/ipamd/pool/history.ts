@@ -21,7 +21,8 @@ const HINTS: Readonly<Record<string, string>> = {
     'free addresses in the subnet, lower WARM_ENI_TARGET/WARM_IP_TARGET, or tag another subnet of the zone kubernetes.io/role/cni=1 (subnet discovery)',
   CLOUD_NO_CIDR_BLOCKS:
     'the subnet has no free aligned /28: reserve a prefix range (create-subnet-cidr-reservation), use a less fragmented subnet, or turn off prefix delegation',
-  CLOUD_ENI_LIMIT: 'the instance type (or MAX_ENI, or the regional ENI quota) takes no more ENIs: use a larger type or prefix delegation',
+  CLOUD_ENI_LIMIT:
+    'the instance type (or MAX_ENI, or the regional ENI quota) takes no more ENIs: use a larger type or prefix delegation',
   CLOUD_IP_LIMIT: 'the ENI is full; ipamd re-reads it from EC2 and moves on',
   CLOUD_THROTTLED: 'EC2 is throttling this account: lower WARM_IP_TARGET churn or raise the EC2 API rate limits',
   CLOUD_UNAUTHORIZED: "check the node role's IAM policy (AmazonEKS_CNI_Policy) and its credentials",
@@ -133,7 +134,13 @@ export function recordFailure(ctx: TrackingContext, call: TrackedCall, error: un
     errorCode: facts.awsCode ?? facts.code,
     durationMs: at - start,
   });
-  ctx.history.error({ at, code: facts.code, message: facts.message, action: call.action, ...(hint === undefined ? {} : { hint }) });
+  ctx.history.error({
+    at,
+    code: facts.code,
+    message: facts.message,
+    action: call.action,
+    ...(hint === undefined ? {} : { hint }),
+  });
   ctx.status.lastError = {
     at,
     code: facts.code,
@@ -141,7 +148,10 @@ export function recordFailure(ctx: TrackingContext, call: TrackedCall, error: un
     message: facts.message,
     ...(facts.awsCode === undefined ? {} : { awsCode: facts.awsCode }),
   };
-  ctx.log.warn({ ...eni, action: call.action, code: facts.code, awsCode: facts.awsCode, hint }, `${call.action} failed (${call.detail}): ${facts.message}`);
+  ctx.log.warn(
+    { ...eni, action: call.action, code: facts.code, awsCode: facts.awsCode, hint },
+    `${call.action} failed (${call.detail}): ${facts.message}`,
+  );
 }
 
 /**

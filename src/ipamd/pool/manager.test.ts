@@ -27,7 +27,14 @@ describe('pool manager (secondary IPs)', () => {
     assert.equal(eni.attachment?.deleteOnTermination, true);
     assert.deepEqual(eni.groups, [...world.instance.groups].sort());
     const [spec] = world.host.ops('setupEni');
-    assert.deepEqual(spec?.[0], { mac: eni.macAddress, deviceNumber: 1, primaryIp: eni.privateIpAddress, subnetCidr: '10.11.0.0/19', routeTableId: 2, mtu: 9001 });
+    assert.deepEqual(spec?.[0], {
+      mac: eni.macAddress,
+      deviceNumber: 1,
+      primaryIp: eni.privateIpAddress,
+      subnetCidr: '10.11.0.0/19',
+      routeTableId: 2,
+      mtu: 9001,
+    });
     // At target now: the next tick is steady.
     assert.equal((await ipamd.runPoolTick())?.plan?.resize.kind, 'steady');
     await ipamd.stop();
@@ -96,7 +103,10 @@ describe('pool manager (secondary IPs)', () => {
     assert.deepEqual(datastoreView(ipamd), ec2View(world));
     assert.equal(world.host.ops('teardownEni').length, 1);
     assert.deepEqual(
-      world.ec2.calls.filter((c) => c.action.endsWith('NetworkInterface')).slice(-2).map((c) => c.action),
+      world.ec2.calls
+        .filter((c) => c.action.endsWith('NetworkInterface'))
+        .slice(-2)
+        .map((c) => c.action),
       ['DetachNetworkInterface', 'DeleteNetworkInterface'],
     );
     await ipamd.stop();

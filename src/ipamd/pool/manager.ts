@@ -20,7 +20,16 @@
  */
 import { isCloudError } from '../../cloud/errors.js';
 import { planAdaptive } from '../../ipam/policy-adaptive.js';
-import { planPool, type AssignCandidate, type EniRequest, type PolicyInput, type PoolPlan, type PoolUnit, type ReleaseCidr, type ResizeDecision } from '../../ipam/policy.js';
+import {
+  planPool,
+  type AssignCandidate,
+  type EniRequest,
+  type PolicyInput,
+  type PoolPlan,
+  type PoolUnit,
+  type ReleaseCidr,
+  type ResizeDecision,
+} from '../../ipam/policy.js';
 import type { EniId } from '../../ipam/types.js';
 import type { IpamdContext } from '../context.js';
 import { releaseCidrs } from './cidr-release.js';
@@ -65,7 +74,14 @@ export function planForWaitingPods(input: PolicyInput): PoolPlan {
   if (plan.resize.kind !== 'steady' || stats.cooldownIPs === 0) return plan;
   const starved = planPool({
     ...input,
-    snapshot: { ...input.snapshot, stats: { ...stats, assignedIPs: stats.assignedIPs + stats.cooldownIPs, availableIPs: stats.availableIPs - stats.cooldownIPs } },
+    snapshot: {
+      ...input.snapshot,
+      stats: {
+        ...stats,
+        assignedIPs: stats.assignedIPs + stats.cooldownIPs,
+        availableIPs: stats.availableIPs - stats.cooldownIPs,
+      },
+    },
   });
   if (starved.resize.kind !== 'assign' && starved.resize.kind !== 'allocate-eni') return plan;
   const reason = `pods are waiting and ${stats.cooldownIPs} free addresses are in cooldown: ${starved.resize.reason}`;
@@ -103,7 +119,12 @@ export class PoolManager {
         : deps.attachmentBlocked?.();
     return {
       snapshot: node.datastore.snapshot(),
-      targets: { warmEniTarget: pool.warmEniTarget, warmIpTarget: pool.warmIpTarget, minimumIpTarget: pool.minimumIpTarget, warmPrefixTarget: pool.warmPrefixTarget },
+      targets: {
+        warmEniTarget: pool.warmEniTarget,
+        warmIpTarget: pool.warmIpTarget,
+        minimumIpTarget: pool.minimumIpTarget,
+        warmPrefixTarget: pool.warmPrefixTarget,
+      },
       limits: { maxEnis: node.limits.maxEnis, maxIpsPerEni: node.limits.maxIpsPerEni, maxPods: node.limits.maxPods },
       mode: { prefixDelegation: node.prefixDelegation, customNetworking: deps.config.customNetworking.enabled },
       unmanagedEnis: [...node.unmanaged.values()].filter((card) => card === 0).length,
@@ -185,7 +206,10 @@ export class PoolManager {
     this.#last = { at: input.timing.now, plan, input };
     // Without provisioning ipamd makes no EC2 change at all, releases included; the plan is kept for /v1/pool.
     if (!ctx.deps.config.features.networkResourceProvisioning) return { plan, added: 0, released: 0 };
-    ctx.log.debug({ resize: plan.resize.kind, freeEni: plan.freeEni.kind, stats: input.snapshot.stats }, `pool plan: ${plan.resize.reason}; ${plan.freeEni.reason}`);
+    ctx.log.debug(
+      { resize: plan.resize.kind, freeEni: plan.freeEni.kind, stats: input.snapshot.stats },
+      `pool plan: ${plan.resize.reason}; ${plan.freeEni.reason}`,
+    );
     let added = 0;
     let released = 0;
     try {
@@ -227,7 +251,10 @@ export class PoolManager {
         ctx.log.info({ kind: resize.kind }, `pool too low: ${resize.reason}`);
         ctx.deps.metrics.actionInProgress('increaseDatastorePool', 1);
         try {
-          const added = resize.kind === 'assign' ? await this.#grow(resize.unit, resize.candidates, resize.eniFallback) : await this.#allocate(resize);
+          const added =
+            resize.kind === 'assign'
+              ? await this.#grow(resize.unit, resize.candidates, resize.eniFallback)
+              : await this.#allocate(resize);
           return { added, released: 0 };
         } finally {
           ctx.deps.metrics.actionInProgress('increaseDatastorePool', -1);
@@ -266,12 +293,14 @@ export class PoolManager {
     try {
       answer = await ask(candidate.count);
     } catch (first) {
-      if (isCloudError(first, 'CLOUD_IP_LIMIT')) return { kind: 'limit', added: (await syncEniFromEc2(ctx, eniId)) ?? 0 };
+      if (isCloudError(first, 'CLOUD_IP_LIMIT'))
+        return { kind: 'limit', added: (await syncEniFromEc2(ctx, eniId)) ?? 0 };
       try {
         if (candidate.count <= 1) throw first;
         answer = await ask(1);
       } catch (error) {
-        if (isCloudError(error, 'CLOUD_IP_LIMIT')) return { kind: 'limit', added: (await syncEniFromEc2(ctx, eniId)) ?? 0 };
+        if (isCloudError(error, 'CLOUD_IP_LIMIT'))
+          return { kind: 'limit', added: (await syncEniFromEc2(ctx, eniId)) ?? 0 };
         ctx.deps.metrics.ipamdError('increaseIPPoolAllocIPAddressesFailed');
         if (!isCloudError(error, ...INSUFFICIENT)) return { kind: 'failed' };
         const subnetId = ctx.node.enis.get(eniId)?.subnetId ?? 'unknown';
@@ -279,7 +308,8 @@ export class PoolManager {
       }
     }
     let added = 0;
-    for (const cidr of [...answer.ips.map((ip) => `${ip}/32`), ...answer.prefixes]) if (addCidrIfMissing(ctx, eniId, cidr)) added += 1;
+    for (const cidr of [...answer.ips.map((ip) => `${ip}/32`), ...answer.prefixes])
+      if (addCidrIfMissing(ctx, eniId, cidr)) added += 1;
     ctx.log.info({ eniId, added }, `added ${added} ${units} to ENI ${eniId}`);
     return { kind: 'ok', added };
   }
@@ -287,7 +317,10 @@ export class PoolManager {
   async #allocate(request: EniRequest): Promise<number> {
     const outcome: AllocOutcome = await allocateEni(this.#ctx, request);
     if (outcome.kind === 'ok') {
-      this.#ctx.log.info({ eniId: outcome.eniId, added: outcome.added }, `attached ENI ${outcome.eniId} with ${outcome.added} CIDRs`);
+      this.#ctx.log.info(
+        { eniId: outcome.eniId, added: outcome.added },
+        `attached ENI ${outcome.eniId} with ${outcome.added} CIDRs`,
+      );
       return outcome.added;
     }
     if (outcome.kind === 'insufficient') this.#stampInsufficient(outcome);
@@ -297,7 +330,12 @@ export class PoolManager {
 
   #stampInsufficient(result: { code: string; awsCode: string; subnetId: string }): void {
     const ctx = this.#ctx;
-    ctx.status.lastInsufficient = { at: ctx.clock.now(), code: result.code, awsCode: result.awsCode, subnetId: result.subnetId };
+    ctx.status.lastInsufficient = {
+      at: ctx.clock.now(),
+      code: result.code,
+      awsCode: result.awsCode,
+      subnetId: result.subnetId,
+    };
     ctx.log.error(
       { subnetId: result.subnetId, awsCode: result.awsCode, backoffMs: ctx.timings.insufficientAddressBackoffMs },
       `subnet ${result.subnetId} has no room (${result.awsCode}): not growing the pool for ${ctx.timings.insufficientAddressBackoffMs / 1000} s`,
@@ -307,12 +345,19 @@ export class PoolManager {
   /** Releases the free CIDRs of one kind that match `which` (mode-switch and DEL mismatch clean-up), under the lock. */
   releaseUnused(which: { readonly prefixes: boolean; readonly eniId?: EniId }, why: string): Promise<number> {
     return this.#ctx.serial.run(async () => {
-      const enis = this.#ctx.node.datastore.snapshot().enis.filter((eni) => which.eniId === undefined || eni.id === which.eniId);
+      const enis = this.#ctx.node.datastore
+        .snapshot()
+        .enis.filter((eni) => which.eniId === undefined || eni.id === which.eniId);
       const cidrs: ReleaseCidr[] = enis.flatMap((eni) =>
-        eni.cidrs.filter((c) => c.isPrefix === which.prefixes && c.assignedCount === 0).map((c) => ({ eniId: eni.id, cidr: c.cidr, isPrefix: c.isPrefix })),
+        eni.cidrs
+          .filter((c) => c.isPrefix === which.prefixes && c.assignedCount === 0)
+          .map((c) => ({ eniId: eni.id, cidr: c.cidr, isPrefix: c.isPrefix })),
       );
       if (cidrs.length === 0) return 0;
-      this.#ctx.log.info({ cidrs: cidrs.map((c) => c.cidr) }, `releasing ${cidrs.length} unused ${which.prefixes ? 'prefixes' : 'secondary IPs'}: ${why}`);
+      this.#ctx.log.info(
+        { cidrs: cidrs.map((c) => c.cidr) },
+        `releasing ${cidrs.length} unused ${which.prefixes ? 'prefixes' : 'secondary IPs'}: ${why}`,
+      );
       const released = await releaseCidrs(this.#ctx, cidrs);
       if (released > 0) this.#ctx.status.lastActionAt = this.#ctx.clock.now();
       return released;

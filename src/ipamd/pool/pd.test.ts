@@ -47,13 +47,19 @@ describe('pool manager (prefix delegation)', () => {
     const cidrs = [...datastoreView(sip).values()].flat();
     const prefixes = cidrs.filter((c) => c.endsWith('/28'));
     assert.equal(prefixes.length, 1, 'only the prefix holding web-0 stays');
-    assert.ok(cidrs.some((c) => c.endsWith('/32')), 'SIP grew secondary IPs');
+    assert.ok(
+      cidrs.some((c) => c.endsWith('/32')),
+      'SIP grew secondary IPs',
+    );
     assert.deepEqual(datastoreView(sip), ec2View(world));
     // §1.6 DEL step 3: web-0's address came from a prefix; releasing it in SIP mode gives that prefix back.
     const del = await sip.backend.delNetwork(delRequest('web-0'));
     assert.equal(del.ipAllocationMetadata[0]?.ipv4Addr, address);
     await sip.idle();
-    assert.deepEqual([...datastoreView(sip).values()].flat().filter((c) => c.endsWith('/28')), []);
+    assert.deepEqual(
+      [...datastoreView(sip).values()].flat().filter((c) => c.endsWith('/28')),
+      [],
+    );
     assert.deepEqual(datastoreView(sip), ec2View(world));
     await sip.stop();
   });
@@ -62,7 +68,11 @@ describe('pool manager (prefix delegation)', () => {
     const world = buildWorld({ env: { ENABLE_PREFIX_DELEGATION: 'true', WARM_PREFIX_TARGET: '1' } });
     // An m4.large (Xen) node in the same VPC.
     const { launchInstance } = await import('../../sim/state/ops-instance.js');
-    const xen = launchInstance(world.store, { instanceType: 'm4.large', subnetId: world.instance.subnetId, groups: world.instance.groups });
+    const xen = launchInstance(world.store, {
+      instanceType: 'm4.large',
+      subnetId: world.instance.subnetId,
+      groups: world.instance.groups,
+    });
     const { SimImds } = await import('../../../test/support/virtual/sim-ports.js');
     const ipamd = world.ipamd({ imds: new SimImds(world.propagation, xen.id) });
     await ipamd.start();

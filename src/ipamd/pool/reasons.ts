@@ -31,10 +31,13 @@ function subnetCause(ctx: IpamdContext): string | undefined {
 function eniLimitCause(ctx: IpamdContext): string | undefined {
   const { node, deps } = ctx;
   const snapshot = node.datastore.snapshot();
-  const trunkReserve = deps.config.features.podEni && node.limits.trunkCompatible && node.trunkEniId === undefined ? 1 : 0;
+  const trunkReserve =
+    deps.config.features.podEni && node.limits.trunkCompatible && node.trunkEniId === undefined ? 1 : 0;
   const unmanagedEnis = [...node.unmanaged.values()].filter((card) => card === 0).length;
   const room = hasRoomForEni(snapshot, node.limits, { unmanagedEnis, trunkReserve });
-  const growable = allocatableEnis(snapshot.enis, node.limits.maxIpsPerEni, { customNetworking: deps.config.customNetworking.enabled });
+  const growable = allocatableEnis(snapshot.enis, node.limits.maxIpsPerEni, {
+    customNetworking: deps.config.customNetworking.enabled,
+  });
   if (room.result || growable.length > 0) return undefined;
   const limit = node.limits.maxEnis - unmanagedEnis - trunkReserve;
   const maxEni = deps.config.pool.maxEni;
@@ -65,15 +68,21 @@ function recentError(ctx: IpamdContext): IpamdContext['status']['lastError'] {
  * @example
  * explainShortage(ctx, pool.lastPlan()); // 'no free address: 29 of 29 in use and the node is at max pods (29)'
  */
-export function explainShortage(ctx: IpamdContext, plan: PoolPlan | undefined, error?: unknown, blockedBy?: string): string {
+export function explainShortage(
+  ctx: IpamdContext,
+  plan: PoolPlan | undefined,
+  error?: unknown,
+  blockedBy?: string,
+): string {
   const { node, deps } = ctx;
   const stats = node.datastore.stats();
   const head = `no free address: ${stats.assignedIPs} of ${stats.totalIPs} in use`;
   const maxPods = node.limits.maxPods;
   const reuseAt = reuseAtOf(error);
-  const cooling = stats.cooldownIPs === 0
-    ? undefined
-    : `${stats.cooldownIPs} released addresses are in cooldown (IP_COOLDOWN_PERIOD ${Math.round(deps.config.pool.ipCooldownMs / 1000)} s)${reuseAt === undefined ? '' : ` until ${rfc3339(reuseAt)}`}`;
+  const cooling =
+    stats.cooldownIPs === 0
+      ? undefined
+      : `${stats.cooldownIPs} released addresses are in cooldown (IP_COOLDOWN_PERIOD ${Math.round(deps.config.pool.ipCooldownMs / 1000)} s)${reuseAt === undefined ? '' : ` until ${rfc3339(reuseAt)}`}`;
   if (stats.totalIPs >= maxPods || stats.assignedIPs >= maxPods) {
     // At max pods the pool may not grow; when the free addresses are only cooling down, that is the news.
     return `${head} and the node is at max pods (${maxPods})${cooling === undefined ? '' : `; ${cooling}`}`;
@@ -82,7 +91,8 @@ export function explainShortage(ctx: IpamdContext, plan: PoolPlan | undefined, e
   if (subnet !== undefined) return `${head}; ${subnet}`;
   const eniLimit = eniLimitCause(ctx);
   const last = recentError(ctx);
-  if (last?.code === 'CLOUD_THROTTLED') return `${head}; EC2 is throttling ipamd (${last.awsCode ?? last.code} on ${last.action} at ${rfc3339(last.at)})`;
+  if (last?.code === 'CLOUD_THROTTLED')
+    return `${head}; EC2 is throttling ipamd (${last.awsCode ?? last.code} on ${last.action} at ${rfc3339(last.at)})`;
   const retry = recentRetry(ctx);
   if (retry?.code === 'CLOUD_THROTTLED') {
     return `${head}; EC2 is throttling ipamd (${retry.awsCode ?? retry.code} on ${retry.action} at ${rfc3339(retry.at)}; retrying)`;
@@ -90,7 +100,8 @@ export function explainShortage(ctx: IpamdContext, plan: PoolPlan | undefined, e
   if (eniLimit !== undefined) return `${head}; ${eniLimit}`;
   if (cooling !== undefined) return `${head}; ${cooling}`;
   if (last !== undefined) return `${head}; ${last.action} failed: ${last.awsCode ?? last.code}: ${last.message}`;
-  if (retry !== undefined) return `${head}; ${retry.action} is being retried after ${retry.awsCode ?? retry.code} at ${rfc3339(retry.at)}: ${retry.message}`;
+  if (retry !== undefined)
+    return `${head}; ${retry.action} is being retried after ${retry.awsCode ?? retry.code} at ${rfc3339(retry.at)}: ${retry.message}`;
   const blocked = ctx.status.terminating ? 'ipamd is shutting down' : blockedBy;
   if (blocked !== undefined) return `${head}; not attaching ENIs or addresses: ${blocked}`;
   const why = plan === undefined ? 'no pool tick has run yet' : plan.resize.reason;

@@ -4,9 +4,20 @@ export interface PoolStatus {
   lastActionAt: number;
   lastDecreaseAt?: number;
   /** The last insufficient-address answer: starts the 120 s back-off. */
-  lastInsufficient?: { readonly at: number; readonly code: string; readonly awsCode: string; readonly subnetId: string };
+  lastInsufficient?: {
+    readonly at: number;
+    readonly code: string;
+    readonly awsCode: string;
+    readonly subnetId: string;
+  };
   /** The last EC2 failure of a pool action, for AddNetwork's reason. */
-  lastError?: { readonly at: number; readonly code: string; readonly awsCode?: string; readonly action: string; readonly message: string };
+  lastError?: {
+    readonly at: number;
+    readonly code: string;
+    readonly awsCode?: string;
+    readonly action: string;
+    readonly message: string;
+  };
   /** The last failed EC2 attempt that is being retried (the call is still in flight), for AddNetwork's reason. */
   lastRetry?: Ec2RetryNote;
   terminating: boolean;

@@ -39,7 +39,8 @@ export function malformedId(code: string, id: string, prefix: string): Ec2Error 
   return new Ec2Error(code, `Invalid id: "${id}" (expecting "${prefix}-...")`);
 }
 
-export const REQUEST_LIMIT_EXCEEDED = (): Ec2Error => new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503);
+export const REQUEST_LIMIT_EXCEEDED = (): Ec2Error =>
+  new Ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503);
 
 export const AUTH_FAILURE = (): Ec2Error =>
   new Ec2Error('AuthFailure', 'AWS was not able to validate the provided access credentials', 401);

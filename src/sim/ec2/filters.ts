@@ -12,7 +12,9 @@ import { Ec2Error } from './errors.js';
 import type { Filter } from './params.js';
 
 /** A filterable field: one value, several (any may match), or none. */
-export type FilterFields<T> = Readonly<Record<string, (item: T) => string | number | boolean | readonly string[] | undefined>>;
+export type FilterFields<T> = Readonly<
+  Record<string, (item: T) => string | number | boolean | readonly string[] | undefined>
+>;
 
 export const MAX_FILTERS = 50;
 export const MAX_FILTER_VALUES = 200;
@@ -48,10 +50,14 @@ function anyMatch(values: readonly string[], candidates: readonly string[]): boo
 
 /** Checks filter names and counts up front, so that a bad filter fails even on an empty result. */
 export function validateFilters<T>(filters: readonly Filter[], fields: FilterFields<T>, taggable: boolean): void {
-  if (filters.length > MAX_FILTERS) throw new Ec2Error('FilterLimitExceeded', `The maximum number of filters (${MAX_FILTERS}) was exceeded.`);
+  if (filters.length > MAX_FILTERS)
+    throw new Ec2Error('FilterLimitExceeded', `The maximum number of filters (${MAX_FILTERS}) was exceeded.`);
   for (const filter of filters) {
     if (filter.values.length > MAX_FILTER_VALUES) {
-      throw new Ec2Error('FilterLimitExceeded', `The maximum number of filter values (${MAX_FILTER_VALUES}) was exceeded.`);
+      throw new Ec2Error(
+        'FilterLimitExceeded',
+        `The maximum number of filter values (${MAX_FILTER_VALUES}) was exceeded.`,
+      );
     }
     const isTagFilter = filter.name.startsWith('tag:') || filter.name === 'tag-key' || filter.name === 'tag-value';
     if ((isTagFilter && !taggable) || (!isTagFilter && !(filter.name in fields))) {

@@ -62,11 +62,14 @@ export class Params {
   optInt(name: string, range: { min?: number; max?: number } = {}): number | undefined {
     const text = this.optString(name);
     if (text === undefined) return undefined;
-    if (!/^-?\d+$/.test(text)) throw invalidParameterValue(`Invalid value '${text}' for ${this.#prefix + name}. It must be an integer.`);
+    if (!/^-?\d+$/.test(text))
+      throw invalidParameterValue(`Invalid value '${text}' for ${this.#prefix + name}. It must be an integer.`);
     const value = Number(text);
     if ((range.min !== undefined && value < range.min) || (range.max !== undefined && value > range.max)) {
       const bounds = `${range.min ?? '-∞'} and ${range.max ?? '∞'}`;
-      throw invalidParameterValue(`Value ( ${value} ) for parameter ${this.#prefix + name} is invalid. It must be between ${bounds}.`);
+      throw invalidParameterValue(
+        `Value ( ${value} ) for parameter ${this.#prefix + name} is invalid. It must be between ${bounds}.`,
+      );
     }
     return value;
   }
@@ -129,7 +132,10 @@ export class Params {
     for (const spec of this.structList('TagSpecification')) {
       const type = spec.optString('ResourceType');
       if (type !== resourceType) {
-        throw new Ec2Error('InvalidParameterValue', `'${type ?? ''}' is not a valid taggable resource type for this operation.`);
+        throw new Ec2Error(
+          'InvalidParameterValue',
+          `'${type ?? ''}' is not a valid taggable resource type for this operation.`,
+        );
       }
       tags.push(...spec.tags());
     }

@@ -36,7 +36,8 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-const SIGV4 = /^AWS4-HMAC-SHA256 Credential=[^/\s]+\/\d{8}\/[^/\s]+\/ec2\/aws4_request, ?SignedHeaders=[^,\s]+, ?Signature=[0-9a-f]{64}$/;
+const SIGV4 =
+  /^AWS4-HMAC-SHA256 Credential=[^/\s]+\/\d{8}\/[^/\s]+\/ec2\/aws4_request, ?SignedHeaders=[^,\s]+, ?Signature=[0-9a-f]{64}$/;
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -50,7 +51,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function ec2RequestHandler(options: Ec2ServerOptions): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export function ec2RequestHandler(
+  options: Ec2ServerOptions,
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   return async (req, res) => {
     const started = performance.now();
     const requestId = randomUUID();
@@ -65,7 +68,8 @@ export function ec2RequestHandler(options: Ec2ServerOptions): (req: IncomingMess
       const body = req.method === 'POST' ? await readBody(req) : '';
       const params = Params.fromBody(req.method === 'GET' ? url.search : body);
       action = params.optString('Action') ?? '(none)';
-      if (req.method !== 'POST' && req.method !== 'GET') throw new Ec2Error('InvalidAction', `The method ${req.method ?? ''} is not supported.`, 405);
+      if (req.method !== 'POST' && req.method !== 'GET')
+        throw new Ec2Error('InvalidAction', `The method ${req.method ?? ''} is not supported.`, 405);
       if (!SIGV4.test(req.headers.authorization ?? '')) throw AUTH_FAILURE();
       const handler = Object.hasOwn(options.handlers, action) ? options.handlers[action] : undefined;
       if (handler === undefined) {
@@ -73,7 +77,10 @@ export function ec2RequestHandler(options: Ec2ServerOptions): (req: IncomingMess
       }
       const version = params.optString('Version');
       if (version !== EC2_API_VERSION) {
-        throw new Ec2Error('InvalidParameterValue', `Value (${version ?? ''}) for parameter Version is invalid. Expected ${EC2_API_VERSION}.`);
+        throw new Ec2Error(
+          'InvalidParameterValue',
+          `Value (${version ?? ''}) for parameter Version is invalid. Expected ${EC2_API_VERSION}.`,
+        );
       }
       await options.gate?.admit(action, params);
       if (params.optBool('DryRun') === true) {

@@ -52,8 +52,16 @@ export function eniXml(store: VpcStore, eni: Eni): XmlObject {
           },
     tagSet: tagSetXml(eni.tags),
     privateIpAddressesSet: [
-      { privateIpAddress: eni.privateIpAddress, privateDnsName: privateDnsName(store, eni.privateIpAddress), primary: true },
-      ...eni.secondaryIps.map((ip) => ({ privateIpAddress: ip, privateDnsName: privateDnsName(store, ip), primary: false })),
+      {
+        privateIpAddress: eni.privateIpAddress,
+        privateDnsName: privateDnsName(store, eni.privateIpAddress),
+        primary: true,
+      },
+      ...eni.secondaryIps.map((ip) => ({
+        privateIpAddress: ip,
+        privateDnsName: privateDnsName(store, ip),
+        primary: false,
+      })),
     ],
     ipv4PrefixSet: eni.prefixes.map((ipv4Prefix) => ({ ipv4Prefix })),
     ipv6AddressesSet: [],

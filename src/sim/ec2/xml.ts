@@ -20,7 +20,14 @@ export const EC2_NAMESPACE = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 // Text is escaped here rather than by the builder, because a CR must be written as a character reference: an XML
 // parser turns a literal CR into LF, so a tag value with `\r` would not come back as it was stored.
 const builder = new XMLBuilder({ ignoreAttributes: false, suppressEmptyNode: true, processEntities: false });
-const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#x0D;' };
+const ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+  '\r': '&#x0D;',
+};
 
 function escapeText(text: string): string {
   return text.replace(/[&<>"'\r]/g, (ch) => ESCAPES[ch] ?? ch);
@@ -41,7 +48,11 @@ function shape(value: XmlValue): unknown {
 }
 
 export function successXml(action: string, requestId: string, body: XmlObject): string {
-  const root = { '@_xmlns': EC2_NAMESPACE, requestId: escapeText(requestId), ...(shape(body) as Record<string, unknown>) };
+  const root = {
+    '@_xmlns': EC2_NAMESPACE,
+    requestId: escapeText(requestId),
+    ...(shape(body) as Record<string, unknown>),
+  };
   return DECLARATION + builder.build({ [`${action}Response`]: root });
 }
 
@@ -49,6 +60,8 @@ export function successXml(action: string, requestId: string, body: XmlObject): 
 export function errorXml(code: string, message: string, requestId: string): string {
   return (
     DECLARATION +
-    builder.build({ Response: { Errors: { Error: { Code: escapeText(code), Message: escapeText(message) } }, RequestID: requestId } })
+    builder.build({
+      Response: { Errors: { Error: { Code: escapeText(code), Message: escapeText(message) } }, RequestID: requestId },
+    })
   );
 }

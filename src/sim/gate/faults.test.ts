@@ -33,7 +33,9 @@ describe('FaultInjector', () => {
   });
 
   it('fires `count` times then stops', () => {
-    const faults = new FaultInjector({ rules: { AttachNetworkInterface: { code: 'InternalError', probability: 1, count: 2 } } });
+    const faults = new FaultInjector({
+      rules: { AttachNetworkInterface: { code: 'InternalError', probability: 1, count: 2 } },
+    });
     assert.equal(pattern(faults, 'AttachNetworkInterface', 5), '11000');
     assert.equal(faults.rules()['AttachNetworkInterface']?.fired, 2);
   });
@@ -42,8 +44,18 @@ describe('FaultInjector', () => {
     const cases: [FaultRule, string, number, string][] = [
       [{ code: 'RequestLimitExceeded', probability: 1 }, 'RequestLimitExceeded', 503, 'Request limit exceeded.'],
       [{ code: 'InternalError', probability: 1 }, 'InternalError', 500, 'An internal error has occurred'],
-      [{ code: 'UnauthorizedOperation', probability: 1 }, 'UnauthorizedOperation', 403, 'You are not authorized to perform this operation.'],
-      [{ code: 'InsufficientFreeAddressesInSubnet', probability: 1 }, 'InsufficientFreeAddressesInSubnet', 400, 'Injected fault: InsufficientFreeAddressesInSubnet'],
+      [
+        { code: 'UnauthorizedOperation', probability: 1 },
+        'UnauthorizedOperation',
+        403,
+        'You are not authorized to perform this operation.',
+      ],
+      [
+        { code: 'InsufficientFreeAddressesInSubnet', probability: 1 },
+        'InsufficientFreeAddressesInSubnet',
+        400,
+        'Injected fault: InsufficientFreeAddressesInSubnet',
+      ],
       [{ code: 'Custom', message: 'boom', status: 502, probability: 1 }, 'Custom', 502, 'boom'],
     ];
     for (const [rule, code, status, message] of cases) {
@@ -55,7 +67,9 @@ describe('FaultInjector', () => {
   });
 
   it('adds latency, with or without an error; `*` covers actions without a rule', () => {
-    const faults = new FaultInjector({ rules: { '*': { latencyMs: 50, probability: 1 }, B: { code: 'InternalError', latencyMs: 10, probability: 1 } } });
+    const faults = new FaultInjector({
+      rules: { '*': { latencyMs: 50, probability: 1 }, B: { code: 'InternalError', latencyMs: 10, probability: 1 } },
+    });
     assert.deepEqual(faults.decide('A'), { latencyMs: 50, error: undefined });
     const b = faults.decide('B');
     assert.equal(b.latencyMs, 10);

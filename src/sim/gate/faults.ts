@@ -67,9 +67,12 @@ export function validateFaultRule(action: string, rule: FaultRule): void {
   };
   if (!(rule.probability >= 0 && rule.probability <= 1)) bad('probability', 'must be between 0 and 1');
   if (rule.code !== undefined && !/^[A-Za-z][\w.]*$/.test(rule.code)) bad('code', 'must look like an EC2 error code');
-  if (rule.status !== undefined && !(Number.isInteger(rule.status) && rule.status >= 400 && rule.status <= 599)) bad('status', 'must be 400..599');
-  if (rule.latencyMs !== undefined && !(Number.isFinite(rule.latencyMs) && rule.latencyMs >= 0)) bad('latencyMs', 'must be >= 0');
-  if (rule.count !== undefined && !(Number.isInteger(rule.count) && rule.count >= 0)) bad('count', 'must be a whole number >= 0');
+  if (rule.status !== undefined && !(Number.isInteger(rule.status) && rule.status >= 400 && rule.status <= 599))
+    bad('status', 'must be 400..599');
+  if (rule.latencyMs !== undefined && !(Number.isFinite(rule.latencyMs) && rule.latencyMs >= 0))
+    bad('latencyMs', 'must be >= 0');
+  if (rule.count !== undefined && !(Number.isInteger(rule.count) && rule.count >= 0))
+    bad('count', 'must be a whole number >= 0');
   if (rule.code === undefined && rule.latencyMs === undefined) bad('code', 'or latencyMs is required');
 }
 
@@ -103,7 +106,10 @@ export class FaultInjector {
   /** Adds or replaces one action's rule, keeping the others and the PRNG's position. */
   set(action: string, rule: FaultRule): void {
     validateFaultRule(action, rule);
-    this.#settings = Object.freeze({ ...this.#settings, rules: Object.freeze({ ...this.#settings.rules, [action]: rule }) });
+    this.#settings = Object.freeze({
+      ...this.#settings,
+      rules: Object.freeze({ ...this.#settings.rules, [action]: rule }),
+    });
     this.#fired.delete(action);
   }
 
@@ -117,7 +123,8 @@ export class FaultInjector {
 
   rules(): Record<string, FaultRuleState> {
     const out: Record<string, FaultRuleState> = {};
-    for (const [action, rule] of Object.entries(this.#settings.rules)) out[action] = { ...rule, fired: this.#fired.get(action) ?? 0 };
+    for (const [action, rule] of Object.entries(this.#settings.rules))
+      out[action] = { ...rule, fired: this.#fired.get(action) ?? 0 };
     return out;
   }
 
@@ -138,5 +145,9 @@ export class FaultInjector {
 
 function faultError(code: string, rule: FaultRule): Ec2Error {
   const known = Object.hasOwn(KNOWN, code) ? KNOWN[code] : undefined;
-  return new Ec2Error(code, rule.message ?? known?.message ?? `Injected fault: ${code}`, rule.status ?? known?.status ?? 400);
+  return new Ec2Error(
+    code,
+    rule.message ?? known?.message ?? `Injected fault: ${code}`,
+    rule.status ?? known?.status ?? 400,
+  );
 }

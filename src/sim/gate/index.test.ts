@@ -3,7 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import { DescribeInstancesCommand, DescribeInstanceTypesCommand, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { manualClock } from '../../ipam/clock.js';
 import { Params } from '../ec2/params.js';
-import { instanceWorld, rejection, startInstanceServer, type InstanceServer } from '../ec2/handlers/instances.test-util.js';
+import {
+  instanceWorld,
+  rejection,
+  startInstanceServer,
+  type InstanceServer,
+} from '../ec2/handlers/instances.test-util.js';
 import { createGate, type SimGate } from './index.js';
 
 describe('createGate', () => {
@@ -48,7 +53,9 @@ describe('the gate in front of the EC2 server, seen by the SDK', () => {
   });
 
   it('an injected RequestLimitExceeded is retried by the SDK (attempts > 1) and then succeeds', async () => {
-    gate.faults.configure({ rules: { DescribeInstanceTypes: { code: 'RequestLimitExceeded', probability: 1, count: 1 } } });
+    gate.faults.configure({
+      rules: { DescribeInstanceTypes: { code: 'RequestLimitExceeded', probability: 1, count: 1 } },
+    });
     const out = await retrying.client.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['m5.large'] }));
     assert.equal(out.$metadata.attempts, 2);
     assert.equal(out.InstanceTypes?.[0]?.InstanceType, 'm5.large');
@@ -66,8 +73,18 @@ describe('the gate in front of the EC2 server, seen by the SDK', () => {
   });
 
   it('injected client errors are not retried', async () => {
-    gate.faults.configure({ rules: { RunInstances: { code: 'InsufficientInstanceCapacity', message: 'We currently do not have sufficient m5.large capacity.', probability: 1 } } });
-    const failure = await rejection(retrying.client.send(new RunInstancesCommand({ InstanceType: 'm5.large', MinCount: 1, MaxCount: 1 })));
+    gate.faults.configure({
+      rules: {
+        RunInstances: {
+          code: 'InsufficientInstanceCapacity',
+          message: 'We currently do not have sufficient m5.large capacity.',
+          probability: 1,
+        },
+      },
+    });
+    const failure = await rejection(
+      retrying.client.send(new RunInstancesCommand({ InstanceType: 'm5.large', MinCount: 1, MaxCount: 1 })),
+    );
     assert.equal(failure.name, 'InsufficientInstanceCapacity');
     assert.equal(failure.message, 'We currently do not have sufficient m5.large capacity.');
     assert.equal(failure.status, 400);

@@ -57,7 +57,11 @@ describe('Throttle', () => {
     const clock = manualClock(0);
     const throttle = new Throttle({ clock });
     for (let i = 0; i < 50; i++) throttle.take('AttachNetworkInterface');
-    assert.throws(() => throttle.take('AttachNetworkInterface'), { code: 'RequestLimitExceeded', status: 503, message: 'Request limit exceeded.' });
+    assert.throws(() => throttle.take('AttachNetworkInterface'), {
+      code: 'RequestLimitExceeded',
+      status: 503,
+      message: 'Request limit exceeded.',
+    });
     clock.advance(1000);
     for (let i = 0; i < 5; i++) throttle.take('AttachNetworkInterface');
     assert.throws(() => throttle.take('AttachNetworkInterface'), { code: 'RequestLimitExceeded' });
@@ -87,7 +91,10 @@ describe('Throttle', () => {
     assert.equal(burst(scaled, 'AttachNetworkInterface'), 100);
     clock.advance(1000);
     assert.equal(burst(scaled, 'AttachNetworkInterface'), 10);
-    const overridden = new Throttle({ clock, overrides: { AttachNetworkInterface: { capacity: 3, refillPerSecond: 1 } } });
+    const overridden = new Throttle({
+      clock,
+      overrides: { AttachNetworkInterface: { capacity: 3, refillPerSecond: 1 } },
+    });
     assert.equal(burst(overridden, 'AttachNetworkInterface'), 3);
     assert.equal(burst(overridden, 'DetachNetworkInterface'), 50);
   });
@@ -122,7 +129,9 @@ describe('Throttle', () => {
   it('reports its buckets and rejects bad settings', () => {
     const throttle = new Throttle({ clock: manualClock(0) });
     throttle.take('CreateTags');
-    assert.deepEqual(throttle.buckets(), [{ key: 'CreateTags', category: 'uncategorized', capacity: 100, refillPerSecond: 10, tokens: 99 }]);
+    assert.deepEqual(throttle.buckets(), [
+      { key: 'CreateTags', category: 'uncategorized', capacity: 100, refillPerSecond: 10, tokens: 99 },
+    ]);
     assert.throws(() => throttle.configure({ scale: 0 }), RangeError);
     assert.throws(() => throttle.configure({ overrides: { X: { capacity: 0, refillPerSecond: 1 } } }), RangeError);
   });

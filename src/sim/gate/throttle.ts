@@ -20,7 +20,8 @@ export interface BucketSpec {
   readonly refillPerSecond: number;
 }
 
-export type ThrottleCategory = 'non-mutating' | 'unfiltered-unpaginated' | 'mutating' | 'resource-intensive' | 'uncategorized';
+export type ThrottleCategory =
+  'non-mutating' | 'unfiltered-unpaginated' | 'mutating' | 'resource-intensive' | 'uncategorized';
 
 /** What the category depends on besides the action name: whether a Describe call is filtered or paginated. */
 export interface RequestShape {
@@ -52,14 +53,25 @@ const MUTATING: BucketSpec = { capacity: 50, refillPerSecond: 5 };
 
 /** Describe calls that get the smaller bucket when sent without a filter and without pagination. */
 const UNFILTERED_ACTIONS = new Set([
-  'DescribeInstances', 'DescribeInstanceStatus', 'DescribeNetworkInterfaces', 'DescribeSecurityGroups',
-  'DescribeSnapshots', 'DescribeSpotInstanceRequests', 'DescribeVolumes',
+  'DescribeInstances',
+  'DescribeInstanceStatus',
+  'DescribeNetworkInterfaces',
+  'DescribeSecurityGroups',
+  'DescribeSnapshots',
+  'DescribeSpotInstanceRequests',
+  'DescribeVolumes',
 ]);
 
 const RESOURCE_INTENSIVE = new Set([
-  'AcceptVpcPeeringConnection', 'AuthorizeSecurityGroupIngress', 'CancelSpotInstanceRequests', 'CreateKeyPair',
-  'CreateVpcPeeringConnection', 'DeleteVpcPeeringConnection', 'RejectVpcPeeringConnection',
-  'RevokeSecurityGroupIngress', 'RequestSpotInstances',
+  'AcceptVpcPeeringConnection',
+  'AuthorizeSecurityGroupIngress',
+  'CancelSpotInstanceRequests',
+  'CreateKeyPair',
+  'CreateVpcPeeringConnection',
+  'DeleteVpcPeeringConnection',
+  'RejectVpcPeeringConnection',
+  'RevokeSecurityGroupIngress',
+  'RequestSpotInstances',
 ]);
 
 /** Actions with their own documented values ("uncategorized"). Attach/Detach are not here: they are Mutating. */
@@ -79,7 +91,10 @@ const UNCATEGORIZED: Readonly<Record<string, BucketSpec>> = {
 };
 
 /** The documented bucket of a request: its key (one bucket per action and category) and spec. */
-export function classify(action: string, request?: RequestShape): { key: string; category: ThrottleCategory; spec: BucketSpec } {
+export function classify(
+  action: string,
+  request?: RequestShape,
+): { key: string; category: ThrottleCategory; spec: BucketSpec } {
   const own = Object.hasOwn(UNCATEGORIZED, action) ? UNCATEGORIZED[action] : undefined;
   if (own !== undefined) return { key: action, category: 'uncategorized', spec: own };
   if (RESOURCE_INTENSIVE.has(action)) return { key: action, category: 'resource-intensive', spec: MUTATING };
@@ -111,7 +126,11 @@ export class Throttle {
 
   constructor(options: ThrottleOptions) {
     this.#clock = options.clock;
-    this.#settings = validSettings({ enabled: options.enabled ?? true, scale: options.scale ?? 1, overrides: options.overrides ?? {} });
+    this.#settings = validSettings({
+      enabled: options.enabled ?? true,
+      scale: options.scale ?? 1,
+      overrides: options.overrides ?? {},
+    });
   }
 
   get settings(): ThrottleSettings {
@@ -169,7 +188,9 @@ export class Throttle {
   }
 
   #specFor(action: string, documented: BucketSpec): BucketSpec {
-    const base = Object.hasOwn(this.#settings.overrides, action) ? this.#settings.overrides[action] ?? documented : documented;
+    const base = Object.hasOwn(this.#settings.overrides, action)
+      ? (this.#settings.overrides[action] ?? documented)
+      : documented;
     const scale = this.#settings.scale;
     // A bucket smaller than one token would refuse everything; keep at least one.
     return { capacity: Math.max(1, base.capacity * scale), refillPerSecond: base.refillPerSecond * scale };
@@ -179,9 +200,10 @@ export class Throttle {
     let bucket = this.#buckets.get(key);
     if (bucket === undefined) {
       const drained = this.#drainedAllAt;
-      bucket = drained === undefined
-        ? { category, spec, tokens: spec.capacity, updatedAt: this.#clock.now() }
-        : { category, spec, tokens: 0, updatedAt: drained };
+      bucket =
+        drained === undefined
+          ? { category, spec, tokens: spec.capacity, updatedAt: this.#clock.now() }
+          : { category, spec, tokens: 0, updatedAt: drained };
       this.#buckets.set(key, bucket);
     }
     this.#refill(bucket);
@@ -198,9 +220,15 @@ export class Throttle {
 }
 
 function validSettings(settings: ThrottleSettings): ThrottleSettings {
-  if (!(Number.isFinite(settings.scale) && settings.scale > 0)) throw new RangeError(`throttle scale must be > 0, got ${settings.scale}`);
+  if (!(Number.isFinite(settings.scale) && settings.scale > 0))
+    throw new RangeError(`throttle scale must be > 0, got ${settings.scale}`);
   for (const [action, spec] of Object.entries(settings.overrides)) {
-    if (!(spec.capacity >= 1 && Number.isFinite(spec.capacity) && spec.refillPerSecond >= 0 && Number.isFinite(spec.refillPerSecond))) {
+    if (!(
+      spec.capacity >= 1 &&
+      Number.isFinite(spec.capacity) &&
+      spec.refillPerSecond >= 0 &&
+      Number.isFinite(spec.refillPerSecond)
+    )) {
       throw new RangeError(`throttle override for ${action} needs capacity >= 1 and refillPerSecond >= 0`);
     }
   }

@@ -49,7 +49,10 @@ function interfaceDir(store: VpcStore, instance: Instance, eni: VisibleEni): Met
     'local-ipv4s': [eni.privateIpAddress, ...eni.secondaryIps].join('\n'),
     mac: eni.macAddress,
     // Instances serve `network-card`; AWS's docs and metadata mock call it `network-card-index`. Serve both.
-    ...optional(multiCard, { 'network-card': String(eni.networkCardIndex), 'network-card-index': String(eni.networkCardIndex) }),
+    ...optional(multiCard, {
+      'network-card': String(eni.networkCardIndex),
+      'network-card-index': String(eni.networkCardIndex),
+    }),
     'owner-id': store.accountId,
     'security-group-ids': groups.join('\n'),
     'security-groups': groups.map((id) => store.securityGroups.get(id)?.name ?? id).join('\n'),

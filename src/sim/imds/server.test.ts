@@ -9,7 +9,10 @@ import { startImdsServer, type RunningImds } from './server.js';
 import { ImdsPropagation } from './view.js';
 
 async function token(url: string, ttl = '21600'): Promise<string> {
-  const res = await fetch(`${url}/latest/api/token`, { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': ttl } });
+  const res = await fetch(`${url}/latest/api/token`, {
+    method: 'PUT',
+    headers: { 'x-aws-ec2-metadata-token-ttl-seconds': ttl },
+  });
   assert.equal(res.status, 200);
   return res.text();
 }
@@ -23,12 +26,18 @@ describe('IMDS server', () => {
 
   before(async () => {
     world = instanceWorld();
-    node = launchInstance(world.store, { instanceType: 'm5.large', subnetId: world.subnetId, groups: [world.sgId, world.defaultSgId] });
+    node = launchInstance(world.store, {
+      instanceType: 'm5.large',
+      subnetId: world.subnetId,
+      groups: [world.sgId, world.defaultSgId],
+    });
     const view = new ImdsPropagation(world.store).view(node.id);
     required = await startImdsServer({ store: world.store, instanceId: node.id, view, tokens: 'required', port: 0 });
     optional = await startImdsServer({ store: world.store, instanceId: node.id, view, tokens: 'optional', port: 0 });
     get = async (path) => {
-      const res = await fetch(`${required.url}${path}`, { headers: { 'x-aws-ec2-metadata-token': await token(required.url) } });
+      const res = await fetch(`${required.url}${path}`, {
+        headers: { 'x-aws-ec2-metadata-token': await token(required.url) },
+      });
       return { status: res.status, body: await res.text() };
     };
   });
@@ -53,17 +62,25 @@ describe('IMDS server', () => {
   });
 
   it('issues tokens and echoes the TTL header', async () => {
-    const res = await fetch(`${required.url}//latest/api/token`, { method: 'PUT', headers: { 'X-aws-ec2-metadata-token-ttl-seconds': '60' } });
+    const res = await fetch(`${required.url}//latest/api/token`, {
+      method: 'PUT',
+      headers: { 'X-aws-ec2-metadata-token-ttl-seconds': '60' },
+    });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('x-aws-ec2-metadata-token-ttl-seconds'), '60');
     assert.ok((await res.text()).length > 20);
   });
 
   it('refuses bad token requests: 400 bad TTL, 403 forwarded or versioned, 405 GET on the token path', async () => {
-    const put = (path: string, headers: Record<string, string>) => fetch(`${required.url}${path}`, { method: 'PUT', headers }).then((r) => r.status);
+    const put = (path: string, headers: Record<string, string>) =>
+      fetch(`${required.url}${path}`, { method: 'PUT', headers }).then((r) => r.status);
     assert.equal(await put('/latest/api/token', {}), 400);
-    for (const ttl of ['0', '21601', 'abc', '-5', '1.5']) assert.equal(await put('/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': ttl }), 400, ttl);
-    assert.equal(await put('/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': '60', 'x-forwarded-for': '10.0.0.1' }), 403);
+    for (const ttl of ['0', '21601', 'abc', '-5', '1.5'])
+      assert.equal(await put('/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': ttl }), 400, ttl);
+    assert.equal(
+      await put('/latest/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': '60', 'x-forwarded-for': '10.0.0.1' }),
+      403,
+    );
     assert.equal(await put('/2021-03-23/api/token', { 'x-aws-ec2-metadata-token-ttl-seconds': '60' }), 403);
     assert.equal(await put('/latest/meta-data/instance-id', { 'x-aws-ec2-metadata-token-ttl-seconds': '60' }), 405);
     assert.equal((await fetch(`${required.url}/latest/api/token`)).status, 405);
@@ -71,7 +88,8 @@ describe('IMDS server', () => {
   });
 
   it('401 for an unknown or expired token, and for IMDSv1 when tokens are required', async () => {
-    const read = (url: string, headers: Record<string, string> = {}) => fetch(`${url}/latest/meta-data/instance-id`, { headers });
+    const read = (url: string, headers: Record<string, string> = {}) =>
+      fetch(`${url}/latest/meta-data/instance-id`, { headers });
     assert.equal((await read(required.url, { 'x-aws-ec2-metadata-token': 'forged' })).status, 401);
     assert.equal((await read(required.url)).status, 401);
     const v1 = await read(optional.url);
@@ -95,8 +113,19 @@ describe('IMDS server', () => {
     const withoutSlash = await get(base);
     assert.equal(withSlash.body, withoutSlash.body);
     assert.deepEqual(withSlash.body.split('\n'), [
-      'device-number', 'interface-id', 'local-hostname', 'local-ipv4s', 'mac', 'owner-id', 'security-group-ids',
-      'security-groups', 'subnet-id', 'subnet-ipv4-cidr-block', 'vpc-id', 'vpc-ipv4-cidr-block', 'vpc-ipv4-cidr-blocks',
+      'device-number',
+      'interface-id',
+      'local-hostname',
+      'local-ipv4s',
+      'mac',
+      'owner-id',
+      'security-group-ids',
+      'security-groups',
+      'subnet-id',
+      'subnet-ipv4-cidr-block',
+      'vpc-id',
+      'vpc-ipv4-cidr-block',
+      'vpc-ipv4-cidr-blocks',
     ]);
     const expected: [string, string][] = [
       ['device-number', '1'],
@@ -116,7 +145,9 @@ describe('IMDS server', () => {
     for (const [key, body] of expected) assert.deepEqual(await get(`${base}/${key}`), { status: 200, body }, key);
     assert.equal((await get(`${base}/ipv4-prefix`)).status, 404);
     assert.equal((await get(`${base}/network-card`)).status, 404);
-    const primaryGroups = await get(`/latest/meta-data/network/interfaces/macs/${primary.macAddress}/security-group-ids`);
+    const primaryGroups = await get(
+      `/latest/meta-data/network/interfaces/macs/${primary.macAddress}/security-group-ids`,
+    );
     assert.equal(primaryGroups.body, `${world.sgId}\n${world.defaultSgId}`);
     assert.equal((await get('/latest/meta-data/mac')).body, primary.macAddress);
   });
@@ -151,7 +182,11 @@ describe('IMDS on a multi-card type and with lag', () => {
     const node = launchInstance(world.store, { instanceType: 'c6in.32xlarge', subnetId: world.subnetId });
     const eni = createEni(world.store, { subnetId: world.subnetId });
     attachEni(world.store, { eniId: eni.id, instanceId: node.id, deviceIndex: 1, networkCardIndex: 1 });
-    const imds = await startImdsServer({ store: world.store, instanceId: node.id, view: new ImdsPropagation(world.store).view(node.id) });
+    const imds = await startImdsServer({
+      store: world.store,
+      instanceId: node.id,
+      view: new ImdsPropagation(world.store).view(node.id),
+    });
     try {
       const base = `${imds.url}/latest/meta-data/network/interfaces/macs/${eni.macAddress}`;
       assert.equal(await (await fetch(`${base}/network-card`)).text(), '1');
@@ -168,11 +203,15 @@ describe('IMDS on a multi-card type and with lag', () => {
     const view = new ImdsPropagation(world.store, { lagMs: 3000 }).view(node.id);
     const imds = await startImdsServer({ store: world.store, instanceId: node.id, view });
     try {
-      const macs = async () => (await (await fetch(`${imds.url}/latest/meta-data/network/interfaces/macs/`)).text()).split('\n');
+      const macs = async () =>
+        (await (await fetch(`${imds.url}/latest/meta-data/network/interfaces/macs/`)).text()).split('\n');
       const eni = createEni(world.store, { subnetId: world.subnetId });
       attachEni(world.store, { eniId: eni.id, instanceId: node.id, deviceIndex: 1 });
       assert.equal((await macs()).length, 1);
-      assert.equal((await fetch(`${imds.url}/latest/meta-data/network/interfaces/macs/${eni.macAddress}/device-number`)).status, 404);
+      assert.equal(
+        (await fetch(`${imds.url}/latest/meta-data/network/interfaces/macs/${eni.macAddress}/device-number`)).status,
+        404,
+      );
       world.clock.advance(3000);
       assert.deepEqual(await macs(), [`${world.store.eni(node.primaryEniId).macAddress}/`, `${eni.macAddress}/`]);
     } finally {

@@ -1,7 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { instanceWorld } from '../ec2/handlers/instances.test-util.js';
-import { assignPrivateIps, attachEni, createEni, detachEni, eniSettings, unassignPrivateIps } from '../state/ops-eni.js';
+import {
+  assignPrivateIps,
+  attachEni,
+  createEni,
+  detachEni,
+  eniSettings,
+  unassignPrivateIps,
+} from '../state/ops-eni.js';
 import { launchInstance } from '../state/ops-instance.js';
 import { ImdsPropagation, imdsPropagationOf } from './view.js';
 

@@ -91,7 +91,8 @@ export class ImdsPropagation {
     this.#settings = { attachLagMs: 0, detachLagMs: 0, addressLagMs: 0, frozen: false };
     this.configure(options);
     for (const eni of store.enis.values()) {
-      if (eni.attachment !== undefined && eni.attachment.status !== 'detaching') this.#visible.set(eni.id, capture(eni, eni.attachment.instanceId));
+      if (eni.attachment !== undefined && eni.attachment.status !== 'detaching')
+        this.#visible.set(eni.id, capture(eni, eni.attachment.instanceId));
     }
     this.#listen();
   }

@@ -16,12 +16,21 @@ describe('cluster scenario', () => {
   it('spreads N m5.large nodes round-robin over one /16 subnet per VPC block, three zones', () => {
     const store = build({ nodes: 7 });
     const subnets = [...store.subnets.values()];
-    assert.deepEqual(subnets.map((s) => s.cidr), ['10.0.0.0/16', '10.1.0.0/16', '10.2.0.0/16']);
-    assert.deepEqual(subnets.map((s) => s.availabilityZone), ['us-west-2a', 'us-west-2b', 'us-west-2c']);
+    assert.deepEqual(
+      subnets.map((s) => s.cidr),
+      ['10.0.0.0/16', '10.1.0.0/16', '10.2.0.0/16'],
+    );
+    assert.deepEqual(
+      subnets.map((s) => s.availabilityZone),
+      ['us-west-2a', 'us-west-2b', 'us-west-2c'],
+    );
     const instances = [...store.instances.values()];
     assert.equal(instances.length, 7);
     assert.ok(instances.every((i) => i.instanceType === 'm5.large'));
-    assert.deepEqual(subnets.map((s) => instances.filter((i) => i.subnetId === s.id).length), [3, 2, 2]);
+    assert.deepEqual(
+      subnets.map((s) => instances.filter((i) => i.subnetId === s.id).length),
+      [3, 2, 2],
+    );
   });
 
   it('adds VPC blocks for big clusters, up to the quota of five', () => {
@@ -30,7 +39,10 @@ describe('cluster scenario', () => {
     assert.equal(clusterSubnetCount({ nodes: 50_000 }), 5);
     assert.equal(clusterSubnetCount({ nodes: 10, subnetPrefix: 24 }), 3);
     const store = build({ nodes: 2, subnets: 5, subnetPrefix: 24 });
-    assert.deepEqual([...store.subnets.values()].map((s) => s.cidr), ['10.0.0.0/24', '10.1.0.0/24', '10.2.0.0/24', '10.3.0.0/24', '10.4.0.0/24']);
+    assert.deepEqual(
+      [...store.subnets.values()].map((s) => s.cidr),
+      ['10.0.0.0/24', '10.1.0.0/24', '10.2.0.0/24', '10.3.0.0/24', '10.4.0.0/24'],
+    );
   });
 
   it('refuses impossible shapes', () => {

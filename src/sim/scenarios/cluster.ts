@@ -55,8 +55,10 @@ export function clusterScenario(options: ClusterScenarioOptions): Scenario {
   const prefix = options.subnetPrefix ?? 16;
   const count = clusterSubnetCount(options);
   if (!(Number.isInteger(nodes) && nodes >= 1)) throw new RangeError(`nodes must be an integer >= 1, got ${nodes}`);
-  if (!(Number.isInteger(count) && count >= 1 && count <= MAX_BLOCKS)) throw new RangeError(`subnets must be 1..${MAX_BLOCKS}, got ${count}`);
-  if (!(Number.isInteger(prefix) && prefix >= 16 && prefix <= 28)) throw new RangeError(`subnetPrefix must be 16..28, got ${prefix}`);
+  if (!(Number.isInteger(count) && count >= 1 && count <= MAX_BLOCKS))
+    throw new RangeError(`subnets must be 1..${MAX_BLOCKS}, got ${count}`);
+  if (!(Number.isInteger(prefix) && prefix >= 16 && prefix <= 28))
+    throw new RangeError(`subnetPrefix must be 16..28, got ${prefix}`);
   const build = (store: VpcStore): void => {
     configureVpcSettings(store, { cidrAssociationDelayMs: 0 });
     if (options.eniQuota !== undefined) eniSettings(store).regionalEniQuota = options.eniQuota;
@@ -86,7 +88,10 @@ export function clusterScenario(options: ClusterScenarioOptions): Scenario {
         instanceType,
         subnetId: subnet.id,
         groups: [group.id],
-        tags: [{ key: 'Name', value: `${CLUSTER_NAME}-node-${i}` }, { key: `kubernetes.io/cluster/${CLUSTER_NAME}`, value: 'owned' }],
+        tags: [
+          { key: 'Name', value: `${CLUSTER_NAME}-node-${i}` },
+          { key: `kubernetes.io/cluster/${CLUSTER_NAME}`, value: 'owned' },
+        ],
       });
     }
   };

@@ -13,7 +13,8 @@ import { launchInstance } from '../state/ops-instance.js';
 import type { Scenario } from './types.js';
 
 export const CLUSTER = 'eksworkshop';
-const STACK_ID = 'arn:aws:cloudformation:ap-northeast-2:123456789012:stack/eksworkshop/3c1848b0-c7f9-11ea-afac-0689b5dc6f6c';
+const STACK_ID =
+  'arn:aws:cloudformation:ap-northeast-2:123456789012:stack/eksworkshop/3c1848b0-c7f9-11ea-afac-0689b5dc6f6c';
 
 export const EKSWORKSHOP_SUBNETS = [
   { cidr: '10.11.0.0/19', zone: 'a', index: 1 },
@@ -41,7 +42,8 @@ function build(store: VpcStore): void {
   const cluster = createSecurityGroup(store, {
     vpcId: vpc.id,
     name: `eks-cluster-sg-${CLUSTER}-1234567890`,
-    description: 'EKS created security group applied to ENI that is attached to EKS Control Plane master nodes, as well as any managed workloads.',
+    description:
+      'EKS created security group applied to ENI that is attached to EKS Control Plane master nodes, as well as any managed workloads.',
     tags: [{ key: `kubernetes.io/cluster/${CLUSTER}`, value: 'owned' }],
   });
   const nodes = createSecurityGroup(store, {

@@ -10,7 +10,6 @@ import type { Scenario } from './types.js';
 import { eksworkshop } from './eksworkshop.js';
 import { minimal } from './minimal.js';
 
-
 export type { Scenario } from './types.js';
 
 export const SCENARIOS: Readonly<Record<string, Scenario>> = { eksworkshop, minimal };

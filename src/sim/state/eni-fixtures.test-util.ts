@@ -48,7 +48,15 @@ export function addSubnet(store: VpcStore, vpcId: string, cidr: string, zoneInde
   parseCidr(cidr);
   const zone = store.availabilityZones[zoneIndex];
   if (zone === undefined) throw new RangeError(`no zone ${zoneIndex}`);
-  const subnet: Subnet = { id: store.newId('subnet'), vpcId, cidr, availabilityZone: zone.name, mapPublicIpOnLaunch: false, tags: new Map(), used: new Set() };
+  const subnet: Subnet = {
+    id: store.newId('subnet'),
+    vpcId,
+    cidr,
+    availabilityZone: zone.name,
+    mapPublicIpOnLaunch: false,
+    tags: new Map(),
+    used: new Set(),
+  };
   store.subnets.set(subnet.id, subnet);
   return subnet;
 }
@@ -67,11 +75,22 @@ export function newWorld(options: { subnetCidr?: string } = {}): EniWorld {
   const subnetB = addSubnet(store, vpc.id, '10.0.2.0/24', 1);
   const defaultSg = addGroup(store, vpc.id, 'default');
   const sg = addGroup(store, vpc.id, 'nodes');
-  return { store, clock, vpcId: vpc.id, subnetId: subnet.id, subnetBId: subnetB.id, defaultSgId: defaultSg.id, sgId: sg.id };
+  return {
+    store,
+    clock,
+    vpcId: vpc.id,
+    subnetId: subnet.id,
+    subnetBId: subnetB.id,
+    defaultSgId: defaultSg.id,
+    sgId: sg.id,
+  };
 }
 
 /** An instance with its primary ENI (device 0, card 0) in the subnet; running unless told otherwise. */
-export function addInstance(store: VpcStore, options: { type: string; subnetId: string; state?: InstanceStateName }): Instance {
+export function addInstance(
+  store: VpcStore,
+  options: { type: string; subnetId: string; state?: InstanceStateName },
+): Instance {
   const subnet = store.subnet(options.subnetId);
   const primary = createEni(store, { subnetId: subnet.id, description: 'Primary network interface' });
   const instance: Instance = {

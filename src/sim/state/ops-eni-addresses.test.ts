@@ -20,14 +20,20 @@ describe('assignPrivateIps', () => {
     assert.deepEqual(added, { ips: ['10.0.1.6', '10.0.1.7'], prefixes: [] });
     assert.deepEqual(eni.secondaryIps, ['10.0.1.6', '10.0.1.7']);
     assert.deepEqual(events, [{ id: eni.id, ips: ['10.0.1.6', '10.0.1.7'], prefixes: [] }]);
-    assert.deepEqual(assignPrivateIps(store, eni.id, { ips: ['10.0.1.20', '10.0.1.21'] }).ips, ['10.0.1.20', '10.0.1.21']);
+    assert.deepEqual(assignPrivateIps(store, eni.id, { ips: ['10.0.1.20', '10.0.1.21'] }).ips, [
+      '10.0.1.20',
+      '10.0.1.21',
+    ]);
   });
 
   it('limits addresses per ENI: m5.large holds 10 including the primary', async () => {
     const { store, eni } = attachedEni('m5.large');
     assignPrivateIps(store, eni.id, { count: 9 });
     const error = await errorOf(() => assignPrivateIps(store, eni.id, { count: 1 }));
-    assert.deepEqual(error, { name: 'PrivateIpAddressLimitExceeded', message: 'Number of private addresses will exceed limit.' });
+    assert.deepEqual(error, {
+      name: 'PrivateIpAddressLimitExceeded',
+      message: 'Number of private addresses will exceed limit.',
+    });
     assert.equal(eni.secondaryIps.length, 9);
   });
 
@@ -39,7 +45,10 @@ describe('assignPrivateIps', () => {
     assert.equal(store.availableIpAddressCount(subnet), before - 16);
     assignPrivateIps(store, eni.id, { prefixCount: 8 });
     assert.equal(store.availableIpAddressCount(subnet), before - 16 * 9);
-    assert.equal((await errorOf(() => assignPrivateIps(store, eni.id, { prefixCount: 1 }))).name, 'PrivateIpAddressLimitExceeded');
+    assert.equal(
+      (await errorOf(() => assignPrivateIps(store, eni.id, { prefixCount: 1 }))).name,
+      'PrivateIpAddressLimitExceeded',
+    );
   });
 
   it('refuses prefixes on a Xen instance type', async () => {
@@ -85,11 +94,23 @@ describe('assignPrivateIps', () => {
   it('validates the request form and explicit addresses', async () => {
     const { store, eni, instance } = attachedEni('m5.large');
     assert.equal((await errorOf(() => assignPrivateIps(store, eni.id, {}))).name, 'MissingParameter');
-    assert.equal((await errorOf(() => assignPrivateIps(store, eni.id, { count: 1, prefixCount: 1 }))).name, 'InvalidParameterCombination');
+    assert.equal(
+      (await errorOf(() => assignPrivateIps(store, eni.id, { count: 1, prefixCount: 1 }))).name,
+      'InvalidParameterCombination',
+    );
     assert.equal((await errorOf(() => assignPrivateIps(store, eni.id, { count: 0 }))).name, 'InvalidParameterValue');
-    assert.equal((await errorOf(() => assignPrivateIps(store, eni.id, { ips: [instance.privateIpAddress] }))).name, 'InvalidParameterValue');
-    assert.equal((await errorOf(() => assignPrivateIps(store, eni.id, { prefixes: ['10.0.1.17/28'] }))).name, 'InvalidParameterValue');
-    assert.equal((await errorOf(() => assignPrivateIps(store, 'eni-00000000000000000', { count: 1 }))).name, 'InvalidNetworkInterfaceID.NotFound');
+    assert.equal(
+      (await errorOf(() => assignPrivateIps(store, eni.id, { ips: [instance.privateIpAddress] }))).name,
+      'InvalidParameterValue',
+    );
+    assert.equal(
+      (await errorOf(() => assignPrivateIps(store, eni.id, { prefixes: ['10.0.1.17/28'] }))).name,
+      'InvalidParameterValue',
+    );
+    assert.equal(
+      (await errorOf(() => assignPrivateIps(store, 'eni-00000000000000000', { count: 1 }))).name,
+      'InvalidNetworkInterfaceID.NotFound',
+    );
   });
 
   it('moves a secondary from another ENI with allowReassignment', () => {
@@ -118,7 +139,10 @@ describe('unassignPrivateIps', () => {
     assert.deepEqual(eni.secondaryIps, ips.slice(2));
     assert.deepEqual(eni.prefixes, []);
     assert.equal(store.availableIpAddressCount(subnet), before - 1);
-    assert.deepEqual(events, [{ ips: ips.slice(0, 2), prefixes: [] }, { ips: [], prefixes }]);
+    assert.deepEqual(events, [
+      { ips: ips.slice(0, 2), prefixes: [] },
+      { ips: [], prefixes },
+    ]);
   });
 
   it('refuses addresses not on the ENI, the primary, and both lists at once', async () => {
@@ -129,8 +153,14 @@ describe('unassignPrivateIps', () => {
       message: `Some of the specified addresses are not assigned to interface ${eni.id}`,
     });
     assert.deepEqual(eni.secondaryIps, ips);
-    assert.equal((await errorOf(() => unassignPrivateIps(store, eni.id, { ips: [eni.privateIpAddress] }))).name, 'InvalidParameterValue');
-    assert.equal((await errorOf(() => unassignPrivateIps(store, eni.id, { ips, prefixes: ['10.0.1.16/28'] }))).name, 'InvalidParameterCombination');
+    assert.equal(
+      (await errorOf(() => unassignPrivateIps(store, eni.id, { ips: [eni.privateIpAddress] }))).name,
+      'InvalidParameterValue',
+    );
+    assert.equal(
+      (await errorOf(() => unassignPrivateIps(store, eni.id, { ips, prefixes: ['10.0.1.16/28'] }))).name,
+      'InvalidParameterCombination',
+    );
     assert.equal((await errorOf(() => unassignPrivateIps(store, eni.id, {}))).name, 'MissingParameter');
   });
 });

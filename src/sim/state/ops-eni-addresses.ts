@@ -53,16 +53,29 @@ function takeFromOthers(store: VpcStore, eni: Eni, ips: readonly string[]): { ow
 }
 
 /** AssignPrivateIpAddresses; returns what was added and emits `addresses-assigned`. */
-export function assignPrivateIps(store: VpcStore, eniId: string, input: AssignPrivateIpsInput): { ips: string[]; prefixes: string[] } {
+export function assignPrivateIps(
+  store: VpcStore,
+  eniId: string,
+  input: AssignPrivateIpsInput,
+): { ips: string[]; prefixes: string[] } {
   const eni = store.eni(eniId);
   settleEni(store, eni);
   const ips = input.ips ?? [];
   const prefixes = input.prefixes ?? [];
-  const forms = [input.count !== undefined, ips.length > 0, input.prefixCount !== undefined, prefixes.length > 0].filter(Boolean).length;
+  const forms = [
+    input.count !== undefined,
+    ips.length > 0,
+    input.prefixCount !== undefined,
+    prefixes.length > 0,
+  ].filter(Boolean).length;
   if (forms === 0) throw missingParameter(ASSIGN_FORMS);
   if (forms > 1) throw invalidParameterCombination(`Specify only one of ${ASSIGN_FORMS}.`);
-  for (const [name, value] of [['SecondaryPrivateIpAddressCount', input.count], ['Ipv4PrefixCount', input.prefixCount]] as const) {
-    if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw invalidParameterValue(`Invalid value '${value}' for ${name}. It must be at least 1.`);
+  for (const [name, value] of [
+    ['SecondaryPrivateIpAddressCount', input.count],
+    ['Ipv4PrefixCount', input.prefixCount],
+  ] as const) {
+    if (value !== undefined && (!Number.isInteger(value) || value < 1))
+      throw invalidParameterValue(`Invalid value '${value}' for ${name}. It must be at least 1.`);
   }
   const instance = attachedInstance(store, eni);
   const limits = instance === undefined ? undefined : instanceEniLimits(store, instance);
@@ -106,13 +119,19 @@ export function unassignPrivateIps(store: VpcStore, eniId: string, input: Unassi
   const ips = input.ips ?? [];
   const prefixes = input.prefixes ?? [];
   if (ips.length === 0 && prefixes.length === 0) throw missingParameter('PrivateIpAddress or Ipv4Prefix');
-  if (ips.length > 0 && prefixes.length > 0) throw invalidParameterCombination('Specify either PrivateIpAddress or Ipv4Prefix, not both.');
+  if (ips.length > 0 && prefixes.length > 0)
+    throw invalidParameterCombination('Specify either PrivateIpAddress or Ipv4Prefix, not both.');
   if (ips.includes(eni.privateIpAddress)) {
-    throw invalidParameterValue(`The primary private IP address ${eni.privateIpAddress} of interface ${eni.id} cannot be unassigned.`);
+    throw invalidParameterValue(
+      `The primary private IP address ${eni.privateIpAddress} of interface ${eni.id} cannot be unassigned.`,
+    );
   }
   const uniqueIps = [...new Set(ips)];
   const uniquePrefixes = [...new Set(prefixes)];
-  if (!uniqueIps.every((ip) => eni.secondaryIps.includes(ip)) || !uniquePrefixes.every((p) => eni.prefixes.includes(p))) {
+  if (
+    !uniqueIps.every((ip) => eni.secondaryIps.includes(ip)) ||
+    !uniquePrefixes.every((p) => eni.prefixes.includes(p))
+  ) {
     throw invalidParameterValue(`Some of the specified addresses are not assigned to interface ${eni.id}`);
   }
   removeAll(eni.secondaryIps, uniqueIps);

@@ -2,7 +2,16 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { addInstance, errorOf, newWorld } from './eni-fixtures.test-util.js';
 import type { Eni } from './model.js';
-import { attachEni, createEni, deleteEni, detachEni, eniSettings, modifyEniAttribute, releaseInstanceEnis, settleDetachments } from './ops-eni.js';
+import {
+  attachEni,
+  createEni,
+  deleteEni,
+  detachEni,
+  eniSettings,
+  modifyEniAttribute,
+  releaseInstanceEnis,
+  settleDetachments,
+} from './ops-eni.js';
 
 describe('attachEni', () => {
   it('attaches at once, in-use, DeleteOnTermination false for a secondary ENI, and emits eni-attached', () => {
@@ -11,7 +20,12 @@ describe('attachEni', () => {
     const eni = createEni(store, { subnetId, secondaryIpCount: 9 });
     const seen: { eni: Eni; instanceId: string }[] = [];
     store.events.on('eni-attached', (e) => seen.push(e));
-    const attachment = attachEni(store, { eniId: eni.id, instanceId: instance.id, deviceIndex: 1, networkCardIndex: 0 });
+    const attachment = attachEni(store, {
+      eniId: eni.id,
+      instanceId: instance.id,
+      deviceIndex: 1,
+      networkCardIndex: 0,
+    });
     assert.match(attachment.id, /^eni-attach-[0-9a-f]{17}$/);
     assert.equal(attachment.status, 'attached');
     assert.equal(attachment.deleteOnTermination, false);
@@ -28,20 +42,47 @@ describe('attachEni', () => {
     attachEni(store, { eniId: createEni(store, { subnetId }).id, instanceId: instance.id, deviceIndex: 2 });
     const fourth = createEni(store, { subnetId });
     const error = await errorOf(() => attachEni(store, { eniId: fourth.id, instanceId: instance.id, deviceIndex: 3 }));
-    assert.deepEqual(error, { name: 'AttachmentLimitExceeded', message: 'Interface count 4 exceeds the limit for m5.large' });
+    assert.deepEqual(error, {
+      name: 'AttachmentLimitExceeded',
+      message: 'Interface count 4 exceeds the limit for m5.large',
+    });
     assert.equal(fourth.attachment, undefined);
   });
 
   it('counts per card on multi-card types', async () => {
     const { store, subnetId } = newWorld();
     const instance = addInstance(store, { type: 'p4d.24xlarge', subnetId });
-    const attachment = attachEni(store, { eniId: createEni(store, { subnetId }).id, instanceId: instance.id, deviceIndex: 1, networkCardIndex: 1 });
+    const attachment = attachEni(store, {
+      eniId: createEni(store, { subnetId }).id,
+      instanceId: instance.id,
+      deviceIndex: 1,
+      networkCardIndex: 1,
+    });
     assert.equal(attachment.networkCardIndex, 1);
     // The same device index on another card is a different slot.
-    attachEni(store, { eniId: createEni(store, { subnetId }).id, instanceId: instance.id, deviceIndex: 1, networkCardIndex: 0 });
-    const error = await errorOf(() => attachEni(store, { eniId: createEni(store, { subnetId }).id, instanceId: instance.id, deviceIndex: 0, networkCardIndex: 2 }));
+    attachEni(store, {
+      eniId: createEni(store, { subnetId }).id,
+      instanceId: instance.id,
+      deviceIndex: 1,
+      networkCardIndex: 0,
+    });
+    const error = await errorOf(() =>
+      attachEni(store, {
+        eniId: createEni(store, { subnetId }).id,
+        instanceId: instance.id,
+        deviceIndex: 0,
+        networkCardIndex: 2,
+      }),
+    );
     assert.equal(error.name, 'InvalidParameterValue');
-    const noCard = await errorOf(() => attachEni(store, { eniId: createEni(store, { subnetId }).id, instanceId: instance.id, deviceIndex: 1, networkCardIndex: 4 }));
+    const noCard = await errorOf(() =>
+      attachEni(store, {
+        eniId: createEni(store, { subnetId }).id,
+        instanceId: instance.id,
+        deviceIndex: 1,
+        networkCardIndex: 4,
+      }),
+    );
     assert.equal(noCard.name, 'InvalidParameterValue');
   });
 
@@ -51,30 +92,56 @@ describe('attachEni', () => {
     const eni = createEni(store, { subnetId });
     attachEni(store, { eniId: eni.id, instanceId: instance.id, deviceIndex: 2 });
     const other = createEni(store, { subnetId });
-    assert.deepEqual(await errorOf(() => attachEni(store, { eniId: other.id, instanceId: instance.id, deviceIndex: 2 })), {
-      name: 'InvalidParameterValue',
-      message: `Instance '${instance.id}' already has an interface attached at device index '2'.`,
-    });
-    assert.equal((await errorOf(() => attachEni(store, { eniId: eni.id, instanceId: instance.id, deviceIndex: 1 }))).name, 'InvalidNetworkInterface.InUse');
-    const elsewhere = createEni(store, { subnetId: subnetBId });
-    assert.equal((await errorOf(() => attachEni(store, { eniId: elsewhere.id, instanceId: instance.id, deviceIndex: 1 }))).name, 'InvalidParameterCombination');
+    assert.deepEqual(
+      await errorOf(() => attachEni(store, { eniId: other.id, instanceId: instance.id, deviceIndex: 2 })),
+      {
+        name: 'InvalidParameterValue',
+        message: `Instance '${instance.id}' already has an interface attached at device index '2'.`,
+      },
+    );
     assert.equal(
-      (await errorOf(() => attachEni(store, { eniId: other.id, instanceId: instance.id, deviceIndex: 1, networkCardIndex: 1 }))).name,
+      (await errorOf(() => attachEni(store, { eniId: eni.id, instanceId: instance.id, deviceIndex: 1 }))).name,
+      'InvalidNetworkInterface.InUse',
+    );
+    const elsewhere = createEni(store, { subnetId: subnetBId });
+    assert.equal(
+      (await errorOf(() => attachEni(store, { eniId: elsewhere.id, instanceId: instance.id, deviceIndex: 1 }))).name,
+      'InvalidParameterCombination',
+    );
+    assert.equal(
+      (
+        await errorOf(() =>
+          attachEni(store, { eniId: other.id, instanceId: instance.id, deviceIndex: 1, networkCardIndex: 1 }),
+        )
+      ).name,
       'InvalidParameterValue',
     );
     const gone = addInstance(store, { type: 't3.medium', subnetId, state: 'terminated' });
-    assert.equal((await errorOf(() => attachEni(store, { eniId: other.id, instanceId: gone.id, deviceIndex: 1 }))).name, 'IncorrectInstanceState');
-    assert.equal((await errorOf(() => attachEni(store, { eniId: other.id, instanceId: 'i-00000000000000000', deviceIndex: 1 }))).name, 'InvalidInstanceID.NotFound');
+    assert.equal(
+      (await errorOf(() => attachEni(store, { eniId: other.id, instanceId: gone.id, deviceIndex: 1 }))).name,
+      'IncorrectInstanceState',
+    );
+    assert.equal(
+      (await errorOf(() => attachEni(store, { eniId: other.id, instanceId: 'i-00000000000000000', deviceIndex: 1 })))
+        .name,
+      'InvalidInstanceID.NotFound',
+    );
   });
 
   it('refuses an ENI holding more addresses than the type allows, or prefixes on a Xen type', async () => {
     const { store, subnetId } = newWorld();
     const m5 = addInstance(store, { type: 'm5.large', subnetId });
     const big = createEni(store, { subnetId, secondaryIpCount: 10 });
-    assert.equal((await errorOf(() => attachEni(store, { eniId: big.id, instanceId: m5.id, deviceIndex: 1 }))).name, 'InvalidInterface.IpAddressLimitExceeded');
+    assert.equal(
+      (await errorOf(() => attachEni(store, { eniId: big.id, instanceId: m5.id, deviceIndex: 1 }))).name,
+      'InvalidInterface.IpAddressLimitExceeded',
+    );
     const xen = addInstance(store, { type: 't2.medium', subnetId });
     const prefixed = createEni(store, { subnetId, prefixCount: 1 });
-    assert.equal((await errorOf(() => attachEni(store, { eniId: prefixed.id, instanceId: xen.id, deviceIndex: 1 }))).name, 'InvalidParameterValue');
+    assert.equal(
+      (await errorOf(() => attachEni(store, { eniId: prefixed.id, instanceId: xen.id, deviceIndex: 1 }))).name,
+      'InvalidParameterValue',
+    );
   });
 });
 

@@ -38,30 +38,45 @@ export function attachEni(store: VpcStore, input: AttachEniInput): EniAttachment
   const card = input.networkCardIndex ?? 0;
   const device = input.deviceIndex;
   if (!ATTACHABLE_STATES.has(instance.state)) {
-    throw new Ec2Error('IncorrectInstanceState', `The instance '${instance.id}' is not in a valid state for this operation (${instance.state}).`);
+    throw new Ec2Error(
+      'IncorrectInstanceState',
+      `The instance '${instance.id}' is not in a valid state for this operation (${instance.state}).`,
+    );
   }
   if (eni.attachment !== undefined) {
     throw new Ec2Error('InvalidNetworkInterface.InUse', `Interface: [${eni.id}] in use.`);
   }
   if (eni.availabilityZone !== instance.availabilityZone) {
-    throw invalidParameterCombination('You may not attach a network interface to an instance if they are not in the same availability zone');
+    throw invalidParameterCombination(
+      'You may not attach a network interface to an instance if they are not in the same availability zone',
+    );
   }
-  if (!Number.isInteger(device) || device < 0) throw invalidParameterValue(`Invalid value '${device}' for deviceIndex.`);
+  if (!Number.isInteger(device) || device < 0)
+    throw invalidParameterValue(`Invalid value '${device}' for deviceIndex.`);
   const limits = instanceEniLimits(store, instance);
   const cardLimit = limits.networkCards.find((c) => c.index === card);
   if (cardLimit === undefined) {
-    throw invalidParameterValue(`Invalid value '${card}' for networkCardIndex. The instance type ${limits.instanceType} has no such network card.`);
+    throw invalidParameterValue(
+      `Invalid value '${card}' for networkCardIndex. The instance type ${limits.instanceType} has no such network card.`,
+    );
   }
   if (device === 0 && card !== 0) {
     // Device index 0 is the primary interface, which lives on card 0; other cards start at device index 1.
-    throw invalidParameterValue(`Invalid value '${device}' for deviceIndex on network card ${card}: device index 0 is only valid on network card 0.`);
+    throw invalidParameterValue(
+      `Invalid value '${device}' for deviceIndex on network card ${card}: device index 0 is only valid on network card 0.`,
+    );
   }
   const onCard = enisOf(store, instance.id).filter((e) => e.attachment?.networkCardIndex === card);
   if (onCard.some((e) => e.attachment?.deviceIndex === device)) {
-    throw invalidParameterValue(`Instance '${instance.id}' already has an interface attached at device index '${device}'.`);
+    throw invalidParameterValue(
+      `Instance '${instance.id}' already has an interface attached at device index '${device}'.`,
+    );
   }
   if (onCard.length + 1 > cardLimit.maxEnis) {
-    throw new Ec2Error('AttachmentLimitExceeded', `Interface count ${onCard.length + 1} exceeds the limit for ${limits.instanceType}`);
+    throw new Ec2Error(
+      'AttachmentLimitExceeded',
+      `Interface count ${onCard.length + 1} exceeds the limit for ${limits.instanceType}`,
+    );
   }
   if (addressCount(eni) > limits.ipv4PerEni) {
     throw new Ec2Error(
@@ -70,7 +85,9 @@ export function attachEni(store: VpcStore, input: AttachEniInput): EniAttachment
     );
   }
   if (eni.prefixes.length > 0 && !limits.prefixDelegation) {
-    throw invalidParameterValue(`Prefix delegation is not supported on instance type ${limits.instanceType}; network interface '${eni.id}' holds IPv4 prefixes.`);
+    throw invalidParameterValue(
+      `Prefix delegation is not supported on instance type ${limits.instanceType}; network interface '${eni.id}' holds IPv4 prefixes.`,
+    );
   }
   const attachment: EniAttachment = {
     id: store.newId('eni-attach'),
@@ -93,7 +110,10 @@ function findByAttachment(store: VpcStore, attachmentId: string): Eni {
     settleEni(store, eni);
     if (eni.attachment?.id === attachmentId) return eni;
   }
-  throw new Ec2Error('InvalidAttachmentID.NotFound', `The network interface attachment ID '${attachmentId}' does not exist`);
+  throw new Ec2Error(
+    'InvalidAttachmentID.NotFound',
+    `The network interface attachment ID '${attachmentId}' does not exist`,
+  );
 }
 
 /**
@@ -106,7 +126,10 @@ export function detachEni(store: VpcStore, attachmentId: string, _options: { for
   const attachment = eni.attachment;
   if (attachment === undefined || attachment.status === 'detaching') return;
   if (attachment.deviceIndex === 0 && attachment.networkCardIndex === 0) {
-    throw new Ec2Error('OperationNotPermitted', 'The network interface at device index 0 and networkCard index 0 cannot be detached.');
+    throw new Ec2Error(
+      'OperationNotPermitted',
+      'The network interface at device index 0 and networkCard index 0 cannot be detached.',
+    );
   }
   detachNow(store, eni);
 }

@@ -8,7 +8,15 @@
  * const claim = new AddressClaim(store, subnet);
  * try { claim.allocateIps(1); claim.allocatePrefixes(2); } catch (e) { claim.rollback(); throw e; }
  */
-import { formatIpv4, isAligned, lastAddress, parseCidr, parseIpv4, PREFIX_LENGTH, PREFIX_SIZE } from '../../ipam/cidr.js';
+import {
+  formatIpv4,
+  isAligned,
+  lastAddress,
+  parseCidr,
+  parseIpv4,
+  PREFIX_LENGTH,
+  PREFIX_SIZE,
+} from '../../ipam/cidr.js';
 import { Ec2Error, invalidParameterValue } from '../ec2/errors.js';
 import type { Subnet } from './model.js';
 import type { VpcStore } from './store.js';
@@ -30,11 +38,15 @@ function parsePrefixParam(subnet: Subnet, text: string): number {
     if (cidr.prefixLength !== PREFIX_LENGTH) throw new RangeError('not a /28');
     network = cidr.network;
   } catch {
-    throw invalidParameterValue(`Invalid value '${text}' for IPv4 prefix. The value must be an IPv4 CIDR block of size /28.`);
+    throw invalidParameterValue(
+      `Invalid value '${text}' for IPv4 prefix. The value must be an IPv4 CIDR block of size /28.`,
+    );
   }
   const range = parseCidr(subnet.cidr);
   if (!isAligned(network, PREFIX_LENGTH) || network < range.network + 4 || network + PREFIX_SIZE > lastAddress(range)) {
-    throw invalidParameterValue(`The prefix '${text}' does not fall within the usable range of subnet ${subnet.id} (${subnet.cidr}).`);
+    throw invalidParameterValue(
+      `The prefix '${text}' does not fall within the usable range of subnet ${subnet.id} (${subnet.cidr}).`,
+    );
   }
   return network;
 }
@@ -76,7 +88,8 @@ export class AddressClaim {
     try {
       this.#store.claimIps(this.#subnet, addresses);
     } catch (error) {
-      if (error instanceof Ec2Error && error.code === 'InvalidIPAddress.InUse') throw new Ec2Error(inUseCode, error.message);
+      if (error instanceof Ec2Error && error.code === 'InvalidIPAddress.InUse')
+        throw new Ec2Error(inUseCode, error.message);
       throw error;
     }
     const canonical = addresses.map(formatIpv4);
@@ -97,7 +110,8 @@ export class AddressClaim {
     const starts = texts.map((text) => parsePrefixParam(this.#subnet, text));
     starts.forEach((start, i) => {
       for (let a = start; a < start + PREFIX_SIZE; a++) {
-        if (this.#subnet.used.has(a)) throw invalidParameterValue(`The prefix '${texts[i] ?? ''}' overlaps addresses already in use.`);
+        if (this.#subnet.used.has(a))
+          throw invalidParameterValue(`The prefix '${texts[i] ?? ''}' overlaps addresses already in use.`);
       }
     });
     for (const start of starts) for (let a = start; a < start + PREFIX_SIZE; a++) this.#subnet.used.add(a);

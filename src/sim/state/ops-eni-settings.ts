@@ -100,7 +100,12 @@ export interface EniLimits {
 export function instanceEniLimits(store: VpcStore, instance: Instance): EniLimits {
   const limits = store.instanceTypeLimits(instance.instanceType);
   if (limits === undefined) {
-    return { instanceType: instance.instanceType, networkCards: [{ index: 0, maxEnis: 15 }], ipv4PerEni: 50, prefixDelegation: true };
+    return {
+      instanceType: instance.instanceType,
+      networkCards: [{ index: 0, maxEnis: 15 }],
+      ipv4PerEni: 50,
+      prefixDelegation: true,
+    };
   }
   return {
     instanceType: limits.instanceType,

@@ -8,7 +8,12 @@ describe('createEni', () => {
     const { store, subnetId, defaultSgId } = newWorld();
     const subnet = store.subnet(subnetId);
     const before = store.availableIpAddressCount(subnet);
-    const eni = createEni(store, { subnetId, secondaryIpCount: 3, description: 'aws-K8S-i-0abc', tags: [{ key: 'k', value: 'v' }] });
+    const eni = createEni(store, {
+      subnetId,
+      secondaryIpCount: 3,
+      description: 'aws-K8S-i-0abc',
+      tags: [{ key: 'k', value: 'v' }],
+    });
     assert.equal(eni.privateIpAddress, '10.0.1.4');
     assert.deepEqual(eni.secondaryIps, ['10.0.1.5', '10.0.1.6', '10.0.1.7']);
     assert.deepEqual(eni.groups, [defaultSgId]);
@@ -23,7 +28,12 @@ describe('createEni', () => {
 
   it('takes explicit primary, secondaries and prefixes', () => {
     const { store, subnetId, sgId } = newWorld();
-    const eni = createEni(store, { subnetId, groups: [sgId, sgId], privateIpAddress: '10.0.1.100', secondaryIps: ['10.0.1.101'] });
+    const eni = createEni(store, {
+      subnetId,
+      groups: [sgId, sgId],
+      privateIpAddress: '10.0.1.100',
+      secondaryIps: ['10.0.1.101'],
+    });
     assert.equal(eni.privateIpAddress, '10.0.1.100');
     assert.deepEqual(eni.secondaryIps, ['10.0.1.101']);
     assert.deepEqual(eni.groups, [sgId]);
@@ -50,7 +60,10 @@ describe('createEni', () => {
     const foreign = addGroup(store, other.id, 'elsewhere');
     const error = await errorOf(() => createEni(store, { subnetId, groups: [foreign.id] }));
     assert.equal(error.name, 'InvalidGroup.NotFound');
-    assert.equal(error.message, `The security group '${foreign.id}' does not exist in VPC '${store.subnet(subnetId).vpcId}'`);
+    assert.equal(
+      error.message,
+      `The security group '${foreign.id}' does not exist in VPC '${store.subnet(subnetId).vpcId}'`,
+    );
   });
 
   it('is all-or-nothing when the subnet runs out', async () => {
@@ -69,10 +82,22 @@ describe('createEni', () => {
   it('refuses an explicit address in use (primary: InvalidIPAddress.InUse, secondary: InvalidParameterValue)', async () => {
     const { store, subnetId } = newWorld();
     createEni(store, { subnetId, secondaryIps: ['10.0.1.9'] });
-    assert.equal((await errorOf(() => createEni(store, { subnetId, privateIpAddress: '10.0.1.4' }))).name, 'InvalidIPAddress.InUse');
-    assert.equal((await errorOf(() => createEni(store, { subnetId, secondaryIps: ['10.0.1.9'] }))).name, 'InvalidParameterValue');
-    assert.equal((await errorOf(() => createEni(store, { subnetId, privateIpAddress: '10.0.2.9' }))).name, 'InvalidParameterValue');
-    assert.equal((await errorOf(() => createEni(store, { subnetId, privateIpAddress: 'nope' }))).name, 'InvalidParameterValue');
+    assert.equal(
+      (await errorOf(() => createEni(store, { subnetId, privateIpAddress: '10.0.1.4' }))).name,
+      'InvalidIPAddress.InUse',
+    );
+    assert.equal(
+      (await errorOf(() => createEni(store, { subnetId, secondaryIps: ['10.0.1.9'] }))).name,
+      'InvalidParameterValue',
+    );
+    assert.equal(
+      (await errorOf(() => createEni(store, { subnetId, privateIpAddress: '10.0.2.9' }))).name,
+      'InvalidParameterValue',
+    );
+    assert.equal(
+      (await errorOf(() => createEni(store, { subnetId, privateIpAddress: 'nope' }))).name,
+      'InvalidParameterValue',
+    );
     assert.equal(store.enis.size, 1);
   });
 
@@ -82,7 +107,10 @@ describe('createEni', () => {
     const b = createEni(store, { subnetId, secondaryIpCount: 2, clientToken: 'tok' });
     assert.equal(a, b);
     assert.equal(store.enis.size, 1);
-    assert.equal((await errorOf(() => createEni(store, { subnetId, secondaryIpCount: 3, clientToken: 'tok' }))).name, 'IdempotentParameterMismatch');
+    assert.equal(
+      (await errorOf(() => createEni(store, { subnetId, secondaryIpCount: 3, clientToken: 'tok' }))).name,
+      'IdempotentParameterMismatch',
+    );
   });
 
   it('enforces the regional quota and the unattached address limit', async () => {
@@ -92,7 +120,10 @@ describe('createEni', () => {
     createEni(store, { subnetId });
     assert.equal((await errorOf(() => createEni(store, { subnetId }))).name, 'NetworkInterfaceLimitExceeded');
     eniSettings(store).regionalEniQuota = 10;
-    assert.equal((await errorOf(() => createEni(store, { subnetId, secondaryIpCount: 50 }))).name, 'PrivateIpAddressLimitExceeded');
+    assert.equal(
+      (await errorOf(() => createEni(store, { subnetId, secondaryIpCount: 50 }))).name,
+      'PrivateIpAddressLimitExceeded',
+    );
   });
 });
 
@@ -124,11 +155,19 @@ describe('modifyEniAttribute', () => {
     assert.equal(eni.description, 'changed');
     modifyEniAttribute(store, eni.id, { sourceDestCheck: false });
     assert.equal(eni.sourceDestCheck, false);
-    assert.equal((await errorOf(() => modifyEniAttribute(store, eni.id, { description: 'x', sourceDestCheck: true }))).name, 'InvalidParameterCombination');
+    assert.equal(
+      (await errorOf(() => modifyEniAttribute(store, eni.id, { description: 'x', sourceDestCheck: true }))).name,
+      'InvalidParameterCombination',
+    );
     assert.equal((await errorOf(() => modifyEniAttribute(store, eni.id, {}))).name, 'MissingParameter');
-    assert.equal((await errorOf(() => modifyEniAttribute(store, eni.id, { groups: ['sg-00000000000000000'] }))).name, 'InvalidGroup.NotFound');
+    assert.equal(
+      (await errorOf(() => modifyEniAttribute(store, eni.id, { groups: ['sg-00000000000000000'] }))).name,
+      'InvalidGroup.NotFound',
+    );
     const attachmentError = await errorOf(() =>
-      modifyEniAttribute(store, eni.id, { attachment: { attachmentId: 'eni-attach-00000000000000000', deleteOnTermination: true } }),
+      modifyEniAttribute(store, eni.id, {
+        attachment: { attachmentId: 'eni-attach-00000000000000000', deleteOnTermination: true },
+      }),
     );
     assert.equal(attachmentError.name, 'InvalidAttachmentID.NotFound');
   });

@@ -14,7 +14,12 @@ import type { Eni, Subnet } from './model.js';
 import type { VpcStore } from './store.js';
 
 export { attachEni, detachEni, releaseInstanceEnis, type AttachEniInput } from './ops-eni-attach.js';
-export { assignPrivateIps, unassignPrivateIps, type AssignPrivateIpsInput, type UnassignPrivateIpsInput } from './ops-eni-addresses.js';
+export {
+  assignPrivateIps,
+  unassignPrivateIps,
+  type AssignPrivateIpsInput,
+  type UnassignPrivateIpsInput,
+} from './ops-eni-addresses.js';
 export { eniSettings, settleDetachments, settleEni, type EniSettings } from './ops-eni-settings.js';
 
 export type EniInterfaceType = 'interface' | 'trunk' | 'branch' | 'efa';
@@ -46,19 +51,24 @@ export function validateGroups(store: VpcStore, vpcId: string, groups: readonly 
     }
   }
   if (unique.length > eniSettings(store).maxSecurityGroupsPerEni) {
-    throw new Ec2Error('SecurityGroupsPerInterfaceLimitExceeded', 'The maximum number of security groups per interface has been reached.');
+    throw new Ec2Error(
+      'SecurityGroupsPerInterfaceLimitExceeded',
+      'The maximum number of security groups per interface has been reached.',
+    );
   }
   return unique;
 }
 
 function defaultGroups(store: VpcStore, vpcId: string): string[] {
-  for (const group of store.securityGroups.values()) if (group.vpcId === vpcId && group.name === 'default') return [group.id];
+  for (const group of store.securityGroups.values())
+    if (group.vpcId === vpcId && group.name === 'default') return [group.id];
   return [];
 }
 
 function checkCount(name: string, value: number | undefined): number {
   if (value === undefined) return 0;
-  if (!Number.isInteger(value) || value < 0) throw new Ec2Error('InvalidParameterValue', `Invalid value '${value}' for ${name}.`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Ec2Error('InvalidParameterValue', `Invalid value '${value}' for ${name}.`);
   return value;
 }
 
@@ -68,11 +78,20 @@ function fingerprint(input: CreateEniInput): string {
   return JSON.stringify(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
-function allocateAddresses(store: VpcStore, subnet: Subnet, input: CreateEniInput): { primary: string; secondaries: string[]; prefixes: string[] } {
+function allocateAddresses(
+  store: VpcStore,
+  subnet: Subnet,
+  input: CreateEniInput,
+): { primary: string; secondaries: string[]; prefixes: string[] } {
   return withClaim(store, subnet, (claim) => {
     const primary =
-      input.privateIpAddress === undefined ? claim.allocateIps(1)[0] : claim.claimIps([input.privateIpAddress], 'InvalidIPAddress.InUse')[0];
-    const secondaries = [...claim.claimIps(input.secondaryIps ?? []), ...claim.allocateIps(input.secondaryIpCount ?? 0)];
+      input.privateIpAddress === undefined
+        ? claim.allocateIps(1)[0]
+        : claim.claimIps([input.privateIpAddress], 'InvalidIPAddress.InUse')[0];
+    const secondaries = [
+      ...claim.claimIps(input.secondaryIps ?? []),
+      ...claim.allocateIps(input.secondaryIpCount ?? 0),
+    ];
     const prefixes = [...claim.claimPrefixes(input.prefixes ?? []), ...claim.allocatePrefixes(input.prefixCount ?? 0)];
     if (primary === undefined) throw new Error('allocator returned no primary address');
     return { primary, secondaries, prefixes };
@@ -92,7 +111,10 @@ export function createEni(store: VpcStore, input: CreateEniInput): Eni {
     const previous = store.clientTokens.get(token);
     if (previous !== undefined) {
       if (previous.fingerprint !== print) {
-        throw new Ec2Error('IdempotentParameterMismatch', 'The request uses the same client token as a previous, but non-identical request.');
+        throw new Ec2Error(
+          'IdempotentParameterMismatch',
+          'The request uses the same client token as a previous, but non-identical request.',
+        );
       }
       const existing = store.enis.get(previous.eniId);
       if (existing !== undefined) return existing;
@@ -103,7 +125,9 @@ export function createEni(store: VpcStore, input: CreateEniInput): Eni {
   const listedIps = input.secondaryIps?.length ?? 0;
   const listedPrefixes = input.prefixes?.length ?? 0;
   if (input.secondaryIpCount !== undefined && listedIps > 0) {
-    throw invalidParameterCombination('SecondaryPrivateIpAddressCount cannot be specified with a list of secondary private IP addresses.');
+    throw invalidParameterCombination(
+      'SecondaryPrivateIpAddressCount cannot be specified with a list of secondary private IP addresses.',
+    );
   }
   if (input.prefixCount !== undefined && listedPrefixes > 0) {
     throw invalidParameterCombination('Ipv4PrefixCount cannot be specified with a list of IPv4 prefixes.');
@@ -111,13 +135,19 @@ export function createEni(store: VpcStore, input: CreateEniInput): Eni {
   if ((secondaryCount > 0 || listedIps > 0) && (prefixCount > 0 || listedPrefixes > 0)) {
     throw invalidParameterCombination('IPv4 prefixes cannot be specified with secondary private IPv4 addresses.');
   }
-  const groups = input.groups === undefined || input.groups.length === 0 ? defaultGroups(store, subnet.vpcId) : validateGroups(store, subnet.vpcId, input.groups);
+  const groups =
+    input.groups === undefined || input.groups.length === 0
+      ? defaultGroups(store, subnet.vpcId)
+      : validateGroups(store, subnet.vpcId, input.groups);
   const settings = eniSettings(store);
   if (1 + secondaryCount + listedIps + prefixCount + listedPrefixes > settings.unattachedIpv4PerEni) {
     throw new Ec2Error('PrivateIpAddressLimitExceeded', 'Number of private addresses will exceed limit.');
   }
   if (store.enis.size >= settings.regionalEniQuota) {
-    throw new Ec2Error('NetworkInterfaceLimitExceeded', `You have reached the maximum number of network interfaces (${settings.regionalEniQuota}) in this Region.`);
+    throw new Ec2Error(
+      'NetworkInterfaceLimitExceeded',
+      `You have reached the maximum number of network interfaces (${settings.regionalEniQuota}) in this Region.`,
+    );
   }
   const addresses = allocateAddresses(store, subnet, input);
   const eni: Eni = {
@@ -148,7 +178,8 @@ export function createEni(store: VpcStore, input: CreateEniInput): Eni {
 export function deleteEni(store: VpcStore, eniId: string): void {
   const eni = store.eni(eniId);
   settleEni(store, eni);
-  if (eni.attachment !== undefined) throw new Ec2Error('InvalidParameterValue', `Network interface '${eni.id}' is currently in use.`);
+  if (eni.attachment !== undefined)
+    throw new Ec2Error('InvalidParameterValue', `Network interface '${eni.id}' is currently in use.`);
   store.releaseIps(store.subnet(eni.subnetId), [eni.privateIpAddress, ...eni.secondaryIps], eni.prefixes);
   store.enis.delete(eni.id);
 }
@@ -164,12 +195,17 @@ export interface ModifyEniAttributeInput {
 export function modifyEniAttribute(store: VpcStore, eniId: string, input: ModifyEniAttributeInput): void {
   const eni = store.eni(eniId);
   settleEni(store, eni);
-  const given = (['attachment', 'groups', 'description', 'sourceDestCheck'] as const).filter((k) => input[k] !== undefined);
+  const given = (['attachment', 'groups', 'description', 'sourceDestCheck'] as const).filter(
+    (k) => input[k] !== undefined,
+  );
   if (given.length === 0) throw missingParameter('Attachment, SecurityGroupId, Description or SourceDestCheck');
   if (given.length > 1) throw invalidParameterCombination('Only one attribute can be modified at a time.');
   if (input.attachment !== undefined) {
     if (eni.attachment?.id !== input.attachment.attachmentId) {
-      throw new Ec2Error('InvalidAttachmentID.NotFound', `The attachment ID '${input.attachment.attachmentId}' does not exist for network interface '${eni.id}'`);
+      throw new Ec2Error(
+        'InvalidAttachmentID.NotFound',
+        `The attachment ID '${input.attachment.attachmentId}' does not exist for network interface '${eni.id}'`,
+      );
     }
     eni.attachment.deleteOnTermination = input.attachment.deleteOnTermination;
   } else if (input.groups !== undefined) {

@@ -11,7 +11,12 @@ describe('launchInstance', () => {
     const events: string[] = [];
     store.events.on('eni-attached', ({ eni }) => events.push(`attached ${eni.id}`));
     store.events.on('instance-launched', ({ instance }) => events.push(`launched ${instance.id}`));
-    const instance = launchInstance(store, { instanceType: 'm5.large', subnetId, groups: [sgId], tags: [{ key: 'Name', value: 'node-1' }] });
+    const instance = launchInstance(store, {
+      instanceType: 'm5.large',
+      subnetId,
+      groups: [sgId],
+      tags: [{ key: 'Name', value: 'node-1' }],
+    });
     const eni = store.eni(instance.primaryEniId);
     assert.equal(instance.state, 'running');
     assert.match(instance.id, /^i-[0-9a-f]{17}$/);
@@ -40,7 +45,10 @@ describe('launchInstance', () => {
     const { store, subnetId } = instanceWorld();
     assert.throws(
       () => launchInstance(store, { instanceType: 'm9.huge', subnetId }),
-      (e: unknown) => e instanceof Ec2Error && e.code === 'InvalidParameterValue' && e.message === "Invalid value 'm9.huge' for InstanceType.",
+      (e: unknown) =>
+        e instanceof Ec2Error &&
+        e.code === 'InvalidParameterValue' &&
+        e.message === "Invalid value 'm9.huge' for InstanceType.",
     );
     assert.equal(store.instances.size, 0);
     assert.equal(store.enis.size, 0);
@@ -48,8 +56,13 @@ describe('launchInstance', () => {
 
   it('refuses an unknown subnet and a group of another VPC', () => {
     const { store, subnetId } = instanceWorld();
-    assert.throws(() => launchInstance(store, { instanceType: 'm5.large', subnetId: 'subnet-00000000000000000' }), { code: 'InvalidSubnetID.NotFound' });
-    assert.throws(() => launchInstance(store, { instanceType: 'm5.large', subnetId, groups: ['sg-00000000000000000'] }), { code: 'InvalidGroup.NotFound' });
+    assert.throws(() => launchInstance(store, { instanceType: 'm5.large', subnetId: 'subnet-00000000000000000' }), {
+      code: 'InvalidSubnetID.NotFound',
+    });
+    assert.throws(
+      () => launchInstance(store, { instanceType: 'm5.large', subnetId, groups: ['sg-00000000000000000'] }),
+      { code: 'InvalidGroup.NotFound' },
+    );
     assert.equal(store.enis.size, 0);
   });
 });
@@ -67,7 +80,11 @@ describe('terminateInstance', () => {
     store.events.on('eni-detached', ({ eni }) => detached.push(eni.id));
     store.events.on('instance-terminated', () => (terminated += 1));
 
-    assert.deepEqual(terminateInstance(store, instance.id), { instanceId: instance.id, previousState: 'running', currentState: 'terminated' });
+    assert.deepEqual(terminateInstance(store, instance.id), {
+      instanceId: instance.id,
+      previousState: 'running',
+      currentState: 'terminated',
+    });
     assert.equal(store.instance(instance.id).state, 'terminated');
     assert.equal(store.enis.has(instance.primaryEniId), false);
     assert.equal(store.eni(secondary.id).status, 'available');
@@ -75,12 +92,19 @@ describe('terminateInstance', () => {
     assert.deepEqual(detached.sort(), [instance.primaryEniId, secondary.id].sort());
     assert.equal(store.availableIpAddressCount(subnet), free - 3);
 
-    assert.deepEqual(terminateInstance(store, instance.id), { instanceId: instance.id, previousState: 'terminated', currentState: 'terminated' });
+    assert.deepEqual(terminateInstance(store, instance.id), {
+      instanceId: instance.id,
+      previousState: 'terminated',
+      currentState: 'terminated',
+    });
     assert.equal(terminated, 1);
   });
 
   it('fails with InvalidInstanceID.NotFound for an unknown instance', () => {
     const { store } = instanceWorld();
-    assert.throws(() => terminateInstance(store, 'i-00000000000000000'), { code: 'InvalidInstanceID.NotFound', message: "The instance ID 'i-00000000000000000' does not exist" });
+    assert.throws(() => terminateInstance(store, 'i-00000000000000000'), {
+      code: 'InvalidInstanceID.NotFound',
+      message: "The instance ID 'i-00000000000000000' does not exist",
+    });
   });
 });

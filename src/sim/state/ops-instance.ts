@@ -65,7 +65,9 @@ export function launchInstance(store: VpcStore, input: LaunchInstanceInput): Ins
     description: PRIMARY_ENI_DESCRIPTION,
     ...(input.groups === undefined ? {} : { groups: input.groups }),
     ...(input.privateIpAddress === undefined ? {} : { privateIpAddress: input.privateIpAddress }),
-    ...(input.eniTags === undefined ? {} : { tags: [...initialTags(input.eniTags)].map(([key, value]) => ({ key, value })) }),
+    ...(input.eniTags === undefined
+      ? {}
+      : { tags: [...initialTags(input.eniTags)].map(([key, value]) => ({ key, value })) }),
   });
   const instance: Instance = {
     id: store.newId('i'),
@@ -85,7 +87,12 @@ export function launchInstance(store: VpcStore, input: LaunchInstanceInput): Ins
   };
   store.instances.set(instance.id, instance);
   try {
-    const attachment = attachEni(store, { eniId: eni.id, instanceId: instance.id, deviceIndex: 0, networkCardIndex: 0 });
+    const attachment = attachEni(store, {
+      eniId: eni.id,
+      instanceId: instance.id,
+      deviceIndex: 0,
+      networkCardIndex: 0,
+    });
     attachment.deleteOnTermination = true;
   } catch (error) {
     store.instances.delete(instance.id);

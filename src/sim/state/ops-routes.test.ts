@@ -1,7 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { manualClock } from '../../ipam/clock.js';
-import { associateRouteTable, createRouteTable, explicitAssociationOf, mainRouteTable, routeTableOfSubnet } from './ops-routes.js';
+import {
+  associateRouteTable,
+  createRouteTable,
+  explicitAssociationOf,
+  mainRouteTable,
+  routeTableOfSubnet,
+} from './ops-routes.js';
 import { createSecurityGroup, defaultSecurityGroup } from './ops-sg.js';
 import { createSubnet } from './ops-subnet.js';
 import { createVpc } from './ops-vpc.js';
@@ -37,7 +43,9 @@ describe('route tables', () => {
     for (const table of [a, b]) {
       assert.throws(() => associateRouteTable(store, table.id, subnetId), {
         code: 'Resource.AlreadyAssociated',
-        message: new RegExp(`^the specified association for route table ${table.id} conflicts with an existing association`),
+        message: new RegExp(
+          `^the specified association for route table ${table.id} conflicts with an existing association`,
+        ),
       });
     }
     assert.equal(b.associations.length, 0);
@@ -47,7 +55,10 @@ describe('route tables', () => {
     const { store, vpcId, subnetId } = world();
     const main = mainRouteTable(store, vpcId);
     associateRouteTable(store, main.id, subnetId);
-    assert.deepEqual(main.associations.map((a) => a.subnetId), [subnetId]);
+    assert.deepEqual(
+      main.associations.map((a) => a.subnetId),
+      [subnetId],
+    );
   });
 
   it('refuses a table and subnet of different VPCs, and unknown ids', () => {
@@ -73,7 +84,12 @@ describe('route tables', () => {
 describe('security groups', () => {
   it('creates groups with unique names per VPC', () => {
     const { store, vpcId } = world();
-    const sg = createSecurityGroup(store, { vpcId, name: 'pods', description: 'pod ENIs', tags: [{ key: 'a', value: 'b' }] });
+    const sg = createSecurityGroup(store, {
+      vpcId,
+      name: 'pods',
+      description: 'pod ENIs',
+      tags: [{ key: 'a', value: 'b' }],
+    });
     assert.match(sg.id, /^sg-[0-9a-f]{17}$/);
     assert.deepEqual([sg.name, sg.description, sg.vpcId, sg.tags.get('a')], ['pods', 'pod ENIs', vpcId, 'b']);
     assert.throws(() => createSecurityGroup(store, { vpcId, name: 'pods', description: '' }), {
@@ -87,10 +103,21 @@ describe('security groups', () => {
 
   it('refuses bad names and descriptions', () => {
     const { store, vpcId } = world();
-    assert.throws(() => createSecurityGroup(store, { vpcId, name: 'sg-1', description: '' }), { code: 'InvalidParameterValue', message: /sg-\*/ });
-    assert.throws(() => createSecurityGroup(store, { vpcId, name: '', description: '' }), { code: 'InvalidParameterValue' });
-    assert.throws(() => createSecurityGroup(store, { vpcId, name: 'x'.repeat(256), description: '' }), { code: 'InvalidParameterValue' });
-    assert.throws(() => createSecurityGroup(store, { vpcId, name: 'x', description: 'd'.repeat(256) }), { code: 'InvalidParameterValue' });
-    assert.throws(() => createSecurityGroup(store, { vpcId: 'vpc-00000000', name: 'x', description: '' }), { code: 'InvalidVpcID.NotFound' });
+    assert.throws(() => createSecurityGroup(store, { vpcId, name: 'sg-1', description: '' }), {
+      code: 'InvalidParameterValue',
+      message: /sg-\*/,
+    });
+    assert.throws(() => createSecurityGroup(store, { vpcId, name: '', description: '' }), {
+      code: 'InvalidParameterValue',
+    });
+    assert.throws(() => createSecurityGroup(store, { vpcId, name: 'x'.repeat(256), description: '' }), {
+      code: 'InvalidParameterValue',
+    });
+    assert.throws(() => createSecurityGroup(store, { vpcId, name: 'x', description: 'd'.repeat(256) }), {
+      code: 'InvalidParameterValue',
+    });
+    assert.throws(() => createSecurityGroup(store, { vpcId: 'vpc-00000000', name: 'x', description: '' }), {
+      code: 'InvalidVpcID.NotFound',
+    });
   });
 });

@@ -49,7 +49,10 @@ export function createSecurityGroup(store: VpcStore, input: CreateSecurityGroupI
 export function defaultSecurityGroup(store: VpcStore, vpcId: string): SecurityGroup {
   const group = [...store.securityGroups.values()].find((g) => g.vpcId === vpcId && g.name === DEFAULT_GROUP_NAME);
   if (group === undefined) {
-    throw new Ec2Error('InvalidGroup.NotFound', `The security group '${DEFAULT_GROUP_NAME}' does not exist in VPC '${vpcId}'`);
+    throw new Ec2Error(
+      'InvalidGroup.NotFound',
+      `The security group '${DEFAULT_GROUP_NAME}' does not exist in VPC '${vpcId}'`,
+    );
   }
   return group;
 }

@@ -46,7 +46,10 @@ describe('createSubnet: ranges', () => {
         return;
       }
       const shown = canonical ?? cidr;
-      const message = outcome === 'InvalidSubnet.Range' ? `The CIDR '${shown}' is invalid.` : `The CIDR '${shown}' conflicts with another subnet`;
+      const message =
+        outcome === 'InvalidSubnet.Range'
+          ? `The CIDR '${shown}' is invalid.`
+          : `The CIDR '${shown}' conflicts with another subnet`;
       assert.throws(() => make(store, vpcId, cidr), { code: outcome, message });
       assert.equal(subnetsOf(store, vpcId).length, 1);
     });
@@ -70,8 +73,14 @@ describe('createSubnet: ranges', () => {
 
   it('refuses non-CIDR text and unknown VPCs', () => {
     const { store, vpcId } = world();
-    assert.throws(() => make(store, vpcId, '10.0.1.0'), { code: 'InvalidParameterValue', message: /not a valid CIDR block/ });
-    assert.throws(() => make(store, 'vpc-00000000', '10.0.1.0/24'), { code: 'InvalidVpcID.NotFound', message: "The vpc ID 'vpc-00000000' does not exist" });
+    assert.throws(() => make(store, vpcId, '10.0.1.0'), {
+      code: 'InvalidParameterValue',
+      message: /not a valid CIDR block/,
+    });
+    assert.throws(() => make(store, 'vpc-00000000', '10.0.1.0/24'), {
+      code: 'InvalidVpcID.NotFound',
+      message: "The vpc ID 'vpc-00000000' does not exist",
+    });
   });
 });
 
@@ -95,7 +104,9 @@ describe('createSubnet: zones, limits, defaults', () => {
       code: 'InvalidParameterValue',
       message: /availabilityZoneId is invalid\. .*usw2-az1, usw2-az2, usw2-az3\.$/,
     });
-    assert.throws(() => make(store, vpcId, '10.0.1.0/24', { availabilityZoneId: 'usw2-az1' }), { code: 'InvalidParameterCombination' });
+    assert.throws(() => make(store, vpcId, '10.0.1.0/24', { availabilityZoneId: 'usw2-az1' }), {
+      code: 'InvalidParameterCombination',
+    });
   });
 
   it('without a zone picks the least used one', () => {
@@ -141,6 +152,9 @@ describe('createSubnet: zones, limits, defaults', () => {
     const a = world();
     const b = world();
     assert.throws(() => make(a.store, a.vpcId, '10.0.1.0/24', { tags: [{ key: 'aws:x', value: '' }] }));
-    assert.equal(createSubnet(a.store, { vpcId: a.vpcId, cidr: '10.0.1.0/24' }).id, createSubnet(b.store, { vpcId: b.vpcId, cidr: '10.0.1.0/24' }).id);
+    assert.equal(
+      createSubnet(a.store, { vpcId: a.vpcId, cidr: '10.0.1.0/24' }).id,
+      createSubnet(b.store, { vpcId: b.vpcId, cidr: '10.0.1.0/24' }).id,
+    );
   });
 });

@@ -84,7 +84,11 @@ export function createSubnet(store: VpcStore, input: CreateSubnetInput): Subnet 
   const cidr = parseRequestCidr(input.cidr);
   const text = formatCidr(cidr);
   const zone = pickZone(store, input);
-  if (cidr.prefixLength < 16 || cidr.prefixLength > 28 || !associatedCidrs(store, vpc).some((block) => cidrContains(block, cidr))) {
+  if (
+    cidr.prefixLength < 16 ||
+    cidr.prefixLength > 28 ||
+    !associatedCidrs(store, vpc).some((block) => cidrContains(block, cidr))
+  ) {
     throw new Ec2Error('InvalidSubnet.Range', `The CIDR '${text}' is invalid.`);
   }
   const siblings = subnetsOf(store, vpc.id);
@@ -93,7 +97,10 @@ export function createSubnet(store: VpcStore, input: CreateSubnetInput): Subnet 
   }
   const limit = vpcSettings(store).maxSubnetsPerVpc;
   if (siblings.length >= limit) {
-    throw new Ec2Error('SubnetLimitExceeded', `The maximum number of subnets (${limit}) for ${vpc.id} has been reached.`);
+    throw new Ec2Error(
+      'SubnetLimitExceeded',
+      `The maximum number of subnets (${limit}) for ${vpc.id} has been reached.`,
+    );
   }
   // Tags are validated before an id is drawn, so a refused request leaves the id sequence untouched.
   const tags = initialTags(input.tags);

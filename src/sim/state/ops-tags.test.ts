@@ -4,7 +4,14 @@ import { manualClock } from '../../ipam/clock.js';
 import { mainRouteTable } from './ops-routes.js';
 import { defaultSecurityGroup } from './ops-sg.js';
 import { createSubnet } from './ops-subnet.js';
-import { createTags, initialTags, MAX_TAGS_PER_RESOURCE, resourceTypeOf, taggedResources, validateTags } from './ops-tags.js';
+import {
+  createTags,
+  initialTags,
+  MAX_TAGS_PER_RESOURCE,
+  resourceTypeOf,
+  taggedResources,
+  validateTags,
+} from './ops-tags.js';
 import { createVpc } from './ops-vpc.js';
 import { VpcStore } from './store.js';
 
@@ -21,10 +28,29 @@ const manyTags = (n: number, prefix = 'k'): { key: string; value: string }[] =>
 describe('createTags', () => {
   it('adds and overwrites tags on several resources', () => {
     const { store, vpcId, subnetId } = world();
-    createTags(store, [vpcId, subnetId], [{ key: 'Name', value: 'a' }, { key: 'env', value: '' }]);
+    createTags(
+      store,
+      [vpcId, subnetId],
+      [
+        { key: 'Name', value: 'a' },
+        { key: 'env', value: '' },
+      ],
+    );
     createTags(store, [subnetId], [{ key: 'Name', value: 'b' }]);
-    assert.deepEqual([...store.vpc(vpcId).tags], [['Name', 'a'], ['env', '']]);
-    assert.deepEqual([...store.subnet(subnetId).tags], [['Name', 'b'], ['env', '']]);
+    assert.deepEqual(
+      [...store.vpc(vpcId).tags],
+      [
+        ['Name', 'a'],
+        ['env', ''],
+      ],
+    );
+    assert.deepEqual(
+      [...store.subnet(subnetId).tags],
+      [
+        ['Name', 'b'],
+        ['env', ''],
+      ],
+    );
   });
 
   it('allows 50 tags per resource; overwrites do not count twice', () => {
@@ -52,7 +78,10 @@ describe('createTags', () => {
   it('refuses malformed and non-taggable ids with InvalidID', () => {
     const { store } = world();
     for (const id of ['foo', 'vpc-XYZ', 'vpc-123', 'rtbassoc-0123456789abcdef0', 'ami-0123456789abcdef0']) {
-      assert.throws(() => createTags(store, [id], [{ key: 'a', value: 'b' }]), { code: 'InvalidID', message: `The ID '${id}' is not valid` });
+      assert.throws(() => createTags(store, [id], [{ key: 'a', value: 'b' }]), {
+        code: 'InvalidID',
+        message: `The ID '${id}' is not valid`,
+      });
     }
   });
 });
@@ -82,7 +111,15 @@ describe('validateTags', () => {
 
 describe('initialTags and the resource catalogue', () => {
   it('initialTags validates and limits', () => {
-    assert.deepEqual([...initialTags([{ key: 'a', value: '1' }, { key: 'a', value: '2' }])], [['a', '2']]);
+    assert.deepEqual(
+      [
+        ...initialTags([
+          { key: 'a', value: '1' },
+          { key: 'a', value: '2' },
+        ]),
+      ],
+      [['a', '2']],
+    );
     assert.throws(() => initialTags(manyTags(51)), { code: 'TagLimitExceeded' });
   });
 

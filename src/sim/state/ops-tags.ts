@@ -21,7 +21,8 @@ export const MAX_TAG_KEY_LENGTH = 127;
 export const MAX_TAG_VALUE_LENGTH = 256;
 
 /** The `resourceType` names DescribeTags uses for the kinds of resource the embedded VPC has. */
-export type TaggableResourceType = 'vpc' | 'subnet' | 'route-table' | 'security-group' | 'network-interface' | 'instance';
+export type TaggableResourceType =
+  'vpc' | 'subnet' | 'route-table' | 'security-group' | 'network-interface' | 'instance';
 
 const TYPE_BY_PREFIX: Readonly<Record<string, TaggableResourceType>> = {
   vpc: 'vpc',
@@ -53,22 +54,33 @@ export function validateTags(tags: readonly TagInput[]): void {
   for (const { key, value } of tags) {
     if (key.length === 0) throw invalidParameterValue('Tag key cannot be empty.');
     if (key.length > MAX_TAG_KEY_LENGTH) {
-      throw invalidParameterValue(`Tag key exceeds the maximum length of ${MAX_TAG_KEY_LENGTH} characters (got ${key.length}).`);
+      throw invalidParameterValue(
+        `Tag key exceeds the maximum length of ${MAX_TAG_KEY_LENGTH} characters (got ${key.length}).`,
+      );
     }
     if (key.toLowerCase().startsWith('aws:')) {
-      throw invalidParameterValue(`Value ( ${key} ) for parameter key is invalid. Tag keys starting with 'aws:' are reserved for internal use`);
+      throw invalidParameterValue(
+        `Value ( ${key} ) for parameter key is invalid. Tag keys starting with 'aws:' are reserved for internal use`,
+      );
     }
     if (value.length > MAX_TAG_VALUE_LENGTH) {
-      throw invalidParameterValue(`Tag value exceeds the maximum length of ${MAX_TAG_VALUE_LENGTH} characters (got ${value.length}).`);
+      throw invalidParameterValue(
+        `Tag value exceeds the maximum length of ${MAX_TAG_VALUE_LENGTH} characters (got ${value.length}).`,
+      );
     }
     if (NOT_XML_CHAR.test(key) || NOT_XML_CHAR.test(value)) {
-      throw invalidParameterValue('Tag keys and values may not contain control characters (other than tab, CR and LF) or unpaired surrogates.');
+      throw invalidParameterValue(
+        'Tag keys and values may not contain control characters (other than tab, CR and LF) or unpaired surrogates.',
+      );
     }
   }
 }
 
 function tagLimitExceeded(): Ec2Error {
-  return new Ec2Error('TagLimitExceeded', `The maximum number of Tags for a resource has been reached (${MAX_TAGS_PER_RESOURCE}).`);
+  return new Ec2Error(
+    'TagLimitExceeded',
+    `The maximum number of Tags for a resource has been reached (${MAX_TAGS_PER_RESOURCE}).`,
+  );
 }
 
 /** Keys the resource would have after the tags are applied (overwrites do not count twice). */

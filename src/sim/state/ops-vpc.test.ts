@@ -20,7 +20,10 @@ function newStore(): { store: VpcStore; clock: ReturnType<typeof manualClock> } 
 }
 
 const localRoutes = (store: VpcStore, rtbId: string): string[] =>
-  store.routeTable(rtbId).routes.filter((r) => r.gatewayId === 'local').map((r) => r.destinationCidrBlock);
+  store
+    .routeTable(rtbId)
+    .routes.filter((r) => r.gatewayId === 'local')
+    .map((r) => r.destinationCidrBlock);
 
 describe('createVpc', () => {
   it('creates the VPC with its primary block associated, a main route table and the default group', () => {
@@ -46,9 +49,15 @@ describe('createVpc', () => {
 
   it('refuses sizes outside /16–/28, link-local space and non-CIDR text', () => {
     const { store } = newStore();
-    assert.throws(() => createVpc(store, { cidr: '10.0.0.0/8' }), { code: 'InvalidVpc.Range', message: "The CIDR '10.0.0.0/8' is invalid." });
+    assert.throws(() => createVpc(store, { cidr: '10.0.0.0/8' }), {
+      code: 'InvalidVpc.Range',
+      message: "The CIDR '10.0.0.0/8' is invalid.",
+    });
     assert.throws(() => createVpc(store, { cidr: '10.0.0.0/29' }), { code: 'InvalidVpc.Range' });
-    assert.throws(() => createVpc(store, { cidr: '169.254.0.0/16' }), { code: 'InvalidVpc.Range', message: /restricted/ });
+    assert.throws(() => createVpc(store, { cidr: '169.254.0.0/16' }), {
+      code: 'InvalidVpc.Range',
+      message: /restricted/,
+    });
     assert.throws(() => createVpc(store, { cidr: '10.0.0/16' }), {
       code: 'InvalidParameterValue',
       message: 'Value (10.0.0/16) for parameter cidrBlock is invalid. This is not a valid CIDR block.',
@@ -86,7 +95,8 @@ describe('associateVpcCidrBlock', () => {
     const custom = createRouteTable(store, vpc.id);
     associateVpcCidrBlock(store, vpc.id, '100.64.0.0/16');
     const later = createRouteTable(store, vpc.id);
-    for (const table of routeTablesOf(store, vpc.id)) assert.deepEqual(localRoutes(store, table.id), ['10.0.0.0/16', '100.64.0.0/16']);
+    for (const table of routeTablesOf(store, vpc.id))
+      assert.deepEqual(localRoutes(store, table.id), ['10.0.0.0/16', '100.64.0.0/16']);
     assert.equal(routeTablesOf(store, vpc.id).length, 3);
     assert.deepEqual(localRoutes(store, later.id), localRoutes(store, custom.id));
   });
@@ -94,7 +104,8 @@ describe('associateVpcCidrBlock', () => {
   it('allows 5 blocks including the primary, then CidrLimitExceeded', () => {
     const { store } = newStore();
     const vpc = createVpc(store, { cidr: '10.0.0.0/16' });
-    for (const cidr of ['100.64.0.0/16', '100.65.0.0/16', '100.66.0.0/16', '100.67.0.0/16']) associateVpcCidrBlock(store, vpc.id, cidr);
+    for (const cidr of ['100.64.0.0/16', '100.65.0.0/16', '100.66.0.0/16', '100.67.0.0/16'])
+      associateVpcCidrBlock(store, vpc.id, cidr);
     assert.throws(() => associateVpcCidrBlock(store, vpc.id, '100.68.0.0/16'), {
       code: 'CidrLimitExceeded',
       message: `This network '${vpc.id}' has met its maximum number of allowed CIDRs: 5`,
@@ -133,8 +144,14 @@ describe('associateVpcCidrBlock', () => {
   it('refuses a block that would swallow the destination of a non-local route', () => {
     const { store } = newStore();
     const vpc = createVpc(store, { cidr: '10.0.0.0/16' });
-    mainRouteTable(store, vpc.id).routes.push({ destinationCidrBlock: '100.64.1.0/24', gatewayId: 'pcx-0123456789abcdef0' });
-    assert.throws(() => associateVpcCidrBlock(store, vpc.id, '100.64.0.0/16'), { code: 'InvalidVpc.Range', message: /destination of a route/ });
+    mainRouteTable(store, vpc.id).routes.push({
+      destinationCidrBlock: '100.64.1.0/24',
+      gatewayId: 'pcx-0123456789abcdef0',
+    });
+    assert.throws(() => associateVpcCidrBlock(store, vpc.id, '100.64.0.0/16'), {
+      code: 'InvalidVpc.Range',
+      message: /destination of a route/,
+    });
     associateVpcCidrBlock(store, vpc.id, '100.65.0.0/16');
   });
 

@@ -54,7 +54,8 @@ export function configureVpcSettings(store: VpcStore, changes: Partial<VpcSettin
     throw new RangeError(`cidrAssociationDelayMs must be a finite number ≥ 0, not ${next.cidrAssociationDelayMs}`);
   }
   for (const key of ['maxCidrBlocksPerVpc', 'maxSubnetsPerVpc'] as const) {
-    if (!Number.isInteger(next[key]) || next[key] < 1) throw new RangeError(`${key} must be a positive integer, not ${next[key]}`);
+    if (!Number.isInteger(next[key]) || next[key] < 1)
+      throw new RangeError(`${key} must be a positive integer, not ${next[key]}`);
   }
   settingsByStore.set(store, next);
   return next;
@@ -78,12 +79,16 @@ export function primaryCidr(vpc: Vpc): string {
 
 /** Blocks that count against the VPC (every one not disassociated or failed), parsed. */
 function activeBlocks(vpc: Vpc): Cidr[] {
-  return vpc.cidrAssociations.filter((a) => a.state !== 'disassociated' && a.state !== 'failed').map((a) => parseCidr(a.cidr));
+  return vpc.cidrAssociations
+    .filter((a) => a.state !== 'disassociated' && a.state !== 'failed')
+    .map((a) => parseCidr(a.cidr));
 }
 
 /** The blocks subnets may be created in now: those in state `associated`. */
 export function associatedCidrs(store: VpcStore, vpc: Vpc): Cidr[] {
-  return vpc.cidrAssociations.filter((a) => cidrAssociationState(store, a) === 'associated').map((a) => parseCidr(a.cidr));
+  return vpc.cidrAssociations
+    .filter((a) => cidrAssociationState(store, a) === 'associated')
+    .map((a) => parseCidr(a.cidr));
 }
 
 /**
@@ -95,7 +100,9 @@ export function parseRequestCidr(text: string, parameter = 'cidrBlock'): Cidr {
     return parseCidr(text.trim(), { allowHostBits: true });
   } catch (error) {
     if (!(error instanceof CidrError)) throw error;
-    throw invalidParameterValue(`Value (${text}) for parameter ${parameter} is invalid. This is not a valid CIDR block.`);
+    throw invalidParameterValue(
+      `Value (${text}) for parameter ${parameter} is invalid. This is not a valid CIDR block.`,
+    );
   }
 }
 
@@ -118,12 +125,15 @@ export function createVpc(store: VpcStore, input: CreateVpcInput): Vpc {
   const cidr = parseRequestCidr(input.cidr);
   checkVpcBlockSize(cidr);
   const never = neverAllowed(cidr);
-  if (never !== undefined) throw new Ec2Error('InvalidVpc.Range', `The CIDR '${formatCidr(cidr)}' is restricted. ${never}`);
+  if (never !== undefined)
+    throw new Ec2Error('InvalidVpc.Range', `The CIDR '${formatCidr(cidr)}' is restricted. ${never}`);
   const tags = initialTags(input.tags);
   const now = store.clock.now();
   const vpc: Vpc = {
     id: store.newId('vpc'),
-    cidrAssociations: [{ associationId: store.newId('vpc-cidr-assoc'), cidr: formatCidr(cidr), state: 'associated', readyAt: now }],
+    cidrAssociations: [
+      { associationId: store.newId('vpc-cidr-assoc'), cidr: formatCidr(cidr), state: 'associated', readyAt: now },
+    ],
     isDefault: input.isDefault ?? false,
     tags,
   };
@@ -146,11 +156,17 @@ export function associateVpcCidrBlock(store: VpcStore, vpcId: string, cidrText: 
   const settings = vpcSettings(store);
   const existing = activeBlocks(vpc);
   if (existing.length >= settings.maxCidrBlocksPerVpc) {
-    throw new Ec2Error('CidrLimitExceeded', `This network '${vpc.id}' has met its maximum number of allowed CIDRs: ${settings.maxCidrBlocksPerVpc}`);
+    throw new Ec2Error(
+      'CidrLimitExceeded',
+      `This network '${vpc.id}' has met its maximum number of allowed CIDRs: ${settings.maxCidrBlocksPerVpc}`,
+    );
   }
   const clash = existing.find((block) => cidrsOverlap(block, cidr));
   if (clash !== undefined) {
-    throw new Ec2Error('InvalidVpc.Range', `The CIDR '${text}' conflicts with the CIDR '${formatCidr(clash)}' of ${vpc.id}.`);
+    throw new Ec2Error(
+      'InvalidVpc.Range',
+      `The CIDR '${text}' conflicts with the CIDR '${formatCidr(clash)}' of ${vpc.id}.`,
+    );
   }
   const refusal = cidrAssociationRefusal(parseCidr(primaryCidr(vpc)), existing, cidr, settings.cidrRules);
   if (refusal !== undefined) throw new Ec2Error('InvalidVpc.Range', `The CIDR '${text}' is restricted. ${refusal}`);
@@ -158,7 +174,10 @@ export function associateVpcCidrBlock(store: VpcStore, vpcId: string, cidrText: 
   for (const table of routeTablesOf(store, vpc.id)) {
     for (const route of table.routes) {
       if (route.gatewayId !== LOCAL_GATEWAY && cidrContains(cidr, parseCidr(route.destinationCidrBlock))) {
-        throw new Ec2Error('InvalidVpc.Range', `The CIDR '${text}' is the same as or larger than the destination of a route in ${table.id}.`);
+        throw new Ec2Error(
+          'InvalidVpc.Range',
+          `The CIDR '${text}' is the same as or larger than the destination of a route in ${table.id}.`,
+        );
       }
     }
   }

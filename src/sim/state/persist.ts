@@ -19,7 +19,9 @@ import type { Eni, Instance, RouteTable, SecurityGroup, Subnet, Vpc } from './mo
 
 export const SIM_STATE_VERSION = 'vpc-cni-sim/1';
 
-type Serialized<T> = { [K in keyof T]: T[K] extends Map<string, string> ? [string, string][] : T[K] extends Set<number> ? number[] : T[K] };
+type Serialized<T> = {
+  [K in keyof T]: T[K] extends Map<string, string> ? [string, string][] : T[K] extends Set<number> ? number[] : T[K];
+};
 
 const tags = z.array(z.tuple([z.string(), z.string()]));
 const fileSchema = z.object({
@@ -69,7 +71,9 @@ export function deserializeStore(text: string, clock: Clock): VpcStore {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new SimError('SIM_STATE_INVALID', `the state file is not JSON: ${(error as Error).message}`, { cause: error });
+    throw new SimError('SIM_STATE_INVALID', `the state file is not JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const parsed = fileSchema.safeParse(json);
   if (!parsed.success) {
@@ -78,7 +82,13 @@ export function deserializeStore(text: string, clock: Clock): VpcStore {
     throw new SimError('SIM_STATE_INVALID', `the state file is not a ${SIM_STATE_VERSION} file (${where})`);
   }
   const data = parsed.data;
-  const store = new VpcStore({ region: data.region, clock, accountId: data.accountId, zones: data.zones, seed: data.seed });
+  const store = new VpcStore({
+    region: data.region,
+    clock,
+    accountId: data.accountId,
+    zones: data.zones,
+    seed: data.seed,
+  });
   store.counter = data.counter;
   const revive = <T>(item: { tags: [string, string][] }): T => ({ ...item, tags: new Map(item.tags) }) as T;
   for (const vpc of data.vpcs) store.vpcs.set(vpc.id, revive<Vpc>(vpc));
@@ -116,7 +126,9 @@ export async function loadStore(path: string, clock: Clock): Promise<VpcStore | 
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new SimError('SIM_STATE_INVALID', `cannot read the state file ${path}: ${(error as Error).message}`, { cause: error });
+    throw new SimError('SIM_STATE_INVALID', `cannot read the state file ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   return deserializeStore(text, clock);
 }

@@ -137,13 +137,20 @@ export class VpcStore {
   tagsOf(resourceId: string): Tags {
     const kind = resourceId.slice(0, resourceId.lastIndexOf('-'));
     switch (kind) {
-      case 'vpc': return this.vpc(resourceId).tags;
-      case 'subnet': return this.subnet(resourceId).tags;
-      case 'rtb': return this.routeTable(resourceId).tags;
-      case 'sg': return this.securityGroup(resourceId).tags;
-      case 'eni': return this.eni(resourceId).tags;
-      case 'i': return this.instance(resourceId).tags;
-      default: throw new Ec2Error('InvalidID', `The ID '${resourceId}' is not valid`);
+      case 'vpc':
+        return this.vpc(resourceId).tags;
+      case 'subnet':
+        return this.subnet(resourceId).tags;
+      case 'rtb':
+        return this.routeTable(resourceId).tags;
+      case 'sg':
+        return this.securityGroup(resourceId).tags;
+      case 'eni':
+        return this.eni(resourceId).tags;
+      case 'i':
+        return this.instance(resourceId).tags;
+      default:
+        throw new Ec2Error('InvalidID', `The ID '${resourceId}' is not valid`);
     }
   }
 
@@ -179,7 +186,10 @@ export class VpcStore {
     for (const a of addresses) {
       const text = formatIpv4(a);
       if (a < cidr.network + 4 || a >= lastAddress(cidr)) {
-        throw new Ec2Error('InvalidParameterValue', `Address ${text} does not fall within the usable range of subnet ${subnet.id} (${subnet.cidr}).`);
+        throw new Ec2Error(
+          'InvalidParameterValue',
+          `Address ${text} does not fall within the usable range of subnet ${subnet.id} (${subnet.cidr}).`,
+        );
       }
       if (subnet.used.has(a)) throw new Ec2Error('InvalidIPAddress.InUse', `Address ${text} is in use.`);
     }
@@ -195,7 +205,11 @@ export class VpcStore {
     const firstUsable = cidr.network + 4;
     const lastUsable = lastAddress(cidr) - 1;
     const picked: number[] = [];
-    for (let start = cidr.network; start + PREFIX_SIZE - 1 <= lastAddress(cidr) && picked.length < count; start += PREFIX_SIZE) {
+    for (
+      let start = cidr.network;
+      start + PREFIX_SIZE - 1 <= lastAddress(cidr) && picked.length < count;
+      start += PREFIX_SIZE
+    ) {
       if (start < firstUsable || start + PREFIX_SIZE - 1 > lastUsable) continue;
       let free = true;
       for (let a = start; a < start + PREFIX_SIZE && free; a++) free = !subnet.used.has(a);
@@ -222,8 +236,15 @@ export class VpcStore {
 }
 
 const DIRECTIONS: Readonly<Record<string, string>> = {
-  northeast: 'ne', northwest: 'nw', southeast: 'se', southwest: 'sw',
-  north: 'n', south: 's', east: 'e', west: 'w', central: 'c',
+  northeast: 'ne',
+  northwest: 'nw',
+  southeast: 'se',
+  southwest: 'sw',
+  north: 'n',
+  south: 's',
+  east: 'e',
+  west: 'w',
+  central: 'c',
 };
 
 /** EC2's zone-id stem of a region: `ap-northeast-2` → `apne2`, `us-west-2` → `usw2`, `eu-central-1` → `euc1`. */

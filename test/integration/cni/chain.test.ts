@@ -40,7 +40,9 @@ async function fetchBanner(nsPath: string, host: string, port: number): Promise<
 let b = ''; s.on('data', (d) => (b += d)); s.on('end', () => process.stdout.write(b));
 s.on('error', (e) => process.stdout.write('error:' + e.code)); s.on('timeout', () => { process.stdout.write('error:timeout'); s.destroy(); });`;
   return new Promise((resolve, reject) => {
-    const child = spawn('nsenter', [`--net=${nsPath}`, '--', process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('nsenter', [`--net=${nsPath}`, '--', process.execPath, '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => (out += chunk));
@@ -83,12 +85,19 @@ describe('aws-cni then portmap, chained as libcni runs the reference conflist', 
   const portmapEntry = (): JsonObject => node.conflist.plugins.find((p) => p['type'] === 'portmap') as JsonObject;
 
   it('ADD: aws-cni, then portmap with our result as prevResult and capitalised portMappings', async () => {
-    assert.deepEqual(portmapEntry(), { type: 'portmap', capabilities: { portMappings: true }, snat: true }, "the reference conflist's portmap entry");
+    assert.deepEqual(
+      portmapEntry(),
+      { type: 'portmap', capabilities: { portMappings: true }, snat: true },
+      "the reference conflist's portmap entry",
+    );
     const ours = await node.cni('ADD', { pod, containerId, conf: node.awsConf() });
     assert.equal(ours.exitCode, 0, describeCall(ours));
     awsResult = ours.json as JsonObject;
     podIp = ((awsResult['ips'] as { address: string }[])[0]?.address ?? '').replace(/\/32$/, '');
-    const conf = pluginConfig(node.conflist, portmapEntry(), { prevResult: awsResult, runtimeConfig: { portMappings } });
+    const conf = pluginConfig(node.conflist, portmapEntry(), {
+      prevResult: awsResult,
+      runtimeConfig: { portMappings },
+    });
     const out = await runCni(node.netns, 'ADD', { pod, containerId, conf, plugin: PORTMAP });
     assert.equal(out.exitCode, 0, `portmap: ${describeCall(out)}`);
     assert.deepEqual(out.json, awsResult, 'portmap accepted our result and passed it on unchanged');
@@ -96,13 +105,24 @@ describe('aws-cni then portmap, chained as libcni runs the reference conflist', 
 
   it("portmap's DNAT to the pod is in the node namespace and carries traffic from another node", async () => {
     const rules = rulesOf(await iptablesSave(vpc.exec, node.netns));
-    assert.ok(rules.some((r) => r.startsWith(':CNI-HOSTPORT-DNAT')), 'CNI-HOSTPORT-DNAT chain');
-    assert.ok(rules.some((r) => r.includes('-j DNAT') && r.includes(`--to-destination ${podIp}:80`)), `DNAT to ${podIp}:80:\n${rules.join('\n')}`);
-    assert.ok(rules.some((r) => r.includes('--dport 8080')), 'the host port');
+    assert.ok(
+      rules.some((r) => r.startsWith(':CNI-HOSTPORT-DNAT')),
+      'CNI-HOSTPORT-DNAT chain',
+    );
+    assert.ok(
+      rules.some((r) => r.includes('-j DNAT') && r.includes(`--to-destination ${podIp}:80`)),
+      `DNAT to ${podIp}:80:\n${rules.join('\n')}`,
+    );
+    assert.ok(
+      rules.some((r) => r.includes('--dport 8080')),
+      'the host port',
+    );
 
     // A server on the pod's port 80; a client in another node's namespace connects to this node's port 8080.
     const script = `require('node:net').createServer((s) => s.end('hello from ${podIp}')).listen(80, () => process.stdout.write('up'))`;
-    server = spawn('nsenter', [`--net=${pod.path}`, '--', process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    server = spawn('nsenter', [`--net=${pod.path}`, '--', process.execPath, '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       server?.stdout?.once('data', () => resolve());
       server?.once('exit', (code) => reject(new Error(`the pod's server exited (${String(code)})`)));
@@ -115,7 +135,10 @@ describe('aws-cni then portmap, chained as libcni runs the reference conflist', 
   });
 
   it('DEL in reverse order (portmap, then aws-cni; each twice) removes the DNAT rules and our wiring', async () => {
-    const portmapConf = pluginConfig(node.conflist, portmapEntry(), { prevResult: awsResult, runtimeConfig: { portMappings } });
+    const portmapConf = pluginConfig(node.conflist, portmapEntry(), {
+      prevResult: awsResult,
+      runtimeConfig: { portMappings },
+    });
     for (let round = 1; round <= 2; round++) {
       const pm = await runCni(node.netns, 'DEL', { pod, containerId, conf: portmapConf, plugin: PORTMAP });
       assert.equal(pm.exitCode, 0, `portmap DEL ${round}: ${describeCall(pm)}`);
@@ -123,8 +146,16 @@ describe('aws-cni then portmap, chained as libcni runs the reference conflist', 
       assert.equal(ours.exitCode, 0, `aws-cni DEL ${round}: ${describeCall(ours)}`);
     }
     const rules = rulesOf(await iptablesSave(vpc.exec, node.netns));
-    assert.deepEqual(rules.filter((r) => r.includes(podIp) || r.includes('8080')), [], 'no rule names the pod or the host port');
-    assert.deepEqual(rules.filter((r) => /CNI-(DN|SN)-/.test(r)), [], "the pod's own chains are gone");
+    assert.deepEqual(
+      rules.filter((r) => r.includes(podIp) || r.includes('8080')),
+      [],
+      'no rule names the pod or the host port',
+    );
+    assert.deepEqual(
+      rules.filter((r) => /CNI-(DN|SN)-/.test(r)),
+      [],
+      "the pod's own chains are gone",
+    );
     for (const line of iptablesBefore) assert.ok(rules.includes(line), `ipamd's rule kept: ${line}`);
     // What may stay: portmap's shared chains and the jumps to them, which it creates once and never removes.
     const extra = rules.filter((r) => !iptablesBefore.includes(r));

@@ -40,7 +40,13 @@ interface BaseCall {
 }
 
 const podArgs = (fields: Record<string, string>): string =>
-  Object.entries({ IgnoreUnknown: '1', K8S_POD_NAMESPACE: 'default', K8S_POD_NAME: 'web-0', K8S_POD_INFRA_CONTAINER_ID: 'infra', ...fields })
+  Object.entries({
+    IgnoreUnknown: '1',
+    K8S_POD_NAMESPACE: 'default',
+    K8S_POD_NAME: 'web-0',
+    K8S_POD_INFRA_CONTAINER_ID: 'infra',
+    ...fields,
+  })
     .map(([k, v]) => `${k}=${v}`)
     .join(';');
 
@@ -48,8 +54,16 @@ const CASES: readonly BadCase[] = [
   { title: 'stdin is not JSON', code: CODE.decode, call: (b) => ({ ...b, conf: '{"cniVersion": "0.4.0", "name": ' }) },
   { title: 'stdin is empty', code: CODE.decode, call: (b) => ({ ...b, conf: '' }) },
   { title: 'stdin is a JSON array', code: CODE.decode, call: (b) => ({ ...b, conf: '[1, 2]' }) },
-  { title: 'an unknown cniVersion', code: CODE.incompatibleVersion, call: (b) => ({ ...b, conf: { ...b.conf, cniVersion: '9.9.9' } }) },
-  { title: 'cniVersion that is no version', code: CODE.incompatibleVersion, call: (b) => ({ ...b, conf: { ...b.conf, cniVersion: 'latest' } }) },
+  {
+    title: 'an unknown cniVersion',
+    code: CODE.incompatibleVersion,
+    call: (b) => ({ ...b, conf: { ...b.conf, cniVersion: '9.9.9' } }),
+  },
+  {
+    title: 'cniVersion that is no version',
+    code: CODE.incompatibleVersion,
+    call: (b) => ({ ...b, conf: { ...b.conf, cniVersion: 'latest' } }),
+  },
   {
     title: 'CHECK with a cniVersion older than CHECK',
     command: 'CHECK',
@@ -57,27 +71,92 @@ const CASES: readonly BadCase[] = [
     call: (b) => ({ ...b, conf: { ...b.conf, cniVersion: '0.3.1' } }),
   },
   { title: 'CNI_NETNS missing', code: CODE.invalidEnv, call: (b) => ({ ...b, env: { CNI_NETNS: undefined } }) },
-  { title: 'CNI_CONTAINERID missing', code: CODE.invalidEnv, call: (b) => ({ ...b, env: { CNI_CONTAINERID: undefined } }) },
+  {
+    title: 'CNI_CONTAINERID missing',
+    code: CODE.invalidEnv,
+    call: (b) => ({ ...b, env: { CNI_CONTAINERID: undefined } }),
+  },
   { title: 'CNI_IFNAME missing', code: CODE.invalidEnv, call: (b) => ({ ...b, env: { CNI_IFNAME: undefined } }) },
   { title: 'an unknown CNI_COMMAND', code: CODE.invalidEnv, call: (b) => ({ ...b, env: { CNI_COMMAND: 'FROB' } }) },
   { title: 'CNI_IFNAME with a shell command', code: CODE.invalidEnv, call: (b) => ({ ...b, ifName: 'eth0;reboot' }) },
   { title: 'CNI_IFNAME with a path', code: CODE.invalidEnv, call: (b) => ({ ...b, ifName: '../../eth0' }) },
-  { title: 'CNI_IFNAME longer than IFNAMSIZ', code: CODE.invalidEnv, call: (b) => ({ ...b, ifName: 'eth0123456789abc' }) },
-  { title: 'CNI_IFNAME with a space (DEL)', command: 'DEL', code: CODE.invalidEnv, call: (b) => ({ ...b, ifName: 'eth 0' }) },
-  { title: 'CNI_CONTAINERID with a path', code: CODE.invalidEnv, call: (b) => ({ ...b, containerId: '../../etc/passwd' }) },
-  { title: 'a pod name with a path', code: CODE.invalidEnv, call: (b) => ({ ...b, env: { CNI_ARGS: podArgs({ K8S_POD_NAME: '../../etc/passwd' }) } }) },
-  { title: 'a pod name with a command', code: CODE.invalidEnv, call: (b) => ({ ...b, env: { CNI_ARGS: podArgs({ K8S_POD_NAME: '$(reboot)' }) } }) },
-  { title: 'a pod namespace with a space', code: CODE.invalidEnv, call: (b) => ({ ...b, env: { CNI_ARGS: podArgs({ K8S_POD_NAMESPACE: 'kube system' }) } }) },
-  { title: 'a pod name of 300 characters', code: CODE.invalidEnv, call: (b) => ({ ...b, env: { CNI_ARGS: podArgs({ K8S_POD_NAME: 'a'.repeat(300) }) } }) },
-  { title: 'CNI_ARGS without the pod name', code: CODE.invalidEnv, call: (b) => ({ ...b, env: { CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=default' } }) },
-  { title: 'CNI_ARGS with an unknown key and no IgnoreUnknown', code: CODE.invalidEnv, call: (b) => ({ ...b, env: { CNI_ARGS: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0;EVIL=1' } }) },
-  { title: 'a relative CNI_NETNS', code: CODE.invalidEnv, call: (b) => ({ ...b, env: { CNI_NETNS: 'var/run/netns/x' } }) },
-  { title: 'a CNI_NETNS that does not exist', code: CODE.unknownContainer, call: (b) => ({ ...b, env: { CNI_NETNS: '/var/run/netns/vcni-no-such-netns' } }) },
-  { title: 'a CNI_NETNS that is a directory, not a namespace', code: CODE.unknownContainer, call: (b) => ({ ...b, env: { CNI_NETNS: '/var/run/netns' } }) },
+  {
+    title: 'CNI_IFNAME longer than IFNAMSIZ',
+    code: CODE.invalidEnv,
+    call: (b) => ({ ...b, ifName: 'eth0123456789abc' }),
+  },
+  {
+    title: 'CNI_IFNAME with a space (DEL)',
+    command: 'DEL',
+    code: CODE.invalidEnv,
+    call: (b) => ({ ...b, ifName: 'eth 0' }),
+  },
+  {
+    title: 'CNI_CONTAINERID with a path',
+    code: CODE.invalidEnv,
+    call: (b) => ({ ...b, containerId: '../../etc/passwd' }),
+  },
+  {
+    title: 'a pod name with a path',
+    code: CODE.invalidEnv,
+    call: (b) => ({ ...b, env: { CNI_ARGS: podArgs({ K8S_POD_NAME: '../../etc/passwd' }) } }),
+  },
+  {
+    title: 'a pod name with a command',
+    code: CODE.invalidEnv,
+    call: (b) => ({ ...b, env: { CNI_ARGS: podArgs({ K8S_POD_NAME: '$(reboot)' }) } }),
+  },
+  {
+    title: 'a pod namespace with a space',
+    code: CODE.invalidEnv,
+    call: (b) => ({ ...b, env: { CNI_ARGS: podArgs({ K8S_POD_NAMESPACE: 'kube system' }) } }),
+  },
+  {
+    title: 'a pod name of 300 characters',
+    code: CODE.invalidEnv,
+    call: (b) => ({ ...b, env: { CNI_ARGS: podArgs({ K8S_POD_NAME: 'a'.repeat(300) }) } }),
+  },
+  {
+    title: 'CNI_ARGS without the pod name',
+    code: CODE.invalidEnv,
+    call: (b) => ({ ...b, env: { CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAMESPACE=default' } }),
+  },
+  {
+    title: 'CNI_ARGS with an unknown key and no IgnoreUnknown',
+    code: CODE.invalidEnv,
+    call: (b) => ({ ...b, env: { CNI_ARGS: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0;EVIL=1' } }),
+  },
+  {
+    title: 'a relative CNI_NETNS',
+    code: CODE.invalidEnv,
+    call: (b) => ({ ...b, env: { CNI_NETNS: 'var/run/netns/x' } }),
+  },
+  {
+    title: 'a CNI_NETNS that does not exist',
+    code: CODE.unknownContainer,
+    call: (b) => ({ ...b, env: { CNI_NETNS: '/var/run/netns/vcni-no-such-netns' } }),
+  },
+  {
+    title: 'a CNI_NETNS that is a directory, not a namespace',
+    code: CODE.unknownContainer,
+    call: (b) => ({ ...b, env: { CNI_NETNS: '/var/run/netns' } }),
+  },
   { title: 'an invalid mtu', code: CODE.invalidConfig, call: (b) => ({ ...b, conf: { ...b.conf, mtu: 'abc' } }) },
-  { title: 'a reserved vethPrefix', code: CODE.invalidConfig, call: (b) => ({ ...b, conf: { ...b.conf, vethPrefix: 'eth' } }) },
-  { title: 'a relative ipamdSocket', code: CODE.invalidConfig, call: (b) => ({ ...b, conf: { ...b.conf, ipamdSocket: 'ipamd.sock' } }) },
-  { title: 'a network name with a slash', code: CODE.invalidConfig, call: (b) => ({ ...b, conf: { ...b.conf, name: 'aws/cni' } }) },
+  {
+    title: 'a reserved vethPrefix',
+    code: CODE.invalidConfig,
+    call: (b) => ({ ...b, conf: { ...b.conf, vethPrefix: 'eth' } }),
+  },
+  {
+    title: 'a relative ipamdSocket',
+    code: CODE.invalidConfig,
+    call: (b) => ({ ...b, conf: { ...b.conf, ipamdSocket: 'ipamd.sock' } }),
+  },
+  {
+    title: 'a network name with a slash',
+    code: CODE.invalidConfig,
+    call: (b) => ({ ...b, conf: { ...b.conf, name: 'aws/cni' } }),
+  },
 ];
 
 describe('bad input to the real aws-cni binary', { skip, timeout: 300_000 }, () => {
@@ -101,7 +180,10 @@ describe('bad input to the real aws-cni binary', { skip, timeout: 300_000 }, () 
         iptablesSave(vpc.exec, node.netns),
         node.enis(),
       ]);
-      const rules = iptables.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/\[\d+:\d+\]/g, ''));
+      const rules = iptables
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .map((l) => l.replace(/\[\d+:\d+\]/g, ''));
       return JSON.stringify({ dump, podDump, rules, enis }, null, 1);
     };
     initial = await snapshot();
@@ -114,7 +196,11 @@ describe('bad input to the real aws-cni binary', { skip, timeout: 300_000 }, () 
 
   for (const bad of CASES) {
     it(`${bad.command ?? 'ADD'}: ${bad.title} → code ${bad.code}, nothing changed`, async () => {
-      const base: BaseCall = { pod, containerId: 'c0ffee0000000000000000000000000000000000000000000000000000000001', conf: node.awsConf() };
+      const base: BaseCall = {
+        pod,
+        containerId: 'c0ffee0000000000000000000000000000000000000000000000000000000001',
+        conf: node.awsConf(),
+      };
       const { conf, ...call } = bad.call(base);
       const before = await snapshot();
       const out = await node.cni(bad.command ?? 'ADD', conf === undefined ? call : { ...call, conf });

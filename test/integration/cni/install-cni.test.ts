@@ -62,7 +62,10 @@ describe('vpc-cni install-cni', () => {
         plugins: { type: string; ipamdSocket?: string }[];
       };
       assert.equal(conflist.name, 'aws-cni');
-      assert.deepEqual(conflist.plugins.map((p) => p.type), ['aws-cni', 'portmap']);
+      assert.deepEqual(
+        conflist.plugins.map((p) => p.type),
+        ['aws-cni', 'portmap'],
+      );
       assert.equal(conflist.plugins[0]?.ipamdSocket, join(dir, 'ipamd.sock'));
     } finally {
       await server?.close();

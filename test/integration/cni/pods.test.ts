@@ -107,12 +107,21 @@ describe('aws-cni in real namespaces, driven like a runtime', { skip, timeout: 6
       if (added.table !== '254') break;
     }
     const last = podsB.at(-1);
-    assert.ok(last !== undefined && last.table !== '254', `a pod got a secondary ENI's table: ${podsB.map((p) => `${p.ip}:${p.table}`).join(' ')}`);
+    assert.ok(
+      last !== undefined && last.table !== '254',
+      `a pod got a secondary ENI's table: ${podsB.map((p) => `${p.ip}:${p.table}`).join(' ')}`,
+    );
     const record = addressesOf(await nodeB.enis()).get(last.ip);
     assert.ok(record !== undefined && record.deviceNumber > 0);
     assert.equal(last.table, String(record.deviceNumber + 1), 'route table = device number + 1');
-    const rules = await vpc.exec.ipJson<{ priority?: number; src?: string; table?: string }[]>({ args: ['rule', 'show'] }, { netns: nodeB.netns });
-    assert.ok(rules.some((r) => r.priority === 1536 && r.src === last.ip && r.table === last.table), 'rule 1536 from the pod to its ENI table');
+    const rules = await vpc.exec.ipJson<{ priority?: number; src?: string; table?: string }[]>(
+      { args: ['rule', 'show'] },
+      { netns: nodeB.netns },
+    );
+    assert.ok(
+      rules.some((r) => r.priority === 1536 && r.src === last.ip && r.table === last.table),
+      'rule 1536 from the pod to its ENI table',
+    );
   });
 
   it('every pod reaches its node and the other pods, and the pods of node 2 through the VPC fabric', async () => {
@@ -130,7 +139,11 @@ describe('aws-cni in real namespaces, driven like a runtime', { skip, timeout: 6
       assert.deepEqual(seen, Object.fromEntries(targets.map((t) => [t, true])), `from pod ${ip}`);
     }
     const back = [nodeB.info.privateIp, nodeA.info.privateIp, ...podsA.map((p) => p.ip)];
-    assert.deepEqual(await reach(vpc.exec, secondaryB.pod.path, back), Object.fromEntries(back.map((t) => [t, true])), 'from the secondary-ENI pod');
+    assert.deepEqual(
+      await reach(vpc.exec, secondaryB.pod.path, back),
+      Object.fromEntries(back.map((t) => [t, true])),
+      'from the secondary-ENI pod',
+    );
   });
 
   it('CHECK passes for every pod with its ADD result as prevResult', async () => {

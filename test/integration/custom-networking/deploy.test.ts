@@ -20,7 +20,8 @@ const KNOWN_ENV = new Set<string>(CONFIG_VARIABLES.map((v) => v.name));
 type Obj = Record<string, unknown>;
 const rec = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? (v as unknown[]) : []);
-const at = (v: unknown, ...path: (string | number)[]): unknown => path.reduce<unknown>((o, k) => (typeof k === 'number' ? arr(o)[k] : rec(o)[k]), v);
+const at = (v: unknown, ...path: (string | number)[]): unknown =>
+  path.reduce<unknown>((o, k) => (typeof k === 'number' ? arr(o)[k] : rec(o)[k]), v);
 
 function documents(file: string): Obj[] {
   return parseAllDocuments(readFileSync(file, 'utf8')).map((doc) => {
@@ -29,7 +30,9 @@ function documents(file: string): Obj[] {
   });
 }
 
-const manifests = readdirSync(join(DEPLOY, 'kubernetes')).filter((f) => f.endsWith('.yaml')).flatMap((f) => documents(join(DEPLOY, 'kubernetes', f)));
+const manifests = readdirSync(join(DEPLOY, 'kubernetes'))
+  .filter((f) => f.endsWith('.yaml'))
+  .flatMap((f) => documents(join(DEPLOY, 'kubernetes', f)));
 const byKind = (kind: string): Obj[] => manifests.filter((m) => m['kind'] === kind);
 const one = (kind: string): Obj => {
   const [found] = byKind(kind);
@@ -42,11 +45,21 @@ describe('deploy/kubernetes manifests', () => {
   it('every document is a plausible Kubernetes object', () => {
     assert.ok(manifests.length >= 5);
     for (const m of manifests) {
-      assert.match(String(m['apiVersion']), /^([a-z0-9.-]+\/)?v\d+(alpha\d+|beta\d+)?$/, JSON.stringify(m).slice(0, 80));
+      assert.match(
+        String(m['apiVersion']),
+        /^([a-z0-9.-]+\/)?v\d+(alpha\d+|beta\d+)?$/,
+        JSON.stringify(m).slice(0, 80),
+      );
       assert.match(String(m['kind']), /^[A-Z][A-Za-z]+$/);
       assert.match(String(at(m, 'metadata', 'name')), /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
     }
-    assert.deepEqual(manifests.map((m) => m['kind']).sort(), ['ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'DaemonSet', 'ServiceAccount']);
+    assert.deepEqual(manifests.map((m) => m['kind']).sort(), [
+      'ClusterRole',
+      'ClusterRoleBinding',
+      'CustomResourceDefinition',
+      'DaemonSet',
+      'ServiceAccount',
+    ]);
   });
 
   it('the CRD is the one the ENIConfig parser and the Kubernetes adapter read', () => {
@@ -65,7 +78,11 @@ describe('deploy/kubernetes manifests', () => {
     assert.equal(at(spec, 'properties', 'subnet', 'type'), 'string');
     assert.equal(at(spec, 'properties', 'securityGroups', 'type'), 'array');
     assert.equal(at(spec, 'properties', 'securityGroups', 'items', 'type'), 'string');
-    assert.deepEqual(parse(readFileSync(join(CHART, 'crds', 'customresourcedefinition.yaml'), 'utf8')), crd, 'the chart ships the same CRD');
+    assert.deepEqual(
+      parse(readFileSync(join(CHART, 'crds', 'customresourcedefinition.yaml'), 'utf8')),
+      crd,
+      'the chart ships the same CRD',
+    );
   });
 
   it('the DaemonSet is aws-node-compatible: host network, privileged init, the reference host paths', () => {
@@ -79,12 +96,16 @@ describe('deploy/kubernetes manifests', () => {
     assert.deepEqual(at(pod, 'containers', 0, 'securityContext', 'capabilities', 'add'), ['NET_ADMIN', 'NET_RAW']);
     const volumes = arr(at(pod, 'volumes')).map((v) => [at(v, 'hostPath', 'path'), at(v, 'hostPath', 'type') ?? null]);
     assert.deepEqual(volumes.sort(), [
-      ['/etc/cni/net.d', null], ['/opt/cni/bin', null], ['/run/xtables.lock', 'FileOrCreate'],
-      ['/var/log/aws-routed-eni', 'DirectoryOrCreate'], ['/var/run/aws-node', 'DirectoryOrCreate'],
+      ['/etc/cni/net.d', null],
+      ['/opt/cni/bin', null],
+      ['/run/xtables.lock', 'FileOrCreate'],
+      ['/var/log/aws-routed-eni', 'DirectoryOrCreate'],
+      ['/var/run/aws-node', 'DirectoryOrCreate'],
     ]);
     const names = new Set(arr(at(pod, 'volumes')).map((v) => at(v, 'name')));
     for (const c of [...arr(at(pod, 'initContainers')), ...arr(at(pod, 'containers'))]) {
-      for (const m of arr(at(c, 'volumeMounts'))) assert.ok(names.has(at(m, 'name')), `volume ${String(at(m, 'name'))}`);
+      for (const m of arr(at(c, 'volumeMounts')))
+        assert.ok(names.has(at(m, 'name')), `volume ${String(at(m, 'name'))}`);
     }
     assert.equal(at(pod, 'serviceAccountName'), at(one('ServiceAccount'), 'metadata', 'name'));
     assert.deepEqual(at(pod, 'containers', 0, 'livenessProbe', 'exec', 'command'), ['/app/entrypoint.sh', 'probe']);
@@ -94,13 +115,21 @@ describe('deploy/kubernetes manifests', () => {
     const pod = at(one('DaemonSet'), 'spec', 'template', 'spec');
     const names = [...arr(at(pod, 'initContainers')), ...arr(at(pod, 'containers'))].flatMap(envNames);
     assert.ok(names.includes('AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG') && names.includes('MY_NODE_NAME'));
-    assert.deepEqual(names.filter((n) => !KNOWN_ENV.has(n)), []);
+    assert.deepEqual(
+      names.filter((n) => !KNOWN_ENV.has(n)),
+      [],
+    );
   });
 
   it('RBAC grants what ipamd and the custom-networking source read, bound to the aws-node service account', () => {
     const role = one('ClusterRole');
     const allows = (group: string, resource: string, verb: string): boolean =>
-      arr(role['rules']).some((r) => arr(at(r, 'apiGroups')).includes(group) && arr(at(r, 'resources')).includes(resource) && arr(at(r, 'verbs')).includes(verb));
+      arr(role['rules']).some(
+        (r) =>
+          arr(at(r, 'apiGroups')).includes(group) &&
+          arr(at(r, 'resources')).includes(resource) &&
+          arr(at(r, 'verbs')).includes(verb),
+      );
     for (const verb of ['get', 'list', 'watch']) {
       assert.ok(allows(ENICONFIG_GROUP, ENICONFIG_PLURAL, verb), `eniconfigs ${verb}`);
       assert.ok(allows('', 'nodes', verb), `nodes ${verb}`);
@@ -109,7 +138,11 @@ describe('deploy/kubernetes manifests', () => {
     assert.ok(!allows('', 'pods', 'patch'), 'pod patch is not granted by default, as in the reference');
     const binding = one('ClusterRoleBinding');
     assert.equal(at(binding, 'roleRef', 'name'), at(role, 'metadata', 'name'));
-    assert.deepEqual(at(binding, 'subjects', 0), { kind: 'ServiceAccount', name: 'aws-node', namespace: 'kube-system' });
+    assert.deepEqual(at(binding, 'subjects', 0), {
+      kind: 'ServiceAccount',
+      name: 'aws-node',
+      namespace: 'kube-system',
+    });
   });
 });
 
@@ -126,18 +159,37 @@ describe('deploy/helm/vpc-cni', () => {
   });
 
   it("values carry the reference chart's main values, and every env name is in the configuration schema", () => {
-    for (const key of ['image', 'init', 'env', 'eniConfig', 'resources', 'serviceAccount', 'livenessProbe', 'readinessProbe', 'updateStrategy', 'affinity', 'tolerations']) {
+    for (const key of [
+      'image',
+      'init',
+      'env',
+      'eniConfig',
+      'resources',
+      'serviceAccount',
+      'livenessProbe',
+      'readinessProbe',
+      'updateStrategy',
+      'affinity',
+      'tolerations',
+    ]) {
       assert.ok(key in values, `values.${key}`);
     }
     assert.deepEqual(Object.keys(rec(values['eniConfig'])).sort(), ['create', 'region', 'subnets']);
     const env = [...Object.keys(rec(values['env'])), ...Object.keys(rec(at(values, 'init', 'env')))];
-    assert.deepEqual(env.filter((n) => !KNOWN_ENV.has(n)), []);
+    assert.deepEqual(
+      env.filter((n) => !KNOWN_ENV.has(n)),
+      [],
+    );
     for (const [k, v] of Object.entries(rec(values['env']))) assert.equal(typeof v, 'string', `env.${k} is quoted`);
   });
 
   it('the default values match the plain manifests', () => {
     const container = at(one('DaemonSet'), 'spec', 'template', 'spec', 'containers', 0);
-    const plain: Obj = Object.fromEntries(arr(at(container, 'env')).filter((e) => at(e, 'value') !== undefined).map((e): [string, unknown] => [String(at(e, 'name')), at(e, 'value')]));
+    const plain: Obj = Object.fromEntries(
+      arr(at(container, 'env'))
+        .filter((e) => at(e, 'value') !== undefined)
+        .map((e): [string, unknown] => [String(at(e, 'name')), at(e, 'value')]),
+    );
     assert.deepEqual(plain, values['env']);
   });
 
@@ -162,7 +214,8 @@ describe('deploy/docker', () => {
     assert.match(dockerfile, /^FROM node:\$\{NODE_VERSION\}-slim$/m);
     assert.match(dockerfile, /^ARG NODE_VERSION=20$/m);
     assert.match(dockerfile, /npm prune --omit=dev/);
-    for (const copied of ['./dist', './node_modules', './bin/', './entrypoint.sh']) assert.ok(dockerfile.includes(copied), copied);
+    for (const copied of ['./dist', './node_modules', './bin/', './entrypoint.sh'])
+      assert.ok(dockerfile.includes(copied), copied);
     assert.match(dockerfile, /\/src\/bin\/aws-cni/);
     assert.match(dockerfile, /^ENTRYPOINT \["\/app\/entrypoint\.sh"\]$/m);
   });

@@ -22,7 +22,8 @@ delete process.env['AWS_PROFILE'];
 process.env['AWS_EC2_METADATA_DISABLED'] = 'true';
 
 /** Fixtures live in the source tree (build/spec/test/integration/custom-networking/ → test/integration/...). */
-export const FIXTURES = new URL('../../../../../test/integration/custom-networking/fixtures/', import.meta.url).pathname;
+export const FIXTURES = new URL('../../../../../test/integration/custom-networking/fixtures/', import.meta.url)
+  .pathname;
 
 export interface RunResult {
   readonly code: number;
@@ -56,7 +57,10 @@ export async function startWorld(options: { cidrAssociationDelayMs?: number } = 
       let stdout = '';
       let stderr = '';
       const io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } };
-      const code = await main(['custom-networking', ...args, '--endpoint-url', sim.ec2Url, '--region', sim.store.region], io);
+      const code = await main(
+        ['custom-networking', ...args, '--endpoint-url', sim.ec2Url, '--region', sim.store.region],
+        io,
+      );
       return { code, stdout, stderr };
     },
     close: async () => {

@@ -32,18 +32,38 @@ describe('custom-networking apply resumes safely', () => {
     // An interrupted apply: the block got associated, one subnet was created by hand (untagged) and associated.
     const block = vpc.cidrAssociations.find((a) => a.cidr === '100.64.0.0/16');
     assert.ok(block);
-    while (cidrAssociationState(world.sim.store, block) !== 'associated') await new Promise((resolve) => setTimeout(resolve, 100));
-    const manual = createSubnet(world.sim.store, { vpcId: vpc.id, cidr: '100.64.32.0/19', availabilityZone: 'ap-northeast-2b', tags: [{ key: 'Name', value: 'eksworkshop-Secondary-PublicSubnet02' }] });
-    const publicTable = [...world.sim.store.routeTables.values()].find((t) => t.tags.get('Name') === 'eksworkshop-PublicRouteTable');
+    while (cidrAssociationState(world.sim.store, block) !== 'associated')
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    const manual = createSubnet(world.sim.store, {
+      vpcId: vpc.id,
+      cidr: '100.64.32.0/19',
+      availabilityZone: 'ap-northeast-2b',
+      tags: [{ key: 'Name', value: 'eksworkshop-Secondary-PublicSubnet02' }],
+    });
+    const publicTable = [...world.sim.store.routeTables.values()].find(
+      (t) => t.tags.get('Name') === 'eksworkshop-PublicRouteTable',
+    );
     assert.ok(publicTable);
     associateRouteTable(world.sim.store, publicTable.id, manual.id);
 
     const resumed = await world.run('plan', ...CLUSTER);
     assert.match(resumed.stdout, /= 100\.64\.0\.0\/16 already associated/);
-    assert.match(resumed.stdout, new RegExp(`~ ap-northeast-2b\\s+100\\.64\\.32\\.0/19\\s+${manual.id}.*add tags kubernetes.io/cluster/eksworkshop=shared`));
+    assert.match(
+      resumed.stdout,
+      new RegExp(
+        `~ ap-northeast-2b\\s+100\\.64\\.32\\.0/19\\s+${manual.id}.*add tags kubernetes.io/cluster/eksworkshop=shared`,
+      ),
+    );
     assert.match(resumed.stdout, new RegExp(`= ap-northeast-2b\\s+100\\.64\\.32\\.0/19 uses ${publicTable.id}`));
 
-    const applied = await world.run('apply', ...CLUSTER, '--static-dir', world.dir, '--label-key', 'topology.kubernetes.io/zone');
+    const applied = await world.run(
+      'apply',
+      ...CLUSTER,
+      '--static-dir',
+      world.dir,
+      '--label-key',
+      'topology.kubernetes.io/zone',
+    );
     assert.equal(applied.code, 0, applied.stderr);
     assert.match(applied.stderr, /CreateTags .*: kubernetes.io\/cluster\/eksworkshop/);
     assert.equal(vpc.cidrAssociations.filter((a) => a.cidr === '100.64.0.0/16').length, 1);
@@ -52,12 +72,30 @@ describe('custom-networking apply resumes safely', () => {
     assert.equal(manual.tags.get('Name'), 'eksworkshop-Secondary-PublicSubnet02', 'an existing Name is kept');
     assert.equal(manual.tags.get('kubernetes.io/cluster/eksworkshop'), 'shared');
 
-    const nodes = parse(await readFile(join(world.dir, 'nodes.yaml'), 'utf8')) as { nodes: { labels: Record<string, string>; annotations: Record<string, string> }[] };
-    assert.deepEqual(nodes.nodes.map((n) => n.labels['topology.kubernetes.io/zone']), ['ap-northeast-2a', 'ap-northeast-2b', 'ap-northeast-2c']);
-    assert.deepEqual(nodes.nodes.map((n) => n.annotations), [{}, {}, {}]);
-    assert.equal(await readFile(join(world.dir, 'aws-node.env'), 'utf8'), 'AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=true\nENI_CONFIG_LABEL_DEF=topology.kubernetes.io/zone\n');
+    const nodes = parse(await readFile(join(world.dir, 'nodes.yaml'), 'utf8')) as {
+      nodes: { labels: Record<string, string>; annotations: Record<string, string> }[];
+    };
+    assert.deepEqual(
+      nodes.nodes.map((n) => n.labels['topology.kubernetes.io/zone']),
+      ['ap-northeast-2a', 'ap-northeast-2b', 'ap-northeast-2c'],
+    );
+    assert.deepEqual(
+      nodes.nodes.map((n) => n.annotations),
+      [{}, {}, {}],
+    );
+    assert.equal(
+      await readFile(join(world.dir, 'aws-node.env'), 'utf8'),
+      'AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG=true\nENI_CONFIG_LABEL_DEF=topology.kubernetes.io/zone\n',
+    );
 
-    const again = await world.run('apply', ...CLUSTER, '--static-dir', world.dir, '--label-key', 'topology.kubernetes.io/zone');
+    const again = await world.run(
+      'apply',
+      ...CLUSTER,
+      '--static-dir',
+      world.dir,
+      '--label-key',
+      'topology.kubernetes.io/zone',
+    );
     assert.match(again.stdout, /^Nothing to change/);
   });
 });

@@ -30,7 +30,8 @@ describe('ipamd dashboard (/ui/) in headless Chromium', { skip: await dashboardS
     world = await startWorld();
     page = await world.browser.newPage({ viewport: { width: 1440, height: 900 } });
     page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
+      if (message.type() === 'error' || message.type() === 'warning')
+        problems.push(`console ${message.type()}: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   });
@@ -57,10 +58,14 @@ describe('ipamd dashboard (/ui/) in headless Chromium', { skip: await dashboardS
     assert.equal(redirect.headers.get('location'), '/ui/');
     // The limits come with the first pool report, which may follow readiness by a tick.
     let doc: DashboardDocument | undefined;
-    await eventually('a pool report', async () => {
-      doc = (await (await fetch(`${world.introspection}/v1/dashboard`)).json()) as DashboardDocument;
-      return doc.limits.maxPods !== null;
-    }, 10_000);
+    await eventually(
+      'a pool report',
+      async () => {
+        doc = (await (await fetch(`${world.introspection}/v1/dashboard`)).json()) as DashboardDocument;
+        return doc.limits.maxPods !== null;
+      },
+      10_000,
+    );
     assert.ok(doc !== undefined);
     assert.equal(doc.ready, true);
     assert.equal(doc.node.name, world.nodeName);
@@ -76,7 +81,10 @@ describe('ipamd dashboard (/ui/) in headless Chromium', { skip: await dashboardS
     assert.equal(await page.locator('#node-name').textContent(), world.nodeName);
     assert.equal(await page.locator('#live-text').textContent(), 'Live');
     const first = page.locator('.eni').first();
-    assert.match((await first.locator('.eni-meta').textContent()) ?? '', /eth0.*device 0.*primary.*eni-[0-9a-f]+.*subnet-/s);
+    assert.match(
+      (await first.locator('.eni-meta').textContent()) ?? '',
+      /eth0.*device 0.*primary.*eni-[0-9a-f]+.*subnet-/s,
+    );
     assert.ok((await first.locator('.slot.warm').count()) >= 1, 'warm slots are drawn');
     const legend = await page.locator('.legend').textContent();
     assert.match(legend ?? '', /assigned.*warm.*cooling down/s);
@@ -93,7 +101,7 @@ describe('ipamd dashboard (/ui/) in headless Chromium', { skip: await dashboardS
     assert.match((await slot.getAttribute('title')) ?? '', /^default\/nginx-7c5ddbdf54-2xkqm · 10\.11\./);
   });
 
-  it('shows a deleted pod\'s address cooling down', async () => {
+  it("shows a deleted pod's address cooling down", async () => {
     const added = await world.add('busybox', 'default');
     assert.equal(added.success, true, added.errorMessage);
     const ip = added.ipAllocationMetadata[0]?.ipv4Addr ?? '';

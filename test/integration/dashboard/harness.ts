@@ -40,7 +40,9 @@ process.env['AWS_EC2_METADATA_DISABLED'] = 'true';
 
 /** Why a browser test cannot run here (node:test prints it), or false. */
 export function chromiumSkipReason(): string | false {
-  return existsSync(CHROMIUM) ? false : `needs Debian's chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
+  return existsSync(CHROMIUM)
+    ? false
+    : `needs Debian's chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
 }
 
 /** Why the end-to-end test cannot run here: it also needs root for the VPC's namespaces. */
@@ -52,8 +54,16 @@ export async function dashboardSkipReason(): Promise<string | false> {
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -79,12 +89,15 @@ function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
-const containerId = (pod: string, namespace: string): string => Buffer.from(`${namespace}/${pod}`).toString('hex').padEnd(64, '0').slice(0, 64);
+const containerId = (pod: string, namespace: string): string =>
+  Buffer.from(`${namespace}/${pod}`).toString('hex').padEnd(64, '0').slice(0, 64);
 
 /** Starts everything; on failure, stops what it started. */
 export async function startWorld(): Promise<World> {
@@ -94,11 +107,19 @@ export async function startWorld(): Promise<World> {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   };
   try {
-    const sim = await startSim({ scenario: 'eksworkshop', host: '127.0.0.1', port: 0, clock: systemClock, dataPlane: true });
+    const sim = await startSim({
+      scenario: 'eksworkshop',
+      host: '127.0.0.1',
+      port: 0,
+      clock: systemClock,
+      dataPlane: true,
+    });
     cleanups.push(() => sim.close());
     await sim.settled();
-    const [instanceId, node] = Object.entries(sim.describe().instances).find(([, info]) => info.privateIp === NODE_IP) ?? [];
-    if (instanceId === undefined || node?.netns == null) throw new Error(`the eksworkshop scenario has no node ${NODE_IP} with a namespace`);
+    const [instanceId, node] =
+      Object.entries(sim.describe().instances).find(([, info]) => info.privateIp === NODE_IP) ?? [];
+    if (instanceId === undefined || node?.netns == null)
+      throw new Error(`the eksworkshop scenario has no node ${NODE_IP} with a namespace`);
     const socketPath = join(dir, 'ipamd.sock');
     const env = {
       AWS_ENDPOINT_URL_EC2: sim.ec2Url,
@@ -123,7 +144,9 @@ export async function startWorld(): Promise<World> {
     cleanups.push(stopIpamd);
     const ready = await Promise.race([
       readyPromise,
-      done.then((code) => Promise.reject(new Error(`ipamd exited with ${code} before it was ready; see ${env.AWS_VPC_K8S_CNI_LOG_FILE}`))),
+      done.then((code) =>
+        Promise.reject(new Error(`ipamd exited with ${code} before it was ready; see ${env.AWS_VPC_K8S_CNI_LOG_FILE}`)),
+      ),
     ]);
     if (ready.introspection === undefined) throw new Error('ipamd serves no introspection API');
     const client: RpcClient = createRpcClient({ socketPath, timeoutMs: 20_000, clientVersion: RPC_CLIENT_VERSION });
@@ -147,7 +170,12 @@ export async function startWorld(): Promise<World> {
       instanceId,
       browser,
       prefix,
-      add: (pod, namespace) => client.addNetwork({ ...request(pod, namespace), netns: `/var/run/netns/${prefix}-x`, requiresMultiNicAttachment: false }),
+      add: (pod, namespace) =>
+        client.addNetwork({
+          ...request(pod, namespace),
+          netns: `/var/run/netns/${prefix}-x`,
+          requiresMultiNicAttachment: false,
+        }),
       del: (pod, namespace) => client.delNetwork({ ...request(pod, namespace), reason: 'PodDeleted', k8sPodUid: '' }),
       async close() {
         await browser.close().catch(() => undefined);
@@ -155,7 +183,9 @@ export async function startWorld(): Promise<World> {
         const code = await stopIpamd();
         await sim.close();
         await rm(dir, { recursive: true, force: true });
-        const leftNamespaces = (await listNamespaces(new NetlinkExecutor())).filter((name) => name === prefix || name.startsWith(`${prefix}-`));
+        const leftNamespaces = (await listNamespaces(new NetlinkExecutor())).filter(
+          (name) => name === prefix || name.startsWith(`${prefix}-`),
+        );
         return { code, leftNamespaces };
       },
     };

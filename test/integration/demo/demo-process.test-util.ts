@@ -36,7 +36,10 @@ export interface DemoProcess {
 export function startDemo(args: readonly string[]): DemoProcess {
   counter += 1;
   const runDir = join(tmpdir(), `vcni-demo-test-${process.pid}-${counter}`);
-  const child = spawn(process.execPath, [CLI, 'demo', '--base-port', '0', '--run-dir', runDir, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'demo', '--base-port', '0', '--run-dir', runDir, ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const waiters: { text: string; resolve: () => void }[] = [];
@@ -56,9 +59,11 @@ export function startDemo(args: readonly string[]): DemoProcess {
     err += chunk;
     check();
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err }));
-  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve) => {
+      child.on('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err }));
+    },
+  );
   return {
     child,
     pid: child.pid ?? -1,
@@ -68,7 +73,10 @@ export function startDemo(args: readonly string[]): DemoProcess {
     exited,
     waitFor: (text, timeoutMs = 45_000) =>
       new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`demo did not print '${text}' within ${timeoutMs} ms:\n${out}\n${err}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`demo did not print '${text}' within ${timeoutMs} ms:\n${out}\n${err}`)),
+          timeoutMs,
+        );
         const done = (): void => {
           clearTimeout(timer);
           resolve();
@@ -77,7 +85,8 @@ export function startDemo(args: readonly string[]): DemoProcess {
         check();
         void exited.then(({ code }) => {
           clearTimeout(timer);
-          if (!(out.includes(text) || err.includes(text))) reject(new Error(`demo exited (${code}) before printing '${text}':\n${out}\n${err}`));
+          if (!(out.includes(text) || err.includes(text)))
+            reject(new Error(`demo exited (${code}) before printing '${text}':\n${out}\n${err}`));
         });
       }),
   };
@@ -101,7 +110,10 @@ export function podTableRows(stdout: string): string[][] {
   const lines = stdout.split('\n');
   const start = lines.findIndex((line) => line.startsWith("Pods, as 'kubectl get pods"));
   assert.ok(start >= 0, `no pod table in:\n${stdout}`);
-  assert.match(lines[start + 1] ?? '', /^NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/);
+  assert.match(
+    lines[start + 1] ?? '',
+    /^NAMESPACE\s+NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/,
+  );
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {
     if (line.trim() === '') break;

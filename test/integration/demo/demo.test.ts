@@ -6,7 +6,11 @@ import { describe, it } from 'node:test';
 import { netnsSkipReason, rootFingerprint } from '../../../src/netlink/netns.test-util.js';
 import { assertNothingLeft, podTableRows, startDemo } from './demo-process.test-util.js';
 
-const NODES = ['ip-10-11-16-31.ap-northeast-2.compute.internal', 'ip-10-11-55-30.ap-northeast-2.compute.internal', 'ip-10-11-90-240.ap-northeast-2.compute.internal'];
+const NODES = [
+  'ip-10-11-16-31.ap-northeast-2.compute.internal',
+  'ip-10-11-55-30.ap-northeast-2.compute.internal',
+  'ip-10-11-90-240.ap-northeast-2.compute.internal',
+];
 
 describe('vpc-cni demo', { skip: await netnsSkipReason() }, () => {
   it('--exit --pods 2: six pods with VPC addresses on three nodes, ping across nodes, exit 0, nothing left', async () => {
@@ -54,7 +58,10 @@ describe('vpc-cni demo', { skip: await netnsSkipReason() }, () => {
     const demo = startDemo(['--pods', '28']);
     const { code, stderr } = await demo.exited;
     assert.equal(code, 1);
-    assert.match(stderr, /28 pods per node do not fit: a node of type m5\.large has addresses for 27 pods \(3 ENIs × 9 secondary IPs\); ask for at most 27 \[DEMO_TOO_MANY_PODS\]/);
+    assert.match(
+      stderr,
+      /28 pods per node do not fit: a node of type m5\.large has addresses for 27 pods \(3 ENIs × 9 secondary IPs\); ask for at most 27 \[DEMO_TOO_MANY_PODS\]/,
+    );
     assertNothingLeft(demo);
   });
 });

@@ -14,8 +14,20 @@ import { isRpcError } from '../../../src/rpc/errors.js';
 import { RPC_METHODS } from '../../../src/rpc/proto.js';
 import { RPC_CLIENT_VERSION } from '../../../src/version.js';
 import {
-  addPods, addRequest, delRequest, getMetrics, getText, ipamdEnv, settle, spawnIpamd, startIpamd, startVpc, card0,
-  type PodAddress, type RunningIpamd, type TestVpc,
+  addPods,
+  addRequest,
+  delRequest,
+  getMetrics,
+  getText,
+  ipamdEnv,
+  settle,
+  spawnIpamd,
+  startIpamd,
+  startVpc,
+  card0,
+  type PodAddress,
+  type RunningIpamd,
+  type TestVpc,
 } from '../support/index.js';
 
 interface Snapshot {
@@ -26,12 +38,25 @@ interface Snapshot {
 }
 
 /** One raw gRPC call on the socket: what came back (HTTP status, grpc-status, grpc-message), or how it broke. */
-async function rawCall(socketPath: string, path: string, body: Buffer, headers: Record<string, string> = {}): Promise<{ http?: number; status?: number; message?: string; error?: string }> {
-  const session: ClientHttp2Session = http2Connect('http://localhost', { createConnection: () => netConnect(socketPath) });
+async function rawCall(
+  socketPath: string,
+  path: string,
+  body: Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ http?: number; status?: number; message?: string; error?: string }> {
+  const session: ClientHttp2Session = http2Connect('http://localhost', {
+    createConnection: () => netConnect(socketPath),
+  });
   try {
     return await new Promise((resolve) => {
       session.on('error', (error: Error) => resolve({ error: error.message }));
-      const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', ...headers });
+      const stream = session.request({
+        ':method': 'POST',
+        ':path': path,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        ...headers,
+      });
       let head: IncomingHttpHeaders = {};
       stream.on('response', (h: IncomingHttpHeaders) => {
         head = h;
@@ -57,7 +82,10 @@ async function rawCall(socketPath: string, path: string, body: Buffer, headers: 
 }
 
 /** Bytes straight onto a socket (unix path or host:port); resolves with whatever came back before the close. */
-async function rawBytes(target: { path: string } | { host: string; port: number }, bytes: Buffer | string): Promise<string> {
+async function rawBytes(
+  target: { path: string } | { host: string; port: number },
+  bytes: Buffer | string,
+): Promise<string> {
   return new Promise((resolve) => {
     const socket = netConnect(target as { path: string });
     const chunks: Buffer[] = [];
@@ -131,19 +159,28 @@ describe('bad input to ipamd changes nothing', { skip: await netnsSkipReason() }
 
   it('refuses fields over 4 KiB, messages over 64 KiB, and values no runtime sends', async () => {
     for (const field of ['netns', 'containerId', 'k8sPodName'] as const) {
-      await assert.rejects(ipamd.client.addNetwork(addRequest('intruder', { [field]: 'x'.repeat(5_000) })), (error: unknown) => {
-        assert.ok(isRpcError(error, 'RPC_INVALID_REQUEST'), String(error));
-        assert.match(error.message, /is 5000 bytes; at most 4096 are accepted/);
-        return true;
-      });
+      await assert.rejects(
+        ipamd.client.addNetwork(addRequest('intruder', { [field]: 'x'.repeat(5_000) })),
+        (error: unknown) => {
+          assert.ok(isRpcError(error, 'RPC_INVALID_REQUEST'), String(error));
+          assert.match(error.message, /is 5000 bytes; at most 4096 are accepted/);
+          return true;
+        },
+      );
     }
-    await assert.rejects(ipamd.client.delNetwork(delRequest('keeper', { containerId: `${kept.pod}${'y'.repeat(4_100)}` })), (error: unknown) => isRpcError(error, 'RPC_INVALID_REQUEST'));
+    await assert.rejects(
+      ipamd.client.delNetwork(delRequest('keeper', { containerId: `${kept.pod}${'y'.repeat(4_100)}` })),
+      (error: unknown) => isRpcError(error, 'RPC_INVALID_REQUEST'),
+    );
     // A whole message over 64 KiB never reaches the decoder.
-    await assert.rejects(ipamd.client.addNetwork(addRequest('intruder', { netns: 'z'.repeat(70_000) })), (error: unknown) => {
-      assert.ok(isRpcError(error), String(error));
-      assert.match(error.message, /larger than max|RESOURCE_EXHAUSTED|gRPC status 8/i);
-      return true;
-    });
+    await assert.rejects(
+      ipamd.client.addNetwork(addRequest('intruder', { netns: 'z'.repeat(70_000) })),
+      (error: unknown) => {
+        assert.ok(isRpcError(error), String(error));
+        assert.match(error.message, /larger than max|RESOURCE_EXHAUSTED|gRPC status 8/i);
+        return true;
+      },
+    );
     const backendChecks: [Parameters<typeof addRequest>[1], RegExp][] = [
       [{ k8sPodName: 'p'.repeat(300) }, /k8sPodName is 300 characters long \(at most 253\)/],
       [{ ifName: 'eth0-much-too-long' }, /ifName is 18 characters long \(at most 15\)/],
@@ -159,15 +196,24 @@ describe('bad input to ipamd changes nothing', { skip: await netnsSkipReason() }
     await assertUnchanged();
   });
 
-  it('refuses a client of another version, and a DEL for someone else\'s key releases nothing', async () => {
-    const stranger = createRpcClient({ socketPath: ipamd.socket, timeoutMs: 5_000, clientVersion: 'vpc-cni/0.0.0-old' });
+  it("refuses a client of another version, and a DEL for someone else's key releases nothing", async () => {
+    const stranger = createRpcClient({
+      socketPath: ipamd.socket,
+      timeoutMs: 5_000,
+      clientVersion: 'vpc-cni/0.0.0-old',
+    });
     try {
       await assert.rejects(stranger.addNetwork(addRequest('intruder')), (error: unknown) => {
         assert.ok(isRpcError(error, 'RPC_VERSION_MISMATCH'), String(error));
-        assert.match(error.message, new RegExp(`wrong client version: plugin "vpc-cni/0.0.0-old", ipamd "${RPC_CLIENT_VERSION}"`));
+        assert.match(
+          error.message,
+          new RegExp(`wrong client version: plugin "vpc-cni/0.0.0-old", ipamd "${RPC_CLIENT_VERSION}"`),
+        );
         return true;
       });
-      await assert.rejects(stranger.delNetwork(delRequest('keeper')), (error: unknown) => isRpcError(error, 'RPC_VERSION_MISMATCH'));
+      await assert.rejects(stranger.delNetwork(delRequest('keeper')), (error: unknown) =>
+        isRpcError(error, 'RPC_VERSION_MISMATCH'),
+      );
     } finally {
       stranger.close();
     }
@@ -178,32 +224,60 @@ describe('bad input to ipamd changes nothing', { skip: await netnsSkipReason() }
       assert.deepEqual(reply.ipAllocationMetadata, []);
     }
     // Made-up DEL reasons do not mint metric series (the reason is a label of awscni_del_ip_req_count).
-    const series = async (): Promise<number> => (await getText(`${ipamd.metrics}/metrics`)).body.split('\n').filter((l) => l.startsWith('awscni_del_ip_req_count{')).length;
+    const series = async (): Promise<number> =>
+      (await getText(`${ipamd.metrics}/metrics`)).body
+        .split('\n')
+        .filter((l) => l.startsWith('awscni_del_ip_req_count{')).length;
     const seriesBefore = await series();
-    for (let i = 0; i < 50; i++) await ipamd.client.delNetwork(delRequest(`nobody-${i}`, { reason: `reason-${i}-${'r'.repeat(i * 40)}` }));
+    for (let i = 0; i < 50; i++)
+      await ipamd.client.delNetwork(delRequest(`nobody-${i}`, { reason: `reason-${i}-${'r'.repeat(i * 40)}` }));
     assert.ok((await series()) <= seriesBefore + 1, 'at most one more series ("other")');
     await assertUnchanged();
   });
 
   it('survives garbage frames and non-HTTP/2 bytes on the socket, answering each with an error', async () => {
     const socket = ipamd.socket;
-    const valid = Buffer.from(addNetworkRequestCodec.encode({ clientVersion: RPC_CLIENT_VERSION, ...addRequest('intruder') }));
-    const header = (compressed: number, length: number): Buffer => Buffer.from([compressed, (length >>> 24) & 0xff, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff]);
+    const valid = Buffer.from(
+      addNetworkRequestCodec.encode({ clientVersion: RPC_CLIENT_VERSION, ...addRequest('intruder') }),
+    );
+    const header = (compressed: number, length: number): Buffer =>
+      Buffer.from([compressed, (length >>> 24) & 0xff, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff]);
     const frames: [string, string, Buffer, Record<string, string>?][] = [
-      ['random bytes in a frame', RPC_METHODS.addNetwork, Buffer.concat([header(0, 64), Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 97 + 13) & 0xff))])],
+      [
+        'random bytes in a frame',
+        RPC_METHODS.addNetwork,
+        Buffer.concat([header(0, 64), Buffer.from(Array.from({ length: 64 }, (_, i) => (i * 97 + 13) & 0xff))]),
+      ],
       ['a wrong wire type', RPC_METHODS.addNetwork, Buffer.from(frameMessage(Uint8Array.from([0x38, 0x01])))], // field 7 (ContainerID) as a varint
       ['a truncated frame', RPC_METHODS.addNetwork, Buffer.concat([header(0, 100), valid.subarray(0, 10)])],
-      ['gzip that is not gzip', RPC_METHODS.addNetwork, Buffer.concat([header(1, valid.length), valid]), { 'grpc-encoding': 'gzip' }],
-      ['an encoding nobody knows', RPC_METHODS.addNetwork, Buffer.concat([header(1, valid.length), valid]), { 'grpc-encoding': 'br' }],
+      [
+        'gzip that is not gzip',
+        RPC_METHODS.addNetwork,
+        Buffer.concat([header(1, valid.length), valid]),
+        { 'grpc-encoding': 'gzip' },
+      ],
+      [
+        'an encoding nobody knows',
+        RPC_METHODS.addNetwork,
+        Buffer.concat([header(1, valid.length), valid]),
+        { 'grpc-encoding': 'br' },
+      ],
       ['no frame at all', RPC_METHODS.delNetwork, Buffer.from('hello')],
       ['an unknown method', '/rpc.CNIBackend/Nope', Buffer.from(frameMessage(valid))],
       ['an unknown service', '/rpc.NPBackend/EnforceNpToPod', Buffer.from(frameMessage(valid))],
     ];
     for (const [what, path, body, headers] of frames) {
       const answer = await rawCall(socket, path, body, headers);
-      assert.ok(answer.error !== undefined || (answer.status !== undefined && answer.status !== 0), `${what}: ${JSON.stringify(answer)}`);
+      assert.ok(
+        answer.error !== undefined || (answer.status !== undefined && answer.status !== 0),
+        `${what}: ${JSON.stringify(answer)}`,
+      );
     }
-    for (const bytes of ['GET / HTTP/1.1\r\nHost: x\r\n\r\n', Buffer.alloc(4096, 0xff), 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\u0000\u0000\u0004\u0001']) {
+    for (const bytes of [
+      'GET / HTTP/1.1\r\nHost: x\r\n\r\n',
+      Buffer.alloc(4096, 0xff),
+      'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\u0000\u0000\u0004\u0001',
+    ]) {
       await rawBytes({ path: socket }, bytes);
     }
     const again = await ipamd.client.delNetwork(delRequest('nobody'));
@@ -220,7 +294,10 @@ describe('bad input to ipamd changes nothing', { skip: await netnsSkipReason() }
       assert.ok(doc.AvailableCommands?.includes('/v1/enis'), `${path}: the reference's command list`);
     }
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
-      const { status, body, headers } = await getText(`${base}/v1/enis`, { method, body: method === 'DELETE' ? null : '{"ENIs":{}}' });
+      const { status, body, headers } = await getText(`${base}/v1/enis`, {
+        method,
+        body: method === 'DELETE' ? null : '{"ENIs":{}}',
+      });
       assert.equal(status, 405, method);
       assert.equal(headers.get('allow'), 'GET, HEAD');
       assert.match(body, /read-only/);
@@ -237,7 +314,13 @@ describe('bad input to ipamd changes nothing', { skip: await netnsSkipReason() }
     assert.equal((await getText(`${metrics}/nope`)).status, 404);
     assert.equal((await getText(`${metrics}/metrics`, { method: 'POST', body: 'x' })).status, 405);
     const murl = new URL(metrics);
-    assert.match(await rawBytes({ host: murl.hostname, port: Number(murl.port) }, `GET /metrics?${'b'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`), /^HTTP\/1\.1 (431|414)/);
+    assert.match(
+      await rawBytes(
+        { host: murl.hostname, port: Number(murl.port) },
+        `GET /metrics?${'b'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`,
+      ),
+      /^HTTP\/1\.1 (431|414)/,
+    );
     await assertUnchanged();
   });
 

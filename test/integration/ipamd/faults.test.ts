@@ -7,8 +7,20 @@ import { after, before, describe, it } from 'node:test';
 import { netnsSkipReason } from '../../../src/netlink/netns.test-util.js';
 import type { AddNetworkReply } from '../../../src/rpc/types.js';
 import {
-  FAST_RETRY, FAST_TIMINGS, addRequest, assertConsistent, card0, getEnis, eventually, ipamdEnv, settle, sleep, startIpamd, startVpc,
-  type RunningIpamd, type TestVpc,
+  FAST_RETRY,
+  FAST_TIMINGS,
+  addRequest,
+  assertConsistent,
+  card0,
+  getEnis,
+  eventually,
+  ipamdEnv,
+  settle,
+  sleep,
+  startIpamd,
+  startVpc,
+  type RunningIpamd,
+  type TestVpc,
 } from '../support/index.js';
 
 const BACKOFF_MS = 2_000;
@@ -33,7 +45,10 @@ describe('ipamd under EC2 faults (m5.large, WARM_IP_TARGET=1)', { skip: await ne
   });
 
   async function faults(rules: Record<string, unknown>): Promise<Record<string, { fired: number }>> {
-    const response = await fetch(`${vpc.sim.ec2Url}/_sim/faults`, { method: rules === CLEAR ? 'DELETE' : 'PUT', ...(rules === CLEAR ? {} : { body: JSON.stringify({ rules }) }) });
+    const response = await fetch(`${vpc.sim.ec2Url}/_sim/faults`, {
+      method: rules === CLEAR ? 'DELETE' : 'PUT',
+      ...(rules === CLEAR ? {} : { body: JSON.stringify({ rules }) }),
+    });
     const body = (await response.json()) as { rules: Record<string, { fired: number }> };
     assert.equal(response.status, 200, JSON.stringify(body));
     return body.rules;
@@ -41,7 +56,9 @@ describe('ipamd under EC2 faults (m5.large, WARM_IP_TARGET=1)', { skip: await ne
   const CLEAR: Record<string, unknown> = {};
 
   async function firedCounts(): Promise<Record<string, { fired: number }>> {
-    return ((await (await fetch(`${vpc.sim.ec2Url}/_sim/faults`)).json()) as { rules: Record<string, { fired: number }> }).rules;
+    return (
+      (await (await fetch(`${vpc.sim.ec2Url}/_sim/faults`)).json()) as { rules: Record<string, { fired: number }> }
+    ).rules;
   }
 
   /**
@@ -82,7 +99,9 @@ describe('ipamd under EC2 faults (m5.large, WARM_IP_TARGET=1)', { skip: await ne
       const reply = await add(pod);
       assert.ok(reply.success, `${reply.errorCode}: ${reply.errorMessage}`);
     }
-    await eventually('the throttled attempts', async () => ((await firedCounts())['AssignPrivateIpAddresses']?.fired === 2 ? true : undefined));
+    await eventually('the throttled attempts', async () =>
+      (await firedCounts())['AssignPrivateIpAddresses']?.fired === 2 ? true : undefined,
+    );
     await faults(CLEAR);
     await settle(vpc, ipamd, (d) => card0(d).TotalIPs - card0(d).AssignedIPs === 1, 600);
     await assertConsistent(vpc, ipamd, live);
@@ -122,7 +141,10 @@ describe('ipamd under EC2 faults (m5.large, WARM_IP_TARGET=1)', { skip: await ne
     });
     const subnetId = vpc.sim.store.instances.get(vpc.node.instanceId)?.subnetId ?? '?';
     assert.equal(reply.errorCode, 'NO_AVAILABLE_ADDRESS');
-    assert.match(reply.errorMessage, new RegExp(`subnet ${subnetId} is full \\(InsufficientFreeAddressesInSubnet at \\S+; retry after \\S+\\)`));
+    assert.match(
+      reply.errorMessage,
+      new RegExp(`subnet ${subnetId} is full \\(InsufficientFreeAddressesInSubnet at \\S+; retry after \\S+\\)`),
+    );
     // EC2 has room again, but the reference waits out its back-off before asking: so does ipamd.
     await faults(CLEAR);
     const during = await add(`f-${next}`);
@@ -151,6 +173,9 @@ describe('ipamd under EC2 faults (m5.large, WARM_IP_TARGET=1)', { skip: await ne
     await assertConsistent(vpc, ipamd, live);
     // Every ENI ipamd created for the failed attaches was deleted again: the only new one is attached.
     const created = [...vpc.sim.store.enis.values()].filter((eni) => !enisBefore.has(eni.id));
-    assert.deepEqual(created.map((eni) => eni.attachment?.instanceId), [vpc.node.instanceId]);
+    assert.deepEqual(
+      created.map((eni) => eni.attachment?.instanceId),
+      [vpc.node.instanceId],
+    );
   });
 });

@@ -11,8 +11,23 @@ import { netnsSkipReason } from '../../../src/netlink/netns.test-util.js';
 import { isRpcError } from '../../../src/rpc/errors.js';
 import { seededRandom } from '../../../src/ipam/random.js';
 import {
-  addRequest, assignments, delPods, delRequest, ec2View, getEnis, ip, ipamdEnv, ipamdView, settle, sleep, spawnIpamd,
-  type EnisDocument, type IpamdProcess, type TestVpc, startVpc, assertConsistent,
+  addRequest,
+  assignments,
+  delPods,
+  delRequest,
+  ec2View,
+  getEnis,
+  ip,
+  ipamdEnv,
+  ipamdView,
+  settle,
+  sleep,
+  spawnIpamd,
+  type EnisDocument,
+  type IpamdProcess,
+  type TestVpc,
+  startVpc,
+  assertConsistent,
 } from '../support/index.js';
 
 type PodState =
@@ -52,7 +67,9 @@ function restartSuite(title: string, extraEnv: Record<string, string>, rounds: r
       env = await ipamdEnv(vpc, { IP_COOLDOWN_PERIOD: '1', ...extraEnv });
       // The pods' host veths, as the plugin would have made them: the restore drops entries whose veth is gone.
       // (veth pairs: this kernel may lack the dummy driver; the peer plays the pod's end.)
-      const batch = PODS.map((pod, i) => `link add eni${podVethSuffix('default', pod)} type veth peer name pod${i}`).join('\n');
+      const batch = PODS.map(
+        (pod, i) => `link add eni${podVethSuffix('default', pod)} type veth peer name pod${i}`,
+      ).join('\n');
       await writeFile(join(vpc.dir, 'veths.batch'), `${batch}\n`);
       await ip(vpc.node.netns, ['-batch', join(vpc.dir, 'veths.batch')]);
     });
@@ -62,7 +79,11 @@ function restartSuite(title: string, extraEnv: Record<string, string>, rounds: r
     });
 
     /** Runs `workers` clients adding and deleting pods until ipamd is killed `killAfterMs` from now. */
-    async function burst(proc: IpamdProcess, round: Round, workers = 6): Promise<{ adds: number; dels: number; refused: string[]; unsure: number; exit: number | string }> {
+    async function burst(
+      proc: IpamdProcess,
+      round: Round,
+      workers = 6,
+    ): Promise<{ adds: number; dels: number; refused: string[]; unsure: number; exit: number | string }> {
       const { killAfterMs, addProbability } = round;
       const signal = round.signal ?? 'SIGKILL';
       let stopped = false;
@@ -104,7 +125,10 @@ function restartSuite(title: string, extraEnv: Record<string, string>, rounds: r
                 refused.push(`${reply.errorCode}: ${reply.errorMessage}`);
               }
             } catch (error) {
-              assert.ok(isRpcError(error, 'RPC_UNAVAILABLE', 'RPC_PROTOCOL', 'RPC_INTERNAL', 'RPC_TIMEOUT'), `unexpected ${String(error)}`);
+              assert.ok(
+                isRpcError(error, 'RPC_UNAVAILABLE', 'RPC_PROTOCOL', 'RPC_INTERNAL', 'RPC_TIMEOUT'),
+                `unexpected ${String(error)}`,
+              );
               pods.set(pod, { kind: 'unsure-add' });
               return;
             }
@@ -114,7 +138,11 @@ function restartSuite(title: string, extraEnv: Record<string, string>, rounds: r
             try {
               const reply = await proc.client.delNetwork(delRequest(pod));
               assert.ok(reply.success, `DelNetwork ${pod}: ${reply.errorCode}: ${reply.errorMessage}`);
-              assert.equal(reply.ipAllocationMetadata[0]?.ipv4Addr, was.ip, `DelNetwork ${pod} released its own address`);
+              assert.equal(
+                reply.ipAllocationMetadata[0]?.ipv4Addr,
+                was.ip,
+                `DelNetwork ${pod} released its own address`,
+              );
               pods.set(pod, { kind: 'absent' });
               dels += 1;
             } catch (error) {
@@ -140,7 +168,8 @@ function restartSuite(title: string, extraEnv: Record<string, string>, rounds: r
       const byPod = new Map(held.map((a) => [a.pod, a.address]));
       for (const [pod, state] of pods) {
         if (state.kind === 'held') assert.equal(byPod.get(pod), state.ip, `${pod} kept ${state.ip} across the restart`);
-        if (state.kind === 'absent') assert.equal(byPod.has(pod), false, `${pod} was deleted (or refused) and holds nothing`);
+        if (state.kind === 'absent')
+          assert.equal(byPod.has(pod), false, `${pod} was deleted (or refused) and holds nothing`);
       }
       for (const pod of byPod.keys()) assert.ok(pods.has(pod), `${pod} is one of ours`);
       // EC2 ⊇ ipamd: every CIDR ipamd hands out is on that ENI, attached to this node, in EC2.
@@ -190,20 +219,33 @@ function restartSuite(title: string, extraEnv: Record<string, string>, rounds: r
         ipamd = await spawnIpamd(env);
         if (index > 0) await resolveUnsure(ipamd, await checkRestored(ipamd));
         if (round.imds !== undefined) {
-          const response = await fetch(`${vpc.sim.ec2Url}/_sim/imds`, { method: 'PUT', body: JSON.stringify(round.imds) });
+          const response = await fetch(`${vpc.sim.ec2Url}/_sim/imds`, {
+            method: 'PUT',
+            body: JSON.stringify(round.imds),
+          });
           assert.equal(response.status, 200, await response.text());
         }
         if (round.faults !== undefined) {
-          const response = await fetch(`${vpc.sim.ec2Url}/_sim/faults`, { method: 'PUT', body: JSON.stringify({ seed: 7, rules: round.faults }) });
+          const response = await fetch(`${vpc.sim.ec2Url}/_sim/faults`, {
+            method: 'PUT',
+            body: JSON.stringify({ seed: 7, rules: round.faults }),
+          });
           assert.equal(response.status, 200, await response.text());
         }
         const outcome = await burst(ipamd, round);
         assert.equal(outcome.exit, round.signal === 'SIGTERM' ? 0 : 'SIGKILL', 'how ipamd ended');
         await fetch(`${vpc.sim.ec2Url}/_sim/faults`, { method: 'DELETE' });
         const held = [...pods.values()].filter((s) => s.kind === 'held').length;
-        t.diagnostic(`${outcome.adds} adds, ${outcome.dels} deletes, ${outcome.refused.length} refused, ${outcome.unsure} in flight at the kill, ${held} pods held`);
+        t.diagnostic(
+          `${outcome.adds} adds, ${outcome.dels} deletes, ${outcome.refused.length} refused, ${outcome.unsure} in flight at the kill, ${held} pods held`,
+        );
         assert.ok(outcome.adds > 0, 'some pods were added before the kill');
-        for (const why of outcome.refused) assert.match(why, /^(NO_AVAILABLE_ADDRESS: no free address: \d+ of \d+ in use|IPAMD_NOT_READY: ipamd is stopped)/, 'a refusal says why');
+        for (const why of outcome.refused)
+          assert.match(
+            why,
+            /^(NO_AVAILABLE_ADDRESS: no free address: \d+ of \d+ in use|IPAMD_NOT_READY: ipamd is stopped)/,
+            'a refusal says why',
+          );
         ipamd = undefined;
       });
     }
@@ -221,7 +263,10 @@ function restartSuite(title: string, extraEnv: Record<string, string>, rounds: r
       await assertConsistent(vpc, running, new Map());
       assert.equal(await proc.stop(), 0, 'SIGTERM stops ipamd cleanly');
       ipamd = undefined;
-      assert.ok(proc.output.some((line) => line.includes('checkpoint restored')), 'the restart restored the checkpoint');
+      assert.ok(
+        proc.output.some((line) => line.includes('checkpoint restored')),
+        'the restart restored the checkpoint',
+      );
     });
 
     it('refuses to start on a checkpoint it cannot read, says how to start over, and starts once it is moved aside', async () => {
@@ -253,12 +298,24 @@ restartSuite('ipamd (secondary IPs) killed during bursts and restarted', {}, [
     name: 'while EC2 throttles a quarter of the calls and fails half the attaches',
     killAfterMs: 1_500,
     addProbability: 0.6,
-    faults: { '*': { code: 'RequestLimitExceeded', probability: 0.25 }, AttachNetworkInterface: { code: 'InternalError', probability: 0.5 } },
+    faults: {
+      '*': { code: 'RequestLimitExceeded', probability: 0.25 },
+      AttachNetworkInterface: { code: 'InternalError', probability: 0.5 },
+    },
   },
-  { name: 'at the node\'s limit, adds refused and deletes freeing room', killAfterMs: 2_000, addProbability: 0.9 },
+  { name: "at the node's limit, adds refused and deletes freeing room", killAfterMs: 2_000, addProbability: 0.9 },
 ]);
 
-restartSuite('ipamd (prefix delegation) stopped and killed during bursts while IMDS lags, and restarted', { ENABLE_PREFIX_DELEGATION: 'true', WARM_PREFIX_TARGET: '1' }, [
-  { name: 'while IMDS shows address changes 2 s late', killAfterMs: 1_000, addProbability: 0.8, imds: { lagMs: 2_000 } },
-  { name: 'gracefully, in the middle of the burst', killAfterMs: 800, addProbability: 0.6, signal: 'SIGTERM' },
-]);
+restartSuite(
+  'ipamd (prefix delegation) stopped and killed during bursts while IMDS lags, and restarted',
+  { ENABLE_PREFIX_DELEGATION: 'true', WARM_PREFIX_TARGET: '1' },
+  [
+    {
+      name: 'while IMDS shows address changes 2 s late',
+      killAfterMs: 1_000,
+      addProbability: 0.8,
+      imds: { lagMs: 2_000 },
+    },
+    { name: 'gracefully, in the middle of the burst', killAfterMs: 800, addProbability: 0.6, signal: 'SIGTERM' },
+  ],
+);

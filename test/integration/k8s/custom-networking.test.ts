@@ -45,20 +45,38 @@ describe('custom networking against the embedded VPC and the Kubernetes stand-in
     sim = await startSim({ scenario: 'eksworkshop', host: '127.0.0.1', port: 0, clock: systemClock });
     const instance = [...sim.store.instances.values()].find((i) => i.privateIpAddress === '10.11.16.31');
     assert.ok(instance);
-    node = { name: sim.describe().instances[instance.id]?.nodeName ?? '', az: instance.availabilityZone, vpcId: instance.vpcId, groups: [...instance.groups] };
+    node = {
+      name: sim.describe().instances[instance.id]?.nodeName ?? '',
+      az: instance.availabilityZone,
+      vpcId: instance.vpcId,
+      groups: [...instance.groups],
+    };
     configureVpcSettings(sim.store, { cidrAssociationDelayMs: 0 });
     associateVpcCidrBlock(sim.store, node.vpcId, '100.64.0.0/16');
     sim.store.availabilityZones.forEach((zone, i) => {
-      podSubnets.set(zone.name, createSubnet(sim.store, { vpcId: node.vpcId, cidr: `100.64.${i * 32}.0/19`, availabilityZone: zone.name }).id);
+      podSubnets.set(
+        zone.name,
+        createSubnet(sim.store, { vpcId: node.vpcId, cidr: `100.64.${i * 32}.0/19`, availabilityZone: zone.name }).id,
+      );
     });
     podGroup = createSecurityGroup(sim.store, { vpcId: node.vpcId, name: 'pods', description: 'pod ENIs' }).id;
-    ec2 = createEc2Api({ endpoint: sim.ec2Url, region: sim.describe().region, credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, clock: systemClock });
+    ec2 = createEc2Api({
+      endpoint: sim.ec2Url,
+      region: sim.describe().region,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      clock: systemClock,
+    });
     standin = await startK8sStandin({
       nodes: [{ name: node.name, labels: { [ZONE]: node.az }, annotations: {}, capacityPods: 20 }],
       eniConfigs: [...podSubnets].map(([zone, subnet]) => eniConfig(zone, { subnet, securityGroups: [podGroup] })),
     });
     cn = await openCustomNetworking({
-      nodeSource: { kind: 'kubernetes', target: { kind: 'kubeconfig-text', text: standin.kubeconfig() }, nodeName: node.name, backoff: { initialMs: 20, maxMs: 100 } },
+      nodeSource: {
+        kind: 'kubernetes',
+        target: { kind: 'kubeconfig-text', text: standin.kubeconfig() },
+        nodeName: node.name,
+        backoff: { initialMs: 20, maxMs: 100 },
+      },
       ec2,
       node: { az: node.az, vpcId: node.vpcId, primaryEniSecurityGroups: node.groups },
       keys: { labelKey: ZONE },
@@ -80,31 +98,66 @@ describe('custom networking against the embedded VPC and the Kubernetes stand-in
     assert.equal(cn.eniConfigSource.currentName(), node.az);
     const answer = await cn.eniConfigSource();
     assert.deepEqual(answer, { subnet: podSubnets.get(node.az), securityGroups: [podGroup] });
-    const eni = await ec2.createNetworkInterface({ subnetId: answer.subnet, groups: answer.securityGroups, description: 'aws-K8S-test', tags: {}, secondaryIpCount: 2 });
+    const eni = await ec2.createNetworkInterface({
+      subnetId: answer.subnet,
+      groups: answer.securityGroups,
+      description: 'aws-K8S-test',
+      tags: {},
+      secondaryIpCount: 2,
+    });
     assert.match(eni.privateIp, /^100\.64\.([0-9]|[12][0-9]|3[01])\.\d+$/);
     assert.deepEqual(eni.groups, [podGroup]);
     // The optional Ec2Api.describeSecurityGroups the check uses: unknown ids are simply absent.
-    assert.deepEqual(await ec2.describeSecurityGroups([{ name: 'group-id', values: [podGroup, 'sg-00000000000000009'] }]), [{ id: podGroup, vpcId: node.vpcId, name: 'pods' }]);
+    assert.deepEqual(
+      await ec2.describeSecurityGroups([{ name: 'group-id', values: [podGroup, 'sg-00000000000000009'] }]),
+      [{ id: podGroup, vpcId: node.vpcId, name: 'pods' }],
+    );
   });
 
   it('an annotation naming an ENIConfig of another zone is refused with both zones and posted on the Node', async () => {
     const other = sim.store.availabilityZones.map((z) => z.name).find((z) => z !== node.az) ?? '';
     standin.state.patchNode(node.name, { metadata: { annotations: { [ANNOTATION]: other } } });
     await until('the annotation', () => cn.eniConfigSource.currentName() === other);
-    await assert.rejects(cn.eniConfigSource(), (e: unknown) => isEniConfigError(e, 'ENICONFIG_SUBNET_WRONG_AZ') && e.message.includes(`is in ${other} but this node is in ${node.az}`));
+    await assert.rejects(
+      cn.eniConfigSource(),
+      (e: unknown) =>
+        isEniConfigError(e, 'ENICONFIG_SUBNET_WRONG_AZ') &&
+        e.message.includes(`is in ${other} but this node is in ${node.az}`),
+    );
     await until('the event', () => standin.state.events('default').some((e) => e['reason'] === 'EniConfigInvalid'));
     const event = standin.state.events('default').find((e) => e['reason'] === 'EniConfigInvalid');
-    assert.match(String(event?.['message']), new RegExp(`^ENIConfig '${other}': subnet subnet-\\w+ is in ${other} but this node is in ${node.az}`));
+    assert.match(
+      String(event?.['message']),
+      new RegExp(`^ENIConfig '${other}': subnet subnet-\\w+ is in ${other} but this node is in ${node.az}`),
+    );
   });
 
   it('unknown security groups and subnets are named (checked through EC2)', async () => {
-    standin.state.putEniConfig(eniConfig('bad-groups', { subnet: podSubnets.get(node.az) ?? '', securityGroups: [podGroup, 'sg-00000000000000009'] }));
+    standin.state.putEniConfig(
+      eniConfig('bad-groups', {
+        subnet: podSubnets.get(node.az) ?? '',
+        securityGroups: [podGroup, 'sg-00000000000000009'],
+      }),
+    );
     standin.state.putEniConfig(eniConfig('bad-subnet', { subnet: 'subnet-0000000000000dead' }));
     standin.state.patchNode(node.name, { metadata: { annotations: { [ANNOTATION]: 'bad-groups' } } });
-    await until('bad-groups', async () => cn.eniConfigSource.currentName() === 'bad-groups' && (await cn.source.eniConfig('bad-groups')) !== undefined);
-    await assert.rejects(cn.eniConfigSource(), (e: unknown) => isEniConfigError(e, 'ENICONFIG_SECURITY_GROUP_NOT_FOUND') && /security group sg-00000000000000009 does not exist/.test(e.message));
+    await until(
+      'bad-groups',
+      async () =>
+        cn.eniConfigSource.currentName() === 'bad-groups' && (await cn.source.eniConfig('bad-groups')) !== undefined,
+    );
+    await assert.rejects(
+      cn.eniConfigSource(),
+      (e: unknown) =>
+        isEniConfigError(e, 'ENICONFIG_SECURITY_GROUP_NOT_FOUND') &&
+        /security group sg-00000000000000009 does not exist/.test(e.message),
+    );
     standin.state.patchNode(node.name, { metadata: { annotations: { [ANNOTATION]: 'bad-subnet' } } });
-    await until('bad-subnet', async () => cn.eniConfigSource.currentName() === 'bad-subnet' && (await cn.source.eniConfig('bad-subnet')) !== undefined);
+    await until(
+      'bad-subnet',
+      async () =>
+        cn.eniConfigSource.currentName() === 'bad-subnet' && (await cn.source.eniConfig('bad-subnet')) !== undefined,
+    );
     await assert.rejects(cn.eniConfigSource(), (e: unknown) => isEniConfigError(e, 'ENICONFIG_SUBNET_NOT_FOUND'));
     standin.state.patchNode(node.name, { metadata: { annotations: { [ANNOTATION]: null } } });
     await until('back to the zone label', () => cn.eniConfigSource.currentName() === node.az);
@@ -120,7 +173,10 @@ describe('custom networking against the embedded VPC and the Kubernetes stand-in
       await writeFile(join(eniDir, `group${i + 1}-pod-netconfig.yaml`), text);
     }
     const nodeFile = join(dir, 'nodes.yaml');
-    await writeFile(nodeFile, `nodes:\n  - name: ${node.name}\n    annotations: { ${ANNOTATION}: group1-pod-netconfig }\n    capacityPods: 20\n`);
+    await writeFile(
+      nodeFile,
+      `nodes:\n  - name: ${node.name}\n    annotations: { ${ANNOTATION}: group1-pod-netconfig }\n    capacityPods: 20\n`,
+    );
     const offline = await openCustomNetworking({
       nodeSource: { kind: 'static', nodeName: node.name, nodeFile, eniConfigDir: eniDir, pollMs: 20 },
       ec2,
@@ -129,12 +185,23 @@ describe('custom networking against the embedded VPC and the Kubernetes stand-in
     });
     try {
       assert.equal(offline.capacityPods, 20);
-      await assert.rejects(offline.eniConfigSource(), (e: unknown) => isEniConfigError(e, 'ENICONFIG_DUPLICATE_NAME') && /group1-pod-netconfig.*3 times.*group2-pod-netconfig\.yaml.*group3-pod-netconfig\.yaml/.test(e.message));
+      await assert.rejects(
+        offline.eniConfigSource(),
+        (e: unknown) =>
+          isEniConfigError(e, 'ENICONFIG_DUPLICATE_NAME') &&
+          /group1-pod-netconfig.*3 times.*group2-pod-netconfig\.yaml.*group3-pod-netconfig\.yaml/.test(e.message),
+      );
       for (const [i] of seedSubnets.entries()) {
         const file = join(eniDir, `group${i + 1}-pod-netconfig.yaml`);
-        await writeFile(file, (await readFile(file, 'utf8')).replace('group1-pod-netconfig', `group${i + 1}-pod-netconfig`));
+        await writeFile(
+          file,
+          (await readFile(file, 'utf8')).replace('group1-pod-netconfig', `group${i + 1}-pod-netconfig`),
+        );
       }
-      await until('the fixed files', async () => (await offline.source.eniConfig('group1-pod-netconfig').catch(() => undefined)) !== undefined);
+      await until(
+        'the fixed files',
+        async () => (await offline.source.eniConfig('group1-pod-netconfig').catch(() => undefined)) !== undefined,
+      );
       assert.deepEqual(await offline.eniConfigSource(), { subnet: seedSubnets[0], securityGroups: [podGroup] });
     } finally {
       await offline.close();

@@ -34,27 +34,36 @@ ${body}`;
 
 describe('lazy loading of the Kubernetes client and the YAML parser', () => {
   it('the ENIConfig source and the factory import neither', async () => {
-    const result = await runWith(['@kubernetes/client-node', 'yaml'], `
+    const result = await runWith(
+      ['@kubernetes/client-node', 'yaml'],
+      `
       for (const m of ['src/eniconfig/open.js', 'src/eniconfig/eni-config-source.js', 'src/eniconfig/select.js', 'src/eniconfig/vpc-check.js', 'src/eniconfig/validate-object.js', 'src/config/k8s-env.js']) await import(spec + m);
-      console.log('imported');`);
+      console.log('imported');`,
+    );
     assert.ok(result.ok, result.output);
     assert.match(result.output, /imported/);
   });
 
   it('the static source does not import the Kubernetes client', async () => {
-    const result = await runWith(['@kubernetes/client-node'], `
+    const result = await runWith(
+      ['@kubernetes/client-node'],
+      `
       const { openNodeInfoSource } = await import(spec + 'src/eniconfig/open.js');
       const source = await openNodeInfoSource({ kind: 'static', nodeName: 'n', pollMs: 0 });
       console.log(source.kind);
-      await source.close();`);
+      await source.close();`,
+    );
     assert.ok(result.ok, result.output);
     assert.match(result.output, /static/);
   });
 
   it('the guard works: opening a Kubernetes source does import it', async () => {
-    const result = await runWith(['@kubernetes/client-node'], `
+    const result = await runWith(
+      ['@kubernetes/client-node'],
+      `
       const { openNodeInfoSource } = await import(spec + 'src/eniconfig/open.js');
-      await openNodeInfoSource({ kind: 'kubernetes', target: { kind: 'server', url: 'http://127.0.0.1:1' }, nodeName: 'n', syncTimeoutMs: 10 });`);
+      await openNodeInfoSource({ kind: 'kubernetes', target: { kind: 'server', url: 'http://127.0.0.1:1' }, nodeName: 'n', syncTimeoutMs: 10 });`,
+    );
     assert.equal(result.ok, false);
     assert.match(result.output, /FORBIDDEN IMPORT @kubernetes\/client-node/);
   });

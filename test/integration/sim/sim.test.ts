@@ -32,7 +32,9 @@ function ec2(sim: RunningSim): EC2Client {
 }
 
 async function imdsGet(url: string, path: string): Promise<string> {
-  const token = await (await fetch(`${url}/latest/api/token`, { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' } })).text();
+  const token = await (
+    await fetch(`${url}/latest/api/token`, { method: 'PUT', headers: { 'x-aws-ec2-metadata-token-ttl-seconds': '60' } })
+  ).text();
   const response = await fetch(`${url}/latest/meta-data/${path}`, { headers: { 'x-aws-ec2-metadata-token': token } });
   assert.equal(response.status, 200, `IMDS ${path}`);
   return response.text();
@@ -74,7 +76,9 @@ describe('vpc-cni sim (control plane)', () => {
     const statePath = join(dir, 'state.json');
     const first = await startSim({ scenario: 'minimal', host: '127.0.0.1', port: 0, clock: systemClock, statePath });
     const vpcId = [...first.store.vpcs.keys()][0] ?? '';
-    const created = await ec2(first).send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.1.0/24', AvailabilityZone: 'us-west-2b' }));
+    const created = await ec2(first).send(
+      new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.1.0/24', AvailabilityZone: 'us-west-2b' }),
+    );
     await first.close();
     assert.match(await readFile(statePath, 'utf8'), /^\{"version":"vpc-cni-sim\/1"/);
 
@@ -83,7 +87,9 @@ describe('vpc-cni sim (control plane)', () => {
       const subnets = (await ec2(second).send(new DescribeSubnetsCommand({}))).Subnets ?? [];
       assert.deepEqual(subnets.map((s) => s.CidrBlock).sort(), ['10.0.0.0/24', '10.0.1.0/24']);
       assert.ok(subnets.some((s) => s.SubnetId === created.Subnet?.SubnetId));
-      const another = await ec2(second).send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.2.0/24', AvailabilityZone: 'us-west-2c' }));
+      const another = await ec2(second).send(
+        new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.0.2.0/24', AvailabilityZone: 'us-west-2c' }),
+      );
       assert.ok(!subnets.some((s) => s.SubnetId === another.Subnet?.SubnetId), 'a resumed store never reuses an id');
     } finally {
       await second.close();
@@ -91,18 +97,34 @@ describe('vpc-cni sim (control plane)', () => {
   });
 
   const refusals: [string, () => Promise<unknown>, string][] = [
-    ['a corrupt state file', async () => {
-      const statePath = join(dir, 'corrupt.json');
-      await writeFile(statePath, '{"version":"vpc-cni-sim/1","region":');
-      return startSim({ scenario: 'minimal', host: '127.0.0.1', port: 0, clock: systemClock, statePath });
-    }, 'SIM_STATE_INVALID'],
-    ['a foreign state file', async () => {
-      const statePath = join(dir, 'foreign.json');
-      await writeFile(statePath, '{"version":"vpc-cni-ipam/1","allocations":[]}');
-      return startSim({ scenario: 'minimal', host: '127.0.0.1', port: 0, clock: systemClock, statePath });
-    }, 'SIM_STATE_INVALID'],
-    ['a non-loopback address', () => startSim({ scenario: 'minimal', host: '0.0.0.0', port: 0, clock: systemClock }), 'SIM_NOT_LOOPBACK'],
-    ['an unknown scenario', () => startSim({ scenario: 'nope', host: '127.0.0.1', port: 0, clock: systemClock }), 'SIM_UNKNOWN_SCENARIO'],
+    [
+      'a corrupt state file',
+      async () => {
+        const statePath = join(dir, 'corrupt.json');
+        await writeFile(statePath, '{"version":"vpc-cni-sim/1","region":');
+        return startSim({ scenario: 'minimal', host: '127.0.0.1', port: 0, clock: systemClock, statePath });
+      },
+      'SIM_STATE_INVALID',
+    ],
+    [
+      'a foreign state file',
+      async () => {
+        const statePath = join(dir, 'foreign.json');
+        await writeFile(statePath, '{"version":"vpc-cni-ipam/1","allocations":[]}');
+        return startSim({ scenario: 'minimal', host: '127.0.0.1', port: 0, clock: systemClock, statePath });
+      },
+      'SIM_STATE_INVALID',
+    ],
+    [
+      'a non-loopback address',
+      () => startSim({ scenario: 'minimal', host: '0.0.0.0', port: 0, clock: systemClock }),
+      'SIM_NOT_LOOPBACK',
+    ],
+    [
+      'an unknown scenario',
+      () => startSim({ scenario: 'nope', host: '127.0.0.1', port: 0, clock: systemClock }),
+      'SIM_UNKNOWN_SCENARIO',
+    ],
   ];
   for (const [what, start, code] of refusals) {
     it(`refuses ${what} with ${code}`, async () => {
@@ -115,7 +137,13 @@ describe('vpc-cni sim --data-plane', { skip: await netnsSkipReason() }, () => {
   it('routes a secondary ENI address to its node, and leaves nothing behind', async () => {
     const rootBefore = await rootFingerprint();
     const exec = new NetlinkExecutor({ confined: true });
-    const sim = await startSim({ scenario: 'eksworkshop', host: '127.0.0.1', port: 0, clock: systemClock, dataPlane: true });
+    const sim = await startSim({
+      scenario: 'eksworkshop',
+      host: '127.0.0.1',
+      port: 0,
+      clock: systemClock,
+      dataPlane: true,
+    });
     let prefix = '';
     try {
       await sim.settled();
@@ -127,24 +155,40 @@ describe('vpc-cni sim --data-plane', { skip: await netnsSkipReason() }, () => {
       assert.ok(instanceA);
 
       const client = ec2(sim);
-      const eni = (await client.send(new CreateNetworkInterfaceCommand({ SubnetId: instanceA.subnetId, SecondaryPrivateIpAddressCount: 0 }))).NetworkInterface;
+      const eni = (
+        await client.send(
+          new CreateNetworkInterfaceCommand({ SubnetId: instanceA.subnetId, SecondaryPrivateIpAddressCount: 0 }),
+        )
+      ).NetworkInterface;
       const eniId = eni?.NetworkInterfaceId ?? '';
-      await client.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eniId, InstanceId: instanceA.id, DeviceIndex: 1 }));
-      const assigned = await client.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, SecondaryPrivateIpAddressCount: 1 }));
+      await client.send(
+        new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eniId, InstanceId: instanceA.id, DeviceIndex: 1 }),
+      );
+      const assigned = await client.send(
+        new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, SecondaryPrivateIpAddressCount: 1 }),
+      );
       const podIp = assigned.AssignedPrivateIpAddresses?.[0]?.PrivateIpAddress ?? '';
       await sim.settled();
 
       // What ipamd and the plugin will do: set up eth1 (table 2) and wire a pod on it.
-      await wireSecondaryEni(exec, nodeA.netns, { deviceIndex: 1, address: `${eni?.PrivateIpAddress ?? ''}/19`, gateway: '10.11.0.1' });
+      await wireSecondaryEni(exec, nodeA.netns, {
+        deviceIndex: 1,
+        address: `${eni?.PrivateIpAddress ?? ''}/19`,
+        gateway: '10.11.0.1',
+      });
       await addPod(exec, { nodeNs: nodeA.netns, podNs: `${prefix}-p1`, hostVeth: 'vethp1', ip: podIp, table: 2 });
 
       const fromB = await reach(exec, `/var/run/netns/${nodeB.netns}`, [nodeA.privateIp, podIp]);
       assert.deepEqual(fromB, { [nodeA.privateIp]: true, [podIp]: true });
     } finally {
       await sim.close();
-      await exec.ip({ args: ['netns', 'delete', `${prefix}-p1`], tolerate: ['not-found', 'no-netns'] }).catch(() => undefined);
+      await exec
+        .ip({ args: ['netns', 'delete', `${prefix}-p1`], tolerate: ['not-found', 'no-netns'] })
+        .catch(() => undefined);
     }
-    const left = (await listNamespaces(new NetlinkExecutor())).filter((name) => prefix !== '' && name.startsWith(prefix));
+    const left = (await listNamespaces(new NetlinkExecutor())).filter(
+      (name) => prefix !== '' && name.startsWith(prefix),
+    );
     assert.deepEqual(left, []);
     assert.equal(await rootFingerprint(), rootBefore);
   });

@@ -55,7 +55,12 @@ export async function settle(
  * The invariants every phase ends with: EC2 and ipamd hold the same CIDRs on the same ENIs; no address is assigned
  * twice; the pods ipamd holds are exactly `live` (pod → address); `/metrics` reports `/v1/enis`' numbers.
  */
-export async function assertConsistent(vpc: TestVpc, ipamd: RunningIpamd, live: ReadonlyMap<string, string>, doc?: EnisDocument): Promise<EnisDocument> {
+export async function assertConsistent(
+  vpc: TestVpc,
+  ipamd: RunningIpamd,
+  live: ReadonlyMap<string, string>,
+  doc?: EnisDocument,
+): Promise<EnisDocument> {
   const current = doc ?? (await getEnis(ipamd.introspection));
   const mine = ipamdView(current);
   const theirs = ec2View(vpc);
@@ -63,13 +68,22 @@ export async function assertConsistent(vpc: TestVpc, ipamd: RunningIpamd, live: 
   const held = assignments(current);
   const addresses = held.map((a) => a.address);
   assert.equal(new Set(addresses).size, addresses.length, 'no address is assigned twice');
-  const sorted = (pairs: Iterable<readonly [string, string]>): [string, string][] => [...pairs].map(([k, v]): [string, string] => [k, v]).sort(([a], [b]) => a.localeCompare(b));
-  assert.deepEqual(sorted(held.map((a) => [a.pod, a.address] as const)), sorted(live), 'ipamd holds exactly the live pods');
+  const sorted = (pairs: Iterable<readonly [string, string]>): [string, string][] =>
+    [...pairs].map(([k, v]): [string, string] => [k, v]).sort(([a], [b]) => a.localeCompare(b));
+  assert.deepEqual(
+    sorted(held.map((a) => [a.pod, a.address] as const)),
+    sorted(live),
+    'ipamd holds exactly the live pods',
+  );
   const card = card0(current);
   assert.equal(card.AssignedIPs, live.size);
   const metrics = await getMetrics(ipamd.metrics);
   assert.deepEqual(
-    { total: metrics.get('awscni_total_ip_addresses'), assigned: metrics.get('awscni_assigned_ip_addresses'), enis: metrics.get('awscni_eni_allocated') },
+    {
+      total: metrics.get('awscni_total_ip_addresses'),
+      assigned: metrics.get('awscni_assigned_ip_addresses'),
+      enis: metrics.get('awscni_eni_allocated'),
+    },
     { total: card.TotalIPs, assigned: card.AssignedIPs, enis: Object.keys(card.ENIs).length },
     '/metrics reports what /v1/enis shows',
   );

@@ -41,7 +41,11 @@ export interface CidrJson {
 export interface AddressJson {
   readonly Address: string;
   readonly IPAMKey: { readonly networkName: string; readonly containerID: string; readonly ifName: string };
-  readonly IPAMMetadata: { readonly k8sPodNamespace?: string; readonly k8sPodName?: string; readonly interfacesCount?: number };
+  readonly IPAMMetadata: {
+    readonly k8sPodNamespace?: string;
+    readonly k8sPodName?: string;
+    readonly interfacesCount?: number;
+  };
   readonly AssignedTime: string;
   readonly UnassignedTime: string;
 }
@@ -52,7 +56,10 @@ export type IntrospectedAddress = AddressJson;
 /** Go's zero time, as the introspection API prints an unset time. */
 export const GO_ZERO_TIME = '0001-01-01T00:00:00Z';
 
-export async function getText(url: string, init?: RequestInit): Promise<{ status: number; body: string; headers: Headers }> {
+export async function getText(
+  url: string,
+  init?: RequestInit,
+): Promise<{ status: number; body: string; headers: Headers }> {
   const response = await fetch(url, init);
   return { status: response.status, body: await response.text(), headers: response.headers };
 }
@@ -97,7 +104,11 @@ export function card0(doc: EnisDocument): EnisDocument[string] {
 /** ipamd's view in the shape of `ec2View`: ENI → its CIDRs, sorted. */
 export function ipamdView(doc: EnisDocument): Map<string, string[]> {
   const enis = Object.values(card0(doc).ENIs);
-  return new Map(enis.map((eni) => [eni.ID, Object.keys(eni.AvailableIPv4Cidrs).sort()] as const).sort(([a], [b]) => a.localeCompare(b)));
+  return new Map(
+    enis
+      .map((eni) => [eni.ID, Object.keys(eni.AvailableIPv4Cidrs).sort()] as const)
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 }
 
 export interface Assignment {
@@ -115,7 +126,13 @@ export function assignments(doc: EnisDocument): Assignment[] {
     for (const [cidr, info] of Object.entries(eni.AvailableIPv4Cidrs)) {
       for (const address of Object.values(info.IPAddresses)) {
         if (address.IPAMKey.networkName === '') continue;
-        out.push({ eniId: eni.ID, cidr, address: address.Address, pod: address.IPAMMetadata.k8sPodName ?? '', containerId: address.IPAMKey.containerID });
+        out.push({
+          eniId: eni.ID,
+          cidr,
+          address: address.Address,
+          pod: address.IPAMMetadata.k8sPodName ?? '',
+          containerId: address.IPAMKey.containerID,
+        });
       }
     }
   }
@@ -128,7 +145,8 @@ export function addressesOf(doc: EnisDocument): Map<string, AddressJson & { read
   for (const card of Object.values(doc)) {
     for (const eni of Object.values(card.ENIs)) {
       for (const cidr of Object.values(eni.AvailableIPv4Cidrs)) {
-        for (const [ip, record] of Object.entries(cidr.IPAddresses)) out.set(ip, { ...record, deviceNumber: eni.DeviceNumber });
+        for (const [ip, record] of Object.entries(cidr.IPAddresses))
+          out.set(ip, { ...record, deviceNumber: eni.DeviceNumber });
       }
     }
   }
@@ -138,7 +156,11 @@ export function addressesOf(doc: EnisDocument): Map<string, AddressJson & { read
 /** The CIDRs of `/v1/enis` per ENI: what changes when ipamd grows or shrinks the pool, not when pods come and go. */
 export function poolShape(doc: EnisDocument): string {
   return Object.values(doc)
-    .flatMap((card) => Object.values(card.ENIs).map((eni) => `${eni.ID}#${eni.DeviceNumber}: ${Object.keys(eni.AvailableIPv4Cidrs).sort().join(' ')}`))
+    .flatMap((card) =>
+      Object.values(card.ENIs).map(
+        (eni) => `${eni.ID}#${eni.DeviceNumber}: ${Object.keys(eni.AvailableIPv4Cidrs).sort().join(' ')}`,
+      ),
+    )
     .sort()
     .join('\n');
 }

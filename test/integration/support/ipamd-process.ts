@@ -43,7 +43,11 @@ export const FAST_TIMINGS: Partial<IpamdTimings> = {
 };
 
 /** EC2 retries that give up within a second instead of a minute. */
-export const FAST_RETRY: NonNullable<Ec2ApiOptions['retry']> = { maxAttempts: 3, baseMs: { transient: 10, throttling: 20 }, capMs: 100 };
+export const FAST_RETRY: NonNullable<Ec2ApiOptions['retry']> = {
+  maxAttempts: 3,
+  baseMs: { transient: 10, throttling: 20 },
+  capMs: 100,
+};
 
 /** A loopback TCP port nobody listens on right now (the configuration refuses port 0). */
 export async function freePort(): Promise<number> {
@@ -57,7 +61,11 @@ export async function freePort(): Promise<number> {
 
 /** The environment `vpc-cni ipamd` runs with against the embedded VPC (fresh loopback ports), plus `extra`. */
 export async function ipamdEnv(
-  vpc: { readonly sim: RunningSim; readonly dir: string; readonly node: { readonly imds: string; readonly nsPath: string } },
+  vpc: {
+    readonly sim: RunningSim;
+    readonly dir: string;
+    readonly node: { readonly imds: string; readonly nsPath: string };
+  },
   extra: Record<string, string> = {},
 ): Promise<Record<string, string>> {
   return {
@@ -100,7 +108,9 @@ function rpcClient(socketPath: string): RpcClient {
 /** `runIpamd` in this process (the composition root the CLI runs), with the given timings. */
 export async function startIpamd(
   env: Record<string, string>,
-  options: { readonly timings?: Partial<IpamdTimings>; readonly ec2Retry?: Ec2ApiOptions['retry'] } = { timings: FAST_TIMINGS },
+  options: { readonly timings?: Partial<IpamdTimings>; readonly ec2Retry?: Ec2ApiOptions['retry'] } = {
+    timings: FAST_TIMINGS,
+  },
 ): Promise<RunningIpamd> {
   const { runIpamd } = await import('../../../src/ipamd/main.js');
   const controller = new AbortController();
@@ -160,10 +170,15 @@ export async function spawnIpamd(env: Record<string, string>, timeoutMs = 30_000
   });
   trackChild(child);
   const output: string[] = [];
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   const alive = (): boolean => child.exitCode === null && child.signalCode === null;
   const ready = new Promise<Record<string, unknown>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`ipamd was not ready after ${timeoutMs} ms:\n${output.slice(-30).join('\n')}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`ipamd was not ready after ${timeoutMs} ms:\n${output.slice(-30).join('\n')}`)),
+      timeoutMs,
+    );
     let partial = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       const lines = (partial + chunk.toString('utf8')).split('\n');
@@ -175,7 +190,15 @@ export async function spawnIpamd(env: Record<string, string>, timeoutMs = 30_000
         resolve(JSON.parse(line) as Record<string, unknown>);
       }
     });
-    child.stderr?.on('data', (chunk: Buffer) => output.push(...chunk.toString('utf8').trimEnd().split('\n').map((l) => `stderr: ${l}`)));
+    child.stderr?.on('data', (chunk: Buffer) =>
+      output.push(
+        ...chunk
+          .toString('utf8')
+          .trimEnd()
+          .split('\n')
+          .map((l) => `stderr: ${l}`),
+      ),
+    );
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`ipamd exited (${code}) before it was ready:\n${output.slice(-30).join('\n')}`));
@@ -197,8 +220,16 @@ export async function spawnIpamd(env: Record<string, string>, timeoutMs = 30_000
     return exited;
   };
   return {
-    child, output, exited, kill, client, alive,
-    socket: text('socket'), introspection: text('introspection'), metrics: text('metrics'), instanceId: text('instanceId'),
+    child,
+    output,
+    exited,
+    kill,
+    client,
+    alive,
+    socket: text('socket'),
+    introspection: text('introspection'),
+    metrics: text('metrics'),
+    instanceId: text('instanceId'),
     stop: async () => {
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       const code = await kill('SIGTERM');

@@ -26,7 +26,9 @@ export async function ipJson<T>(netns: string, args: readonly string[]): Promise
 /** Pretty-prints JSON with `python3 -m json.tool`, as the seed reads `/v1/enis`; throws if Python cannot parse it. */
 export async function pythonJsonTool(body: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile('python3', ['-m', 'json.tool'], (error, stdout, stderr) => (error === null ? resolve(stdout) : reject(new Error(`python3 -m json.tool: ${stderr}`))));
+    const child = execFile('python3', ['-m', 'json.tool'], (error, stdout, stderr) =>
+      error === null ? resolve(stdout) : reject(new Error(`python3 -m json.tool: ${stderr}`)),
+    );
     child.stdin?.end(body);
   });
 }
@@ -34,7 +36,10 @@ export async function pythonJsonTool(body: string): Promise<string> {
 /** Names of the network namespaces on the machine (`ip netns list`). */
 export async function netnsNames(): Promise<string[]> {
   const { stdout } = await run('ip', ['netns', 'list']);
-  return stdout.split('\n').map((line) => line.split(' ')[0] ?? '').filter((name) => name !== '');
+  return stdout
+    .split('\n')
+    .map((line) => line.split(' ')[0] ?? '')
+    .filter((name) => name !== '');
 }
 
 /** Links, routes of every table and rules of a namespace, as `ip -json` prints them (sorted, so order is moot). */
@@ -47,7 +52,11 @@ export interface NetnsDump {
 export async function dumpNetns(exec: NetlinkExecutor, netns: string): Promise<NetnsDump> {
   const read = async (args: string[]): Promise<string[]> =>
     (await exec.ipJson<unknown[]>({ args }, { netns })).map((entry) => JSON.stringify(entry)).sort();
-  const [links, routes, rules] = await Promise.all([read(['link', 'show']), read(['route', 'show', 'table', 'all']), read(['rule', 'show'])]);
+  const [links, routes, rules] = await Promise.all([
+    read(['link', 'show']),
+    read(['route', 'show', 'table', 'all']),
+    read(['rule', 'show']),
+  ]);
   return { links, routes, rules };
 }
 

@@ -24,7 +24,17 @@ import type { SimInstanceInfo } from '../../../src/sim/index.js';
 import { getJson, poolShape, type EnisDocument } from './introspection.js';
 import { spawnIpamd, type IpamdProcess } from './ipamd-process.js';
 import { dumpNetns } from './netns.js';
-import { pluginConfig, referenceConflist, runCni, type CniCall, type CniCommand, type Conflist, type JsonObject, type PodIdentity, type TestPod } from './plugin.js';
+import {
+  pluginConfig,
+  referenceConflist,
+  runCni,
+  type CniCall,
+  type CniCommand,
+  type Conflist,
+  type JsonObject,
+  type PodIdentity,
+  type TestPod,
+} from './plugin.js';
 import { startEmbeddedVpc, type EmbeddedVpc } from './sim.js';
 
 export interface CniNode {
@@ -41,7 +51,10 @@ export interface CniNode {
   readonly conflist: Conflist;
   /** The aws-cni entry of {@link conflist} as libcni hands it to the plugin. */
   awsConf(options?: { prevResult?: unknown; cniVersion?: string }): JsonObject;
-  cni(command: CniCommand, call: Omit<CniCall, 'conf'> & { readonly conf?: JsonObject | string }): Promise<CniExecResult>;
+  cni(
+    command: CniCommand,
+    call: Omit<CniCall, 'conf'> & { readonly conf?: JsonObject | string },
+  ): Promise<CniExecResult>;
   enis(): Promise<EnisDocument>;
   /** The current ipamd process. */
   ipamd(): IpamdProcess;
@@ -109,7 +122,15 @@ export async function startCniVpc(): Promise<CniVpc> {
       return pluginConfig(list, aws, options.prevResult === undefined ? {} : { prevResult: options.prevResult });
     };
     return {
-      instanceId, info, netns, ipamdSocket, introspectionSocket, pluginLog, checkpoint, conflist, awsConf,
+      instanceId,
+      info,
+      netns,
+      ipamdSocket,
+      introspectionSocket,
+      pluginLog,
+      checkpoint,
+      conflist,
+      awsConf,
       cni: (command, call) => runCni(netns, command, { ...call, conf: call.conf ?? awsConf() }),
       enis: () => getJson<EnisDocument>(introspectionSocket, '/v1/enis'),
       ipamd: () => ipamd,
@@ -162,21 +183,33 @@ interface PoolCard {
  * tick (`/v1/pool`) decided nothing (steady, keep) after the last change of its `/v1/enis` pool shape and namespace
  * dump, and nothing changed for `quietMs`.
  */
-export async function waitForQuietNodes(exec: NetlinkExecutor, nodes: readonly CniNode[], options: { quietMs?: number; timeoutMs?: number } = {}): Promise<void> {
+export async function waitForQuietNodes(
+  exec: NetlinkExecutor,
+  nodes: readonly CniNode[],
+  options: { quietMs?: number; timeoutMs?: number } = {},
+): Promise<void> {
   const quietMs = options.quietMs ?? 1_000;
   const timeoutMs = options.timeoutMs ?? 120_000;
   const deadline = Date.now() + timeoutMs;
   const fingerprint = async (): Promise<string> => {
-    const parts = await Promise.all(nodes.map(async (node) => JSON.stringify([poolShape(await node.enis()), await dumpNetns(exec, node.netns)])));
+    const parts = await Promise.all(
+      nodes.map(async (node) => JSON.stringify([poolShape(await node.enis()), await dumpNetns(exec, node.netns)])),
+    );
     return parts.join('\n');
   };
   const cards = async (): Promise<PoolCard[]> =>
-    (await Promise.all(nodes.map(async (node) => (await getJson<{ cards: PoolCard[] }>(node.introspectionSocket, '/v1/pool')).cards))).flat();
+    (
+      await Promise.all(
+        nodes.map(async (node) => (await getJson<{ cards: PoolCard[] }>(node.introspectionSocket, '/v1/pool')).cards),
+      )
+    ).flat();
   let last = await fingerprint();
   let changedAt = Date.now();
   for (;;) {
     if (Date.now() > deadline) {
-      throw new Error(`the nodes' pools did not settle within ${timeoutMs} ms: ${(await cards()).map((c) => c.summary).join('; ')}`);
+      throw new Error(
+        `the nodes' pools did not settle within ${timeoutMs} ms: ${(await cards()).map((c) => c.summary).join('; ')}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
     const now = await fingerprint();
@@ -186,7 +219,9 @@ export async function waitForQuietNodes(exec: NetlinkExecutor, nodes: readonly C
       continue;
     }
     if (Date.now() - changedAt < quietMs) continue;
-    const settled = (await cards()).every((c) => Date.parse(c.plannedAt) > changedAt && c.resize.kind === 'steady' && c.freeEni.kind === 'keep');
+    const settled = (await cards()).every(
+      (c) => Date.parse(c.plannedAt) > changedAt && c.resize.kind === 'steady' && c.freeEni.kind === 'keep',
+    );
     if (settled && (await fingerprint()) === last) return;
   }
 }

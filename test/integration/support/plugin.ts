@@ -28,7 +28,8 @@ export async function cniSkipReason(extra: readonly string[] = []): Promise<stri
   if (netns !== false) return netns;
   if (!existsSync(PLUGIN)) return `${PLUGIN} is missing: run npm run build`;
   if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) return 'dist/ is missing: run npm run build';
-  for (const file of extra) if (!existsSync(file)) return `${file} is missing (apt-get install containernetworking-plugins)`;
+  for (const file of extra)
+    if (!existsSync(file)) return `${file} is missing (apt-get install containernetworking-plugins)`;
   return false;
 }
 
@@ -80,10 +81,16 @@ export interface Conflist {
  * libcni's buildOneConfig: the plugin's entry with the list's `name` and `cniVersion`, `prevResult` when given, and
  * `runtimeConfig` holding only the capabilities the plugin declares.
  */
-export function pluginConfig(list: Conflist, plugin: JsonObject, options: { prevResult?: unknown; runtimeConfig?: JsonObject } = {}): JsonObject {
+export function pluginConfig(
+  list: Conflist,
+  plugin: JsonObject,
+  options: { prevResult?: unknown; runtimeConfig?: JsonObject } = {},
+): JsonObject {
   const conf: JsonObject = { ...plugin, name: list.name, cniVersion: list.cniVersion };
   const capabilities = (plugin['capabilities'] ?? {}) as Record<string, boolean>;
-  const runtime = Object.fromEntries(Object.entries(options.runtimeConfig ?? {}).filter(([key]) => capabilities[key] === true));
+  const runtime = Object.fromEntries(
+    Object.entries(options.runtimeConfig ?? {}).filter(([key]) => capabilities[key] === true),
+  );
   if (Object.keys(runtime).length > 0) conf['runtimeConfig'] = runtime;
   if (options.prevResult !== undefined) conf['prevResult'] = options.prevResult;
   return conf;
@@ -93,7 +100,11 @@ export function pluginConfig(list: Conflist, plugin: JsonObject, options: { prev
  * The reference's conflist (rendered from the default configuration by src/cni/conflist.ts), its aws-cni entry
  * pointed at this node's ipamd socket and log file; egress-cni (not a plugin of this machine) left out.
  */
-export function referenceConflist(settings: { readonly ipamdSocket: string; readonly pluginLogFile: string; readonly cniVersion?: string }): Conflist {
+export function referenceConflist(settings: {
+  readonly ipamdSocket: string;
+  readonly pluginLogFile: string;
+  readonly cniVersion?: string;
+}): Conflist {
   const { settings: defaults } = conflistSettings(loadConfig({}).config, undefined);
   const rendered = JSON.parse(renderConflist({ ...defaults, pluginLogFile: settings.pluginLogFile })) as Conflist;
   const plugins = rendered.plugins

@@ -16,17 +16,37 @@ export function containerIdOf(pod: string): string {
   return createHash('sha256').update(pod).digest('hex');
 }
 
-export function addRequest(pod: string, overrides: Partial<Omit<AddNetworkRequest, 'clientVersion'>> = {}): Omit<AddNetworkRequest, 'clientVersion'> {
+export function addRequest(
+  pod: string,
+  overrides: Partial<Omit<AddNetworkRequest, 'clientVersion'>> = {},
+): Omit<AddNetworkRequest, 'clientVersion'> {
   return {
-    k8sPodName: pod, k8sPodNamespace: 'default', k8sPodInfraContainerId: containerIdOf(pod), containerId: containerIdOf(pod),
-    ifName: 'eth0', networkName: 'aws-cni', netns: `/var/run/netns/cni-${pod}`, requiresMultiNicAttachment: false, ...overrides,
+    k8sPodName: pod,
+    k8sPodNamespace: 'default',
+    k8sPodInfraContainerId: containerIdOf(pod),
+    containerId: containerIdOf(pod),
+    ifName: 'eth0',
+    networkName: 'aws-cni',
+    netns: `/var/run/netns/cni-${pod}`,
+    requiresMultiNicAttachment: false,
+    ...overrides,
   };
 }
 
-export function delRequest(pod: string, overrides: Partial<Omit<DelNetworkRequest, 'clientVersion'>> = {}): Omit<DelNetworkRequest, 'clientVersion'> {
+export function delRequest(
+  pod: string,
+  overrides: Partial<Omit<DelNetworkRequest, 'clientVersion'>> = {},
+): Omit<DelNetworkRequest, 'clientVersion'> {
   return {
-    k8sPodName: pod, k8sPodNamespace: 'default', k8sPodInfraContainerId: containerIdOf(pod), reason: 'PodDeleted',
-    containerId: containerIdOf(pod), ifName: 'eth0', networkName: 'aws-cni', k8sPodUid: `uid-${pod}`, ...overrides,
+    k8sPodName: pod,
+    k8sPodNamespace: 'default',
+    k8sPodInfraContainerId: containerIdOf(pod),
+    reason: 'PodDeleted',
+    containerId: containerIdOf(pod),
+    ifName: 'eth0',
+    networkName: 'aws-cni',
+    k8sPodUid: `uid-${pod}`,
+    ...overrides,
   };
 }
 
@@ -42,7 +62,8 @@ export async function addPods(client: RpcClient, pods: readonly string[], concur
   return mapLimit(pods, concurrency, async (pod) => {
     const reply = await client.addNetwork(addRequest(pod));
     const meta = reply.ipAllocationMetadata[0];
-    if (!reply.success || meta === undefined) throw new Error(`AddNetwork ${pod} failed: ${reply.errorCode}: ${reply.errorMessage}`);
+    if (!reply.success || meta === undefined)
+      throw new Error(`AddNetwork ${pod} failed: ${reply.errorCode}: ${reply.errorMessage}`);
     return { pod, ip: meta.ipv4Addr, deviceNumber: meta.deviceNumber, routeTableId: meta.routeTableId };
   });
 }
@@ -52,7 +73,8 @@ export async function delPods(client: RpcClient, pods: readonly string[], concur
   return mapLimit(pods, concurrency, async (pod) => {
     const reply = await client.delNetwork(delRequest(pod));
     const ip = reply.ipAllocationMetadata[0]?.ipv4Addr;
-    if (!reply.success || ip === undefined) throw new Error(`DelNetwork ${pod} failed: ${reply.errorCode}: ${reply.errorMessage}`);
+    if (!reply.success || ip === undefined)
+      throw new Error(`DelNetwork ${pod} failed: ${reply.errorCode}: ${reply.errorMessage}`);
     return ip;
   });
 }

@@ -65,7 +65,11 @@ export async function startEmbeddedVpc(options: SimOptionsForTests = {}): Promis
   let sim: RunningSim;
   try {
     sim = await startSim({
-      scenario: 'eksworkshop', host: '127.0.0.1', port: 0, clock: systemClock, dataPlane: options.dataPlane ?? true,
+      scenario: 'eksworkshop',
+      host: '127.0.0.1',
+      port: 0,
+      clock: systemClock,
+      dataPlane: options.dataPlane ?? true,
       ...(options.imdsTokens === undefined ? {} : { imdsTokens: options.imdsTokens }),
     });
   } catch (error) {
@@ -106,25 +110,43 @@ export interface TestVpc extends EmbeddedVpc {
  * The embedded VPC and the node the test runs ipamd for: the seed's 10.11.16.31 (an m5.large), or a fresh instance
  * of `instanceType` launched into the same subnet with the same security groups.
  */
-export async function startVpc(options: SimOptionsForTests & { readonly instanceType?: string } = {}): Promise<TestVpc> {
+export async function startVpc(
+  options: SimOptionsForTests & { readonly instanceType?: string } = {},
+): Promise<TestVpc> {
   const vpc = await startEmbeddedVpc({ dirPrefix: 'vcni-ipamd-it-', ...options });
   try {
     const seed = [...vpc.sim.store.instances.values()].find((i) => i.privateIpAddress === SEED_NODE_IP);
     if (seed === undefined) throw new Error('the eksworkshop scenario has no node 10.11.16.31');
     let instanceId = seed.id;
     if (options.instanceType !== undefined && options.instanceType !== seed.instanceType) {
-      instanceId = launchInstance(vpc.sim.store, { instanceType: options.instanceType, subnetId: seed.subnetId, groups: seed.groups }).id;
+      instanceId = launchInstance(vpc.sim.store, {
+        instanceType: options.instanceType,
+        subnetId: seed.subnetId,
+        groups: seed.groups,
+      }).id;
     }
     // IMDS for an instance launched after start comes up on the 'instance-launched' event; the data plane plugs
     // its namespace asynchronously.
-    const info = await eventually(`IMDS of ${instanceId}`, () => {
-      const described = vpc.sim.describe().instances[instanceId];
-      return described !== undefined && described.imds !== '' ? described : undefined;
-    }, 10_000, 20);
+    const info = await eventually(
+      `IMDS of ${instanceId}`,
+      () => {
+        const described = vpc.sim.describe().instances[instanceId];
+        return described !== undefined && described.imds !== '' ? described : undefined;
+      },
+      10_000,
+      20,
+    );
     await vpc.sim.settled();
     const netns = vpc.sim.describe().instances[instanceId]?.netns ?? null;
     if (netns === null) throw new Error(`instance ${instanceId} has no node namespace (data plane off?)`);
-    const node: VpcNode = { instanceId, instanceType: info.instanceType, imds: info.imds, netns, nsPath: `/var/run/netns/${netns}`, privateIp: info.privateIp };
+    const node: VpcNode = {
+      instanceId,
+      instanceType: info.instanceType,
+      imds: info.imds,
+      netns,
+      nsPath: `/var/run/netns/${netns}`,
+      privateIp: info.privateIp,
+    };
     return { ...vpc, node };
   } catch (error) {
     await vpc.close();
@@ -133,7 +155,10 @@ export async function startVpc(options: SimOptionsForTests & { readonly instance
 }
 
 /** EC2's view of an instance: attached ENI → its secondary /32s and /28s, sorted (detachments settled first). */
-export function ec2View(vpc: { readonly sim: RunningSim; readonly node: { readonly instanceId: string } }): Map<string, string[]> {
+export function ec2View(vpc: {
+  readonly sim: RunningSim;
+  readonly node: { readonly instanceId: string };
+}): Map<string, string[]> {
   settleDetachments(vpc.sim.store);
   const view = new Map<string, string[]>();
   for (const eni of vpc.sim.store.enis.values()) {

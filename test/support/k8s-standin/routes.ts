@@ -8,7 +8,14 @@
  */
 import type { ServerResponse } from 'node:http';
 import { ENICONFIG_API_VERSION, ENICONFIG_KIND } from '../../../src/eniconfig/types.js';
-import { mergePatch, StandinRefusal, type Collection, type K8sObject, type StandinState, type WatchEntry } from './state.js';
+import {
+  mergePatch,
+  StandinRefusal,
+  type Collection,
+  type K8sObject,
+  type StandinState,
+  type WatchEntry,
+} from './state.js';
 
 /** Open watch streams (closed by the stand-in's close()). */
 export type Watches = Set<{ end(): void }>;
@@ -48,32 +55,51 @@ function parseBody(body: string): K8sObject {
   } catch (error) {
     throw new StandinRefusal(400, 'BadRequest', `the request body is not JSON: ${(error as Error).message}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new StandinRefusal(400, 'BadRequest', 'the request body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new StandinRefusal(400, 'BadRequest', 'the request body must be a JSON object');
   return value as K8sObject;
 }
 
 /** The ENIConfig CRD's structural schema (§4.2): spec.subnet required string, spec.securityGroups list of strings. */
 function checkEniConfig(object: K8sObject, name?: string): void {
   const invalid = (field: string, what: string): StandinRefusal =>
-    new StandinRefusal(422, 'Invalid', `ENIConfig.crd.k8s.amazonaws.com "${name ?? String(object.metadata?.name)}" is invalid: ${field}: ${what}`);
-  if (object['apiVersion'] !== ENICONFIG_API_VERSION || object['kind'] !== ENICONFIG_KIND) throw new StandinRefusal(400, 'BadRequest', `expected apiVersion ${ENICONFIG_API_VERSION}, kind ${ENICONFIG_KIND}`);
-  if (typeof object.metadata?.name !== 'string' || object.metadata.name === '') throw invalid('metadata.name', 'Required value');
-  if (name !== undefined && object.metadata.name !== name) throw new StandinRefusal(400, 'BadRequest', `the name in the body (${object.metadata.name}) does not match the URL (${name})`);
+    new StandinRefusal(
+      422,
+      'Invalid',
+      `ENIConfig.crd.k8s.amazonaws.com "${name ?? String(object.metadata?.name)}" is invalid: ${field}: ${what}`,
+    );
+  if (object['apiVersion'] !== ENICONFIG_API_VERSION || object['kind'] !== ENICONFIG_KIND)
+    throw new StandinRefusal(400, 'BadRequest', `expected apiVersion ${ENICONFIG_API_VERSION}, kind ${ENICONFIG_KIND}`);
+  if (typeof object.metadata?.name !== 'string' || object.metadata.name === '')
+    throw invalid('metadata.name', 'Required value');
+  if (name !== undefined && object.metadata.name !== name)
+    throw new StandinRefusal(
+      400,
+      'BadRequest',
+      `the name in the body (${object.metadata.name}) does not match the URL (${name})`,
+    );
   const spec = object['spec'] as { subnet?: unknown; securityGroups?: unknown } | undefined;
   if (typeof spec !== 'object' || spec === null) throw invalid('spec', 'Required value');
   if (spec.subnet === undefined) throw invalid('spec.subnet', 'Required value');
   if (typeof spec.subnet !== 'string') throw invalid('spec.subnet', `Invalid value: must be of type string`);
   const groups = spec.securityGroups;
-  if (groups !== undefined && (!Array.isArray(groups) || groups.some((g) => typeof g !== 'string'))) throw invalid('spec.securityGroups', 'Invalid value: must be a list of strings');
+  if (groups !== undefined && (!Array.isArray(groups) || groups.some((g) => typeof g !== 'string')))
+    throw invalid('spec.securityGroups', 'Invalid value: must be a list of strings');
 }
 
 function nameFilter(url: URL): string | undefined {
   const label = url.searchParams.get('labelSelector');
-  if (label !== null && label !== '') throw new StandinRefusal(400, 'BadRequest', 'the stand-in does not implement labelSelector');
+  if (label !== null && label !== '')
+    throw new StandinRefusal(400, 'BadRequest', 'the stand-in does not implement labelSelector');
   const field = url.searchParams.get('fieldSelector');
   if (field === null || field === '') return undefined;
   const match = /^metadata\.name==?([^,]+)$/.exec(field);
-  if (match?.[1] === undefined) throw new StandinRefusal(400, 'BadRequest', `the stand-in supports only fieldSelector=metadata.name=<name>, not '${field}'`);
+  if (match?.[1] === undefined)
+    throw new StandinRefusal(
+      400,
+      'BadRequest',
+      `the stand-in supports only fieldSelector=metadata.name=<name>, not '${field}'`,
+    );
   return match[1];
 }
 
@@ -93,8 +119,10 @@ function watch(req: RouteRequest, collection: Collection): void {
   const { res, state, watches, url } = req;
   const name = nameFilter(url);
   const rvText = url.searchParams.get('resourceVersion') ?? '';
-  if (rvText !== '' && !/^\d+$/.test(rvText)) throw new StandinRefusal(400, 'BadRequest', `resourceVersion '${rvText}' is not a number`);
-  const matches = (entry: WatchEntry): boolean => entry.collection === collection && (name === undefined || entry.object.metadata.name === name);
+  if (rvText !== '' && !/^\d+$/.test(rvText))
+    throw new StandinRefusal(400, 'BadRequest', `resourceVersion '${rvText}' is not a number`);
+  const matches = (entry: WatchEntry): boolean =>
+    entry.collection === collection && (name === undefined || entry.object.metadata.name === name);
   res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
   // A client's watch call returns once the headers arrive, even when no event is due yet.
   res.flushHeaders();
@@ -112,11 +140,19 @@ function watch(req: RouteRequest, collection: Collection): void {
     },
   };
   if (rvText === '' || rvText === '0') {
-    for (const object of state.list(collection)) if (name === undefined || object.metadata.name === name) write('ADDED', object);
+    for (const object of state.list(collection))
+      if (name === undefined || object.metadata.name === name) write('ADDED', object);
   } else {
     const replay = state.since(Number(rvText));
     if (replay === undefined) {
-      write('ERROR', { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: `too old resource version: ${rvText}` });
+      write('ERROR', {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        reason: 'Expired',
+        code: 410,
+        message: `too old resource version: ${rvText}`,
+      });
       res.end();
       return;
     }
@@ -139,11 +175,17 @@ function object(req: RouteRequest, collection: Collection, name: string): void {
     send(res, 200, found);
   } else if (method === 'PATCH') {
     const type = req.contentType.split(';')[0]?.trim() ?? '';
-    if (!MERGE_TYPES.includes(type)) throw new StandinRefusal(415, 'UnsupportedMediaType', `the stand-in applies merge patches only (${MERGE_TYPES.join(', ')}), not '${type}'`);
+    if (!MERGE_TYPES.includes(type))
+      throw new StandinRefusal(
+        415,
+        'UnsupportedMediaType',
+        `the stand-in applies merge patches only (${MERGE_TYPES.join(', ')}), not '${type}'`,
+      );
     const current = state.get(collection, name);
     if (current === undefined) throw new StandinRefusal(404, 'NotFound', `${collection} "${name}" not found`);
     const patch = parseBody(req.body);
-    if (collection === 'eniconfigs') checkEniConfig({ ...(mergePatch(current, patch) as K8sObject), metadata: { ...current.metadata } }, name);
+    if (collection === 'eniconfigs')
+      checkEniConfig({ ...(mergePatch(current, patch) as K8sObject), metadata: { ...current.metadata } }, name);
     send(res, 200, state.patch(collection, name, patch));
   } else if (method === 'PUT' && collection === 'eniconfigs') {
     const body = parseBody(req.body);
@@ -154,22 +196,48 @@ function object(req: RouteRequest, collection: Collection, name: string): void {
     if (gone === undefined) throw new StandinRefusal(404, 'NotFound', `${collection} "${name}" not found`);
     send(res, 200, gone);
   } else {
-    throw new StandinRefusal(405, 'MethodNotAllowed', `the stand-in does not implement ${method} on ${collection}/${name}`);
+    throw new StandinRefusal(
+      405,
+      'MethodNotAllowed',
+      `the stand-in does not implement ${method} on ${collection}/${name}`,
+    );
   }
 }
 
 function events(req: RouteRequest, namespace: string): void {
   if (req.method === 'GET') {
-    send(req.res, 200, { apiVersion: 'v1', kind: 'EventList', metadata: { resourceVersion: String(req.state.resourceVersion) }, items: req.state.events(namespace) });
+    send(req.res, 200, {
+      apiVersion: 'v1',
+      kind: 'EventList',
+      metadata: { resourceVersion: String(req.state.resourceVersion) },
+      items: req.state.events(namespace),
+    });
     return;
   }
-  if (req.method !== 'POST') throw new StandinRefusal(405, 'MethodNotAllowed', `the stand-in does not implement ${req.method} on events`);
+  if (req.method !== 'POST')
+    throw new StandinRefusal(405, 'MethodNotAllowed', `the stand-in does not implement ${req.method} on events`);
   const event = parseBody(req.body);
   const metadata = (event.metadata ?? {}) as Record<string, unknown>;
-  const name = typeof metadata['name'] === 'string' && metadata['name'] !== '' ? metadata['name'] : typeof metadata['generateName'] === 'string' ? `${metadata['generateName']}${req.state.resourceVersion.toString(36)}` : undefined;
-  if (name === undefined) throw new StandinRefusal(422, 'Invalid', 'Event is invalid: metadata.name: Required value: name or generateName is required');
-  if (metadata['namespace'] !== undefined && metadata['namespace'] !== namespace) throw new StandinRefusal(400, 'BadRequest', `the namespace of the provided object (${JSON.stringify(metadata['namespace'])}) does not match the namespace sent on the request (${namespace})`);
-  if (typeof event['involvedObject'] !== 'object' || event['involvedObject'] === null) throw new StandinRefusal(422, 'Invalid', 'Event is invalid: involvedObject: Required value');
+  const name =
+    typeof metadata['name'] === 'string' && metadata['name'] !== ''
+      ? metadata['name']
+      : typeof metadata['generateName'] === 'string'
+        ? `${metadata['generateName']}${req.state.resourceVersion.toString(36)}`
+        : undefined;
+  if (name === undefined)
+    throw new StandinRefusal(
+      422,
+      'Invalid',
+      'Event is invalid: metadata.name: Required value: name or generateName is required',
+    );
+  if (metadata['namespace'] !== undefined && metadata['namespace'] !== namespace)
+    throw new StandinRefusal(
+      400,
+      'BadRequest',
+      `the namespace of the provided object (${JSON.stringify(metadata['namespace'])}) does not match the namespace sent on the request (${namespace})`,
+    );
+  if (typeof event['involvedObject'] !== 'object' || event['involvedObject'] === null)
+    throw new StandinRefusal(422, 'Invalid', 'Event is invalid: involvedObject: Required value');
   send(req.res, 201, req.state.addEvent({ ...event, metadata: { ...metadata, name, namespace } }));
 }
 
@@ -199,7 +267,12 @@ export function route(req: RouteRequest): void {
     } else if ((m = /^\/api\/v1\/namespaces\/([^/]+)\/events$/.exec(path)) !== null && m[1] !== undefined) {
       events(req, decodeURIComponent(m[1]));
     } else {
-      sendStatus(req.res, 404, 'NotFound', `the Kubernetes stand-in does not implement ${req.method} ${req.url.pathname}`);
+      sendStatus(
+        req.res,
+        404,
+        'NotFound',
+        `the Kubernetes stand-in does not implement ${req.method} ${req.url.pathname}`,
+      );
     }
   } catch (error) {
     if (error instanceof StandinRefusal) sendStatus(req.res, error.status, error.reason, error.message);

@@ -82,7 +82,15 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
-    route({ state, watches, method: req.method ?? 'GET', url, body, contentType: req.headers['content-type'] ?? '', res });
+    route({
+      state,
+      watches,
+      method: req.method ?? 'GET',
+      url,
+      body,
+      contentType: req.headers['content-type'] ?? '',
+      res,
+    });
   };
 
   const server = createServer((req, res) => {

@@ -79,7 +79,10 @@ export function nodeObject(node: NodeInfo): K8sObject {
     kind: 'Node',
     metadata: { name: node.name, labels: { ...node.labels }, annotations: { ...node.annotations } },
     spec: {},
-    status: node.capacityPods === undefined ? {} : { capacity: { pods: String(node.capacityPods) }, allocatable: { pods: String(node.capacityPods) } },
+    status:
+      node.capacityPods === undefined
+        ? {}
+        : { capacity: { pods: String(node.capacityPods) }, allocatable: { pods: String(node.capacityPods) } },
   };
 }
 
@@ -125,22 +128,39 @@ export class StandinState {
   /** Creates (409 if it exists) with fresh uid and creationTimestamp. */
   create(collection: Collection, object: K8sObject): K8sObject {
     const name = object.metadata.name;
-    if (this.#objects[collection].has(name)) throw new StandinRefusal(409, 'AlreadyExists', `${collection} "${name}" already exists`);
+    if (this.#objects[collection].has(name))
+      throw new StandinRefusal(409, 'AlreadyExists', `${collection} "${name}" already exists`);
     this.#uid += 1;
     const uid = `00000000-0000-4000-8000-${this.#uid.toString(16).padStart(12, '0')}`;
-    const created = { ...structuredClone(object), metadata: { ...structuredClone(object.metadata), uid, creationTimestamp: new Date(this.#clock.now()).toISOString() } };
+    const created = {
+      ...structuredClone(object),
+      metadata: {
+        ...structuredClone(object.metadata),
+        uid,
+        creationTimestamp: new Date(this.#clock.now()).toISOString(),
+      },
+    };
     return this.#store(collection, created, 'ADDED');
   }
 
   /** Replaces an existing object (404 if absent; 409 if the given resourceVersion is stale). */
   replace(collection: Collection, object: K8sObject): K8sObject {
     const current = this.#objects[collection].get(object.metadata.name);
-    if (current === undefined) throw new StandinRefusal(404, 'NotFound', `${collection} "${object.metadata.name}" not found`);
+    if (current === undefined)
+      throw new StandinRefusal(404, 'NotFound', `${collection} "${object.metadata.name}" not found`);
     const given = object.metadata['resourceVersion'];
     if (given !== undefined && given !== current.metadata['resourceVersion']) {
-      throw new StandinRefusal(409, 'Conflict', `Operation cannot be fulfilled on ${collection} "${object.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`);
+      throw new StandinRefusal(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${collection} "${object.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
     }
-    const metadata = { ...structuredClone(object.metadata), uid: current.metadata['uid'], creationTimestamp: current.metadata['creationTimestamp'] };
+    const metadata = {
+      ...structuredClone(object.metadata),
+      uid: current.metadata['uid'],
+      creationTimestamp: current.metadata['creationTimestamp'],
+    };
     return this.#store(collection, { ...structuredClone(object), metadata }, 'MODIFIED');
   }
 
@@ -149,7 +169,12 @@ export class StandinState {
     const current = this.#objects[collection].get(name);
     if (current === undefined) throw new StandinRefusal(404, 'NotFound', `${collection} "${name}" not found`);
     const merged = mergePatch(current, patch) as K8sObject;
-    const metadata = { ...(isObject(merged.metadata) ? merged.metadata : {}), name, uid: current.metadata['uid'], creationTimestamp: current.metadata['creationTimestamp'] };
+    const metadata = {
+      ...(isObject(merged.metadata) ? merged.metadata : {}),
+      name,
+      uid: current.metadata['uid'],
+      creationTimestamp: current.metadata['creationTimestamp'],
+    };
     return this.#store(collection, { ...merged, metadata }, 'MODIFIED');
   }
 
@@ -167,7 +192,9 @@ export class StandinState {
   /** Creates or replaces a Node from NodeInfo (or a Node object). */
   putNode(node: NodeInfo | K8sObject): K8sObject {
     const object = 'metadata' in node ? node : nodeObject(node);
-    return this.#objects.nodes.has(object.metadata.name) ? this.replace('nodes', { ...object, metadata: { ...object.metadata, resourceVersion: undefined } }) : this.create('nodes', object);
+    return this.#objects.nodes.has(object.metadata.name)
+      ? this.replace('nodes', { ...object, metadata: { ...object.metadata, resourceVersion: undefined } })
+      : this.create('nodes', object);
   }
 
   patchNode(name: string, patch: unknown): K8sObject {
@@ -176,10 +203,16 @@ export class StandinState {
 
   /** Creates or replaces an ENIConfig. */
   putEniConfig(config: EniConfig | K8sObject): K8sObject {
-    const object = { ...structuredClone(config), apiVersion: ENICONFIG_API_VERSION, kind: ENICONFIG_KIND } as unknown as K8sObject;
+    const object = {
+      ...structuredClone(config),
+      apiVersion: ENICONFIG_API_VERSION,
+      kind: ENICONFIG_KIND,
+    } as unknown as K8sObject;
     const { resourceVersion: _rv, ...metadata } = object.metadata;
     const fresh = { ...object, metadata: { ...metadata, name: object.metadata.name } };
-    return this.#objects.eniconfigs.has(fresh.metadata.name) ? this.replace('eniconfigs', fresh) : this.create('eniconfigs', fresh);
+    return this.#objects.eniconfigs.has(fresh.metadata.name)
+      ? this.replace('eniconfigs', fresh)
+      : this.create('eniconfigs', fresh);
   }
 
   deleteEniConfig(name: string): boolean {
@@ -188,14 +221,19 @@ export class StandinState {
 
   addEvent(event: K8sObject): K8sObject {
     this.#rv += 1;
-    const stored = { ...structuredClone(event), metadata: { ...structuredClone(event.metadata), resourceVersion: String(this.#rv) } };
+    const stored = {
+      ...structuredClone(event),
+      metadata: { ...structuredClone(event.metadata), resourceVersion: String(this.#rv) },
+    };
     this.#events.push(stored);
     return structuredClone(stored);
   }
 
   /** Events recorded so far (optionally of one namespace). */
   events(namespace?: string): K8sObject[] {
-    return this.#events.filter((e) => namespace === undefined || e.metadata['namespace'] === namespace).map((e) => structuredClone(e));
+    return this.#events
+      .filter((e) => namespace === undefined || e.metadata['namespace'] === namespace)
+      .map((e) => structuredClone(e));
   }
 
   /** History entries newer than `rv`, or undefined when `rv` is older than what is kept (→ 410 Gone). */

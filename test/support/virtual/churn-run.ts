@@ -115,7 +115,12 @@ function diff(after: Ec2Counts, before: Ec2Counts): Ec2Counts {
     const d = n - (before.byAction[action] ?? 0);
     if (d > 0) byAction[action] = d;
   }
-  return { calls: after.calls - before.calls, mutating: after.mutating - before.mutating, throttled: after.throttled - before.throttled, byAction };
+  return {
+    calls: after.calls - before.calls,
+    mutating: after.mutating - before.mutating,
+    throttled: after.throttled - before.throttled,
+    byAction,
+  };
 }
 
 /** Runs `work` to completion while moving virtual time in small steps (start-up sleeps on the timers). */
@@ -132,12 +137,21 @@ async function drive<T>(world: World, work: Promise<T>): Promise<T> {
 /** See the module comment. */
 export async function runChurn(options: ChurnOptions): Promise<ChurnResult> {
   const { trace } = options;
-  const world = buildWorld({ env: { ...options.env }, lagMs: options.lagMs ?? 1_500, ...(options.maxPods === undefined ? {} : { maxPods: options.maxPods }) });
+  const world = buildWorld({
+    env: { ...options.env },
+    lagMs: options.lagMs ?? 1_500,
+    ...(options.maxPods === undefined ? {} : { maxPods: options.maxPods }),
+  });
   const instance = world.store.instance(world.instance.id);
   world.store.instances.set(instance.id, { ...instance, instanceType: options.instanceType ?? 'm5.xlarge' });
   world.timers.autoSleep = false;
   const clock = world.clock;
-  const ec2 = new TimedEc2(world.ec2, { timers: world.timers, clock, throttleScale: options.throttleScale ?? 0.1, random: seededRandom(options.seed ?? trace.seed) });
+  const ec2 = new TimedEc2(world.ec2, {
+    timers: world.timers,
+    clock,
+    throttleScale: options.throttleScale ?? 0.1,
+    random: seededRandom(options.seed ?? trace.seed),
+  });
   const metrics = new IdleMeter(() => clock.now());
   const ipamd = world.ipamd({ ec2, metrics, logger: options.logger ?? silentLogger });
   await drive(world, ipamd.start());

@@ -46,13 +46,18 @@ const MIN = 60_000;
 export const NODE_CAPACITY = 48;
 const HOUR = 60 * MIN;
 
-
 type Random = () => number;
 const exp = (random: Random, mean: number): number => -Math.log(1 - random()) * mean;
 const uniform = (random: Random, lo: number, hi: number): number => lo + (hi - lo) * random();
 
 /** Arrivals of a Poisson process with rate `perMs(t)` ≤ `maxPerMs` on [from, to) (thinning). */
-function poisson(random: Random, from: number, to: number, maxPerMs: number, perMs: (t: number) => number = () => maxPerMs): number[] {
+function poisson(
+  random: Random,
+  from: number,
+  to: number,
+  maxPerMs: number,
+  perMs: (t: number) => number = () => maxPerMs,
+): number[] {
   const out: number[] = [];
   for (let t = from + exp(random, 1 / maxPerMs); t < to; t += exp(random, 1 / maxPerMs)) {
     if (random() * maxPerMs <= perMs(t)) out.push(t);
@@ -71,14 +76,20 @@ function steady(random: Random, duration: number): Draft[] {
 
 function background(random: Random, duration: number, longRunning: number): Draft[] {
   const longOnes = Array.from({ length: longRunning }, (_, i) => ({ arriveAt: i * 500, lifetimeMs: duration * 2 }));
-  const churn = poisson(random, 0, duration, 1 / 60_000).map((t) => ({ arriveAt: t, lifetimeMs: exp(random, 5 * MIN) }));
+  const churn = poisson(random, 0, duration, 1 / 60_000).map((t) => ({
+    arriveAt: t,
+    lifetimeMs: exp(random, 5 * MIN),
+  }));
   return [...longOnes, ...churn];
 }
 
 function burst(random: Random, duration: number): Draft[] {
   const jobs = poisson(random, 5 * MIN, duration, 1 / (15 * MIN)).flatMap((start) => {
     const size = Math.floor(uniform(random, 20, 41));
-    return Array.from({ length: size }, () => ({ arriveAt: start + uniform(random, 0, 3_000), lifetimeMs: uniform(random, MIN, 4 * MIN) }));
+    return Array.from({ length: size }, () => ({
+      arriveAt: start + uniform(random, 0, 3_000),
+      lifetimeMs: uniform(random, MIN, 4 * MIN),
+    }));
   });
   return [...background(random, duration, 8), ...jobs];
 }
@@ -93,16 +104,26 @@ function diurnal(random: Random, duration: number): Draft[] {
 function cronjob(random: Random, duration: number): Draft[] {
   const waves: Draft[] = [];
   for (let start = 5 * MIN; start < duration; start += 5 * MIN) {
-    for (let i = 0; i < 15; i++) waves.push({ arriveAt: start + uniform(random, 0, 2_000), lifetimeMs: uniform(random, 40_000, 90_000) });
+    for (let i = 0; i < 15; i++)
+      waves.push({ arriveAt: start + uniform(random, 0, 2_000), lifetimeMs: uniform(random, 40_000, 90_000) });
   }
   return [...background(random, duration, 10), ...waves];
 }
 
-const BUILDERS: Readonly<Record<TraceName, { readonly description: string; readonly build: (random: Random, duration: number) => Draft[] }>> = {
+const BUILDERS: Readonly<
+  Record<TraceName, { readonly description: string; readonly build: (random: Random, duration: number) => Draft[] }>
+> = {
   steady: { description: 'Poisson arrivals 1/15 s, exponential lifetimes mean 6 min', build: steady },
-  burst: { description: '8 long-running pods + batch jobs of 20–40 pods (ADDs within 3 s, run 1–4 min), one per 15 min on average', build: burst },
+  burst: {
+    description:
+      '8 long-running pods + batch jobs of 20–40 pods (ADDs within 3 s, run 1–4 min), one per 15 min on average',
+    build: burst,
+  },
   diurnal: { description: 'arrival rate ramps 1/60 s → 1/12 s → 1/60 s, lifetimes mean 8 min', build: diurnal },
-  cronjob: { description: '10 long-running pods + every 5 min a wave of 15 pods (ADDs within 2 s, run 40–90 s)', build: cronjob },
+  cronjob: {
+    description: '10 long-running pods + every 5 min a wave of 15 pods (ADDs within 2 s, run 40–90 s)',
+    build: cronjob,
+  },
 };
 
 /**
@@ -147,13 +168,22 @@ function occupancy(pods: readonly Draft[], duration: number): { mean: number; pe
  * @example
  * churnTrace('steady', { seed: 7, hours: 1 }).meanPods; // ≈ 24
  */
-export function churnTrace(name: TraceName, options: { readonly seed?: number; readonly hours?: number; readonly capacity?: number } = {}): ChurnTrace {
+export function churnTrace(
+  name: TraceName,
+  options: { readonly seed?: number; readonly hours?: number; readonly capacity?: number } = {},
+): ChurnTrace {
   const seed = options.seed ?? 1;
   const durationMs = Math.round((options.hours ?? 4) * HOUR);
   const { description, build } = BUILDERS[name];
-  const sorted = build(seededRandom(seed * 7919 + TRACE_NAMES.indexOf(name)), durationMs).sort((a, b) => a.arriveAt - b.arriveAt);
+  const sorted = build(seededRandom(seed * 7919 + TRACE_NAMES.indexOf(name)), durationMs).sort(
+    (a, b) => a.arriveAt - b.arriveAt,
+  );
   const drafts = withinCapacity(sorted, options.capacity ?? NODE_CAPACITY);
-  const pods = drafts.map((d, i) => ({ name: `${name}-${i}`, arriveAt: Math.round(d.arriveAt), lifetimeMs: Math.max(1_000, Math.round(d.lifetimeMs)) }));
+  const pods = drafts.map((d, i) => ({
+    name: `${name}-${i}`,
+    arriveAt: Math.round(d.arriveAt),
+    lifetimeMs: Math.max(1_000, Math.round(d.lifetimeMs)),
+  }));
   const { mean, peak } = occupancy(pods, durationMs);
   return { name, description, seed, durationMs, pods, meanPods: mean, peakPods: peak };
 }

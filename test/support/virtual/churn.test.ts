@@ -45,7 +45,10 @@ describe('TimedEc2', () => {
     await ec2.assignPrivateIps(eniId, { count: 1 });
     await ec2.assignPrivateIps(eniId, { count: 1 });
     // Assign's bucket is 100 × 0.02 = 2 tokens, refilled at 0.1/s; the sleeps above took 0.6 s.
-    const third = await ec2.assignPrivateIps(eniId, { count: 1 }).then(() => undefined, (error: unknown) => error);
+    const third = await ec2.assignPrivateIps(eniId, { count: 1 }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     assert.ok(isCloudError(third, 'CLOUD_THROTTLED'));
     assert.equal(ec2.counts().throttled, 1);
   });
@@ -53,7 +56,10 @@ describe('TimedEc2', () => {
 
 describe('VPC_CNI_POOL_POLICY', () => {
   it('reference keeps an ENI worth of IPs warm (a second ENI for the first pod); adaptive starts with its floor and a batch (6) and stays within its marks', async () => {
-    for (const [policy, warm] of [['reference', 17], ['adaptive', 5]] as const) {
+    for (const [policy, warm] of [
+      ['reference', 17],
+      ['adaptive', 5],
+    ] as const) {
       const world = buildWorld({ env: { VPC_CNI_POOL_POLICY: policy } });
       const ipamd = world.ipamd();
       await ipamd.start();

@@ -31,7 +31,10 @@ export function bucketFloorMs(n: number, capacity: number, refillPerSecond: numb
 }
 
 /** Per-bucket floors of the calls accepted up to `endAt` (clock ms), the overall floor and its bucket. */
-export function clusterFloor(tallies: readonly BucketTally[], endAt: number): { floorMs: number; bottleneck: string | undefined; buckets: BucketSummary[] } {
+export function clusterFloor(
+  tallies: readonly BucketTally[],
+  endAt: number,
+): { floorMs: number; bottleneck: string | undefined; buckets: BucketSummary[] } {
   let floorMs = 0;
   let bottleneck: string | undefined;
   const buckets = tallies
@@ -42,7 +45,15 @@ export function clusterFloor(tallies: readonly BucketTally[], endAt: number): { 
         floorMs = floor;
         bottleneck = t.key;
       }
-      return { key: t.key, capacity: t.capacity, refillPerSecond: t.refillPerSecond, calls, callsTotal: t.acceptedAt.length, throttled: t.throttled, floorMs: floor };
+      return {
+        key: t.key,
+        capacity: t.capacity,
+        refillPerSecond: t.refillPerSecond,
+        calls,
+        callsTotal: t.acceptedAt.length,
+        throttled: t.throttled,
+        floorMs: floor,
+      };
     })
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { floorMs, bottleneck, buckets };

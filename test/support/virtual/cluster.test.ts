@@ -17,9 +17,30 @@ describe('token-bucket floor', () => {
     assert.equal(bucketFloorMs(2000, 50, 5), 390_000);
     const floor = clusterFloor(
       [
-        { key: 'AttachNetworkInterface', capacity: 50, refillPerSecond: 5, acceptedAt: [...Array(2000).keys()], throttledAt: [], throttled: 0 },
-        { key: 'DescribeSubnets', capacity: 100, refillPerSecond: 20, acceptedAt: [...Array(3000).keys()], throttledAt: [], throttled: 3 },
-        { key: 'CreateTags', capacity: 100, refillPerSecond: 10, acceptedAt: [10, 20_000], throttledAt: [], throttled: 0 },
+        {
+          key: 'AttachNetworkInterface',
+          capacity: 50,
+          refillPerSecond: 5,
+          acceptedAt: [...Array(2000).keys()],
+          throttledAt: [],
+          throttled: 0,
+        },
+        {
+          key: 'DescribeSubnets',
+          capacity: 100,
+          refillPerSecond: 20,
+          acceptedAt: [...Array(3000).keys()],
+          throttledAt: [],
+          throttled: 3,
+        },
+        {
+          key: 'CreateTags',
+          capacity: 100,
+          refillPerSecond: 10,
+          acceptedAt: [10, 20_000],
+          throttledAt: [],
+          throttled: 0,
+        },
       ],
       1999,
     );
@@ -38,9 +59,22 @@ describe('shared EC2 account', () => {
     const store = new VpcStore({ region: scenario.region, clock });
     scenario.build(store);
     const timers = new VirtualScheduler(clock);
-    const account = new SharedEc2({ store, timers, random: seededRandom(1), throttle: { overrides: { AssignPrivateIpAddresses: { capacity: 1, refillPerSecond: 1 } } } });
+    const account = new SharedEc2({
+      store,
+      timers,
+      random: seededRandom(1),
+      throttle: { overrides: { AssignPrivateIpAddresses: { capacity: 1, refillPerSecond: 1 } } },
+    });
     const enis = [...store.instances.values()].map((i) => i.primaryEniId);
-    const nodes = enis.map((_, i) => new ThrottledEc2(account, { clock, sleep: (ms) => timers.sleep(ms), random: seededRandom(i + 10), budget: false }));
+    const nodes = enis.map(
+      (_, i) =>
+        new ThrottledEc2(account, {
+          clock,
+          sleep: (ms) => timers.sleep(ms),
+          random: seededRandom(i + 10),
+          budget: false,
+        }),
+    );
     const answers: string[][] = [];
     nodes.forEach((ec2, i) => void ec2.assignPrivateIps(enis[i] ?? '', { count: 2 }).then((a) => answers.push(a.ips)));
     await timers.run({ until: 60_000 });
@@ -71,7 +105,10 @@ describe('runCluster', () => {
     for (const run of [reference, paced]) assert.equal(run.podsWithAddress, 2000);
     assert.ok(reference.throttled > 0, `reference: ${reference.throttled} RequestLimitExceeded`);
     assert.equal(paced.throttled, 0);
-    assert.ok((paced.doneMs ?? Infinity) <= (reference.doneMs ?? 0), `paced ${paced.doneMs} ms vs reference ${reference.doneMs} ms`);
+    assert.ok(
+      (paced.doneMs ?? Infinity) <= (reference.doneMs ?? 0),
+      `paced ${paced.doneMs} ms vs reference ${reference.doneMs} ms`,
+    );
     assert.equal(paced.initFailures, 0);
   });
 
@@ -80,6 +117,9 @@ describe('runCluster', () => {
     assert.equal(run.doneMs, undefined);
     assert.ok(run.eniQuota > 0);
     assert.equal(run.podsWithAddress, 10 * 18 - 5 * 9, 'five nodes got their second ENI, five only the primary');
-    assert.ok(run.stuck.every((s) => /CLOUD_ENI_LIMIT/.test(s.why)), JSON.stringify(run.stuck));
+    assert.ok(
+      run.stuck.every((s) => /CLOUD_ENI_LIMIT/.test(s.why)),
+      JSON.stringify(run.stuck),
+    );
   });
 });

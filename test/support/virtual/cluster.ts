@@ -93,7 +93,6 @@ export interface ClusterResult {
   readonly instants: number;
 }
 
-
 const CRASH_BACKOFF = { firstMs: 10_000, maxMs: 300_000 };
 const POD_RETRY = { baseMs: 10_000, jitter: 0.5 };
 
@@ -106,13 +105,21 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
   scenario.build(store);
   const timers = new VirtualScheduler(clock);
   const propagation = new ImdsPropagation(store, {
-    attachLagMs: options.imdsAttachLagMs ?? 1500, addressLagMs: options.imdsAddressLagMs ?? 1000, detachLagMs: 1000,
+    attachLagMs: options.imdsAttachLagMs ?? 1500,
+    addressLagMs: options.imdsAddressLagMs ?? 1000,
+    detachLagMs: 1000,
   });
-  const account = new SharedEc2({ store, timers, random: seededRandom(seed), ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }) });
+  const account = new SharedEc2({
+    store,
+    timers,
+    random: seededRandom(seed),
+    ...(options.latencyMs === undefined ? {} : { latencyMs: options.latencyMs }),
+  });
   options.onAccount?.(account);
   const { config } = loadConfig({ ...options.env });
   // Paced, a node may call DescribeSubnets once per 1 / (20 × share) s: start-up's answer must do for that long.
-  const timings = options.pacing === undefined ? options.timings : { ...pacedTimings(options.pacing.share), ...options.timings };
+  const timings =
+    options.pacing === undefined ? options.timings : { ...pacedTimings(options.pacing.share), ...options.timings };
   const sleep = (ms: number): Promise<void> => timers.sleep(ms);
   const pods = options.nodes * options.podsPerNode;
   let podsWithAddress = 0;
@@ -175,7 +182,10 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
         },
         () => {
           initFailures += 1;
-          timers.setTimeout(() => boot(restarts + 1), Math.min(CRASH_BACKOFF.maxMs, CRASH_BACKOFF.firstMs * 2 ** restarts));
+          timers.setTimeout(
+            () => boot(restarts + 1),
+            Math.min(CRASH_BACKOFF.maxMs, CRASH_BACKOFF.firstMs * 2 ** restarts),
+          );
         },
       );
     };
@@ -186,7 +196,10 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
   let instants = 0;
   let sinceProgress = 0;
   for (;;) {
-    const run = await timers.run({ until: Math.min(START + limitMs, clock.now() + 10_000), done: () => doneMs !== undefined });
+    const run = await timers.run({
+      until: Math.min(START + limitMs, clock.now() + 10_000),
+      done: () => doneMs !== undefined,
+    });
     instants += run.instants;
     sinceProgress += run.instants;
     if (sinceProgress >= 1000 || run.stoppedBy !== 'until') {
@@ -217,7 +230,10 @@ export async function runCluster(options: ClusterOptions): Promise<ClusterResult
     initFailures,
     addFailures,
     ipamdErrors,
-    stuck: [...stuck].map(([why, nodes]) => ({ nodes, why })).sort((a, b) => b.nodes - a.nodes).slice(0, 8),
+    stuck: [...stuck]
+      .map(([why, nodes]) => ({ nodes, why }))
+      .sort((a, b) => b.nodes - a.nodes)
+      .slice(0, 8),
     throttled: account.throttled(),
     subnetFull: account.subnetFullAt.length,
     eniQuota: account.eniQuotaAt.length,

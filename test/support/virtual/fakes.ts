@@ -225,10 +225,15 @@ export interface LogLine {
 }
 
 /** A logger keeping every line (children share the list). */
-export function recordingLogger(lines: LogLine[] = [], bindings: Record<string, unknown> = {}): Logger & { lines: LogLine[] } {
-  const at = (level: string) => (obj: Record<string, unknown>, msg: string): void => {
-    lines.push({ level, msg, obj: { ...bindings, ...obj } });
-  };
+export function recordingLogger(
+  lines: LogLine[] = [],
+  bindings: Record<string, unknown> = {},
+): Logger & { lines: LogLine[] } {
+  const at =
+    (level: string) =>
+    (obj: Record<string, unknown>, msg: string): void => {
+      lines.push({ level, msg, obj: { ...bindings, ...obj } });
+    };
   return {
     lines,
     debug: at('debug'),

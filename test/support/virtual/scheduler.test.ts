@@ -9,7 +9,13 @@ describe('VirtualScheduler', () => {
     const clock = manualClock(1000);
     const timers = new VirtualScheduler(clock);
     const fired: string[] = [];
-    for (const [name, ms] of [['c', 30], ['a', 10], ['b', 20], ['a2', 10], ['z', 0]] as const) {
+    for (const [name, ms] of [
+      ['c', 30],
+      ['a', 10],
+      ['b', 20],
+      ['a2', 10],
+      ['z', 0],
+    ] as const) {
       timers.setTimeout(() => fired.push(`${name}@${clock.now() - 1000}`), ms);
     }
     const run = await timers.run({ until: 10_000 });

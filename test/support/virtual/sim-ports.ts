@@ -17,11 +17,27 @@ import { applyFilters } from '../../../src/sim/index.js';
 import { eniFilterFields } from '../../../src/sim/index.js';
 import type { ImdsPropagation, VisibleEni } from '../../../src/sim/index.js';
 import type { Eni } from '../../../src/sim/index.js';
-import { assignPrivateIps, attachEni, createEni, deleteEni, detachEni, modifyEniAttribute, settleDetachments, unassignPrivateIps } from '../../../src/sim/index.js';
+import {
+  assignPrivateIps,
+  attachEni,
+  createEni,
+  deleteEni,
+  detachEni,
+  modifyEniAttribute,
+  settleDetachments,
+  unassignPrivateIps,
+} from '../../../src/sim/index.js';
 import { createTags } from '../../../src/sim/index.js';
 import { cidrAssociationState } from '../../../src/sim/index.js';
 import type { VpcStore } from '../../../src/sim/index.js';
-import type { CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2Subnet } from '../../../src/cloud/ec2/port.js';
+import type {
+  CreateEniRequest,
+  Ec2Api,
+  Ec2Eni,
+  Ec2Filter,
+  Ec2InstanceAttachments,
+  Ec2Subnet,
+} from '../../../src/cloud/ec2/port.js';
 import type { Imds, ImdsEni, InstanceIdentity } from '../../../src/cloud/imds/port.js';
 
 /** EC2 code → CloudError code, as src/cloud/ec2/classify.ts maps them. */
@@ -29,11 +45,13 @@ export function cloudCodeOf(awsCode: string): CloudErrorCode {
   if (awsCode === 'InsufficientFreeAddressesInSubnet') return 'CLOUD_SUBNET_FULL';
   if (awsCode === 'InsufficientCidrBlocks') return 'CLOUD_NO_CIDR_BLOCKS';
   if (awsCode === 'AttachmentLimitExceeded' || awsCode === 'NetworkInterfaceLimitExceeded') return 'CLOUD_ENI_LIMIT';
-  if (awsCode === 'PrivateIpAddressLimitExceeded' || awsCode === 'InvalidInterface.IpAddressLimitExceeded') return 'CLOUD_IP_LIMIT';
+  if (awsCode === 'PrivateIpAddressLimitExceeded' || awsCode === 'InvalidInterface.IpAddressLimitExceeded')
+    return 'CLOUD_IP_LIMIT';
   if (awsCode === 'RequestLimitExceeded') return 'CLOUD_THROTTLED';
   if (awsCode.endsWith('.NotFound')) return 'CLOUD_NOT_FOUND';
   if (awsCode === 'AuthFailure' || awsCode === 'UnauthorizedOperation') return 'CLOUD_UNAUTHORIZED';
-  if (awsCode.startsWith('Invalid') || awsCode === 'MissingParameter' || awsCode === 'OperationNotPermitted') return 'CLOUD_INVALID_REQUEST';
+  if (awsCode.startsWith('Invalid') || awsCode === 'MissingParameter' || awsCode === 'OperationNotPermitted')
+    return 'CLOUD_INVALID_REQUEST';
   return 'CLOUD_EC2_ERROR';
 }
 
@@ -44,12 +62,31 @@ function tagRecord(tags: ReadonlyMap<string, string>): Record<string, string> {
 export function toEc2Eni(eni: Eni): Ec2Eni {
   const a = eni.attachment;
   return {
-    id: eni.id, macAddress: eni.macAddress, subnetId: eni.subnetId, vpcId: eni.vpcId, availabilityZone: eni.availabilityZone,
-    description: eni.description, status: eni.status, interfaceType: eni.interfaceType, privateIp: eni.privateIpAddress,
-    secondaryIps: [...eni.secondaryIps], prefixes: [...eni.prefixes], groups: [...eni.groups], tags: tagRecord(eni.tags),
+    id: eni.id,
+    macAddress: eni.macAddress,
+    subnetId: eni.subnetId,
+    vpcId: eni.vpcId,
+    availabilityZone: eni.availabilityZone,
+    description: eni.description,
+    status: eni.status,
+    interfaceType: eni.interfaceType,
+    privateIp: eni.privateIpAddress,
+    secondaryIps: [...eni.secondaryIps],
+    prefixes: [...eni.prefixes],
+    groups: [...eni.groups],
+    tags: tagRecord(eni.tags),
     ...(a === undefined
       ? {}
-      : { attachment: { id: a.id, instanceId: a.instanceId, deviceIndex: a.deviceIndex, networkCardIndex: a.networkCardIndex, deleteOnTermination: a.deleteOnTermination, status: a.status } }),
+      : {
+          attachment: {
+            id: a.id,
+            instanceId: a.instanceId,
+            deviceIndex: a.deviceIndex,
+            networkCardIndex: a.networkCardIndex,
+            deleteOnTermination: a.deleteOnTermination,
+            status: a.status,
+          },
+        }),
   };
 }
 
@@ -60,7 +97,8 @@ class CallLog {
 
   failNext(action: string, code: CloudErrorCode, awsCode: string, times = 1): void {
     const queue = this.#faults.get(action) ?? [];
-    for (let i = 0; i < times; i++) queue.push(new CloudError(code, `${action}: injected ${awsCode}`, { operation: action, awsCode }));
+    for (let i = 0; i < times; i++)
+      queue.push(new CloudError(code, `${action}: injected ${awsCode}`, { operation: action, awsCode }));
     this.#faults.set(action, queue);
   }
 
@@ -76,7 +114,14 @@ class CallLog {
       return Promise.resolve(work());
     } catch (error) {
       if (error instanceof Ec2Error) {
-        return Promise.reject(new CloudError(cloudCodeOf(error.code), error.message, { operation: action, awsCode: error.code, httpStatus: error.status }, error));
+        return Promise.reject(
+          new CloudError(
+            cloudCodeOf(error.code),
+            error.message,
+            { operation: action, awsCode: error.code, httpStatus: error.status },
+            error,
+          ),
+        );
       }
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
@@ -95,8 +140,11 @@ export class SimEc2 extends CallLog implements Ec2Api {
     return this.run('DescribeInstances', [instanceId], () => {
       settleDetachments(this.store);
       const instance = this.store.instance(instanceId);
-      const deviceIndexes = [...this.store.enis.values()]
-        .flatMap((e) => (e.attachment?.instanceId === instanceId ? [{ networkCardIndex: e.attachment.networkCardIndex, deviceIndex: e.attachment.deviceIndex }] : []));
+      const deviceIndexes = [...this.store.enis.values()].flatMap((e) =>
+        e.attachment?.instanceId === instanceId
+          ? [{ networkCardIndex: e.attachment.networkCardIndex, deviceIndex: e.attachment.deviceIndex }]
+          : [],
+      );
       return { instanceId, instanceType: instance.instanceType, deviceIndexes };
     });
   }
@@ -118,12 +166,19 @@ export class SimEc2 extends CallLog implements Ec2Api {
     );
   }
 
-  attachNetworkInterface(request: { eniId: EniId; instanceId: string; deviceIndex: number; networkCardIndex: number }): Promise<string> {
+  attachNetworkInterface(request: {
+    eniId: EniId;
+    instanceId: string;
+    deviceIndex: number;
+    networkCardIndex: number;
+  }): Promise<string> {
     return this.run('AttachNetworkInterface', [request], () => attachEni(this.store, request).id);
   }
 
   setDeleteOnTermination(eniId: EniId, attachmentId: string): Promise<void> {
-    return this.run('ModifyNetworkInterfaceAttribute', [eniId, attachmentId], () => modifyEniAttribute(this.store, eniId, { attachment: { attachmentId, deleteOnTermination: true } }));
+    return this.run('ModifyNetworkInterfaceAttribute', [eniId, attachmentId], () =>
+      modifyEniAttribute(this.store, eniId, { attachment: { attachmentId, deleteOnTermination: true } }),
+    );
   }
 
   detachNetworkInterface(attachmentId: string): Promise<void> {
@@ -136,12 +191,26 @@ export class SimEc2 extends CallLog implements Ec2Api {
     });
   }
 
-  assignPrivateIps(eniId: EniId, request: { count: number } | { prefixCount: number }): Promise<{ ips: string[]; prefixes: string[] }> {
-    return this.run('AssignPrivateIpAddresses', [eniId, request], () => assignPrivateIps(this.store, eniId, 'count' in request ? { count: request.count } : { prefixCount: request.prefixCount }));
+  assignPrivateIps(
+    eniId: EniId,
+    request: { count: number } | { prefixCount: number },
+  ): Promise<{ ips: string[]; prefixes: string[] }> {
+    return this.run('AssignPrivateIpAddresses', [eniId, request], () =>
+      assignPrivateIps(
+        this.store,
+        eniId,
+        'count' in request ? { count: request.count } : { prefixCount: request.prefixCount },
+      ),
+    );
   }
 
-  unassignPrivateIps(eniId: EniId, request: { ips: readonly string[] } | { prefixes: readonly string[] }): Promise<void> {
-    return this.run('UnassignPrivateIpAddresses', [eniId, request], () => unassignPrivateIps(this.store, eniId, 'ips' in request ? { ips: request.ips } : { prefixes: request.prefixes }));
+  unassignPrivateIps(
+    eniId: EniId,
+    request: { ips: readonly string[] } | { prefixes: readonly string[] },
+  ): Promise<void> {
+    return this.run('UnassignPrivateIpAddresses', [eniId, request], () =>
+      unassignPrivateIps(this.store, eniId, 'ips' in request ? { ips: request.ips } : { prefixes: request.prefixes }),
+    );
   }
 
   describeNetworkInterfaces(ids: readonly EniId[]): Promise<{ enis: Ec2Eni[]; missing: EniId[] }> {
@@ -158,12 +227,20 @@ export class SimEc2 extends CallLog implements Ec2Api {
   findNetworkInterfaces(filters: readonly Ec2Filter[]): Promise<Ec2Eni[]> {
     return this.run('DescribeNetworkInterfaces', [filters], () => {
       settleDetachments(this.store);
-      return applyFilters([...this.store.enis.values()], filters, eniFilterFields(this.store), (e) => e.tags).map(toEc2Eni);
+      return applyFilters([...this.store.enis.values()], filters, eniFilterFields(this.store), (e) => e.tags).map(
+        toEc2Eni,
+      );
     });
   }
 
   createTags(resourceIds: readonly string[], tags: Readonly<Record<string, string>>): Promise<void> {
-    return this.run('CreateTags', [resourceIds, tags], () => createTags(this.store, resourceIds, Object.entries(tags).map(([key, value]) => ({ key, value }))));
+    return this.run('CreateTags', [resourceIds, tags], () =>
+      createTags(
+        this.store,
+        resourceIds,
+        Object.entries(tags).map(([key, value]) => ({ key, value })),
+      ),
+    );
   }
 
   /** What the sim's EC2 knows of the type (an extra type of the store, or the limits table's), as DescribeInstanceTypes. */
@@ -173,16 +250,27 @@ export class SimEc2 extends CallLog implements Ec2Api {
 
   describeSubnets(filters: readonly Ec2Filter[]): Promise<Ec2Subnet[]> {
     return this.run('DescribeSubnets', [filters], () => {
-      const fields: Record<string, (s: Ec2Subnet) => string> = { 'vpc-id': (s) => s.vpcId, 'availability-zone': (s) => s.availabilityZone, 'subnet-id': (s) => s.id };
+      const fields: Record<string, (s: Ec2Subnet) => string> = {
+        'vpc-id': (s) => s.vpcId,
+        'availability-zone': (s) => s.availabilityZone,
+        'subnet-id': (s) => s.id,
+      };
       const all = [...this.store.subnets.values()].map((s) => ({
-        id: s.id, vpcId: s.vpcId, cidr: s.cidr, availabilityZone: s.availabilityZone, availableIpAddressCount: this.store.availableIpAddressCount(s), tags: tagRecord(s.tags),
+        id: s.id,
+        vpcId: s.vpcId,
+        cidr: s.cidr,
+        availabilityZone: s.availabilityZone,
+        availableIpAddressCount: this.store.availableIpAddressCount(s),
+        tags: tagRecord(s.tags),
       }));
       return all.filter((s) => filters.every((f) => f.values.includes(fields[f.name]?.(s) ?? '')));
     });
   }
 
   modifyNetworkInterfaceGroups(eniId: EniId, groups: readonly string[]): Promise<void> {
-    return this.run('ModifyNetworkInterfaceAttribute', [eniId, groups], () => modifyEniAttribute(this.store, eniId, { groups }));
+    return this.run('ModifyNetworkInterfaceAttribute', [eniId, groups], () =>
+      modifyEniAttribute(this.store, eniId, { groups }),
+    );
   }
 }
 
@@ -223,7 +311,10 @@ export class SimImds extends CallLog implements Imds {
 
   #byMac(mac: string): VisibleEni {
     const eni = this.propagation.interfaces(this.instanceId).find((e) => e.macAddress === mac);
-    if (eni === undefined) throw new CloudError('IMDS_ERROR', `IMDS has no interface ${mac}`, { operation: `network/interfaces/macs/${mac}` });
+    if (eni === undefined)
+      throw new CloudError('IMDS_ERROR', `IMDS has no interface ${mac}`, {
+        operation: `network/interfaces/macs/${mac}`,
+      });
     return eni;
   }
 
@@ -231,8 +322,12 @@ export class SimImds extends CallLog implements Imds {
     return this.run('identity', [], () => {
       const instance = this.#store.instance(this.instanceId);
       return {
-        instanceId: instance.id, instanceType: instance.instanceType, region: this.#store.region, availabilityZone: instance.availabilityZone,
-        localIpv4: instance.privateIpAddress, primaryMac: this.#primaryMac(),
+        instanceId: instance.id,
+        instanceType: instance.instanceType,
+        region: this.#store.region,
+        availabilityZone: instance.availabilityZone,
+        localIpv4: instance.privateIpAddress,
+        primaryMac: this.#primaryMac(),
       };
     });
   }
@@ -246,17 +341,23 @@ export class SimImds extends CallLog implements Imds {
   }
 
   attachedEnis(primaryMac: string): Promise<ImdsEni[]> {
-    return this.run('attachedEnis', [primaryMac], () => this.propagation.interfaces(this.instanceId).map((e) => this.#toImds(e, primaryMac)));
+    return this.run('attachedEnis', [primaryMac], () =>
+      this.propagation.interfaces(this.instanceId).map((e) => this.#toImds(e, primaryMac)),
+    );
   }
 
   vpcIpv4Cidrs(mac: string): Promise<string[]> {
     return this.run('vpcIpv4Cidrs', [mac], () => {
       const vpc = this.#store.vpc(this.#byMac(mac).vpcId);
-      return vpc.cidrAssociations.filter((a) => cidrAssociationState(this.#store, a) === 'associated').map((a) => a.cidr);
+      return vpc.cidrAssociations
+        .filter((a) => cidrAssociationState(this.#store, a) === 'associated')
+        .map((a) => a.cidr);
     });
   }
 
   securityGroupIds(mac: string): Promise<string[]> {
-    return this.run('securityGroupIds', [mac], () => this.#toImds(this.#byMac(mac), this.#primaryMac()).securityGroupIds.slice());
+    return this.run('securityGroupIds', [mac], () =>
+      this.#toImds(this.#byMac(mac), this.#primaryMac()).securityGroupIds.slice(),
+    );
   }
 }

@@ -26,7 +26,14 @@ import type { EniId } from '../../../src/ipam/types.js';
 import { classify, Throttle, type ThrottleSettings } from '../../../src/sim/index.js';
 import type { VpcStore } from '../../../src/sim/index.js';
 import type { AwsCallRecord } from '../../../src/cloud/calls.js';
-import type { CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2Subnet } from '../../../src/cloud/ec2/port.js';
+import type {
+  CreateEniRequest,
+  Ec2Api,
+  Ec2Eni,
+  Ec2Filter,
+  Ec2InstanceAttachments,
+  Ec2Subnet,
+} from '../../../src/cloud/ec2/port.js';
 import type { Timers } from '../../../src/obs/timers.js';
 import { SimEc2 } from './sim-ports.js';
 
@@ -58,7 +65,12 @@ const shapeOf = (shape: RequestShape): { has(name: string): boolean } => ({ has:
 
 /** An SDK service exception as the SDK hands it to the call path. */
 function serviceException(code: string, status: number, message: string): Error {
-  return Object.assign(new Error(message), { name: code, Code: code, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } });
+  return Object.assign(new Error(message), {
+    name: code,
+    Code: code,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+  });
 }
 
 /** The account: shared buckets, latency, the VPC; see the module comment. */
@@ -101,8 +113,10 @@ export class SharedEc2 {
     try {
       return await work();
     } catch (error) {
-      if (isCloudError(error) && SUBNET_FULL.has(error.details.awsCode ?? '')) this.subnetFullAt.push(this.#clock.now());
-      if (isCloudError(error) && error.details.awsCode === 'NetworkInterfaceLimitExceeded') this.eniQuotaAt.push(this.#clock.now());
+      if (isCloudError(error) && SUBNET_FULL.has(error.details.awsCode ?? ''))
+        this.subnetFullAt.push(this.#clock.now());
+      if (isCloudError(error) && error.details.awsCode === 'NetworkInterfaceLimitExceeded')
+        this.eniQuotaAt.push(this.#clock.now());
       throw error;
     }
   }
@@ -119,7 +133,14 @@ export class SharedEc2 {
     let tally = this.tallies.get(key);
     if (tally === undefined) {
       const scale = this.throttle.settings.scale;
-      tally = { key, capacity: spec.capacity * scale, refillPerSecond: spec.refillPerSecond * scale, acceptedAt: [], throttledAt: [], throttled: 0 };
+      tally = {
+        key,
+        capacity: spec.capacity * scale,
+        refillPerSecond: spec.refillPerSecond * scale,
+        acceptedAt: [],
+        throttledAt: [],
+        throttled: 0,
+      };
       this.tallies.set(key, tally);
     }
     return tally;
@@ -144,7 +165,10 @@ export class ThrottledEc2 implements Ec2Api {
 
   constructor(account: SharedEc2, options: ThrottledEc2Options) {
     this.#account = account;
-    this.budget = options.budget === false ? undefined : new Ec2Budget({ clock: options.clock, sleep: options.sleep, ...options.budget });
+    this.budget =
+      options.budget === false
+        ? undefined
+        : new Ec2Budget({ clock: options.clock, sleep: options.sleep, ...options.budget });
     this.#call = createCallPath({
       clock: options.clock,
       sleep: options.sleep,
@@ -167,7 +191,12 @@ export class ThrottledEc2 implements Ec2Api {
     return this.#send('CreateNetworkInterface', (sim) => sim.createNetworkInterface(request));
   }
 
-  attachNetworkInterface(request: { eniId: EniId; instanceId: string; deviceIndex: number; networkCardIndex: number }): Promise<string> {
+  attachNetworkInterface(request: {
+    eniId: EniId;
+    instanceId: string;
+    deviceIndex: number;
+    networkCardIndex: number;
+  }): Promise<string> {
     return this.#send('AttachNetworkInterface', (sim) => sim.attachNetworkInterface(request));
   }
 
@@ -183,11 +212,17 @@ export class ThrottledEc2 implements Ec2Api {
     return this.#send('DeleteNetworkInterface', (sim) => sim.deleteNetworkInterface(eniId));
   }
 
-  assignPrivateIps(eniId: EniId, request: { count: number } | { prefixCount: number }): Promise<{ ips: string[]; prefixes: string[] }> {
+  assignPrivateIps(
+    eniId: EniId,
+    request: { count: number } | { prefixCount: number },
+  ): Promise<{ ips: string[]; prefixes: string[] }> {
     return this.#send('AssignPrivateIpAddresses', (sim) => sim.assignPrivateIps(eniId, request));
   }
 
-  unassignPrivateIps(eniId: EniId, request: { ips: readonly string[] } | { prefixes: readonly string[] }): Promise<void> {
+  unassignPrivateIps(
+    eniId: EniId,
+    request: { ips: readonly string[] } | { prefixes: readonly string[] },
+  ): Promise<void> {
     const list = 'ips' in request ? request.ips : request.prefixes;
     if (list.length === 0) return Promise.resolve();
     return this.#send('UnassignPrivateIpAddresses', (sim) => sim.unassignPrivateIps(eniId, request));

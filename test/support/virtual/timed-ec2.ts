@@ -19,7 +19,14 @@ import { CloudError } from '../../../src/cloud/errors.js';
 import type { Clock } from '../../../src/ipam/clock.js';
 import type { EniId } from '../../../src/ipam/types.js';
 import { Throttle } from '../../../src/sim/index.js';
-import type { CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2Subnet } from '../../../src/cloud/ec2/port.js';
+import type {
+  CreateEniRequest,
+  Ec2Api,
+  Ec2Eni,
+  Ec2Filter,
+  Ec2InstanceAttachments,
+  Ec2Subnet,
+} from '../../../src/cloud/ec2/port.js';
 import type { Timers } from '../../../src/obs/timers.js';
 
 /**
@@ -82,7 +89,12 @@ export class TimedEc2 implements Ec2Api {
   }
 
   counts(): Ec2Counts {
-    return { calls: this.#calls, mutating: this.#mutating, throttled: this.#throttled, byAction: Object.fromEntries(this.#byAction) };
+    return {
+      calls: this.#calls,
+      mutating: this.#mutating,
+      throttled: this.#throttled,
+      byAction: Object.fromEntries(this.#byAction),
+    };
   }
 
   async #call<T>(action: string, filtered: boolean, work: () => Promise<T>): Promise<T> {
@@ -92,7 +104,11 @@ export class TimedEc2 implements Ec2Api {
     if (!this.throttle.tryTake(action, { has: () => filtered })) {
       this.#throttled += 1;
       await this.#timers.sleep(THROTTLED_LATENCY_MS);
-      throw new CloudError('CLOUD_THROTTLED', `${action}: Request limit exceeded.`, { operation: action, awsCode: 'RequestLimitExceeded', httpStatus: 503 });
+      throw new CloudError('CLOUD_THROTTLED', `${action}: Request limit exceeded.`, {
+        operation: action,
+        awsCode: 'RequestLimitExceeded',
+        httpStatus: 503,
+      });
     }
     const median = this.#latency[action] ?? DEFAULT_LATENCY_MS;
     await this.#timers.sleep(Math.round(median * (0.75 + 0.5 * this.#random())));
@@ -107,12 +123,19 @@ export class TimedEc2 implements Ec2Api {
     return this.#call('CreateNetworkInterface', true, () => this.inner.createNetworkInterface(request));
   }
 
-  attachNetworkInterface(request: { eniId: EniId; instanceId: string; deviceIndex: number; networkCardIndex: number }): Promise<string> {
+  attachNetworkInterface(request: {
+    eniId: EniId;
+    instanceId: string;
+    deviceIndex: number;
+    networkCardIndex: number;
+  }): Promise<string> {
     return this.#call('AttachNetworkInterface', true, () => this.inner.attachNetworkInterface(request));
   }
 
   setDeleteOnTermination(eniId: EniId, attachmentId: string): Promise<void> {
-    return this.#call('ModifyNetworkInterfaceAttribute', true, () => this.inner.setDeleteOnTermination(eniId, attachmentId));
+    return this.#call('ModifyNetworkInterfaceAttribute', true, () =>
+      this.inner.setDeleteOnTermination(eniId, attachmentId),
+    );
   }
 
   detachNetworkInterface(attachmentId: string): Promise<void> {
@@ -123,11 +146,17 @@ export class TimedEc2 implements Ec2Api {
     return this.#call('DeleteNetworkInterface', true, () => this.inner.deleteNetworkInterface(eniId));
   }
 
-  assignPrivateIps(eniId: EniId, request: { count: number } | { prefixCount: number }): Promise<{ ips: string[]; prefixes: string[] }> {
+  assignPrivateIps(
+    eniId: EniId,
+    request: { count: number } | { prefixCount: number },
+  ): Promise<{ ips: string[]; prefixes: string[] }> {
     return this.#call('AssignPrivateIpAddresses', true, () => this.inner.assignPrivateIps(eniId, request));
   }
 
-  unassignPrivateIps(eniId: EniId, request: { ips: readonly string[] } | { prefixes: readonly string[] }): Promise<void> {
+  unassignPrivateIps(
+    eniId: EniId,
+    request: { ips: readonly string[] } | { prefixes: readonly string[] },
+  ): Promise<void> {
     return this.#call('UnassignPrivateIpAddresses', true, () => this.inner.unassignPrivateIps(eniId, request));
   }
 
@@ -149,6 +178,8 @@ export class TimedEc2 implements Ec2Api {
   }
 
   modifyNetworkInterfaceGroups(eniId: EniId, groups: readonly string[]): Promise<void> {
-    return this.#call('ModifyNetworkInterfaceAttribute', true, () => this.inner.modifyNetworkInterfaceGroups(eniId, groups));
+    return this.#call('ModifyNetworkInterfaceAttribute', true, () =>
+      this.inner.modifyNetworkInterfaceGroups(eniId, groups),
+    );
   }
 }

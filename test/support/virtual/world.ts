@@ -22,7 +22,14 @@ import { eksworkshop } from '../../../src/sim/index.js';
 import { Ipamd } from '../../../src/ipamd/ipamd.js';
 import type { IpamdDeps } from '../../../src/ipamd/context.js';
 import type { IpamdTimings } from '../../../src/ipamd/timings.js';
-import { FakeHostNetwork, FakeTimers, MemoryCheckpointStore, RecordingMetrics, recordingLogger, type LogLine } from './fakes.js';
+import {
+  FakeHostNetwork,
+  FakeTimers,
+  MemoryCheckpointStore,
+  RecordingMetrics,
+  recordingLogger,
+  type LogLine,
+} from './fakes.js';
 import { SimEc2, SimImds } from './sim-ports.js';
 
 export const NODE_IP = '10.11.16.31';
@@ -111,15 +118,31 @@ export function datastoreView(ipamd: Ipamd): Map<EniId, string[]> {
 
 export function addRequest(pod: string, overrides: Partial<AddNetworkRequest> = {}): AddNetworkRequest {
   return {
-    clientVersion: 'test', k8sPodName: pod, k8sPodNamespace: 'default', k8sPodInfraContainerId: `c-${pod}`, containerId: `c-${pod}`,
-    ifName: 'eth0', networkName: 'aws-cni', netns: `/var/run/netns/${pod}`, requiresMultiNicAttachment: false, ...overrides,
+    clientVersion: 'test',
+    k8sPodName: pod,
+    k8sPodNamespace: 'default',
+    k8sPodInfraContainerId: `c-${pod}`,
+    containerId: `c-${pod}`,
+    ifName: 'eth0',
+    networkName: 'aws-cni',
+    netns: `/var/run/netns/${pod}`,
+    requiresMultiNicAttachment: false,
+    ...overrides,
   };
 }
 
 export function delRequest(pod: string, overrides: Partial<DelNetworkRequest> = {}): DelNetworkRequest {
   return {
-    clientVersion: 'test', k8sPodName: pod, k8sPodNamespace: 'default', k8sPodInfraContainerId: `c-${pod}`, reason: 'PodDeleted',
-    containerId: `c-${pod}`, ifName: 'eth0', networkName: 'aws-cni', k8sPodUid: `uid-${pod}`, ...overrides,
+    clientVersion: 'test',
+    k8sPodName: pod,
+    k8sPodNamespace: 'default',
+    k8sPodInfraContainerId: `c-${pod}`,
+    reason: 'PodDeleted',
+    containerId: `c-${pod}`,
+    ifName: 'eth0',
+    networkName: 'aws-cni',
+    k8sPodUid: `uid-${pod}`,
+    ...overrides,
   };
 }
 

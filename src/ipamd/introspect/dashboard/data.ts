@@ -74,11 +74,25 @@ export interface DashboardDocument {
   readonly customNetworking: boolean;
   /** IP_COOLDOWN_PERIOD: how long a released address rests before it is handed out again. */
   readonly cooldownMs: number;
-  readonly limits: { readonly maxPods: number | null; readonly maxEnis: number | null; readonly maxIpsPerEni: number | null };
-  readonly targets: { readonly warmEniTarget: number; readonly warmIpTarget: number; readonly minimumIpTarget: number; readonly warmPrefixTarget: number };
+  readonly limits: {
+    readonly maxPods: number | null;
+    readonly maxEnis: number | null;
+    readonly maxIpsPerEni: number | null;
+  };
+  readonly targets: {
+    readonly warmEniTarget: number;
+    readonly warmIpTarget: number;
+    readonly minimumIpTarget: number;
+    readonly warmPrefixTarget: number;
+  };
   /** What the last pool tick decided and why, per card. */
   readonly plan: readonly string[];
-  readonly totals: { readonly enis: number; readonly assigned: number; readonly warm: number; readonly cooldown: number };
+  readonly totals: {
+    readonly enis: number;
+    readonly assigned: number;
+    readonly warm: number;
+    readonly cooldown: number;
+  };
   readonly enis: readonly DashboardEni[];
   /** `null` when ipamd does not share what EC2 said about its subnets (or EC2 has not been asked yet). */
   readonly subnets: readonly DashboardSubnet[] | null;
@@ -93,7 +107,12 @@ export interface DashboardDocument {
     readonly errorCode: string | null;
     readonly durationMs: number | null;
   }[];
-  readonly recentErrors: readonly { readonly at: number; readonly code: string; readonly message: string; readonly hint: string | null }[];
+  readonly recentErrors: readonly {
+    readonly at: number;
+    readonly code: string;
+    readonly message: string;
+    readonly hint: string | null;
+  }[];
 }
 
 /** The page shows this many actions and errors; the pool report may keep more. */
@@ -103,7 +122,13 @@ export const SHOWN_ERRORS = 5;
 function slotOf(address: string, view: AddressView | undefined, snapshot: DatastoreSnapshot): DashboardSlot {
   if (view?.ipamKey !== undefined) {
     const meta = view.ipamMetadata ?? {};
-    return { address, state: 'assigned', pod: meta.k8sPodName ?? null, namespace: meta.k8sPodNamespace ?? null, since: view.assignedTime ?? null };
+    return {
+      address,
+      state: 'assigned',
+      pod: meta.k8sPodName ?? null,
+      namespace: meta.k8sPodNamespace ?? null,
+      since: view.assignedTime ?? null,
+    };
   }
   const released = view?.unassignedTime;
   // The datastore's rule (datastore-model.ts isCoolingDown): less than the cooldown since release.
@@ -167,7 +192,10 @@ export function dashboardDocument(source: IntrospectionSource): DashboardDocumen
   const identity = source.identity?.();
   const enis = snapshots.flatMap((snapshot) => snapshot.enis.map((eni) => eniOf(eni, snapshot)));
   const card = report?.cards[0];
-  const takenAt = snapshots.reduce<number | null>((latest, s) => (latest === null || s.takenAt > latest ? s.takenAt : latest), null);
+  const takenAt = snapshots.reduce<number | null>(
+    (latest, s) => (latest === null || s.takenAt > latest ? s.takenAt : latest),
+    null,
+  );
   const subnetsInUse = new Set(enis.map((eni) => eni.subnetId));
   const seen = source.subnets?.();
   const totals = { enis: enis.length, assigned: 0, warm: 0, cooldown: 0 };
@@ -186,10 +214,15 @@ export function dashboardDocument(source: IntrospectionSource): DashboardDocumen
       availabilityZone: identity?.availabilityZone ?? null,
       privateIp: identity?.localIpv4 ?? null,
     },
-    prefixDelegation: report?.mode.prefixDelegation ?? snapshots[0]?.prefixDelegation ?? source.config.pool.prefixDelegation,
+    prefixDelegation:
+      report?.mode.prefixDelegation ?? snapshots[0]?.prefixDelegation ?? source.config.pool.prefixDelegation,
     customNetworking: report?.mode.customNetworking ?? source.config.customNetworking.enabled,
     cooldownMs: snapshots[0]?.ipCooldownMs ?? source.config.pool.ipCooldownMs,
-    limits: { maxPods: card?.limits.maxPods ?? null, maxEnis: card?.limits.maxEnis ?? null, maxIpsPerEni: card?.limits.maxIpsPerEni ?? null },
+    limits: {
+      maxPods: card?.limits.maxPods ?? null,
+      maxEnis: card?.limits.maxEnis ?? null,
+      maxIpsPerEni: card?.limits.maxIpsPerEni ?? null,
+    },
     targets: {
       warmEniTarget: source.config.pool.warmEniTarget,
       warmIpTarget: source.config.pool.warmIpTarget,
@@ -205,17 +238,28 @@ export function dashboardDocument(source: IntrospectionSource): DashboardDocumen
         ? null
         : [...seen.subnets]
             .sort((a, b) => Number(subnetsInUse.has(b.id)) - Number(subnetsInUse.has(a.id)) || a.id.localeCompare(b.id))
-            .map((s) => ({ id: s.id, cidr: s.cidr, availabilityZone: s.availabilityZone, free: s.availableIpAddressCount, usable: usable(s.cidr), inUse: subnetsInUse.has(s.id) })),
+            .map((s) => ({
+              id: s.id,
+              cidr: s.cidr,
+              availabilityZone: s.availabilityZone,
+              free: s.availableIpAddressCount,
+              usable: usable(s.cidr),
+              inUse: subnetsInUse.has(s.id),
+            })),
     subnetsAt: seen?.at ?? null,
-    recentActions: (report?.recentActions ?? []).slice(0, SHOWN_ACTIONS).map((a) => ({
-      at: a.at,
-      action: a.action,
-      eniId: a.eniId ?? null,
-      detail: a.detail,
-      outcome: a.outcome,
-      errorCode: a.errorCode ?? null,
-      durationMs: a.durationMs ?? null,
-    })),
-    recentErrors: (report?.recentErrors ?? []).slice(0, SHOWN_ERRORS).map((e) => ({ at: e.at, code: e.code, message: e.message, hint: e.hint ?? null })),
+    recentActions: (report?.recentActions ?? [])
+      .slice(0, SHOWN_ACTIONS)
+      .map((a) => ({
+        at: a.at,
+        action: a.action,
+        eniId: a.eniId ?? null,
+        detail: a.detail,
+        outcome: a.outcome,
+        errorCode: a.errorCode ?? null,
+        durationMs: a.durationMs ?? null,
+      })),
+    recentErrors: (report?.recentErrors ?? [])
+      .slice(0, SHOWN_ERRORS)
+      .map((e) => ({ at: e.at, code: e.code, message: e.message, hint: e.hint ?? null })),
   };
 }

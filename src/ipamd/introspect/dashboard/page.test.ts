@@ -12,9 +12,23 @@ import { CONTAINER_1, CONTAINER_2, T1, T3, fixtureSource, poolReport } from '../
 import type { Ec2Subnet } from '../../../cloud/ec2/port.js';
 import type { IpamdMetrics } from '../../metrics/port.js';
 
-const subnet = (id: string, cidr: string, free: number): Ec2Subnet => ({ id, vpcId: 'vpc-1', cidr, availabilityZone: 'us-west-2a', availableIpAddressCount: free, tags: {} });
+const subnet = (id: string, cidr: string, free: number): Ec2Subnet => ({
+  id,
+  vpcId: 'vpc-1',
+  cidr,
+  availabilityZone: 'us-west-2a',
+  availableIpAddressCount: free,
+  tags: {},
+});
 
-const identity = { instanceId: 'i-0abc', instanceType: 'm5.large', region: 'us-west-2', availabilityZone: 'us-west-2a', localIpv4: '10.0.1.10', primaryMac: '02:00:00:00:00:01' };
+const identity = {
+  instanceId: 'i-0abc',
+  instanceType: 'm5.large',
+  region: 'us-west-2',
+  availabilityZone: 'us-west-2a',
+  localIpv4: '10.0.1.10',
+  primaryMac: '02:00:00:00:00:01',
+};
 
 describe('dashboard document (/v1/dashboard)', () => {
   const doc = dashboardDocument(fixtureSource({ pool: () => poolReport(), identity: () => identity }));
@@ -24,9 +38,21 @@ describe('dashboard document (/v1/dashboard)', () => {
     const prefix = primary?.blocks.find((b) => b.cidr === '10.0.1.16/28');
     assert.equal(prefix?.slots.length, 16);
     const at = (address: string): DashboardSlot | undefined => prefix?.slots.find((s) => s.address === address);
-    assert.deepEqual(at('10.0.1.17'), { address: '10.0.1.17', state: 'assigned', pod: 'web-1', namespace: 'default', since: T1 });
+    assert.deepEqual(at('10.0.1.17'), {
+      address: '10.0.1.17',
+      state: 'assigned',
+      pod: 'web-1',
+      namespace: 'default',
+      since: T1,
+    });
     assert.equal(at('10.0.1.18')?.pod, 'web-2');
-    assert.deepEqual(at('10.0.1.19'), { address: '10.0.1.19', state: 'cooldown', pod: null, namespace: null, since: T3 });
+    assert.deepEqual(at('10.0.1.19'), {
+      address: '10.0.1.19',
+      state: 'cooldown',
+      pod: null,
+      namespace: null,
+      since: T3,
+    });
     assert.deepEqual(at('10.0.1.16'), { address: '10.0.1.16', state: 'warm', pod: null, namespace: null, since: null });
     assert.equal(prefix?.slots[15]?.address, '10.0.1.31');
     assert.deepEqual(primary?.counts, { assigned: 2, warm: 13, cooldown: 1 });
@@ -45,7 +71,13 @@ describe('dashboard document (/v1/dashboard)', () => {
   it('carries the node, the limits, the plan and the recent EC2 actions', () => {
     assert.equal(doc.ready, true);
     assert.equal(doc.generatedAt, T3);
-    assert.deepEqual(doc.node, { name: null, instanceId: 'i-0abc', instanceType: 'm5.large', availabilityZone: 'us-west-2a', privateIp: '10.0.1.10' });
+    assert.deepEqual(doc.node, {
+      name: null,
+      instanceId: 'i-0abc',
+      instanceType: 'm5.large',
+      availabilityZone: 'us-west-2a',
+      privateIp: '10.0.1.10',
+    });
     assert.deepEqual(doc.limits, { maxPods: 110, maxEnis: 3, maxIpsPerEni: 9 });
     assert.equal(doc.prefixDelegation, true);
     assert.equal(doc.cooldownMs, 30_000);
@@ -61,13 +93,19 @@ describe('dashboard document (/v1/dashboard)', () => {
     assert.ok(!body.includes(CONTAINER_1.slice(0, 12)) && !body.includes(CONTAINER_2.slice(0, 12)));
   });
 
-  it('shows the subnets EC2 described, the node\'s own first, with their usable size', () => {
-    const seen = { at: T3, subnets: [subnet('subnet-0z', '10.0.8.0/24', 200), subnet('subnet-0a', '10.0.0.0/20', 4000)] };
+  it("shows the subnets EC2 described, the node's own first, with their usable size", () => {
+    const seen = {
+      at: T3,
+      subnets: [subnet('subnet-0z', '10.0.8.0/24', 200), subnet('subnet-0a', '10.0.0.0/20', 4000)],
+    };
     const withSubnets = dashboardDocument(fixtureSource({ subnets: () => seen }));
-    assert.deepEqual(withSubnets.subnets?.map((s) => [s.id, s.inUse, s.free, s.usable]), [
-      ['subnet-0a', true, 4000, 4091],
-      ['subnet-0z', false, 200, 251],
-    ]);
+    assert.deepEqual(
+      withSubnets.subnets?.map((s) => [s.id, s.inUse, s.free, s.usable]),
+      [
+        ['subnet-0a', true, 4000, 4091],
+        ['subnet-0z', false, 200, 251],
+      ],
+    );
     assert.equal(withSubnets.subnetsAt, T3);
   });
 
@@ -108,7 +146,13 @@ describe('dashboard page (/ui/)', () => {
   });
 
   it('answers a throwing source with a JSON 500, as the other routes do', () => {
-    const route = introspectionRoutes(fixtureSource({ snapshots: () => { throw new Error('boom'); } })).get('/v1/dashboard');
+    const route = introspectionRoutes(
+      fixtureSource({
+        snapshots: () => {
+          throw new Error('boom');
+        },
+      }),
+    ).get('/v1/dashboard');
     const reply = route?.();
     assert.equal(reply?.status, 500);
     assert.match(reply?.body ?? '', /\/v1\/dashboard failed: boom/);
@@ -118,7 +162,10 @@ describe('dashboard page (/ui/)', () => {
 describe('dashboard over HTTP', () => {
   let server: RunningServer;
   before(async () => {
-    server = await startIntrospectionServer({ bind: { kind: 'tcp', host: '127.0.0.1', port: 0 }, source: fixtureSource() });
+    server = await startIntrospectionServer({
+      bind: { kind: 'tcp', host: '127.0.0.1', port: 0 },
+      source: fixtureSource(),
+    });
   });
   after(() => server.close());
 
@@ -141,7 +188,10 @@ describe('rememberSubnets', () => {
   it('keeps the last DescribeSubnets answer with its time and still feeds the metrics', () => {
     const fed: (readonly Ec2Subnet[])[] = [];
     let adds = 0;
-    const metrics = { subnets: (s: readonly Ec2Subnet[]) => void fed.push(s), addRequest: () => void adds++ } as unknown as IpamdMetrics;
+    const metrics = {
+      subnets: (s: readonly Ec2Subnet[]) => void fed.push(s),
+      addRequest: () => void adds++,
+    } as unknown as IpamdMetrics;
     let now = 1_000;
     const { metrics: wrapped, seen } = rememberSubnets(metrics, { now: () => now });
     assert.equal(seen(), undefined);

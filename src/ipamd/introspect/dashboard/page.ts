@@ -54,7 +54,10 @@ const LEGEND: readonly (readonly [kind: string, text: string, id?: string])[] = 
 ];
 
 function legendItems(): string {
-  return LEGEND.map(([kind, text, id]) => `<li${id === undefined ? '' : ` id="${id}"`}><span class="swatch ${kind}" aria-hidden="true"></span>${text}</li>`).join('');
+  return LEGEND.map(
+    ([kind, text, id]) =>
+      `<li${id === undefined ? '' : ` id="${id}"`}><span class="swatch ${kind}" aria-hidden="true"></span>${text}</li>`,
+  ).join('');
 }
 
 /** The whole page. The markup holds no data: the script fills it in. */
@@ -143,7 +146,10 @@ export interface SubnetsSeen {
  * const { metrics, seen } = rememberSubnets(createIpamdMetrics(registry, { version }), clock);
  * startIntrospectionServer({ bind, source: { ...source, subnets: seen }, log });
  */
-export function rememberSubnets<M extends IpamdMetrics>(metrics: M, clock: Clock): { metrics: M; seen: () => SubnetsSeen | undefined } {
+export function rememberSubnets<M extends IpamdMetrics>(
+  metrics: M,
+  clock: Clock,
+): { metrics: M; seen: () => SubnetsSeen | undefined } {
   let last: SubnetsSeen | undefined;
   const wrapped: M = {
     ...metrics,

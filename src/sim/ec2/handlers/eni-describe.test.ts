@@ -8,7 +8,14 @@ import {
 } from '@aws-sdk/client-ec2';
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { addInstance, errorOf, newWorld, startEniServer, type EniServer, type EniWorld } from '../../state/eni-fixtures.test-util.js';
+import {
+  addInstance,
+  errorOf,
+  newWorld,
+  startEniServer,
+  type EniServer,
+  type EniWorld,
+} from '../../state/eni-fixtures.test-util.js';
 import type { Instance } from '../../state/model.js';
 
 describe('DescribeNetworkInterfaces', () => {
@@ -28,14 +35,20 @@ describe('DescribeNetworkInterfaces', () => {
     ];
     const create = async (tags: typeof cniTags, description: string): Promise<string> => {
       const out = await server.client.send(
-        new CreateNetworkInterfaceCommand({ SubnetId: world.subnetId, Description: description, TagSpecifications: [{ ResourceType: 'network-interface', Tags: tags }] }),
+        new CreateNetworkInterfaceCommand({
+          SubnetId: world.subnetId,
+          Description: description,
+          TagSpecifications: [{ ResourceType: 'network-interface', Tags: tags }],
+        }),
       );
       return out.NetworkInterface?.NetworkInterfaceId ?? '';
     };
     ids.attached = await create(cniTags, `aws-K8S-${instance.id}`);
     ids.leaked = await create(cniTags, `aws-K8S-${instance.id}`);
     ids.other = await create([{ Key: 'team', Value: 'x' }], 'something else');
-    await server.client.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: ids.attached, InstanceId: instance.id, DeviceIndex: 1 }));
+    await server.client.send(
+      new AttachNetworkInterfaceCommand({ NetworkInterfaceId: ids.attached, InstanceId: instance.id, DeviceIndex: 1 }),
+    );
   });
   after(() => server.close());
 
@@ -58,22 +71,41 @@ describe('DescribeNetworkInterfaces', () => {
   });
 
   it('returns ENIs by id in request order; an unknown id fails the call naming the first missing one', async () => {
-    const out = await server.client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [ids.other, ids.attached] }));
+    const out = await server.client.send(
+      new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [ids.other, ids.attached] }),
+    );
     assert.deepEqual(idsOf(out.NetworkInterfaces), [ids.other, ids.attached]);
     const missing = await errorOf(() =>
-      server.client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [ids.attached, 'eni-0000000000000000a', 'eni-0000000000000000b'] })),
+      server.client.send(
+        new DescribeNetworkInterfacesCommand({
+          NetworkInterfaceIds: [ids.attached, 'eni-0000000000000000a', 'eni-0000000000000000b'],
+        }),
+      ),
     );
-    assert.deepEqual(missing, { name: 'InvalidNetworkInterfaceID.NotFound', message: "The networkInterface ID 'eni-0000000000000000a' does not exist" });
-    const combined = await errorOf(() => server.client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [ids.attached], MaxResults: 5 })));
+    assert.deepEqual(missing, {
+      name: 'InvalidNetworkInterfaceID.NotFound',
+      message: "The networkInterface ID 'eni-0000000000000000a' does not exist",
+    });
+    const combined = await errorOf(() =>
+      server.client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [ids.attached], MaxResults: 5 })),
+    );
     assert.equal(combined.name, 'InvalidParameterCombination');
-    const malformed = await errorOf(() => server.client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ['eni-xyz'] })));
-    assert.deepEqual(malformed, { name: 'InvalidNetworkInterfaceId.Malformed', message: 'Invalid id: "eni-xyz" (expecting "eni-...")' });
+    const malformed = await errorOf(() =>
+      server.client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: ['eni-xyz'] })),
+    );
+    assert.deepEqual(malformed, {
+      name: 'InvalidNetworkInterfaceId.Malformed',
+      message: 'Invalid id: "eni-xyz" (expecting "eni-...")',
+    });
   });
 
   it('filters on attachment, addresses, groups, description wildcards and more', async () => {
     const { client } = server;
     const query = async (name: string, values: string[]): Promise<string[]> =>
-      idsOf((await client.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: name, Values: values }] }))).NetworkInterfaces);
+      idsOf(
+        (await client.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: name, Values: values }] })))
+          .NetworkInterfaces,
+      );
     const attached = world.store.eni(ids.attached);
     const primary = world.store.eni(instance.primaryEniId);
     assert.deepEqual(await query('attachment.instance-id', [instance.id]), [primary.id, ids.attached]);
@@ -102,11 +134,14 @@ describe('DescribeNetworkInterfaces', () => {
     const first = await client.send(new DescribeNetworkInterfacesCommand({ MaxResults: 5 }));
     assert.equal(first.NetworkInterfaces?.length, 5);
     assert.ok(first.NextToken);
-    const second = await client.send(new DescribeNetworkInterfacesCommand({ MaxResults: 5, NextToken: first.NextToken }));
+    const second = await client.send(
+      new DescribeNetworkInterfacesCommand({ MaxResults: 5, NextToken: first.NextToken }),
+    );
     assert.equal(second.NetworkInterfaces?.length, 3);
     assert.equal(second.NextToken, undefined);
     const all: string[] = [];
-    for await (const page of paginateDescribeNetworkInterfaces({ client, pageSize: 5 }, {})) all.push(...idsOf(page.NetworkInterfaces));
+    for await (const page of paginateDescribeNetworkInterfaces({ client, pageSize: 5 }, {}))
+      all.push(...idsOf(page.NetworkInterfaces));
     assert.equal(all.length, 8);
     assert.equal(new Set(all).size, 8);
     const tooSmall = await errorOf(() => client.send(new DescribeNetworkInterfacesCommand({ MaxResults: 4 })));

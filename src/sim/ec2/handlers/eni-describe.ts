@@ -28,7 +28,8 @@ export function eniFilterFields(store: VpcStore): FilterFields<Eni> {
     'attachment.network-card-index': (e) => e.attachment?.networkCardIndex,
     'attachment.status': (e) => e.attachment?.status,
     'attachment.delete-on-termination': (e) => e.attachment?.deleteOnTermination,
-    'attachment.attach-time': (e) => (e.attachment === undefined ? undefined : new Date(e.attachment.attachTime).toISOString()),
+    'attachment.attach-time': (e) =>
+      e.attachment === undefined ? undefined : new Date(e.attachment.attachTime).toISOString(),
     status: (e) => e.status,
     'subnet-id': (e) => e.subnetId,
     'vpc-id': (e) => e.vpcId,

@@ -9,9 +9,21 @@ import {
 } from '@aws-sdk/client-ec2';
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { addInstance, addSubnet, errorOf, newWorld, startEniServer, type EniServer, type EniWorld } from '../../state/eni-fixtures.test-util.js';
+import {
+  addInstance,
+  addSubnet,
+  errorOf,
+  newWorld,
+  startEniServer,
+  type EniServer,
+  type EniWorld,
+} from '../../state/eni-fixtures.test-util.js';
 
-async function createEni(client: EC2Client, subnetId: string, extra: { SecondaryPrivateIpAddressCount?: number } = {}): Promise<string> {
+async function createEni(
+  client: EC2Client,
+  subnetId: string,
+  extra: { SecondaryPrivateIpAddressCount?: number } = {},
+): Promise<string> {
   const out = await client.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId, ...extra }));
   return out.NetworkInterface?.NetworkInterfaceId ?? '';
 }
@@ -29,23 +41,54 @@ describe('ENI limits over the EC2 Query API', () => {
     const { client } = server;
     const instance = addInstance(world.store, { type: 'm5.large', subnetId: world.subnetId });
     for (const device of [1, 2]) {
-      await client.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: await createEni(client, world.subnetId), InstanceId: instance.id, DeviceIndex: device }));
+      await client.send(
+        new AttachNetworkInterfaceCommand({
+          NetworkInterfaceId: await createEni(client, world.subnetId),
+          InstanceId: instance.id,
+          DeviceIndex: device,
+        }),
+      );
     }
     const fourth = await createEni(client, world.subnetId);
-    const error = await errorOf(() => client.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: fourth, InstanceId: instance.id, DeviceIndex: 3 })));
-    assert.deepEqual(error, { name: 'AttachmentLimitExceeded', message: 'Interface count 4 exceeds the limit for m5.large' });
-    const taken = await errorOf(() => client.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: fourth, InstanceId: instance.id, DeviceIndex: 2 })));
-    assert.deepEqual(taken, { name: 'InvalidParameterValue', message: `Instance '${instance.id}' already has an interface attached at device index '2'.` });
+    const error = await errorOf(() =>
+      client.send(
+        new AttachNetworkInterfaceCommand({ NetworkInterfaceId: fourth, InstanceId: instance.id, DeviceIndex: 3 }),
+      ),
+    );
+    assert.deepEqual(error, {
+      name: 'AttachmentLimitExceeded',
+      message: 'Interface count 4 exceeds the limit for m5.large',
+    });
+    const taken = await errorOf(() =>
+      client.send(
+        new AttachNetworkInterfaceCommand({ NetworkInterfaceId: fourth, InstanceId: instance.id, DeviceIndex: 2 }),
+      ),
+    );
+    assert.deepEqual(taken, {
+      name: 'InvalidParameterValue',
+      message: `Instance '${instance.id}' already has an interface attached at device index '2'.`,
+    });
   });
 
   it('an m5.large ENI holds 10 addresses including the primary; the 10th secondary is PrivateIpAddressLimitExceeded', async () => {
     const { client } = server;
     const instance = addInstance(world.store, { type: 'm5.large', subnetId: world.subnetId });
     const eniId = await createEni(client, world.subnetId, { SecondaryPrivateIpAddressCount: 8 });
-    await client.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eniId, InstanceId: instance.id, DeviceIndex: 1 }));
-    await client.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, SecondaryPrivateIpAddressCount: 1 }));
-    const error = await errorOf(() => client.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, SecondaryPrivateIpAddressCount: 1 })));
-    assert.deepEqual(error, { name: 'PrivateIpAddressLimitExceeded', message: 'Number of private addresses will exceed limit.' });
+    await client.send(
+      new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eniId, InstanceId: instance.id, DeviceIndex: 1 }),
+    );
+    await client.send(
+      new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, SecondaryPrivateIpAddressCount: 1 }),
+    );
+    const error = await errorOf(() =>
+      client.send(
+        new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, SecondaryPrivateIpAddressCount: 1 }),
+      ),
+    );
+    assert.deepEqual(error, {
+      name: 'PrivateIpAddressLimitExceeded',
+      message: 'Number of private addresses will exceed limit.',
+    });
   });
 
   it('a full /28 subnet is InsufficientFreeAddressesInSubnet', async () => {
@@ -65,20 +108,32 @@ describe('ENI limits over the EC2 Query API', () => {
     const subnet = addSubnet(store, world.vpcId, '10.0.30.0/26');
     const instance = addInstance(store, { type: 'c5.large', subnetId: subnet.id });
     const eniId = await createEni(client, subnet.id);
-    await client.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eniId, InstanceId: instance.id, DeviceIndex: 1 }));
-    await client.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, PrivateIpAddresses: ['10.0.30.20'] }));
+    await client.send(
+      new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eniId, InstanceId: instance.id, DeviceIndex: 1 }),
+    );
+    await client.send(
+      new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, PrivateIpAddresses: ['10.0.30.20'] }),
+    );
     const before = store.availableIpAddressCount(subnet);
-    const ok = await client.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, Ipv4PrefixCount: 1 }));
+    const ok = await client.send(
+      new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, Ipv4PrefixCount: 1 }),
+    );
     assert.deepEqual(ok.AssignedIpv4Prefixes, [{ Ipv4Prefix: '10.0.30.32/28' }]);
     assert.equal(store.availableIpAddressCount(subnet), before - 16);
-    const fragmented = await errorOf(() => client.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, Ipv4PrefixCount: 1 })));
+    const fragmented = await errorOf(() =>
+      client.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, Ipv4PrefixCount: 1 })),
+    );
     assert.equal(fragmented.name, 'InsufficientCidrBlocks');
     assert.ok(store.availableIpAddressCount(subnet) > 16);
 
     const xen = addInstance(store, { type: 't2.medium', subnetId: world.subnetId });
     const xenEni = await createEni(client, world.subnetId);
-    await client.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: xenEni, InstanceId: xen.id, DeviceIndex: 1 }));
-    const refused = await errorOf(() => client.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: xenEni, Ipv4PrefixCount: 1 })));
+    await client.send(
+      new AttachNetworkInterfaceCommand({ NetworkInterfaceId: xenEni, InstanceId: xen.id, DeviceIndex: 1 }),
+    );
+    const refused = await errorOf(() =>
+      client.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: xenEni, Ipv4PrefixCount: 1 })),
+    );
     assert.equal(refused.name, 'InvalidParameterValue');
   });
 
@@ -86,9 +141,13 @@ describe('ENI limits over the EC2 Query API', () => {
     const { client } = server;
     const instance = addInstance(world.store, { type: 'm5.large', subnetId: world.subnetId });
     const primaryAttachment = world.store.eni(instance.primaryEniId).attachment?.id;
-    const error = await errorOf(() => client.send(new DetachNetworkInterfaceCommand({ AttachmentId: primaryAttachment })));
+    const error = await errorOf(() =>
+      client.send(new DetachNetworkInterfaceCommand({ AttachmentId: primaryAttachment })),
+    );
     assert.equal(error.name, 'OperationNotPermitted');
-    const unknown = await errorOf(() => client.send(new DetachNetworkInterfaceCommand({ AttachmentId: 'eni-attach-00000000000000000' })));
+    const unknown = await errorOf(() =>
+      client.send(new DetachNetworkInterfaceCommand({ AttachmentId: 'eni-attach-00000000000000000' })),
+    );
     assert.equal(unknown.name, 'InvalidAttachmentID.NotFound');
     const malformed = await errorOf(() => client.send(new DetachNetworkInterfaceCommand({ AttachmentId: 'attach-1' })));
     assert.equal(malformed.name, 'InvalidNetworkInterfaceAttachmentId.Malformed');
@@ -112,7 +171,9 @@ describe('CreateNetworkInterface idempotency and bad input', () => {
     assert.equal(again.NetworkInterface?.NetworkInterfaceId, first.NetworkInterface?.NetworkInterfaceId);
     assert.equal(again.ClientToken, 'token-1');
     assert.equal(world.store.enis.size, 1);
-    const mismatch = await errorOf(() => client.send(new CreateNetworkInterfaceCommand({ ...input, SecondaryPrivateIpAddressCount: 3 })));
+    const mismatch = await errorOf(() =>
+      client.send(new CreateNetworkInterfaceCommand({ ...input, SecondaryPrivateIpAddressCount: 3 })),
+    );
     assert.equal(mismatch.name, 'IdempotentParameterMismatch');
   });
 
@@ -121,27 +182,69 @@ describe('CreateNetworkInterface idempotency and bad input', () => {
     const missing = await errorOf(() => client.send(new CreateNetworkInterfaceCommand({ SubnetId: undefined })));
     assert.equal(missing.name, 'MissingParameter');
     const combination = await errorOf(() =>
-      client.send(new CreateNetworkInterfaceCommand({ SubnetId: world.subnetId, SecondaryPrivateIpAddressCount: 1, PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.50', Primary: false }] })),
+      client.send(
+        new CreateNetworkInterfaceCommand({
+          SubnetId: world.subnetId,
+          SecondaryPrivateIpAddressCount: 1,
+          PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.50', Primary: false }],
+        }),
+      ),
     );
     assert.equal(combination.name, 'InvalidParameterCombination');
-    const prefixAndCount = await errorOf(() => client.send(new CreateNetworkInterfaceCommand({ SubnetId: world.subnetId, SecondaryPrivateIpAddressCount: 1, Ipv4PrefixCount: 1 })));
+    const prefixAndCount = await errorOf(() =>
+      client.send(
+        new CreateNetworkInterfaceCommand({
+          SubnetId: world.subnetId,
+          SecondaryPrivateIpAddressCount: 1,
+          Ipv4PrefixCount: 1,
+        }),
+      ),
+    );
     assert.equal(prefixAndCount.name, 'InvalidParameterCombination');
-    const noSubnet = await errorOf(() => client.send(new CreateNetworkInterfaceCommand({ SubnetId: 'subnet-00000000000000000' })));
-    assert.deepEqual(noSubnet, { name: 'InvalidSubnetID.NotFound', message: "The subnet ID 'subnet-00000000000000000' does not exist" });
+    const noSubnet = await errorOf(() =>
+      client.send(new CreateNetworkInterfaceCommand({ SubnetId: 'subnet-00000000000000000' })),
+    );
+    assert.deepEqual(noSubnet, {
+      name: 'InvalidSubnetID.NotFound',
+      message: "The subnet ID 'subnet-00000000000000000' does not exist",
+    });
     const badSubnet = await errorOf(() => client.send(new CreateNetworkInterfaceCommand({ SubnetId: 'subnet-1' })));
     assert.equal(badSubnet.name, 'InvalidSubnetID.Malformed');
-    const noGroup = await errorOf(() => client.send(new CreateNetworkInterfaceCommand({ SubnetId: world.subnetId, Groups: ['sg-00000000000000000'] })));
-    assert.deepEqual(noGroup, { name: 'InvalidGroup.NotFound', message: `The security group 'sg-00000000000000000' does not exist in VPC '${world.vpcId}'` });
-    const badEni = await errorOf(() => client.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: 'eni-0123' })));
-    assert.deepEqual(badEni, { name: 'InvalidNetworkInterfaceId.Malformed', message: 'Invalid id: "eni-0123" (expecting "eni-...")' });
-    const noEni = await errorOf(() => client.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: 'eni-00000000000000000' })));
+    const noGroup = await errorOf(() =>
+      client.send(new CreateNetworkInterfaceCommand({ SubnetId: world.subnetId, Groups: ['sg-00000000000000000'] })),
+    );
+    assert.deepEqual(noGroup, {
+      name: 'InvalidGroup.NotFound',
+      message: `The security group 'sg-00000000000000000' does not exist in VPC '${world.vpcId}'`,
+    });
+    const badEni = await errorOf(() =>
+      client.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: 'eni-0123' })),
+    );
+    assert.deepEqual(badEni, {
+      name: 'InvalidNetworkInterfaceId.Malformed',
+      message: 'Invalid id: "eni-0123" (expecting "eni-...")',
+    });
+    const noEni = await errorOf(() =>
+      client.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: 'eni-00000000000000000' })),
+    );
     assert.equal(noEni.name, 'InvalidNetworkInterfaceID.NotFound');
     const noInstance = await errorOf(() =>
-      client.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: 'eni-00000000000000000', InstanceId: 'i-00000000000000000', DeviceIndex: 1 })),
+      client.send(
+        new AttachNetworkInterfaceCommand({
+          NetworkInterfaceId: 'eni-00000000000000000',
+          InstanceId: 'i-00000000000000000',
+          DeviceIndex: 1,
+        }),
+      ),
     );
     assert.equal(noInstance.name, 'InvalidNetworkInterfaceID.NotFound');
     const wrongTagType = await errorOf(() =>
-      client.send(new CreateNetworkInterfaceCommand({ SubnetId: world.subnetId, TagSpecifications: [{ ResourceType: 'subnet', Tags: [{ Key: 'a', Value: 'b' }] }] })),
+      client.send(
+        new CreateNetworkInterfaceCommand({
+          SubnetId: world.subnetId,
+          TagSpecifications: [{ ResourceType: 'subnet', Tags: [{ Key: 'a', Value: 'b' }] }],
+        }),
+      ),
     );
     assert.equal(wrongTagType.name, 'InvalidParameterValue');
     assert.equal(world.store.enis.size, 1);

@@ -7,7 +7,12 @@
  * @example
  * const eniId = idParam(params, 'NetworkInterfaceId', ENI_ID); // 'eni-0abc...' or throws Malformed / MissingParameter
  */
-import type { AssignPrivateIpsInput, CreateEniInput, EniInterfaceType, ModifyEniAttributeInput } from '../../state/ops-eni.js';
+import type {
+  AssignPrivateIpsInput,
+  CreateEniInput,
+  EniInterfaceType,
+  ModifyEniAttributeInput,
+} from '../../state/ops-eni.js';
 import { invalidParameterCombination, invalidParameterValue, malformedId, missingParameter } from '../errors.js';
 import type { Params } from '../params.js';
 
@@ -18,7 +23,10 @@ export interface IdKind {
 }
 
 export const ENI_ID: IdKind = { prefix: 'eni', malformedCode: 'InvalidNetworkInterfaceId.Malformed' };
-export const ATTACHMENT_ID: IdKind = { prefix: 'eni-attach', malformedCode: 'InvalidNetworkInterfaceAttachmentId.Malformed' };
+export const ATTACHMENT_ID: IdKind = {
+  prefix: 'eni-attach',
+  malformedCode: 'InvalidNetworkInterfaceAttachmentId.Malformed',
+};
 export const INSTANCE_ID: IdKind = { prefix: 'i', malformedCode: 'InvalidInstanceID.Malformed' };
 export const SUBNET_ID: IdKind = { prefix: 'subnet', malformedCode: 'InvalidSubnetID.Malformed' };
 export const GROUP_ID: IdKind = { prefix: 'sg', malformedCode: 'InvalidGroupId.Malformed' };
@@ -47,7 +55,9 @@ function interfaceType(params: Params): EniInterfaceType | undefined {
   if (text === undefined) return undefined;
   const type = INTERFACE_TYPES.find((t) => t === text);
   if (type === undefined) {
-    throw invalidParameterValue(`Value (${text}) for parameter InterfaceType is invalid. Supported here: ${INTERFACE_TYPES.join(', ')}.`);
+    throw invalidParameterValue(
+      `Value (${text}) for parameter InterfaceType is invalid. Supported here: ${INTERFACE_TYPES.join(', ')}.`,
+    );
   }
   return type;
 }
@@ -64,12 +74,16 @@ function rejectIpv6(params: Params): void {
 
 /** `PrivateIpAddress` and `PrivateIpAddresses.N.{PrivateIpAddress,Primary}` → the primary and the secondaries. */
 function addressesOf(params: Params): { primary: string | undefined; secondaries: string[] } {
-  const listed = params.structList('PrivateIpAddresses').map((s) => ({ ip: s.string('PrivateIpAddress'), primary: s.optBool('Primary') === true }));
+  const listed = params
+    .structList('PrivateIpAddresses')
+    .map((s) => ({ ip: s.string('PrivateIpAddress'), primary: s.optBool('Primary') === true }));
   const primaries = listed.filter((a) => a.primary).map((a) => a.ip);
   if (primaries.length > 1) throw invalidParameterValue('Only one primary private IP address can be specified.');
   const scalar = params.optString('PrivateIpAddress');
   if (scalar !== undefined && primaries[0] !== undefined && scalar !== primaries[0]) {
-    throw invalidParameterCombination('The primary private IP address in PrivateIpAddresses does not match PrivateIpAddress.');
+    throw invalidParameterCombination(
+      'The primary private IP address in PrivateIpAddresses does not match PrivateIpAddress.',
+    );
   }
   return { primary: scalar ?? primaries[0], secondaries: listed.filter((a) => !a.primary).map((a) => a.ip) };
 }
@@ -101,7 +115,12 @@ export function createInput(params: Params): CreateEniInput {
 }
 
 /** Attributes EC2 can modify that the embedded VPC does not model: counted for "one at a time", then refused. */
-const UNMODELLED_ATTRIBUTES = ['EnaSrdSpecification', 'ConnectionTrackingSpecification', 'AssociatePublicIpAddress', 'AssociatedSubnetId'];
+const UNMODELLED_ATTRIBUTES = [
+  'EnaSrdSpecification',
+  'ConnectionTrackingSpecification',
+  'AssociatePublicIpAddress',
+  'AssociatedSubnetId',
+];
 
 /** ModifyNetworkInterfaceAttribute's parameters; more than one attribute is InvalidParameterCombination. */
 export function modifyInput(params: Params): ModifyEniAttributeInput {
@@ -122,7 +141,8 @@ export function modifyInput(params: Params): ModifyEniAttributeInput {
   const unmodelled = UNMODELLED_ATTRIBUTES.filter((name) => params.has(name));
   const total = Object.keys(input).length + unmodelled.length;
   if (total > 1) throw invalidParameterCombination('Only one attribute can be modified at a time.');
-  if (unmodelled[0] !== undefined) throw invalidParameterValue(`Modifying ${unmodelled[0]} is not supported by the embedded VPC.`);
+  if (unmodelled[0] !== undefined)
+    throw invalidParameterValue(`Modifying ${unmodelled[0]} is not supported by the embedded VPC.`);
   return input;
 }
 

@@ -11,7 +11,14 @@ import {
 } from '@aws-sdk/client-ec2';
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { addInstance, errorOf, newWorld, startEniServer, type EniServer, type EniWorld } from '../../state/eni-fixtures.test-util.js';
+import {
+  addInstance,
+  errorOf,
+  newWorld,
+  startEniServer,
+  type EniServer,
+  type EniWorld,
+} from '../../state/eni-fixtures.test-util.js';
 import type { Instance } from '../../state/model.js';
 
 describe('ENI lifecycle over the EC2 Query API', () => {
@@ -62,17 +69,38 @@ describe('ENI lifecycle over the EC2 Query API', () => {
     assert.equal(eni?.VpcId, world.vpcId);
     assert.equal(eni?.InterfaceType, 'interface');
     assert.equal(eni?.SourceDestCheck, true);
-    assert.deepEqual(eni?.Groups?.map((g) => [g.GroupId, g.GroupName]), [[sgId, 'nodes'], [defaultSgId, 'default']]);
+    assert.deepEqual(
+      eni?.Groups?.map((g) => [g.GroupId, g.GroupName]),
+      [
+        [sgId, 'nodes'],
+        [defaultSgId, 'default'],
+      ],
+    );
     assert.equal(eni?.PrivateIpAddresses?.length, 10);
     assert.equal(eni?.PrivateIpAddresses?.filter((a) => a.Primary === true).length, 1);
-    assert.deepEqual(eni?.TagSet?.map((t) => t.Key), ['node.k8s.amazonaws.com/instance_id', 'cluster.k8s.amazonaws.com/name']);
+    assert.deepEqual(
+      eni?.TagSet?.map((t) => t.Key),
+      ['node.k8s.amazonaws.com/instance_id', 'cluster.k8s.amazonaws.com/name'],
+    );
     assert.equal(store.availableIpAddressCount(subnet), freeAtStart - 10);
 
-    const attached = await client.send(new AttachNetworkInterfaceCommand({ NetworkInterfaceId: eniId, InstanceId: instance.id, DeviceIndex: 1, NetworkCardIndex: 0 }));
+    const attached = await client.send(
+      new AttachNetworkInterfaceCommand({
+        NetworkInterfaceId: eniId,
+        InstanceId: instance.id,
+        DeviceIndex: 1,
+        NetworkCardIndex: 0,
+      }),
+    );
     const attachmentId = attached.AttachmentId ?? '';
     assert.match(attachmentId, /^eni-attach-[0-9a-f]{17}$/);
     assert.equal(attached.NetworkCardIndex, 0);
-    await client.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Attachment: { AttachmentId: attachmentId, DeleteOnTermination: true } }));
+    await client.send(
+      new ModifyNetworkInterfaceAttributeCommand({
+        NetworkInterfaceId: eniId,
+        Attachment: { AttachmentId: attachmentId, DeleteOnTermination: true },
+      }),
+    );
     const described = await client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }));
     const view = described.NetworkInterfaces?.[0];
     assert.equal(view?.Status, 'in-use');
@@ -84,13 +112,21 @@ describe('ENI lifecycle over the EC2 Query API', () => {
     assert.ok(view?.Attachment?.AttachTime instanceof Date);
 
     // A 10-address ENI on an m5.large is full: free two first, then assign two back.
-    const secondaries = (view?.PrivateIpAddresses ?? []).filter((a) => a.Primary !== true).map((a) => a.PrivateIpAddress ?? '');
-    await client.send(new UnassignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, PrivateIpAddresses: secondaries.slice(0, 3) }));
-    const two = await client.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, SecondaryPrivateIpAddressCount: 2 }));
+    const secondaries = (view?.PrivateIpAddresses ?? [])
+      .filter((a) => a.Primary !== true)
+      .map((a) => a.PrivateIpAddress ?? '');
+    await client.send(
+      new UnassignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, PrivateIpAddresses: secondaries.slice(0, 3) }),
+    );
+    const two = await client.send(
+      new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, SecondaryPrivateIpAddressCount: 2 }),
+    );
     assert.equal(two.NetworkInterfaceId, eniId);
     assert.equal(two.AssignedPrivateIpAddresses?.length, 2);
     assert.equal(two.AssignedIpv4Prefixes, undefined);
-    const prefix = await client.send(new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, Ipv4PrefixCount: 1 }));
+    const prefix = await client.send(
+      new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, Ipv4PrefixCount: 1 }),
+    );
     const prefixText = prefix.AssignedIpv4Prefixes?.[0]?.Ipv4Prefix ?? '';
     assert.match(prefixText, /^10\.0\.1\.\d+\/28$/);
     assert.equal(store.availableIpAddressCount(subnet), freeAtStart - 10 + 3 - 2 - 16);
@@ -100,7 +136,10 @@ describe('ENI lifecycle over the EC2 Query API', () => {
     const detaching = await client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }));
     assert.equal(detaching.NetworkInterfaces?.[0]?.Status, 'detaching');
     const inUse = await errorOf(() => client.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eniId })));
-    assert.deepEqual(inUse, { name: 'InvalidParameterValue', message: `Network interface '${eniId}' is currently in use.` });
+    assert.deepEqual(inUse, {
+      name: 'InvalidParameterValue',
+      message: `Network interface '${eniId}' is currently in use.`,
+    });
     clock.advance(500);
     const settled = await client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }));
     assert.equal(settled.NetworkInterfaces?.[0]?.Status, 'available');
@@ -116,14 +155,21 @@ describe('ENI lifecycle over the EC2 Query API', () => {
       `detached ${instance.id}`,
     ]);
     store.events.removeAllListeners();
-    const gone = await errorOf(() => client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] })));
-    assert.deepEqual(gone, { name: 'InvalidNetworkInterfaceID.NotFound', message: `The networkInterface ID '${eniId}' does not exist` });
+    const gone = await errorOf(() =>
+      client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] })),
+    );
+    assert.deepEqual(gone, {
+      name: 'InvalidNetworkInterfaceID.NotFound',
+      message: `The networkInterface ID '${eniId}' does not exist`,
+    });
   });
 
   it('creates with Ipv4PrefixCount=1 and with explicit addresses and prefixes', async () => {
     const { client } = server;
     const { subnetId, sgId } = world;
-    const withPrefix = await client.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId, Ipv4PrefixCount: 1, Groups: [sgId] }));
+    const withPrefix = await client.send(
+      new CreateNetworkInterfaceCommand({ SubnetId: subnetId, Ipv4PrefixCount: 1, Groups: [sgId] }),
+    );
     assert.equal(withPrefix.NetworkInterface?.Ipv4Prefixes?.length, 1);
     assert.equal(withPrefix.NetworkInterface?.PrivateIpAddresses?.length, 1);
     const explicit = await client.send(
@@ -137,14 +183,28 @@ describe('ENI lifecycle over the EC2 Query API', () => {
       }),
     );
     assert.equal(explicit.NetworkInterface?.PrivateIpAddress, '10.0.1.200');
-    assert.deepEqual(explicit.NetworkInterface?.PrivateIpAddresses?.map((a) => [a.PrivateIpAddress, a.Primary]), [['10.0.1.200', true], ['10.0.1.201', false]]);
+    assert.deepEqual(
+      explicit.NetworkInterface?.PrivateIpAddresses?.map((a) => [a.PrivateIpAddress, a.Primary]),
+      [
+        ['10.0.1.200', true],
+        ['10.0.1.201', false],
+      ],
+    );
     assert.equal(explicit.NetworkInterface?.InterfaceType, 'trunk');
-    const prefixes = await client.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId, Ipv4Prefixes: [{ Ipv4Prefix: '10.0.1.224/28' }] }));
+    const prefixes = await client.send(
+      new CreateNetworkInterfaceCommand({ SubnetId: subnetId, Ipv4Prefixes: [{ Ipv4Prefix: '10.0.1.224/28' }] }),
+    );
     assert.deepEqual(prefixes.NetworkInterface?.Ipv4Prefixes, [{ Ipv4Prefix: '10.0.1.224/28' }]);
     const assigned = await client.send(
-      new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: explicit.NetworkInterface?.NetworkInterfaceId, PrivateIpAddresses: ['10.0.1.220', '10.0.1.221'] }),
+      new AssignPrivateIpAddressesCommand({
+        NetworkInterfaceId: explicit.NetworkInterface?.NetworkInterfaceId,
+        PrivateIpAddresses: ['10.0.1.220', '10.0.1.221'],
+      }),
     );
-    assert.deepEqual(assigned.AssignedPrivateIpAddresses, [{ PrivateIpAddress: '10.0.1.220' }, { PrivateIpAddress: '10.0.1.221' }]);
+    assert.deepEqual(assigned.AssignedPrivateIpAddresses, [
+      { PrivateIpAddress: '10.0.1.220' },
+      { PrivateIpAddress: '10.0.1.221' },
+    ]);
   });
 
   it('modifies security groups, description and source/dest check, one at a time', async () => {
@@ -152,19 +212,40 @@ describe('ENI lifecycle over the EC2 Query API', () => {
     const { subnetId, sgId, defaultSgId, store } = world;
     const created = await client.send(new CreateNetworkInterfaceCommand({ SubnetId: subnetId }));
     const eniId = created.NetworkInterface?.NetworkInterfaceId ?? '';
-    assert.deepEqual(created.NetworkInterface?.Groups?.map((g) => g.GroupId), [defaultSgId]);
+    assert.deepEqual(
+      created.NetworkInterface?.Groups?.map((g) => g.GroupId),
+      [defaultSgId],
+    );
     await client.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [sgId] }));
-    await client.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Description: { Value: 'hello <&>' } }));
-    await client.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, SourceDestCheck: { Value: false } }));
-    const view = (await client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] }))).NetworkInterfaces?.[0];
-    assert.deepEqual(view?.Groups?.map((g) => g.GroupId), [sgId]);
+    await client.send(
+      new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Description: { Value: 'hello <&>' } }),
+    );
+    await client.send(
+      new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, SourceDestCheck: { Value: false } }),
+    );
+    const view = (await client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [eniId] })))
+      .NetworkInterfaces?.[0];
+    assert.deepEqual(
+      view?.Groups?.map((g) => g.GroupId),
+      [sgId],
+    );
     assert.equal(view?.Description, 'hello <&>');
     assert.equal(view?.SourceDestCheck, false);
     const both = await errorOf(() =>
-      client.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Description: { Value: 'x' }, SourceDestCheck: { Value: true } })),
+      client.send(
+        new ModifyNetworkInterfaceAttributeCommand({
+          NetworkInterfaceId: eniId,
+          Description: { Value: 'x' },
+          SourceDestCheck: { Value: true },
+        }),
+      ),
     );
     assert.equal(both.name, 'InvalidParameterCombination');
-    const badGroup = await errorOf(() => client.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: ['sg-0000000000000000f'] })));
+    const badGroup = await errorOf(() =>
+      client.send(
+        new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: ['sg-0000000000000000f'] }),
+      ),
+    );
     assert.equal(badGroup.name, 'InvalidGroup.NotFound');
     assert.equal(store.eni(eniId).description, 'hello <&>');
   });

@@ -6,7 +6,15 @@
  * @example
  * const server = await startEc2Server({ store, handlers: { ...eniHandlers }, port: 0 });
  */
-import { assignPrivateIps, attachEni, createEni, deleteEni, detachEni, modifyEniAttribute, unassignPrivateIps } from '../../state/ops-eni.js';
+import {
+  assignPrivateIps,
+  attachEni,
+  createEni,
+  deleteEni,
+  detachEni,
+  modifyEniAttribute,
+  unassignPrivateIps,
+} from '../../state/ops-eni.js';
 import type { Ec2Handler, HandlerTable } from '../handler.js';
 import { eniXml } from '../shapes.js';
 import { describeNetworkInterfaces } from './eni-describe.js';
@@ -23,7 +31,12 @@ const attachNetworkInterface: Ec2Handler = (params, { store }) => {
   const instanceId = idParam(params, 'InstanceId', INSTANCE_ID);
   const deviceIndex = params.int('DeviceIndex', { min: 0 });
   const networkCardIndex = params.optInt('NetworkCardIndex', { min: 0 });
-  const attachment = attachEni(store, { eniId, instanceId, deviceIndex, ...(networkCardIndex === undefined ? {} : { networkCardIndex }) });
+  const attachment = attachEni(store, {
+    eniId,
+    instanceId,
+    deviceIndex,
+    ...(networkCardIndex === undefined ? {} : { networkCardIndex }),
+  });
   return { attachmentId: attachment.id, networkCardIndex: attachment.networkCardIndex };
 };
 
@@ -51,8 +64,10 @@ const assignPrivateIpAddresses: Ec2Handler = (params, { store }) => {
   const added = assignPrivateIps(store, eniId, assignInput(params));
   return {
     networkInterfaceId: eniId,
-    assignedPrivateIpAddressesSet: added.ips.length === 0 ? undefined : added.ips.map((privateIpAddress) => ({ privateIpAddress })),
-    assignedIpv4PrefixSet: added.prefixes.length === 0 ? undefined : added.prefixes.map((ipv4Prefix) => ({ ipv4Prefix })),
+    assignedPrivateIpAddressesSet:
+      added.ips.length === 0 ? undefined : added.ips.map((privateIpAddress) => ({ privateIpAddress })),
+    assignedIpv4PrefixSet:
+      added.prefixes.length === 0 ? undefined : added.prefixes.map((ipv4Prefix) => ({ ipv4Prefix })),
   };
 };
 

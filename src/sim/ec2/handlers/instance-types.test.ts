@@ -57,10 +57,16 @@ describe('DescribeInstanceTypes through the SDK', () => {
   });
 
   it('names every unknown type in InvalidInstanceType', async () => {
-    const one = await rejection(sim.client.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['m9.huge' as _InstanceType] })));
+    const one = await rejection(
+      sim.client.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['m9.huge' as _InstanceType] })),
+    );
     assert.equal(one.name, 'InvalidInstanceType');
     assert.equal(one.message, 'The following supplied instance types do not exist: [m9.huge]');
-    const two = await rejection(sim.client.send(new DescribeInstanceTypesCommand({ InstanceTypes: ['m5.large', 'x1.foo', 'y2.bar'] as _InstanceType[] })));
+    const two = await rejection(
+      sim.client.send(
+        new DescribeInstanceTypesCommand({ InstanceTypes: ['m5.large', 'x1.foo', 'y2.bar'] as _InstanceType[] }),
+      ),
+    );
     assert.equal(two.message, 'The following supplied instance types do not exist: [x1.foo, y2.bar]');
   });
 
@@ -72,15 +78,33 @@ describe('DescribeInstanceTypes through the SDK', () => {
     const m5 = await names([{ Name: 'instance-type', Values: ['m5.*'] }]);
     assert.ok(m5.includes('m5.large') && m5.includes('m5.metal'));
     assert.ok(m5.every((n) => n.startsWith('m5.')));
-    assert.deepEqual(await names([{ Name: 'instance-type', Values: ['m5.*'] }, { Name: 'bare-metal', Values: ['true'] }]), ['m5.metal']);
-    const xen = await names([{ Name: 'instance-type', Values: ['t2.*'] }, { Name: 'hypervisor', Values: ['xen'] }]);
+    assert.deepEqual(
+      await names([
+        { Name: 'instance-type', Values: ['m5.*'] },
+        { Name: 'bare-metal', Values: ['true'] },
+      ]),
+      ['m5.metal'],
+    );
+    const xen = await names([
+      { Name: 'instance-type', Values: ['t2.*'] },
+      { Name: 'hypervisor', Values: ['xen'] },
+    ]);
     assert.ok(xen.length > 0 && xen.every((n) => n.startsWith('t2.')));
-    assert.deepEqual(await names([{ Name: 'instance-type', Values: ['t2.*'] }, { Name: 'hypervisor', Values: ['nitro'] }]), []);
+    assert.deepEqual(
+      await names([
+        { Name: 'instance-type', Values: ['t2.*'] },
+        { Name: 'hypervisor', Values: ['nitro'] },
+      ]),
+      [],
+    );
   });
 
   it('pages 5..100 at a time with distinct tokens', async () => {
     const seen: string[] = [];
-    for await (const page of paginateDescribeInstanceTypes({ client: sim.client, pageSize: 100 }, { Filters: [{ Name: 'instance-type', Values: ['c5*'] }] })) {
+    for await (const page of paginateDescribeInstanceTypes(
+      { client: sim.client, pageSize: 100 },
+      { Filters: [{ Name: 'instance-type', Values: ['c5*'] }] },
+    )) {
       assert.ok((page.InstanceTypes?.length ?? 0) <= 100);
       seen.push(...(page.InstanceTypes ?? []).map((t) => t.InstanceType ?? ''));
     }
@@ -94,8 +118,14 @@ describe('DescribeInstanceTypes through the SDK', () => {
 describe('instance-type helpers', () => {
   it('derives the architecture from the family name', () => {
     const cases: [string, string][] = [
-      ['m5.large', 'x86_64'], ['a1.large', 'arm64'], ['m6g.large', 'arm64'], ['c7gn.xlarge', 'arm64'],
-      ['x2gd.large', 'arm64'], ['g5g.xlarge', 'arm64'], ['g4dn.xlarge', 'x86_64'], ['c6in.32xlarge', 'x86_64'],
+      ['m5.large', 'x86_64'],
+      ['a1.large', 'arm64'],
+      ['m6g.large', 'arm64'],
+      ['c7gn.xlarge', 'arm64'],
+      ['x2gd.large', 'arm64'],
+      ['g5g.xlarge', 'arm64'],
+      ['g4dn.xlarge', 'x86_64'],
+      ['c6in.32xlarge', 'x86_64'],
     ];
     for (const [type, arch] of cases) assert.equal(architectureOf(type), arch, type);
   });

@@ -96,11 +96,17 @@ function describeInstanceTypes(store: VpcStore, params: Params): XmlObject {
   if (requested.length > 0) {
     const missing = requested.filter((name) => store.instanceTypeLimits(name) === undefined);
     if (missing.length > 0) {
-      throw new Ec2Error('InvalidInstanceType', `The following supplied instance types do not exist: [${missing.join(', ')}]`);
+      throw new Ec2Error(
+        'InvalidInstanceType',
+        `The following supplied instance types do not exist: [${missing.join(', ')}]`,
+      );
     }
     types = [...new Set(requested)].map((name) => store.instanceTypeLimits(name) as InstanceLimits);
   } else {
-    types = [...listInstanceTypes().flatMap((name) => getInstanceLimits(name) ?? []), ...store.extraInstanceTypes.values()];
+    types = [
+      ...listInstanceTypes().flatMap((name) => getInstanceLimits(name) ?? []),
+      ...store.extraInstanceTypes.values(),
+    ];
   }
   const matching = applyFilters(types, params.filters(), FIELDS);
   const { page, nextToken } = paginate('DescribeInstanceTypes', matching, params, { min: 5, max: 100 });

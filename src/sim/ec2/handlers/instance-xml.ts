@@ -21,7 +21,8 @@ export function instanceEnis(store: VpcStore, instanceId: string): Eni[] {
     settleEni(store, eni);
     if (eni.attachment?.instanceId === instanceId) enis.push(eni);
   }
-  const order = (eni: Eni): number => (eni.attachment?.networkCardIndex ?? 0) * 1000 + (eni.attachment?.deviceIndex ?? 0);
+  const order = (eni: Eni): number =>
+    (eni.attachment?.networkCardIndex ?? 0) * 1000 + (eni.attachment?.deviceIndex ?? 0);
   return enis.sort((a, b) => order(a) - order(b));
 }
 
@@ -82,7 +83,12 @@ export function instanceXml(store: VpcStore, instance: Instance): XmlObject {
     amiLaunchIndex: 0,
     instanceType: instance.instanceType,
     launchTime: new Date(instance.launchTime),
-    placement: { availabilityZone: instance.availabilityZone, availabilityZoneId: zone?.id, groupName: '', tenancy: 'default' },
+    placement: {
+      availabilityZone: instance.availabilityZone,
+      availabilityZoneId: zone?.id,
+      groupName: '',
+      tenancy: 'default',
+    },
     monitoring: { state: 'disabled' },
     subnetId: live ? instance.subnetId : undefined,
     vpcId: live ? instance.vpcId : undefined,

@@ -40,7 +40,12 @@ export function instanceWorld(options: { subnetCidr?: string } = {}): InstanceWo
     cidrAssociations: [
       { associationId: store.newId('vpc-cidr-assoc'), cidr: '10.0.0.0/16', state: 'associated', readyAt: 0 },
       { associationId: store.newId('vpc-cidr-assoc'), cidr: '100.64.0.0/16', state: 'associated', readyAt: 0 },
-      { associationId: store.newId('vpc-cidr-assoc'), cidr: '100.65.0.0/16', state: 'associating', readyAt: clock.now() + 60_000 },
+      {
+        associationId: store.newId('vpc-cidr-assoc'),
+        cidr: '100.65.0.0/16',
+        state: 'associating',
+        readyAt: clock.now() + 60_000,
+      },
     ],
     isDefault: false,
     tags: new Map(),
@@ -49,7 +54,15 @@ export function instanceWorld(options: { subnetCidr?: string } = {}): InstanceWo
   const zone = store.availabilityZones[0]?.name ?? `${REGION}a`;
   const subnetId = store.newId('subnet');
   const cidr = options.subnetCidr ?? '10.0.1.0/24';
-  store.subnets.set(subnetId, { id: subnetId, vpcId: vpc.id, cidr, availabilityZone: zone, mapPublicIpOnLaunch: false, tags: new Map(), used: new Set() });
+  store.subnets.set(subnetId, {
+    id: subnetId,
+    vpcId: vpc.id,
+    cidr,
+    availabilityZone: zone,
+    mapPublicIpOnLaunch: false,
+    tags: new Map(),
+    used: new Set(),
+  });
   const group = (name: string): string => {
     const id = store.newId('sg');
     store.securityGroups.set(id, { id, name, description: name, vpcId: vpc.id, tags: new Map() });
@@ -65,14 +78,22 @@ export interface InstanceServer {
 }
 
 /** Instance and instance-type handlers on 127.0.0.1; the client never retries unless `maxAttempts` says so. */
-export async function startInstanceServer(store: VpcStore, options: { gate?: RequestGate; maxAttempts?: number } = {}): Promise<InstanceServer> {
+export async function startInstanceServer(
+  store: VpcStore,
+  options: { gate?: RequestGate; maxAttempts?: number } = {},
+): Promise<InstanceServer> {
   const server = await startEc2Server({
     store,
     handlers: { ...instanceHandlers, ...instanceTypeHandlers },
     port: 0,
     ...(options.gate === undefined ? {} : { gate: options.gate }),
   });
-  const client = new EC2Client({ endpoint: server.url, region: REGION, credentials: CREDENTIALS, maxAttempts: options.maxAttempts ?? 1 });
+  const client = new EC2Client({
+    endpoint: server.url,
+    region: REGION,
+    credentials: CREDENTIALS,
+    maxAttempts: options.maxAttempts ?? 1,
+  });
   return {
     client,
     url: server.url,
@@ -84,7 +105,9 @@ export async function startInstanceServer(store: VpcStore, options: { gate?: Req
 }
 
 /** The error a call rejects with (name = EC2 code), failing the test when it resolves. */
-export async function rejection(call: Promise<unknown>): Promise<{ name: string; message: string; status: number | undefined; attempts: number | undefined }> {
+export async function rejection(
+  call: Promise<unknown>,
+): Promise<{ name: string; message: string; status: number | undefined; attempts: number | undefined }> {
   try {
     await call;
   } catch (error) {

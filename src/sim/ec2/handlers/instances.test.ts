@@ -8,7 +8,13 @@ import {
   type Instance,
 } from '@aws-sdk/client-ec2';
 import { attachEni, createEni } from '../../state/ops-eni.js';
-import { instanceWorld, rejection, startInstanceServer, type InstanceServer, type InstanceWorld } from './instances.test-util.js';
+import {
+  instanceWorld,
+  rejection,
+  startInstanceServer,
+  type InstanceServer,
+  type InstanceWorld,
+} from './instances.test-util.js';
 
 describe('RunInstances / DescribeInstances / TerminateInstances through the SDK', () => {
   let world: InstanceWorld;
@@ -26,7 +32,15 @@ describe('RunInstances / DescribeInstances / TerminateInstances through the SDK'
         MaxCount: 1,
         SubnetId: world.subnetId,
         SecurityGroupIds: [world.sgId],
-        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: 'node-1' }, { Key: 'cluster', Value: 'c1' }] }],
+        TagSpecifications: [
+          {
+            ResourceType: 'instance',
+            Tags: [
+              { Key: 'Name', Value: 'node-1' },
+              { Key: 'cluster', Value: 'c1' },
+            ],
+          },
+        ],
       }),
     );
     assert.match(out.ReservationId ?? '', /^r-[0-9a-f]{17}$/);
@@ -46,14 +60,22 @@ describe('RunInstances / DescribeInstances / TerminateInstances through the SDK'
     assert.equal(instance.InstanceType, 'm5.large');
     assert.equal(instance.PrivateIpAddress, '10.0.1.4');
     assert.equal(instance.PrivateDnsName, 'ip-10-0-1-4.us-west-2.compute.internal');
-    assert.deepEqual(instance.Placement, { AvailabilityZone: 'us-west-2a', AvailabilityZoneId: 'usw2-az1', GroupName: '', Tenancy: 'default' });
+    assert.deepEqual(instance.Placement, {
+      AvailabilityZone: 'us-west-2a',
+      AvailabilityZoneId: 'usw2-az1',
+      GroupName: '',
+      Tenancy: 'default',
+    });
     assert.equal(instance.SubnetId, world.subnetId);
     assert.equal(instance.VpcId, world.vpcId);
     assert.equal(instance.Hypervisor, 'xen');
     assert.equal(instance.Architecture, 'x86_64');
     assert.ok(instance.LaunchTime instanceof Date);
     assert.deepEqual(instance.SecurityGroups, [{ GroupId: world.sgId, GroupName: 'eks-node' }]);
-    assert.deepEqual(instance.Tags, [{ Key: 'Name', Value: 'node-1' }, { Key: 'cluster', Value: 'c1' }]);
+    assert.deepEqual(instance.Tags, [
+      { Key: 'Name', Value: 'node-1' },
+      { Key: 'cluster', Value: 'c1' },
+    ]);
     const eni = instance.NetworkInterfaces?.[0] ?? assert.fail('no interface');
     assert.equal(instance.NetworkInterfaces?.length, 1);
     assert.match(eni.NetworkInterfaceId ?? '', /^eni-/);
@@ -64,7 +86,9 @@ describe('RunInstances / DescribeInstances / TerminateInstances through the SDK'
     assert.equal(eni.Attachment?.NetworkCardIndex, 0);
     assert.equal(eni.Attachment?.Status, 'attached');
     assert.equal(eni.Attachment?.DeleteOnTermination, true);
-    assert.deepEqual(eni.PrivateIpAddresses, [{ PrivateIpAddress: '10.0.1.4', PrivateDnsName: 'ip-10-0-1-4.us-west-2.compute.internal', Primary: true }]);
+    assert.deepEqual(eni.PrivateIpAddresses, [
+      { PrivateIpAddress: '10.0.1.4', PrivateDnsName: 'ip-10-0-1-4.us-west-2.compute.internal', Primary: true },
+    ]);
     assert.equal(eni.InterfaceType, 'interface');
   });
 
@@ -74,19 +98,32 @@ describe('RunInstances / DescribeInstances / TerminateInstances through the SDK'
     attachEni(world.store, { eniId: eni.id, instanceId: id, deviceIndex: 2 });
     const out = await sim.client.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
     const enis = out.Reservations?.[0]?.Instances?.[0]?.NetworkInterfaces ?? [];
-    assert.deepEqual(enis.map((e) => [e.Attachment?.NetworkCardIndex, e.Attachment?.DeviceIndex]), [[0, 0], [0, 2]]);
+    assert.deepEqual(
+      enis.map((e) => [e.Attachment?.NetworkCardIndex, e.Attachment?.DeviceIndex]),
+      [
+        [0, 0],
+        [0, 2],
+      ],
+    );
     assert.equal(enis[1]?.Attachment?.DeleteOnTermination, false);
-    assert.deepEqual(enis[1]?.PrivateIpAddresses?.map((p) => p.Primary), [true, false, false]);
+    assert.deepEqual(
+      enis[1]?.PrivateIpAddresses?.map((p) => p.Primary),
+      [true, false, false],
+    );
   });
 
   it('fails the whole call when any id is unknown, and refuses ids with MaxResults', async () => {
-    const unknown = await rejection(sim.client.send(new DescribeInstancesCommand({ InstanceIds: [node.InstanceId ?? '', 'i-0123456789abcdef0'] })));
+    const unknown = await rejection(
+      sim.client.send(new DescribeInstancesCommand({ InstanceIds: [node.InstanceId ?? '', 'i-0123456789abcdef0'] })),
+    );
     assert.equal(unknown.name, 'InvalidInstanceID.NotFound');
     assert.equal(unknown.message, "The instance ID 'i-0123456789abcdef0' does not exist");
     assert.equal(unknown.status, 400);
     const malformed = await rejection(sim.client.send(new DescribeInstancesCommand({ InstanceIds: ['foo'] })));
     assert.equal(malformed.name, 'InvalidInstanceID.Malformed');
-    const combo = await rejection(sim.client.send(new DescribeInstancesCommand({ InstanceIds: [node.InstanceId ?? ''], MaxResults: 5 })));
+    const combo = await rejection(
+      sim.client.send(new DescribeInstancesCommand({ InstanceIds: [node.InstanceId ?? ''], MaxResults: 5 })),
+    );
     assert.equal(combo.name, 'InvalidParameterCombination');
   });
 
@@ -112,17 +149,27 @@ describe('RunInstances / DescribeInstances / TerminateInstances through the SDK'
       const count = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).length;
       assert.equal(count, expected, `${name}=${values.join(',')}`);
     }
-    const bad = await rejection(sim.client.send(new DescribeInstancesCommand({ Filters: [{ Name: 'bogus', Values: ['x'] }] })));
+    const bad = await rejection(
+      sim.client.send(new DescribeInstancesCommand({ Filters: [{ Name: 'bogus', Values: ['x'] }] })),
+    );
     assert.equal(bad.name, 'InvalidParameterValue');
   });
 
   it('launches several instances in one reservation and pages through them', async () => {
-    const out = await sim.client.send(new RunInstancesCommand({ InstanceType: 't3.medium', MinCount: 6, MaxCount: 6, SubnetId: world.subnetId }));
+    const out = await sim.client.send(
+      new RunInstancesCommand({ InstanceType: 't3.medium', MinCount: 6, MaxCount: 6, SubnetId: world.subnetId }),
+    );
     assert.equal(out.Instances?.length, 6);
-    assert.deepEqual(out.Instances?.map((i) => i.AmiLaunchIndex), [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(
+      out.Instances?.map((i) => i.AmiLaunchIndex),
+      [0, 1, 2, 3, 4, 5],
+    );
     const seen: string[] = [];
     let pages = 0;
-    for await (const page of paginateDescribeInstances({ client: sim.client, pageSize: 5 }, { Filters: [{ Name: 'instance-type', Values: ['t3.medium'] }] })) {
+    for await (const page of paginateDescribeInstances(
+      { client: sim.client, pageSize: 5 },
+      { Filters: [{ Name: 'instance-type', Values: ['t3.medium'] }] },
+    )) {
       pages += 1;
       for (const r of page.Reservations ?? []) {
         assert.equal(r.ReservationId, out.ReservationId);
@@ -136,15 +183,30 @@ describe('RunInstances / DescribeInstances / TerminateInstances through the SDK'
   });
 
   it('refuses an unknown instance type and bad counts', async () => {
-    const type = await rejection(sim.client.send(new RunInstancesCommand({ InstanceType: 'm9.huge' as never, MinCount: 1, MaxCount: 1, SubnetId: world.subnetId })));
+    const type = await rejection(
+      sim.client.send(
+        new RunInstancesCommand({
+          InstanceType: 'm9.huge' as never,
+          MinCount: 1,
+          MaxCount: 1,
+          SubnetId: world.subnetId,
+        }),
+      ),
+    );
     assert.equal(type.name, 'InvalidParameterValue');
     assert.equal(type.message, "Invalid value 'm9.huge' for InstanceType.");
-    const counts = await rejection(sim.client.send(new RunInstancesCommand({ InstanceType: 'm5.large', MinCount: 2, MaxCount: 1, SubnetId: world.subnetId })));
+    const counts = await rejection(
+      sim.client.send(
+        new RunInstancesCommand({ InstanceType: 'm5.large', MinCount: 2, MaxCount: 1, SubnetId: world.subnetId }),
+      ),
+    );
     assert.equal(counts.name, 'InvalidParameterValue');
   });
 
   it('terminates: reports the state change, drops the interfaces, keeps the instance visible', async () => {
-    const out = await sim.client.send(new RunInstancesCommand({ InstanceType: 'c5.large', MinCount: 1, MaxCount: 1, SubnetId: world.subnetId }));
+    const out = await sim.client.send(
+      new RunInstancesCommand({ InstanceType: 'c5.large', MinCount: 1, MaxCount: 1, SubnetId: world.subnetId }),
+    );
     const id = out.Instances?.[0]?.InstanceId ?? '';
     const primary = world.store.instance(id).primaryEniId;
     const done = await sim.client.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
@@ -157,7 +219,9 @@ describe('RunInstances / DescribeInstances / TerminateInstances through the SDK'
     assert.deepEqual(instance?.State, { Code: 48, Name: 'terminated' });
     assert.equal(instance?.PrivateIpAddress, undefined);
     assert.deepEqual(instance?.NetworkInterfaces, []);
-    const missing = await rejection(sim.client.send(new TerminateInstancesCommand({ InstanceIds: ['i-00000000000000000'] })));
+    const missing = await rejection(
+      sim.client.send(new TerminateInstancesCommand({ InstanceIds: ['i-00000000000000000'] })),
+    );
     assert.equal(missing.name, 'InvalidInstanceID.NotFound');
   });
 });

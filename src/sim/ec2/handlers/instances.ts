@@ -8,10 +8,21 @@
  * await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] })); // Reservations[0].Instances[0]
  */
 import type { Instance } from '../../state/model.js';
-import { INSTANCE_STATE_CODES, launchInstance, terminateInstance, validateInstanceType } from '../../state/ops-instance.js';
+import {
+  INSTANCE_STATE_CODES,
+  launchInstance,
+  terminateInstance,
+  validateInstanceType,
+} from '../../state/ops-instance.js';
 import type { TagInput } from '../../state/ops-tags.js';
 import type { VpcStore } from '../../state/store.js';
-import { Ec2Error, invalidParameterCombination, invalidParameterValue, malformedId, missingParameter } from '../errors.js';
+import {
+  Ec2Error,
+  invalidParameterCombination,
+  invalidParameterValue,
+  malformedId,
+  missingParameter,
+} from '../errors.js';
 import { applyFilters, type FilterFields } from '../filters.js';
 import type { HandlerTable } from '../handler.js';
 import { paginate } from '../paginate.js';
@@ -27,8 +38,10 @@ function instancesById(store: VpcStore, ids: readonly string[]): Instance[] {
   for (const id of ids) if (!INSTANCE_ID.test(id)) throw malformedId('InvalidInstanceID.Malformed', id, 'i');
   const unique = [...new Set(ids)];
   const missing = unique.filter((id) => !store.instances.has(id));
-  if (missing.length === 1) throw new Ec2Error('InvalidInstanceID.NotFound', `The instance ID '${missing.join('')}' does not exist`);
-  if (missing.length > 1) throw new Ec2Error('InvalidInstanceID.NotFound', `The instance IDs '${missing.join(', ')}' do not exist`);
+  if (missing.length === 1)
+    throw new Ec2Error('InvalidInstanceID.NotFound', `The instance ID '${missing.join('')}' does not exist`);
+  if (missing.length > 1)
+    throw new Ec2Error('InvalidInstanceID.NotFound', `The instance IDs '${missing.join(', ')}' do not exist`);
   return unique.map((id) => store.instance(id));
 }
 
@@ -52,12 +65,14 @@ function fieldsOf(store: VpcStore): FilterFields<Instance> {
     'network-interface.attachment.instance-id': (i) => enis(i).map(() => i.id),
     'network-interface.attachment.attachment-id': (i) => enis(i).flatMap((e) => e.attachment?.id ?? []),
     'network-interface.attachment.device-index': (i) => enis(i).map((e) => String(e.attachment?.deviceIndex ?? '')),
-    'network-interface.attachment.network-card-index': (i) => enis(i).map((e) => String(e.attachment?.networkCardIndex ?? '')),
+    'network-interface.attachment.network-card-index': (i) =>
+      enis(i).map((e) => String(e.attachment?.networkCardIndex ?? '')),
     'network-interface.subnet-id': (i) => enis(i).map((e) => e.subnetId),
     'network-interface.vpc-id': (i) => enis(i).map((e) => e.vpcId),
     'network-interface.mac-address': (i) => enis(i).map((e) => e.macAddress),
     'network-interface.group-id': (i) => enis(i).flatMap((e) => e.groups),
-    'network-interface.addresses.private-ip-address': (i) => enis(i).flatMap((e) => [e.privateIpAddress, ...e.secondaryIps]),
+    'network-interface.addresses.private-ip-address': (i) =>
+      enis(i).flatMap((e) => [e.privateIpAddress, ...e.secondaryIps]),
     'network-interface.private-dns-name': (i) => enis(i).map((e) => privateDnsName(store, e.privateIpAddress)),
     'private-dns-name': (i) => (i.state === 'terminated' ? undefined : privateDnsName(store, i.privateIpAddress)),
   };
@@ -89,7 +104,8 @@ function launchSubnet(params: Params, store: VpcStore): string {
 function launchGroups(params: Params, store: VpcStore, subnetId: string): string[] {
   const vpcId = store.subnet(subnetId).vpcId;
   const byName = params.list('SecurityGroup').map((name) => {
-    for (const group of store.securityGroups.values()) if (group.vpcId === vpcId && group.name === name) return group.id;
+    for (const group of store.securityGroups.values())
+      if (group.vpcId === vpcId && group.name === name) return group.id;
     throw new Ec2Error('InvalidGroup.NotFound', `The security group '${name}' does not exist in VPC '${vpcId}'`);
   });
   return [...params.list('SecurityGroupId'), ...byName];
@@ -102,7 +118,8 @@ function launchTags(params: Params): { instance: TagInput[]; eni: TagInput[] } {
     const type = spec.optString('ResourceType') ?? '';
     if (type === 'instance') out.instance.push(...spec.tags());
     else if (type === 'network-interface') out.eni.push(...spec.tags());
-    else if (type !== 'volume') throw invalidParameterValue(`'${type}' is not a valid taggable resource type for this operation.`);
+    else if (type !== 'volume')
+      throw invalidParameterValue(`'${type}' is not a valid taggable resource type for this operation.`);
   }
   return out;
 }
@@ -110,7 +127,8 @@ function launchTags(params: Params): { instance: TagInput[]; eni: TagInput[] } {
 function runInstances(params: Params, store: VpcStore): XmlObject {
   const minCount = params.int('MinCount', { min: 1 });
   const maxCount = params.int('MaxCount', { min: 1 });
-  if (minCount > maxCount) throw invalidParameterValue(`MinCount (${minCount}) cannot be greater than MaxCount (${maxCount}).`);
+  if (minCount > maxCount)
+    throw invalidParameterValue(`MinCount (${minCount}) cannot be greater than MaxCount (${maxCount}).`);
   // EC2's default type when none is given.
   const instanceType = params.optString('InstanceType') ?? 'm1.small';
   validateInstanceType(store, instanceType);
@@ -124,7 +142,10 @@ function runInstances(params: Params, store: VpcStore): XmlObject {
   // EC2 launches as many as fit, at least MinCount; each instance needs one address for its primary ENI.
   const fits = store.availableIpAddressCount(store.subnet(subnetId));
   if (fits < minCount) {
-    throw new Ec2Error('InsufficientFreeAddressesInSubnet', 'The specified subnet does not have enough free addresses to satisfy the request.');
+    throw new Ec2Error(
+      'InsufficientFreeAddressesInSubnet',
+      'The specified subnet does not have enough free addresses to satisfy the request.',
+    );
   }
   const reservationId = store.newId('r');
   const imageId = params.optString('ImageId');
@@ -155,7 +176,11 @@ function terminateInstances(params: Params, store: VpcStore): XmlObject {
   return {
     instancesSet: instances.map((instance) => {
       const change = terminateInstance(store, instance.id);
-      return { instanceId: change.instanceId, currentState: stateXml(change.currentState), previousState: stateXml(change.previousState) };
+      return {
+        instanceId: change.instanceId,
+        currentState: stateXml(change.currentState),
+        previousState: stateXml(change.previousState),
+      };
     }),
   };
 }

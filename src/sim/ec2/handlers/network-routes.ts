@@ -10,7 +10,16 @@ import type { FilterFields } from '../filters.js';
 import type { HandlerTable } from '../handler.js';
 import { tagSetXml } from '../shapes.js';
 import type { XmlObject } from '../xml.js';
-import { checkId, describePage, PAGE_5_100, refuseUnsupported, ROUTE_TABLE_ID, selectByIds, SUBNET_ID, VPC_ID } from './network-common.js';
+import {
+  checkId,
+  describePage,
+  PAGE_5_100,
+  refuseUnsupported,
+  ROUTE_TABLE_ID,
+  selectByIds,
+  SUBNET_ID,
+  VPC_ID,
+} from './network-common.js';
 
 interface AssociationView {
   readonly id: string;

@@ -14,7 +14,13 @@ import { checkId, describePage, ec2Arn, GROUP_ID, PAGE_5_1000, VPC_ID } from './
 
 /** An all-protocols IpPermission (`ipProtocol` -1 means every protocol and port). */
 function allTraffic(from: { groups?: XmlObject[]; ipRanges?: XmlObject[] }): XmlObject {
-  return { ipProtocol: '-1', groups: from.groups ?? [], ipRanges: from.ipRanges ?? [], ipv6Ranges: [], prefixListIds: [] };
+  return {
+    ipProtocol: '-1',
+    groups: from.groups ?? [],
+    ipRanges: from.ipRanges ?? [],
+    ipv6Ranges: [],
+    prefixListIds: [],
+  };
 }
 
 /** The SecurityGroup shape (DescribeSecurityGroups item). */
@@ -26,7 +32,10 @@ export function securityGroupXml(store: VpcStore, group: SecurityGroup): XmlObje
     groupDescription: group.description,
     vpcId: group.vpcId,
     securityGroupArn: ec2Arn(store, 'security-group', group.id),
-    ipPermissions: group.name === DEFAULT_GROUP_NAME ? [allTraffic({ groups: [{ groupId: group.id, userId: store.accountId }] })] : [],
+    ipPermissions:
+      group.name === DEFAULT_GROUP_NAME
+        ? [allTraffic({ groups: [{ groupId: group.id, userId: store.accountId }] })]
+        : [],
     ipPermissionsEgress: [allTraffic({ ipRanges: [{ cidrIp: '0.0.0.0/0' }] })],
     tagSet: tagSetXml(group.tags),
   };
@@ -51,7 +60,8 @@ function selectGroups(store: VpcStore, ids: readonly string[], names: readonly s
   if (ids.length === 0 && names.length === 0) return all;
   for (const id of ids) store.securityGroup(checkId(GROUP_ID, id));
   for (const name of names) {
-    if (!all.some((g) => g.name === name)) throw new Ec2Error('InvalidGroup.NotFound', `The security group '${name}' does not exist`);
+    if (!all.some((g) => g.name === name))
+      throw new Ec2Error('InvalidGroup.NotFound', `The security group '${name}' does not exist`);
   }
   return all.filter((g) => ids.includes(g.id) || names.includes(g.name));
 }
@@ -81,6 +91,10 @@ export const securityGroupHandlers: HandlerTable = {
       description: p.string('GroupDescription'),
       tags: p.tagSpecifications('security-group'),
     });
-    return { groupId: group.id, tagSet: tagSetXml(group.tags), securityGroupArn: ec2Arn(store, 'security-group', group.id) };
+    return {
+      groupId: group.id,
+      tagSet: tagSetXml(group.tags),
+      securityGroupArn: ec2Arn(store, 'security-group', group.id),
+    };
   },
 };

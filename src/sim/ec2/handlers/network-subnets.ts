@@ -10,7 +10,16 @@ import type { FilterFields } from '../filters.js';
 import type { HandlerTable } from '../handler.js';
 import { tagSetXml } from '../shapes.js';
 import type { XmlObject } from '../xml.js';
-import { checkId, describePage, ec2Arn, PAGE_5_1000, refuseUnsupported, selectByIds, SUBNET_ID, VPC_ID } from './network-common.js';
+import {
+  checkId,
+  describePage,
+  ec2Arn,
+  PAGE_5_1000,
+  refuseUnsupported,
+  selectByIds,
+  SUBNET_ID,
+  VPC_ID,
+} from './network-common.js';
 
 /** The Subnet shape (DescribeSubnets item, CreateSubnet's `subnet`). */
 export function subnetXml(store: VpcStore, subnet: Subnet): XmlObject {

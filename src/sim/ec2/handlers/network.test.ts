@@ -40,7 +40,11 @@ describe('network handlers through @aws-sdk/client-ec2', () => {
     assert.match(vpc.DhcpOptionsId ?? '', /^dopt-[0-9a-f]{17}$/);
     assert.deepEqual(vpc.Tags, [{ Key: 'Name', Value: 'eks-vpc' }]);
     assert.deepEqual(vpc.CidrBlockAssociationSet, [
-      { AssociationId: w.vpc.cidrAssociations[0]?.associationId, CidrBlock: '10.0.0.0/16', CidrBlockState: { State: 'associated' } },
+      {
+        AssociationId: w.vpc.cidrAssociations[0]?.associationId,
+        CidrBlock: '10.0.0.0/16',
+        CidrBlockState: { State: 'associated' },
+      },
     ]);
   });
 
@@ -55,15 +59,27 @@ describe('network handlers through @aws-sdk/client-ec2', () => {
       ],
     );
     assert.deepEqual(all.AvailabilityZones?.[0]?.Messages, []);
-    const some = await w.client.send(new DescribeAvailabilityZonesCommand({ ZoneNames: ['us-west-2c'], ZoneIds: ['usw2-az1'] }));
-    assert.deepEqual(some.AvailabilityZones?.map((z) => z.ZoneName), ['us-west-2a', 'us-west-2c']);
-    const filtered = await w.client.send(new DescribeAvailabilityZonesCommand({ Filters: [{ Name: 'zone-id', Values: ['usw2-az2'] }] }));
-    assert.deepEqual(filtered.AvailabilityZones?.map((z) => z.ZoneName), ['us-west-2b']);
+    const some = await w.client.send(
+      new DescribeAvailabilityZonesCommand({ ZoneNames: ['us-west-2c'], ZoneIds: ['usw2-az1'] }),
+    );
+    assert.deepEqual(
+      some.AvailabilityZones?.map((z) => z.ZoneName),
+      ['us-west-2a', 'us-west-2c'],
+    );
+    const filtered = await w.client.send(
+      new DescribeAvailabilityZonesCommand({ Filters: [{ Name: 'zone-id', Values: ['usw2-az2'] }] }),
+    );
+    assert.deepEqual(
+      filtered.AvailabilityZones?.map((z) => z.ZoneName),
+      ['us-west-2b'],
+    );
   });
 
   it('DescribeSecurityGroups shows the default group with EC2 default rules', async () => {
     const sg = defaultSecurityGroup(w.store, w.vpc.id);
-    const out = await w.client.send(new DescribeSecurityGroupsCommand({ GroupIds: [sg.id], Filters: [{ Name: 'vpc-id', Values: [w.vpc.id] }] }));
+    const out = await w.client.send(
+      new DescribeSecurityGroupsCommand({ GroupIds: [sg.id], Filters: [{ Name: 'vpc-id', Values: [w.vpc.id] }] }),
+    );
     const group = out.SecurityGroups?.[0];
     assert.equal(group?.GroupId, sg.id);
     assert.equal(group.GroupName, 'default');
@@ -71,16 +87,28 @@ describe('network handlers through @aws-sdk/client-ec2', () => {
     assert.equal(group.VpcId, w.vpc.id);
     assert.equal(group.SecurityGroupArn, `arn:aws:ec2:${REGION}:123456789012:security-group/${sg.id}`);
     assert.deepEqual(group.IpPermissionsEgress, [
-      { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }], Ipv6Ranges: [], PrefixListIds: [], UserIdGroupPairs: [] },
+      {
+        IpProtocol: '-1',
+        IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+        Ipv6Ranges: [],
+        PrefixListIds: [],
+        UserIdGroupPairs: [],
+      },
     ]);
     assert.deepEqual(group.IpPermissions?.[0]?.UserIdGroupPairs, [{ GroupId: sg.id, UserId: '123456789012' }]);
     const byName = await w.client.send(new DescribeSecurityGroupsCommand({ GroupNames: ['default'] }));
-    assert.deepEqual(byName.SecurityGroups?.map((g) => g.GroupId), [sg.id]);
+    assert.deepEqual(
+      byName.SecurityGroups?.map((g) => g.GroupId),
+      [sg.id],
+    );
   });
 
   it('CreateVpc, CreateSecurityGroup and CreateRouteTable answer with the new resources', async () => {
     const { Vpc } = await w.client.send(
-      new CreateVpcCommand({ CidrBlock: '192.168.0.0/24', TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'Name', Value: 'tutorial' }] }] }),
+      new CreateVpcCommand({
+        CidrBlock: '192.168.0.0/24',
+        TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'Name', Value: 'tutorial' }] }],
+      }),
     );
     assert.equal(Vpc?.CidrBlock, '192.168.0.0/24');
     assert.deepEqual(Vpc.Tags, [{ Key: 'Name', Value: 'tutorial' }]);
@@ -98,7 +126,9 @@ describe('network handlers through @aws-sdk/client-ec2', () => {
     const { RouteTable } = await w.client.send(new CreateRouteTableCommand({ VpcId: Vpc.VpcId }));
     assert.equal(RouteTable?.VpcId, Vpc.VpcId);
     assert.deepEqual(RouteTable?.Associations, []);
-    assert.deepEqual(RouteTable?.Routes, [{ DestinationCidrBlock: '192.168.0.0/24', GatewayId: 'local', State: 'active', Origin: 'CreateRouteTable' }]);
+    assert.deepEqual(RouteTable?.Routes, [
+      { DestinationCidrBlock: '192.168.0.0/24', GatewayId: 'local', State: 'active', Origin: 'CreateRouteTable' },
+    ]);
   });
 });
 
@@ -118,11 +148,19 @@ describe('the custom-networking secondary-CIDR flow', () => {
         const { Vpcs } = await w.client.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }));
         return (Vpcs?.[0]?.CidrBlockAssociationSet ?? []).map((a) => [a.CidrBlock, a.CidrBlockState?.State]);
       };
-      assert.deepEqual(await states(), [['10.0.0.0/16', 'associated'], ['100.64.0.0/16', 'associating']]);
-      const early = w.client.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '100.64.0.0/19', AvailabilityZone: 'us-west-2a' }));
+      assert.deepEqual(await states(), [
+        ['10.0.0.0/16', 'associated'],
+        ['100.64.0.0/16', 'associating'],
+      ]);
+      const early = w.client.send(
+        new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '100.64.0.0/19', AvailabilityZone: 'us-west-2a' }),
+      );
       await assert.rejects(early, { name: 'InvalidSubnet.Range', message: "The CIDR '100.64.0.0/19' is invalid." });
       w.clock.advance(1000);
-      assert.deepEqual(await states(), [['10.0.0.0/16', 'associated'], ['100.64.0.0/16', 'associated']]);
+      assert.deepEqual(await states(), [
+        ['10.0.0.0/16', 'associated'],
+        ['100.64.0.0/16', 'associated'],
+      ]);
 
       const zones = ['us-west-2a', 'us-west-2b', 'us-west-2c'];
       const subnetIds: string[] = [];
@@ -132,7 +170,9 @@ describe('the custom-networking secondary-CIDR flow', () => {
             VpcId: vpcId,
             CidrBlock: `100.64.${i * 32}.0/19`,
             AvailabilityZone: zone,
-            TagSpecifications: [{ ResourceType: 'subnet', Tags: [{ Key: 'Name', Value: `eks-pods-${zone.slice(-1)}` }] }],
+            TagSpecifications: [
+              { ResourceType: 'subnet', Tags: [{ Key: 'Name', Value: `eks-pods-${zone.slice(-1)}` }] },
+            ],
           }),
         );
         assert.equal(Subnet?.State, 'available');
@@ -145,30 +185,57 @@ describe('the custom-networking secondary-CIDR flow', () => {
         assert.deepEqual(Subnet.Tags, [{ Key: 'Name', Value: `eks-pods-${zone.slice(-1)}` }]);
         subnetIds.push(Subnet.SubnetId ?? '');
       }
-      await w.client.send(new CreateTagsCommand({ Resources: subnetIds, Tags: [{ Key: 'kubernetes.io/role/cni', Value: '1' }] }));
+      await w.client.send(
+        new CreateTagsCommand({ Resources: subnetIds, Tags: [{ Key: 'kubernetes.io/role/cni', Value: '1' }] }),
+      );
 
-      const { RouteTables } = await w.client.send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }));
+      const { RouteTables } = await w.client.send(
+        new DescribeRouteTablesCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] }),
+      );
       const main = mainRouteTable(w.store, vpcId);
       assert.equal(RouteTables?.[0]?.RouteTableId, main.id);
       assert.deepEqual(RouteTables[0].Associations, [
-        { Main: true, RouteTableAssociationId: main.mainAssociationId, RouteTableId: main.id, AssociationState: { State: 'associated' } },
+        {
+          Main: true,
+          RouteTableAssociationId: main.mainAssociationId,
+          RouteTableId: main.id,
+          AssociationState: { State: 'associated' },
+        },
       ]);
-      assert.deepEqual(RouteTables[0].Routes?.map((r) => [r.DestinationCidrBlock, r.GatewayId, r.State, r.Origin]), [
-        ['10.0.0.0/16', 'local', 'active', 'CreateRouteTable'],
-        ['100.64.0.0/16', 'local', 'active', 'CreateRouteTable'],
-      ]);
+      assert.deepEqual(
+        RouteTables[0].Routes?.map((r) => [r.DestinationCidrBlock, r.GatewayId, r.State, r.Origin]),
+        [
+          ['10.0.0.0/16', 'local', 'active', 'CreateRouteTable'],
+          ['100.64.0.0/16', 'local', 'active', 'CreateRouteTable'],
+        ],
+      );
       const { RouteTable } = await w.client.send(new CreateRouteTableCommand({ VpcId: vpcId }));
       const rtbId = RouteTable?.RouteTableId ?? '';
-      const assocOut = await w.client.send(new AssociateRouteTableCommand({ RouteTableId: rtbId, SubnetId: subnetIds[0] }));
+      const assocOut = await w.client.send(
+        new AssociateRouteTableCommand({ RouteTableId: rtbId, SubnetId: subnetIds[0] }),
+      );
       assert.match(assocOut.AssociationId ?? '', /^rtbassoc-[0-9a-f]{17}$/);
       assert.deepEqual(assocOut.AssociationState, { State: 'associated' });
 
       // Explicit associations only for association.subnet-id; the others still use the main table.
-      const bySubnet = await w.client.send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'association.subnet-id', Values: subnetIds }] }));
-      assert.deepEqual(bySubnet.RouteTables?.map((t) => t.RouteTableId), [rtbId]);
-      assert.deepEqual(bySubnet.RouteTables?.[0]?.Associations?.map((a) => [a.SubnetId, a.Main]), [[subnetIds[0], false]]);
-      const mains = await w.client.send(new DescribeRouteTablesCommand({ Filters: [{ Name: 'association.main', Values: ['true'] }] }));
-      assert.deepEqual(mains.RouteTables?.map((t) => t.RouteTableId), [main.id]);
+      const bySubnet = await w.client.send(
+        new DescribeRouteTablesCommand({ Filters: [{ Name: 'association.subnet-id', Values: subnetIds }] }),
+      );
+      assert.deepEqual(
+        bySubnet.RouteTables?.map((t) => t.RouteTableId),
+        [rtbId],
+      );
+      assert.deepEqual(
+        bySubnet.RouteTables?.[0]?.Associations?.map((a) => [a.SubnetId, a.Main]),
+        [[subnetIds[0], false]],
+      );
+      const mains = await w.client.send(
+        new DescribeRouteTablesCommand({ Filters: [{ Name: 'association.main', Values: ['true'] }] }),
+      );
+      assert.deepEqual(
+        mains.RouteTables?.map((t) => t.RouteTableId),
+        [main.id],
+      );
 
       const { Subnets } = await w.client.send(
         new DescribeSubnetsCommand({
@@ -179,8 +246,14 @@ describe('the custom-networking secondary-CIDR flow', () => {
           ],
         }),
       );
-      assert.deepEqual(Subnets?.map((s) => s.CidrBlock), ['100.64.32.0/19', '100.64.64.0/19']);
-      assert.deepEqual(Subnets?.[0]?.Tags, [{ Key: 'Name', Value: 'eks-pods-b' }, { Key: 'kubernetes.io/role/cni', Value: '1' }]);
+      assert.deepEqual(
+        Subnets?.map((s) => s.CidrBlock),
+        ['100.64.32.0/19', '100.64.64.0/19'],
+      );
+      assert.deepEqual(Subnets?.[0]?.Tags, [
+        { Key: 'Name', Value: 'eks-pods-b' },
+        { Key: 'kubernetes.io/role/cni', Value: '1' },
+      ]);
     } finally {
       await w.close();
     }

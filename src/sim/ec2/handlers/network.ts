@@ -20,7 +20,14 @@ import { routeHandlers } from './network-routes.js';
 import { securityGroupHandlers } from './network-sg.js';
 import { subnetHandlers } from './network-subnets.js';
 
-const IPV6_AND_IPAM = ['AmazonProvidedIpv6CidrBlock', 'Ipv6CidrBlock', 'Ipv6Pool', 'Ipv6IpamPoolId', 'Ipv4IpamPoolId', 'Ipv4NetmaskLength'];
+const IPV6_AND_IPAM = [
+  'AmazonProvidedIpv6CidrBlock',
+  'Ipv6CidrBlock',
+  'Ipv6Pool',
+  'Ipv6IpamPoolId',
+  'Ipv4IpamPoolId',
+  'Ipv4NetmaskLength',
+];
 
 /** The region's default DHCP options set: one per account and region, like EC2's. */
 function dhcpOptionsId(store: VpcStore): string {
@@ -109,7 +116,8 @@ const vpcHandlers: HandlerTable = {
       ...ids.filter((id) => !zones.some((z) => z.id === id)),
     ][0];
     if (unknown !== undefined) throw new Ec2Error('InvalidParameterValue', `Invalid availability zone: [${unknown}]`);
-    const chosen = names.length + ids.length === 0 ? zones : zones.filter((z) => names.includes(z.name) || ids.includes(z.id));
+    const chosen =
+      names.length + ids.length === 0 ? zones : zones.filter((z) => names.includes(z.name) || ids.includes(z.id));
     return {
       availabilityZoneInfo: applyFilters(chosen, p.filters(), zoneFields(store)).map((z) => ({
         zoneName: z.name,

@@ -1,6 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { CreateSubnetCommand, CreateTagsCommand, DescribeSubnetsCommand, DescribeTagsCommand, type Filter } from '@aws-sdk/client-ec2';
+import {
+  CreateSubnetCommand,
+  CreateTagsCommand,
+  DescribeSubnetsCommand,
+  DescribeTagsCommand,
+  type Filter,
+} from '@aws-sdk/client-ec2';
 import { mainRouteTable } from '../../state/ops-routes.js';
 import { defaultSecurityGroup } from '../../state/ops-sg.js';
 import { createSubnet } from '../../state/ops-subnet.js';
@@ -25,7 +31,12 @@ describe('CreateTags and DescribeTags through the SDK', () => {
   it('CreateTags tags several kinds of resource at once and overwrites', async () => {
     const rtb = mainRouteTable(w.store, w.vpc.id).id;
     const sg = defaultSecurityGroup(w.store, w.vpc.id).id;
-    await w.client.send(new CreateTagsCommand({ Resources: [subnetId, rtb, sg], Tags: [{ Key: 'cluster', Value: 'c1' }, { Key: 'empty' }] }));
+    await w.client.send(
+      new CreateTagsCommand({
+        Resources: [subnetId, rtb, sg],
+        Tags: [{ Key: 'cluster', Value: 'c1' }, { Key: 'empty' }],
+      }),
+    );
     await w.client.send(new CreateTagsCommand({ Resources: [subnetId], Tags: [{ Key: 'cluster', Value: 'c2' }] }));
     assert.deepEqual(await subnetTags(), { cluster: 'c2', empty: '' });
     assert.equal(w.store.routeTable(rtb).tags.get('cluster'), 'c1');
@@ -34,7 +45,9 @@ describe('CreateTags and DescribeTags through the SDK', () => {
 
   it('DescribeTags lists tags with resource ids and types, filtered', async () => {
     const rows = async (Filters: Filter[]): Promise<string[]> =>
-      ((await w.client.send(new DescribeTagsCommand({ Filters }))).Tags ?? []).map((t) => `${t.ResourceType}:${t.ResourceId}:${t.Key}=${t.Value}`);
+      ((await w.client.send(new DescribeTagsCommand({ Filters }))).Tags ?? []).map(
+        (t) => `${t.ResourceType}:${t.ResourceId}:${t.Key}=${t.Value}`,
+      );
     const rtb = mainRouteTable(w.store, w.vpc.id).id;
     const sg = defaultSecurityGroup(w.store, w.vpc.id).id;
     assert.deepEqual(await rows([{ Name: 'key', Values: ['cluster'] }]), [
@@ -43,9 +56,20 @@ describe('CreateTags and DescribeTags through the SDK', () => {
       `security-group:${sg}:cluster=c1`,
     ]);
     assert.deepEqual(await rows([{ Name: 'resource-type', Values: ['vpc'] }]), [`vpc:${w.vpc.id}:Name=eks-vpc`]);
-    assert.deepEqual(await rows([{ Name: 'resource-id', Values: [subnetId] }, { Name: 'value', Values: ['c?'] }]), [`subnet:${subnetId}:cluster=c2`]);
-    assert.deepEqual(await rows([{ Name: 'tag:cluster', Values: ['c2'] }]), [`subnet:${subnetId}:cluster=c2`, `subnet:${subnetId}:empty=`]);
-    const failure = await sdkFailure(w.client.send(new DescribeTagsCommand({ Filters: [{ Name: 'colour', Values: ['x'] }] })));
+    assert.deepEqual(
+      await rows([
+        { Name: 'resource-id', Values: [subnetId] },
+        { Name: 'value', Values: ['c?'] },
+      ]),
+      [`subnet:${subnetId}:cluster=c2`],
+    );
+    assert.deepEqual(await rows([{ Name: 'tag:cluster', Values: ['c2'] }]), [
+      `subnet:${subnetId}:cluster=c2`,
+      `subnet:${subnetId}:empty=`,
+    ]);
+    const failure = await sdkFailure(
+      w.client.send(new DescribeTagsCommand({ Filters: [{ Name: 'colour', Values: ['x'] }] })),
+    );
     assert.equal(failure.name, 'InvalidParameterValue');
   });
 
@@ -68,21 +92,91 @@ describe('CreateTags and DescribeTags through the SDK', () => {
     await w.client.send(new CreateTagsCommand({ Resources: [subnetId], Tags: tags }));
     const got = await subnetTags();
     for (const { Key, Value } of tags) assert.equal(got[Key], Value, Key);
-    const described = await w.client.send(new DescribeTagsCommand({ Filters: [{ Name: 'key', Values: ['hostile-*'] }] }));
-    assert.deepEqual(described.Tags?.map((t) => t.Value), values);
+    const described = await w.client.send(
+      new DescribeTagsCommand({ Filters: [{ Name: 'key', Values: ['hostile-*'] }] }),
+    );
+    assert.deepEqual(
+      described.Tags?.map((t) => t.Value),
+      values,
+    );
   });
 
   /** Each bad request must fail cleanly (400, EC2 code) and change nothing. */
   const refusals: [string, () => Promise<unknown>, string, RegExp][] = [
-    ['a 10k-character value', () => w.client.send(new CreateTagsCommand({ Resources: [subnetId], Tags: [{ Key: 'big', Value: 'v'.repeat(10_000) }] })), 'InvalidParameterValue', /maximum length of 256/],
-    ['a 10k-character key', () => w.client.send(new CreateTagsCommand({ Resources: [subnetId], Tags: [{ Key: 'k'.repeat(10_000), Value: '' }] })), 'InvalidParameterValue', /maximum length of 127/],
-    ['an aws: key', () => w.client.send(new CreateTagsCommand({ Resources: [subnetId], Tags: [{ Key: 'aws:foo', Value: '' }] })), 'InvalidParameterValue', /reserved for internal use/],
-    ['a control character', () => w.client.send(new CreateTagsCommand({ Resources: [subnetId], Tags: [{ Key: 'ctl', Value: 'a\u0001b' }] })), 'InvalidParameterValue', /control characters/],
-    ['a malformed id', () => w.client.send(new CreateTagsCommand({ Resources: ['subnet-nothex'], Tags: [{ Key: 'a', Value: 'b' }] })), 'InvalidID', /^The ID 'subnet-nothex' is not valid$/],
-    ['an unknown VPC among known resources', () => w.client.send(new CreateTagsCommand({ Resources: [subnetId, 'vpc-0000000000000000f'], Tags: [{ Key: 'a', Value: 'b' }] })), 'InvalidVpcID.NotFound', /^The vpc ID 'vpc-0000000000000000f' does not exist$/],
-    ['no resources', () => w.client.send(new CreateTagsCommand({ Resources: [], Tags: [{ Key: 'a', Value: 'b' }] })), 'MissingParameter', /ResourceId/],
-    ['too many tags', () => w.client.send(new CreateTagsCommand({ Resources: [subnetId], Tags: Array.from({ length: 51 }, (_, i) => ({ Key: `n${i}`, Value: '' })) })), 'TagLimitExceeded', /maximum number of Tags/],
-    ['a subnet created with a bad tag', () => w.client.send(new CreateSubnetCommand({ VpcId: w.vpc.id, CidrBlock: '10.0.9.0/24', TagSpecifications: [{ ResourceType: 'subnet', Tags: [{ Key: 'aws:x', Value: '' }] }] })), 'InvalidParameterValue', /reserved/],
+    [
+      'a 10k-character value',
+      () =>
+        w.client.send(
+          new CreateTagsCommand({ Resources: [subnetId], Tags: [{ Key: 'big', Value: 'v'.repeat(10_000) }] }),
+        ),
+      'InvalidParameterValue',
+      /maximum length of 256/,
+    ],
+    [
+      'a 10k-character key',
+      () =>
+        w.client.send(new CreateTagsCommand({ Resources: [subnetId], Tags: [{ Key: 'k'.repeat(10_000), Value: '' }] })),
+      'InvalidParameterValue',
+      /maximum length of 127/,
+    ],
+    [
+      'an aws: key',
+      () => w.client.send(new CreateTagsCommand({ Resources: [subnetId], Tags: [{ Key: 'aws:foo', Value: '' }] })),
+      'InvalidParameterValue',
+      /reserved for internal use/,
+    ],
+    [
+      'a control character',
+      () => w.client.send(new CreateTagsCommand({ Resources: [subnetId], Tags: [{ Key: 'ctl', Value: 'a\u0001b' }] })),
+      'InvalidParameterValue',
+      /control characters/,
+    ],
+    [
+      'a malformed id',
+      () => w.client.send(new CreateTagsCommand({ Resources: ['subnet-nothex'], Tags: [{ Key: 'a', Value: 'b' }] })),
+      'InvalidID',
+      /^The ID 'subnet-nothex' is not valid$/,
+    ],
+    [
+      'an unknown VPC among known resources',
+      () =>
+        w.client.send(
+          new CreateTagsCommand({ Resources: [subnetId, 'vpc-0000000000000000f'], Tags: [{ Key: 'a', Value: 'b' }] }),
+        ),
+      'InvalidVpcID.NotFound',
+      /^The vpc ID 'vpc-0000000000000000f' does not exist$/,
+    ],
+    [
+      'no resources',
+      () => w.client.send(new CreateTagsCommand({ Resources: [], Tags: [{ Key: 'a', Value: 'b' }] })),
+      'MissingParameter',
+      /ResourceId/,
+    ],
+    [
+      'too many tags',
+      () =>
+        w.client.send(
+          new CreateTagsCommand({
+            Resources: [subnetId],
+            Tags: Array.from({ length: 51 }, (_, i) => ({ Key: `n${i}`, Value: '' })),
+          }),
+        ),
+      'TagLimitExceeded',
+      /maximum number of Tags/,
+    ],
+    [
+      'a subnet created with a bad tag',
+      () =>
+        w.client.send(
+          new CreateSubnetCommand({
+            VpcId: w.vpc.id,
+            CidrBlock: '10.0.9.0/24',
+            TagSpecifications: [{ ResourceType: 'subnet', Tags: [{ Key: 'aws:x', Value: '' }] }],
+          }),
+        ),
+      'InvalidParameterValue',
+      /reserved/,
+    ],
   ];
   for (const [title, call, code, message] of refusals) {
     it(`refuses ${title} with ${code}`, async () => {

@@ -44,7 +44,12 @@ export const tagHandlers: HandlerTable = {
     // `tag:<key>` filters look at the whole resource: the rows kept are every tag of the resources that match.
     const { page, nextToken } = describePage(action, p, rows, TAG_FILTERS, (r) => r.resource.tags, PAGE_5_1000);
     return {
-      tagSet: page.map((r) => ({ resourceId: r.resource.id, resourceType: r.resource.type, key: r.key, value: r.value })),
+      tagSet: page.map((r) => ({
+        resourceId: r.resource.id,
+        resourceType: r.resource.type,
+        key: r.key,
+        value: r.value,
+      })),
       nextToken,
     };
   },
