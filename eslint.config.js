@@ -7,6 +7,7 @@
 //   custom-networking): ports live beside the adapters that implement them;
 // - outside src/sim/, the embedded VPC is reached through src/sim/index.ts only;
 // - shipped code imports no test machinery (test/);
+// - shipped code throws catalogue errors (src/errors.ts), never a bare Error or an Error subclass of its own;
 // - no console in src/ (programs log through pino or write to their own streams).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -27,6 +28,18 @@ const wallClock = [
     message: 'Use the injected Clock.',
   },
   { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Use the injected Clock.' },
+];
+
+const plainErrors = [
+  {
+    selector: "NewExpression[callee.name='Error']",
+    message:
+      "Throw a catalogue error (src/errors.ts: every error a user can meet has a stable code); RangeError/TypeError only for a caller's programming mistake.",
+  },
+  {
+    selector: 'ClassDeclaration[superClass.name=/^(Error|TypeError|RangeError)$/]',
+    message: "Declare a layer's errors with catalogueError (src/errors.ts), not as a subclass of Error.",
+  },
 ];
 
 const ioModules = [
@@ -88,10 +101,13 @@ export default tseslint.config(
     },
   },
   {
-    // Shipped code: no test machinery; programs may use any adapter.
+    // Shipped code: no test machinery, no error outside the catalogues; programs may use any adapter.
     files: ['src/**/*.ts'],
     ignores: ['**/*.test.ts', '**/*.test-util.ts'],
-    rules: { 'no-restricted-imports': restrictImports({ paths: childProcess, patterns: [simEntry, noTestMachinery] }) },
+    rules: {
+      'no-restricted-imports': restrictImports({ paths: childProcess, patterns: [simEntry, noTestMachinery] }),
+      'no-restricted-syntax': ['error', processEnv, ...plainErrors],
+    },
   },
   {
     files: ADAPTERS.map((a) => `src/${a}/**/*.ts`),
@@ -129,7 +145,8 @@ export default tseslint.config(
     files: ['test/**/*.ts'],
     rules: { 'no-restricted-imports': restrictImports({ patterns: [simEntry] }), 'no-restricted-syntax': 'off' },
   },
-  { files: ['src/config/**/*.ts'], rules: { 'no-restricted-syntax': 'off' } },
+  { files: ['src/config/**/*.ts'], rules: { 'no-restricted-syntax': ['error', ...plainErrors] } },
+  { files: ['src/config/**/*.test.ts'], rules: { 'no-restricted-syntax': 'off' } },
   {
     files: ['src/ipam/**/*.ts', 'src/limits/**/*.ts'],
     ignores: ['**/*.test.ts'],
@@ -156,7 +173,7 @@ export default tseslint.config(
           },
         ],
       }),
-      'no-restricted-syntax': ['error', processEnv, ...wallClock],
+      'no-restricted-syntax': ['error', processEnv, ...wallClock, ...plainErrors],
     },
   },
 );

@@ -1,40 +1,43 @@
 // Every stable error code of every catalogue is documented in docs/errors.md with its CNI code, and the document
 // names no code that no longer exists (fastify's error-docs test, adapted).
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
-import { CONFIG_ERRORS } from './config/errors.js';
-import { IPAM_ERRORS } from './ipam/errors.js';
-import { NETLINK_ERRORS } from './netlink/errors.js';
-import { RPC_ERRORS } from './rpc/errors.js';
-import { SIM_ERRORS } from './sim/index.js';
-import { CHECKPOINT_FILE_ERRORS } from './ipamd/checkpoint/file.js';
-import { CNI_INSTALL_ERRORS } from './cni/conflist.js';
-import { CNI_ERRORS } from './cni/errors.js';
-import { IPAMD_ERRORS } from './ipamd/errors.js';
-import { DEMO_ERRORS } from './demo/errors.js';
-import { CUSTOM_NETWORKING_ERRORS } from './custom-networking/errors.js';
-import { ENICONFIG_ERRORS } from './eniconfig/errors.js';
-import { K8S_ERRORS } from './k8s/errors.js';
-import { VpcCniError, catalogueError, isVpcCniError } from './errors.js';
-import { IpamError } from './ipam/errors.js';
+import { fileURLToPath } from 'node:url';
+import { VpcCniError, catalogueError, errorGuard, isVpcCniError, type ErrorCatalogue } from './errors.js';
+import { IPAM_ERRORS, IpamError } from './ipam/errors.js';
 import { NetlinkError } from './netlink/errors.js';
 
-const CATALOGUES: Record<string, Record<string, { cniCode: number; summary: string }>> = {
-  'src/ipam/errors.ts': IPAM_ERRORS,
-  'src/config/errors.ts': CONFIG_ERRORS,
-  'src/netlink/errors.ts': NETLINK_ERRORS,
-  'src/sim/errors.ts': SIM_ERRORS,
-  'src/ipamd/checkpoint/file.ts': CHECKPOINT_FILE_ERRORS,
-  'src/cni/conflist.ts': CNI_INSTALL_ERRORS,
-  'src/rpc/errors.ts': RPC_ERRORS,
-  'src/cni/errors.ts': CNI_ERRORS,
-  'src/ipamd/errors.ts': IPAMD_ERRORS,
-  'src/demo/errors.ts': DEMO_ERRORS,
-  'src/custom-networking/errors.ts': CUSTOM_NETWORKING_ERRORS,
-  'src/eniconfig/errors.ts': ENICONFIG_ERRORS,
-  'src/k8s/errors.ts': K8S_ERRORS,
-};
+/** The repository (this file runs from build/spec/src/) and the compiled tree beside this file. */
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const COMPILED = fileURLToPath(new URL('./', import.meta.url));
+
+function sourceFiles(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) sourceFiles(path, out);
+    else if (name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.test-util.ts')) out.push(path);
+  }
+  return out;
+}
+
+/** Every catalogue of the shipped tree, found by its declaration (so that none can be left out of this test). */
+async function findCatalogues(): Promise<Map<string, ErrorCatalogue>> {
+  const catalogues = new Map<string, ErrorCatalogue>();
+  const src = join(REPO, 'src');
+  for (const file of sourceFiles(src)) {
+    if (!readFileSync(file, 'utf8').includes('satisfies ErrorCatalogue')) continue;
+    const module = (await import(join(COMPILED, relative(src, file)).replace(/\.ts$/, '.js'))) as Record<
+      string,
+      unknown
+    >;
+    for (const [name, value] of Object.entries(module)) {
+      if (name.endsWith('_ERRORS')) catalogues.set(`src/${relative(src, file)} ${name}`, value as ErrorCatalogue);
+    }
+  }
+  return catalogues;
+}
 
 function documentedRows(): Map<string, number> {
   const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
@@ -45,11 +48,24 @@ function documentedRows(): Map<string, number> {
   return rows;
 }
 
+const catalogues = await findCatalogues();
+
 describe('error catalogues', () => {
   const rows = documentedRows();
-  for (const [file, catalogue] of Object.entries(CATALOGUES)) {
+
+  it('finds the catalogues of every layer', () => {
+    const files = [...catalogues.keys()].map((key) => key.split(' ')[0]);
+    for (const layer of ['ipam', 'config', 'netlink', 'sim', 'rpc', 'cni', 'ipamd', 'demo', 'cli', 'cloud', 'k8s']) {
+      assert.ok(
+        files.some((file) => file?.startsWith(`src/${layer}/`)),
+        `no catalogue found under src/${layer}/`,
+      );
+    }
+  });
+
+  for (const [where, catalogue] of catalogues) {
     for (const [code, entry] of Object.entries(catalogue)) {
-      it(`${code} (${file}) is documented with CNI code ${entry.cniCode}`, () => {
+      it(`${code} (${where}) is documented with CNI code ${entry.cniCode}`, () => {
         assert.equal(
           rows.get(code),
           entry.cniCode,
@@ -60,7 +76,7 @@ describe('error catalogues', () => {
   }
 
   it('documents no code that no catalogue defines', () => {
-    const known = new Set(Object.values(CATALOGUES).flatMap((c) => Object.keys(c)));
+    const known = new Set([...catalogues.values()].flatMap((c) => Object.keys(c)));
     assert.deepEqual(
       [...rows.keys()].filter((code) => !known.has(code)),
       [],
@@ -68,19 +84,31 @@ describe('error catalogues', () => {
   });
 
   it('codes are unique across catalogues', () => {
-    const all = Object.values(CATALOGUES).flatMap((c) => Object.keys(c));
+    const all = [...catalogues.values()].flatMap((c) => Object.keys(c));
     assert.equal(new Set(all).size, all.length);
   });
 
-  it('VpcCniError keeps code, CNI code, details and cause', () => {
+  it('an error keeps code, CNI code, details and cause; a code outside the catalogue is internal (999)', () => {
+    class SomeError extends catalogueError({ SOME_CODE: { cniCode: 11, summary: 'x' } } as const) {}
     const cause = new Error('root');
-    const error = new VpcCniError('SOME_CODE', 'message', { cniCode: 11, details: { a: 1 }, cause });
+    const error = new SomeError('SOME_CODE', 'message', { a: 1 }, cause);
     assert.ok(isVpcCniError(error));
-    assert.equal(error.name, 'VpcCniError');
+    assert.equal(error.name, 'SomeError');
     assert.equal(error.cniCode, 11);
     assert.deepEqual(error.details, { a: 1 });
     assert.equal(error.cause, cause);
-    assert.equal(new VpcCniError('X', 'y').cniCode, 999);
+    assert.equal(new SomeError('OTHER' as 'SOME_CODE', 'y').cniCode, 999);
+    assert.deepEqual(new SomeError('SOME_CODE', 'y').details, {});
+  });
+
+  it('errorGuard narrows to a layer and, when given, to its codes', () => {
+    const isIpamError = errorGuard(IpamError);
+    const error = new IpamError('UNKNOWN_INSTANCE_TYPE', 'no such type');
+    assert.ok(isIpamError(error));
+    assert.ok(isIpamError(error, 'INVALID_CIDR', 'UNKNOWN_INSTANCE_TYPE'));
+    assert.ok(!isIpamError(error, 'INVALID_CIDR'));
+    assert.ok(!isIpamError(new NetlinkError('NETLINK_EXISTS', 'exists')));
+    assert.ok(!isIpamError(new Error('plain')));
   });
 
   it('a layer class from catalogueError keeps its own name and takes its CNI code from the catalogue', () => {

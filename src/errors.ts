@@ -1,9 +1,15 @@
 /**
- * The one base class of every error vpc-cni raises on purpose.
+ * The one error model of vpc-cni. Every error a user can meet is a {@link VpcCniError}: a stable `code` from one
+ * layer's catalogue (documented in docs/errors.md, checked by a test), the CNI error code the catalogue gives that
+ * code (what a plugin reports to the container runtime, and whether a retry may help: 11), structured `details`
+ * (never secrets) and the `cause`. A layer declares its catalogue and gets its class from {@link catalogueError}, so
+ * every error is made the same way: `new LayerError(code, message, details?, cause?)`.
  *
- * Each error carries a stable `code` (documented in docs/errors.md, checked by a test) and the CNI error code a
- * plugin reports when the error reaches a container runtime. Layers keep their own catalogue (`src/ipam/errors.ts`,
- * `src/config/errors.ts`, ...) of subclasses or factory functions; nothing throws a bare `Error` across a port.
+ * @example
+ * export const IPAM_ERRORS = { NO_AVAILABLE_ADDRESS: { cniCode: 11, summary: '…' } } as const satisfies ErrorCatalogue;
+ * export class IpamError extends catalogueError(IPAM_ERRORS) {}
+ * export const isIpamError = errorGuard(IpamError);
+ * throw new IpamError('NO_AVAILABLE_ADDRESS', 'no free address: 27 of 27 in use', { eniCount: 3 });
  */
 
 /**
@@ -13,24 +19,31 @@
  */
 export type CniCode = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 11 | 50 | 51 | 999;
 
-export interface VpcCniErrorOptions {
-  readonly cniCode?: CniCode;
-  readonly cause?: unknown;
-  /** Structured facts for logs and introspection (never secrets). */
-  readonly details?: Readonly<Record<string, unknown>>;
+/** A catalogue row: the CNI code of the error and a one-line summary (docs/errors.md has a row per code). */
+export interface ErrorSpec {
+  readonly cniCode: CniCode;
+  readonly summary: string;
 }
 
+/** One layer's catalogue: stable code → its {@link ErrorSpec}. */
+export type ErrorCatalogue = Readonly<Record<string, ErrorSpec>>;
+
+/** Structured facts for logs, introspection and replies (never secrets). */
+export type ErrorDetails = Readonly<Record<string, unknown>>;
+
+/** The base of every layer's error class; made only through {@link catalogueError}. */
+// eslint-disable-next-line no-restricted-syntax -- the one subclass of Error: the base of every catalogue's class
 export class VpcCniError extends Error {
   readonly code: string;
   readonly cniCode: CniCode;
-  readonly details: Readonly<Record<string, unknown>>;
+  readonly details: ErrorDetails;
 
-  constructor(code: string, message: string, options: VpcCniErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  protected constructor(code: string, message: string, cniCode: CniCode, details: ErrorDetails, cause: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.code = code;
-    this.cniCode = options.cniCode ?? 999;
-    this.details = options.details ?? {};
+    this.cniCode = cniCode;
+    this.details = details;
   }
 }
 
@@ -39,38 +52,61 @@ export function isVpcCniError(error: unknown): error is VpcCniError {
   return error instanceof VpcCniError;
 }
 
-/** One layer's catalogue: stable code → its CNI code and a one-line summary (docs/errors.md has a row per code). */
-export type ErrorCatalogue = Readonly<Record<string, { readonly cniCode: CniCode; readonly summary: string }>>;
-
-/** A layer's error class: built from a code of its catalogue, which supplies the CNI code. */
-export interface CatalogueErrorClass<Code extends string> {
+/** A layer's error class: the one constructor, its code from the catalogue, its details of the layer's shape. */
+export interface CatalogueErrorClass<Code extends string, Details extends object> {
   new (
     code: Code,
     message: string,
-    details?: Readonly<Record<string, unknown>>,
+    details?: Details,
     cause?: unknown,
-  ): VpcCniError & { readonly code: Code };
+  ): VpcCniError & { readonly code: Code; readonly details: Details & ErrorDetails };
+  /** The catalogue the class was made from. */
+  readonly catalogue: Readonly<Record<Code, ErrorSpec>>;
 }
 
 /**
- * The base of one layer's error class, so that every layer does not repeat the same constructor. The subclass keeps
- * its own name (`error.name`, `instanceof`).
+ * The base of one layer's error class. The subclass keeps its own name (`error.name`, `instanceof`); the CNI code
+ * of each error comes from the catalogue, so nothing restates it.
  *
  * @example
- * export class IpamError extends catalogueError(IPAM_ERRORS) {}
- * new IpamError('NO_AVAILABLE_ADDRESS', 'no free address', { eniCount: 3 }).cniCode; // IPAM_ERRORS' cniCode
+ * export class CloudError extends catalogueError<typeof CLOUD_ERRORS, CloudErrorDetails>(CLOUD_ERRORS) {}
+ * new CloudError('CLOUD_THROTTLED', 'RequestLimitExceeded', { operation: 'AssignPrivateIpAddresses' }).cniCode; // 11
  */
-export function catalogueError<C extends ErrorCatalogue>(catalogue: C): CatalogueErrorClass<keyof C & string> {
+export function catalogueError<C extends ErrorCatalogue, Details extends object = ErrorDetails>(
+  catalogue: C,
+): CatalogueErrorClass<keyof C & string, Details> {
   return class extends VpcCniError {
-    constructor(
-      code: keyof C & string,
-      message: string,
-      details: Readonly<Record<string, unknown>> = {},
-      cause?: unknown,
-    ) {
-      super(code, message, { cniCode: catalogue[code]?.cniCode ?? 999, details, cause });
+    static readonly catalogue = catalogue;
+
+    constructor(code: keyof C & string, message: string, details?: Details, cause?: unknown) {
+      super(code, message, catalogue[code]?.cniCode ?? 999, details ?? {}, cause);
     }
-  };
+  } as unknown as CatalogueErrorClass<keyof C & string, Details>;
+}
+
+/**
+ * The type guard of a layer's errors, optionally narrowed to some of its codes.
+ *
+ * @example
+ * export const isCloudError = errorGuard(CloudError);
+ * if (isCloudError(error, 'CLOUD_SUBNET_FULL', 'CLOUD_NO_CIDR_BLOCKS')) backOff();
+ */
+export function errorGuard<E extends VpcCniError>(
+  Class: abstract new (...args: never[]) => E,
+): (error: unknown, ...codes: E['code'][]) => error is E {
+  return (error: unknown, ...codes: E['code'][]): error is E =>
+    error instanceof Class && (codes.length === 0 || codes.includes(error.code));
+}
+
+/**
+ * The message of anything thrown, for logs and for wrapping into another error's message.
+ *
+ * @example
+ * messageOf(new Error('boom')); // 'boom'
+ * messageOf('plain'); // 'plain'
+ */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -88,4 +124,15 @@ export function errorFacts(error: unknown): { code: string; awsCode?: string; me
     return awsCode === undefined ? { code, message: error.message } : { code, awsCode, message: error.message };
   }
   return { code: 'UNKNOWN', message: String(error) };
+}
+
+/**
+ * Anything thrown, as an Error (a rejection must carry one): an Error as it is, any other value wrapped.
+ *
+ * @example
+ * promise.catch((thrown: unknown) => reject(asError(thrown)));
+ */
+export function asError(thrown: unknown): Error {
+  // eslint-disable-next-line no-restricted-syntax -- the one place a foreign throwable becomes an Error
+  return thrown instanceof Error ? thrown : new Error(String(thrown));
 }

@@ -1,5 +1,6 @@
 /** Argument helpers shared by the CLI commands (node:util parseArgs underneath). */
-import { UsageError, type CliCommand, type CliIo } from './io.js';
+import { type CliCommand, type CliIo } from './io.js';
+import { CliError } from './errors.js';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -11,7 +12,7 @@ export function withUsageErrors<R>(parse: () => R): R {
     const code = (error as { code?: unknown } | null)?.code;
     if (error instanceof TypeError && typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
       // parseArgs appends advice about '--' that does not help here.
-      throw new UsageError(error.message.replace(/\. To specify a positional argument.*$/s, ''));
+      throw new CliError('CLI_USAGE', error.message.replace(/\. To specify a positional argument.*$/s, ''));
     }
     throw error;
   }
@@ -25,7 +26,7 @@ export function asyncRun(body: (args: readonly string[], io: CliIo) => number): 
 /** Validates `--output`; text unless json is asked for. */
 export function outputFormat(value: string | undefined): OutputFormat {
   if (value === undefined || value === 'text' || value === 'json') return value ?? 'text';
-  throw new UsageError(`--output must be text or json, not '${value}'`);
+  throw new CliError('CLI_USAGE', `--output must be text or json, not '${value}'`);
 }
 
 /** Parses `--name N` as an integer in [min, max]; a UsageError naming the flag otherwise. */
@@ -37,7 +38,7 @@ export function intFlag(
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!/^-?\d+$/.test(value) || n < range.min || n > range.max) {
-    throw new UsageError(`--${name} must be an integer from ${range.min} to ${range.max}, not '${value}'`);
+    throw new CliError('CLI_USAGE', `--${name} must be an integer from ${range.min} to ${range.max}, not '${value}'`);
   }
   return n;
 }

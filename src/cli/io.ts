@@ -9,14 +9,6 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-/** A command line the user got wrong; `main` prints the message with the command's usage and exits 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
 export interface CliCommand {
   readonly name: string;
   readonly summary: string;

@@ -3,11 +3,12 @@
  * flags (node:util parseArgs) and returns an exit code.
  */
 import { COMMANDS } from './commands/index.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliIo } from './io.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 import { isVpcCniError } from '../errors.js';
 import { silenceSdkNodeVersionWarning } from '../obs/warnings.js';
 
 import { VERSION } from '../version.js';
+import { isCliError } from './errors.js';
 
 function topUsage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
@@ -45,7 +46,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     return await command.run(rest, io);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (isCliError(error, 'CLI_USAGE')) {
       io.stderr.write(`vpc-cni ${name}: ${error.message}\n\n${command.usage}`);
       return EXIT_USAGE;
     }

@@ -3,7 +3,7 @@
  * `details.awsCode`; the stable code here says what it means for a pod or for the pool, so that a pod that cannot get
  * an address learns why ("subnet full", "throttled", "ENI limit") instead of "failed". Documented in docs/errors.md.
  */
-import { VpcCniError, type CniCode } from '../errors.js';
+import { catalogueError, errorGuard, type ErrorCatalogue } from '../errors.js';
 
 export const CLOUD_ERRORS = {
   CLOUD_SUBNET_FULL: {
@@ -43,7 +43,7 @@ export const CLOUD_ERRORS = {
   },
   CLOUD_EC2_ERROR: { cniCode: 999, summary: 'Another EC2 error; details.awsCode has EC2’s code.' },
   IMDS_ERROR: { cniCode: 999, summary: 'The instance metadata service failed or does not have the path ipamd needs.' },
-} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type CloudErrorCode = keyof typeof CLOUD_ERRORS;
 
@@ -58,16 +58,7 @@ export interface CloudErrorDetails {
   readonly [key: string]: unknown;
 }
 
-export class CloudError extends VpcCniError {
-  declare readonly code: CloudErrorCode;
-  declare readonly details: CloudErrorDetails;
+export class CloudError extends catalogueError<typeof CLOUD_ERRORS, CloudErrorDetails>(CLOUD_ERRORS) {}
 
-  constructor(code: CloudErrorCode, message: string, details: CloudErrorDetails, cause?: unknown) {
-    super(code, message, { cniCode: CLOUD_ERRORS[code].cniCode, details, cause });
-  }
-}
-
-/** True when `error` is a {@link CloudError} with one of the given codes. */
-export function isCloudError(error: unknown, ...codes: CloudErrorCode[]): error is CloudError {
-  return error instanceof CloudError && (codes.length === 0 || codes.includes(error.code));
-}
+/** True when `error` is a {@link CloudError} with one of the given codes (any code when none are given). */
+export const isCloudError = errorGuard(CloudError);

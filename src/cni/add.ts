@@ -9,7 +9,8 @@
  * pods are refused or served one interface; the network-policy agent is not called (NetworkPolicyMode is logged).
  */
 import { requirePodIdentity } from './args.js';
-import { CniError, ipamdCallError, ipamdReplyError, codeOf, messageOf } from './errors.js';
+import { CniError, ipamdCallError, ipamdReplyError, codeOf } from './errors.js';
+import { messageOf } from '../errors.js';
 import { delNetworkRequest } from './del.js';
 import { containerInterfaceName, dummyInterfaceName, hostVethName } from './names.js';
 import type { PodSpec, PodWiringResult, Preparation } from '../netlink/port.js';

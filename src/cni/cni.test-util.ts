@@ -4,7 +4,7 @@
  * pods and the policy rules the reference's wiring would add (512 always, 1536 off the main table), so CHECK has
  * something to compare. Both record every call and take programmable failures.
  */
-import { VpcCniError } from '../errors.js';
+import { RpcError } from '../rpc/errors.js';
 import type { HealthStatus } from '../rpc/codec.js';
 import type {
   AddNetworkReply,
@@ -30,6 +30,7 @@ export const ADD_REPLY_DEFAULTS: AddNetworkReply = {
   parentIfIndex: 0,
   networkPolicyMode: '',
   errorCode: '',
+  errorCniCode: 0,
   errorMessage: '',
 };
 
@@ -39,6 +40,7 @@ const DEL_REPLY_DEFAULTS: DelNetworkReply = {
   podVlanId: 0,
   networkPolicyMode: '',
   errorCode: '',
+  errorCniCode: 0,
   errorMessage: '',
 };
 
@@ -242,11 +244,11 @@ export function netconf(overrides: Record<string, unknown> = {}): string {
   });
 }
 
-/** A VpcCniError as the RPC client raises when nothing listens on ipamd's socket. */
-export function rpcUnavailable(): VpcCniError {
-  return new VpcCniError(
+/** The error the RPC client raises when nothing listens on ipamd's socket. */
+export function rpcUnavailable(): RpcError {
+  return new RpcError(
     'RPC_UNAVAILABLE',
     'ipamd is not running or not ready: cannot connect to /var/run/aws-node/ipamd.sock (ENOENT)',
-    { cniCode: 11, details: { socketPath: '/var/run/aws-node/ipamd.sock', errno: 'ENOENT' } },
+    { socketPath: '/var/run/aws-node/ipamd.sock', errno: 'ENOENT' },
   );
 }

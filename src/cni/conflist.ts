@@ -14,7 +14,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { formatLogDestination } from '../config/formats.js';
 import type { Config } from '../config/types.js';
-import { VpcCniError, type CniCode } from '../errors.js';
+import { catalogueError, type ErrorCatalogue } from '../errors.js';
 
 /** Errors of the CNI installer (this file and install.ts); documented in docs/errors.md. */
 export const CNI_INSTALL_ERRORS = {
@@ -32,17 +32,11 @@ export const CNI_INSTALL_ERRORS = {
     summary:
       'Copying a CNI binary or writing the conflist failed (details: path, errno); the previous files are intact.',
   },
-} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type CniInstallErrorCode = keyof typeof CNI_INSTALL_ERRORS;
 
-export class CniInstallError extends VpcCniError {
-  declare readonly code: CniInstallErrorCode;
-
-  constructor(code: CniInstallErrorCode, message: string, details: Record<string, unknown> = {}, cause?: unknown) {
-    super(code, message, { cniCode: CNI_INSTALL_ERRORS[code].cniCode, details, cause });
-  }
-}
+export class CniInstallError extends catalogueError(CNI_INSTALL_ERRORS) {}
 
 export const CONFLIST_FILE_NAME = '10-aws.conflist';
 

@@ -1,7 +1,7 @@
 // DEL through runPlugin: idempotent, survives a gone netns and an unreachable ipamd, ignores a bad prevResult.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { VpcCniError } from '../errors.js';
+import { NetlinkError } from '../netlink/errors.js';
 import { cniEnv, harness, netconf, rpcUnavailable, type Harness } from './cni.test-util.js';
 import { runPlugin, type PluginOutput } from './plugin.js';
 
@@ -104,7 +104,7 @@ describe('DEL', () => {
   it('ipamd not ready: tears down from prevResult too', async () => {
     const h = harness();
     const prevResult = await added(h);
-    h.ipam.delReply = { success: false, errorCode: 'IPAMD_NOT_READY', errorMessage: 'initialising' };
+    h.ipam.delReply = { success: false, errorCode: 'IPAMD_NOT_READY', errorCniCode: 11, errorMessage: 'initialising' };
     assertSuccess(await run(h, cniEnv(DEL), netconf({ prevResult })));
     assert.deepEqual(h.pods.methods(), ['teardownPod']);
   });
@@ -158,7 +158,12 @@ describe('DEL', () => {
 
   it('ipamd refusing the release is an error', async () => {
     const h = harness();
-    h.ipam.delReply = { success: false, errorCode: 'CHECKPOINT_WRITE_FAILED', errorMessage: 'disk full' };
+    h.ipam.delReply = {
+      success: false,
+      errorCode: 'CHECKPOINT_WRITE_FAILED',
+      errorCniCode: 5,
+      errorMessage: 'disk full',
+    };
     const out = await run(h, cniEnv(DEL), netconf());
     assert.match(
       (JSON.parse(out.stdout) as { msg: string }).msg,
@@ -169,7 +174,7 @@ describe('DEL', () => {
   it('a failing teardown is CNI_TEARDOWN_FAILED', async () => {
     const h = harness();
     await added(h);
-    h.pods.teardownError = new VpcCniError('NETLINK_COMMAND_FAILED', 'ip rule del failed');
+    h.pods.teardownError = new NetlinkError('NETLINK_COMMAND_FAILED', 'ip rule del failed');
     const body = JSON.parse((await run(h, cniEnv(DEL), netconf())).stdout) as { code: number; details: string };
     assert.equal(body.code, 999);
     assert.match(body.details, /^CNI_TEARDOWN_FAILED; cause=NETLINK_COMMAND_FAILED/);

@@ -10,7 +10,8 @@
  * - a missing netns or link is fine (the PodNetwork port's teardown is idempotent and works on the host side only);
  * - a malformed prevResult is logged and ignored.
  */
-import { CniError, codeOf, ipamdCallError, ipamdReplyError, messageOf } from './errors.js';
+import { CniError, codeOf, ipamdCallError, ipamdReplyError } from './errors.js';
+import { messageOf } from '../errors.js';
 import { dummyInterfaceName, hostVethName } from './names.js';
 import { podFromResult, readPrevResult, routeTableOf, type PrevPod } from './result.js';
 import type { VerbContext } from './skel.js';

@@ -8,7 +8,14 @@
  * @example
  * throw new CniError('CNI_MISSING_ENV', 'required env variables [CNI_NETNS] missing', { variables: ['CNI_NETNS'] });
  */
-import { catalogueError, isVpcCniError, type CniCode, type VpcCniError } from '../errors.js';
+import {
+  catalogueError,
+  errorGuard,
+  isVpcCniError,
+  messageOf,
+  type ErrorCatalogue,
+  type VpcCniError,
+} from '../errors.js';
 
 export const CNI_ERRORS = {
   CNI_INCOMPATIBLE_VERSION: {
@@ -81,53 +88,35 @@ export const CNI_ERRORS = {
     cniCode: 999,
     summary: 'An unexpected failure inside the plugin (a bug); the message has the original error.',
   },
-} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type CniErrorCode = keyof typeof CNI_ERRORS;
 
 export class CniError extends catalogueError(CNI_ERRORS) {}
 
 /** True when `error` is a {@link CniError} with one of the given codes (any code when none are given). */
-export function isCniError(error: unknown, ...codes: CniErrorCode[]): error is CniError {
-  return error instanceof CniError && (codes.length === 0 || codes.includes(error.code));
-}
-
-/** The message of anything thrown, for logs and wrapping. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** ipamd reasons (`errorCode` of a failed reply, or an RPC error code) that a retry may cure: CNI code 11. */
-const TRANSIENT_IPAMD_CODES: ReadonlySet<string> = new Set([
-  '',
-  'NO_AVAILABLE_ADDRESS',
-  'IPAMD_NOT_READY',
-  'CLOUD_SUBNET_FULL',
-  'CLOUD_NO_CIDR_BLOCKS',
-  'CLOUD_ENI_LIMIT',
-  'CLOUD_IP_LIMIT',
-  'CLOUD_THROTTLED',
-  'CLOUD_UNAVAILABLE',
-]);
+export const isCniError = errorGuard(CniError);
 
 /** What the plugin asked ipamd for, in messages: "add" assigns, "del" releases. */
 export type IpamdAction = 'add' | 'del';
 
 /**
- * The error for a reply with `success: false`: CNI_IPAM_FAILED (11) when the reason is transient, else
+ * The error for a reply with `success: false`: CNI_IPAM_FAILED (11) when ipamd's catalogue gives its reason CNI code
+ * 11 (try again later: no free address yet, not ready, EC2 limits or throttling) or gives no reason at all, else
  * CNI_IPAM_REFUSED (999); both keep ipamd's errorCode and errorMessage.
  *
  * @example
- * ipamdReplyError('add', 'default/web-0', { errorCode: 'NO_AVAILABLE_ADDRESS', errorMessage: 'no free address: ...' });
+ * ipamdReplyError('add', 'default/web-0', { errorCode: 'NO_AVAILABLE_ADDRESS', errorCniCode: 11, errorMessage: '…' });
  */
 export function ipamdReplyError(
   action: IpamdAction,
   pod: string,
-  reply: { readonly errorCode: string; readonly errorMessage: string },
+  reply: { readonly errorCode: string; readonly errorCniCode: number; readonly errorMessage: string },
 ): CniError {
   const verb = action === 'add' ? 'assign an address to' : 'release the address of';
   const reason = reply.errorMessage === '' ? 'no reason given' : reply.errorMessage;
-  const code = TRANSIENT_IPAMD_CODES.has(reply.errorCode) ? 'CNI_IPAM_FAILED' : 'CNI_IPAM_REFUSED';
+  const transient = reply.errorCniCode === 11 || (reply.errorCode === '' && reply.errorCniCode === 0);
+  const code = transient ? 'CNI_IPAM_FAILED' : 'CNI_IPAM_REFUSED';
   const tag = reply.errorCode === '' ? '' : ` (${reply.errorCode})`;
   return new CniError(code, `${action}: ipamd could not ${verb} pod ${pod}${tag}: ${reason}`, {
     ipamdErrorCode: reply.errorCode,

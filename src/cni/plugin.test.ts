@@ -1,7 +1,8 @@
 // The plugin driven the way a runtime drives it: environment + stdin in, stdout + exit code out, against fake ports.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { VpcCniError } from '../errors.js';
+import { NetlinkError } from '../netlink/errors.js';
+import { RpcError } from '../rpc/errors.js';
 import { cniEnv, harness, netconf, NETNS, rpcUnavailable, type Harness } from './cni.test-util.js';
 import { runPlugin, type PluginOutput } from './plugin.js';
 
@@ -275,7 +276,10 @@ describe('ADD', () => {
 
   it('a failed wiring is undone: teardown, then DelNetwork SetupNSFailed; the wiring error is reported', async () => {
     const h = harness();
-    h.pods.setupError = new VpcCniError('NETLINK_COMMAND_FAILED', 'ip link add failed: RTNETLINK answers: File exists');
+    h.pods.setupError = new NetlinkError(
+      'NETLINK_COMMAND_FAILED',
+      'ip link add failed: RTNETLINK answers: File exists',
+    );
     const out = await run(h, cniEnv(), netconf());
     assertError(out, 999, /wiring pod default\/web-0 failed: ip link add failed/);
     assert.match(String(json(out)['details']), /^CNI_WIRING_FAILED; cause=NETLINK_COMMAND_FAILED/);
@@ -301,7 +305,7 @@ describe('ADD', () => {
 
   it('a netns that vanishes during wiring is code 3', async () => {
     const h = harness();
-    h.pods.setupError = new VpcCniError('NETNS_NOT_FOUND', 'netns /var/run/netns/cni-1234 is gone', { cniCode: 3 });
+    h.pods.setupError = new NetlinkError('NETNS_NOT_FOUND', 'netns /var/run/netns/cni-1234 is gone');
     assertError(await run(h, cniEnv(), netconf()), 3, /is gone/);
     assert.deepEqual(h.ipam.methods(), ['addNetwork', 'delNetwork']);
   });
@@ -327,6 +331,7 @@ describe('ADD', () => {
       reply: {
         success: false,
         errorCode: 'NO_AVAILABLE_ADDRESS',
+        errorCniCode: 11,
         errorMessage: 'no free address: 29 of 29 assigned, the node is at max pods',
       },
       code: 11,
@@ -336,10 +341,24 @@ describe('ADD', () => {
     },
     {
       name: 'ipamd not ready',
-      reply: { success: false, errorCode: 'IPAMD_NOT_READY', errorMessage: 'initialising' },
+      reply: { success: false, errorCode: 'IPAMD_NOT_READY', errorCniCode: 11, errorMessage: 'initialising' },
       code: 11,
       message: /initialising/,
       details: /CNI_IPAM_FAILED/,
+    },
+    {
+      name: 'a reason the plugin has no list of: ipamd says it is retryable (CNI code 11 in its catalogue)',
+      reply: { success: false, errorCode: 'CLOUD_THROTTLED', errorCniCode: 11, errorMessage: 'EC2 throttled' },
+      code: 11,
+      message: /CLOUD_THROTTLED/,
+      details: /CNI_IPAM_FAILED/,
+    },
+    {
+      name: 'a reason ipamd says is not retryable',
+      reply: { success: false, errorCode: 'CLOUD_UNAUTHORIZED', errorCniCode: 999, errorMessage: 'no IAM permission' },
+      code: 999,
+      message: /CLOUD_UNAUTHORIZED/,
+      details: /CNI_IPAM_REFUSED/,
     },
     {
       name: 'a reference ipamd giving no reason',
@@ -350,9 +369,14 @@ describe('ADD', () => {
     },
     {
       name: 'an invalid request',
-      reply: { success: false, errorCode: 'INVALID_REQUEST', errorMessage: 'containerId is empty' },
+      reply: {
+        success: false,
+        errorCode: 'RPC_INVALID_REQUEST',
+        errorCniCode: 4,
+        errorMessage: 'the request has an empty ContainerID',
+      },
       code: 999,
-      message: /INVALID_REQUEST/,
+      message: /RPC_INVALID_REQUEST/,
       details: /CNI_IPAM_REFUSED/,
     },
     {
@@ -364,7 +388,7 @@ describe('ADD', () => {
     },
     {
       name: 'a version mismatch',
-      error: new VpcCniError('RPC_VERSION_MISMATCH', 'plugin and ipamd versions differ', { cniCode: 999 }),
+      error: new RpcError('RPC_VERSION_MISMATCH', 'plugin and ipamd versions differ'),
       code: 999,
       message: /versions differ/,
       details: /^RPC_VERSION_MISMATCH/,

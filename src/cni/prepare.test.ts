@@ -73,6 +73,7 @@ describe('ADD prepares the wiring while ipamd answers', () => {
         h.ipam.addReply = {
           success: false,
           errorCode: 'CLOUD_SUBNET_FULL',
+          errorCniCode: 11,
           errorMessage: 'subnet-1 has no free addresses',
         };
       const out = await add(h);

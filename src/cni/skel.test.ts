@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { VpcCniError } from '../errors.js';
+import { RpcError } from '../rpc/errors.js';
 import { CniError, isCniError } from './errors.js';
 import { errorOutput, interfaceNameProblem, readCmdArgs, readCommand, successOutput } from './skel.js';
 
@@ -111,7 +111,7 @@ describe('output', () => {
   });
 
   it('other layers keep their code; foreign errors are 999', () => {
-    const rpc = new VpcCniError('RPC_VERSION_MISMATCH', 'versions differ', { cniCode: 999 });
+    const rpc = new RpcError('RPC_VERSION_MISMATCH', 'versions differ');
     assert.equal((JSON.parse(errorOutput(rpc, '1.0.0').stdout) as { details: string }).details, 'RPC_VERSION_MISMATCH');
     assert.deepEqual(JSON.parse(errorOutput(new TypeError('boom'), '1.0.0').stdout), {
       cniVersion: '1.0.0',

@@ -14,7 +14,8 @@
  */
 import { isVpcCniError } from '../errors.js';
 import type { K8sArgs } from './args.js';
-import { CniError, messageOf } from './errors.js';
+import { CniError } from './errors.js';
+import { messageOf } from '../errors.js';
 import type { PluginLog } from './log.js';
 import type { NetConf } from './netconf.js';
 import type { VerbDeps } from './ports.js';
@@ -121,9 +122,9 @@ export function readCmdArgs(env: Env, command: CniCommand): CmdArgs {
       variable: 'CNI_IFNAME',
     });
   }
-  // eslint-disable-next-line no-control-regex -- a path with control characters is no namespace path
   if (
     cmd.netns !== '' &&
+    // eslint-disable-next-line no-control-regex -- a path with control characters is no namespace path
     (!cmd.netns.startsWith('/') || cmd.netns.length > 4096 || /[\u0000-\u001f]/.test(cmd.netns))
   ) {
     throw new CniError(

@@ -3,7 +3,8 @@
  * otherwise code 50, "plugin not available". A client without a health check is taken as available (the CNI
  * spec's default when a plugin cannot tell).
  */
-import { CniError, messageOf } from './errors.js';
+import { CniError } from './errors.js';
+import { messageOf } from '../errors.js';
 import type { PluginLog } from './log.js';
 import type { VerbDeps } from './ports.js';
 

@@ -8,12 +8,12 @@
  * try {
  *   loadConfig({ WARM_IP_TARGET: '-1', AWS_VPC_K8S_CNI_VETHPREFIX: 'toolong' });
  * } catch (error) {
- *   if (error instanceof ConfigError) console.error(error.problems.join('\n'));
+ *   if (error instanceof ConfigError) console.error(error.details.problems.join('\n'));
  *   // WARM_IP_TARGET='-1': expected an integer ≥ 0
  *   // AWS_VPC_K8S_CNI_VETHPREFIX='toolong': expected at most 4 characters, not eth/lo/vlan
  * }
  */
-import { VpcCniError, type CniCode } from '../errors.js';
+import { catalogueError, type ErrorCatalogue } from '../errors.js';
 
 export const CONFIG_ERRORS = {
   INVALID_CONFIG: {
@@ -22,27 +22,27 @@ export const CONFIG_ERRORS = {
       'One or more environment variables are invalid or contradict each other; the message lists every problem, ' +
       'each naming the variable, the value given and what is accepted. Nothing falls back to a default.',
   },
-} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type ConfigErrorCode = keyof typeof CONFIG_ERRORS;
 
-/**
- * The environment is invalid. `problems` has one line per problem, e.g. `WARM_IP_TARGET='-1': expected an integer ≥ 0`.
- *
- * @example
- * new ConfigError(["MAX_ENI='0': expected an integer ≥ 1 (unset it to use the instance limit)"]).cniCode; // 4
- */
-export class ConfigError extends VpcCniError {
-  declare readonly code: ConfigErrorCode;
+export interface ConfigErrorDetails {
   /** One line per problem, in the order of `CONFIG_VARIABLES`, then the cross-variable rules. */
   readonly problems: readonly string[];
+}
 
-  constructor(problems: readonly string[]) {
-    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
-    super('INVALID_CONFIG', `invalid configuration (${count}):\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
-      cniCode: CONFIG_ERRORS.INVALID_CONFIG.cniCode,
-      details: { problems },
-    });
-    this.problems = Object.freeze([...problems]);
-  }
+export class ConfigError extends catalogueError<typeof CONFIG_ERRORS, ConfigErrorDetails>(CONFIG_ERRORS) {}
+
+/**
+ * The environment is invalid: one error listing every problem, e.g. `WARM_IP_TARGET='-1': expected an integer ≥ 0`.
+ *
+ * @example
+ * invalidConfig(["MAX_ENI='0': expected an integer ≥ 1 (unset it to use the instance limit)"]).cniCode; // 4
+ */
+export function invalidConfig(problems: readonly string[]): ConfigError {
+  const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+  const list = problems.map((p) => `  - ${p}`).join('\n');
+  return new ConfigError('INVALID_CONFIG', `invalid configuration (${count}):\n${list}`, {
+    problems: Object.freeze([...problems]),
+  });
 }

@@ -69,7 +69,7 @@ describe('the loaded config', () => {
     const env = { WARM_IP_TARGET: 5, MAX_ENI: null } as unknown as Environment;
     const result = attempt(env);
     assert.ok(result instanceof ConfigError);
-    assert.deepEqual(result.problems, [
+    assert.deepEqual(result.details.problems, [
       'MAX_ENI: expected a string, got null',
       'WARM_IP_TARGET: expected a string, got number',
     ]);
@@ -97,8 +97,8 @@ describe('hostile input never crashes the loader', () => {
       for (const name of ENV_NAMES) {
         const result = attempt({ [name]: value });
         if (result instanceof ConfigError) {
-          assert.equal(result.problems.length, 1);
-          assert.ok(result.problems[0]?.startsWith(`${name}`), result.problems[0]);
+          assert.equal(result.details.problems.length, 1);
+          assert.ok(result.details.problems[0]?.startsWith(`${name}`), result.details.problems[0]);
           assert.ok(result.message.length < 600, `${name}: message of ${result.message.length} characters`);
         }
       }
@@ -110,7 +110,7 @@ describe('hostile input never crashes the loader', () => {
     const env = Object.fromEntries(ENV_NAMES.map((name) => [name, '\u202e' + 'z'.repeat(5000)]));
     const result = attempt(env);
     assert.ok(result instanceof ConfigError);
-    assert.ok(result.problems.length >= ENV_NAMES.length - DEPRECATED_VARIABLES.length - 1);
+    assert.ok(result.details.problems.length >= ENV_NAMES.length - DEPRECATED_VARIABLES.length - 1);
   });
 });
 

@@ -13,7 +13,7 @@
  * //   - AWS_VPC_ENI_MTU='big': expected an integer from 576 to 9001
  * //   - WARM_IP_TARGET='-1': expected an integer ≥ 0
  */
-import { ConfigError } from './errors.js';
+import { invalidConfig } from './errors.js';
 import { showValue } from './parsers.js';
 import { checkRules, ipFamilyChoice, type RawEnv } from './rules.js';
 import { EMPTY_IS_A_VALUE, ENV_NAMES, ENV_SCHEMA, type EnvName, type EnvValues } from './schema.js';
@@ -48,7 +48,7 @@ export function loadConfig(env: Environment): LoadedConfig {
   const values = Object.fromEntries(entries) as EnvValues;
   const outcome = checkRules(values, raw, failed);
   problems.push(...outcome.problems);
-  if (problems.length > 0) throw new ConfigError(problems);
+  if (problems.length > 0) throw invalidConfig(problems);
   return deepFreeze({ config: assemble(values), warnings: [...outcome.warnings] });
 }
 

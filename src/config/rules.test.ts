@@ -9,7 +9,7 @@ function problems(env: Environment): readonly string[] {
   try {
     loadConfig(env);
   } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
+    if (error instanceof ConfigError) return error.details.problems;
     throw error;
   }
   return [];
@@ -204,7 +204,7 @@ describe('reporting', () => {
             "  - MAX_ENI='0': expected an integer ≥ 1 (unset it to use the instance limit)\n" +
             "  - WARM_IP_TARGET='-1': expected an integer ≥ 0",
         );
-        assert.deepEqual(error.details['problems'], error.problems);
+        assert.deepEqual(error.details['problems'], error.details.problems);
         return true;
       },
     );

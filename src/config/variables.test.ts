@@ -585,7 +585,7 @@ function problems(env: Environment): readonly string[] {
   try {
     loadConfig(env);
   } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
+    if (error instanceof ConfigError) return error.details.problems;
     throw error;
   }
   throw new assert.AssertionError({ message: `expected a ConfigError for ${JSON.stringify(env)}` });

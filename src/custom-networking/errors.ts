@@ -6,7 +6,7 @@
  * @example
  * throw new CustomNetworkingError('CN_CIDR_OVERLAP', "100.64.0.0/16 overlaps the VPC's block 100.64.0.0/10", { cidr });
  */
-import { catalogueError, type CniCode } from '../errors.js';
+import { catalogueError, type ErrorCatalogue } from '../errors.js';
 
 export const CUSTOM_NETWORKING_ERRORS = {
   CN_VPC_NOT_FOUND: {
@@ -76,7 +76,7 @@ export const CUSTOM_NETWORKING_ERRORS = {
     cniCode: 999,
     summary: 'After apply, the VPC or the static source does not show the planned end state; run apply again.',
   },
-} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type CustomNetworkingErrorCode = keyof typeof CUSTOM_NETWORKING_ERRORS;
 

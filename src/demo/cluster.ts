@@ -22,6 +22,7 @@ import { DemoError } from './errors.js';
 import type { DemoPorts } from './ports.js';
 import type { Progress } from '../cli/progress.js';
 import type { DemoNodeInfo } from './run-dir.js';
+import { messageOf } from '../errors.js';
 
 export const DEMO_SCENARIO = 'eksworkshop';
 
@@ -174,7 +175,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         options.onWarning?.(`${message}${error instanceof Error ? `: ${error.message}` : ''}`),
     });
   } catch (error) {
-    vpcStep.fail(error instanceof Error ? error.message : String(error));
+    vpcStep.fail(messageOf(error));
     throw error;
   }
   options.cleanup.add('embedded VPC (node and fabric namespaces)', () => sim.close());
@@ -218,7 +219,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   try {
     infos = await Promise.race([Promise.all(readies), aborted, timeout]);
   } catch (error) {
-    step.fail(error instanceof Error ? error.message : String(error));
+    step.fail(messageOf(error));
     throw error;
   } finally {
     clearTimeout(timer);

@@ -37,7 +37,8 @@ function unreachable(dir: string, error: NodeJS.ErrnoException): DemoError {
     missing
       ? `no demo is running (nothing answers at ${controlSocket(dir)}, ${code}): start one with 'vpc-cni demo' (or 'npm run demo')`
       : `cannot talk to the demo at ${controlSocket(dir)} (${code}): ${error.message}`,
-    { cause: error },
+    {},
+    error,
   );
 }
 
@@ -64,7 +65,7 @@ function call(
       });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       res.on('error', (error) =>
-        reject(new DemoError('DEMO_CONTROL_FAILED', `the demo broke off: ${error.message}`, { cause: error })),
+        reject(new DemoError('DEMO_CONTROL_FAILED', `the demo broke off: ${error.message}`, {}, error)),
       );
     });
     req.on('error', (error: NodeJS.ErrnoException) => reject(unreachable(dir, error)));

@@ -13,7 +13,7 @@
  */
 import { chmod } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { isVpcCniError } from '../errors.js';
+import { isVpcCniError, messageOf } from '../errors.js';
 import type { ScaleEvent } from './scale.js';
 
 export interface ControlHandlers {
@@ -51,7 +51,7 @@ async function scaleRoute(url: URL, res: ServerResponse, handlers: ControlHandle
     await handlers.scale(perNode, write);
     res.end();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     const code = isVpcCniError(error) ? error.code : undefined;
     if (started) res.end(`${JSON.stringify({ kind: 'error', message, code })}\n`);
     else sendJson(res, 400, { error: message, code });

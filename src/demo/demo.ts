@@ -26,6 +26,7 @@ import type { Progress, ProgressStep } from '../cli/progress.js';
 import { findDashboard, nextSteps, nodesTable, podTableFor, probeAcrossNodes, probeLine } from './report.js';
 import { claimRunDir, controlSocket, releaseRunDir, writeDemoState, DEMO_STATE_VERSION } from './run-dir.js';
 import { PodScaler, checkPodsPerNode, type ScaleEvent } from './scale.js';
+import { messageOf } from '../errors.js';
 
 export interface DemoOptions {
   readonly runDir: string;
@@ -227,7 +228,6 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     });
     if (problems.length === 0) step?.succeed('nothing left behind');
     else step?.fail(`${problems.length} clean-up steps failed`);
-    for (const { what, error } of problems)
-      options.onWarning?.(`could not remove ${what}: ${error instanceof Error ? error.message : String(error)}`);
+    for (const { what, error } of problems) options.onWarning?.(`could not remove ${what}: ${messageOf(error)}`);
   }
 }

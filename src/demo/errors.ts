@@ -1,9 +1,8 @@
 /**
- * Error catalogue of `vpc-cni demo` (start-up checks, nodes, pods, the control socket) and of the introspection
- * client behind `vpc-cni status` / `vpc-cni get`. Every message says what is wrong and what to do; every code is
- * documented in docs/errors.md.
+ * Error catalogue of `vpc-cni demo` (start-up checks, nodes, pods, the control socket). Every message says what is
+ * wrong and what to do; every code is documented in docs/errors.md.
  */
-import { VpcCniError, type CniCode } from '../errors.js';
+import { catalogueError, type ErrorCatalogue } from '../errors.js';
 
 export const DEMO_ERRORS = {
   DEMO_NEEDS_ROOT: { cniCode: 999, summary: 'The demo creates network namespaces: run it as root (sudo).' },
@@ -48,35 +47,8 @@ export const DEMO_ERRORS = {
     cniCode: 999,
     summary: 'The demo was stopped (Ctrl-C, SIGTERM) before it was ready; everything it made was removed.',
   },
-  STATUS_UNREACHABLE: {
-    cniCode: 999,
-    summary: 'Nothing answers at the introspection endpoint (refused, timed out): is ipamd (or the demo) running?',
-  },
-  STATUS_NOT_IPAMD: {
-    cniCode: 999,
-    summary:
-      "The endpoint answered, but not with ipamd's introspection JSON: wrong port (metrics are on 61678, introspection on 61679)?",
-  },
-  STATUS_NOT_READY: {
-    cniCode: 999,
-    summary: 'ipamd answers but is not ready yet (HTTP 503, e.g. no pool report before its first pool check); retry.',
-  },
-  STATUS_UNKNOWN_NODE: {
-    cniCode: 999,
-    summary: "--node names no node of the running demo; the message lists the demo's nodes.",
-  },
-} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type DemoErrorCode = keyof typeof DEMO_ERRORS;
 
-export class DemoError extends VpcCniError {
-  declare readonly code: DemoErrorCode;
-
-  constructor(
-    code: DemoErrorCode,
-    message: string,
-    options: { cause?: unknown; details?: Record<string, unknown> } = {},
-  ) {
-    super(code, message, { cniCode: DEMO_ERRORS[code].cniCode, ...options });
-  }
-}
+export class DemoError extends catalogueError(DEMO_ERRORS) {}

@@ -19,6 +19,7 @@ import { createNamespace, deleteNamespaces, newRunPrefix } from '../netlink/netn
 import type { DemoNode } from './cluster.js';
 import { DemoError } from './errors.js';
 import { podUid, sandboxId, type PodName } from './names.js';
+import { messageOf } from '../errors.js';
 
 /** The PATH containerd's systemd unit gives the processes it starts (libcni passes its environment on). */
 const RUNTIME_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -131,11 +132,9 @@ export class PodRuntime {
     } catch (error) {
       await this.remove(pod).catch(() => undefined);
       if (error instanceof DemoError) throw error;
-      throw new DemoError(
-        'DEMO_POD_FAILED',
-        `${pod.namespace}/${pod.name} on ${node.name}: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
+      throw new DemoError('DEMO_POD_FAILED', `${pod.namespace}/${pod.name} on ${node.name}: ${messageOf(error)}`, {
+        cause: error,
+      });
     }
   }
 
@@ -154,11 +153,9 @@ export class PodRuntime {
           `${pod.namespace}/${pod.name}: aws-cni DEL failed: ${pluginError(out)}`,
         );
     } catch (error) {
-      failure = new DemoError(
-        'DEMO_POD_FAILED',
-        `${pod.namespace}/${pod.name}: aws-cni DEL: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
+      failure = new DemoError('DEMO_POD_FAILED', `${pod.namespace}/${pod.name}: aws-cni DEL: ${messageOf(error)}`, {
+        cause: error,
+      });
     }
     await deleteNamespaces(this.#options.exec, [pod.netns]);
     this.#pods.delete(pod);

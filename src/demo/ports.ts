@@ -96,6 +96,6 @@ export async function checkPortsFree(plan: DemoPorts): Promise<void> {
     'DEMO_PORT_BUSY',
     `cannot use ${busy.join('; ')}. Another demo or ipamd may be running ('vpc-cni status' shows it); ` +
       `stop it, or move the demo's ports with --base-port (e.g. --base-port ${plan.base + 100}, or 0 for free ports)`,
-    { details: { busy } },
+    { busy },
   );
 }

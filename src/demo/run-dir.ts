@@ -71,7 +71,8 @@ export async function claimRunDir(dir: string): Promise<void> {
       throw new DemoError(
         'DEMO_RUN_DIR_UNUSABLE',
         `cannot create the run directory ${dir}: ${(error as Error).message}`,
-        { cause: error },
+        {},
+        error,
       );
     });
   } else if (entries.length > 0) {
@@ -87,7 +88,7 @@ export async function claimRunDir(dir: string): Promise<void> {
         'DEMO_ALREADY_RUNNING',
         `a demo is already running (pid ${pid}, run directory ${dir}): stop it with Ctrl-C in its terminal (or 'kill ${pid}'), ` +
           `or start another with --run-dir DIR --base-port PORT`,
-        { details: { pid, dir } },
+        { pid, dir },
       );
     }
     // A demo that died: its namespaces go with the next fabric's leftover clean-up, its files here.

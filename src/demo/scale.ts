@@ -13,6 +13,7 @@ import type { DemoNode } from './cluster.js';
 import { DemoError } from './errors.js';
 import type { PodName, PodNamer } from './names.js';
 import type { DemoPod, PodRuntime } from './pods.js';
+import { messageOf } from '../errors.js';
 
 export type ScaleEvent =
   | { readonly kind: 'plan'; readonly perNode: number; readonly add: number; readonly remove: number }
@@ -136,14 +137,7 @@ export class PodScaler {
     let failed = 0;
     const fail = (pod: string, node: string, error: unknown): void => {
       failed += 1;
-      onEvent({
-        kind: 'failed',
-        pod,
-        node,
-        message: error instanceof Error ? error.message : String(error),
-        done: ++done,
-        total,
-      });
+      onEvent({ kind: 'failed', pod, node, message: messageOf(error), done: ++done, total });
     };
     await mapLimit(toRemove, CONCURRENCY, async (pod) => {
       try {

@@ -7,7 +7,7 @@
  * @example
  * throw new EniConfigError('ENICONFIG_NOT_FOUND', "ENIConfig 'us-west-2a' does not exist", { name: 'us-west-2a' });
  */
-import { catalogueError, type CniCode } from '../errors.js';
+import { catalogueError, errorGuard, type ErrorCatalogue } from '../errors.js';
 
 export const ENICONFIG_ERRORS = {
   ENICONFIG_INVALID_DOCUMENT: {
@@ -58,7 +58,7 @@ export const ENICONFIG_ERRORS = {
     summary:
       "The node's labels and annotations cannot be read (API server unreachable, Node object missing, source closed); custom networking cannot choose an ENIConfig.",
   },
-} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type EniConfigErrorCode = keyof typeof ENICONFIG_ERRORS;
 
@@ -76,6 +76,4 @@ export class EniConfigError extends catalogueError(ENICONFIG_ERRORS) {}
  * @example
  * if (isEniConfigError(error, 'ENICONFIG_NOT_FOUND')) log.warn({}, error.message);
  */
-export function isEniConfigError(error: unknown, code?: EniConfigErrorCode): error is EniConfigError {
-  return error instanceof EniConfigError && (code === undefined || error.code === code);
-}
+export const isEniConfigError = errorGuard(EniConfigError);

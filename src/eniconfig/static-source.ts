@@ -16,6 +16,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { silentLogger, type Logger } from '../obs/logger.js';
 import { collectEniConfigs, parseEniConfigText, type EniConfigCatalogue } from './documents.js';
+import { asError } from '../errors.js';
 import { EniConfigError } from './errors.js';
 import { parseNodeInfoText } from './node-file.js';
 import type { NodeInfoSource, NodeProblem } from './ports.js';
@@ -50,7 +51,7 @@ function settle<T>(run: () => T): Promise<T> {
   try {
     return Promise.resolve(run());
   } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    return Promise.reject(asError(error));
   }
 }
 
@@ -135,7 +136,7 @@ export async function createStaticNodeInfoSource(options: StaticSourceOptions): 
     if (closed || sameSnapshot(snapshot, next)) return false;
     try {
       // An empty node file is one being rewritten in place (truncated, not yet written): not a node without facts.
-      if (next.nodeText?.trim() === '') throw new Error('the file is empty');
+      if (next.nodeText?.trim() === '') throw new EniConfigError('NODE_INFO_INVALID', 'the file is empty');
       node = nodeFrom(options, next.nodeText);
     } catch (error) {
       log.error(

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { isIpv4, parseIpv4 } from './cidr.js';
 import { IpamError } from './errors.js';
 import type { IpamKey, IpamMetadata } from './types.js';
+import { messageOf } from '../errors.js';
 
 /** The only checkpoint version the reference (v1.12+) and this implementation read and write. */
 export const CHECKPOINT_FORMAT_VERSION = 'vpc-cni-ipam/1';
@@ -154,7 +155,7 @@ export function parseCheckpoint(text: string): CheckpointData {
   try {
     raw = JSON.parse(quoteTimestamps(text));
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = messageOf(cause);
     throw new IpamError('CHECKPOINT_INVALID', `invalid checkpoint: not JSON (${reason})`, {}, cause);
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {

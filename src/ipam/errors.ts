@@ -2,7 +2,7 @@
  * Error catalogue of the IPAM core (datastore, checkpoint, pool policy, instance limits, max pods).
  * Every code is documented in docs/errors.md; a test keeps the two in step.
  */
-import { catalogueError, type CniCode } from '../errors.js';
+import { catalogueError, type ErrorCatalogue } from '../errors.js';
 
 export const IPAM_ERRORS = {
   INVALID_CIDR: {
@@ -39,7 +39,7 @@ export const IPAM_ERRORS = {
   },
   UNKNOWN_INSTANCE_TYPE: { cniCode: 999, summary: 'The instance type is not in the limits table.' },
   INVALID_MAX_PODS_INPUT: { cniCode: 999, summary: 'An argument of the max-pods calculation is out of range.' },
-} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type IpamErrorCode = keyof typeof IPAM_ERRORS;
 

@@ -6,7 +6,7 @@
  * @example
  * throw new IpamdError('IPAMD_NOT_READY', 'ipamd is still initialising the node');
  */
-import { catalogueError, type CniCode } from '../errors.js';
+import { catalogueError, type ErrorCatalogue } from '../errors.js';
 
 export const IPAMD_ERRORS = {
   IPAMD_NOT_READY: {
@@ -28,17 +28,17 @@ export const IPAMD_ERRORS = {
     summary:
       'No subnet may take a new ENI: subnet discovery found none usable in the zone (or the custom-networking ENIConfig has none).',
   },
-  INVALID_REQUEST: {
-    cniCode: 4,
+  LISTEN_FAILED: {
+    cniCode: 999,
     summary:
-      'AddNetwork/DelNetwork without container id, interface or network name, a value too long, or multi-NIC asked for; nothing changed.',
+      'The introspection or metrics listener cannot bind its address (in use by another process, e.g. an old ipamd, or not permitted).',
   },
   UNKNOWN_POD: {
     cniCode: 3,
     summary:
       'DelNetwork for a pod the datastore does not know (already released, or never added); nothing to release, the DEL succeeds.',
   },
-} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type IpamdErrorCode = keyof typeof IPAMD_ERRORS;
 
@@ -46,6 +46,6 @@ export type IpamdErrorCode = keyof typeof IPAMD_ERRORS;
  * An error only ipamd raises; `code` is one of {@link IPAMD_ERRORS}.
  *
  * @example
- * new IpamdError('INVALID_REQUEST', 'containerId is empty').cniCode; // 4
+ * new IpamdError('IPAMD_NOT_READY', 'ipamd is still initialising the node').cniCode; // 11
  */
 export class IpamdError extends catalogueError(IPAMD_ERRORS) {}

@@ -15,6 +15,7 @@
 import type { DatastoreSnapshot } from '../ipam/types.js';
 import type { CniBackend } from '../rpc/types.js';
 import { IpamdBackend } from './allocation/backend.js';
+import { AllocationService } from './allocation/service.js';
 import type { IpamdContext } from './context.js';
 import type { PoolReport } from './introspect/pool.js';
 import { LeakedEniCleaner, type LeakedEniResult } from './eni/leaked.js';
@@ -23,6 +24,7 @@ import { ActionHistory } from './pool/history.js';
 import { PoolManager, type TickOutcome } from './pool/manager.js';
 import { Reconciler, type ReconcileOutcome } from './eni/reconcile.js';
 import { errorFacts } from '../errors.js';
+import { IpamdError } from './errors.js';
 import { Serial } from './serial.js';
 import { type Ec2RetryNote } from './pool/status.js';
 import { type IpamdDeps } from './context.js';
@@ -32,6 +34,7 @@ export type IpamdPhase = 'new' | 'initialising' | 'running' | 'failed' | 'stoppe
 interface Running {
   readonly ctx: IpamdContext;
   readonly pool: PoolManager;
+  readonly allocation: AllocationService;
   readonly reconciler: Reconciler;
   readonly leaked: LeakedEniCleaner;
 }
@@ -61,7 +64,7 @@ export class Ipamd {
   constructor(deps: IpamdDeps) {
     this.#deps = deps;
     this.backend = new IpamdBackend(deps, {
-      ready: () => (this.#running === undefined ? undefined : { ctx: this.#running.ctx, pool: this.#running.pool }),
+      ready: () => this.#running,
       notReadyReason: () =>
         this.#phase === 'failed'
           ? `ipamd failed to initialise the node: ${this.#failure ?? ''}`
@@ -75,7 +78,8 @@ export class Ipamd {
 
   /** Initialises the node and starts the loops. Rejects (and stays `failed`) when initialisation fails. */
   async start(): Promise<void> {
-    if (this.#phase !== 'new') throw new Error(`ipamd cannot start from phase ${this.#phase}`);
+    if (this.#phase !== 'new')
+      throw new IpamdError('IPAMD_INIT_FAILED', `ipamd cannot start from phase ${this.#phase}`);
     const deps = this.#deps;
     const started = deps.clock.now();
     this.#phase = 'initialising';
@@ -87,7 +91,8 @@ export class Ipamd {
       // restores 30 pods and needs no pool action would otherwise report 0 addresses until the next tick (or, with
       // provisioning off, until the next ADD/DEL).
       deps.metrics.datastore(ctx.node.datastore.snapshot());
-      this.#running = { ctx, pool, reconciler: new Reconciler(ctx), leaked: new LeakedEniCleaner(ctx) };
+      const allocation = new AllocationService(ctx, pool);
+      this.#running = { ctx, pool, allocation, reconciler: new Reconciler(ctx), leaked: new LeakedEniCleaner(ctx) };
       this.#lastCidrRefresh = deps.clock.now();
     } catch (error) {
       const facts = errorFacts(error);

@@ -13,6 +13,7 @@ import { pacedBudget } from '../cloud/ec2/budget.js';
 import { createEc2Api, type Ec2ApiOptions } from '../cloud/ec2/client.js';
 import { createImds } from '../cloud/imds/client.js';
 import type { LoadedConfig } from '../config/index.js';
+import { invalidConfig } from '../config/errors.js';
 import { NetlinkExecutor } from '../netlink/exec.js';
 import { NetlinkHostNetwork } from '../netlink/host-network.js';
 import { systemClock } from '../obs/clock.js';
@@ -28,6 +29,7 @@ import { rememberSubnets } from './introspect/dashboard/page.js';
 import { openCustomNetworkingFor } from './custom-networking.js';
 import { PACED_ACCOUNT_SHARE, pacedTimings, type IpamdTimings } from './timings.js';
 import { systemTimers } from '../obs/timers.js';
+import { messageOf } from '../errors.js';
 
 export interface IpamdProgramOptions {
   /** Aborting stops ipamd (SIGINT/SIGTERM in the CLI). */
@@ -177,7 +179,9 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
     if (config.servers.metrics) {
       const bind = config.servers.metricsBindAddress;
       if (bind.kind !== 'tcp')
-        throw new Error('VPC_CNI_METRICS_BIND_ADDRESS must be host:port (metrics are not served on unix sockets)');
+        throw invalidConfig([
+          `VPC_CNI_METRICS_BIND_ADDRESS='${bind.path}': expected host:port (metrics are not served on unix sockets)`,
+        ]);
       const server = await startMetricsServer({ bind: { host: bind.host, port: bind.port }, registry, log: logger });
       closables.push(server);
       metricsUrl = server.url;
@@ -196,7 +200,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
     logger.info({}, 'ipamd is stopping');
     return 0;
   } catch (error) {
-    logger.error({ err: error }, `ipamd failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    logger.error({ err: error }, `ipamd failed to start: ${messageOf(error)}`);
     return 1;
   } finally {
     await closeAll();

@@ -5,7 +5,7 @@
  * @example
  * throw new K8sError('K8S_NOT_FOUND', "Node 'node-1' does not exist", { status: 404, operation: 'readNode' });
  */
-import { catalogueError, type CniCode } from '../errors.js';
+import { catalogueError, type ErrorCatalogue } from '../errors.js';
 
 export const K8S_ERRORS = {
   K8S_CONFIG_INVALID: {
@@ -23,7 +23,7 @@ export const K8S_ERRORS = {
     cniCode: 999,
     summary: 'The Kubernetes object already exists, or changed since it was read (HTTP 409).',
   },
-} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type K8sErrorCode = keyof typeof K8S_ERRORS;
 

@@ -9,7 +9,7 @@
  * try { await exec.ip(linkSetUp('eth9'), { netns: 'vcni-1-1-n1' }); }
  * catch (error) { if (error instanceof NetlinkError && error.code === 'LINK_NOT_FOUND') ... }
  */
-import { catalogueError, type CniCode } from '../errors.js';
+import { catalogueError, errorGuard, type ErrorCatalogue } from '../errors.js';
 
 export const NETLINK_ERRORS = {
   NETLINK_COMMAND_FAILED: {
@@ -52,13 +52,11 @@ export const NETLINK_ERRORS = {
     summary: 'A VPC store event cannot be mirrored (an attached ENI without attachment, or in an unknown subnet).',
   },
   FABRIC_DESTROYED: { cniCode: 999, summary: 'The VPC fabric was destroyed; it accepts no more operations.' },
-} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type NetlinkErrorCode = keyof typeof NETLINK_ERRORS;
 
 export class NetlinkError extends catalogueError(NETLINK_ERRORS) {}
 
 /** True when `error` is a {@link NetlinkError} with one of the given codes. */
-export function isNetlinkError(error: unknown, ...codes: NetlinkErrorCode[]): error is NetlinkError {
-  return error instanceof NetlinkError && (codes.length === 0 || codes.includes(error.code));
-}
+export const isNetlinkError = errorGuard(NetlinkError);

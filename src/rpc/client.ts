@@ -23,11 +23,12 @@ import {
   type Codec,
   type HealthStatus,
 } from './codec.js';
-import { GRPC_STATUS, RpcError, rpcErrorFromStatus } from './errors.js';
+import { GRPC_STATUS, isRpcError, RpcError, rpcErrorFromStatus } from './errors.js';
 import { defaultConnector, H2Connection, type Connector, type H2Response } from './h2.js';
 import type { HeaderList } from './hpack.js';
 import { RPC_METHODS } from './proto.js';
 import type { AddNetworkReply, AddNetworkRequest, DelNetworkReply, DelNetworkRequest } from './types.js';
+import { messageOf } from '../errors.js';
 
 export interface RpcClientOptions {
   /** ipamd's socket, e.g. /var/run/aws-node/ipamd.sock */
@@ -115,7 +116,7 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
     const errno = errnoOf(error);
     const reason =
       errno === undefined
-        ? `the connection to ${socketPath} broke: ${error instanceof Error ? error.message : String(error)}`
+        ? `the connection to ${socketPath} broke: ${messageOf(error)}`
         : `cannot connect to ${socketPath} (${errno})`;
     return new RpcError(
       'RPC_UNAVAILABLE',
@@ -128,7 +129,8 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
   function finish<Rep>(method: string, repCodec: Codec<Rep>, response: H2Response): Rep {
     const details = { socketPath, method };
     const { headers, trailers, error } = response;
-    if (headers === undefined) throw unavailable(method, error ?? new Error('connection closed before a response'));
+    if (headers === undefined)
+      throw unavailable(method, error ?? new RpcError('RPC_STREAM_FAILED', 'connection closed before a response'));
     const httpStatus = Number(header(headers, ':status'));
     if (httpStatus !== 200)
       throw new RpcError('RPC_PROTOCOL', `ipamd answered HTTP ${httpStatus} to ${method}`, details);
@@ -210,7 +212,7 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
         })
         .catch((error: unknown) =>
           settle(() => {
-            throw error instanceof RpcError ? error : unavailable(method, error);
+            throw isRpcError(error) && error.code !== 'RPC_STREAM_FAILED' ? error : unavailable(method, error);
           }),
         );
     });

@@ -1,5 +1,5 @@
 // The codec against itself (round trips, proto3 defaults, unknown fields, malformed input) and against an independent
-// implementation: protobufjs's reflection of the proto text, with and without our extension fields 100/101.
+// implementation: protobufjs's reflection of the proto text, with and without our extension fields 100–102.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import protobuf from 'protobufjs';
@@ -40,6 +40,7 @@ const FULL_ADD_REPLY = addNetworkReplyCodec.create({
   networkPolicyMode: 'standard',
   errorCode: 'NO_AVAILABLE_ADDRESS',
   errorMessage: 'no free address — ünïcode too',
+  errorCniCode: 11,
 });
 
 interface Case {
@@ -122,13 +123,13 @@ describe('rpc codec', () => {
     }
   });
 
-  it('the reference plugin (no fields 100/101) skips our error fields and reads the rest', () => {
+  it('the reference plugin (no fields 100–102) skips our error fields and reads the rest', () => {
     const type = reflect(true).lookupType('rpc.AddNetworkReply');
     const decoded = type.toObject(type.decode(addNetworkReplyCodec.encode(FULL_ADD_REPLY)), {
       defaults: true,
       arrays: true,
     });
-    const { errorCode: _c, errorMessage: _m, ...rest } = FULL_ADD_REPLY;
+    const { errorCode: _c, errorMessage: _m, errorCniCode: _n, ...rest } = FULL_ADD_REPLY;
     assert.deepEqual(
       fromProtoObject(
         ADD_NETWORK_REPLY_FIELDS.filter((f) => f.no < 100),

@@ -20,6 +20,7 @@ import {
   type FieldSpec,
 } from './proto.js';
 import type { AddNetworkReply, AddNetworkRequest, DelNetworkReply, DelNetworkRequest } from './types.js';
+import { messageOf } from '../errors.js';
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
@@ -290,7 +291,7 @@ function messageCodec<T extends object>(name: string, fields: readonly FieldSpec
         const reader = new Reader(bytes);
         return readFields(reader, reader.len, fields) as T;
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = messageOf(error);
         throw new RpcError('RPC_PROTOCOL', `cannot decode ${name}: ${reason}`, { message: name }, error);
       }
     },

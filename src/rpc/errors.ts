@@ -9,7 +9,7 @@
  * try { await client.addNetwork(request); }
  * catch (error) { if (isRpcError(error, 'RPC_UNAVAILABLE')) ... }
  */
-import { VpcCniError, type CniCode } from '../errors.js';
+import { catalogueError, errorGuard, type ErrorCatalogue } from '../errors.js';
 
 export const RPC_ERRORS = {
   RPC_UNAVAILABLE: {
@@ -33,6 +33,11 @@ export const RPC_ERRORS = {
     summary:
       'The request lacks the container id, interface name or network name, or a field is longer than ipamd accepts (4 KiB).',
   },
+  RPC_STREAM_FAILED: {
+    cniCode: 11,
+    summary:
+      'The HTTP/2 stream to ipamd ended abnormally (the connection closed, the server reset the stream or went away); reported as RPC_UNAVAILABLE, with this as its cause.',
+  },
   RPC_INTERNAL: {
     cniCode: 999,
     summary: 'ipamd failed the call with another gRPC status (INTERNAL, UNKNOWN, ...); the message is ipamd’s.',
@@ -42,7 +47,7 @@ export const RPC_ERRORS = {
     summary:
       'ipamd cannot listen: the socket path is taken by a file that is not a socket, or its directory cannot be made.',
   },
-} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type RpcErrorCode = keyof typeof RPC_ERRORS;
 
@@ -77,14 +82,7 @@ export interface RpcErrorDetails {
   readonly [key: string]: unknown;
 }
 
-export class RpcError extends VpcCniError {
-  declare readonly code: RpcErrorCode;
-  declare readonly details: RpcErrorDetails;
-
-  constructor(code: RpcErrorCode, message: string, details: RpcErrorDetails = {}, cause?: unknown) {
-    super(code, message, { cniCode: RPC_ERRORS[code].cniCode, details, cause });
-  }
-}
+export class RpcError extends catalogueError<typeof RPC_ERRORS, RpcErrorDetails>(RPC_ERRORS) {}
 
 /**
  * True when `error` is an {@link RpcError} with one of the given codes (any code when none are given).
@@ -92,9 +90,7 @@ export class RpcError extends VpcCniError {
  * @example
  * if (isRpcError(error, 'RPC_UNAVAILABLE', 'RPC_TIMEOUT')) return tryAgainLater(error.message);
  */
-export function isRpcError(error: unknown, ...codes: RpcErrorCode[]): error is RpcError {
-  return error instanceof RpcError && (codes.length === 0 || codes.includes(error.code));
-}
+export const isRpcError = errorGuard(RpcError);
 
 /**
  * The error a client raises for a non-OK gRPC status. The mapping is the plugin's retry policy: UNAVAILABLE and

@@ -16,6 +16,8 @@
  * const { headers, trailers, body: reply } = await response;
  */
 import { encodeHeaders, HpackDecoder, type HeaderList } from './hpack.js';
+import { messageOf } from '../errors.js';
+import { RpcError } from './errors.js';
 
 /** A connected byte stream. */
 export interface RpcSocket {
@@ -140,15 +142,9 @@ export interface H2Response {
   readonly error?: Error;
 }
 
-/** An abnormal end of a stream, with the HTTP/2 error code when the server sent one. */
-export class H2StreamError extends Error {
-  readonly h2Code: number | undefined;
-
-  constructor(message: string, h2Code?: number, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.name = 'H2StreamError';
-    this.h2Code = h2Code;
-  }
+/** An abnormal end of a stream, with the HTTP/2 error code when the server sent one (`details.h2Code`). */
+function streamError(message: string, h2Code?: number, cause?: unknown): RpcError {
+  return new RpcError('RPC_STREAM_FAILED', message, h2Code === undefined ? {} : { h2Code }, cause);
 }
 
 const FRAME = {
@@ -291,15 +287,14 @@ export class H2Connection {
 
   /** Sends a request (HEADERS, then the body as DATA ending the stream). */
   request(headers: HeaderList, body: Uint8Array): { readonly id: number; readonly response: Promise<H2Response> } {
-    if (!this.usable) throw new H2StreamError('the HTTP/2 connection is closed');
+    if (!this.usable) throw streamError('the HTTP/2 connection is closed');
     const id = this.#nextId;
     this.#nextId += 2;
     const response = new Promise<H2Response>((resolve) => {
       this.#streams.set(id, { chunks: [], done: resolve });
     });
     const block = encodeHeaders(headers);
-    if (block.length > MAX_FRAME)
-      throw new H2StreamError(`request headers of ${block.length} bytes do not fit one frame`);
+    if (block.length > MAX_FRAME) throw streamError(`request headers of ${block.length} bytes do not fit one frame`);
     const frames = [frame(FRAME.HEADERS, FLAG.END_HEADERS | (body.length === 0 ? FLAG.END_STREAM : 0), id, block)];
     for (let at = 0; at < body.length; at += MAX_FRAME) {
       const end = Math.min(body.length, at + MAX_FRAME);
@@ -312,7 +307,7 @@ export class H2Connection {
   /** Abandons a stream (RST_STREAM CANCEL); its response resolves with an error. */
   cancel(id: number): void {
     if (!this.#streams.has(id)) return;
-    this.#finish(id, new H2StreamError('cancelled', CANCEL));
+    this.#finish(id, streamError('cancelled', CANCEL));
     if (!this.#closed) this.#write(frame(FRAME.RST_STREAM, 0, id, Uint8Array.of(0, 0, 0, CANCEL)));
   }
 
@@ -362,13 +357,12 @@ export class H2Connection {
     for (const id of [...this.#streams.keys()])
       this.#finish(
         id,
-        new H2StreamError(`the connection closed${error === undefined ? '' : `: ${error.message}`}`, undefined, error),
+        streamError(`the connection closed${error === undefined ? '' : `: ${error.message}`}`, undefined, error),
       );
   }
 
   #fail(message: string): void {
-    for (const id of [...this.#streams.keys()])
-      this.#finish(id, new H2StreamError(`HTTP/2 protocol error: ${message}`));
+    for (const id of [...this.#streams.keys()]) this.#finish(id, streamError(`HTTP/2 protocol error: ${message}`));
     this.close();
   }
 
@@ -386,13 +380,14 @@ export class H2Connection {
       try {
         this.#onFrame(type, flags, streamId, payload);
       } catch (error) {
-        this.#fail(error instanceof Error ? error.message : String(error));
+        this.#fail(messageOf(error));
       }
     }
   }
 
   #onFrame(type: number, flags: number, streamId: number, payload: Uint8Array): void {
-    if (this.#pending !== undefined && type !== FRAME.CONTINUATION) throw new Error('a header block was interrupted');
+    if (this.#pending !== undefined && type !== FRAME.CONTINUATION)
+      throw new RpcError('RPC_PROTOCOL', 'a header block was interrupted');
     switch (type) {
       case FRAME.DATA: {
         this.#received += payload.length;
@@ -413,14 +408,15 @@ export class H2Connection {
         return;
       }
       case FRAME.CONTINUATION: {
-        if (this.#pending?.streamId !== streamId) throw new Error('CONTINUATION without its HEADERS');
+        if (this.#pending?.streamId !== streamId)
+          throw new RpcError('RPC_PROTOCOL', 'CONTINUATION without its HEADERS');
         this.#pending.parts.push(payload);
         if (flags & FLAG.END_HEADERS) this.#headerBlockDone();
         return;
       }
       case FRAME.RST_STREAM: {
         const code = payload.length >= 4 ? readUint32(payload, 0) : undefined;
-        this.#finish(streamId, new H2StreamError(`the server reset the stream (HTTP/2 error ${String(code)})`, code));
+        this.#finish(streamId, streamError(`the server reset the stream (HTTP/2 error ${String(code)})`, code));
         return;
       }
       case FRAME.SETTINGS:
@@ -433,7 +429,7 @@ export class H2Connection {
         this.#goingAway = true;
         const last = payload.length >= 4 ? readUint32(payload, 0) & 0x7fffffff : 0;
         for (const id of [...this.#streams.keys()])
-          if (id > last) this.#finish(id, new H2StreamError('the server is going away (GOAWAY)'));
+          if (id > last) this.#finish(id, streamError('the server is going away (GOAWAY)'));
         return;
       }
       default:
@@ -460,6 +456,6 @@ export class H2Connection {
 function unpad(payload: Uint8Array, flags: number): Uint8Array {
   if ((flags & FLAG.PADDED) === 0) return payload;
   const pad = payload[0] ?? 0;
-  if (pad >= payload.length) throw new Error('padding longer than the frame');
+  if (pad >= payload.length) throw new RpcError('RPC_PROTOCOL', 'padding longer than the frame');
   return payload.subarray(1, payload.length - pad);
 }

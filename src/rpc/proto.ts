@@ -54,6 +54,7 @@ message AddNetworkReply {
   string NetworkPolicyMode = 13;
   string ErrorCode = 100; // vpc-cni extension
   string ErrorMessage = 101; // vpc-cni extension
+  int32 ErrorCNICode = 102; // vpc-cni extension
 }
 
 message DelNetworkRequest {
@@ -75,6 +76,7 @@ message DelNetworkReply {
   string NetworkPolicyMode = 6;
   string ErrorCode = 100; // vpc-cni extension
   string ErrorMessage = 101; // vpc-cni extension
+  int32 ErrorCNICode = 102; // vpc-cni extension
 }
 `;
 
@@ -146,6 +148,7 @@ const IP_ALLOCATION_METADATA: FieldSpec = {
 const ERROR_FIELDS: readonly FieldSpec[] = [
   field('errorCode', 'ErrorCode', 100, 'string'),
   field('errorMessage', 'ErrorMessage', 101, 'string'),
+  field('errorCniCode', 'ErrorCNICode', 102, 'int32'),
 ];
 
 export const ADD_NETWORK_REQUEST_FIELDS: readonly FieldSpec[] = [

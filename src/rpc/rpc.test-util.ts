@@ -73,11 +73,11 @@ export async function withTempDir<T>(run: (dir: string) => Promise<T>): Promise<
   }
 }
 
-/** protobufjs's full reflection of the proto text: `reference` drops our fields 100/101, as the reference's plugin has. */
+/** protobufjs's full reflection of the proto text: `reference` drops our fields 100–102, as the reference's plugin has. */
 export function reflect(reference = false): protobuf.Root {
   const text = reference
     ? RPC_PROTO.split('\n')
-        .filter((line) => !/= 10[01];/.test(line))
+        .filter((line) => !/= 10[012];/.test(line))
         .join('\n')
     : RPC_PROTO;
   const root = protobuf.parse(text, { keepCase: true }).root;

@@ -5,9 +5,9 @@
  * matter) with the codecs of src/rpc/codec.ts, the same ones the plugin's lean client uses.
  *
  * Before the backend sees a request: a ClientVersion other than ipamd's → FAILED_PRECONDITION "wrong client
- * version" (the reference's check); a request that does not decode or has a field over 4 KiB → INVALID_ARGUMENT; an
- * empty ContainerID, IfName or NetworkName → a reply with Success=false (as the reference answers) and errorCode
- * RPC_INVALID_REQUEST. A backend that throws → INTERNAL with its message; the server keeps serving.
+ * version" (the reference's check); a request that does not decode or has a field over 4 KiB → INVALID_ARGUMENT; a
+ * request validate.ts refuses (an empty ContainerID, IfName or NetworkName, a value too long, control characters) →
+ * a reply with Success=false (as the reference answers) and errorCode RPC_INVALID_REQUEST. A backend that throws → INTERNAL with its message; the server keeps serving.
  */
 import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -24,7 +24,8 @@ import {
   type HealthCheckResponse,
   type HealthStatus,
 } from './codec.js';
-import { GRPC_STATUS, RpcError } from './errors.js';
+import { GRPC_STATUS, RPC_ERRORS, RpcError } from './errors.js';
+import { requestProblem, type ValidatedFields } from './validate.js';
 import {
   ADD_NETWORK_REQUEST_FIELDS,
   DEL_NETWORK_REQUEST_FIELDS,
@@ -33,6 +34,7 @@ import {
   type FieldSpec,
 } from './proto.js';
 import type { AddNetworkReply, AddNetworkRequest, CniBackend, DelNetworkReply, DelNetworkRequest } from './types.js';
+import { messageOf } from '../errors.js';
 
 /**
  * The longest string field (bytes) a request may carry; container ids are 64 hex digits, netns paths ~100 bytes.
@@ -102,11 +104,8 @@ function method<Req, Rep>(path: string, req: Codec<Req>, rep: Codec<Rep>, respon
   };
 }
 
-interface CommonRequest {
+interface CommonRequest extends ValidatedFields {
   readonly clientVersion: string;
-  readonly containerId: string;
-  readonly ifName: string;
-  readonly networkName: string;
 }
 
 /** The checks every CNIBackend call gets before the backend (see the module comment), in the reference's order. */
@@ -131,22 +130,15 @@ function precheck<R>(
       };
     }
   }
-  const missing = [
-    request.containerId === '' ? 'ContainerID' : undefined,
-    request.ifName === '' ? 'IfName' : undefined,
-    request.networkName === '' ? 'NetworkName' : undefined,
-  ].filter((name) => name !== undefined);
-  if (missing.length === 0) return undefined;
-  return {
-    reply: invalid(
-      `the request has an empty ${missing.join(', ')} (the runtime must pass CNI_CONTAINERID and CNI_IFNAME, the config a name)`,
-    ),
-  };
+  const problem = requestProblem(request);
+  return problem === undefined ? undefined : { reply: invalid(problem) };
 }
 
 /** A Success=false reply with errorCode RPC_INVALID_REQUEST, as the reference answers a request it cannot serve. */
 function invalidReply<R extends AddNetworkReply | DelNetworkReply>(codec: Codec<R>): (why: string) => R {
-  return (why) => codec.create({ success: false, errorCode: 'RPC_INVALID_REQUEST', errorMessage: why } as Partial<R>);
+  const errorCniCode = RPC_ERRORS.RPC_INVALID_REQUEST.cniCode;
+  return (why) =>
+    codec.create({ success: false, errorCode: 'RPC_INVALID_REQUEST', errorMessage: why, errorCniCode } as Partial<R>);
 }
 
 /**
@@ -185,7 +177,7 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
         try {
           return { reply: await call(decoded.value) };
         } catch (error) {
-          return { status: GRPC_STATUS.INTERNAL, details: error instanceof Error ? error.message : String(error) };
+          return { status: GRPC_STATUS.INTERNAL, details: messageOf(error) };
         }
       };
       void run().then((outcome) => {
@@ -313,7 +305,7 @@ async function prepareSocketPath(socketPath: string): Promise<void> {
     await unlink(socketPath);
   } catch (error) {
     if (error instanceof RpcError) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     throw new RpcError('RPC_SOCKET_PATH', `cannot prepare ${socketPath}: ${reason}`, { socketPath }, error);
   }
 }

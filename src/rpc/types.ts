@@ -1,9 +1,9 @@
 /**
  * The reference's `rpc.CNIBackend` messages (rpc/rpc.proto, package `rpc`; reference §1.6) as TypeScript types.
  * Field names are the proto's JSON names (lowerCamel of the proto field); proto3 defaults ('' / 0 / false / []) stand
- * for absent fields. Beyond the reference, a failed reply carries `errorCode` and `errorMessage` in fields the
- * reference does not use (numbers 100 and 101), so that a pod learns why it got no address; the reference's plugin
- * ignores unknown fields.
+ * for absent fields. Beyond the reference, a failed reply carries `errorCode`, `errorMessage` and `errorCniCode` in
+ * fields the reference does not use (numbers 100–102), so that a pod learns why it got no address and the plugin
+ * whether to ask again (CNI code 11, from ipamd's error catalogue); the reference's plugin ignores unknown fields.
  */
 
 export interface AddNetworkRequest {
@@ -40,6 +40,8 @@ export interface AddNetworkReply {
   readonly errorCode: string;
   /** [101] ours: why, in words. */
   readonly errorMessage: string;
+  /** [102] ours: the CNI code of `errorCode` in its catalogue (11: try again later); 0 on success. */
+  readonly errorCniCode: number;
 }
 
 export interface DelNetworkRequest {
@@ -61,6 +63,7 @@ export interface DelNetworkReply {
   /** [6] */ readonly networkPolicyMode: string;
   /** [100] ours */ readonly errorCode: string;
   /** [101] ours */ readonly errorMessage: string;
+  /** [102] ours */ readonly errorCniCode: number;
 }
 
 /** What ipamd serves on its socket; the gRPC server adapts it, tests call it directly. */

@@ -19,6 +19,8 @@ import { z } from 'zod';
 import type { SimGate } from './gate/index.js';
 import type { ImdsPropagation } from './imds/view.js';
 import type { VpcStore } from './state/store.js';
+import { messageOf } from '../errors.js';
+import { isSimError, SimError } from './errors.js';
 
 export const ADMIN_PREFIX = '/_sim/';
 const MAX_BODY_BYTES = 64 * 1024;
@@ -29,15 +31,12 @@ export interface AdminOptions {
   readonly imds: ImdsPropagation;
 }
 
-class AdminError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
+/**
+ * A refused admin request: the HTTP status and the admin API's own error code (`NotFound`, `InvalidJson`, ...), which
+ * the response carries as `error.code`.
+ */
+function adminError(status: number, adminCode: string, message: string, extra: Record<string, unknown> = {}): SimError {
+  return new SimError('SIM_ADMIN_REQUEST', message, { httpStatus: status, adminCode, ...extra });
 }
 
 const ACTION = z
@@ -94,15 +93,15 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new AdminError(413, 'PayloadTooLarge', `the body exceeds ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_BODY_BYTES) throw adminError(413, 'PayloadTooLarge', `the body exceeds ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') throw new AdminError(400, 'InvalidRequest', 'expected a JSON body');
+  if (text.trim() === '') throw adminError(400, 'InvalidRequest', 'expected a JSON body');
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new AdminError(400, 'InvalidJson', `the body is not JSON: ${(error as Error).message}`);
+    throw adminError(400, 'InvalidJson', `the body is not JSON: ${(error as Error).message}`);
   }
 }
 
@@ -114,7 +113,7 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
     message: issue.message,
   }));
   const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
-  throw new AdminError(400, 'InvalidRequest', summary, { issues });
+  throw adminError(400, 'InvalidRequest', summary, { issues });
 }
 
 function stateSummary({ store, gate, imds }: AdminOptions): Record<string, unknown> {
@@ -211,7 +210,7 @@ export function adminHandler(options: AdminOptions): (req: IncomingMessage, res:
       const name = path.startsWith(ADMIN_PREFIX) ? path.slice(ADMIN_PREFIX.length).replace(/\/$/, '') : undefined;
       const route = name !== undefined && Object.hasOwn(table, name) ? table[name] : undefined;
       if (route === undefined)
-        throw new AdminError(
+        throw adminError(
           404,
           'NotFound',
           `no such endpoint ${path}; try ${Object.keys(table)
@@ -222,21 +221,20 @@ export function adminHandler(options: AdminOptions): (req: IncomingMessage, res:
       const handler = method === 'GET' || method === 'PUT' || method === 'DELETE' ? route[method] : undefined;
       const allowed = Object.keys(route).join(', ');
       if (handler === undefined)
-        throw new AdminError(405, 'MethodNotAllowed', `${method} is not allowed on ${path}; use ${allowed}`, {
+        throw adminError(405, 'MethodNotAllowed', `${method} is not allowed on ${path}; use ${allowed}`, {
           allow: allowed,
         });
       const body = method === 'PUT' ? await readJson(req) : undefined;
       send(200, handler(body));
     } catch (error) {
-      if (error instanceof AdminError) {
-        const allow = typeof error.extra['allow'] === 'string' ? { allow: error.extra['allow'] } : {};
-        send(error.status, { error: { code: error.code, message: error.message, ...error.extra } }, allow);
+      if (isSimError(error, 'SIM_ADMIN_REQUEST')) {
+        const { httpStatus, adminCode, ...extra } = error.details;
+        const allow = typeof extra['allow'] === 'string' ? { allow: extra['allow'] } : {};
+        send(Number(httpStatus), { error: { code: adminCode, message: error.message, ...extra } }, allow);
       } else if (error instanceof RangeError) {
         send(400, { error: { code: 'InvalidRequest', message: error.message } });
       } else {
-        send(500, {
-          error: { code: 'InternalError', message: error instanceof Error ? error.message : String(error) },
-        });
+        send(500, { error: { code: 'InternalError', message: messageOf(error) } });
       }
     }
   };

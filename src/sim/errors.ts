@@ -2,7 +2,7 @@
  * Error catalogue of the embedded VPC's program layer (state files, scenarios, start-up). EC2 wire errors are not
  * here: they are {@link Ec2Error}s with EC2's own codes. Every code is documented in docs/errors.md.
  */
-import { VpcCniError, type CniCode } from '../errors.js';
+import { catalogueError, errorGuard, type ErrorCatalogue } from '../errors.js';
 
 export const SIM_ERRORS = {
   SIM_STATE_INVALID: {
@@ -19,18 +19,15 @@ export const SIM_ERRORS = {
     cniCode: 999,
     summary: '--data-plane needs root and working `ip netns`; run without it for a control-plane-only VPC.',
   },
-} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+  SIM_ADMIN_REQUEST: {
+    cniCode: 999,
+    summary:
+      'A request to the /_sim/ admin API was refused (unknown endpoint or method, body not JSON or not of the documented shape); the JSON answer names the problem.',
+  },
+} as const satisfies ErrorCatalogue;
 
 export type SimErrorCode = keyof typeof SIM_ERRORS;
 
-export class SimError extends VpcCniError {
-  declare readonly code: SimErrorCode;
+export class SimError extends catalogueError(SIM_ERRORS) {}
 
-  constructor(
-    code: SimErrorCode,
-    message: string,
-    options: { cause?: unknown; details?: Record<string, unknown> } = {},
-  ) {
-    super(code, message, { cniCode: SIM_ERRORS[code].cniCode, ...options });
-  }
-}
+export const isSimError = errorGuard(SimError);

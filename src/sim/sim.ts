@@ -110,7 +110,8 @@ export async function startSim(options: SimOptions): Promise<RunningSim> {
       throw new SimError(
         'SIM_DATA_PLANE_UNAVAILABLE',
         `cannot create the VPC fabric namespace: ${(error as Error).message}`,
-        { cause: error },
+        {},
+        error,
       );
     }
     dataPlane = attachDataPlane(store, fabric, {

@@ -13,6 +13,7 @@ import { IpamdError } from '../../src/ipamd/errors.js';
 import { addPods, buildWorld } from '../support/virtual/world.js';
 import { mutateJson, mutateText, type Json } from './mutate.js';
 import { fuzzCases, runCases, within, type Note, type Rng } from './prng.js';
+import { messageOf } from '../../src/errors.js';
 
 const LAYOUT: StoreFixture = {
   prefixDelegation: true,
@@ -176,7 +177,7 @@ describe('fuzz: IPAM checkpoints', () => {
               .map((a) => a.address) ?? [];
           assert.equal(new Set(held).size, held.length, 'no address is held twice');
         } catch (error) {
-          note('error', error instanceof Error ? error.message : String(error));
+          note('error', messageOf(error));
           assert.ok(error instanceof IpamdError, `start threw an untyped ${String(error)}`);
           assert.equal(error.code, 'CHECKPOINT_RESTORE_FAILED');
           outcomes.refused += 1;

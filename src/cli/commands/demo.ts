@@ -9,7 +9,7 @@
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
+import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from '../io.js';
 import { intFlag, withUsageErrors } from '../args.js';
 import { getIntrospection } from '../status/client.js';
 import { enisSummary, parseEnis } from '../status/enis.js';
@@ -19,6 +19,7 @@ import { DEFAULT_BASE_PORT } from '../../demo/ports.js';
 import { createProgress } from '../progress.js';
 import { DEFAULT_RUN_DIR, readDemoState } from '../../demo/run-dir.js';
 import { systemClock } from '../../obs/clock.js';
+import { CliError } from '../errors.js';
 
 const OPTIONS = {
   pods: { type: 'string' },
@@ -64,7 +65,7 @@ function parseEnv(entries: readonly string[] | undefined): Record<string, string
   const env: Record<string, string> = {};
   for (const entry of entries ?? []) {
     const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(entry);
-    if (match?.[1] === undefined) throw new UsageError(`--env takes KEY=VALUE, not '${entry}'`);
+    if (match?.[1] === undefined) throw new CliError('CLI_USAGE', `--env takes KEY=VALUE, not '${entry}'`);
     env[match[1]] = match[2] ?? '';
   }
   return env;
@@ -72,7 +73,8 @@ function parseEnv(entries: readonly string[] | undefined): Record<string, string
 
 async function scale(args: readonly string[], runDir: string, io: CliIo): Promise<number> {
   const [text, extra] = args;
-  if (text === undefined || extra !== undefined) throw new UsageError('usage: vpc-cni demo scale N (pods per node)');
+  if (text === undefined || extra !== undefined)
+    throw new CliError('CLI_USAGE', 'usage: vpc-cni demo scale N (pods per node)');
   const perNode = intFlag('pods', text, { min: 0, max: 1000 }) ?? 0;
   const progress = createProgress(io.stderr);
   let step: ReturnType<typeof progress.step> | undefined;
@@ -124,11 +126,14 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   const runDir = values['run-dir'] ?? DEFAULT_RUN_DIR;
   if (positionals[0] === 'scale') return scale(positionals.slice(1), runDir, io);
   if (positionals.length > 0)
-    throw new UsageError(`unexpected argument '${positionals[0] ?? ''}' (did you mean 'vpc-cni demo scale N'?)`);
+    throw new CliError(
+      'CLI_USAGE',
+      `unexpected argument '${positionals[0] ?? ''}' (did you mean 'vpc-cni demo scale N'?)`,
+    );
   const podsPerNode = intFlag('pods', values.pods, { min: 0, max: 1000 }) ?? 3;
   const basePort = intFlag('base-port', values['base-port'], { min: 0, max: 65530 }) ?? DEFAULT_BASE_PORT;
   if (basePort !== 0 && basePort < 1028)
-    throw new UsageError(`--base-port must be 0 or from 1028 to 65530, not ${basePort}`);
+    throw new CliError('CLI_USAGE', `--base-port must be 0 or from 1028 to 65530, not ${basePort}`);
   const ipamdEnv = parseEnv(values.env);
 
   const stop = new AbortController();

@@ -4,7 +4,7 @@
  * time), so the table is the nodes' own view, not the demo's bookkeeping.
  */
 import { parseArgs } from 'node:util';
-import { EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
+import { EXIT_OK, type CliCommand, type CliIo } from '../io.js';
 import { withUsageErrors } from '../args.js';
 import { demoNodes, findNode, getIntrospection, parseEndpoint, type Target } from '../status/client.js';
 import { parseEnis } from '../status/enis.js';
@@ -12,6 +12,7 @@ import { prettyJson, statusOutput } from '../status/format.js';
 import { DEFAULT_RUN_DIR } from '../../demo/run-dir.js';
 import { formatTable, humanDuration, podTable, type PodRow } from '../table.js';
 import { systemClock } from '../../obs/clock.js';
+import { CliError } from '../errors.js';
 
 const OPTIONS = {
   node: { type: 'string' },
@@ -43,7 +44,7 @@ async function targets(values: {
   runDir: string;
 }): Promise<Target[]> {
   if (values.endpoint !== undefined) {
-    if (values.node !== undefined) throw new UsageError('give --endpoint or --node, not both');
+    if (values.node !== undefined) throw new CliError('CLI_USAGE', 'give --endpoint or --node, not both');
     return [{ endpoint: parseEndpoint(values.endpoint) }];
   }
   const nodes = await demoNodes(values.runDir);
@@ -81,9 +82,10 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   const [resource, extra] = positionals;
-  if (resource === undefined) throw new UsageError('say what to get: vpc-cni get pods');
-  if (!['pods', 'pod', 'po'].includes(resource)) throw new UsageError(`only pods can be listed, not '${resource}'`);
-  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
+  if (resource === undefined) throw new CliError('CLI_USAGE', 'say what to get: vpc-cni get pods');
+  if (!['pods', 'pod', 'po'].includes(resource))
+    throw new CliError('CLI_USAGE', `only pods can be listed, not '${resource}'`);
+  if (extra !== undefined) throw new CliError('CLI_USAGE', `unexpected argument '${extra}'`);
   const output = statusOutput(values.output);
   const now = systemClock.now();
   const list = await targets({

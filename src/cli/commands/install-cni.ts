@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
+import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from '../io.js';
 import { intFlag, withUsageErrors } from '../args.js';
 import { ConfigError, loadConfigFromProcess } from '../../config/index.js';
 import { conflistSettings, renderConflist } from '../../cni/conflist.js';
@@ -14,6 +14,7 @@ import { DEFAULT_IPAMD_SOCKET } from '../../cni/netconf.js';
 import { installCni } from '../../cni/install.js';
 import { createRpcClient } from '../../rpc/client.js';
 import { RPC_CLIENT_VERSION } from '../../version.js';
+import { CliError } from '../errors.js';
 
 const USAGE = `Usage: vpc-cni install-cni [--plugin PATH] [--wait SECONDS]
 
@@ -33,7 +34,8 @@ const DEFAULT_PLUGIN = fileURLToPath(new URL('../../../bin/aws-cni', import.meta
 /** The reference's conflist, without egress-cni (not shipped) and with our ipamdSocket when it is not the default. */
 export function conflistFor(config: Parameters<typeof conflistSettings>[0]): string {
   const { settings } = conflistSettings(config, undefined);
-  if (settings.egressEnabled) throw new UsageError('egress-cni is not part of vpc-cni: set ENABLE_V6_EGRESS=false');
+  if (settings.egressEnabled)
+    throw new CliError('CLI_USAGE', 'egress-cni is not part of vpc-cni: set ENABLE_V6_EGRESS=false');
   const conflist = JSON.parse(renderConflist(settings)) as { plugins: Record<string, unknown>[] };
   conflist.plugins = conflist.plugins.filter((plugin) => plugin['type'] !== 'egress-cni');
   const awsCni = conflist.plugins.find((plugin) => plugin['type'] === 'aws-cni');
@@ -65,7 +67,8 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     io.stdout.write(USAGE);
     return EXIT_OK;
   }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${String((positionals as string[])[0])}'`);
+  if (positionals.length > 0)
+    throw new CliError('CLI_USAGE', `unexpected argument '${String((positionals as string[])[0])}'`);
   const waitSeconds = intFlag('wait', values.wait, { min: 0, max: 86_400 }) ?? 300;
   let config;
   try {

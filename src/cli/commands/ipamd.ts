@@ -2,8 +2,9 @@
  * `vpc-cni ipamd`: the per-node L-IPAM daemon, configured by the reference's environment variables. Runs until
  * SIGINT/SIGTERM. An invalid configuration exits 1 naming every bad variable, its value and what is accepted.
  */
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
+import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from '../io.js';
 import { CONFIG_VARIABLES, ConfigError, loadConfigFromProcess } from '../../config/index.js';
+import { CliError } from '../errors.js';
 
 const USAGE = `Usage: vpc-cni ipamd
 
@@ -39,7 +40,10 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   if (args.length > 0)
-    throw new UsageError(`unexpected argument '${args[0] ?? ''}' (ipamd is configured by environment variables)`);
+    throw new CliError(
+      'CLI_USAGE',
+      `unexpected argument '${args[0] ?? ''}' (ipamd is configured by environment variables)`,
+    );
   let loaded;
   try {
     loaded = loadConfigFromProcess();

@@ -3,7 +3,7 @@
  * uncapped, with the arithmetic, so that a user can see why a node gets the number it gets.
  */
 import { parseArgs } from 'node:util';
-import { EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
+import { EXIT_OK, type CliCommand, type CliIo } from '../io.js';
 import { isNitroOrBareMetal, requireInstanceLimits, type InstanceLimits } from '../../limits/index.js';
 import {
   DEFAULT_CNI_VERSION,
@@ -13,6 +13,7 @@ import {
   type MaxPodsResult,
 } from '../../ipam/max-pods.js';
 import { asyncRun, outputFormat, withUsageErrors } from '../args.js';
+import { CliError } from '../errors.js';
 
 const USAGE = `Usage: vpc-cni limits TYPE [TYPE ...] [options]
 
@@ -159,7 +160,7 @@ function run(args: readonly string[], io: CliIo): number {
     io.stdout.write(USAGE);
     return EXIT_OK;
   }
-  if (positionals.length === 0) throw new UsageError('at least one instance type is required');
+  if (positionals.length === 0) throw new CliError('CLI_USAGE', 'at least one instance type is required');
   const format = outputFormat(values.output);
   const cniVersion = values['cni-version'] ?? DEFAULT_CNI_VERSION;
   // A bad version is reported as such, before any type is looked up.

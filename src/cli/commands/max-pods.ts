@@ -3,10 +3,11 @@
  * type, and `eni-max-pods.txt` lines (`TYPE MAXPODS`) for several types or `--all`.
  */
 import { parseArgs } from 'node:util';
-import { EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
+import { EXIT_OK, type CliCommand, type CliIo } from '../io.js';
 import { asyncRun, outputFormat, withUsageErrors } from '../args.js';
 import { listInstanceTypes, requireInstanceLimits } from '../../limits/index.js';
 import { DEFAULT_CNI_VERSION, calculateMaxPods, parseCniVersion, type MaxPodsInput } from '../../ipam/max-pods.js';
+import { CliError } from '../errors.js';
 
 const USAGE = `Usage: vpc-cni max-pods (--instance-type TYPE [--instance-type TYPE ...] | --all) [options]
 
@@ -44,7 +45,7 @@ const OPTIONS = {
 function maxEniOf(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^[1-9]\d*$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new UsageError(`--cni-max-eni must be a positive integer, not '${value}'`);
+    throw new CliError('CLI_USAGE', `--cni-max-eni must be a positive integer, not '${value}'`);
   }
   return Number(value);
 }
@@ -58,13 +59,16 @@ function run(args: readonly string[], io: CliIo): number {
     return EXIT_OK;
   }
   if (values['instance-type-from-imds'] === true) {
-    throw new UsageError(
+    throw new CliError(
+      'CLI_USAGE',
       '--instance-type-from-imds is not supported: vpc-cni max-pods works offline; pass --instance-type',
     );
   }
   const given = values['instance-type'] ?? [];
-  if (given.length > 0 && values.all === true) throw new UsageError('give either --instance-type or --all, not both');
-  if (given.length === 0 && values.all !== true) throw new UsageError('--instance-type TYPE or --all is required');
+  if (given.length > 0 && values.all === true)
+    throw new CliError('CLI_USAGE', 'give either --instance-type or --all, not both');
+  if (given.length === 0 && values.all !== true)
+    throw new CliError('CLI_USAGE', '--instance-type TYPE or --all is required');
   const format = outputFormat(values.output);
   const cniVersion = values['cni-version'] ?? DEFAULT_CNI_VERSION;
   // A bad version is reported as such, before any type is looked up.

@@ -4,11 +4,12 @@
  * (state saved, namespaces removed).
  */
 import { parseArgs } from 'node:util';
-import { EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
+import { EXIT_OK, type CliCommand, type CliIo } from '../io.js';
 import { intFlag, withUsageErrors } from '../args.js';
 import { systemClock } from '../../obs/clock.js';
 import { startSim, type SimOptions } from '../../sim/index.js';
 import { SCENARIOS } from '../../sim/index.js';
+import { CliError } from '../errors.js';
 
 const OPTIONS = {
   listen: { type: 'string' },
@@ -62,7 +63,7 @@ function parseListen(text: string): { host: string; port: number } {
   const match = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text);
   const port = Number(match?.[2]);
   if (match?.[1] === undefined || !Number.isInteger(port) || port > 65535) {
-    throw new UsageError(`--listen must be HOST:PORT (e.g. 127.0.0.1:0), not '${text}'`);
+    throw new CliError('CLI_USAGE', `--listen must be HOST:PORT (e.g. 127.0.0.1:0), not '${text}'`);
   }
   return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
 }
@@ -70,13 +71,17 @@ function parseListen(text: string): { host: string; port: number } {
 function parseOptions(args: readonly string[]): SimOptions | 'help' {
   const { values, positionals } = withUsageErrors(() => parseArgs({ args: [...args], options: OPTIONS, strict: true }));
   if (values.help === true) return 'help';
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${String((positionals as string[])[0])}'`);
+  if (positionals.length > 0)
+    throw new CliError('CLI_USAGE', `unexpected argument '${String((positionals as string[])[0])}'`);
   const tokens = values['imds-tokens'] ?? 'optional';
   if (tokens !== 'optional' && tokens !== 'required')
-    throw new UsageError(`--imds-tokens must be optional or required, not '${tokens}'`);
+    throw new CliError('CLI_USAGE', `--imds-tokens must be optional or required, not '${tokens}'`);
   const scale = values['throttle-scale'] === undefined ? undefined : Number(values['throttle-scale']);
   if (scale !== undefined && !(Number.isFinite(scale) && scale > 0)) {
-    throw new UsageError(`--throttle-scale must be a positive number, not '${values['throttle-scale'] ?? ''}'`);
+    throw new CliError(
+      'CLI_USAGE',
+      `--throttle-scale must be a positive number, not '${values['throttle-scale'] ?? ''}'`,
+    );
   }
   const lag = intFlag('imds-lag-ms', values['imds-lag-ms'], { min: 0, max: 600_000 });
   const delay = intFlag('cidr-association-delay-ms', values['cidr-association-delay-ms'], { min: 0, max: 600_000 });

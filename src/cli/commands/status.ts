@@ -4,7 +4,7 @@
  * Without a subcommand, one line per node of the running demo.
  */
 import { parseArgs } from 'node:util';
-import { EXIT_OK, UsageError, type CliCommand, type CliIo } from '../io.js';
+import { EXIT_OK, type CliCommand, type CliIo } from '../io.js';
 import { withUsageErrors } from '../args.js';
 import { DEFAULT_ENDPOINT, getIntrospection, resolveTarget, type Target } from '../status/client.js';
 import { enisSummary, enisTable, parseEnis, parsePods, podsTable } from '../status/enis.js';
@@ -13,6 +13,7 @@ import { envText, poolText } from '../status/pool.js';
 import { DEFAULT_RUN_DIR, readDemoState } from '../../demo/run-dir.js';
 import { formatTable } from '../table.js';
 import { systemClock } from '../../obs/clock.js';
+import { CliError } from '../errors.js';
 
 const OPTIONS = {
   node: { type: 'string' },
@@ -111,9 +112,9 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   const [subText = 'overview', extra] = positionals;
-  if (extra !== undefined) throw new UsageError(`unexpected argument '${extra}'`);
+  if (extra !== undefined) throw new CliError('CLI_USAGE', `unexpected argument '${extra}'`);
   if (!['enis', 'pods', 'env', 'pool', 'overview'].includes(subText))
-    throw new UsageError(`unknown status view '${subText}' (enis, pods, env, pool)`);
+    throw new CliError('CLI_USAGE', `unknown status view '${subText}' (enis, pods, env, pool)`);
   const sub = subText as Sub;
   const output = statusOutput(values.output);
   const runDir = values['run-dir'] ?? DEFAULT_RUN_DIR;

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { UsageError } from '../io.js';
-import { parseCustomNetworkingArgs } from './options.js';
 
-const usage = (pattern: RegExp) => (error: unknown) => error instanceof UsageError && pattern.test(error.message);
+import { parseCustomNetworkingArgs } from './options.js';
+import { isCliError } from '../errors.js';
+
+const usage = (pattern: RegExp) => (error: unknown) => isCliError(error, 'CLI_USAGE') && pattern.test(error.message);
 
 describe('parseCustomNetworkingArgs', () => {
   it("has the seed's defaults", () => {

@@ -7,8 +7,9 @@
  * options.cidr; // '100.64.0.0/16'
  */
 import { parseArgs } from 'node:util';
-import { UsageError } from '../io.js';
+
 import { intFlag, withUsageErrors } from '../args.js';
+import { CliError } from '../errors.js';
 
 const OPTIONS = {
   cluster: { type: 'string' },
@@ -80,7 +81,10 @@ function pairs(
     const eq = item.indexOf('=');
     const key = eq < 0 ? item : item.slice(0, eq);
     if (key === '' || (valueRequired && eq < 0))
-      throw new UsageError(`--${flag} expects ${valueRequired ? 'KEY=VALUE' : 'KEY or KEY=VALUE'}, not '${item}'`);
+      throw new CliError(
+        'CLI_USAGE',
+        `--${flag} expects ${valueRequired ? 'KEY=VALUE' : 'KEY or KEY=VALUE'}, not '${item}'`,
+      );
     out[key] = eq < 0 ? undefined : item.slice(eq + 1);
   }
   return out;
@@ -102,23 +106,26 @@ export function parseCustomNetworkingArgs(args: readonly string[]): ParsedArgs {
   const [first, ...files] = positionals;
   const output = v.output ?? 'text';
   if (output !== 'text' && output !== 'json' && output !== 'yaml')
-    throw new UsageError(`--output must be text, json or yaml, not '${output}'`);
+    throw new CliError('CLI_USAGE', `--output must be text, json or yaml, not '${output}'`);
   const action = v.help === true || first === 'help' ? 'help' : first;
   if (action !== 'help' && action !== 'plan' && action !== 'apply' && action !== 'validate') {
-    throw new UsageError(
+    throw new CliError(
+      'CLI_USAGE',
       action === undefined
         ? 'plan, apply or validate is required'
         : `unknown action '${action}' (plan, apply or validate)`,
     );
   }
   if ((action === 'plan' || action === 'apply') && files.length > 0)
-    throw new UsageError(`unexpected argument '${files[0] ?? ''}'`);
-  if (action === 'validate' && files.length === 0) throw new UsageError('validate needs at least one ENIConfig file');
+    throw new CliError('CLI_USAGE', `unexpected argument '${files[0] ?? ''}'`);
+  if (action === 'validate' && files.length === 0)
+    throw new CliError('CLI_USAGE', 'validate needs at least one ENIConfig file');
   if ((action === 'plan' || action === 'apply') && v.cluster === undefined && v['vpc-id'] === undefined) {
-    throw new UsageError('--cluster NAME or --vpc-id ID is required');
+    throw new CliError('CLI_USAGE', '--cluster NAME or --vpc-id ID is required');
   }
   if (action === 'apply' && v['static-dir'] === undefined && v.kubeconfig === undefined) {
-    throw new UsageError(
+    throw new CliError(
+      'CLI_USAGE',
       'apply writes the ENIConfigs and the node mapping somewhere: pass --static-dir DIR (no cluster) or --kubeconfig PATH',
     );
   }

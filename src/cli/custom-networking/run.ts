@@ -8,7 +8,7 @@
  * const code = await runCustomNetworking('plan', options, [], { stdout: process.stdout, stderr: process.stderr });
  */
 import { loadConfigFromProcess } from '../../config/index.js';
-import { EXIT_OK, UsageError, type CliIo } from '../io.js';
+import { EXIT_OK, type CliIo } from '../io.js';
 import { realSleep } from '../../cloud/ec2/retry.js';
 import { createProgress } from '../progress.js';
 import { systemClock } from '../../obs/clock.js';
@@ -23,12 +23,13 @@ import { renderEniConfigYaml, renderPlanJson, renderPlanText } from '../../custo
 import { staticTarget } from '../../custom-networking/static-target.js';
 import { describeOnlyChanges, type Target } from '../../custom-networking/target.js';
 import { assertValid, validateManifests, type ValidateReport } from '../../custom-networking/validate.js';
+import { CliError } from '../errors.js';
 
 function connect(options: CnOptions): CustomNetworkingEc2 {
   const { config } = loadConfigFromProcess();
   const endpoint = options.endpointUrl ?? config.endpoints.ec2;
   const region = options.region ?? config.endpoints.region;
-  if (region === undefined) throw new UsageError('--region REGION (or AWS_REGION) is required');
+  if (region === undefined) throw new CliError('CLI_USAGE', '--region REGION (or AWS_REGION) is required');
   return createCustomNetworkingEc2({ ...(endpoint === undefined ? {} : { endpoint }), region, clock: systemClock });
 }
 
@@ -113,7 +114,7 @@ export async function runCustomNetworking(
       io.stdout.write(render(plan, changes));
       return EXIT_OK;
     }
-    if (target === undefined) throw new UsageError('apply needs --static-dir DIR or --kubeconfig PATH');
+    if (target === undefined) throw new CliError('CLI_USAGE', 'apply needs --static-dir DIR or --kubeconfig PATH');
     const result = await applyCustomNetworking({
       ec2,
       discover: discoverOptions(options),

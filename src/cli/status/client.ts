@@ -7,8 +7,9 @@
  * const target = await resolveTarget({ node: 'ip-10-11-16-31', runDir: DEFAULT_RUN_DIR });
  * const enis = await getIntrospection(target.endpoint, '/v1/enis');
  */
-import { UsageError } from '../io.js';
+
 import { DemoError } from '../../demo/errors.js';
+import { CliError } from '../errors.js';
 import { readDemoState, stateFile, type DemoNodeInfo } from '../../demo/run-dir.js';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:61679';
@@ -26,10 +27,13 @@ export function parseEndpoint(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    throw new UsageError(`--endpoint must be a URL such as ${DEFAULT_ENDPOINT}, not '${text}'`);
+    throw new CliError('CLI_USAGE', `--endpoint must be a URL such as ${DEFAULT_ENDPOINT}, not '${text}'`);
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || (url.pathname !== '/' && url.pathname !== '')) {
-    throw new UsageError(`--endpoint must be http://HOST:PORT with no path (e.g. ${DEFAULT_ENDPOINT}), not '${text}'`);
+    throw new CliError(
+      'CLI_USAGE',
+      `--endpoint must be http://HOST:PORT with no path (e.g. ${DEFAULT_ENDPOINT}), not '${text}'`,
+    );
   }
   return `${url.protocol}//${url.host}`;
 }
@@ -53,7 +57,7 @@ export function findNode(nodes: readonly DemoNodeInfo[], wanted: string): DemoNo
       n.name === wanted || n.name.split('.')[0] === wanted || n.privateIp === wanted || String(i + 1) === wanted,
   );
   if (node === undefined) {
-    throw new DemoError(
+    throw new CliError(
       'STATUS_UNKNOWN_NODE',
       `the demo has no node '${wanted}'; its nodes: ${nodes.map((n) => n.name).join(', ')}`,
     );
@@ -68,7 +72,7 @@ export async function resolveTarget(options: {
   runDir: string;
 }): Promise<Target> {
   if (options.endpoint !== undefined && options.node !== undefined)
-    throw new UsageError('give --endpoint or --node, not both');
+    throw new CliError('CLI_USAGE', 'give --endpoint or --node, not both');
   if (options.endpoint !== undefined) return { endpoint: parseEndpoint(options.endpoint) };
   if (options.node !== undefined) {
     const node = findNode(await demoNodes(options.runDir), options.node);
@@ -77,19 +81,19 @@ export async function resolveTarget(options: {
   return { endpoint: DEFAULT_ENDPOINT };
 }
 
-function notIpamd(endpoint: string, path: string, status: number, type: string, body: string): DemoError {
+function notIpamd(endpoint: string, path: string, status: number, type: string, body: string): CliError {
   const metrics = body.includes('/metrics') || body.startsWith('# HELP');
   const hint = metrics
     ? "that is ipamd's metrics port: introspection is on the port next to it (61679 by default)"
     : "wrong port? ipamd's introspection API listens on 61679 by default (61678 is its metrics port)";
-  return new DemoError(
+  return new CliError(
     'STATUS_NOT_IPAMD',
     `${endpoint} answered GET ${path} with HTTP ${status} (${type || 'no content type'}), not ipamd's introspection JSON: ${hint}`,
-    { details: { endpoint, path, status } },
+    { endpoint, path, status },
   );
 }
 
-/** GETs one introspection path and parses the JSON; every failure is a {@link DemoError} that says what to do. */
+/** GETs one introspection path and parses the JSON; every failure is a {@link CliError} that says what to do. */
 export async function getIntrospection(endpoint: string, path: string): Promise<unknown> {
   let response: Response;
   try {
@@ -105,10 +109,11 @@ export async function getIntrospection(endpoint: string, path: string): Promise<
           : typeof cause?.message === 'string'
             ? cause.message
             : (error as Error).message;
-    throw new DemoError(
+    throw new CliError(
       'STATUS_UNREACHABLE',
       `cannot reach ipamd's introspection API at ${endpoint} (${code}): is ipamd running? start the demo with 'vpc-cni demo'`,
-      { cause: error, details: { endpoint } },
+      { endpoint },
+      error,
     );
   }
   const type = response.headers.get('content-type') ?? '';
@@ -121,7 +126,7 @@ export async function getIntrospection(endpoint: string, path: string): Promise<
   }
   if (response.status === 503) {
     const reason = (parsed as { error?: unknown } | undefined)?.error;
-    throw new DemoError(
+    throw new CliError(
       'STATUS_NOT_READY',
       `ipamd at ${endpoint} is not ready yet: ${typeof reason === 'string' ? reason : body.slice(0, 200)}`,
     );

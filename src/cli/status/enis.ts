@@ -8,7 +8,7 @@
  * const doc = parseEnis(await getIntrospection(endpoint, '/v1/enis'), endpoint);
  * io.stdout.write(enisTable(doc, Date.now(), { wide: false }));
  */
-import { DemoError } from '../../demo/errors.js';
+import { CliError } from '../errors.js';
 import { formatTable, humanDuration } from '../table.js';
 
 /** `IP_COOLDOWN_PERIOD`'s default; `/v1/enis` shows release times, not the period ipamd runs with. */
@@ -99,8 +99,8 @@ function addressRow(address: string, doc: AddressDoc | undefined, now: number, c
 
 /** Parses `/v1/enis`; a document of another shape is STATUS_NOT_IPAMD. */
 export function parseEnis(doc: unknown, endpoint: string, now: number, cooldownMs = DEFAULT_COOLDOWN_MS): EniRow[] {
-  const bad = (): DemoError =>
-    new DemoError(
+  const bad = (): CliError =>
+    new CliError(
       'STATUS_NOT_IPAMD',
       `${endpoint}/v1/enis is not ipamd's ENI document (expected {"0": {"ENIs": {...}}}): wrong port, or another program?`,
     );
@@ -185,7 +185,7 @@ export interface PodEntry {
 /** Parses `/v1/pods` (`"<pod>_<namespace>_<container>": {"DeviceNumber", "IP"}`). */
 export function parsePods(doc: unknown, endpoint: string): PodEntry[] {
   if (!isObject(doc))
-    throw new DemoError(
+    throw new CliError(
       'STATUS_NOT_IPAMD',
       `${endpoint}/v1/pods is not ipamd's pod document: wrong port, or another program?`,
     );

@@ -1,5 +1,5 @@
+import { CliError } from '../errors.js';
 /** The `-o/--output` choice shared by `vpc-cni status` and `vpc-cni get`. */
-import { UsageError } from '../io.js';
 
 export type StatusOutput = 'table' | 'wide' | 'json';
 
@@ -7,7 +7,7 @@ export type StatusOutput = 'table' | 'wide' | 'json';
 export function statusOutput(value: string | undefined): StatusOutput {
   if (value === undefined || value === 'table' || value === 'text') return 'table';
   if (value === 'wide' || value === 'json') return value;
-  throw new UsageError(`-o/--output must be table, wide or json, not '${value}'`);
+  throw new CliError('CLI_USAGE', `-o/--output must be table, wide or json, not '${value}'`);
 }
 
 /** JSON as `python -m json.tool` prints it (four spaces), which the seed pipes every document through. */

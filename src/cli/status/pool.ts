@@ -6,7 +6,7 @@
  * io.stdout.write(poolText(await getIntrospection(endpoint, '/v1/pool'), Date.now(), { wide: false }));
  * io.stdout.write(envText(networkutils, ipamd));
  */
-import { DemoError } from '../../demo/errors.js';
+import { CliError } from '../errors.js';
 import { formatTable, humanDuration } from '../table.js';
 
 interface Verdict {
@@ -89,7 +89,7 @@ function cardText(card: CardDoc, now: number): string {
 export function poolText(doc: unknown, now: number, options: { wide: boolean; endpoint: string }): string {
   const pool = doc as PoolDoc;
   if (typeof doc !== 'object' || doc === null || !Array.isArray(pool.cards)) {
-    throw new DemoError(
+    throw new CliError(
       'STATUS_NOT_IPAMD',
       `${options.endpoint}/v1/pool is not ipamd's pool report: wrong port, or another program?`,
     );
@@ -144,7 +144,7 @@ function settingValue(value: unknown): string {
 
 function settingsTable(title: string, doc: unknown, endpoint: string, path: string): string {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new DemoError(
+    throw new CliError(
       'STATUS_NOT_IPAMD',
       `${endpoint}${path} is not ipamd's settings document: wrong port, or another program?`,
     );

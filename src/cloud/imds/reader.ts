@@ -23,6 +23,7 @@ import type { Clock } from '../../ipam/clock.js';
 import type { AwsCallRecord } from '../calls.js';
 import { CloudError } from '../errors.js';
 import { realSleep, withRetry, type RetryClass, type RetryPolicy, type Sleep } from '../ec2/retry.js';
+import { messageOf } from '../../errors.js';
 
 export const DEFAULT_IMDS_ENDPOINT = 'http://169.254.169.254';
 
@@ -57,7 +58,7 @@ function errorName(status: number | undefined, error: unknown): string {
   if (status === 401) return 'Unauthorized';
   if (status !== undefined) return `HTTP${status}`;
   // The SDK wraps transport errors in a fresh Error whose message holds the original ("... Error: connect ECONNREFUSED").
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return /\b(E[A-Z_]{3,})\b/.exec(message)?.[1] ?? (/timeout/i.test(message) ? 'TimeoutError' : 'IMDSError');
 }
 

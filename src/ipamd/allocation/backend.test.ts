@@ -3,7 +3,8 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { AddNetworkRequest } from '../../rpc/types.js';
-import { delReasonLabel, validateRequest } from './backend.js';
+import { requestProblem } from '../../rpc/validate.js';
+import { delReasonLabel } from './backend.js';
 import {
   addPods,
   addRequest,
@@ -259,9 +260,9 @@ describe('AddNetwork / DelNetwork contract', () => {
 
   const long = 'x'.repeat(4096);
   const BAD: readonly { name: string; add: Partial<AddNetworkRequest>; why: RegExp }[] = [
-    { name: 'empty container id', add: { containerId: '' }, why: /containerId is empty/ },
-    { name: 'empty interface', add: { ifName: '' }, why: /ifName is empty/ },
-    { name: 'empty network name', add: { networkName: '' }, why: /networkName is empty/ },
+    { name: 'empty container id', add: { containerId: '' }, why: /empty ContainerID/ },
+    { name: 'empty interface', add: { ifName: '' }, why: /empty IfName/ },
+    { name: 'empty network name', add: { networkName: '' }, why: /empty NetworkName/ },
     { name: '4 KiB pod name', add: { k8sPodName: long }, why: /k8sPodName is 4096 characters/ },
     { name: '4 KiB namespace', add: { k8sPodNamespace: long }, why: /k8sPodNamespace is 4096/ },
     { name: '4 KiB container id', add: { containerId: long }, why: /containerId is 4096/ },
@@ -274,18 +275,18 @@ describe('AddNetwork / DelNetwork contract', () => {
     { name: 'multi-NIC', add: { requiresMultiNicAttachment: true }, why: /multi-NIC/ },
   ];
   for (const bad of BAD) {
-    it(`refuses a bad request (${bad.name}) with INVALID_REQUEST and changes nothing`, async () => {
+    it(`refuses a bad request (${bad.name}) with RPC_INVALID_REQUEST (CNI code 4) and changes nothing`, async () => {
       const world = buildWorld();
       const ipamd = world.ipamd();
       await ipamd.start();
       const writes = world.checkpoint.writes;
       const calls = world.ec2.calls.length;
       const reply = await ipamd.backend.addNetwork(addRequest('web', bad.add));
-      assert.deepEqual([reply.success, reply.errorCode], [false, 'INVALID_REQUEST']);
+      assert.deepEqual([reply.success, reply.errorCode, reply.errorCniCode], [false, 'RPC_INVALID_REQUEST', 4]);
       assert.match(reply.errorMessage, bad.why);
       if (!('requiresMultiNicAttachment' in bad.add)) {
         const del = await ipamd.backend.delNetwork(delRequest('web', bad.add));
-        assert.equal(del.errorCode, 'INVALID_REQUEST');
+        assert.equal(del.errorCode, 'RPC_INVALID_REQUEST');
       }
       assert.equal(ipamd.snapshots().get(0)?.stats.assignedIPs, 0);
       assert.equal(world.checkpoint.writes, writes);
@@ -313,7 +314,7 @@ describe('AddNetwork / DelNetwork contract', () => {
     await ipamd.stop();
   });
 
-  it('validateRequest accepts an ordinary request', () => {
-    assert.equal(validateRequest(addRequest('web')), undefined);
+  it('requestProblem accepts an ordinary request', () => {
+    assert.equal(requestProblem(addRequest('web')), undefined);
   });
 });

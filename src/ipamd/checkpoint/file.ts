@@ -32,7 +32,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, renameSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { VpcCniError, type CniCode } from '../../errors.js';
+import { asError, catalogueError, type ErrorCatalogue } from '../../errors.js';
 import type { CheckpointStore } from './port.js';
 
 /** Error codes of the checkpoint file (CNI code 5: I/O failure). */
@@ -46,26 +46,16 @@ export const CHECKPOINT_FILE_ERRORS = {
     summary:
       'The checkpoint file could not be written, synced or renamed into place; the previous checkpoint is unchanged.',
   },
-} as const satisfies Record<string, { cniCode: CniCode; summary: string }>;
+} as const satisfies ErrorCatalogue;
 
 export type CheckpointFileErrorCode = keyof typeof CHECKPOINT_FILE_ERRORS;
 
 /** A failed read or write of the checkpoint file; `details` has the path, the errno code and the syscall. */
-export class CheckpointFileError extends VpcCniError {
-  declare readonly code: CheckpointFileErrorCode;
-
-  constructor(code: CheckpointFileErrorCode, message: string, details: Record<string, unknown>, cause?: unknown) {
-    super(code, message, { cniCode: CHECKPOINT_FILE_ERRORS[code].cniCode, details, cause });
-  }
-}
+export class CheckpointFileError extends catalogueError(CHECKPOINT_FILE_ERRORS) {}
 
 /** Mode of the checkpoint file (see the module comment). */
 export const CHECKPOINT_FILE_MODE = 0o600;
 const DIRECTORY_MODE = 0o755;
-
-function asError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(`checkpoint write failed: ${String(error)}`);
-}
 
 /** True when `dir` is on a tmpfs; false when it is not or cannot be told. */
 function onTmpfs(dir: string): boolean {

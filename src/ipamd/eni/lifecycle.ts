@@ -8,7 +8,7 @@
  * const outcome = await allocateEni(ctx, { unit: 'ip', count: 9 });
  * if (outcome.kind === 'insufficient') status.lastInsufficient = { at: now, ...outcome };
  */
-import { isCloudError } from '../../cloud/errors.js';
+import { CloudError, isCloudError } from '../../cloud/errors.js';
 import { simpleBackoff } from '../../cloud/ec2/retry.js';
 import { waitForEniInImds } from '../../cloud/imds/wait.js';
 import type { EniRequest } from '../../ipam/policy-types.js';
@@ -53,7 +53,10 @@ async function chooseSubnetsAndGroups(
   const { deps, node } = ctx;
   if (deps.config.customNetworking.enabled) {
     if (deps.eniConfigSource === undefined)
-      throw new Error('custom networking is on but ipamd has no ENIConfig source');
+      throw new IpamdError(
+        'IPAMD_INIT_FAILED',
+        'custom networking is on but ipamd was started without an ENIConfig source',
+      );
     const eniConfig = await deps.eniConfigSource();
     const groups =
       eniConfig.securityGroups.length > 0 ? [...eniConfig.securityGroups] : [...node.primaryEni.securityGroups];
@@ -116,7 +119,9 @@ async function freeDeviceIndex(ctx: IpamdContext): Promise<number> {
   );
   const used = new Set(instance.deviceIndexes.filter((d) => d.networkCardIndex === 0).map((d) => d.deviceIndex));
   for (let index = 0; index < 100; index++) if (!used.has(index)) return index;
-  throw new Error('no free device index on network card 0');
+  throw new CloudError('CLOUD_ENI_LIMIT', 'no free device index on network card 0 (100 in use)', {
+    operation: 'DescribeInstances',
+  });
 }
 
 /**

@@ -24,6 +24,7 @@ import { recordFailure, tracked } from '../pool/history.js';
 import type { Ec2Eni } from '../../cloud/ec2/port.js';
 import type { ImdsEni } from '../../cloud/imds/port.js';
 import { errorFacts } from '../../errors.js';
+import { CloudError } from '../../cloud/errors.js';
 
 export interface ReconcileOutcome {
   readonly addedEnis: readonly EniId[];
@@ -87,7 +88,8 @@ export class Reconciler {
     let imdsEnis: ImdsEni[];
     try {
       imdsEnis = await deps.imds.attachedEnis(node.primaryEni.mac);
-      if (imdsEnis.length === 0) throw new Error('IMDS lists no ENI at all');
+      if (imdsEnis.length === 0)
+        throw new CloudError('IMDS_ERROR', 'IMDS lists no ENI at all', { operation: 'GetAttachedENIs' });
     } catch (error) {
       deps.metrics.ipamdError('reconcileFailedGetENIs');
       recordFailure(ctx, { action: 'GetAttachedENIs', detail: 'reconcile' }, error);

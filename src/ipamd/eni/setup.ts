@@ -10,6 +10,7 @@
  */
 import type { Config } from '../../config/types.js';
 import { isVpcCniError } from '../../errors.js';
+import { CloudError } from '../../cloud/errors.js';
 import type { EniId } from '../../ipam/types.js';
 import type { IpamdContext } from '../context.js';
 import { tracked } from '../pool/history.js';
@@ -153,7 +154,10 @@ export async function setupEni(ctx: IpamdContext, eni: ImdsEni, flags: EniFlags)
   const { node, deps } = ctx;
   const isPrimary = eni.eniId === node.primaryEni.id;
   const primaryIp = eni.localIpv4s[0];
-  if (primaryIp === undefined) throw new Error(`IMDS shows ENI ${eni.eniId} without any IPv4 address`);
+  if (primaryIp === undefined)
+    throw new CloudError('IMDS_ERROR', `IMDS shows ENI ${eni.eniId} without any IPv4 address`, {
+      operation: 'GetLocalIPv4s',
+    });
   const routeTableId = isPrimary ? MAIN_ROUTE_TABLE : eni.deviceNumber + 1;
   const facts: EniFacts = {
     id: eni.eniId,

@@ -13,7 +13,7 @@ import { lstat, unlink } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import type { BindAddress } from '../../config/index.js';
-import { VpcCniError } from '../../errors.js';
+import { IpamdError } from '../errors.js';
 
 /** The reference's read and write timeouts. */
 export const HTTP_TIMEOUT_MS = 5_000;
@@ -60,7 +60,7 @@ function clientUrl(bind: BindAddress, port: number): string {
 
 /**
  * Listens on `bind` (TCP port 0 picks a free port) and resolves with the client URL. Fails with a
- * `LISTEN_FAILED` {@link VpcCniError} whose message names the address and the system error.
+ * `LISTEN_FAILED` {@link IpamdError} whose message names the address and the system error.
  */
 export async function listen(server: Server, bind: BindAddress): Promise<string> {
   if (bind.kind === 'unix') await removeStaleSocket(bind.path);
@@ -74,12 +74,7 @@ export async function listen(server: Server, bind: BindAddress): Promise<string>
           : code === 'EACCES'
             ? ': permission denied'
             : '';
-      reject(
-        new VpcCniError('LISTEN_FAILED', `cannot listen on ${where} (${code}${hint})`, {
-          cause: error,
-          details: { where, code },
-        }),
-      );
+      reject(new IpamdError('LISTEN_FAILED', `cannot listen on ${where} (${code}${hint})`, { where, code }, error));
     };
     server.once('error', onError);
     const done = (): void => {

@@ -6,6 +6,9 @@
  * throw notFound('InvalidSubnetID.NotFound', 'subnet', 'subnet-0abc');
  * // 400 "The subnet ID 'subnet-0abc' does not exist"
  */
+// EC2's own vocabulary on the wire (codes EC2 documents, not ours): the simulator answers with it, clients map it to
+// their CloudError codes. It is not one of vpc-cni's errors, so it has no catalogue.
+// eslint-disable-next-line no-restricted-syntax -- see above
 export class Ec2Error extends Error {
   readonly code: string;
   readonly status: number;

@@ -15,6 +15,7 @@ import { AUTH_FAILURE, Ec2Error } from './errors.js';
 import type { HandlerTable, RequestGate } from './handler.js';
 import { Params } from './params.js';
 import { errorXml, successXml } from './xml.js';
+import { messageOf } from '../../errors.js';
 
 export const EC2_API_VERSION = '2016-11-15';
 const MAX_BODY_BYTES = 1 << 20;
@@ -92,7 +93,7 @@ export function ec2RequestHandler(
       if (error instanceof Ec2Error) {
         send(error.status, errorXml(error.code, error.message, requestId), error.code);
       } else {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = messageOf(error);
         send(500, errorXml('InternalError', `An internal error has occurred: ${message}`, requestId), 'InternalError');
       }
     }

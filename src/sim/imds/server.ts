@@ -61,7 +61,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
 export function imdsRequestHandler(options: ImdsServerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const { store, instanceId } = options;
   const view = options.view ?? imdsPropagationOf(store).view(instanceId);
-  if (view.instanceId !== instanceId) throw new Error(`IMDS view is for ${view.instanceId}, not ${instanceId}`);
+  if (view.instanceId !== instanceId) throw new RangeError(`IMDS view is for ${view.instanceId}, not ${instanceId}`);
   const clock = options.clock ?? store.clock;
   const mode = options.tokens ?? 'optional';
   const tokens = new Map<string, number>();

@@ -93,7 +93,7 @@ function allocateAddresses(
       ...claim.allocateIps(input.secondaryIpCount ?? 0),
     ];
     const prefixes = [...claim.claimPrefixes(input.prefixes ?? []), ...claim.allocatePrefixes(input.prefixCount ?? 0)];
-    if (primary === undefined) throw new Error('allocator returned no primary address');
+    if (primary === undefined) throw new RangeError('the address allocator returned no primary address');
     return { primary, secondaries, prefixes };
   });
 }

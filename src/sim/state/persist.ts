@@ -71,9 +71,7 @@ export function deserializeStore(text: string, clock: Clock): VpcStore {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new SimError('SIM_STATE_INVALID', `the state file is not JSON: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new SimError('SIM_STATE_INVALID', `the state file is not JSON: ${(error as Error).message}`, {}, error);
   }
   const parsed = fileSchema.safeParse(json);
   if (!parsed.success) {
@@ -126,9 +124,12 @@ export async function loadStore(path: string, clock: Clock): Promise<VpcStore | 
     text = await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new SimError('SIM_STATE_INVALID', `cannot read the state file ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new SimError(
+      'SIM_STATE_INVALID',
+      `cannot read the state file ${path}: ${(error as Error).message}`,
+      {},
+      error,
+    );
   }
   return deserializeStore(text, clock);
 }

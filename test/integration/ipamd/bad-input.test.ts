@@ -190,7 +190,7 @@ describe('bad input to ipamd changes nothing', { skip: await netnsSkipReason() }
     ];
     for (const [overrides, why] of backendChecks) {
       const reply = await ipamd.client.addNetwork(addRequest('intruder', overrides));
-      assert.deepEqual([reply.success, reply.errorCode], [false, 'INVALID_REQUEST']);
+      assert.deepEqual([reply.success, reply.errorCode, reply.errorCniCode], [false, 'RPC_INVALID_REQUEST', 4]);
       assert.match(reply.errorMessage, why);
     }
     await assertUnchanged();
