@@ -14,8 +14,8 @@ import type { Clock } from '../ipam/clock.js';
 import type { Sleep } from '../cloud/ec2/retry.js';
 import { isCloudError } from '../cloud/errors.js';
 import type { Progress } from '../cli/progress.js';
-import { discover, type DiscoverOptions } from './discover.js';
-import type { CustomNetworkingEc2 } from './ec2-types.js';
+import type { Ec2VpcApi } from '../cloud/ec2/port.js';
+import { discover, inVpc, type DiscoverOptions } from './discover.js';
 import { CustomNetworkingError } from './errors.js';
 import { buildPlan, type PlanOptions } from './plan.js';
 import { ec2Changes, type Plan } from './plan-types.js';
@@ -23,7 +23,7 @@ import { totalChanges } from './render.js';
 import { targetChanges, type Target, type TargetChanges } from './target.js';
 
 export interface ApplyOptions {
-  readonly ec2: CustomNetworkingEc2;
+  readonly ec2: Ec2VpcApi;
   readonly discover: DiscoverOptions;
   readonly plan: PlanOptions;
   readonly target: Target;
@@ -63,7 +63,7 @@ async function associateCidr(options: ApplyOptions, plan: Plan): Promise<void> {
     const timeout = options.associationTimeoutMs ?? 300_000;
     const deadline = options.clock.now() + timeout;
     for (;;) {
-      const [vpc] = await ec2.describeVpcs({ ids: [plan.vpcId] });
+      const [vpc] = await ec2.describeVpcs([plan.vpcId]);
       const block = vpc?.cidrBlocks.find((b) => b.cidr === plan.cidr.cidr && !b.state.startsWith('disassociat'));
       step.update(0, block?.state ?? 'not visible yet');
       if (block?.state === 'associated') break;
@@ -96,7 +96,7 @@ async function createSubnets(options: ApplyOptions, plan: Plan): Promise<number>
   const step = options.progress.step('creating and tagging pod subnets', work.length);
   let done = 0;
   try {
-    const current = await options.ec2.describeSubnets({ vpcId: plan.vpcId });
+    const current = await options.ec2.describeSubnets([inVpc(plan.vpcId)]);
     for (const s of work) {
       const existing = current.find((c) => c.cidr === s.cidr);
       if (existing === undefined) {
@@ -109,7 +109,7 @@ async function createSubnets(options: ApplyOptions, plan: Plan): Promise<number>
         step.log(`CreateSubnet ${s.cidr} in ${s.availabilityZone}: ${created.id}`);
       } else {
         const missing = Object.fromEntries(Object.entries(s.tags).filter(([k]) => existing.tags[k] === undefined));
-        if (Object.keys(missing).length > 0) await options.ec2.createTags(existing.id, missing);
+        if (Object.keys(missing).length > 0) await options.ec2.createTags([existing.id], missing);
         step.log(`CreateTags ${existing.id}: ${Object.keys(missing).join(', ') || 'already tagged'}`);
       }
       step.update(++done, s.cidr);

@@ -8,14 +8,16 @@
  * const state = await discover(ec2, { cluster: 'eksworkshop' });
  * state.vpc.id; state.nodes.length; // 'vpc-…', 3
  */
-import type {
-  CustomNetworkingEc2,
-  InstanceInfo,
-  RouteTableInfo,
-  SecurityGroupInfo,
-  SubnetInfo,
-  VpcInfo,
-} from './ec2-types.js';
+import {
+  tagFilters,
+  type Ec2Filter,
+  type Ec2Instance,
+  type Ec2RouteTable,
+  type Ec2SecurityGroup,
+  type Ec2Subnet,
+  type Ec2Vpc,
+  type Ec2VpcApi,
+} from '../cloud/ec2/port.js';
 import { CustomNetworkingError } from './errors.js';
 
 export interface DiscoverOptions {
@@ -30,13 +32,13 @@ export interface DiscoverOptions {
 export interface VpcState {
   /** `--cluster`, or undefined with `--vpc-id` alone. */
   readonly cluster: string | undefined;
-  readonly vpc: VpcInfo;
-  readonly subnets: readonly SubnetInfo[];
-  readonly routeTables: readonly RouteTableInfo[];
+  readonly vpc: Ec2Vpc;
+  readonly subnets: readonly Ec2Subnet[];
+  readonly routeTables: readonly Ec2RouteTable[];
   readonly zones: readonly string[];
-  readonly nodes: readonly InstanceInfo[];
+  readonly nodes: readonly Ec2Instance[];
   /** The nodes' groups and `--security-groups`, as EC2 knows them (unknown ids are absent). */
-  readonly securityGroups: readonly SecurityGroupInfo[];
+  readonly securityGroups: readonly Ec2SecurityGroup[];
 }
 
 /**
@@ -45,9 +47,18 @@ export interface VpcState {
  */
 export const clusterTag = (cluster: string): string => `kubernetes.io/cluster/${cluster}`;
 
-async function findVpc(ec2: CustomNetworkingEc2, options: DiscoverOptions): Promise<VpcInfo> {
+/**
+ * @example
+ * inVpc('vpc-1'); // { name: 'vpc-id', values: ['vpc-1'] }
+ */
+export const inVpc = (vpcId: string): Ec2Filter => ({ name: 'vpc-id', values: [vpcId] });
+
+/** Nodes are the instances that are, or are about to be, running. */
+const LIVE_INSTANCES: Ec2Filter = { name: 'instance-state-name', values: ['pending', 'running'] };
+
+async function findVpc(ec2: Ec2VpcApi, options: DiscoverOptions): Promise<Ec2Vpc> {
   if (options.vpcId !== undefined) {
-    const [vpc] = await ec2.describeVpcs({ ids: [options.vpcId] }).catch((error: unknown) => {
+    const [vpc] = await ec2.describeVpcs([options.vpcId]).catch((error: unknown) => {
       throw new CustomNetworkingError(
         'CN_VPC_NOT_FOUND',
         `VPC ${options.vpcId} does not exist in this region (${(error as Error).message})`,
@@ -62,13 +73,12 @@ async function findVpc(ec2: CustomNetworkingEc2, options: DiscoverOptions): Prom
     return vpc;
   }
   const cluster = options.cluster ?? '';
-  const attempts: (() => Promise<VpcInfo[]>)[] = [
-    () => ec2.describeVpcs({ tags: { Name: cluster } }),
-    () => ec2.describeVpcs({ tags: { [clusterTag(cluster)]: undefined } }),
+  const attempts: (() => Promise<Ec2Vpc[]>)[] = [
+    () => ec2.findVpcs(tagFilters({ Name: cluster })),
+    () => ec2.findVpcs(tagFilters({ [clusterTag(cluster)]: undefined })),
     async () => {
-      const subnets = await ec2.describeSubnets({ tags: { [clusterTag(cluster)]: undefined } });
-      const ids = [...new Set(subnets.map((s) => s.vpcId))];
-      return ids.length === 0 ? [] : ec2.describeVpcs({ ids });
+      const subnets = await ec2.describeSubnets(tagFilters({ [clusterTag(cluster)]: undefined }));
+      return ec2.describeVpcs([...new Set(subnets.map((s) => s.vpcId))]);
     },
   ];
   for (const attempt of attempts) {
@@ -95,22 +105,23 @@ async function findVpc(ec2: CustomNetworkingEc2, options: DiscoverOptions): Prom
  * @example
  * const state = await discover(ec2, { cluster: 'eksworkshop', nodeTags: { 'alpha.eksctl.io/nodegroup-name': 'ng1-public' } });
  */
-export async function discover(ec2: CustomNetworkingEc2, options: DiscoverOptions): Promise<VpcState> {
+export async function discover(ec2: Ec2VpcApi, options: DiscoverOptions): Promise<VpcState> {
   const vpc = await findVpc(ec2, options);
   const nodeTags = {
     ...(options.cluster === undefined ? {} : { [clusterTag(options.cluster)]: undefined }),
     ...options.nodeTags,
   };
   const [subnets, routeTables, zones, nodes] = await Promise.all([
-    ec2.describeSubnets({ vpcId: vpc.id }),
-    ec2.describeRouteTables(vpc.id),
+    ec2.describeSubnets([inVpc(vpc.id)]),
+    ec2.describeRouteTables([inVpc(vpc.id)]),
     ec2.describeAvailabilityZones(),
-    ec2.describeInstances({ vpcId: vpc.id, tags: nodeTags }),
+    ec2.describeInstances([inVpc(vpc.id), LIVE_INSTANCES, ...tagFilters(nodeTags)]),
   ]);
   nodes.sort(
     (a, b) => a.availabilityZone.localeCompare(b.availabilityZone) || a.privateDnsName.localeCompare(b.privateDnsName),
   );
   const groupIds = [...new Set([...nodes.flatMap((n) => n.securityGroups), ...(options.securityGroups ?? [])])];
-  const securityGroups = await ec2.describeSecurityGroups(groupIds);
+  // By the group-id filter: an unknown group is absent rather than failing the call (the plan refuses it by name).
+  const securityGroups = await ec2.describeSecurityGroups([{ name: 'group-id', values: groupIds }]);
   return { cluster: options.cluster, vpc, subnets, routeTables, zones, nodes, securityGroups };
 }

@@ -8,11 +8,11 @@
  * planSubnets(state, { cidr: '100.64.0.0/16', subnetSize: 19 }, ['ap-northeast-2a'], new Map([['m5.large', 20]]));
  * // [{ availabilityZone: 'ap-northeast-2a', cidr: '100.64.0.0/19', action: 'create', usableIps: 8187, neededIps: 20, ... }]
  */
+import type { Ec2Subnet, Ec2Tags } from '../cloud/ec2/port.js';
 import { cidrContains, cidrsOverlap, formatCidr, parseCidr, splitCidr, type Cidr } from '../ipam/cidr.js';
 import { parseVpcSizedCidr } from './cidr-rules.js';
 import type { VpcState } from './discover.js';
 import { clusterTag } from './discover.js';
-import type { SubnetInfo, Tags } from './ec2-types.js';
 import { CustomNetworkingError } from './errors.js';
 import type { RouteStep, SubnetStep } from './plan-types.js';
 
@@ -45,7 +45,7 @@ function sizeFor(needed: number, prefixDelegation: boolean): number | undefined 
   return undefined;
 }
 
-function subnetTags(state: VpcState, zone: string): Tags {
+function subnetTags(state: VpcState, zone: string): Ec2Tags {
   const base = state.cluster ?? state.vpc.tags['Name'] ?? state.vpc.id;
   return {
     Name: `${base}-pod-${zone}`,
@@ -59,7 +59,7 @@ function pickExisting(
   zone: string,
   parent: Cidr,
   taken: Set<string>,
-): SubnetInfo | undefined {
+): Ec2Subnet | undefined {
   const explicit = options.subnets?.[zone];
   if (explicit !== undefined) {
     const subnet = state.subnets.find((s) => s.id === explicit);
@@ -109,7 +109,7 @@ export function planSubnets(
   }
   const pd = options.prefixDelegation === true;
   const taken = new Set<string>();
-  const chosen = new Map<string, SubnetInfo>();
+  const chosen = new Map<string, Ec2Subnet>();
   for (const zone of zones) {
     const existing = pickExisting(state, options, zone, parent, taken);
     if (existing !== undefined) {

@@ -7,7 +7,7 @@
  * const plan = buildPlan(state, { cidr: '100.64.0.0/16', subnetSize: 19 });
  * plan.subnets.map((s) => `${s.availabilityZone} ${s.cidr} ${s.action}`); // ['ap-northeast-2a 100.64.0.0/19 create', ...]
  */
-import type { Tags } from './ec2-types.js';
+import type { Ec2Tags } from '../cloud/ec2/port.js';
 
 /** What happens to one item: it is created/changed, or it is already as planned. */
 export type StepAction = 'create' | 'none';
@@ -26,9 +26,9 @@ export interface SubnetStep {
   readonly subnetId?: string;
   readonly action: StepAction;
   /** The tags the pod subnet carries when done. */
-  readonly tags: Tags;
+  readonly tags: Ec2Tags;
   /** Tags an existing subnet lacks (created subnets get every tag in the CreateSubnet call). */
-  readonly missingTags: Tags;
+  readonly missingTags: Ec2Tags;
   /** Addresses AWS can hand out (size − 5). */
   readonly usableIps: number;
   /** Addresses the AZ's nodes may need: max pods × nodes, or 16 per /28 prefix with prefix delegation. */

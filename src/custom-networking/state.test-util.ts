@@ -7,16 +7,16 @@
  * buildPlan(state, { cidr: '100.64.0.0/16', subnetSize: 19 });
  */
 import type { VpcState } from './discover.js';
-import type { InstanceInfo, SubnetInfo } from './ec2-types.js';
+import type { Ec2Instance, Ec2Subnet } from '../cloud/ec2/port.js';
 
 export const ZONES = ['ap-northeast-2a', 'ap-northeast-2b', 'ap-northeast-2c'] as const;
 export const GROUPS = ['sg-00000000000000001', 'sg-00000000000000002'] as const;
 
-export function subnet(id: string, cidr: string, zone: string, tags: Record<string, string> = {}): SubnetInfo {
+export function subnet(id: string, cidr: string, zone: string, tags: Record<string, string> = {}): Ec2Subnet {
   return { id, vpcId: 'vpc-1', cidr, availabilityZone: zone, availableIpAddressCount: 100, tags };
 }
 
-export function node(i: number, zone: string, type = 'm5.large'): InstanceInfo {
+export function node(i: number, zone: string, type = 'm5.large'): Ec2Instance {
   return {
     id: `i-${i}`,
     instanceType: type,

@@ -16,8 +16,8 @@ import { selectEniConfigName, type EniConfigKeys } from '../eniconfig/select.js'
 import type { CheckedEniConfig } from '../eniconfig/validate-object.js';
 import { validateEniConfig } from '../eniconfig/vpc-check.js';
 import { describeOrigin, type EniConfig, type NodeInfo } from '../eniconfig/types.js';
+import type { Ec2Subnet, Ec2VpcApi } from '../cloud/ec2/port.js';
 import { discover, type DiscoverOptions, type VpcState } from './discover.js';
-import type { CustomNetworkingEc2, SubnetInfo } from './ec2-types.js';
 import { CustomNetworkingError } from './errors.js';
 
 export interface ValidateOptions {
@@ -26,7 +26,7 @@ export interface ValidateOptions {
   readonly nodesFile?: string;
   readonly keys?: EniConfigKeys;
   /** With `discover`: check against the VPC. */
-  readonly ec2?: CustomNetworkingEc2;
+  readonly ec2?: Ec2VpcApi;
   readonly discover?: DiscoverOptions;
 }
 
@@ -63,7 +63,7 @@ function vpcProblems(
   docs: readonly CheckedEniConfig[],
   nodes: ValidateReport['nodes'],
   state: VpcState,
-  subnets: readonly SubnetInfo[],
+  subnets: readonly Ec2Subnet[],
 ): string[] {
   const problems: string[] = [];
   for (const doc of docs) {
@@ -134,8 +134,9 @@ export async function validateManifests(options: ValidateOptions): Promise<Valid
     const subnetIds = [...new Set(docs.flatMap((d) => (d.config === undefined ? [] : [d.config.spec.subnet])))];
     const groupIds = [...new Set(docs.flatMap((d) => d.config?.spec.securityGroups ?? []))];
     const [subnets, groups] = await Promise.all([
-      options.ec2.describeSubnets({ ids: subnetIds }),
-      options.ec2.describeSecurityGroups(groupIds),
+      // By filter: an unknown id is absent (reported as a problem) instead of failing the call.
+      options.ec2.describeSubnets([{ name: 'subnet-id', values: subnetIds }]),
+      options.ec2.describeSecurityGroups([{ name: 'group-id', values: groupIds }]),
     ]);
     const withGroups: VpcState = {
       ...state,

@@ -9,13 +9,12 @@
  */
 import { loadConfigFromProcess } from '../../config/index.js';
 import { EXIT_OK, type CliIo } from '../io.js';
+import { createEc2Api, type Ec2ApiClient } from '../../cloud/ec2/client.js';
 import { realSleep } from '../../cloud/ec2/retry.js';
 import { createProgress } from '../progress.js';
 import { systemClock } from '../../obs/clock.js';
 import { applyCustomNetworking } from '../../custom-networking/apply.js';
 import { discover, type DiscoverOptions } from '../../custom-networking/discover.js';
-import { createCustomNetworkingEc2 } from '../../custom-networking/ec2.js';
-import type { CustomNetworkingEc2 } from '../../custom-networking/ec2-types.js';
 import { kubeTarget } from '../../custom-networking/kube-target.js';
 import type { CnAction, CnOptions } from './options.js';
 import { buildPlan, type PlanOptions } from '../../custom-networking/plan.js';
@@ -25,12 +24,22 @@ import { describeOnlyChanges, type Target } from '../../custom-networking/target
 import { assertValid, validateManifests, type ValidateReport } from '../../custom-networking/validate.js';
 import { CliError } from '../errors.js';
 
-function connect(options: CnOptions): CustomNetworkingEc2 {
+/**
+ * The EC2 adapter for one command, with the workflow's call policy: no client-side budget (one short-lived command
+ * paces nothing) and 6 attempts per call, where ipamd paces its calls and makes up to 10.
+ */
+function connect(options: CnOptions): Ec2ApiClient {
   const { config } = loadConfigFromProcess();
   const endpoint = options.endpointUrl ?? config.endpoints.ec2;
   const region = options.region ?? config.endpoints.region;
   if (region === undefined) throw new CliError('CLI_USAGE', '--region REGION (or AWS_REGION) is required');
-  return createCustomNetworkingEc2({ ...(endpoint === undefined ? {} : { endpoint }), region, clock: systemClock });
+  return createEc2Api({
+    ...(endpoint === undefined ? {} : { endpoint }),
+    region,
+    clock: systemClock,
+    budget: false,
+    retry: { maxAttempts: 6 },
+  });
 }
 
 const discoverOptions = (o: CnOptions): DiscoverOptions => ({

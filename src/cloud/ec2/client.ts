@@ -1,7 +1,9 @@
 /**
- * ipamd's {@link Ec2Api} on the AWS SDK v3 EC2 client. Each operation builds its SDK command, sends it through the
- * one call path (call.ts: client-side budget, timing, our retry, observation, error classification) and maps the
- * answer to domain types (map.ts). The SDK's own retries are off (`maxAttempts: 1`): ours take a token per attempt.
+ * The EC2 adapter on the AWS SDK v3 EC2 client: ipamd's {@link Ec2Api} and the custom-networking workflow's
+ * {@link Ec2VpcApi} in one client. This file builds it (SDK client, client-side budget, retry policy, the one call
+ * path of call.ts) and holds the ENI operations; network.ts holds the rest. Each operation builds its SDK command,
+ * sends it through the call path (client-side budget, timing, our retry, observation, error classification) and maps
+ * the answer to domain types (map.ts). The SDK's own retries are off (`maxAttempts: 1`): ours take a token per attempt.
  *
  * Endpoint, region and credentials are options — nothing here reads the environment — so the same client talks to
  * EC2 or to the embedded VPC on 127.0.0.1.
@@ -15,51 +17,24 @@ import {
   AssignPrivateIpAddressesCommand,
   AttachNetworkInterfaceCommand,
   CreateNetworkInterfaceCommand,
-  CreateTagsCommand,
   DeleteNetworkInterfaceCommand,
-  DescribeInstancesCommand,
-  DescribeInstanceTypesCommand,
   DescribeNetworkInterfacesCommand,
-  DescribeSecurityGroupsCommand,
-  DescribeSubnetsCommand,
   DetachNetworkInterfaceCommand,
   EC2Client,
-  type _InstanceType,
   ModifyNetworkInterfaceAttributeCommand,
   UnassignPrivateIpAddressesCommand,
   type EC2ClientConfig,
-  type Filter,
-  type NetworkInterface,
-  type SecurityGroup,
-  type Subnet,
 } from '@aws-sdk/client-ec2';
 import { rfc3339, type Clock } from '../../ipam/clock.js';
 import type { EniId } from '../../ipam/types.js';
 import type { InstanceLimits } from '../../limits/index.js';
 import type { AwsCallRecord } from '../calls.js';
-import type {
-  CreateEniRequest,
-  Ec2Api,
-  Ec2Eni,
-  Ec2Filter,
-  Ec2InstanceAttachments,
-  Ec2SecurityGroup,
-  Ec2Subnet,
-} from './port.js';
+import type { CreateEniRequest, Ec2Api, Ec2Eni, Ec2Filter, Ec2SecurityGroup, Ec2VpcApi } from './port.js';
 import { CloudError, isCloudError } from '../errors.js';
 import { Ec2Budget, type BucketSpec } from './budget.js';
-import { createCallPath, type Ec2Call, type Ec2RetryEvent } from './call.js';
-import { toInstanceLimits } from './instance-types.js';
-import {
-  malformed,
-  missingEniIds,
-  toEc2Eni,
-  toEc2SecurityGroup,
-  toEc2Subnet,
-  toInstanceAttachments,
-  toSdkFilters,
-  toSdkTags,
-} from './map.js';
+import { createCallPath, type Ec2RetryEvent } from './call.js';
+import { malformed, missingEniIds, toEc2Eni, toSdkTags } from './map.js';
+import { SdkEc2Network } from './network.js';
 import { DEFAULT_EC2_RETRY, realSleep, type RetryPolicy, type Sleep } from './retry.js';
 
 export interface Ec2ApiOptions {
@@ -94,11 +69,11 @@ export interface Ec2ApiOptions {
   readonly pageSize?: number;
 }
 
-/** An {@link Ec2Api} that also owns its HTTP connections. */
-export interface Ec2ApiClient extends Ec2Api {
+/** Both ports in one client, which also owns its HTTP connections. */
+export interface Ec2ApiClient extends Ec2Api, Ec2VpcApi {
   /** Closes idle connections; the client must not be used afterwards. */
   destroy(): void;
-  /** Always present on this adapter (optional on the port). */
+  /** Always present on this adapter (optional on Ec2Api). */
   describeSecurityGroups(filters: readonly Ec2Filter[]): Promise<Ec2SecurityGroup[]>;
   describeInstanceType(instanceType: string): Promise<InstanceLimits | undefined>;
 }
@@ -142,36 +117,8 @@ export function createEc2Api(options: Ec2ApiOptions): Ec2ApiClient {
   return new SdkEc2Api(client, call, pageSize, options.clock);
 }
 
-class SdkEc2Api implements Ec2ApiClient {
-  readonly #client: EC2Client;
-  readonly #call: Ec2Call;
-  readonly #pageSize: number;
-  readonly #clock: Clock;
-
-  constructor(client: EC2Client, call: Ec2Call, pageSize: number, clock: Clock) {
-    this.#client = client;
-    this.#call = call;
-    this.#pageSize = pageSize;
-    this.#clock = clock;
-  }
-
-  destroy(): void {
-    this.#client.destroy();
-  }
-
-  async describeInstance(instanceId: string): Promise<Ec2InstanceAttachments> {
-    const api = 'DescribeInstances';
-    const out = await this.#call(
-      api,
-      () => this.#client.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] })),
-      { shape: 'unfiltered' },
-    );
-    const instance = (out.Reservations ?? [])
-      .flatMap((r) => r.Instances ?? [])
-      .find((i) => i.InstanceId === instanceId);
-    return toInstanceAttachments(instance, instanceId, api);
-  }
-
+/** The ENI operations on top of the network half (network.ts), which owns the SDK client and the call path. */
+class SdkEc2Api extends SdkEc2Network implements Ec2ApiClient {
   async createNetworkInterface(request: CreateEniRequest): Promise<Ec2Eni> {
     const api = 'CreateNetworkInterface';
     if (request.secondaryIpCount !== undefined && request.prefixCount !== undefined) {
@@ -181,14 +128,14 @@ class SdkEc2Api implements Ec2ApiClient {
         { operation: api },
       );
     }
-    const out = await this.#call(api, () => {
+    const out = await this.call(api, () => {
       // Stamped per attempt: the time this request leaves, however long it waited for a token or a retry.
       const stamped =
         request.stampTag === undefined
           ? request.tags
-          : { ...request.tags, [request.stampTag]: rfc3339(this.#clock.now()) };
+          : { ...request.tags, [request.stampTag]: rfc3339(this.clock.now()) };
       const tags = toSdkTags(stamped);
-      return this.#client.send(
+      return this.client.send(
         new CreateNetworkInterfaceCommand({
           SubnetId: request.subnetId,
           Description: request.description,
@@ -211,8 +158,8 @@ class SdkEc2Api implements Ec2ApiClient {
     networkCardIndex: number;
   }): Promise<string> {
     const api = 'AttachNetworkInterface';
-    const out = await this.#call(api, () =>
-      this.#client.send(
+    const out = await this.call(api, () =>
+      this.client.send(
         new AttachNetworkInterfaceCommand({
           NetworkInterfaceId: request.eniId,
           InstanceId: request.instanceId,
@@ -226,8 +173,8 @@ class SdkEc2Api implements Ec2ApiClient {
   }
 
   async setDeleteOnTermination(eniId: EniId, attachmentId: string): Promise<void> {
-    await this.#call('ModifyNetworkInterfaceAttribute', () =>
-      this.#client.send(
+    await this.call('ModifyNetworkInterfaceAttribute', () =>
+      this.client.send(
         new ModifyNetworkInterfaceAttributeCommand({
           NetworkInterfaceId: eniId,
           Attachment: { AttachmentId: attachmentId, DeleteOnTermination: true },
@@ -237,15 +184,15 @@ class SdkEc2Api implements Ec2ApiClient {
   }
 
   async detachNetworkInterface(attachmentId: string): Promise<void> {
-    await this.#call('DetachNetworkInterface', () =>
-      this.#client.send(new DetachNetworkInterfaceCommand({ AttachmentId: attachmentId })),
+    await this.call('DetachNetworkInterface', () =>
+      this.client.send(new DetachNetworkInterfaceCommand({ AttachmentId: attachmentId })),
     );
   }
 
   async deleteNetworkInterface(eniId: EniId): Promise<void> {
     try {
-      await this.#call('DeleteNetworkInterface', () =>
-        this.#client.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eniId })),
+      await this.call('DeleteNetworkInterface', () =>
+        this.client.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: eniId })),
       );
     } catch (error) {
       // Already gone is what we wanted (the reference treats NotFound as success too).
@@ -258,8 +205,8 @@ class SdkEc2Api implements Ec2ApiClient {
     eniId: EniId,
     request: { count: number } | { prefixCount: number },
   ): Promise<{ ips: string[]; prefixes: string[] }> {
-    const out = await this.#call('AssignPrivateIpAddresses', () =>
-      this.#client.send(
+    const out = await this.call('AssignPrivateIpAddresses', () =>
+      this.client.send(
         new AssignPrivateIpAddressesCommand({
           NetworkInterfaceId: eniId,
           ...('count' in request
@@ -280,8 +227,8 @@ class SdkEc2Api implements Ec2ApiClient {
   ): Promise<void> {
     const list = 'ips' in request ? request.ips : request.prefixes;
     if (list.length === 0) return;
-    await this.#call('UnassignPrivateIpAddresses', () =>
-      this.#client.send(
+    await this.call('UnassignPrivateIpAddresses', () =>
+      this.client.send(
         new UnassignPrivateIpAddressesCommand({
           NetworkInterfaceId: eniId,
           ...('ips' in request ? { PrivateIpAddresses: [...request.ips] } : { Ipv4Prefixes: [...request.prefixes] }),
@@ -299,9 +246,9 @@ class SdkEc2Api implements Ec2ApiClient {
     while (remaining.length > 0) {
       const asked = remaining;
       try {
-        const out = await this.#call(
+        const out = await this.call(
           api,
-          () => this.#client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: asked })),
+          () => this.client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: asked })),
           { shape: 'unfiltered' },
         );
         return { enis: (out.NetworkInterfaces ?? []).map((eni) => toEc2Eni(eni, api)), missing };
@@ -318,96 +265,16 @@ class SdkEc2Api implements Ec2ApiClient {
 
   async findNetworkInterfaces(filters: readonly Ec2Filter[]): Promise<Ec2Eni[]> {
     const api = 'DescribeNetworkInterfaces';
-    const sdkFilters = toSdkFilters(filters);
-    const pages = await this.#pages<NetworkInterface>(api, async (token) => {
-      const out = await this.#client.send(
-        new DescribeNetworkInterfacesCommand(pageInput(sdkFilters, this.#pageSize, token)),
-      );
-      return { items: out.NetworkInterfaces ?? [], next: out.NextToken };
+    const enis = await this.describePaged(api, filters, async (input) => {
+      const out = await this.client.send(new DescribeNetworkInterfacesCommand(input));
+      return { items: out.NetworkInterfaces, next: out.NextToken };
     });
-    return pages.map((eni) => toEc2Eni(eni, api));
-  }
-
-  async createTags(resourceIds: readonly string[], tags: Readonly<Record<string, string>>): Promise<void> {
-    const sdkTags = toSdkTags(tags);
-    if (resourceIds.length === 0 || sdkTags.length === 0) return;
-    await this.#call('CreateTags', () =>
-      this.#client.send(new CreateTagsCommand({ Resources: [...resourceIds], Tags: sdkTags })),
-    );
-  }
-
-  async describeSubnets(filters: readonly Ec2Filter[]): Promise<Ec2Subnet[]> {
-    const api = 'DescribeSubnets';
-    const sdkFilters = toSdkFilters(filters);
-    const pages = await this.#pages<Subnet>(api, async (token) => {
-      const out = await this.#client.send(new DescribeSubnetsCommand(pageInput(sdkFilters, this.#pageSize, token)));
-      return { items: out.Subnets ?? [], next: out.NextToken };
-    });
-    return pages.map((subnet) => toEc2Subnet(subnet, api));
-  }
-
-  async describeSecurityGroups(filters: readonly Ec2Filter[]): Promise<Ec2SecurityGroup[]> {
-    const api = 'DescribeSecurityGroups';
-    const sdkFilters = toSdkFilters(filters);
-    const pages = await this.#pages<SecurityGroup>(api, async (token) => {
-      const out = await this.#client.send(
-        new DescribeSecurityGroupsCommand(pageInput(sdkFilters, this.#pageSize, token)),
-      );
-      return { items: out.SecurityGroups ?? [], next: out.NextToken };
-    });
-    return pages.map((group) => toEc2SecurityGroup(group, api));
-  }
-
-  async describeInstanceType(instanceType: string): Promise<InstanceLimits | undefined> {
-    const api = 'DescribeInstanceTypes';
-    try {
-      // The SDK types InstanceTypes as the union of the types it was generated with: a newer one is the point here.
-      const input = { InstanceTypes: [instanceType as _InstanceType] };
-      const out = await this.#call(api, () => this.#client.send(new DescribeInstanceTypesCommand(input)));
-      const info = out.InstanceTypes?.find((t) => String(t.InstanceType) === instanceType);
-      return info === undefined ? undefined : toInstanceLimits(info, api);
-    } catch (error) {
-      if (isCloudError(error) && error.details.awsCode === 'InvalidInstanceType') return undefined;
-      throw error;
-    }
+    return enis.map((eni) => toEc2Eni(eni, api));
   }
 
   async modifyNetworkInterfaceGroups(eniId: EniId, groups: readonly string[]): Promise<void> {
-    await this.#call('ModifyNetworkInterfaceAttribute', () =>
-      this.#client.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [...groups] })),
+    await this.call('ModifyNetworkInterfaceAttribute', () =>
+      this.client.send(new ModifyNetworkInterfaceAttributeCommand({ NetworkInterfaceId: eniId, Groups: [...groups] })),
     );
   }
-
-  /** Every page of a paginated Describe; each page is one logical call (one token, one observation). */
-  async #pages<T>(
-    api: string,
-    page: (token: string | undefined) => Promise<{ items: T[]; next: string | undefined }>,
-  ): Promise<T[]> {
-    const all: T[] = [];
-    const seen = new Set<string>();
-    let token: string | undefined;
-    do {
-      const current = token;
-      const { items, next } = await this.#call(api, () => page(current));
-      all.push(...items);
-      token = next === '' ? undefined : next;
-      // A token handed out twice would page forever; EC2 never does that, a broken proxy might.
-      if (token !== undefined && seen.has(token))
-        throw malformed(api, 'a fresh NextToken (the same token came back twice)');
-      if (token !== undefined) seen.add(token);
-    } while (token !== undefined);
-    return all;
-  }
-}
-
-function pageInput(
-  filters: Filter[],
-  pageSize: number,
-  token: string | undefined,
-): { Filters?: Filter[]; MaxResults: number; NextToken?: string } {
-  return {
-    ...(filters.length === 0 ? {} : { Filters: filters }),
-    MaxResults: pageSize,
-    ...(token === undefined ? {} : { NextToken: token }),
-  };
 }

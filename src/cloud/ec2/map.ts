@@ -1,14 +1,36 @@
 /**
- * SDK shapes to ipamd's domain types (ports.ts) and back: the anti-corruption layer's mapping half, in the style of
- * cilium's `parseENI`. Every SDK field is optional in the generated types; a field ipamd cannot work without (an
- * ENI's id) makes the answer unusable and raises CLOUD_EC2_ERROR, the rest default to empty values.
+ * SDK shapes to the port's domain types (port.ts) and back: the anti-corruption layer's mapping half, in the style of
+ * cilium's `parseENI`. Every SDK field is optional in the generated types; a field no caller can work without (an
+ * ENI's, subnet's, VPC's ... id) makes the answer unusable and raises CLOUD_EC2_ERROR, the rest default to empty
+ * values.
  *
  * @example
  * toEc2Eni(response.NetworkInterface, 'CreateNetworkInterface'); // { id: 'eni-…', secondaryIps: [...], ... }
  * toSdkFilters([{ name: 'vpc-id', values: ['vpc-1'] }]);      // [{ Name: 'vpc-id', Values: ['vpc-1'] }]
  */
-import type { Filter, Instance, NetworkInterface, SecurityGroup, Subnet, Tag } from '@aws-sdk/client-ec2';
-import type { Ec2Eni, Ec2Filter, Ec2InstanceAttachments, Ec2SecurityGroup, Ec2Subnet } from './port.js';
+import type {
+  Filter,
+  Instance,
+  NetworkInterface,
+  RouteTable,
+  SecurityGroup,
+  Subnet,
+  Tag,
+  Vpc,
+  VpcCidrBlockAssociation,
+} from '@aws-sdk/client-ec2';
+import type {
+  Ec2Eni,
+  Ec2Filter,
+  Ec2Instance,
+  Ec2InstanceAttachments,
+  Ec2RouteTable,
+  Ec2SecurityGroup,
+  Ec2Subnet,
+  Ec2Tags,
+  Ec2Vpc,
+  Ec2VpcCidrBlock,
+} from './port.js';
 import { CloudError } from '../errors.js';
 
 /** EC2 answered 200 but without something the answer must have. */
@@ -22,7 +44,7 @@ export function toSdkFilters(filters: readonly Ec2Filter[]): Filter[] {
   return filters.map((f) => ({ Name: f.name, Values: [...f.values] }));
 }
 
-export function toSdkTags(tags: Readonly<Record<string, string>>): Tag[] {
+export function toSdkTags(tags: Ec2Tags): Tag[] {
   return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
 }
 
@@ -67,8 +89,8 @@ export function toEc2Eni(eni: NetworkInterface | undefined, operation: string): 
   };
 }
 
-export function toEc2Subnet(subnet: Subnet, operation: string): Ec2Subnet {
-  if (subnet.SubnetId === undefined) throw malformed(operation, 'a subnet id');
+export function toEc2Subnet(subnet: Subnet | undefined, operation: string): Ec2Subnet {
+  if (subnet?.SubnetId === undefined) throw malformed(operation, 'a subnet id');
   return {
     id: subnet.SubnetId,
     vpcId: subnet.VpcId ?? '',
@@ -82,6 +104,63 @@ export function toEc2Subnet(subnet: Subnet, operation: string): Ec2Subnet {
 export function toEc2SecurityGroup(group: SecurityGroup, operation: string): Ec2SecurityGroup {
   if (group.GroupId === undefined) throw malformed(operation, 'a security group id');
   return { id: group.GroupId, vpcId: group.VpcId ?? '', name: group.GroupName ?? '' };
+}
+
+/** A CIDR block association; `state` defaults to what the answer implies (a new association is `associating`). */
+export function toEc2VpcCidrBlock(
+  block: VpcCidrBlockAssociation | undefined,
+  operation: string,
+  defaults: { cidr?: string; state: string },
+): Ec2VpcCidrBlock {
+  if (block?.AssociationId === undefined) throw malformed(operation, 'a CIDR block association id');
+  return {
+    associationId: block.AssociationId,
+    cidr: block.CidrBlock ?? defaults.cidr ?? '',
+    state: block.CidrBlockState?.State ?? defaults.state,
+  };
+}
+
+export function toEc2Vpc(vpc: Vpc, operation: string): Ec2Vpc {
+  if (vpc.VpcId === undefined) throw malformed(operation, 'a VPC id');
+  return {
+    id: vpc.VpcId,
+    cidr: vpc.CidrBlock ?? '',
+    cidrBlocks: (vpc.CidrBlockAssociationSet ?? []).map((a) =>
+      toEc2VpcCidrBlock(a, operation, { state: 'associated' }),
+    ),
+    tags: fromSdkTags(vpc.Tags),
+  };
+}
+
+/** An instance; its groups are the primary ENI's (card 0, device 0), else the instance's. */
+export function toEc2Instance(instance: Instance, operation: string): Ec2Instance {
+  if (instance.InstanceId === undefined) throw malformed(operation, 'an instance id');
+  const primary = (instance.NetworkInterfaces ?? []).find(
+    (n) => n.Attachment?.DeviceIndex === 0 && (n.Attachment.NetworkCardIndex ?? 0) === 0,
+  );
+  return {
+    id: instance.InstanceId,
+    instanceType: instance.InstanceType ?? '',
+    availabilityZone: instance.Placement?.AvailabilityZone ?? '',
+    subnetId: instance.SubnetId ?? '',
+    vpcId: instance.VpcId ?? '',
+    privateIp: instance.PrivateIpAddress ?? '',
+    privateDnsName: instance.PrivateDnsName ?? '',
+    securityGroups: (primary?.Groups ?? instance.SecurityGroups ?? []).flatMap((g) => g.GroupId ?? []),
+    state: instance.State?.Name ?? '',
+    tags: fromSdkTags(instance.Tags),
+  };
+}
+
+export function toEc2RouteTable(table: RouteTable, operation: string): Ec2RouteTable {
+  if (table.RouteTableId === undefined) throw malformed(operation, 'a route table id');
+  const associations = table.Associations ?? [];
+  return {
+    id: table.RouteTableId,
+    vpcId: table.VpcId ?? '',
+    main: associations.some((a) => a.Main === true),
+    subnetIds: associations.flatMap((a) => (a.SubnetId === undefined || a.Main === true ? [] : [a.SubnetId])),
+  };
 }
 
 /** Device indexes in use per card, from the instance's attached interfaces (the primary included). */
