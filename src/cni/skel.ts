@@ -121,9 +121,9 @@ export function readCmdArgs(env: Env, command: CniCommand): CmdArgs {
       variable: 'CNI_IFNAME',
     });
   }
-  // eslint-disable-next-line no-control-regex -- a path with control characters is no namespace path
   if (
     cmd.netns !== '' &&
+    // eslint-disable-next-line no-control-regex -- a path with control characters is no namespace path
     (!cmd.netns.startsWith('/') || cmd.netns.length > 4096 || /[\u0000-\u001f]/.test(cmd.netns))
   ) {
     throw new CniError(
