@@ -4,8 +4,10 @@
  * subnets' free addresses, max pods and the pool's recent EC2 actions, redrawn every second from `/v1/dashboard`.
  *
  * Routes (added to the introspection route table by `introspect.ts`, not listed in its reference command list):
- * - `/ui/`: the page, one self-contained HTML document (inline CSS and JS from `dashboard-style.ts` and
- *   `dashboard-script.ts`; no external asset, no CDN, no build step);
+ * - `/ui/`: the page, one self-contained HTML document with inline CSS and JS (no external asset, no CDN). Their
+ *   sources are `dashboard.css` and `dashboard.js` beside this file, linted as CSS and browser JavaScript; the build
+ *   step `npm run gen:assets` (scripts/inline-assets.ts, run before every compile) copies them into
+ *   `assets.generated.ts`, whose constants this module inlines;
  * - `/ui`: a redirect to `/ui/`;
  * - `/v1/dashboard`: the page's data (`data.ts`).
  *
@@ -18,8 +20,7 @@
  */
 import { createHash } from 'node:crypto';
 import { dashboardDocument } from './data.js';
-import { DASHBOARD_JS } from './script.js';
-import { DASHBOARD_CSS } from './style.js';
+import { DASHBOARD_CSS, DASHBOARD_JS } from './assets.generated.js';
 import type { Clock } from '../../../ipam/clock.js';
 import type { IntrospectionSource, Route, RouteResponse } from '../source.js';
 import type { Ec2Subnet } from '../../../cloud/ec2/port.js';
