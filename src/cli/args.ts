@@ -4,7 +4,7 @@ import { CliError } from './errors.js';
 
 export type OutputFormat = 'text' | 'json';
 
-/** Runs a node:util parseArgs call, turning its errors (unknown flag, missing value, ...) into {@link UsageError}. */
+/** Runs a node:util parseArgs call, turning its errors (unknown flag, missing value, ...) into CLI_USAGE errors. */
 export function withUsageErrors<R>(parse: () => R): R {
   try {
     return parse();
@@ -29,7 +29,7 @@ export function outputFormat(value: string | undefined): OutputFormat {
   throw new CliError('CLI_USAGE', `--output must be text or json, not '${value}'`);
 }
 
-/** Parses `--name N` as an integer in [min, max]; a UsageError naming the flag otherwise. */
+/** Parses `--name N` as an integer in [min, max]; a CLI_USAGE error naming the flag otherwise. */
 export function intFlag(
   name: string,
   value: string | undefined,

@@ -12,7 +12,7 @@ import type { Clock } from '../ipam/clock.js';
 import type { Datastore } from '../ipam/datastore.js';
 import type { EniId } from '../ipam/types.js';
 import type { CheckpointStore } from './checkpoint/port.js';
-import type { Ec2Api } from '../cloud/ec2/port.js';
+import type { Ec2Api, Ec2Subnet } from '../cloud/ec2/port.js';
 import type { HostNetwork } from '../netlink/port.js';
 import type { Imds, ImdsEni, InstanceIdentity } from '../cloud/imds/port.js';
 import type { IpamdMetrics } from './metrics/port.js';
@@ -69,6 +69,12 @@ export interface EniFacts {
   readonly routeTableId: number;
 }
 
+/** The node's VPC and zone subnets as EC2 last described them (DescribeSubnets), and when (ipamd's clock). */
+export interface DescribedSubnets {
+  readonly at: number;
+  readonly subnets: readonly Ec2Subnet[];
+}
+
 /** The instance as node initialisation found it. One datastore: network card 0 (multi-NIC is not supported yet). */
 export interface NodeState {
   readonly identity: InstanceIdentity;
@@ -96,6 +102,8 @@ export interface NodeState {
   readonly unmanaged: Map<EniId, number>;
   readonly efaEnis: Set<EniId>;
   trunkEniId: EniId | undefined;
+  /** The last DescribeSubnets answer (start-up, subnet discovery); the dashboard shows their free addresses. */
+  describedSubnets: DescribedSubnets | undefined;
 }
 
 export interface IpamdContext extends TrackingContext {

@@ -16,7 +16,7 @@ import type { DatastoreSnapshot } from '../ipam/types.js';
 import type { CniBackend } from '../rpc/types.js';
 import { IpamdBackend } from './allocation/backend.js';
 import { AllocationService } from './allocation/service.js';
-import type { IpamdContext } from './context.js';
+import type { DescribedSubnets, IpamdContext } from './context.js';
 import type { PoolReport } from './introspect/pool.js';
 import { LeakedEniCleaner, type LeakedEniResult } from './eni/leaked.js';
 import { completeInit, initNode, snatSpec } from './node/init.js';
@@ -136,6 +136,11 @@ export class Ipamd {
   /** `/v1/pool`: the last tick's plan and the recent EC2 history; undefined before the first tick. */
   pool(): PoolReport | undefined {
     return this.#running?.pool.report();
+  }
+
+  /** The node's zone subnets as EC2 last described them, and when (the dashboard); undefined before initialisation. */
+  subnets(): DescribedSubnets | undefined {
+    return this.#running?.ctx.node.describedSubnets;
   }
 
   /**

@@ -25,7 +25,6 @@ import { startIntrospectionServer } from './introspect/server.js';
 import { IpamdError } from './errors.js';
 import { Ipamd } from './ipamd.js';
 import { createIpamdMetrics, startMetricsServer } from './metrics/metrics.js';
-import { rememberSubnets } from './introspect/dashboard/page.js';
 import { openCustomNetworkingFor } from './custom-networking.js';
 import { PACED_ACCOUNT_SHARE, pacedTimings, type IpamdTimings } from './timings.js';
 import { systemTimers } from '../obs/timers.js';
@@ -78,8 +77,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
   for (const warning of loaded.warnings) logger.warn({}, `config: ${warning}`);
   const registry = new Registry();
   const clock = systemClock;
-  // The dashboard shows subnets as EC2 last described them; rememberSubnets catches them on their way to the metrics.
-  const { metrics, seen: subnetsSeen } = rememberSubnets(createIpamdMetrics(registry, { version: VERSION }), clock);
+  const metrics = createIpamdMetrics(registry, { version: VERSION });
   const observe = (record: Parameters<typeof metrics.awsCall>[0]): void => metrics.awsCall(record);
 
   const imds = createImds({
@@ -168,7 +166,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
           config,
           pool: () => ipamd.pool(),
           identity: () => ipamd.context()?.node.identity,
-          subnets: subnetsSeen,
+          subnets: () => ipamd.subnets(),
         },
         log: logger,
       });

@@ -1,6 +1,6 @@
 /**
  * The command line of `vpc-cni custom-networking` (its usage text is in src/cli/commands/custom-networking.ts): flags
- * (node:util parseArgs) and their checked, typed form. Bad input is a UsageError (exit 2) naming the flag.
+ * (node:util parseArgs) and their checked, typed form. Bad input is a CLI_USAGE error (exit 2) naming the flag.
  *
  * @example
  * const { action, options } = parseCustomNetworkingArgs(['plan', '--cluster', 'eksworkshop', '--output', 'yaml']);
@@ -94,7 +94,7 @@ const opt = <K extends string, V>(key: K, value: V | undefined): { [P in K]?: V 
   value === undefined ? {} : ({ [key]: value } as { [P in K]: V });
 
 /**
- * Parses and checks the command line; see the module comment. @throws UsageError
+ * Parses and checks the command line; see the module comment. @throws CliError CLI_USAGE
  *
  * @example
  * parseCustomNetworkingArgs(['validate', 'a.yaml']).files; // ['a.yaml']

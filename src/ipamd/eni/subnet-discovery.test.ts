@@ -151,3 +151,29 @@ describe('subnet discovery in ENI allocation', () => {
     await ipamd.stop();
   });
 });
+
+describe('the subnets as EC2 last described them (for the dashboard)', () => {
+  it('ipamd keeps each DescribeSubnets answer with its time, and the metric still gets it', async () => {
+    const world = buildWorld();
+    const ipamd = world.ipamd();
+    assert.equal(ipamd.subnets(), undefined, 'nothing before initialisation');
+    await ipamd.start();
+    const atStart = ipamd.subnets();
+    assert.equal(atStart?.at, world.clock.now());
+    assert.ok(atStart.subnets.some((s) => s.id === world.instance.subnetId));
+    assert.equal(world.metrics.count('subnets'), 1);
+    // Older than timings.subnetReuseMs: the next ENI's subnet discovery asks EC2 again.
+    world.clock.advance(10_000);
+    const primary = world.store.subnet(world.instance.subnetId);
+    world.store.allocateIps(primary, 3);
+    const free = world.store.availableIpAddressCount(primary);
+    await addPods(ipamd, 'a', 1);
+    await ipamd.runPoolTick();
+    assert.equal(world.ec2.count('DescribeSubnets'), 2);
+    const later = ipamd.subnets();
+    assert.equal(later?.at, atStart.at + 10_000);
+    assert.equal(later.subnets.find((s) => s.id === world.instance.subnetId)?.availableIpAddressCount, free);
+    assert.equal(world.metrics.count('subnets'), 2);
+    await ipamd.stop();
+  });
+});

@@ -12,7 +12,7 @@
  * selectSubnets(subnets, { primarySubnetId: 'subnet-a', clusterName: undefined }).usable.map((s) => s.id);
  * // ['subnet-b', 'subnet-a'] when subnet-b is tagged kubernetes.io/role/cni=1 and has more free addresses
  */
-import type { IpamdContext } from '../context.js';
+import type { DescribedSubnets, IpamdContext } from '../context.js';
 import { recordFailure } from '../pool/history.js';
 import type { Ec2Subnet } from '../../cloud/ec2/port.js';
 
@@ -82,11 +82,12 @@ export function excludedSubnetIds(subnets: readonly Ec2Subnet[]): Set<string> {
 }
 
 /** Start-up's DescribeSubnets answer per ipamd, kept for the first subnet discovery (`timings.subnetReuseMs`). */
-const startupAnswer = new WeakMap<IpamdContext, { readonly at: number; readonly subnets: readonly Ec2Subnet[] }>();
+const startupAnswer = new WeakMap<IpamdContext, DescribedSubnets>();
 
 /**
- * The node's VPC and zone subnets, as EC2 describes them now; also feeds the per-subnet free-address metric.
- * `keep`: remember the answer for the first {@link discoverSubnets} (start-up's read).
+ * The node's VPC and zone subnets, as EC2 describes them now; also feeds the per-subnet free-address metric and
+ * keeps the answer in `ctx.node.describedSubnets` (for the dashboard). `keep`: also remember it for the first
+ * {@link discoverSubnets} (start-up's read).
  *
  * @example
  * (await describeZoneSubnets(ctx)).map((s) => s.availableIpAddressCount);
@@ -99,7 +100,9 @@ export async function describeZoneSubnets(
     { name: 'vpc-id', values: [ctx.node.vpcId] },
     { name: 'availability-zone', values: [ctx.node.identity.availabilityZone] },
   ]);
-  if (options.keep === true) startupAnswer.set(ctx, { at: ctx.clock.now(), subnets });
+  const described: DescribedSubnets = { at: ctx.clock.now(), subnets };
+  ctx.node.describedSubnets = described;
+  if (options.keep === true) startupAnswer.set(ctx, described);
   ctx.deps.metrics.subnets(subnets);
   return subnets;
 }

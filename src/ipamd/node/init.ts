@@ -253,6 +253,7 @@ export async function initNode(
     unmanaged: new Map(),
     efaEnis: new Set(),
     trunkEniId: undefined,
+    describedSubnets: undefined,
   };
   const ctx = createContext(deps, node, shared);
   await step('setting up host networking (MTU, SNAT, rules)', async () => {

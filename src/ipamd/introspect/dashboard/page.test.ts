@@ -2,15 +2,13 @@ import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { Script } from 'node:vm';
-import { DASHBOARD_CSP, DASHBOARD_HTML, dashboardRoutes, rememberSubnets } from './page.js';
-import { dashboardDocument, type DashboardSlot } from './data.js';
-import { DASHBOARD_JS } from './script.js';
-import { DASHBOARD_CSS } from './style.js';
+import { DASHBOARD_CSP, DASHBOARD_HTML, dashboardRoutes } from './page.js';
+import { dashboardDocument, type DashboardDocument, type DashboardSlot } from './data.js';
+import { DASHBOARD_CSS, DASHBOARD_JS } from './assets.generated.js';
 import { introspectionRoutes } from '../introspect.js';
 import { startIntrospectionServer, type RunningServer } from '../server.js';
 import { CONTAINER_1, CONTAINER_2, T1, T3, fixtureSource, poolReport } from '../introspect.test-util.js';
 import type { Ec2Subnet } from '../../../cloud/ec2/port.js';
-import type { IpamdMetrics } from '../../metrics/port.js';
 
 const subnet = (id: string, cidr: string, free: number): Ec2Subnet => ({
   id,
@@ -184,23 +182,15 @@ describe('dashboard over HTTP', () => {
   });
 });
 
-describe('rememberSubnets', () => {
-  it('keeps the last DescribeSubnets answer with its time and still feeds the metrics', () => {
-    const fed: (readonly Ec2Subnet[])[] = [];
-    let adds = 0;
-    const metrics = {
-      subnets: (s: readonly Ec2Subnet[]) => void fed.push(s),
-      addRequest: () => void adds++,
-    } as unknown as IpamdMetrics;
-    let now = 1_000;
-    const { metrics: wrapped, seen } = rememberSubnets(metrics, { now: () => now });
-    assert.equal(seen(), undefined);
-    wrapped.subnets([subnet('subnet-0a', '10.0.0.0/24', 17)]);
-    now = 2_000;
-    wrapped.subnets([subnet('subnet-0a', '10.0.0.0/24', 12)]);
-    assert.deepEqual(seen(), { at: 2_000, subnets: [subnet('subnet-0a', '10.0.0.0/24', 12)] });
-    assert.equal(fed.length, 2);
-    wrapped.addRequest();
-    assert.equal(adds, 1, 'the other methods are the original ones');
+describe('dashboard subnets from the source', () => {
+  it("shows ipamd's last DescribeSubnets answer and its time, read per request", () => {
+    let described: { at: number; subnets: readonly Ec2Subnet[] } | undefined;
+    const route = dashboardRoutes(fixtureSource({ subnets: () => described })).get('/v1/dashboard');
+    const shown = (): DashboardDocument => JSON.parse(route?.().body ?? '{}') as DashboardDocument;
+    assert.deepEqual([shown().subnetsAt, shown().subnets], [null, null], 'before EC2 is asked');
+    described = { at: 1_000, subnets: [subnet('subnet-0a', '10.0.0.0/24', 17)] };
+    assert.deepEqual([shown().subnetsAt, shown().subnets?.map((s) => s.free)], [1_000, [17]]);
+    described = { at: 2_000, subnets: [subnet('subnet-0a', '10.0.0.0/24', 12)] };
+    assert.deepEqual([shown().subnetsAt, shown().subnets?.map((s) => s.free)], [2_000, [12]]);
   });
 });

@@ -4,8 +4,10 @@
  * subnets' free addresses, max pods and the pool's recent EC2 actions, redrawn every second from `/v1/dashboard`.
  *
  * Routes (added to the introspection route table by `introspect.ts`, not listed in its reference command list):
- * - `/ui/`: the page, one self-contained HTML document (inline CSS and JS from `dashboard-style.ts` and
- *   `dashboard-script.ts`; no external asset, no CDN, no build step);
+ * - `/ui/`: the page, one self-contained HTML document with inline CSS and JS (no external asset, no CDN). Their
+ *   sources are `dashboard.css` and `dashboard.js` beside this file, linted as CSS and browser JavaScript; the build
+ *   step `npm run gen:assets` (scripts/inline-assets.ts, run before every compile) copies them into
+ *   `assets.generated.ts`, whose constants this module inlines;
  * - `/ui`: a redirect to `/ui/`;
  * - `/v1/dashboard`: the page's data (`data.ts`).
  *
@@ -18,12 +20,8 @@
  */
 import { createHash } from 'node:crypto';
 import { dashboardDocument } from './data.js';
-import { DASHBOARD_JS } from './script.js';
-import { DASHBOARD_CSS } from './style.js';
-import type { Clock } from '../../../ipam/clock.js';
+import { DASHBOARD_CSS, DASHBOARD_JS } from './assets.generated.js';
 import type { IntrospectionSource, Route, RouteResponse } from '../source.js';
-import type { Ec2Subnet } from '../../../cloud/ec2/port.js';
-import type { IpamdMetrics } from '../../metrics/port.js';
 
 export type { DashboardDocument, DashboardEni, DashboardSlot, SlotState } from './data.js';
 
@@ -129,34 +127,4 @@ export function dashboardRoutes(source: IntrospectionSource): ReadonlyMap<string
     ['/ui', redirect],
     [DASHBOARD_DATA_PATH, () => ({ status: 200, body: JSON.stringify(dashboardDocument(source)) })],
   ]);
-}
-
-/** What EC2 last said about the node's subnets, and when (ipamd's clock). */
-export interface SubnetsSeen {
-  readonly at: number;
-  readonly subnets: readonly Ec2Subnet[];
-}
-
-/**
- * Remembers every DescribeSubnets answer ipamd gets, for the dashboard's "subnet free" (`IntrospectionSource.subnets`),
- * by wrapping the metrics sink every answer already reaches; ipamd itself is not changed. The composition root uses
- * the returned `metrics` in place of the original.
- *
- * @example
- * const { metrics, seen } = rememberSubnets(createIpamdMetrics(registry, { version }), clock);
- * startIntrospectionServer({ bind, source: { ...source, subnets: seen }, log });
- */
-export function rememberSubnets<M extends IpamdMetrics>(
-  metrics: M,
-  clock: Clock,
-): { metrics: M; seen: () => SubnetsSeen | undefined } {
-  let last: SubnetsSeen | undefined;
-  const wrapped: M = {
-    ...metrics,
-    subnets(subnets: readonly Ec2Subnet[]): void {
-      last = { at: clock.now(), subnets: [...subnets] };
-      metrics.subnets(subnets);
-    },
-  };
-  return { metrics: wrapped, seen: () => last };
 }
