@@ -7,7 +7,9 @@
 //   custom-networking): ports live beside the adapters that implement them;
 // - outside src/sim/, the embedded VPC is reached through src/sim/index.ts only;
 // - shipped code imports no test machinery (test/);
-// - no console in src/ (programs log through pino or write to their own streams).
+// - no console in src/ (programs log through pino or write to their own streams);
+// - tests and scripts (scripts/) may spawn processes and read the environment, but reach the embedded VPC through
+//   src/sim/index.ts too.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -63,7 +65,7 @@ const noProgram = {
 const restrictImports = ({ paths = [], patterns = [] }) => ['error', { paths, patterns }];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'bin/**', 'scripts/**', 'bench/**', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'bin/**', 'bench/**', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -125,8 +127,9 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    // Tests drive real programs (the AWS CLI, the built plugin) and set their environment.
-    files: ['test/**/*.ts'],
+    // Tests and scripts drive real programs (the AWS CLI, the built plugin, Bun, node --test) and set their
+    // environment.
+    files: ['test/**/*.ts', 'scripts/**/*.ts'],
     rules: { 'no-restricted-imports': restrictImports({ patterns: [simEntry] }), 'no-restricted-syntax': 'off' },
   },
   { files: ['src/config/**/*.ts'], rules: { 'no-restricted-syntax': 'off' } },
