@@ -8,8 +8,8 @@
 // - outside src/sim/, the embedded VPC is reached through src/sim/index.ts only;
 // - shipped code imports no test machinery (test/);
 // - no console in src/ (programs log through pino or write to their own streams);
-// - tests and scripts (scripts/) may spawn processes and read the environment, but reach the embedded VPC through
-//   src/sim/index.ts too.
+// - tests, benchmarks (bench/) and scripts (scripts/) may spawn processes and read the environment, but reach the
+//   embedded VPC through src/sim/index.ts too.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -65,7 +65,7 @@ const noProgram = {
 const restrictImports = ({ paths = [], patterns = [] }) => ['error', { paths, patterns }];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'bin/**', 'bench/**', 'eslint.config.js'] },
+  { ignores: ['dist/**', 'build/**', 'node_modules/**', 'bin/**', 'eslint.config.js'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -127,9 +127,9 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    // Tests and scripts drive real programs (the AWS CLI, the built plugin, Bun, node --test) and set their
-    // environment.
-    files: ['test/**/*.ts', 'scripts/**/*.ts'],
+    // Tests, benchmarks and scripts drive real programs (the AWS CLI, the built plugin, Bun, node --test) and set
+    // their environment.
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     rules: { 'no-restricted-imports': restrictImports({ patterns: [simEntry] }), 'no-restricted-syntax': 'off' },
   },
   { files: ['src/config/**/*.ts'], rules: { 'no-restricted-syntax': 'off' } },
