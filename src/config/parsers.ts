@@ -148,8 +148,8 @@ export function ignored(): EnvSchema<string | undefined> {
 export function showValue(value: string): string {
   const chars = Array.from(value);
   const head = chars.length > 80 ? `${chars.slice(0, 80).join('')}…(${chars.length} characters)` : value;
-  // eslint-disable-next-line no-control-regex
   const escaped = head.replace(
+    // eslint-disable-next-line no-control-regex
     /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff\ud800-\udfff]/gu,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
