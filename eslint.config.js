@@ -8,7 +8,9 @@
 // - outside src/sim/, the embedded VPC is reached through src/sim/index.ts only;
 // - shipped code imports no test machinery (test/);
 // - shipped code throws catalogue errors (src/errors.ts), never a bare Error or an Error subclass of its own;
-// - no console in src/ (programs log through pino or write to their own streams).
+// - no console in src/ (programs log through pino or write to their own streams);
+// - tests, benchmarks (bench/) and scripts (scripts/) may spawn processes and read the environment, but reach the
+//   embedded VPC through src/sim/index.ts too.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -82,8 +84,6 @@ export default tseslint.config(
       'build/**',
       'node_modules/**',
       'bin/**',
-      'scripts/**',
-      'bench/**',
       'eslint.config.js',
       // Build output (scripts/inline-assets.ts); its sources, dashboard.js and dashboard.css, are linted.
       'src/**/*.generated.ts',
@@ -153,8 +153,9 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': 'off' },
   },
   {
-    // Tests drive real programs (the AWS CLI, the built plugin) and set their environment.
-    files: ['test/**/*.ts'],
+    // Tests, benchmarks and scripts drive real programs (the AWS CLI, the built plugin, Bun, node --test) and set
+    // their environment.
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     rules: { 'no-restricted-imports': restrictImports({ patterns: [simEntry] }), 'no-restricted-syntax': 'off' },
   },
   { files: ['src/config/**/*.ts'], rules: { 'no-restricted-syntax': ['error', ...plainErrors] } },

@@ -124,8 +124,10 @@ export function readCmdArgs(env: Env, command: CniCommand): CmdArgs {
   }
   if (
     cmd.netns !== '' &&
-    // eslint-disable-next-line no-control-regex -- a path with control characters is no namespace path
-    (!cmd.netns.startsWith('/') || cmd.netns.length > 4096 || /[\u0000-\u001f]/.test(cmd.netns))
+    (!cmd.netns.startsWith('/') ||
+      cmd.netns.length > 4096 ||
+      // eslint-disable-next-line no-control-regex -- a path with control characters is no namespace path
+      /[\u0000-\u001f]/.test(cmd.netns))
   ) {
     throw new CniError(
       'CNI_INVALID_ENV',

@@ -1,25 +1,9 @@
-// Tests of scripts/gen-limits.mjs, which turns the shared TSV into instance-limits.json. The script is plain
-// JavaScript outside src/, so it is loaded by URL from the repository root.
+// Tests of scripts/gen-limits.ts, which turns the shared TSV into instance-limits.json. The script lives outside
+// src/ and is compiled beside the tests into build/spec/scripts/.
 import { test, describe } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import * as gen from '../../scripts/gen-limits.js';
 
-interface Generator {
-  COLUMNS: readonly string[];
-  parseLimitsTsv(text: string): [string, Record<string, unknown>][];
-  renderLimitsJson(rows: unknown): string;
-  diffSummary(committed: string, expected: string): string;
-}
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
-
-const gen = (await import(pathToFileURL(join(repoRoot(), 'scripts', 'gen-limits.mjs')).href)) as Generator;
 const HEADER = gen.COLUMNS.join('\t');
 const GOOD = [
   'm5.large\t3\t10\t\tnitro\tfalse\t0\t0:3\t9\t2',

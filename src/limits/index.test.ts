@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import {
   getInstanceLimits,
   isNitroOrBareMetal,
@@ -12,6 +12,7 @@ import {
   type InstanceLimits,
 } from './index.js';
 import { IpamError } from '../ipam/errors.js';
+import { parseLimitsTsv, renderLimitsJson } from '../../scripts/gen-limits.js';
 
 /** The directory holding package.json, found by walking up from this compiled file (build/spec/src/limits/). */
 function repoRoot(): string {
@@ -28,20 +29,10 @@ const ROOT = repoRoot();
 const TSV = join(ROOT, '..', 'shared', 'data', 'instance-network-limits.tsv');
 const JSON_FILE = join(ROOT, 'src', 'limits', 'instance-limits.json');
 
-interface Generator {
-  parseLimitsTsv(text: string): unknown;
-  renderLimitsJson(rows: unknown): string;
-}
-
-async function loadGenerator(): Promise<Generator> {
-  return (await import(pathToFileURL(join(ROOT, 'scripts', 'gen-limits.mjs')).href)) as Generator;
-}
-
 describe('instance-limits.json against the shared TSV', () => {
-  test('is exactly what scripts/gen-limits.mjs makes of the TSV', async (t) => {
+  test('is exactly what scripts/gen-limits.ts makes of the TSV', (t) => {
     if (!existsSync(TSV)) return t.skip(`${TSV} is absent`);
-    const gen = await loadGenerator();
-    const expected = gen.renderLimitsJson(gen.parseLimitsTsv(readFileSync(TSV, 'utf8')));
+    const expected = renderLimitsJson(parseLimitsTsv(readFileSync(TSV, 'utf8')));
     assert.ok(readFileSync(JSON_FILE, 'utf8') === expected, 'instance-limits.json is stale: run npm run gen:limits');
   });
 

@@ -8,7 +8,7 @@
  * is deleted and the node is clean. The seed (printed on failure) replays the plan.
  *
  * @example
- * VPC_CNI_CHAOS_ROUNDS=200 node scripts/run-tests.mjs test/chaos/ipamd-kill
+ * VPC_CNI_CHAOS_ROUNDS=200 npx tsx scripts/run-tests.ts test/chaos/ipamd-kill
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';

@@ -8,7 +8,7 @@
  * failure) replays the plan and the sim's fault dice.
  *
  * @example
- * VPC_CNI_CHAOS_ROUNDS=10 node scripts/run-tests.mjs test/chaos/sim-faults
+ * VPC_CNI_CHAOS_ROUNDS=10 npx tsx scripts/run-tests.ts test/chaos/sim-faults
  */
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';

@@ -136,7 +136,7 @@ export async function runCases(
         `fuzz ${target}: case ${index} failed (seed ${FUZZ_SEED}, case seed ${caseSeed(FUZZ_SEED, index)})`,
         ...notes.map(([label, value]) => `  ${label}: ${show(value)}`),
         `  error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-        `  replay: VPC_CNI_FUZZ_SEED=${FUZZ_SEED} VPC_CNI_FUZZ_CASE=${index} node scripts/run-tests.mjs test/fuzz/${target.split('/')[0] ?? ''}`,
+        `  replay: VPC_CNI_FUZZ_SEED=${FUZZ_SEED} VPC_CNI_FUZZ_CASE=${index} npx tsx scripts/run-tests.ts test/fuzz/${target.split('/')[0] ?? ''}`,
       ];
       throw new Error(lines.join('\n'), { cause: error });
     }

@@ -15,7 +15,7 @@
  * Many nodes joining at once share one account: with `share` ≈ 1/nodes each node's bucket holds one token and
  * refills slowly, and `initialFill` (a random fraction per node, the same for all of its buckets) starts the
  * buckets part-full so that the nodes' first calls spread over one refill period instead of all arriving at once;
- * a node's calls then come in rounds at its own phase (bench/cluster-scale.mjs measures it). Full by default.
+ * a node's calls then come in rounds at its own phase (bench/cluster-scale.ts measures it). Full by default.
  *
  * @example
  * const budget = new Ec2Budget({ clock, sleep });

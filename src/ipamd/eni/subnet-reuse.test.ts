@@ -1,5 +1,5 @@
 // Start-up's DescribeSubnets answer serves the first subnet discovery (timings.subnetReuseMs): one call fewer per
-// node start, which matters when a thousand nodes join at once (bench/cluster-scale.mjs).
+// node start, which matters when a thousand nodes join at once (bench/cluster-scale.ts).
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { createSubnet } from '../../sim/index.js';

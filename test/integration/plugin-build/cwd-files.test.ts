@@ -1,6 +1,6 @@
 /**
  * The compiled plugin takes its settings from the CNI call only. A Bun executable loads `.env` and `bunfig.toml`
- * from the directory it is started in unless built not to (scripts/build-plugin.mjs): the runtime execs the plugin
+ * from the directory it is started in unless built not to (scripts/build-plugin.ts): the runtime execs the plugin
  * as root from a directory the plugin does not choose, so a `.env` there could set CNI_COMMAND, CNI_NETNS or PATH.
  * Here a `.env` asking for VERSION and a bunfig.toml that preloads a script sit in the working directory of a plugin
  * run without CNI_COMMAND: it must print its about text (stderr) and nothing on stdout, and the preload must not run.

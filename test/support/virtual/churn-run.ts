@@ -1,7 +1,7 @@
 /**
  * Replays a pod churn trace against the real ipamd on the embedded VPC, in virtual time (control plane only), and
  * measures the warm pool: pods whose ADD could not be answered from the pool at once and how long they waited,
- * idle addresses held (time-averaged), EC2 calls (mutating, throttled). The benchmark bench/pool-churn.mjs runs it
+ * idle addresses held (time-averaged), EC2 calls (mutating, throttled). The benchmark bench/pool-churn.ts runs it
  * once per policy.
  *
  * The world: the eksworkshop node turned into an m5.xlarge (by default), EC2 behind {@link TimedEc2} (latency and

@@ -1,5 +1,5 @@
 /**
- * Seeded pod churn traces for the pool benchmark (bench/pool-churn.mjs): when each pod's CNI ADD arrives and how
+ * Seeded pod churn traces for the pool benchmark (bench/pool-churn.ts): when each pod's CNI ADD arrives and how
  * long the pod runs once it has its address. Sized for one m5.xlarge node (58 max pods, 56 secondary IPs): a pod
  * that would make more than {@link NODE_CAPACITY} run at once is left out (the scheduler puts it elsewhere), so a
  * trace never needs more addresses than the node has. Same name and seed, same trace.

@@ -1,5 +1,5 @@
 /**
- * A whole cluster joining at once, in virtual time (bench/cluster-scale.mjs): N real {@link Ipamd}s over one
+ * A whole cluster joining at once, in virtual time (bench/cluster-scale.ts): N real {@link Ipamd}s over one
  * embedded VPC ({@link clusterScenario}), one account's EC2 buckets ({@link SharedEc2}), one clock and one
  * {@link VirtualScheduler}. Every node starts ipamd at time 0; when its start-up finishes (the node is Ready), the
  * kubelet asks for `podsPerNode` pod addresses at once. Failures are retried the way the cluster would:

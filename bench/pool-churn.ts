@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Warm-pool efficiency: the same seeded pod churn replayed against the real ipamd on the embedded VPC, in virtual
 // time (control plane only: hours of churn in seconds), under three pool policies:
 //   (a) reference — the Amazon VPC CNI's defaults (WARM_ENI_TARGET=1; in PD mode WARM_PREFIX_TARGET=1);
@@ -7,20 +6,20 @@
 //       here ceil(1.2 × the trace's mean running pods);
 //   (c) ours — VPC_CNI_POOL_POLICY=adaptive (docs/pool-policy.md).
 //
-//   npx tsc -b tsconfig.build.json && node bench/pool-churn.mjs [--trace steady|burst|diurnal|cronjob|all]
-//       [--seed n] [--hours h] [--pd] [--json] [--help]
+//   npx tsx bench/pool-churn.ts [--trace steady|burst|diurnal|cronjob|all] [--seed n] [--hours h] [--pd] [--json]
+//       [--help]
 //
 // Per policy: pods whose ADD could not be answered from the warm pool at once, p50/p99 of their wait (virtual time
 // from the first ADD to the address), idle addresses held (on the node, no pod, cooldown included; time-averaged),
-// EC2 mutating calls and throttled calls during the trace. Model (src/ipamd/virtual/churn-run.ts, timed-ec2.ts):
+// EC2 mutating calls and throttled calls during the trace. Model (test/support/virtual/churn-run.ts, timed-ec2.ts):
 // m5.xlarge node (58 max pods), EC2 latency Assign/Unassign 0.3 s, CreateNetworkInterface 1 s + Attach 2 s (±25 %),
 // IMDS 1.5 s behind EC2, EC2's per-action token buckets at 1/10 (the node's share of a 10-node account), a failed ADD
 // retried after 5 s (kubelet), 60 s warm-up before the trace. Everything is seeded: same seed, same numbers.
 import { parseArgs } from 'node:util';
-import { churnTrace, TRACE_NAMES } from '../dist/ipamd/virtual/churn-traces.js';
-import { runChurn } from '../dist/ipamd/virtual/churn-run.js';
+import { runChurn, type ChurnResult } from '../test/support/virtual/churn-run.js';
+import { churnTrace, TRACE_NAMES, type ChurnTrace, type TraceName } from '../test/support/virtual/churn-traces.js';
 
-const HELP = `node bench/pool-churn.mjs [options]   (after: npx tsc -b tsconfig.build.json)
+const HELP = `npx tsx bench/pool-churn.ts [options]
 
 Replays seeded pod churn against ipamd on the embedded VPC in virtual time and compares warm-pool policies:
 (a) reference defaults, (b) reference tuned per AWS (WARM_IP_TARGET=2, MINIMUM_IP_TARGET=ceil(1.2 × mean pods)),
@@ -43,25 +42,42 @@ const { values } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
+const print = (text: string): void => {
+  process.stdout.write(`${text}\n`);
+};
 if (values.help) {
-  console.log(HELP);
+  print(HELP);
   process.exit(0);
 }
-const traces = values.trace === 'all' ? [...TRACE_NAMES] : [values.trace];
-for (const name of traces) {
-  if (!TRACE_NAMES.includes(name)) {
-    console.error(`unknown trace ${name}: expected ${TRACE_NAMES.join(', ')} or all`);
+const isTrace = (name: string): name is TraceName => (TRACE_NAMES as readonly string[]).includes(name);
+const traces: TraceName[] = [];
+for (const name of values.trace === 'all' ? TRACE_NAMES : [values.trace]) {
+  if (!isTrace(name)) {
+    process.stderr.write(`unknown trace ${name}: expected ${TRACE_NAMES.join(', ')} or all\n`);
     process.exit(2);
   }
+  traces.push(name);
 }
 const seed = Number(values.seed);
 const hours = Number(values.hours);
 if (!Number.isInteger(seed) || !(hours > 0)) {
-  console.error('--seed wants an integer and --hours a positive number');
+  process.stderr.write('--seed wants an integer and --hours a positive number\n');
   process.exit(2);
 }
 
-function policies(trace) {
+interface Policy {
+  readonly key: 'a' | 'b' | 'c';
+  readonly label: string;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+interface Row {
+  readonly policy: Policy;
+  readonly result: ChurnResult;
+  readonly wallMs: number;
+}
+
+function policies(trace: ChurnTrace): Policy[] {
   const mode = values.pd ? { ENABLE_PREFIX_DELEGATION: 'true' } : {};
   const minimum = String(Math.ceil(1.2 * trace.meanPods));
   return [
@@ -75,11 +91,11 @@ function policies(trace) {
   ];
 }
 
-const seconds = (ms) => (ms / 1000).toFixed(1);
-const pad = (text, width) => String(text).padStart(width);
-const padEnd = (text, width) => String(text).padEnd(width);
+const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+const pad = (text: string | number, width: number): string => String(text).padStart(width);
+const padEnd = (text: string | number, width: number): string => String(text).padEnd(width);
 
-function table(trace, rows) {
+function table(trace: ChurnTrace, rows: readonly Row[]): string {
   const lines = [];
   lines.push(
     `${trace.name} (seed ${trace.seed}, ${hours} h, ${values.pd ? 'PD' : 'SIP'}): ${trace.description}; ${trace.pods.length} pods, mean ${trace.meanPods.toFixed(1)} running, peak ${trace.peakPods}`,
@@ -97,7 +113,7 @@ function table(trace, rows) {
   if (a !== undefined && c !== undefined) {
     const idleRatio = a.idleAvg > 0 ? c.idleAvg / a.idleAvg : 1;
     const callRatio = a.ec2.mutating > 0 ? c.ec2.mutating / a.ec2.mutating : 1;
-    const mark = (ok) => (ok ? 'yes' : 'NO');
+    const mark = (ok: boolean): string => (ok ? 'yes' : 'NO');
     lines.push(
       `  (c) vs (a): waited ${c.waited} vs ${a.waited} (fewer or equal: ${mark(c.waited <= a.waited)}), idle ×${idleRatio.toFixed(2)} ` +
         `(≤ 0.50: ${mark(idleRatio <= 0.5)}), EC2 mutating calls ×${callRatio.toFixed(2)} (< 1: ${mark(callRatio < 1)})`,
@@ -106,17 +122,17 @@ function table(trace, rows) {
   return lines.join('\n');
 }
 
-const report = [];
+const report: { trace: ChurnTrace; rows: Row[] }[] = [];
 for (const name of traces) {
   const trace = churnTrace(name, { seed, hours });
-  const rows = [];
+  const rows: Row[] = [];
   for (const policy of policies(trace)) {
     const started = performance.now();
     const result = await runChurn({ trace, env: policy.env, seed });
     rows.push({ policy, result, wallMs: performance.now() - started });
   }
   report.push({ trace, rows });
-  if (!values.json) console.log(`${table(trace, rows)}\n`);
+  if (!values.json) print(`${table(trace, rows)}\n`);
 }
 
 if (values.json) {
@@ -138,9 +154,9 @@ if (values.json) {
       wallMs: Math.round(wallMs),
     })),
   }));
-  console.log(JSON.stringify(doc, null, 2));
+  print(JSON.stringify(doc, null, 2));
 } else {
-  console.log(
+  print(
     'waited: pods whose ADD was not answered from the warm pool at once; p50/p99 over those pods; Σ wait: their waits\n' +
       'added up. idle: addresses on the node without a pod (cooldown included), time-averaged. EC2 mut.: every\n' +
       'non-Describe call, throttled ones included.\n' +

@@ -1,7 +1,6 @@
-#!/usr/bin/env node
 // Request rate of the embedded VPC's EC2 API, so that cluster-scale studies know their budget.
 //
-//   npm run build && node bench/sim-ec2.mjs [--runs 5] [--calls 400] [--concurrency 8]
+//   npx tsx bench/sim-ec2.ts [--runs 5] [--calls 400] [--concurrency 8]
 //
 // Measured through @aws-sdk/client-ec2 over loopback with throttling off (we measure the server, not EC2's budget):
 //   - baseline:  DescribeSubnets against a static HTTP server that returns a canned answer (SDK + HTTP floor);
@@ -9,6 +8,7 @@
 //   - assign:    AssignPrivateIpAddresses (1 IP) + UnassignPrivateIpAddresses on a node's primary ENI, counted as 2.
 // Each run alternates the three; the report gives the median requests/s of each and the ratio to the baseline.
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import {
   AssignPrivateIpAddressesCommand,
@@ -16,9 +16,9 @@ import {
   EC2Client,
   UnassignPrivateIpAddressesCommand,
 } from '@aws-sdk/client-ec2';
-import { startSim } from '../dist/sim/sim.js';
-import { systemClock } from '../dist/obs/clock.js';
-import { silenceSdkNodeVersionWarning } from '../dist/obs/warnings.js';
+import { systemClock } from '../src/obs/clock.js';
+import { silenceSdkNodeVersionWarning } from '../src/obs/warnings.js';
+import { startSim } from '../src/sim/index.js';
 
 silenceSdkNodeVersionWarning();
 
@@ -29,7 +29,7 @@ const RUNS = Number(values.runs ?? 5);
 const CALLS = Number(values.calls ?? 400);
 const CONCURRENCY = Number(values.concurrency ?? 8);
 
-const client = (endpoint, region) =>
+const client = (endpoint: string, region: string): EC2Client =>
   new EC2Client({
     endpoint,
     region,
@@ -37,9 +37,9 @@ const client = (endpoint, region) =>
     maxAttempts: 1,
   });
 
-async function rate(calls, perCall, op) {
+async function rate(calls: number, perCall: number, op: () => Promise<unknown>): Promise<number> {
   let next = 0;
-  const worker = async () => {
+  const worker = async (): Promise<void> => {
     while (next < calls) {
       next += 1;
       await op();
@@ -50,7 +50,8 @@ async function rate(calls, perCall, op) {
   return (calls * perCall) / ((performance.now() - started) / 1000);
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: readonly number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 const canned =
   '<?xml version="1.0" encoding="UTF-8"?>\n<DescribeSubnetsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r</requestId>' +
@@ -63,8 +64,8 @@ const baselineServer = createServer((req, res) => {
     res.end(canned);
   });
 });
-await new Promise((resolve) => baselineServer.listen(0, '127.0.0.1', resolve));
-const baseline = client(`http://127.0.0.1:${baselineServer.address().port}`, 'ap-northeast-2');
+await new Promise<void>((resolve) => baselineServer.listen(0, '127.0.0.1', resolve));
+const baseline = client(`http://127.0.0.1:${(baselineServer.address() as AddressInfo).port}`, 'ap-northeast-2');
 
 const sim = await startSim({
   scenario: 'eksworkshop',
@@ -75,9 +76,10 @@ const sim = await startSim({
 });
 const ec2 = client(sim.ec2Url, sim.store.region);
 const vpcId = [...sim.store.vpcs.keys()][0];
-const eniId = [...sim.store.instances.values()][0].primaryEniId;
+const eniId = [...sim.store.instances.values()][0]?.primaryEniId;
+if (vpcId === undefined || eniId === undefined) throw new Error('the eksworkshop scenario has no VPC or no instance');
 
-const results = { baseline: [], describe: [], assign: [] };
+const results: Record<'baseline' | 'describe' | 'assign', number[]> = { baseline: [], describe: [], assign: [] };
 for (let run = 0; run < RUNS; run++) {
   results.baseline.push(await rate(CALLS, 1, () => baseline.send(new DescribeSubnetsCommand({}))));
   results.describe.push(
@@ -91,6 +93,7 @@ for (let run = 0; run < RUNS; run++) {
         new AssignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, SecondaryPrivateIpAddressCount: 1 }),
       );
       const ip = out.AssignedPrivateIpAddresses?.[0]?.PrivateIpAddress;
+      if (ip === undefined) throw new Error('AssignPrivateIpAddresses assigned no address');
       await ec2.send(new UnassignPrivateIpAddressesCommand({ NetworkInterfaceId: eniId, PrivateIpAddresses: [ip] }));
     }),
   );
@@ -99,11 +102,11 @@ await sim.close();
 baselineServer.close();
 
 const base = median(results.baseline);
-console.log(
-  `embedded VPC EC2 API, ${RUNS} runs × ${CALLS} calls, ${CONCURRENCY} in flight (median requests/s; ratio to baseline)`,
+process.stdout.write(
+  `embedded VPC EC2 API, ${RUNS} runs × ${CALLS} calls, ${CONCURRENCY} in flight (median requests/s; ratio to baseline)\n`,
 );
 for (const [name, xs] of Object.entries(results)) {
-  console.log(
-    `  ${name.padEnd(9)} ${median(xs).toFixed(0).padStart(6)} req/s   ratio ${(median(xs) / base).toFixed(2)}   runs: ${xs.map((x) => x.toFixed(0)).join(' ')}`,
+  process.stdout.write(
+    `  ${name.padEnd(9)} ${median(xs).toFixed(0).padStart(6)} req/s   ratio ${(median(xs) / base).toFixed(2)}   runs: ${xs.map((x) => x.toFixed(0)).join(' ')}\n`,
   );
 }

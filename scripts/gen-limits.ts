@@ -1,17 +1,28 @@
-#!/usr/bin/env node
 // Generates src/limits/instance-limits.json from the read-only limits table (../shared/data/instance-network-limits.tsv).
 //
-//   node scripts/gen-limits.mjs [TSV]           write the JSON
-//   node scripts/gen-limits.mjs --check [TSV]   exit 1 with a summary when the committed JSON differs from the TSV
+//   npx tsx scripts/gen-limits.ts [TSV]           write the JSON (npm run gen:limits)
+//   npx tsx scripts/gen-limits.ts --check [TSV]   exit 1 with a summary when the committed JSON differs from the TSV
 //
 // Every row is validated strictly and the output is deterministic (sorted by type, one type per line, no
 // timestamps), so that a regenerated file only differs where the table does. The module also exports
-// `parseLimitsTsv` and `renderLimitsJson`, which the limits test uses to compare the committed file with the TSV.
+// `parseLimitsTsv` and `renderLimitsJson`, which the limits test uses to compare the committed file with the TSV
+// (the tests import this file compiled into build/spec/scripts/, hence the repository root found by walking up).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The directory holding package.json, above this file (scripts/) or its compiled copy (build/spec/scripts/). */
+function findRepoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('gen-limits: package.json not found above the script');
+    dir = parent;
+  }
+  return dir;
+}
+
+const repoRoot = findRepoRoot();
 export const DEFAULT_TSV = resolve(repoRoot, '..', 'shared', 'data', 'instance-network-limits.tsv');
 export const OUTPUT = join(repoRoot, 'src', 'limits', 'instance-limits.json');
 
@@ -26,12 +37,27 @@ export const COLUMNS = [
   'network_cards',
   'branch_interfaces',
   'vcpus',
-];
+] as const;
+type Column = (typeof COLUMNS)[number];
+
+/** One instance type's limits, as the JSON holds them (its key is the type). */
+export interface LimitsRow {
+  readonly maxEnis: number | null;
+  readonly ipv4PerEni: number | null;
+  readonly ipv6PerEni: number | null;
+  readonly hypervisor: string;
+  readonly bareMetal: boolean;
+  readonly defaultNetworkCardIndex: number | null;
+  /** [index, maximum ENIs] per network card, by increasing index. */
+  readonly networkCards: [number, number][];
+  readonly branchInterfaces: number | null;
+  readonly vcpus: number | null;
+}
 
 // Where each TSV column comes from (shared/data/README.md); kept in the JSON so that the data names its origin.
 const SOURCE = {
   table: 'shared/data/instance-network-limits.tsv',
-  generator: 'scripts/gen-limits.mjs',
+  generator: 'scripts/gen-limits.ts',
   origins: [
     {
       columns: COLUMNS.slice(0, 8),
@@ -61,8 +87,8 @@ const TYPE_NAME = /^[a-z0-9][a-z0-9-]*\.[a-z0-9-]+$/;
 const UINT = /^(0|[1-9][0-9]*)$/;
 
 /** Parses and validates the TSV text; throws an Error listing every bad row. Returns rows sorted by type. */
-export function parseLimitsTsv(text) {
-  const errors = [];
+export function parseLimitsTsv(text: string): [string, LimitsRow][] {
+  const errors: string[] = [];
   const lines = text.split('\n');
   if (lines.at(-1) === '') lines.pop();
   const header = lines[0] ?? '';
@@ -71,14 +97,19 @@ export function parseLimitsTsv(text) {
       `bad header: expected the ${COLUMNS.length} tab-separated columns ${COLUMNS.join(', ')}, got '${header}'`,
     );
   }
-  const rows = new Map();
-  lines.slice(1).forEach((line, i) => {
+  const rows = new Map<string, LimitsRow>();
+  for (const [i, line] of lines.slice(1).entries()) {
     const at = `line ${i + 2}`;
-    const fail = (message) => errors.push(`${at}: ${message}`);
+    const fail = (message: string): void => {
+      errors.push(`${at}: ${message}`);
+    };
     const cells = line.split('\t');
-    if (cells.length !== COLUMNS.length) return fail(`expected ${COLUMNS.length} cells, got ${cells.length}`);
-    const cell = Object.fromEntries(COLUMNS.map((name, c) => [name, cells[c]]));
-    const int = (name, { min = 0, optional = false } = {}) => {
+    if (cells.length !== COLUMNS.length) {
+      fail(`expected ${COLUMNS.length} cells, got ${cells.length}`);
+      continue;
+    }
+    const cell = Object.fromEntries(COLUMNS.map((name, c) => [name, cells[c] ?? ''])) as Record<Column, string>;
+    const int = (name: Column, { min = 0, optional = false } = {}): number | null => {
       const value = cell[name];
       if (value === '' && optional) return null;
       if (!UINT.test(value) || Number(value) < min) {
@@ -88,8 +119,14 @@ export function parseLimitsTsv(text) {
       return Number(value);
     };
     const type = cell.instance_type;
-    if (!TYPE_NAME.test(type)) return fail(`instance_type '${type}' is not an EC2 type name`);
-    if (rows.has(type)) return fail(`duplicate instance_type '${type}'`);
+    if (!TYPE_NAME.test(type)) {
+      fail(`instance_type '${type}' is not an EC2 type name`);
+      continue;
+    }
+    if (rows.has(type)) {
+      fail(`duplicate instance_type '${type}'`);
+      continue;
+    }
     const maxEnis = int('max_enis', { min: 1 });
     const ipv4PerEni = int('ipv4_per_eni', { min: 1 });
     const ipv6PerEni = int('ipv6_per_eni', { optional: true });
@@ -99,7 +136,7 @@ export function parseLimitsTsv(text) {
     if (cell.bare_metal !== 'true' && cell.bare_metal !== 'false')
       fail(`bare_metal '${cell.bare_metal}' is not true or false`);
     const defaultCard = int('default_network_card_index');
-    const cards = [];
+    const cards: [number, number][] = [];
     for (const pair of cell.network_cards.split(';')) {
       const match = /^(0|[1-9][0-9]*):([1-9][0-9]*)$/.exec(pair);
       if (match === null) {
@@ -129,7 +166,7 @@ export function parseLimitsTsv(text) {
       branchInterfaces,
       vcpus,
     });
-  });
+  }
   if (rows.size === 0) errors.push('the table has no rows');
   if (errors.length > 0) throw new Error(`${errors.length} invalid row(s):\n  ${errors.slice(0, 50).join('\n  ')}`);
   // Code-unit order, not localeCompare: the output must not depend on the machine's locale.
@@ -137,7 +174,7 @@ export function parseLimitsTsv(text) {
 }
 
 /** Renders the rows as the committed JSON text: a `source` header, then one instance type per line. */
-export function renderLimitsJson(rows) {
+export function renderLimitsJson(rows: readonly (readonly [string, LimitsRow])[]): string {
   const body = rows.map(([type, row]) => `    ${JSON.stringify(type)}: ${JSON.stringify(row)}`);
   return [
     '{',
@@ -151,9 +188,9 @@ export function renderLimitsJson(rows) {
   ].join('\n');
 }
 
-function typesOf(jsonText) {
+function typesOf(jsonText: string): Map<string, string> {
   try {
-    const parsed = JSON.parse(jsonText);
+    const parsed = JSON.parse(jsonText) as { types?: Record<string, unknown> };
     return new Map(Object.entries(parsed.types ?? {}).map(([type, row]) => [type, JSON.stringify(row)]));
   } catch {
     return new Map();
@@ -161,13 +198,13 @@ function typesOf(jsonText) {
 }
 
 /** A short human summary of how the committed JSON differs from the expected one. */
-export function diffSummary(committed, expected) {
+export function diffSummary(committed: string, expected: string): string {
   const have = typesOf(committed);
   const want = typesOf(expected);
   const added = [...want.keys()].filter((t) => !have.has(t));
   const removed = [...have.keys()].filter((t) => !want.has(t));
   const changed = [...want.keys()].filter((t) => have.has(t) && have.get(t) !== want.get(t));
-  const list = (label, types) =>
+  const list = (label: string, types: readonly string[]): string[] =>
     types.length === 0
       ? []
       : [`  ${label} (${types.length}): ${types.slice(0, 10).join(', ')}${types.length > 10 ? ', ...' : ''}`];
@@ -180,24 +217,24 @@ export function diffSummary(committed, expected) {
   return lines.join('\n');
 }
 
-function run(argv) {
+function run(argv: readonly string[]): number {
   const check = argv.includes('--check');
   const rest = argv.filter((arg) => arg !== '--check');
   if (rest.length > 1 || rest.some((arg) => arg.startsWith('-'))) {
-    process.stderr.write('usage: node scripts/gen-limits.mjs [--check] [path/to/instance-network-limits.tsv]\n');
+    process.stderr.write('usage: npx tsx scripts/gen-limits.ts [--check] [path/to/instance-network-limits.tsv]\n');
     return 2;
   }
-  const tsv = rest.length === 1 ? resolve(rest[0]) : DEFAULT_TSV;
+  const tsv = rest[0] === undefined ? DEFAULT_TSV : resolve(rest[0]);
   if (!existsSync(tsv)) {
     process.stderr.write(`gen-limits: ${tsv} not found (pass the TSV path as an argument)\n`);
     return 2;
   }
-  let expected;
+  let expected: string;
   try {
     const rows = parseLimitsTsv(readFileSync(tsv, 'utf8'));
     expected = renderLimitsJson(rows);
   } catch (error) {
-    process.stderr.write(`gen-limits: ${tsv}: ${error.message}\n`);
+    process.stderr.write(`gen-limits: ${tsv}: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
   if (!check) {

@@ -1,9 +1,8 @@
-#!/usr/bin/env node
 // Cluster scale, control plane only, in virtual time: N nodes join at once and each schedules M pods; all N ipamds
 // (real Ipamd instances, one per node) run against one embedded VPC and one account's EC2 token buckets (EC2's
 // documented per-action buckets, shared by every node), on one virtual clock. EC2 calls go through the production
 // adapter's call path (client-side budget, full-jitter retry on RequestLimitExceeded), with 100–300 ms latency per
-// call; IMDS shows an attached ENI 1.5 s after the attach. See src/ipamd/virtual/cluster.ts for the kubelet model
+// call; IMDS shows an attached ENI 1.5 s after the attach. See test/support/virtual/cluster.ts for the kubelet model
 // (CrashLoopBackOff restarts of a failed ipamd, pod retries after 10–15 s).
 //
 // Two modes per size, in the same run:
@@ -17,17 +16,16 @@
 // answers; EC2 calls; subnet-full answers; ipamd restarts; peak heap growth / N ("per ipamd", the shared VPC state
 // included); wall time.
 //
-//   npx tsc -b tsconfig.build.json && node bench/cluster-scale.mjs [--nodes 100,1000] [--pods 20] [--json]
+//   npx tsx bench/cluster-scale.ts [--nodes 100,1000] [--pods 20] [--json]
 //     [--modes reference,paced] [--share 0.9] [--seed 1] [--limit 3600] [--subnet-prefix 16] [--eni-quota N] [--leaked-min-age S] [--actions]
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { actionTable, summaryTable } from './lib/cluster-table.mjs';
+import { runCluster } from '../test/support/virtual/cluster.js';
+import { actionTable, summaryTable, type ClusterRun } from './lib/cluster-table.js';
 
-const USAGE = `usage: node bench/cluster-scale.mjs [--nodes 100,1000] [--pods 20] [--modes reference,paced] [--share 0.9]
-                                   [--seed 1] [--limit 3600] [--subnet-prefix 16] [--eni-quota N] [--leaked-min-age S] [--actions] [--json]
+const USAGE = `usage: npx tsx bench/cluster-scale.ts [--nodes 100,1000] [--pods 20] [--modes reference,paced] [--share 0.9]
+                                      [--seed 1] [--limit 3600] [--subnet-prefix 16] [--eni-quota N] [--leaked-min-age S] [--actions] [--json]
   --nodes    cluster sizes, comma-separated (default 100,1000)
   --pods     pods per node (default 20; an m5.large takes 29)
   --modes    reference (production defaults) and/or paced (share/N of each bucket per node, random phase)
@@ -37,8 +35,7 @@ const USAGE = `usage: node bench/cluster-scale.mjs [--nodes 100,1000] [--pods 20
   --eni-quota  the region's network-interface quota (default: 4 per node, at least EC2's default 5000)
   --leaked-min-age  seconds a detached CNI ENI is spared by the leaked-ENI clean-up (ipamd's default 300)
   --actions  also print EC2 calls by action for each size
-  --json     one JSON document instead of tables
-Run after: npx tsc -b tsconfig.build.json`;
+  --json     one JSON document instead of tables`;
 
 const { values: flags } = parseArgs({
   options: {
@@ -78,34 +75,38 @@ if (
   process.exit(2);
 }
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const { runCluster } = await import(join(root, 'dist', 'ipamd', 'virtual', 'cluster.js'));
-
 setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc');
-const log = (line) => (flags.json ? undefined : process.stderr.write(`${line}\n`));
+const gc = runInNewContext('gc') as () => void;
+const log = (line: string): void => {
+  if (!flags.json) process.stderr.write(`${line}\n`);
+};
+const print = (text: string): void => {
+  process.stdout.write(`${text}\n`);
+};
 
-async function measure(nodes, mode) {
+type Measured = Omit<ClusterRun, 'floorMs' | 'ratio'>;
+
+async function measure(nodes: number, mode: string): Promise<Measured> {
   gc();
   const before = process.memoryUsage();
   let peakHeap = before.heapUsed;
   let peakRss = before.rss;
-  const sample = () => {
+  const sample = (): void => {
     const now = process.memoryUsage();
     peakHeap = Math.max(peakHeap, now.heapUsed);
     peakRss = Math.max(peakRss, now.rss);
   };
   const started = performance.now();
+  const leakedMinAge = flags['leaked-min-age'];
+  const eniQuota = flags['eni-quota'];
   const result = await runCluster({
     nodes,
     podsPerNode: pods,
     seed,
     limitMs,
     subnetPrefix,
-    ...(flags['leaked-min-age'] === undefined
-      ? {}
-      : { timings: { leakedEniMinAgeMs: Number(flags['leaked-min-age']) * 1000 } }),
-    eniQuota: flags['eni-quota'] === undefined ? Math.max(5000, 4 * nodes) : Number(flags['eni-quota']),
+    ...(leakedMinAge === undefined ? {} : { timings: { leakedEniMinAgeMs: Number(leakedMinAge) * 1000 } }),
+    eniQuota: eniQuota === undefined ? Math.max(5000, 4 * nodes) : Number(eniQuota),
     ...(mode === 'paced' ? { pacing: { share: share / nodes } } : {}),
     onProgress: ({ nowMs, podsWithAddress }) => {
       sample();
@@ -130,32 +131,31 @@ async function measure(nodes, mode) {
 log(`lone node (N = 1, ${pods} pods) ...`);
 const lone = await measure(1, 'reference');
 const loneMs = lone.doneMs ?? 0;
-const runs = [];
+const runs: ClusterRun[] = [];
 for (const nodes of sizes) {
   for (const mode of modes) {
     log(`${mode}, ${nodes} nodes × ${pods} pods ...`);
     const run = await measure(nodes, mode);
-    run.floorMs = run.bucketFloorMs + loneMs;
-    run.ratio = run.doneMs === undefined ? undefined : run.doneMs / run.floorMs;
-    runs.push(run);
+    const floorMs = run.bucketFloorMs + loneMs;
+    runs.push({ ...run, floorMs, ratio: run.doneMs === undefined ? undefined : run.doneMs / floorMs });
   }
 }
 
 if (flags.json) {
   process.stdout.write(`${JSON.stringify({ pods, share, seed, loneNodeMs: loneMs, runs }, null, 2)}\n`);
 } else {
-  console.log(
+  print(
     `cluster-scale: N nodes join at once, ${pods} pods each; one account's EC2 buckets; virtual time (wall time last)`,
   );
-  console.log(
+  print(
     `floor = token-bucket floor of the calls made + one lone node's time (${(loneMs / 1000).toFixed(1)} s); paced share = ${share}/N\n`,
   );
-  console.log(summaryTable(runs));
+  print(summaryTable(runs));
   for (const run of runs.filter((r) => r.stuck.length > 0)) {
-    console.log(
+    print(
       `\n${run.mode}, ${run.nodes} nodes: ${run.pods - run.podsWithAddress} pods without an address at the end; their nodes:`,
     );
-    for (const { nodes, why } of run.stuck) console.log(`  ${String(nodes).padStart(5)} × ${why}`);
+    for (const { nodes, why } of run.stuck) print(`  ${String(nodes).padStart(5)} × ${why}`);
   }
-  if (flags.actions) for (const nodes of sizes) console.log(`\n${actionTable(runs.filter((r) => r.nodes === nodes))}`);
+  if (flags.actions) for (const nodes of sizes) print(`\n${actionTable(runs.filter((r) => r.nodes === nodes))}`);
 }

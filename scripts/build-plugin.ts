@@ -1,7 +1,8 @@
-#!/usr/bin/env node
 // Builds bin/aws-cni, the CNI plugin, as one standalone executable with Bun (from the npm package `bun`): a Node
 // cold start costs ~110 ms per exec, a Bun-compiled executable ~30 ms — the plugin runs once per pod ADD and DEL.
 // Falls back to a Node-run bundle (bin/aws-cni.mjs + a shell launcher) when Bun cannot run here.
+//
+//   npx tsx scripts/build-plugin.ts   (the second half of `npm run build`)
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +13,7 @@ const out = `${root}bin/aws-cni`;
 const entry = `${root}src/cni/main.ts`;
 
 if (!existsSync(bun)) {
-  console.error('build-plugin: node_modules/.bin/bun is missing; run npm ci');
+  process.stderr.write('build-plugin: node_modules/.bin/bun is missing; run npm ci\n');
   process.exit(1);
 }
 rmSync(out, { force: true });
