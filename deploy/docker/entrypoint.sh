@@ -1,6 +1,6 @@
 #!/bin/sh
 # Entrypoint of the vpc-cni image (deploy/docker/Dockerfile), the counterpart of the reference's aws-vpc-cni-init and
-# aws-vpc-cni entrypoints (reference §1.1, §1.2):
+# aws-vpc-cni entrypoints [behaviour §1.1; behaviour §1.2]:
 #
 #   init   (init container, privileged) copy the upstream CNI plugins into HOST_CNI_BIN_PATH; set rp_filter=2 on the
 #          primary interface, tcp_early_demux, and the IPv6 sysctls when ENABLE_IPv6=true.

@@ -1,5 +1,5 @@
 /**
- * ADD (§7.2): ask ipamd for an address, wire the pod (§7.3 through the PodNetwork port), return the reference's
+ * ADD [behaviour §7.2]: ask ipamd for an address, wire the pod ([behaviour §7.3] through the PodNetwork port), return the reference's
  * result. Every step after ipamd assigned the address pushes its undo onto a compensation stack; on any failure the
  * stack is unwound — tear the wiring down, then give the address back with DelNetwork reason "SetupNSFailed" — each
  * undo failure is logged, and the original error is reported. Undos are idempotent, so a half-done step is undone
@@ -22,7 +22,7 @@ import { isIpv4 } from '../ipam/cidr.js';
 /** An IPv6 address in text form, loosely: hex groups and colons (an embedded IPv4 tail allowed). */
 const IPV6 = /^(?=.*:)[0-9A-Fa-f:]{2,39}(\.\d{1,3}){0,3}$/;
 
-/** The pod annotation asking for one interface per network card (§7.1). */
+/** The pod annotation asking for one interface per network card [behaviour §7.1]. */
 export const MULTI_NIC_ANNOTATION = 'k8s.amazonaws.com/nicConfig';
 
 /** When ADD started, got ipamd's reply and finished wiring (performance.now(): ms since the process started). */

@@ -1,6 +1,6 @@
 /**
  * CNI_ARGS: `KEY=VALUE` pairs separated by `;`, in any order (containerd shuffles them on every call). The plugin
- * reads the keys the reference reads (§7.1): K8S_POD_NAME, K8S_POD_NAMESPACE, K8S_POD_INFRA_CONTAINER_ID,
+ * reads the keys the reference reads [behaviour §7.1]: K8S_POD_NAME, K8S_POD_NAMESPACE, K8S_POD_INFRA_CONTAINER_ID,
  * K8S_POD_UID. As libcni's `LoadArgs`: a pair without exactly one `=` is an error, and an unknown key is an error
  * unless `IgnoreUnknown` is true ("1"/"true", any case), which every runtime sets. Unlike LoadArgs, empty pairs
  * (a trailing `;`) are skipped.

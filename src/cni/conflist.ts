@@ -1,5 +1,5 @@
 /**
- * The CNI network configuration `10-aws.conflist` (reference §2.9), rendered exactly as the reference's entrypoint
+ * The CNI network configuration `10-aws.conflist` [behaviour §2.9], rendered exactly as the reference's entrypoint
  * does: the template text with its placeholders substituted, byte for byte; or, when the `bandwidth` or `tuning`
  * plugin is chained, the reference's JSON re-marshal (Go `json.MarshalIndent` with two spaces through its NetConf
  * struct), which reorders fields, drops empty strings and unknown keys (portmap's `"snat": true`) and prints the

@@ -35,7 +35,7 @@ export interface PluginLogSettings {
   readonly level: PluginLogLevel;
 }
 
-/** The reference's defaults (conflist template, §2.9). */
+/** The reference's defaults (conflist template, [behaviour §2.9]). */
 export const DEFAULT_LOG_SETTINGS: PluginLogSettings = { file: '/var/log/aws-routed-eni/plugin.log', level: 'debug' };
 
 const RANK: Record<PluginLogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };

@@ -1,5 +1,5 @@
 /**
- * Interface names the reference derives from the pod (pkg/networkutils/names.go, §7.2): the host veth is
+ * Interface names the reference derives from the pod (pkg/networkutils/names.go, [behaviour §7.2]): the host veth is
  * `<vethPrefix>` + the first 11 hex digits of SHA-1("<namespace>.<pod>") — `eni` + 11 = 14 characters, under the
  * kernel's 15 — and the result's fake `dummy` interface uses the same hash. Pods with several addresses (multi-NIC)
  * hash "<namespace>.<pod>.<index>" for index > 0 and name their extra container interfaces `mNicIf<index>`.

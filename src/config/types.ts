@@ -25,7 +25,7 @@ export type RandomizeSnat = 'prng' | 'hashrandom' | 'none';
 export type PodSecurityGroupEnforcingMode = 'strict' | 'standard';
 export type NetworkPolicyEnforcingMode = 'none' | 'strict' | 'standard';
 
-/** Warm pool knobs (§3.1 of the reference behaviour). */
+/** Warm pool knobs ([behaviour §3.1] of the reference behaviour). */
 export interface PoolConfig {
   /** ENABLE_PREFIX_DELEGATION: /28 (IPv4) or /80 (IPv6) prefixes instead of secondary IPs. */
   readonly prefixDelegation: boolean;

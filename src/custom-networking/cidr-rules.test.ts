@@ -16,7 +16,7 @@ const refused = (code: string, pattern: RegExp) => (error: unknown) => {
   return true;
 };
 
-describe('vpcBlockStatus (EC2 VPC CIDR rules, ec2-imds-surface §3.2)', () => {
+describe('vpcBlockStatus (EC2 VPC CIDR rules, [ec2-imds §3.2])', () => {
   it('a new 100.64/10 block on a 10/8 VPC is allowed; one already there is associated or associating', () => {
     assert.deepEqual(vpcBlockStatus(vpc('10.11.0.0/16'), '100.64.0.0/16'), { kind: 'new' });
     assert.deepEqual(vpcBlockStatus(vpc('10.11.0.0/16', ['100.64.0.0/16', 'associated']), '100.64.0.0/16'), {

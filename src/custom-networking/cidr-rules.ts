@@ -1,5 +1,5 @@
 /**
- * EC2's rules for adding an IPv4 block to a VPC (ec2-imds-surface.md §3.2), checked before anything is asked of EC2
+ * EC2's rules for adding an IPv4 block to a VPC [ec2-imds §3.2], checked before anything is asked of EC2
  * so that a mistake is refused with a clear reason: size /16../28, no overlap with the VPC's blocks, at most 5
  * blocks, and the association-restriction table by the range of the primary block (a 10/8 VPC may add 10/8,
  * 100.64.0.0/10 or public space, never 172.16/12, 192.168/16 or 198.19/16; 169.254/16 never). Pure.

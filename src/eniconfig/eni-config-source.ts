@@ -1,5 +1,5 @@
 /**
- * The {@link EniConfigSource} ipamd calls before creating each ENI under custom networking (reference §4.3–4.4):
+ * The {@link EniConfigSource} ipamd calls before creating each ENI under custom networking [behaviour §4.3–4.4]:
  * reads the node, chooses the ENIConfig name, fetches it, checks it against EC2 (subnet in the node's zone and VPC
  * with room; security groups exist in the VPC) and answers `{ subnet, securityGroups }` — the ENIConfig's groups, or
  * the primary ENI's when it lists none. Anything wrong is thrown as an {@link EniConfigError} whose message says

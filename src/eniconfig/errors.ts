@@ -1,7 +1,7 @@
 /**
  * Error catalogue of custom networking: ENIConfig documents that do not parse, names that clash, and ENIConfigs that
  * do not fit the node's VPC. Each message says exactly what is wrong (the document, the field, both zones, the
- * unknown group), because "failed to allocate" is what users get from the reference (user-pain-points §5, §9).
+ * unknown group), because "failed to allocate" is what users get from the reference [pain-points §5; pain-points §9].
  * Documented in docs/errors.md.
  *
  * @example

@@ -43,5 +43,5 @@ export interface NodeInfoSource {
   close(): Promise<void>;
 }
 
-/** Custom networking: the ENIConfig that applies to this node (reference §4.3–4.4), looked up per new ENI. */
+/** Custom networking: the ENIConfig that applies to this node [behaviour §4.3–4.4], looked up per new ENI. */
 export type EniConfigSource = () => Promise<{ readonly subnet: string; readonly securityGroups: readonly string[] }>;

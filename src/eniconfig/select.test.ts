@@ -1,4 +1,4 @@
-// §4.3 selection order, table-driven: external label > annotation > label > "default"; custom keys; empty keys and
+// [behaviour §4.3] selection order, table-driven: external label > annotation > label > "default"; custom keys; empty keys and
 // empty values fall back.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
@@ -88,7 +88,7 @@ const CASES: readonly Case[] = [
   },
 ];
 
-describe('selectEniConfigName (§4.3)', () => {
+describe('selectEniConfigName [behaviour §4.3]', () => {
   for (const c of CASES) {
     it(c.name, () => {
       const node = { labels: c.labels ?? {}, annotations: c.annotations ?? {} };

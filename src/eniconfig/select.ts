@@ -1,5 +1,5 @@
 /**
- * Which ENIConfig applies to a node — the reference's `GetNodeSpecificENIConfigName` (§4.3). First match wins:
+ * Which ENIConfig applies to a node — the reference's `GetNodeSpecificENIConfigName` [behaviour §4.3]. First match wins:
  *
  * 1. label `vpc.amazonaws.com/externalEniConfig` (out-of-band management);
  * 2. the annotation named by ENI_CONFIG_ANNOTATION_DEF (default `k8s.amazonaws.com/eniConfig`);
@@ -17,7 +17,7 @@
  */
 import { DEFAULT_ENICONFIG_KEY, DEFAULT_ENICONFIG_NAME, EXTERNAL_ENICONFIG_LABEL, type NodeInfo } from './types.js';
 
-/** Why a name was chosen: the step of §4.3 that matched. */
+/** Why a name was chosen: the step of [behaviour §4.3] that matched. */
 export type EniConfigNameSource = 'external-label' | 'annotation' | 'label' | 'default';
 
 export interface EniConfigChoice {

@@ -1,5 +1,5 @@
 /**
- * The ENIConfig custom resource (reference §4.2) and the node facts custom networking reads (§4.3), as plain data.
+ * The ENIConfig custom resource [behaviour §4.2] and the node facts custom networking reads [behaviour §4.3], as plain data.
  * Nothing here does I/O: documents are parsed in documents.ts, checked against the VPC in vpc-check.ts, and read
  * from files or the Kubernetes API by the {@link NodeInfoSource} adapters (ports.ts).
  *
@@ -22,17 +22,17 @@ export const ENICONFIG_KIND = 'ENIConfig';
 /** Resource name in API paths: `/apis/crd.k8s.amazonaws.com/v1alpha1/eniconfigs`. */
 export const ENICONFIG_PLURAL = 'eniconfigs';
 
-/** Node label for out-of-band ENIConfig management; it beats the annotation and the label keys (§4.3 step 1). */
+/** Node label for out-of-band ENIConfig management; it beats the annotation and the label keys ([behaviour §4.3] step 1). */
 export const EXTERNAL_ENICONFIG_LABEL = 'vpc.amazonaws.com/externalEniConfig';
 /** Default of both ENI_CONFIG_ANNOTATION_DEF and ENI_CONFIG_LABEL_DEF. */
 export const DEFAULT_ENICONFIG_KEY = 'k8s.amazonaws.com/eniConfig';
-/** The name used when the node names no ENIConfig (§4.3 step 4). */
+/** The name used when the node names no ENIConfig ([behaviour §4.3] step 4). */
 export const DEFAULT_ENICONFIG_NAME = 'default';
 
 /** `spec` of an ENIConfig: the subnet new ENIs go into and, optionally, their security groups. */
 export interface EniConfigSpec {
   readonly subnet: string;
-  /** Absent or empty: new ENIs take the primary ENI's security groups (§4.4). */
+  /** Absent or empty: new ENIs take the primary ENI's security groups [behaviour §4.4]. */
   readonly securityGroups?: readonly string[];
 }
 

@@ -32,8 +32,8 @@ const REFERENCE_ROWS = [
 const referenceFile = (rows: readonly string[]) => `{"version":"vpc-cni-ipam/1","allocations":[${rows.join(',')}]}\n`;
 const REFERENCE_FILE = referenceFile(REFERENCE_ROWS);
 
-describe('serializeCheckpoint (§8 format)', () => {
-  it('§8 writes the reference format exactly: one line, Go field order, addresses in order, metadata always present', () => {
+describe('serializeCheckpoint ([behaviour §8] format)', () => {
+  it('[behaviour §8] writes the reference format exactly: one line, Go field order, addresses in order, metadata always present', () => {
     const data: CheckpointData = {
       version: 'vpc-cni-ipam/1',
       allocations: [
@@ -53,20 +53,20 @@ describe('serializeCheckpoint (§8 format)', () => {
     );
   });
 
-  it('§8 an empty checkpoint has allocations [] (never null)', () => {
+  it('[behaviour §8] an empty checkpoint has allocations [] (never null)', () => {
     assert.equal(
       serializeCheckpoint({ version: 'vpc-cni-ipam/1', allocations: [] }),
       '{"version":"vpc-cni-ipam/1","allocations":[]}\n',
     );
   });
 
-  it('§8 escapes strings as Go does (<, >, & as \\u escapes)', () => {
+  it('[behaviour §8] escapes strings as Go does (<, >, & as \\u escapes)', () => {
     const text = serializeCheckpoint({ version: 'vpc-cni-ipam/1', allocations: [entry('a<b>&"c', '10.0.0.1')] });
     assert.match(text, /"containerID":"a\\u003cb\\u003e\\u0026\\"c"/);
     assert.equal(parseCheckpoint(text).allocations[0]?.containerID, 'a<b>&"c');
   });
 
-  it('§8 re-serializing a reference file reproduces it byte for byte, rows ordered by address', () => {
+  it('[behaviour §8] re-serializing a reference file reproduces it byte for byte, rows ordered by address', () => {
     const [web, migrated, ipv6] = REFERENCE_ROWS;
     assert.equal(
       serializeCheckpoint(parseCheckpoint(REFERENCE_FILE)),
@@ -75,8 +75,8 @@ describe('serializeCheckpoint (§8 format)', () => {
   });
 });
 
-describe('parseCheckpoint (§8 restore step 1)', () => {
-  it('§8 reads a reference file with nanosecond timestamps, CRI-migrated keys and an IPv6 entry', () => {
+describe('parseCheckpoint ([behaviour §8] restore step 1)', () => {
+  it('[behaviour §8] reads a reference file with nanosecond timestamps, CRI-migrated keys and an IPv6 entry', () => {
     const data = parseCheckpoint(REFERENCE_FILE);
     assert.equal(data.version, 'vpc-cni-ipam/1');
     assert.deepEqual(data.allocations, [
@@ -107,7 +107,7 @@ describe('parseCheckpoint (§8 restore step 1)', () => {
     ]);
   });
 
-  it('§8 accepts pretty-printed JSON, missing metadata and unknown fields', () => {
+  it('[behaviour §8] accepts pretty-printed JSON, missing metadata and unknown fields', () => {
     const text = JSON.stringify(
       {
         version: 'vpc-cni-ipam/1',
@@ -124,7 +124,7 @@ describe('parseCheckpoint (§8 restore step 1)', () => {
     ]);
   });
 
-  it('§8 nanoseconds convert to milliseconds exactly (rounding down) and back', () => {
+  it('[behaviour §8] nanoseconds convert to milliseconds exactly (rounding down) and back', () => {
     assert.equal(nsToMs(1714560000123456789n), 1714560000123);
     assert.equal(nsToMs(1714560000123999999n), 1714560000123);
     assert.equal(msToNs(1714560000123), 1714560000123000000n);
@@ -234,12 +234,12 @@ describe('parseCheckpoint (§8 restore step 1)', () => {
     },
   ];
   for (const { name, text, code, message } of bad) {
-    it(`§8 rejects ${name} with ${code}`, () => {
+    it(`[behaviour §8] rejects ${name} with ${code}`, () => {
       assertIpamError(() => parseCheckpoint(text), code, message);
     });
   }
 
-  it('§8 a field name inside a string value is not mistaken for a timestamp', () => {
+  it('[behaviour §8] a field name inside a string value is not mistaken for a timestamp', () => {
     const text = file(
       `[${row('"ipv4":"10.0.0.1","allocationTimestamp":7,"metadata":{"k8sPodName":"\\"allocationTimestamp\\":12"}')}]`,
     );

@@ -149,7 +149,7 @@ export function eniView(eni: EniRecord, context: CooldownContext): EniView {
 }
 
 /**
- * §3.3: totals, assigned and cooldown counts only over non-excluded ENIs and CIDRs of the current mode;
+ * [behaviour §3.3]: totals, assigned and cooldown counts only over non-excluded ENIs and CIDRs of the current mode;
  * `totalPrefixes` and `freePrefixes` over every prefix of every ENI.
  */
 export function poolStats(enis: Iterable<EniRecord>, prefixDelegation: boolean, context: CooldownContext): PoolStats {

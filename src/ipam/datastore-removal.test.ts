@@ -17,78 +17,78 @@ function twoEniStore(): Datastore {
 describe('Datastore ENIs and CIDRs: refused changes leave the state unchanged', () => {
   const cases: { name: string; code: IpamErrorCode; message?: RegExp; act: (ds: Datastore) => unknown }[] = [
     {
-      name: '§3.9 adding an ENI twice is DUPLICATE_ENI',
+      name: '[behaviour §3.9] adding an ENI twice is DUPLICATE_ENI',
       code: 'DUPLICATE_ENI',
       act: (ds) => ds.addEni(eniSpec('eni-a', 5)),
     },
     {
-      name: '§3.9 adding a CIDR to an unknown ENI is ENI_NOT_FOUND',
+      name: '[behaviour §3.9] adding a CIDR to an unknown ENI is ENI_NOT_FOUND',
       code: 'ENI_NOT_FOUND',
       act: (ds) => ds.addCidr('eni-x', '10.0.2.0/28'),
     },
     {
-      name: '§3.9 removing an unknown ENI is ENI_NOT_FOUND',
+      name: '[behaviour §3.9] removing an unknown ENI is ENI_NOT_FOUND',
       code: 'ENI_NOT_FOUND',
       act: (ds) => ds.removeEni('eni-x', { force: true }),
     },
     {
-      name: '§3.9 excluding an unknown ENI is ENI_NOT_FOUND',
+      name: '[behaviour §3.9] excluding an unknown ENI is ENI_NOT_FOUND',
       code: 'ENI_NOT_FOUND',
       act: (ds) => ds.setExcluded('eni-x', true),
     },
     {
-      name: '§3.9 the same /28 twice on one ENI is DUPLICATE_CIDR',
+      name: '[behaviour §3.9] the same /28 twice on one ENI is DUPLICATE_CIDR',
       code: 'DUPLICATE_CIDR',
       message: /already on ENI eni-a/,
       act: (ds) => ds.addCidr('eni-a', '10.0.0.0/28'),
     },
     {
-      name: '§3.9 a /28 already on another ENI is DUPLICATE_CIDR',
+      name: '[behaviour §3.9] a /28 already on another ENI is DUPLICATE_CIDR',
       code: 'DUPLICATE_CIDR',
       message: /already on ENI eni-b/,
       act: (ds) => ds.addCidr('eni-a', '10.0.1.16/28'),
     },
     {
-      name: '§3.9 a /32 inside a known /28 is DUPLICATE_CIDR',
+      name: '[behaviour §3.9] a /32 inside a known /28 is DUPLICATE_CIDR',
       code: 'DUPLICATE_CIDR',
       message: /overlaps 10\.0\.0\.0\/28/,
       act: (ds) => ds.addCidr('eni-b', '10.0.0.7/32'),
     },
     {
-      name: '§3.9 a /28 not aligned on 16 addresses is INVALID_ADDRESS_BLOCK',
+      name: '[behaviour §3.9] a /28 not aligned on 16 addresses is INVALID_ADDRESS_BLOCK',
       code: 'INVALID_ADDRESS_BLOCK',
       message: /host bits/,
       act: (ds) => ds.addCidr('eni-a', '10.0.3.8/28'),
     },
     {
-      name: '§3.9 a /27 is INVALID_ADDRESS_BLOCK',
+      name: '[behaviour §3.9] a /27 is INVALID_ADDRESS_BLOCK',
       code: 'INVALID_ADDRESS_BLOCK',
       message: /is a \/27/,
       act: (ds) => ds.addCidr('eni-a', '10.0.3.0/27'),
     },
     {
-      name: '§3.9 a bare address is INVALID_ADDRESS_BLOCK',
+      name: '[behaviour §3.9] a bare address is INVALID_ADDRESS_BLOCK',
       code: 'INVALID_ADDRESS_BLOCK',
       act: (ds) => ds.addCidr('eni-a', '10.0.3.1'),
     },
     {
-      name: '§3.9 garbage is INVALID_ADDRESS_BLOCK',
+      name: '[behaviour §3.9] garbage is INVALID_ADDRESS_BLOCK',
       code: 'INVALID_ADDRESS_BLOCK',
       act: (ds) => ds.addCidr('eni-a', '10.0.3.x/32'),
     },
     {
-      name: '§3.7 removing a CIDR the ENI lacks is CIDR_NOT_FOUND',
+      name: '[behaviour §3.7] removing a CIDR the ENI lacks is CIDR_NOT_FOUND',
       code: 'CIDR_NOT_FOUND',
       act: (ds) => ds.removeCidr('eni-a', '10.0.1.0/28'),
     },
     {
-      name: '§3.7 unforced removal of a CIDR with pods is CIDR_IN_USE',
+      name: '[behaviour §3.7] unforced removal of a CIDR with pods is CIDR_IN_USE',
       code: 'CIDR_IN_USE',
       message: /2 pod/,
       act: (ds) => ds.removeCidr('eni-a', '10.0.0.0/28'),
     },
     {
-      name: '§3.7 unforced removal of an ENI with pods is ENI_IN_USE',
+      name: '[behaviour §3.7] unforced removal of an ENI with pods is ENI_IN_USE',
       code: 'ENI_IN_USE',
       message: /2 pod/,
       act: (ds) => ds.removeEni('eni-a'),
@@ -106,7 +106,7 @@ describe('Datastore ENIs and CIDRs: refused changes leave the state unchanged', 
 });
 
 describe('Datastore removals', () => {
-  it('§3.10 forced removal of a CIDR with pods returns the lost addresses and the pods that lost theirs', () => {
+  it('[behaviour §3.10] forced removal of a CIDR with pods returns the lost addresses and the pods that lost theirs', () => {
     const ds = twoEniStore();
     fill(ds, 2);
     const result = ds.removeCidr('eni-a', '10.0.0.0/28', { force: true });
@@ -130,7 +130,7 @@ describe('Datastore removals', () => {
     });
   });
 
-  it('§3.10 forced removal of an ENI with pods returns every address it held and its pods', () => {
+  it('[behaviour §3.10] forced removal of an ENI with pods returns every address it held and its pods', () => {
     const ds = twoEniStore();
     ds.setExcluded('eni-a', true);
     fill(ds, 17);
@@ -142,7 +142,7 @@ describe('Datastore removals', () => {
     assert.deepEqual(ds.allocations(), []);
   });
 
-  it('§3.7 an ENI or CIDR without pods goes without force, even with addresses in cooldown', () => {
+  it('[behaviour §3.7] an ENI or CIDR without pods goes without force, even with addresses in cooldown', () => {
     const ds = twoEniStore();
     fill(ds, 1);
     ds.unassign(podKey('pod0'));
@@ -154,7 +154,7 @@ describe('Datastore removals', () => {
     );
   });
 
-  it('§3.7 removeCidr accepts the CIDR text in any spelling parseCidr accepts for the same block', () => {
+  it('[behaviour §3.7] removeCidr accepts the CIDR text in any spelling parseCidr accepts for the same block', () => {
     const { ds } = buildStore({
       prefixDelegation: false,
       enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.5/32'] }],
@@ -165,7 +165,7 @@ describe('Datastore removals', () => {
 });
 
 describe('Datastore snapshot and views', () => {
-  it('§3.9 snapshot orders ENIs by device number and CIDRs and addresses by address, with counts', () => {
+  it('[behaviour §3.9] snapshot orders ENIs by device number and CIDRs and addresses by address, with counts', () => {
     const { ds, clock } = buildStore({
       prefixDelegation: true,
       enis: [
@@ -207,7 +207,7 @@ describe('Datastore snapshot and views', () => {
     assert.equal(snapshot.stats.totalPrefixes, 3);
   });
 
-  it('§3.9 a snapshot is a deep copy: changing it does not change the store', () => {
+  it('[behaviour §3.9] a snapshot is a deep copy: changing it does not change the store', () => {
     const ds = twoEniStore();
     fill(ds, 1);
     const snapshot = ds.snapshot();
@@ -224,7 +224,7 @@ describe('Datastore snapshot and views', () => {
     assert.notEqual(ds.findByKey(podKey('pod0')), undefined);
   });
 
-  it('§3.9 views returned by findByKey and allocations are copies too', () => {
+  it('[behaviour §3.9] views returned by findByKey and allocations are copies too', () => {
     const ds = twoEniStore();
     fill(ds, 1);
     const found = ds.findByKey(podKey('pod0')) as unknown as { key: { containerID: string } };

@@ -18,8 +18,8 @@ const entry = (containerID: string, ipv4: string, extra: Partial<CheckpointEntry
   ...extra,
 });
 
-describe('Datastore.restore (§8 step 3)', () => {
-  it('§8 round trip: serialize(toCheckpoint) → parse → restore into a fresh datastore gives an equal snapshot', () => {
+describe('Datastore.restore ([behaviour §8] step 3)', () => {
+  it('[behaviour §8] round trip: serialize(toCheckpoint) → parse → restore into a fresh datastore gives an equal snapshot', () => {
     const { ds, clock } = buildStore(LAYOUT);
     fill(ds, 18);
     clock.advance(1_234);
@@ -35,7 +35,7 @@ describe('Datastore.restore (§8 step 3)', () => {
     assert.equal(serializeCheckpoint(fresh.ds.toCheckpoint()), text);
   });
 
-  it('§8 toCheckpoint lists every assigned address, ordered by address, timestamps in nanoseconds', () => {
+  it('[behaviour §8] toCheckpoint lists every assigned address, ordered by address, timestamps in nanoseconds', () => {
     const { ds, clock } = buildStore({ ...LAYOUT, startMs: 1714560000123 });
     ds.restore([entry('b', '10.0.1.3'), entry('x', '10.0.0.77')]);
     ds.assign(podKey('a'), { k8sPodName: 'a-0' });
@@ -57,7 +57,7 @@ describe('Datastore.restore (§8 step 3)', () => {
     });
   });
 
-  it('§8 restored entries keep their key, metadata and assignment time (ns → ms, rounded down)', () => {
+  it('[behaviour §8] restored entries keep their key, metadata and assignment time (ns → ms, rounded down)', () => {
     const { ds } = buildStore(LAYOUT);
     const { restored } = ds.restore([
       entry('c1', '10.0.1.17', { metadata: { k8sPodNamespace: 'ns', k8sPodName: 'p', interfacesCount: 1 } }),
@@ -83,7 +83,7 @@ describe('Datastore.restore (§8 step 3)', () => {
     });
   });
 
-  it('§8 entries outside every known CIDR are dropped as stale; IPv6-only entries are dropped too', () => {
+  it('[behaviour §8] entries outside every known CIDR are dropped as stale; IPv6-only entries are dropped too', () => {
     const { ds } = buildStore(LAYOUT);
     const gone = entry('gone', '10.0.9.9');
     const v6 = { ...podKey('v6'), ipv6: '2600::5', allocationTimestamp: 1n };
@@ -103,7 +103,7 @@ describe('Datastore.restore (§8 step 3)', () => {
     );
   });
 
-  it('§8 restores into CIDRs of the other mode and on excluded ENIs (the pods are still there)', () => {
+  it('[behaviour §8] restores into CIDRs of the other mode and on excluded ENIs (the pods are still there)', () => {
     const { ds } = buildStore({
       ...LAYOUT,
       enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28', '10.0.0.77/32'], excluded: true }],
@@ -120,7 +120,7 @@ describe('Datastore.restore (§8 step 3)', () => {
     });
   });
 
-  it('§8 an address still cooling down may be restored (the checkpoint is the truth about pods)', () => {
+  it('[behaviour §8] an address still cooling down may be restored (the checkpoint is the truth about pods)', () => {
     const { ds } = buildStore(LAYOUT);
     fill(ds, 1);
     ds.unassign(podKey('pod0'));
@@ -130,27 +130,27 @@ describe('Datastore.restore (§8 step 3)', () => {
 
   const conflicts: { name: string; entries: CheckpointEntry[]; message: RegExp }[] = [
     {
-      name: '§8 the same address twice in the checkpoint',
+      name: '[behaviour §8] the same address twice in the checkpoint',
       entries: [entry('one', '10.0.0.4'), entry('two', '10.0.0.4')],
       message: /allocations\[1\]: address 10\.0\.0\.4 is already claimed by allocations\[0\]/,
     },
     {
-      name: '§8 the same key twice in the checkpoint',
+      name: '[behaviour §8] the same key twice in the checkpoint',
       entries: [entry('one', '10.0.0.4'), entry('one', '10.0.0.5')],
       message: /allocations\[1\]: key aws-cni\/one\/eth0 is already claimed by allocations\[0\]/,
     },
     {
-      name: '§8 the same address twice, even outside known CIDRs',
+      name: '[behaviour §8] the same address twice, even outside known CIDRs',
       entries: [entry('one', '10.9.0.4'), entry('two', '10.9.0.4')],
       message: /address 10\.9\.0\.4 is already claimed/,
     },
     {
-      name: '§8 an address a pod in the datastore already holds',
+      name: '[behaviour §8] an address a pod in the datastore already holds',
       entries: [entry('fresh', '10.0.0.6'), entry('other', '10.0.0.0')],
       message: /allocations\[1\]: address 10\.0\.0\.0 is already claimed by the datastore \(eni-a\)/,
     },
     {
-      name: '§8 a key that already holds an address in the datastore',
+      name: '[behaviour §8] a key that already holds an address in the datastore',
       entries: [entry('fresh', '10.0.0.6'), entry('pod0', '10.0.0.9')],
       message: /allocations\[1\]: key aws-cni\/pod0\/eth0 is already claimed by the datastore/,
     },
@@ -165,7 +165,7 @@ describe('Datastore.restore (§8 step 3)', () => {
     });
   }
 
-  it('§8 a malformed checkpoint is rejected before the datastore is touched', () => {
+  it('[behaviour §8] a malformed checkpoint is rejected before the datastore is touched', () => {
     const { ds } = buildStore(LAYOUT);
     const before = ds.snapshot();
     const text =

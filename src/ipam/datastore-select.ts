@@ -1,5 +1,5 @@
 /**
- * Which address a new pod gets. The reference walks Go maps, so its choice is effectively random (§3.8); this rule is
+ * Which address a new pod gets. The reference walks Go maps, so its choice is effectively random [behaviour §3.8]; this rule is
  * deterministic and steers the pool towards states the pool manager can shrink:
  *
  * 1. ENIs by ascending device number, skipping ENIs excluded for pod IPs. Pods gather on the primary and low ENIs,
@@ -7,7 +7,7 @@
  *    ENIs).
  * 2. Within an ENI, only CIDRs of the current mode (prefix delegation: /28 prefixes; otherwise /32 secondary IPs),
  *    the one with the most assigned addresses first, ties by lower address. Packing pods into partly used /28s
- *    leaves whole prefixes without pods, and only those can be released (`freePrefixes`, §3.7).
+ *    leaves whole prefixes without pods, and only those can be released (`freePrefixes`, [behaviour §3.7]).
  * 3. Within a CIDR, the lowest address that is neither assigned nor in cooldown. A /28 offers all 16 addresses from
  *    its network address, as in the reference (AWS reserves nothing inside a delegated prefix).
  *

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { assertIpamError, buildStore, fill, podKey } from './datastore-fixtures.test-util.js';
 
 describe('Datastore.assign / unassign', () => {
-  it('§3.8 idempotent ADD for the same key returns the same address and changes nothing', () => {
+  it('[behaviour §3.8] idempotent ADD for the same key returns the same address and changes nothing', () => {
     const { ds, clock } = buildStore({
       prefixDelegation: true,
       enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
@@ -18,7 +18,7 @@ describe('Datastore.assign / unassign', () => {
     assert.equal(ds.findByKey(podKey('c1'))?.assignedTime, 1_000_000);
   });
 
-  it('§3.8 a different ifName of the same container is a different key', () => {
+  it('[behaviour §3.8] a different ifName of the same container is a different key', () => {
     const { ds } = buildStore({
       prefixDelegation: false,
       enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.5/32', '10.0.0.6/32'] }],
@@ -27,7 +27,7 @@ describe('Datastore.assign / unassign', () => {
     assert.equal(ds.assign(podKey('c1', 'eth1')).address, '10.0.0.6');
   });
 
-  it('§3.8 DEL of an unknown key returns undefined, and DEL twice is harmless', () => {
+  it('[behaviour §3.8] DEL of an unknown key returns undefined, and DEL twice is harmless', () => {
     const { ds } = buildStore({
       prefixDelegation: true,
       enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
@@ -40,9 +40,17 @@ describe('Datastore.assign / unassign', () => {
   });
 
   const interfaceCases = [
-    { name: '§3.8 unassign reports interfacesCount 1 when none was stored', metadata: {}, expected: 1 },
-    { name: '§3.8 unassign treats a stored interfacesCount 0 as 1', metadata: { interfacesCount: 0 }, expected: 1 },
-    { name: '§3.8 unassign returns the stored interfacesCount', metadata: { interfacesCount: 3 }, expected: 3 },
+    { name: '[behaviour §3.8] unassign reports interfacesCount 1 when none was stored', metadata: {}, expected: 1 },
+    {
+      name: '[behaviour §3.8] unassign treats a stored interfacesCount 0 as 1',
+      metadata: { interfacesCount: 0 },
+      expected: 1,
+    },
+    {
+      name: '[behaviour §3.8] unassign returns the stored interfacesCount',
+      metadata: { interfacesCount: 3 },
+      expected: 3,
+    },
   ];
   for (const { name, metadata, expected } of interfaceCases) {
     it(name, () => {
@@ -61,7 +69,7 @@ describe('Datastore.assign / unassign', () => {
     });
   }
 
-  it('§3.8 unassign falls back to the CRI-migrated key (_migrated-from-cri / unknown)', () => {
+  it('[behaviour §3.8] unassign falls back to the CRI-migrated key (_migrated-from-cri / unknown)', () => {
     const { ds } = buildStore({
       prefixDelegation: false,
       enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.5/32'] }],
@@ -83,7 +91,7 @@ describe('Datastore.assign / unassign', () => {
 
 describe('Datastore cooldown (IP_COOLDOWN_PERIOD)', () => {
   for (const ipCooldownMs of [30_000, 5_000, 1]) {
-    it(`§3.8 a released address is not reused until exactly ${ipCooldownMs} ms have passed`, () => {
+    it(`[behaviour §3.8] a released address is not reused until exactly ${ipCooldownMs} ms have passed`, () => {
       const { ds, clock } = buildStore({
         prefixDelegation: false,
         ipCooldownMs,
@@ -112,7 +120,7 @@ describe('Datastore cooldown (IP_COOLDOWN_PERIOD)', () => {
     });
   }
 
-  it('§3.3 addresses in cooldown count as available but are reported as cooling', () => {
+  it('[behaviour §3.3] addresses in cooldown count as available but are reported as cooling', () => {
     const { ds } = buildStore({
       prefixDelegation: true,
       enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
@@ -129,7 +137,7 @@ describe('Datastore cooldown (IP_COOLDOWN_PERIOD)', () => {
     });
   });
 
-  it('§3.8 a zero cooldown lets the same address be reused at once', () => {
+  it('[behaviour §3.8] a zero cooldown lets the same address be reused at once', () => {
     const { ds } = buildStore({
       prefixDelegation: false,
       ipCooldownMs: 0,
@@ -140,7 +148,7 @@ describe('Datastore cooldown (IP_COOLDOWN_PERIOD)', () => {
     assert.equal(ds.assign(podKey('new')).address, '10.0.0.5');
   });
 
-  it('§3.8 released addresses whose cooldown ended are forgotten when their CIDR hands out an address', () => {
+  it('[behaviour §3.8] released addresses whose cooldown ended are forgotten when their CIDR hands out an address', () => {
     const { ds, clock } = buildStore({
       prefixDelegation: true,
       enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
@@ -156,7 +164,7 @@ describe('Datastore cooldown (IP_COOLDOWN_PERIOD)', () => {
 });
 
 describe('Datastore address selection (deterministic rule)', () => {
-  it('§3.8 prefers the lowest device number, whatever the order ENIs were added in', () => {
+  it('[behaviour §3.8] prefers the lowest device number, whatever the order ENIs were added in', () => {
     const { ds } = buildStore({
       prefixDelegation: false,
       enis: [
@@ -172,7 +180,7 @@ describe('Datastore address selection (deterministic rule)', () => {
     );
   });
 
-  it('§3.8 packs pods into the fullest /28 of an ENI before an emptier one', () => {
+  it('[behaviour §3.8] packs pods into the fullest /28 of an ENI before an emptier one', () => {
     const { ds } = buildStore({
       prefixDelegation: true,
       enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28', '10.0.0.16/28'] }],
@@ -182,7 +190,7 @@ describe('Datastore address selection (deterministic rule)', () => {
     assert.equal(ds.assign(podKey('new')).address, '10.0.0.18');
   });
 
-  it('§3.8 breaks ties between equally full /28s by the lower address', () => {
+  it('[behaviour §3.8] breaks ties between equally full /28s by the lower address', () => {
     const { ds } = buildStore({
       prefixDelegation: true,
       enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.32/28', '10.0.0.16/28'] }],
@@ -190,7 +198,7 @@ describe('Datastore address selection (deterministic rule)', () => {
     assert.equal(ds.assign(podKey('first')).address, '10.0.0.16');
   });
 
-  it('§3.8 a /28 hands out all 16 addresses, from its network address upwards', () => {
+  it('[behaviour §3.8] a /28 hands out all 16 addresses, from its network address upwards', () => {
     const { ds } = buildStore({
       prefixDelegation: true,
       enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.16/28'] }],
@@ -201,7 +209,7 @@ describe('Datastore address selection (deterministic rule)', () => {
     assert.equal(new Set(addresses).size, 16);
   });
 
-  it('§3.8 takes the lowest address that is neither assigned nor cooling down', () => {
+  it('[behaviour §3.8] takes the lowest address that is neither assigned nor cooling down', () => {
     const { ds } = buildStore({
       prefixDelegation: true,
       enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
@@ -213,13 +221,13 @@ describe('Datastore address selection (deterministic rule)', () => {
 
   const modeCases = [
     {
-      name: '§3.8 prefix delegation uses only /28 prefixes',
+      name: '[behaviour §3.8] prefix delegation uses only /28 prefixes',
       prefixDelegation: true,
       address: '10.0.0.16',
       totalIPs: 16,
     },
     {
-      name: '§3.8 secondary-IP mode uses only /32 addresses',
+      name: '[behaviour §3.8] secondary-IP mode uses only /32 addresses',
       prefixDelegation: false,
       address: '10.0.0.5',
       totalIPs: 1,
@@ -243,7 +251,7 @@ describe('Datastore address selection (deterministic rule)', () => {
     });
   }
 
-  it('§3.8 skips ENIs excluded for pod IPs; §3.3 does not count them except in totalPrefixes/freePrefixes', () => {
+  it('[behaviour §3.8] skips ENIs excluded for pod IPs; [behaviour §3.3] does not count them except in totalPrefixes/freePrefixes', () => {
     const { ds } = buildStore({
       prefixDelegation: true,
       enis: [
@@ -268,7 +276,7 @@ describe('Datastore address selection (deterministic rule)', () => {
 });
 
 describe('Datastore exhaustion', () => {
-  it('§3.8 an exhausted pool throws NO_AVAILABLE_ADDRESS, CNI code 11, with counts, and changes nothing', () => {
+  it('[behaviour §3.8] an exhausted pool throws NO_AVAILABLE_ADDRESS, CNI code 11, with counts, and changes nothing', () => {
     const { ds } = buildStore({
       prefixDelegation: true,
       enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
@@ -285,14 +293,14 @@ describe('Datastore exhaustion', () => {
     assert.deepEqual(ds.snapshot(), before);
   });
 
-  it('§3.8 an empty pool says that no secondary IPs exist', () => {
+  it('[behaviour §3.8] an empty pool says that no secondary IPs exist', () => {
     const { ds } = buildStore({ prefixDelegation: false, enis: [{ id: 'eni-a', deviceNumber: 0 }] });
     assertIpamError(() => ds.assign(podKey('c1')), 'NO_AVAILABLE_ADDRESS', /no secondary IPs on ENIs usable for pods/);
   });
 });
 
-describe('Datastore.stats (§3.3)', () => {
-  it('§3.3 freePrefixes counts prefixes without assigned addresses on every ENI', () => {
+describe('Datastore.stats [behaviour §3.3]', () => {
+  it('[behaviour §3.3] freePrefixes counts prefixes without assigned addresses on every ENI', () => {
     const { ds } = buildStore({
       prefixDelegation: true,
       enis: [

@@ -1,6 +1,6 @@
 /**
  * The IP address datastore of one network card: ENIs, their /32 secondary IPs or /28 prefixes, and which pod (IPAM
- * key) holds which address — the reference's `pkg/ipamd/datastore` (§3.9) without its I/O. Pure and synchronous:
+ * key) holds which address — the reference's `pkg/ipamd/datastore` [behaviour §3.9] without its I/O. Pure and synchronous:
  * time comes from the injected clock, and ipamd writes the checkpoint ({@link Datastore.toCheckpoint}) after every
  * change. Every operation either succeeds completely or throws an {@link IpamError} and changes nothing.
  *
@@ -79,7 +79,7 @@ export interface UnassignResult {
 }
 
 export interface RemoveOptions {
-  /** Take the ENI or CIDR even with pods on it; their addresses are unassigned (§3.10 forced removal). */
+  /** Take the ENI or CIDR even with pods on it; their addresses are unassigned ([behaviour §3.10] forced removal). */
   readonly force?: boolean;
 }
 
@@ -257,7 +257,7 @@ export class Datastore {
     return eni === undefined ? undefined : eniView(eni, this.#cooldown());
   }
 
-  /** §3.3 statistics; addresses in cooldown count as available. */
+  /** [behaviour §3.3] statistics; addresses in cooldown count as available. */
   stats(): PoolStats {
     return poolStats(this.#enis.values(), this.prefixDelegation, this.#cooldown());
   }
@@ -276,7 +276,7 @@ export class Datastore {
   }
 
   /**
-   * Re-assigns the allocations of a checkpoint (§8 step 3), after the ENIs and CIDRs were loaded from IMDS/EC2.
+   * Re-assigns the allocations of a checkpoint ([behaviour §8] step 3), after the ENIs and CIDRs were loaded from IMDS/EC2.
    * Entries whose address is in no known CIDR are dropped (their ENI or IP went away while ipamd was down).
    *
    * @throws IpamError `CHECKPOINT_CONFLICT` when an address or key is claimed twice (in the entries or against the

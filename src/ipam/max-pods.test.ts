@@ -17,7 +17,7 @@ const CN: Flags = { customNetworking: true };
 const PD: Flags = { prefixDelegation: true };
 const PD_CN: Flags = { prefixDelegation: true, customNetworking: true };
 
-/** Every worked example of shared/spec/max-pods.md: [type, flags, raw (--show-max-allowed), capped output]. */
+/** Every worked example of [max-pods §6]: [type, flags, raw (--show-max-allowed), capped output]. */
 const WORKED: [string, Flags, number, number][] = [
   ['t3.nano', {}, 4, 4],
   ['t3.nano', CN, 3, 3],

@@ -1,5 +1,5 @@
 /**
- * Max pods per node, exactly as EKS computes it (shared/spec/max-pods.md): the arithmetic of amazon-eks-ami's
+ * Max pods per node, exactly as EKS computes it [max-pods §4]: the arithmetic of amazon-eks-ami's
  * `max-pods-calculator.sh` and the uncapped value of `eni-max-pods.txt`. Pure.
  *
  * @example

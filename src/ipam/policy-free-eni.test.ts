@@ -15,7 +15,7 @@ function tg(t: Partial<PoolTargets>): PoolTargets {
 /** The primary ENI with 4 free IPs of 9, plus whatever the case adds. */
 const primary = eni(0, { cidrs: ips(0, 9, { assigned: 5 }) });
 
-describe('§3.7 tryFreeENI eligibility (getDeletableENI), one exclusion at a time', () => {
+describe('[behaviour §3.7] tryFreeENI eligibility (getDeletableENI), one exclusion at a time', () => {
   const cases: {
     name: string;
     enis: readonly EniBuild[];
@@ -26,49 +26,49 @@ describe('§3.7 tryFreeENI eligibility (getDeletableENI), one exclusion at a tim
     picked: string | null;
   }[] = [
     {
-      name: '§3.7 an old, empty secondary ENI not needed by any target is freed',
+      name: '[behaviour §3.7] an old, empty secondary ENI not needed by any target is freed',
       enis: [primary, eni(1, { cidrs: ips(1, 9) })],
       check: 'eni-1',
       reason: 'no pods, nothing in cooldown, 1000 s old, not needed for the targets',
       picked: 'eni-1',
     },
     {
-      name: '§3.7 never the primary ENI',
+      name: '[behaviour §3.7] never the primary ENI',
       enis: [eni(0, { cidrs: ips(0, 9) })],
       check: 'eni-0',
       reason: 'primary ENI',
       picked: null,
     },
     {
-      name: '§3.2 ENIs younger than 60 s are kept',
+      name: '[behaviour §3.2] ENIs younger than 60 s are kept',
       enis: [primary, eni(1, { createTime: NOW - 59_999, cidrs: ips(1, 9) })],
       check: 'eni-1',
       reason: 'too young (59 s < 60 s)',
       picked: null,
     },
     {
-      name: '§3.2 an ENI exactly 60 s old may go',
+      name: '[behaviour §3.2] an ENI exactly 60 s old may go',
       enis: [primary, eni(1, { createTime: NOW - 60_000, cidrs: ips(1, 9) })],
       check: 'eni-1',
       reason: 'no pods, nothing in cooldown, 60 s old, not needed for the targets',
       picked: 'eni-1',
     },
     {
-      name: '§3.7 an ENI with an address in cooldown is kept',
+      name: '[behaviour §3.7] an ENI with an address in cooldown is kept',
       enis: [primary, eni(1, { cidrs: ips(1, 9, { cooldown: 1 }) })],
       check: 'eni-1',
       reason: '1 addresses in cooldown',
       picked: null,
     },
     {
-      name: '§3.7 an ENI with pods is kept',
+      name: '[behaviour §3.7] an ENI with pods is kept',
       enis: [primary, eni(1, { cidrs: ips(1, 9, { assigned: 2 }) })],
       check: 'eni-1',
       reason: '2 pods',
       picked: null,
     },
     {
-      name: '§3.7 kept when required for WARM_IP_TARGET (other ENIs have 4 free < 5)',
+      name: '[behaviour §3.7] kept when required for WARM_IP_TARGET (other ENIs have 4 free < 5)',
       enis: [primary, eni(1, { cidrs: ips(1, 9) })],
       targets: tg({ warmIpTarget: 5 }),
       check: 'eni-1',
@@ -76,7 +76,7 @@ describe('§3.7 tryFreeENI eligibility (getDeletableENI), one exclusion at a tim
       picked: null,
     },
     {
-      name: '§3.7 freed when the others cover WARM_IP_TARGET (4 free ≥ 4)',
+      name: '[behaviour §3.7] freed when the others cover WARM_IP_TARGET (4 free ≥ 4)',
       enis: [primary, eni(1, { cidrs: ips(1, 9) })],
       targets: tg({ warmIpTarget: 4 }),
       check: 'eni-1',
@@ -84,7 +84,7 @@ describe('§3.7 tryFreeENI eligibility (getDeletableENI), one exclusion at a tim
       picked: 'eni-1',
     },
     {
-      name: '§3.7 kept when required for MINIMUM_IP_TARGET (other ENIs hold 9 < 10)',
+      name: '[behaviour §3.7] kept when required for MINIMUM_IP_TARGET (other ENIs hold 9 < 10)',
       enis: [primary, eni(1, { cidrs: ips(1, 9) })],
       targets: tg({ minimumIpTarget: 10 }),
       check: 'eni-1',
@@ -92,7 +92,7 @@ describe('§3.7 tryFreeENI eligibility (getDeletableENI), one exclusion at a tim
       picked: null,
     },
     {
-      name: '§3.7 PD: WARM_IP_TARGET rounds up to a multiple of 16 (5 → 16; 6 free elsewhere is not enough)',
+      name: '[behaviour §3.7] PD: WARM_IP_TARGET rounds up to a multiple of 16 (5 → 16; 6 free elsewhere is not enough)',
       enis: [eni(0, { cidrs: prefixes(0, [10]) }), eni(1, { cidrs: prefixes(1, [0]) })],
       targets: tg({ warmIpTarget: 5 }),
       pd: true,
@@ -101,7 +101,7 @@ describe('§3.7 tryFreeENI eligibility (getDeletableENI), one exclusion at a tim
       picked: null,
     },
     {
-      name: '§3.7 PD: MINIMUM_IP_TARGET rounds up to a multiple of 16 (20 → 32)',
+      name: '[behaviour §3.7] PD: MINIMUM_IP_TARGET rounds up to a multiple of 16 (20 → 32)',
       enis: [eni(0, { cidrs: prefixes(0, [10]) }), eni(1, { cidrs: prefixes(1, [0]) })],
       targets: tg({ minimumIpTarget: 20 }),
       pd: true,
@@ -110,7 +110,7 @@ describe('§3.7 tryFreeENI eligibility (getDeletableENI), one exclusion at a tim
       picked: null,
     },
     {
-      name: '§3.7 PD: kept when required for WARM_PREFIX_TARGET (no free prefix elsewhere)',
+      name: '[behaviour §3.7] PD: kept when required for WARM_PREFIX_TARGET (no free prefix elsewhere)',
       enis: [eni(0, { cidrs: prefixes(0, [10]) }), eni(1, { cidrs: prefixes(1, [0]) })],
       targets: tg({ warmPrefixTarget: 1 }),
       pd: true,
@@ -119,21 +119,21 @@ describe('§3.7 tryFreeENI eligibility (getDeletableENI), one exclusion at a tim
       picked: null,
     },
     {
-      name: '§3.7 never the trunk ENI',
+      name: '[behaviour §3.7] never the trunk ENI',
       enis: [primary, eni(1, { trunk: true })],
       check: 'eni-1',
       reason: 'trunk ENI',
       picked: null,
     },
     {
-      name: '§3.7 never an EFA ENI',
+      name: '[behaviour §3.7] never an EFA ENI',
       enis: [primary, eni(1, { efa: true })],
       check: 'eni-1',
       reason: 'EFA ENI',
       picked: null,
     },
     {
-      name: '§3.7 excluded ENIs do not count as "other ENIs" for the targets (eni-1 needed: eni-0 has 4 free < 10)',
+      name: '[behaviour §3.7] excluded ENIs do not count as "other ENIs" for the targets (eni-1 needed: eni-0 has 4 free < 10)',
       enis: [primary, eni(1, { cidrs: ips(1, 9) }), eni(2, { excluded: true, cidrs: ips(2, 9) })],
       targets: tg({ warmIpTarget: 10 }),
       check: 'eni-1',
@@ -150,7 +150,7 @@ describe('§3.7 tryFreeENI eligibility (getDeletableENI), one exclusion at a tim
     });
   }
 
-  it('§3.7 at most one ENI, the highest device number first (map order made deterministic)', () => {
+  it('[behaviour §3.7] at most one ENI, the highest device number first (map order made deterministic)', () => {
     const { enis } = snapshotOf([primary, eni(1, { cidrs: ips(1, 9) }), eni(2, { cidrs: ips(2, 9) })], { now: NOW });
     const got = pickEniToFree(enis, tg({}), { prefixDelegation: false }, AT);
     assert.equal(got.eni?.id, 'eni-2');
@@ -165,7 +165,7 @@ describe('§3.7 tryFreeENI eligibility (getDeletableENI), one exclusion at a tim
   });
 });
 
-describe('§3.7 shouldRemoveExtraENIs', () => {
+describe('[behaviour §3.7] shouldRemoveExtraENIs', () => {
   const cases: {
     name: string;
     enis: readonly EniBuild[];
@@ -176,28 +176,28 @@ describe('§3.7 shouldRemoveExtraENIs', () => {
     reason?: string;
   }[] = [
     {
-      name: '§3.7 IP targets defined → always look',
+      name: '[behaviour §3.7] IP targets defined → always look',
       enis: [primary],
       targets: tg({ warmIpTarget: 1 }),
       want: true,
       reason: 'IP targets defined: every ENI is checked against them',
     },
     {
-      name: '§3.7 SIP: available ≥ (WARM_ENI_TARGET + 1) × maxIPsPerENI → look',
+      name: '[behaviour §3.7] SIP: available ≥ (WARM_ENI_TARGET + 1) × maxIPsPerENI → look',
       enis: [eni(0, { cidrs: ips(0, 9) }), eni(1, { cidrs: ips(1, 9) })],
       targets: tg({}),
       want: true,
       reason: '18 available ≥ 18 ((WARM_ENI_TARGET 1 + 1) × 9 per ENI)',
     },
     {
-      name: '§3.7 SIP: 17 available < 18 → do not look, even with an unused secondary ENI',
+      name: '[behaviour §3.7] SIP: 17 available < 18 → do not look, even with an unused secondary ENI',
       enis: [eni(0, { cidrs: ips(0, 9, { assigned: 1 }) }), eni(1, { cidrs: ips(1, 9) })],
       targets: tg({}),
       want: false,
       reason: 'no extra ENI: 17 available < 18 ((WARM_ENI_TARGET 1 + 1) × 9 per ENI)',
     },
     {
-      name: '§3.7 PD: available ≥ (WARM_PREFIX_TARGET + 1) × maxPrefixesPerENI × 16 → look',
+      name: '[behaviour §3.7] PD: available ≥ (WARM_PREFIX_TARGET + 1) × maxPrefixesPerENI × 16 → look',
       enis: [eni(0, { cidrs: prefixes(0, [0, 0]) })],
       targets: tg({ warmPrefixTarget: 1 }),
       pd: true,
@@ -205,7 +205,7 @@ describe('§3.7 shouldRemoveExtraENIs', () => {
       want: true,
     },
     {
-      name: '§3.7 PD fall-back: below the threshold, look when a secondary ENI has no pods',
+      name: '[behaviour §3.7] PD fall-back: below the threshold, look when a secondary ENI has no pods',
       enis: [eni(0, { cidrs: prefixes(0, [10, 0]) }), eni(1)],
       targets: tg({ warmPrefixTarget: 1 }),
       pd: true,
@@ -213,14 +213,14 @@ describe('§3.7 shouldRemoveExtraENIs', () => {
       reason: 'eni-1 has no pods (22 available < 288 ((WARM_PREFIX_TARGET 1 + 1) × 144 per ENI))',
     },
     {
-      name: '§3.7 PD fall-back: every secondary ENI has pods → do not look',
+      name: '[behaviour §3.7] PD fall-back: every secondary ENI has pods → do not look',
       enis: [eni(0, { cidrs: prefixes(0, [10, 0]) }), eni(1, { cidrs: prefixes(1, [1]) })],
       targets: tg({ warmPrefixTarget: 1 }),
       pd: true,
       want: false,
     },
     {
-      name: '§3.7 PD fall-back ignores unused trunk and EFA ENIs',
+      name: '[behaviour §3.7] PD fall-back ignores unused trunk and EFA ENIs',
       enis: [eni(0, { cidrs: prefixes(0, [10, 0]) }), eni(1, { trunk: true }), eni(2, { efa: true })],
       targets: tg({ warmPrefixTarget: 1 }),
       pd: true,

@@ -1,6 +1,6 @@
 /**
- * What to request when the pool is too low (§3.6 `increaseDatastorePool`, `tryAssignIPs`/`tryAssignPrefixes`,
- * `tryAllocateENI`, `hasRoomForEni`) and what to unassign when it is too high (§3.7 `tryUnassignCidrsFromAll`).
+ * What to request when the pool is too low ([behaviour §3.6] `increaseDatastorePool`, `tryAssignIPs`/`tryAssignPrefixes`,
+ * `tryAllocateENI`, `hasRoomForEni`) and what to unassign when it is too high ([behaviour §3.7] `tryUnassignCidrsFromAll`).
  *
  * Where the reference walks a Go map (random order) these functions fix an order, so that plans are reproducible
  * and pods, which our datastore packs onto low device numbers, are left alone:
@@ -43,7 +43,7 @@ function byDeviceAscending(enis: readonly EniView[]): EniView[] {
 }
 
 /**
- * §3.6 `hasRoomForEni`: every ENI in the datastore holds a slot (primary, trunk, EFA, excluded alike); unmanaged
+ * [behaviour §3.6] `hasRoomForEni`: every ENI in the datastore holds a slot (primary, trunk, EFA, excluded alike); unmanaged
  * ENIs and a slot kept for the SGP trunk ENI reduce the limit.
  *
  * @example
@@ -89,7 +89,7 @@ export function allocatableEnis(
 }
 
 /**
- * §3.6 amounts: `wanted` on an existing ENI (`tryAssignIPs`/`getPrefixesNeeded`) and the count to create a new ENI
+ * [behaviour §3.6] amounts: `wanted` on an existing ENI (`tryAssignIPs`/`getPrefixesNeeded`) and the count to create a new ENI
  * with (`GetENIResourcesToAllocate`).
  *
  * @example
@@ -169,7 +169,7 @@ export function planIncrease(input: PolicyInput, targets: PoolTargets): ResizeDe
 
 /**
  * CIDRs with no assigned address, at most `limit`, highest device number first and highest address first. A /32
- * in cooldown has no assigned address, so it is freeable (reference quirk, §3.7/§13.4). Every ENI is walked,
+ * in cooldown has no assigned address, so it is freeable (reference quirk, [behaviour §3.7; behaviour §13.4]). Every ENI is walked,
  * primary and excluded ones included, and CIDRs of the other mode too, as the reference's `FindFreeableCidrs`.
  *
  * @example

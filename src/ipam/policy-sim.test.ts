@@ -148,7 +148,7 @@ const PD: PoolMode = { prefixDelegation: true, customNetworking: false };
 
 const scenarios: readonly Scenario[] = [
   {
-    name: '§3.4 convergence: WARM_IP_TARGET=2, MINIMUM_IP_TARGET=10 on m5.large settles at max(10, pods + 2) IPs',
+    name: '[behaviour §3.4] convergence: WARM_IP_TARGET=2, MINIMUM_IP_TARGET=10 on m5.large settles at max(10, pods + 2) IPs',
     mode: SIP,
     targets: { warmEniTarget: 1, warmIpTarget: 2, minimumIpTarget: 10, warmPrefixTarget: 0 },
     limits: M5_LARGE,
@@ -158,7 +158,7 @@ const scenarios: readonly Scenario[] = [
     },
   },
   {
-    name: '§3.5 convergence: WARM_ENI_TARGET=1 on m5.large keeps at least one ENI’s worth free, never two',
+    name: '[behaviour §3.5] convergence: WARM_ENI_TARGET=1 on m5.large keeps at least one ENI’s worth free, never two',
     mode: SIP,
     targets: { warmEniTarget: 1, warmIpTarget: 0, minimumIpTarget: 0, warmPrefixTarget: 0 },
     limits: M5_LARGE,
@@ -168,7 +168,7 @@ const scenarios: readonly Scenario[] = [
     },
   },
   {
-    name: '§10.1 convergence: PD WARM_PREFIX_TARGET=1 keeps exactly one free prefix and ≥ 16 available',
+    name: '[behaviour §10.1] convergence: PD WARM_PREFIX_TARGET=1 keeps exactly one free prefix and ≥ 16 available',
     mode: PD,
     targets: { warmEniTarget: 1, warmIpTarget: 0, minimumIpTarget: 0, warmPrefixTarget: 1 },
     limits: { maxEnis: 3, maxIpsPerEni: 9, maxPods: 110 },
@@ -179,7 +179,7 @@ const scenarios: readonly Scenario[] = [
   },
 ];
 
-describe('§3.2 closed-loop simulation (pods arrive and leave, manual clock)', () => {
+describe('[behaviour §3.2] closed-loop simulation (pods arrive and leave, manual clock)', () => {
   for (const sc of scenarios) {
     it(sc.name, () => {
       const clock = manualClock(0);

@@ -1,5 +1,5 @@
 /**
- * The warm-pool arithmetic of §3.4–§3.5 and §3.7 ("too high"), as free functions over the datastore's statistics —
+ * The warm-pool arithmetic of [behaviour §3.4–3.5; behaviour §3.7] ("too high"), as free functions over the datastore's statistics —
  * the reference's `datastoreTargetState`, `isDatastorePoolTooLow` and `isDatastorePoolTooHigh` without the god
  * object around them (cilium's `calculateNeededIPs`/`calculateExcessIPs` shape).
  *
@@ -13,7 +13,7 @@ import { PREFIX_SIZE } from './cidr.js';
 import type { PoolLimits, PoolMode, PoolTargets, TargetState, Verdict } from './policy-types.js';
 import type { PoolStats } from './types.js';
 
-/** Addresses in one /28 prefix: the policy's unit conversion in PD (§10.1). */
+/** Addresses in one /28 prefix: the policy's unit conversion in PD [behaviour §10.1]. */
 export const IPS_PER_PREFIX = PREFIX_SIZE;
 
 type PdMode = Pick<PoolMode, 'prefixDelegation'>;
@@ -41,7 +41,7 @@ export function ipTargetsDefined(targets: PoolTargets): boolean {
 
 /**
  * The targets that apply to a network card. The reference hard-codes WARM_IP_TARGET=1 and MINIMUM_IP_TARGET=1 for
- * cards other than 0 (§3.1), whatever the environment says, so secondary cards keep one spare address.
+ * cards other than 0 [behaviour §3.1], whatever the environment says, so secondary cards keep one spare address.
  *
  * @example
  * effectiveTargets({ warmEniTarget: 1, warmIpTarget: 0, minimumIpTarget: 0, warmPrefixTarget: 1 }, 1).warmIpTarget; // 1
@@ -51,8 +51,8 @@ export function effectiveTargets(targets: PoolTargets, networkCard: number): Poo
 }
 
 /**
- * §3.4 `datastoreTargetState`: how many IPs the pool is short of / over the IP targets, and in PD the same in
- * prefixes. `over` may be positive while addresses are in cooldown: they count as available (§3.3).
+ * [behaviour §3.4] `datastoreTargetState`: how many IPs the pool is short of / over the IP targets, and in PD the same in
+ * prefixes. `over` may be positive while addresses are in cooldown: they count as available [behaviour §3.3].
  *
  * @example
  * // PD, WARM_IP_TARGET=5, nothing allocated yet: 5 IPs short → 1 prefix.
@@ -87,7 +87,7 @@ function describeIpTargets(stats: PoolStats, targets: PoolTargets): string {
 }
 
 /**
- * §3.5 `isDatastorePoolTooLow`, in the reference's order: the maxPods ceiling first, then the IP targets, then
+ * [behaviour §3.5] `isDatastorePoolTooLow`, in the reference's order: the maxPods ceiling first, then the IP targets, then
  * WARM_ENI_TARGET (SIP) or WARM_PREFIX_TARGET (PD), including the "target 0 and nothing available" edge.
  *
  * @example
@@ -131,7 +131,7 @@ export function isPoolTooLow(
 }
 
 /**
- * §3.7 `isDatastorePoolTooHigh`. SIP with only WARM_ENI_TARGET never shrinks IP by IP: surplus ENIs are freed whole
+ * [behaviour §3.7] `isDatastorePoolTooHigh`. SIP with only WARM_ENI_TARGET never shrinks IP by IP: surplus ENIs are freed whole
  * by {@link shouldRemoveExtraEnis} and `pickEniToFree`. Like the reference it ignores maxPods (pools grow in chunks).
  *
  * @example
@@ -159,7 +159,7 @@ export function isPoolTooHigh(stats: PoolStats, targets: PoolTargets, mode: PdMo
 }
 
 /**
- * How many CIDRs a decrease may unassign (the reference's `over` in `tryUnassignCidrsFromAll`): the §3.4 excess
+ * How many CIDRs a decrease may unassign (the reference's `over` in `tryUnassignCidrsFromAll`): the [behaviour §3.4] excess
  * (in prefixes in PD), or in PD without IP targets the free prefixes beyond WARM_PREFIX_TARGET.
  *
  * @example

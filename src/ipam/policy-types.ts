@@ -1,8 +1,8 @@
 /**
- * Inputs and outputs of the warm-pool policy (spec §3.2–§3.7, §10.1). The policy is a set of pure functions: the
+ * Inputs and outputs of the warm-pool policy [behaviour §3.2–3.7; behaviour §10.1]. The policy is a set of pure functions: the
  * reconciler hands it a {@link DatastoreSnapshot} plus the effective configuration and timers, gets back a
  * {@link PoolPlan} for one tick of the reference's `updateIPPoolIfRequired`, and carries the plan out through the
- * EC2 port (cilium's Prepare/Allocate split; see the style guide §4).
+ * EC2 port (the Prepare/Allocate split of cilium's IPAM).
  *
  * @example
  * const plan = planPool({
@@ -52,7 +52,7 @@ export interface PoolLimits {
   readonly maxEnis: number;
   /**
    * Secondary slots per ENI: the instance type's IPv4 addresses per ENI − 1 (the ENI's primary address). In PD
-   * this is also the number of /28 prefixes an ENI can hold (§10.1).
+   * this is also the number of /28 prefixes an ENI can hold [behaviour §10.1].
    */
   readonly maxIpsPerEni: number;
   /** The node's maxPods; once the pool holds this many addresses it is never "too low". */
@@ -163,7 +163,7 @@ export type FreeEniDecision =
   | { readonly kind: 'free-eni'; readonly eniId: EniId; readonly deviceNumber: number; readonly reason: string }
   | { readonly kind: 'keep'; readonly reason: string };
 
-/** §3.4: how far the pool is from the IP targets. All zero when no IP target is defined. */
+/** [behaviour §3.4]: how far the pool is from the IP targets. All zero when no IP target is defined. */
 export interface TargetState {
   readonly ipTargetsDefined: boolean;
   /** IPs missing to reach WARM_IP_TARGET and MINIMUM_IP_TARGET. */

@@ -1,6 +1,6 @@
 /**
  * Test builders for the pool policy: small ENI descriptions turned into a {@link DatastoreSnapshot} whose statistics
- * follow §3.3 exactly (only non-excluded ENIs and CIDRs of the current mode count; `totalPrefixes` and
+ * follow [behaviour §3.3] exactly (only non-excluded ENIs and CIDRs of the current mode count; `totalPrefixes` and
  * `freePrefixes` count every ENI). Independent of the Datastore class so the policy can be tested on its own.
  *
  * @example
@@ -87,7 +87,7 @@ function cidrView(spec: CidrSpec, now: number): CidrView {
   };
 }
 
-/** §3.3 statistics of a set of ENIs. */
+/** [behaviour §3.3] statistics of a set of ENIs. */
 export function statsOf(enis: readonly EniView[], prefixDelegation: boolean): PoolStats {
   let totalIPs = 0;
   let assignedIPs = 0;

@@ -15,7 +15,7 @@ const low = snapshotOf([eni(0, { cidrs: ips(0, 5, { assigned: 5 }) })], { now: N
 /** Too high under WARM_IP_TARGET=1: 8 available. */
 const high = snapshotOf([eni(0, { cidrs: ips(0, 9, { assigned: 1 }) })], { now: NOW });
 
-describe('§3.2 timers', () => {
+describe('[behaviour §3.2] timers', () => {
   const cases: {
     name: string;
     lastInsufficientAt?: number;
@@ -26,28 +26,33 @@ describe('§3.2 timers', () => {
     reason?: string;
   }[] = [
     {
-      name: '§3.2 no increase within 120 s of an insufficient-address error',
+      name: '[behaviour §3.2] no increase within 120 s of an insufficient-address error',
       lastInsufficientAt: NOW - 60_000,
       snapshot: low,
       kind: 'steady',
       reason: 'in insufficient-address back-off until 1970-01-01T00:17:40.000Z (60 s left)',
     },
     {
-      name: '§3.2 back-off still on at exactly 120 s (reference compares ≤)',
+      name: '[behaviour §3.2] back-off still on at exactly 120 s (reference compares ≤)',
       lastInsufficientAt: NOW - 120_000,
       snapshot: low,
       kind: 'steady',
     },
-    { name: '§3.2 back-off over after 120 s', lastInsufficientAt: NOW - 120_001, snapshot: low, kind: 'assign' },
     {
-      name: '§3.2 the back-off is overridable',
+      name: '[behaviour §3.2] back-off over after 120 s',
+      lastInsufficientAt: NOW - 120_001,
+      snapshot: low,
+      kind: 'assign',
+    },
+    {
+      name: '[behaviour §3.2] the back-off is overridable',
       lastInsufficientAt: NOW - 10_000,
       backoffMs: 5_000,
       snapshot: low,
       kind: 'assign',
     },
     {
-      name: '§3.2 decrease at most once per 30 s',
+      name: '[behaviour §3.2] decrease at most once per 30 s',
       lastDecreaseAt: NOW - 12_000,
       snapshot: high,
       kind: 'steady',
@@ -55,14 +60,19 @@ describe('§3.2 timers', () => {
         'pool too high: 7 IPs over target (8 available vs WARM_IP_TARGET 1, 9 total vs MINIMUM_IP_TARGET 0); decrease throttled until 1970-01-01T00:16:58.000Z (18 s left)',
     },
     {
-      name: '§3.2 decrease still throttled at exactly 30 s (≤)',
+      name: '[behaviour §3.2] decrease still throttled at exactly 30 s (≤)',
       lastDecreaseAt: NOW - 30_000,
       snapshot: high,
       kind: 'steady',
     },
-    { name: '§3.2 decrease allowed after 30 s', lastDecreaseAt: NOW - 30_001, snapshot: high, kind: 'release' },
     {
-      name: '§3.2 the back-off does not hold back a decrease',
+      name: '[behaviour §3.2] decrease allowed after 30 s',
+      lastDecreaseAt: NOW - 30_001,
+      snapshot: high,
+      kind: 'release',
+    },
+    {
+      name: '[behaviour §3.2] the back-off does not hold back a decrease',
       lastInsufficientAt: NOW - 1_000,
       snapshot: high,
       kind: 'release',
@@ -82,7 +92,7 @@ describe('§3.2 timers', () => {
     });
   }
 
-  it('§3.2 defaults are the reference constants', () => {
+  it('[behaviour §3.2] defaults are the reference constants', () => {
     assert.deepEqual(
       { ...POLICY_DEFAULTS },
       { decreaseIntervalMs: 30_000, insufficientAddressBackoffMs: 120_000, minEniAgeMs: 60_000 },
@@ -90,8 +100,8 @@ describe('§3.2 timers', () => {
   });
 });
 
-describe('§3.2 planPool: one tick', () => {
-  it('§3.5 maxPods ceiling: a pool holding maxPods addresses is steady even with nothing free', () => {
+describe('[behaviour §3.2] planPool: one tick', () => {
+  it('[behaviour §3.5] maxPods ceiling: a pool holding maxPods addresses is steady even with nothing free', () => {
     const snapshot = snapshotOf(
       [eni(0, { cidrs: ips(0, 9, { assigned: 9 }) }), eni(1, { cidrs: ips(1, 9, { assigned: 9 }) })],
       { now: NOW },
@@ -100,7 +110,7 @@ describe('§3.2 planPool: one tick', () => {
     assert.deepEqual(plan.resize, { kind: 'steady', reason: 'at maxPods ceiling: 18 IPs ≥ maxPods 18' });
   });
 
-  it('§3.5 steady at target says why with the numbers', () => {
+  it('[behaviour §3.5] steady at target says why with the numbers', () => {
     const snapshot = snapshotOf([eni(0, { cidrs: ips(0, 9) })], { now: NOW });
     assert.deepEqual(planPool(inputOf(snapshot)).resize, {
       kind: 'steady',
@@ -108,7 +118,7 @@ describe('§3.2 planPool: one tick', () => {
     });
   });
 
-  it('§3.6 blocked attachment (terminating / unschedulable) holds back growth and ENI freeing, not release', () => {
+  it('[behaviour §3.6] blocked attachment (terminating / unschedulable) holds back growth and ENI freeing, not release', () => {
     const blocked = { attachmentBlockedBy: 'node is unschedulable' };
     assert.deepEqual(planPool(inputOf(low, blocked)).resize, {
       kind: 'steady',
@@ -125,7 +135,7 @@ describe('§3.2 planPool: one tick', () => {
     assert.equal(planPool(inputOf(high, { ...blocked, targets: tg({ warmIpTarget: 1 }) })).resize.kind, 'release');
   });
 
-  it('§3.7 SIP WARM_ENI_TARGET: a whole spare ENI beyond the target is freed, one per tick', () => {
+  it('[behaviour §3.7] SIP WARM_ENI_TARGET: a whole spare ENI beyond the target is freed, one per tick', () => {
     const snapshot = snapshotOf(
       [eni(0, { cidrs: ips(0, 9) }), eni(1, { cidrs: ips(1, 9) }), eni(2, { cidrs: ips(2, 9) })],
       { now: NOW },
@@ -141,7 +151,7 @@ describe('§3.2 planPool: one tick', () => {
     });
   });
 
-  it('§3.7 the ENI to free is judged after this tick’s release (reference order: decrease, then tryFreeENI)', () => {
+  it('[behaviour §3.7] the ENI to free is judged after this tick’s release (reference order: decrease, then tryFreeENI)', () => {
     // WARM_IP 2: 6 available → release 4, taken from eni-2 (3) then eni-1 (1). Judged before the release, eni-1
     // would look spare (eni-2 has 3 free); after it, eni-1 holds the last 2 free IPs and must stay.
     const snapshot = snapshotOf(
@@ -159,7 +169,7 @@ describe('§3.2 planPool: one tick', () => {
     assert.match(plan.freeEni.reason, /eni-1: required for WARM_IP_TARGET 2: other ENIs have 0 free/);
   });
 
-  it('§3.1 card > 0: WARM_IP_TARGET=1 and MINIMUM_IP_TARGET=1 apply whatever is configured', () => {
+  it('[behaviour §3.1] card > 0: WARM_IP_TARGET=1 and MINIMUM_IP_TARGET=1 apply whatever is configured', () => {
     const snapshot = snapshotOf([eni(0, { primary: false })], { now: NOW, networkCard: 1 });
     const plan = planPool(inputOf(snapshot, { targets: tg({ warmPrefixTarget: 3 }) }));
     assert.equal(plan.state.targets.warmIpTarget, 1);
@@ -167,7 +177,7 @@ describe('§3.2 planPool: one tick', () => {
     if (plan.resize.kind === 'assign') assert.equal(plan.resize.wanted, 1);
   });
 
-  it('§3.2 the plan exposes the numbers it was made from', () => {
+  it('[behaviour §3.2] the plan exposes the numbers it was made from', () => {
     const plan = planPool(inputOf(low, { targets: tg({ warmIpTarget: 2, minimumIpTarget: 10 }) }));
     assert.deepEqual(plan.state.target, {
       ipTargetsDefined: true,

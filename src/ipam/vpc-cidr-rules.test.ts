@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { parseCidr } from './cidr.js';
 import { addressRange, cidrAssociationRefusal, type CidrRuleSet } from './vpc-cidr-rules.js';
 
-/** [primary, other blocks already in the VPC, candidate, allowed?] — the §3.2 association table, row by row. */
+/** [primary, other blocks already in the VPC, candidate, allowed?] — the [behaviour §3.2] association table, row by row. */
 const STRICT: readonly (readonly [string, readonly string[], string, boolean])[] = [
   // primary in 10.0.0.0/8
   ['10.0.0.0/16', [], '10.1.0.0/16', true],

@@ -26,7 +26,7 @@ import type { Logger } from '../obs/logger.js';
 import type { Timers } from '../obs/timers.js';
 import type { EniConfigSource } from '../eniconfig/ports.js';
 
-/** Waits for IMDS to show a just-attached ENI with at least one of its new addresses (reference §3.6). */
+/** Waits for IMDS to show a just-attached ENI with at least one of its new addresses [behaviour §3.6]. */
 export type EniWaiter = (target: {
   readonly eniId: EniId;
   readonly primaryMac: string;

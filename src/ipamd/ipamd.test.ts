@@ -1,4 +1,4 @@
-// The ipamd loop (reference §3.2): pool tick every 5 s (2.5 s + 2.5 s), reconcile when due, the VPC CIDR refresh,
+// The ipamd loop [behaviour §3.2]: pool tick every 5 s (2.5 s + 2.5 s), reconcile when due, the VPC CIDR refresh,
 // and an orderly stop — all on fake timers.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
@@ -7,7 +7,7 @@ import { flush } from '../../test/support/virtual/fakes.js';
 import { addPods, buildWorld, datastoreView, ec2View } from '../../test/support/virtual/world.js';
 
 describe('ipamd loop', () => {
-  it('§3.2: the pool tick runs 2.5 s into each 5 s period and grows the pool without being asked', async () => {
+  it('[behaviour §3.2]: the pool tick runs 2.5 s into each 5 s period and grows the pool without being asked', async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -22,7 +22,7 @@ describe('ipamd loop', () => {
     await ipamd.stop();
   });
 
-  it('§3.2: reconcile runs only 60 s after the last pool action', async () => {
+  it('[behaviour §3.2]: reconcile runs only 60 s after the last pool action', async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -38,7 +38,7 @@ describe('ipamd loop', () => {
     await ipamd.stop();
   });
 
-  it('§2.3 step 14: a new VPC CIDR block is picked up within 30 s and SNAT re-programmed', async () => {
+  it('[behaviour §2.3] step 14: a new VPC CIDR block is picked up within 30 s and SNAT re-programmed', async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();

@@ -1,5 +1,5 @@
 /**
- * ipamd: node initialisation, then the pool loop (reference §3.2): every 5 s — 2.5 s, pool tick, 2.5 s, reconcile
+ * ipamd: node initialisation, then the pool loop [behaviour §3.2]: every 5 s — 2.5 s, pool tick, 2.5 s, reconcile
  * (when 60 s have passed since the last pool action) and the VPC CIDR refresh (every 30 s) — plus the hourly
  * leaked-ENI clean-up. The CNI backend exists from construction and answers IPAMD_NOT_READY until initialisation
  * has finished, so the gRPC server can start first. All timings come from `deps.timings` over the reference's
@@ -199,7 +199,7 @@ export class Ipamd {
     }
   }
 
-  /** §2.3 step 14: the VPC may gain CIDR blocks; SNAT must then exempt them. */
+  /** [behaviour §2.3] step 14: the VPC may gain CIDR blocks; SNAT must then exempt them. */
   async #refreshVpcCidrs(ctx: IpamdContext): Promise<void> {
     const now = ctx.clock.now();
     if (now - this.#lastCidrRefresh < ctx.timings.vpcCidrRefreshMs) return;

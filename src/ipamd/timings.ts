@@ -22,7 +22,7 @@ export const IPAMD_TIMINGS = Object.freeze({
   freeEniBackoffMaxMs: 60_000,
   /** Ours: how long AddNetwork waits for the pool to grow before failing (0 = fail at once, as the reference). */
   addWaitMs: 10_000,
-  /** Re-read the VPC CIDRs from IMDS this often; re-program SNAT when they change (§2.3 step 14). */
+  /** Re-read the VPC CIDRs from IMDS this often; re-program SNAT when they change ([behaviour §2.3] step 14). */
   vpcCidrRefreshMs: 30_000,
   /**
    * Ours: start-up's DescribeSubnets answer serves the first subnet discovery (the pre-scaling ENI, a moment

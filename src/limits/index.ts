@@ -113,7 +113,7 @@ export function requireInstanceLimits(instanceType: string): InstanceLimits {
 }
 
 /**
- * Whether ipamd can use IPv4 prefix delegation on this type: Nitro or bare metal (reference §10.1). The EKS max-pods
+ * Whether ipamd can use IPv4 prefix delegation on this type: Nitro or bare metal [behaviour §10.1]. The EKS max-pods
  * calculator is stricter and only honours prefix delegation on `nitro` (see src/ipam/max-pods.ts).
  */
 export function isNitroOrBareMetal(limits: Pick<InstanceLimits, 'hypervisor' | 'bareMetal'>): boolean {

@@ -10,7 +10,7 @@ import { NetlinkHostNetwork } from './host-network.js';
 import { createNamespace, createNamespaces, newRunPrefix } from './netns.js';
 import { guardIsolation, netnsSkipReason } from './netns.test-util.js';
 
-// The reference's §7.10 example: the ENI on device 2, subnet 10.0.96.0/19, table 3.
+// The reference's [behaviour §7.10] example: the ENI on device 2, subnet 10.0.96.0/19, table 3.
 const SPEC: EniNetworkSpec = {
   mac: '02:aa:00:00:00:02',
   deviceNumber: 2,
@@ -136,7 +136,7 @@ describe('NetlinkHostNetwork (real namespaces)', { skip, timeout: 120_000 }, () 
     assert.equal(eth2?.mtu, 1500);
   });
 
-  it('sets up a secondary ENI as in §7.10, in 2 processes; re-running changes nothing', async (t) => {
+  it('sets up a secondary ENI as in [behaviour §7.10], in 2 processes; re-running changes nothing', async (t) => {
     const { ns, host } = await newNode();
     // What a previous life of the ENI could have left: a stray address in the subnet, one outside it.
     await exec.batch(

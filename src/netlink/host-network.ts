@@ -1,5 +1,5 @@
 /**
- * ipamd's host networking (reference §7.5–7.8) in the node's network namespace: a secondary ENI's address, table and
+ * ipamd's host networking [behaviour §7.5–7.8] in the node's network namespace: a secondary ENI's address, table and
  * rule 32765; SNAT, connmark and rule 1024; rules 1535; a stale pod's rules. Implements the {@link HostNetwork} port.
  *
  * Every method is idempotent and converges from whatever it finds: reads first (`ip -json ...`, `iptables-save`),

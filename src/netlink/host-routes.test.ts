@@ -20,7 +20,7 @@ import type { IpCommand } from './commands.js';
 
 const lines = (commands: readonly IpCommand[]): string[] => commands.map((c) => c.args.join(' '));
 
-// The reference's §7.10 example: device 2, table 3, subnet 10.0.96.0/19.
+// The reference's [behaviour §7.10] example: device 2, table 3, subnet 10.0.96.0/19.
 const SPEC: EniNetworkSpec = {
   mac: '02:aa:00:00:00:02',
   deviceNumber: 2,
@@ -90,7 +90,7 @@ describe('host-routes: addresses and rule dumps', () => {
 });
 
 describe('host-routes: secondary ENI', () => {
-  it('sets up the §7.10 example in one batch, in the reference order', () => {
+  it('sets up the [behaviour §7.10] example in one batch, in the reference order', () => {
     assert.deepEqual(lines(eniSetupCommands({ name: 'eth2', inetAddresses: [] }, SPEC)), [
       'link set dev eth2 mtu 9001 up',
       'addr replace 10.0.97.5/19 dev eth2',

@@ -1,5 +1,5 @@
 /**
- * Pure builders for ipamd's policy routing in the node namespace (reference §7.5–7.6): a secondary ENI's address,
+ * Pure builders for ipamd's policy routing in the node namespace [behaviour §7.5–7.6]: a secondary ENI's address,
  * route table and rule 32765; rule 1024 (connmark → main); rules 1535 (external service CIDRs); and the removal of a
  * stale pod's rules 512 and 1536. Nothing here spawns: each function returns the lines of one `ip -batch`, computed
  * from what `ip -json addr/rule show` printed, so that re-running converges without duplicates.
@@ -27,7 +27,7 @@ import {
 } from './commands.js';
 import { NetlinkError } from './errors.js';
 
-/** Rule priorities of §7.6. */
+/** Rule priorities of [behaviour §7.6]. */
 export const RULE_PRIORITY = { podTo: 512, connmark: 1024, externalService: 1535, podFrom: 1536, eni: 32765 } as const;
 
 /** One entry of `ip -json rule show` (fields iproute2 6.1 prints; absent lengths mean /32). */
@@ -143,7 +143,7 @@ export function eniTeardownCommands(spec: Pick<EniNetworkSpec, 'primaryIp' | 'ro
 }
 
 /**
- * Deletes of a stale pod's rules (§8): 512 `to ip lookup main` and every 1536 `from ip`, whatever its table (a pod
+ * Deletes of a stale pod's rules [behaviour §8]: 512 `to ip lookup main` and every 1536 `from ip`, whatever its table (a pod
  * on a secondary ENI has one; SGP pods used vlan tables). Built from the current rules so each delete names a rule
  * that exists.
  */

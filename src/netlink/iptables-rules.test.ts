@@ -28,7 +28,7 @@ function asLines(rules: SnatRules): Record<string, string[]> {
   return out;
 }
 
-describe('iptables rules (§7.7–7.8)', () => {
+describe('iptables rules [behaviour §7.7–7.8]', () => {
   it('renders the reference rule set in iptables-save spelling', () => {
     assert.deepEqual(asLines(snatRules(SPEC, { randomFully: true })), {
       mangle: [

@@ -1,5 +1,5 @@
 /**
- * Pure rendering of ipamd's iptables rule set (reference §7.7 SNAT, §7.8 connmark, iptables variant) and the plan
+ * Pure rendering of ipamd's iptables rule set ([behaviour §7.7] SNAT, [behaviour §7.8] connmark, iptables variant) and the plan
  * that converges a node namespace to it: an `iptables-restore --noflush` input computed from `iptables-save`.
  *
  * Rules are kept as `iptables-save` prints them (the *canonical* spelling: `-i` before `-m`, `--set-mark` shown as
@@ -79,14 +79,14 @@ function unique(values: readonly string[]): string[] {
   return [...new Set(values)];
 }
 
-/** The SNAT target's port randomisation (§7.7): `prng` is `--random-fully` where supported, else `--random`. */
+/** The SNAT target's port randomisation [behaviour §7.7]: `prng` is `--random-fully` where supported, else `--random`. */
 export function snatRandomization(mode: SnatSpec['randomizeSnat'], options: RenderOptions): string {
   if (mode === 'none') return '';
   return mode === 'prng' && options.randomFully ? ' --random-fully' : ' --random';
 }
 
 /**
- * The rule set of §7.7–7.8 for `spec`. External SNAT drops the SNAT and connmark chains and their jumps; the mangle
+ * The rule set of [behaviour §7.7–7.8] for `spec`. External SNAT drops the SNAT and connmark chains and their jumps; the mangle
  * rules follow node-port support (the pod restore-mark also stays while SNAT is ours).
  */
 export function snatRules(spec: SnatSpec, options: RenderOptions): SnatRules {

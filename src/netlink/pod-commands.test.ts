@@ -20,7 +20,7 @@ import {
   type PodWiringPlan,
 } from './pod-commands.js';
 
-// The reference's §7.10 example: a pod on device 2 (table 3).
+// The reference's [behaviour §7.10] example: a pod on device 2 (table 3).
 const PLAN: PodWiringPlan = {
   hostVethName: 'eni1a2b3c4d5e6',
   containerIfName: 'eth0',

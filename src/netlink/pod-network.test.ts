@@ -1,5 +1,5 @@
 // NetlinkPodNetwork against real namespaces: a node namespace (the node's address on lo) and a pod namespace per
-// test, wired as the plugin's ADD does, checked against the reference's §7.10 example, torn down.
+// test, wired as the plugin's ADD does, checked against the reference's [behaviour §7.10] example, torn down.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { PodSpec } from './port.js';
@@ -238,7 +238,7 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
     };
   }
 
-  it('wires the §7.10 example in three processes, reachable both ways; CHECK is clean; DEL twice leaves nothing', async () => {
+  it('wires the [behaviour §7.10] example in three processes, reachable both ways; CHECK is clean; DEL twice leaves nothing', async () => {
     const { node, pod, podPath, spec } = await newPair();
     const nodeBefore = await podState(exec, node);
     const pods = new NetlinkPodNetwork({ executor: exec, hostNetns: node });

@@ -1,5 +1,5 @@
 /**
- * The aws-cni plugin's pod wiring (reference §7.3 ADD, §7.4 DEL, CHECK) on the kernel, with as few processes as
+ * The aws-cni plugin's pod wiring ([behaviour §7.3] ADD, [behaviour §7.4] DEL, CHECK) on the kernel, with as few processes as
  * possible, since each costs about 5 ms and Node cannot `setns(2)` a thread:
  *
  * - ADD: one `ip -batch` inside the pod's namespace creates the veth (the host end directly in the node's
@@ -321,7 +321,7 @@ function list<T>(value: unknown): T[] {
 const isHostSelector = (address: string | undefined, length: number | undefined, ip: string): boolean =>
   address === ip && (length ?? 32) === 32;
 
-/** One line per difference between what ADD leaves (§7.10) and what is there; empty when all is in place. */
+/** One line per difference between what ADD leaves [behaviour §7.10] and what is there; empty when all is in place. */
 export function podStateDifferences(spec: PodSpec, pod: PodObservation, host: HostObservation): string[] {
   const out: string[] = [];
   const { containerIfName: dev, hostVethName: veth, podIp: ip, mtu } = spec;

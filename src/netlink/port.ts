@@ -25,7 +25,7 @@ export interface SnatSpec {
   readonly vethPrefix: string;
 }
 
-/** ipamd's host networking (reference §7.5–7.8), in the node's namespace. */
+/** ipamd's host networking [behaviour §7.5–7.8], in the node's namespace. */
 export interface HostNetwork {
   /** Name of the link with this MAC, or undefined. */
   linkByMac(mac: string): Promise<string | undefined>;
@@ -34,11 +34,11 @@ export interface HostNetwork {
   setupEni(spec: EniNetworkSpec): Promise<void>;
   /** Removes rule 32765 (and the table's routes) of an ENI being freed. */
   teardownEni(spec: Pick<EniNetworkSpec, 'primaryIp' | 'routeTableId'>): Promise<void>;
-  /** SNAT, connmark and rule 1024 (§7.7–7.8); idempotent, run at start and when VPC CIDRs change. */
+  /** SNAT, connmark and rule 1024 [behaviour §7.7–7.8]; idempotent, run at start and when VPC CIDRs change. */
   setupSnat(spec: SnatSpec): Promise<void>;
   /** Rules 1535 for AWS_EXTERNAL_SERVICE_CIDRS. */
   setupExternalServiceRules(cidrs: readonly string[]): Promise<void>;
-  /** Names of the host links, for the checkpoint's stale-pod check (§8). */
+  /** Names of the host links, for the checkpoint's stale-pod check [behaviour §8]. */
   linkNames(): Promise<string[]>;
   /** Deletes rules 512 `to ip` and 1536 `from ip` of a pod found stale. */
   deletePodRules(ip: string): Promise<void>;
@@ -46,7 +46,7 @@ export interface HostNetwork {
 
 // ---------------------------------------------------------------- pod wiring
 
-/** What the reference's SetupPodNetwork needs (§7.3). */
+/** What the reference's SetupPodNetwork needs [behaviour §7.3]. */
 export interface PodSpec {
   /** Host-side veth: vethPrefix + first 11 hex chars of sha1("<namespace>.<pod>"). */
   readonly hostVethName: string;

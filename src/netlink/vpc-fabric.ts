@@ -1,7 +1,6 @@
 /**
  * The embedded VPC's data plane: one "fabric" namespace that plays the VPC router, one namespace per simulated
- * instance ("node"), and a veth pair per attached ENI. The recipe (verified on the project's machines, see
- * shared/testing/environment.md) is:
+ * instance ("node"), and a veth pair per attached ENI. The recipe (verified on the project's machines) is:
  *
  * - fabric: `ip_forward=1`; each subnet's gateway (`.1`) is a /32 on its `lo`, so it answers ARP for the gateway on
  *   every ENI link; ENI links have `proxy_arp=1` (a node ARPs for same-subnet peers on its connected route) with no

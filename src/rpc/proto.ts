@@ -1,5 +1,5 @@
 /**
- * The reference's gRPC protocol between the CNI plugin and ipamd (`rpc/rpc.proto`, package `rpc`; reference §1.6)
+ * The reference's gRPC protocol between the CNI plugin and ipamd (`rpc/rpc.proto`, package `rpc`; [behaviour §1.6])
  * and the standard health protocol, twice: as `.proto` text (documentation, and what tests feed to protobufjs to
  * cross-check the codec) and as field tables (what src/rpc/codec.ts encodes and decodes by). The codec does not parse
  * the text at run time, because the plugin's import time is its budget; a test proves text and tables agree.

@@ -1,5 +1,5 @@
 /**
- * ipamd's gRPC server on its unix socket (reference §1.6): `rpc.CNIBackend` (AddNetwork, DelNetwork) over a
+ * ipamd's gRPC server on its unix socket [behaviour §1.6]: `rpc.CNIBackend` (AddNetwork, DelNetwork) over a
  * {@link CniBackend}, and the standard `grpc.health.v1.Health` (Check, Watch) reporting SERVING for the whole server
  * ('') and for `grpc.health.v1.aws-node`. Built on @grpc/grpc-js (ipamd is long-lived, so its load time does not
  * matter) with the codecs of src/rpc/codec.ts, the same ones the plugin's lean client uses.

@@ -1,5 +1,5 @@
 /**
- * The reference's `rpc.CNIBackend` messages (rpc/rpc.proto, package `rpc`; reference §1.6) as TypeScript types.
+ * The reference's `rpc.CNIBackend` messages (rpc/rpc.proto, package `rpc`; [behaviour §1.6]) as TypeScript types.
  * Field names are the proto's JSON names (lowerCamel of the proto field); proto3 defaults ('' / 0 / false / []) stand
  * for absent fields. Beyond the reference, a failed reply carries `errorCode`, `errorMessage` and `errorCniCode` in
  * fields the reference does not use (numbers 100–102), so that a pod learns why it got no address and the plugin

@@ -1,5 +1,5 @@
 /**
- * `vpc-cni install-cni`: installs the aws-cni plugin and `10-aws.conflist` (reference §2.9) into the CNI
+ * `vpc-cni install-cni`: installs the aws-cni plugin and `10-aws.conflist` [behaviour §2.9] into the CNI
  * directories, atomically, once ipamd answers its gRPC health check on its socket — so a runtime never finds a
  * conflist whose plugin cannot get addresses yet. Configured by the same environment variables as ipamd
  * (HOST_CNI_BIN_PATH, HOST_CNI_CONFDIR_PATH, AWS_VPC_K8S_CNI_VETHPREFIX, POD_MTU, VPC_CNI_IPAMD_SOCKET, ...).

@@ -1,5 +1,5 @@
 /**
- * The one path every EC2 request takes (aesthetics §5.12):
+ * The one path every EC2 request takes:
  *
  *   rate-limit → time it → request → observe the metric → classify the error → (the caller maps the result)
  *

@@ -5,7 +5,7 @@
  * shape and decides whether the failure is retryable; {@link toCloudError} turns it into the {@link CloudError} a
  * caller acts on — "the subnet is full" rather than "failed".
  *
- * Retry rules follow the SDKs' standard mode (ec2-imds-surface.md §1.4): throttling names and 429 are retried with
+ * Retry rules follow the SDKs' standard mode [ec2-imds §1.4]: throttling names and 429 are retried with
  * the throttling base; 5xx, server-fault codes, timeouts and socket errors with the transient base; everything else
  * — InsufficientFreeAddressesInSubnet, InvalidParameter*, *.NotFound, PrivateIpAddressLimitExceeded,
  * AttachmentLimitExceeded, UnauthorizedOperation — is final: asking again gives the same answer.

@@ -1,6 +1,6 @@
 /**
- * DescribeInstanceTypes' InstanceTypeInfo as the limits ipamd works with (reference §2.3 step 6): what ipamd falls
- * back on when an instance type is newer than the built-in limits table (pain point §16: new types must not stop
+ * DescribeInstanceTypes' InstanceTypeInfo as the limits ipamd works with ([behaviour §2.3] step 6): what ipamd falls
+ * back on when an instance type is newer than the built-in limits table ([pain-points §16]: new types must not stop
  * ipamd). EC2 reports the network facts (ENIs per card, IPv4 addresses per ENI, cards, hypervisor, bare metal, vCPUs);
  * it does not report branch-ENI (trunk) capacity, which stays unknown (null), as the table has it for the types its
  * source omits.

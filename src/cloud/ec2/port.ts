@@ -150,7 +150,7 @@ export interface CreateEniRequest {
 }
 
 /**
- * The EC2 operations ipamd uses (reference §2.6). Every call goes through the adapter's one call path (client-side
+ * The EC2 operations ipamd uses [behaviour §2.6]. Every call goes through the adapter's one call path (client-side
  * rate limit, timing, metrics, retry, error mapping); failures are {@link CloudError}s.
  */
 export interface Ec2Api {

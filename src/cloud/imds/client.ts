@@ -1,5 +1,5 @@
 /**
- * ipamd's {@link Imds}: typed getters for every IMDS path the reference reads (reference-behaviour §2.2–2.4), on the
+ * ipamd's {@link Imds}: typed getters for every IMDS path the reference reads [behaviour §2.2–2.4], on the
  * {@link ImdsReader} (cached token, retry, one observation per read under the reference's operation names).
  *
  * An ENI is read as the reference's GetAttachedENIs does: its directory listing first, then only the keys that
@@ -8,7 +8,7 @@
  * between the listing and the read. The fields of one ENI are read in parallel; ENIs one after the other, which
  * keeps the request rate to IMDS (throttled per instance) modest.
  *
- * IMDS lags EC2 (user-pain-points §13): treat what it says as a hint and EC2 as the truth.
+ * IMDS lags EC2 [pain-points §13]: treat what it says as a hint and EC2 as the truth.
  *
  * @example
  * const imds = createImds({ endpoint: sim.describe().instances[id].imds, clock: systemClock });

@@ -4,7 +4,7 @@
  */
 import type { EniId } from '../../ipam/types.js';
 
-/** An attached ENI as IMDS shows it (reference §2.4). */
+/** An attached ENI as IMDS shows it [behaviour §2.4]. */
 export interface ImdsEni {
   readonly mac: string;
   readonly eniId: EniId;

@@ -1,12 +1,12 @@
 /**
- * The wait after attaching an ENI (reference §3.6, `waitForENIAndIPsAttached`): IMDS shows a new ENI and its
+ * The wait after attaching an ENI ([behaviour §3.6], `waitForENIAndIPsAttached`): IMDS shows a new ENI and its
  * addresses some time after EC2 reports them, so poll the attached ENIs with back-off (100 ms × 2ⁿ, jitter 0.15,
  * each wait capped at 1 min, 12 attempts) until the ENI shows with every wanted secondary address or prefix.
  *
  * As the reference: once the ENI shows with at least one of them, running out of attempts is not an error — the
  * caller proceeds with what is visible (`complete: false`) and the reconciler picks up the rest later. Never seeing
  * the ENI, or seeing it with none, is a CloudError IMDS_ERROR. One observation (`waitForENIAndIPsAttached`) records
- * how long IMDS took to converge, the metric maintainers asked for (user-pain-points §13).
+ * how long IMDS took to converge, the metric maintainers asked for [pain-points §13].
  *
  * @example
  * const { eni, complete } = await waitForEniInImds(imds, { eniId, primaryMac, wantIps: 9 }, { clock, sleep });

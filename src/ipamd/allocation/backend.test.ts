@@ -1,4 +1,4 @@
-// The CNI backend (reference §1.6, §3.8) over a real ipamd and the embedded VPC: waiting for growth, actionable
+// The CNI backend [behaviour §1.6; behaviour §3.8] over a real ipamd and the embedded VPC: waiting for growth, actionable
 // failure reasons, idempotency, the checkpoint after every change, and refused requests.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
@@ -22,7 +22,7 @@ function fillSubnet(world: World): void {
 }
 
 describe('AddNetwork waits for growth', () => {
-  it('ours (pain §4): the 10th pod waits for a new ENI, with IMDS lagging 2 s, and gets an address without a second ADD', async () => {
+  it('ours [pain-points §4]: the 10th pod waits for a new ENI, with IMDS lagging 2 s, and gets an address without a second ADD', async () => {
     const world = buildWorld({ lagMs: 2_000 });
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -37,7 +37,7 @@ describe('AddNetwork waits for growth', () => {
     await ipamd.stop();
   });
 
-  it('ours (pain §10): addresses only in cooldown make the waiting tick grow instead of failing', async () => {
+  it('ours [pain-points §10]: addresses only in cooldown make the waiting tick grow instead of failing', async () => {
     const world = buildWorld({ env: { WARM_IP_TARGET: '1' } });
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -79,8 +79,8 @@ describe('AddNetwork concurrency', () => {
   });
 });
 
-describe('AddNetwork failure reasons (pain §5)', () => {
-  it('§3.6: subnet full → 120 s back-off, and the pod learns the subnet and the retry time', async () => {
+describe('AddNetwork failure reasons [pain-points §5]', () => {
+  it('[behaviour §3.6]: subnet full → 120 s back-off, and the pod learns the subnet and the retry time', async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -105,7 +105,7 @@ describe('AddNetwork failure reasons (pain §5)', () => {
     await ipamd.stop();
   });
 
-  it('§3.6 hasRoomForEni: MAX_ENI=1 → "ENI limit reached"', async () => {
+  it('[behaviour §3.6] hasRoomForEni: MAX_ENI=1 → "ENI limit reached"', async () => {
     const world = buildWorld({ env: { MAX_ENI: '1' } });
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -119,7 +119,7 @@ describe('AddNetwork failure reasons (pain §5)', () => {
     await ipamd.stop();
   });
 
-  it('§3.5: at max pods', async () => {
+  it('[behaviour §3.5]: at max pods', async () => {
     const world = buildWorld({ maxPods: 9 });
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -129,7 +129,7 @@ describe('AddNetwork failure reasons (pain §5)', () => {
     await ipamd.stop();
   });
 
-  it('§3.5: at max pods with every free address cooling down, the pod learns about the cooldown', async () => {
+  it('[behaviour §3.5]: at max pods with every free address cooling down, the pod learns about the cooldown', async () => {
     const world = buildWorld({ maxPods: 9 });
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -191,7 +191,7 @@ describe('AddNetwork names an EC2 call that is still being retried', () => {
 });
 
 describe('AddNetwork / DelNetwork contract', () => {
-  it('§1.6: a success reply carries the address, device, table and the legacy VPC/SNAT fields', async () => {
+  it('[behaviour §1.6]: a success reply carries the address, device, table and the legacy VPC/SNAT fields', async () => {
     const world = buildWorld({
       env: { AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS: '192.168.0.0/16', NETWORK_POLICY_ENFORCING_MODE: 'standard' },
     });
@@ -208,7 +208,7 @@ describe('AddNetwork / DelNetwork contract', () => {
     await ipamd.stop();
   });
 
-  it('§3.8: a repeated ADD returns the same address and writes nothing; DEL twice: the second is UNKNOWN_POD (success)', async () => {
+  it('[behaviour §3.8]: a repeated ADD returns the same address and writes nothing; DEL twice: the second is UNKNOWN_POD (success)', async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -230,7 +230,7 @@ describe('AddNetwork / DelNetwork contract', () => {
     await ipamd.stop();
   });
 
-  it('§3.8: a failed checkpoint write rolls the ADD and the DEL back', async () => {
+  it('[behaviour §3.8]: a failed checkpoint write rolls the ADD and the DEL back', async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();

@@ -1,5 +1,5 @@
 /**
- * The checkpoint file (reference §8, `/var/run/aws-node/ipam.json`): the {@link CheckpointStore} port over one path.
+ * The checkpoint file ([behaviour §8], `/var/run/aws-node/ipam.json`): the {@link CheckpointStore} port over one path.
  *
  * A write is atomic: the text goes to `<basename>.tmp<random>` in the same directory (created `wx`, so
  * two writers never share a temp file), is fsynced, renamed over the target (rename(2) within one file system replaces

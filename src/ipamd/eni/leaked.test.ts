@@ -1,4 +1,4 @@
-// Leaked-ENI clean-up (reference §2.8) against the embedded VPC.
+// Leaked-ENI clean-up [behaviour §2.8] against the embedded VPC.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { attachEni, createEni } from '../../sim/index.js';
@@ -18,7 +18,7 @@ function leak(world: World, description: string, tags: Record<string, string>): 
 }
 
 describe('leaked-ENI clean-up', () => {
-  it('§2.8: deletes only detached aws-K8S-* ENIs older than 5 min; stamps those without createdAt; leaves the rest', async () => {
+  it('[behaviour §2.8]: deletes only detached aws-K8S-* ENIs older than 5 min; stamps those without createdAt; leaves the rest', async () => {
     const world = buildWorld({ env: { CLUSTER_NAME: 'eksworkshop' } });
     const cluster = { [ENI_TAG.clusterName]: 'eksworkshop' };
     const old = leak(world, 'aws-K8S-i-0other', {
@@ -67,7 +67,7 @@ describe('leaked-ENI clean-up', () => {
     await ipamd.stop();
   });
 
-  it('§2.8: the first run comes after a random 0–299 s delay (150 s with random 0.5), then hourly', async () => {
+  it('[behaviour §2.8]: the first run comes after a random 0–299 s delay (150 s with random 0.5), then hourly', async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -92,7 +92,7 @@ describe('leaked-ENI clean-up', () => {
     ['DISABLE_NETWORK_RESOURCE_PROVISIONING', { DISABLE_NETWORK_RESOURCE_PROVISIONING: 'true' }],
   ];
   for (const [name, env] of OFF) {
-    it(`§2.8: off with ${name}`, async () => {
+    it(`[behaviour §2.8]: off with ${name}`, async () => {
       const world = buildWorld({ env });
       const ipamd = world.ipamd();
       await ipamd.start();

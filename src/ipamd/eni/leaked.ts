@@ -1,5 +1,5 @@
 /**
- * Leaked-ENI clean-up (reference §2.8): ENIs the CNI created but that ended up detached (an attach failed after the
+ * Leaked-ENI clean-up [behaviour §2.8]: ENIs the CNI created but that ended up detached (an attach failed after the
  * create, a node died between create and attach) are found and deleted. Every hour, the first run after a random
  * 0–299 s so that nodes started together do not call EC2 together. Search: DescribeNetworkInterfaces with
  * `tag-key=node.k8s.amazonaws.com/instance_id`, `status=available`, the node's VPC, and the cluster tag when

@@ -1,5 +1,5 @@
 /**
- * Attaching and freeing ENIs (reference §3.6 `tryAllocateENI`/`AllocENI`, §3.7 `tryFreeENI`/`FreeENI`), and
+ * Attaching and freeing ENIs ([behaviour §3.6] `tryAllocateENI`/`AllocENI`, [behaviour §3.7] `tryFreeENI`/`FreeENI`), and
  * re-reading one ENI from EC2 when the datastore may be out of step. Failures never throw: they are recorded
  * ({@link tracked}), counted with the reference's `awscni_ipamd_error_count{fn}` names, and returned as outcomes
  * the pool manager turns into back-off and reasons.
@@ -30,7 +30,7 @@ export type AllocOutcome =
 const INSUFFICIENT = ['CLOUD_SUBNET_FULL', 'CLOUD_NO_CIDR_BLOCKS'] as const;
 
 /**
- * The waiter used when `deps.eniWaiter` is absent: IMDS polled with back-off 100 ms × 2, 12 tries (§3.6).
+ * The waiter used when `deps.eniWaiter` is absent: IMDS polled with back-off 100 ms × 2, 12 tries [behaviour §3.6].
  *
  * @example
  * const { eni, complete } = await defaultEniWaiter(ctx)({ eniId, primaryMac, wantIps: 9, wantPrefixes: 0 });
@@ -279,7 +279,7 @@ export async function releaseEniInEc2(ctx: IpamdContext, eniId: EniId, knownAtta
 }
 
 /**
- * §3.7 tryFreeENI after the policy chose the ENI: out of the datastore first (refused if a pod got an address on it
+ * [behaviour §3.7] tryFreeENI after the policy chose the ENI: out of the datastore first (refused if a pod got an address on it
  * meanwhile), then EC2, then the host's rule for the ENI's primary address.
  *
  * @example

@@ -1,4 +1,4 @@
-// The reconciler (reference §3.10) against the embedded VPC: changes made behind ipamd's back are adopted or
+// The reconciler [behaviour §3.10] against the embedded VPC: changes made behind ipamd's back are adopted or
 // force-removed; IMDS is a hint and EC2 decides.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
@@ -23,7 +23,7 @@ function freeCidrOnPrimary(world: World, taken: readonly string[]): string {
 }
 
 describe('reconcile', () => {
-  it("§3.10: an IP unassigned behind ipamd's back is force-removed and counted; the pod on it is reported and the checkpoint rewritten", async () => {
+  it("[behaviour §3.10]: an IP unassigned behind ipamd's back is force-removed and counted; the pod on it is reported and the checkpoint rewritten", async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -42,7 +42,7 @@ describe('reconcile', () => {
     await ipamd.stop();
   });
 
-  it("§3.10: an IP assigned behind ipamd's back is added", async () => {
+  it("[behaviour §3.10]: an IP assigned behind ipamd's back is added", async () => {
     const world = buildWorld({ env: { WARM_IP_TARGET: '1' } });
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -52,7 +52,7 @@ describe('reconcile', () => {
     await ipamd.stop();
   });
 
-  it('§3.10 ipReconcileCooldown: released IPs that IMDS and a lagging EC2 still show are not re-added for 60 s', async () => {
+  it('[behaviour §3.10] ipReconcileCooldown: released IPs that IMDS and a lagging EC2 still show are not re-added for 60 s', async () => {
     const world = buildWorld({ env: { WARM_IP_TARGET: '1' } });
     let stale: string[] = [];
     // EC2 is eventually consistent too: its describe answers still list the released addresses.
@@ -94,7 +94,7 @@ describe('reconcile', () => {
     await ipamd.stop();
   });
 
-  it("§3.10 steps 3-4: an ENI attached behind ipamd's back is tagged and set up; detached, it is force-removed", async () => {
+  it("[behaviour §3.10] steps 3-4: an ENI attached behind ipamd's back is tagged and set up; detached, it is force-removed", async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -119,7 +119,7 @@ describe('reconcile', () => {
     await ipamd.stop();
   });
 
-  it('ours (pain §13): an ENI that IMDS still lists but EC2 has deleted is ignored', async () => {
+  it('ours [pain-points §13]: an ENI that IMDS still lists but EC2 has deleted is ignored', async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -136,7 +136,7 @@ describe('reconcile', () => {
     await ipamd.stop();
   });
 
-  it('ours (pain §13): an ENI IMDS stops listing but EC2 still has attached is kept', async () => {
+  it('ours [pain-points §13]: an ENI IMDS stops listing but EC2 still has attached is kept', async () => {
     const world = buildWorld();
     const hidden: { id: string | undefined } = { id: undefined };
     const imds: Imds = {
@@ -159,7 +159,7 @@ describe('reconcile', () => {
     await ipamd.stop();
   });
 
-  it('§3.2: reconcile is due 60 s after the last pool action', async () => {
+  it('[behaviour §3.2]: reconcile is due 60 s after the last pool action', async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();

@@ -1,6 +1,6 @@
 /**
- * The reconciler (reference §3.10 `nodeIPPoolReconcile`): at most once a minute after the last pool action, bring
- * the datastore in line with what is really attached. IMDS is the hint, EC2 the truth (user-pain-points §13):
+ * The reconciler ([behaviour §3.10] `nodeIPPoolReconcile`): at most once a minute after the last pool action, bring
+ * the datastore in line with what is really attached. IMDS is the hint, EC2 the truth [pain-points §13]:
  *
  * - ENIs attached behind ipamd's back are described in EC2, classified, tagged and set up;
  * - for each known ENI the IMDS /32s and /28s are compared with the datastore as sets; on any difference EC2 is

@@ -1,5 +1,5 @@
 /**
- * Taking an attached ENI into ipamd's care (reference §2.5 `setupENI`, §2.7 tags, §2.3 step 6 classification):
+ * Taking an attached ENI into ipamd's care ([behaviour §2.5] `setupENI`, [behaviour §2.7] tags, [behaviour §2.3] step 6 classification):
  * decide whether ipamd manages it, tag it, add it to the datastore with its route table, program the host for a
  * secondary ENI, and add its /32s and /28s. Used by node initialisation, the reconciler (ENIs attached behind
  * ipamd's back) and ENI allocation.
@@ -17,7 +17,7 @@ import { tracked } from '../pool/history.js';
 import type { ImdsEni } from '../../cloud/imds/port.js';
 import type { EniFacts } from '../context.js';
 
-/** Tag keys the reference reads and writes on ENIs (§2.7). */
+/** Tag keys the reference reads and writes on ENIs [behaviour §2.7]. */
 export const ENI_TAG = Object.freeze({
   instanceId: 'node.k8s.amazonaws.com/instance_id',
   createdAt: 'node.k8s.amazonaws.com/createdAt',
@@ -66,7 +66,7 @@ export function missingTags(
 }
 
 /**
- * §2.3 step 6: `no_manage` present → unmanaged iff exactly "true"; else tagged with this instance → managed; else
+ * [behaviour §2.3] step 6: `no_manage` present → unmanaged iff exactly "true"; else tagged with this instance → managed; else
  * MANAGE_UNTAGGED_ENI decides. The primary ENI is always managed.
  *
  * @example
@@ -143,7 +143,7 @@ export function imdsCidrs(eni: ImdsEni): string[] {
 }
 
 /**
- * §2.5: adds the ENI to the datastore (route table 254 for the primary, device + 1 otherwise), programs the host
+ * [behaviour §2.5]: adds the ENI to the datastore (route table 254 for the primary, device + 1 otherwise), programs the host
  * for a secondary ENI (on failure the ENI is taken out again and the error thrown), then adds every /32 and /28 it
  * has, whatever the mode (the datastore only hands out those of the current mode). Returns how many CIDRs were new.
  *

@@ -1,4 +1,4 @@
-// Subnet discovery (reference §4.5): the pure selection rules, and ENI creation moving to a tagged subnet when the
+// Subnet discovery [behaviour §4.5]: the pure selection rules, and ENI creation moving to a tagged subnet when the
 // node's subnet is full.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
@@ -45,7 +45,7 @@ describe('subnet discovery rules', () => {
     },
   ];
   for (const c of CASES) {
-    it(`§4.5: ${c.name} → ${c.usable ? 'usable' : 'not usable'}`, () => {
+    it(`[behaviour §4.5]: ${c.name} → ${c.usable ? 'usable' : 'not usable'}`, () => {
       assert.equal(
         subnetVerdict(c.subnet, { primarySubnetId: 'subnet-primary', clusterName: c.cluster }).usable,
         c.usable,
@@ -53,7 +53,7 @@ describe('subnet discovery rules', () => {
     });
   }
 
-  it('§4.5: usable subnets by free addresses, most first; excluded ones listed', () => {
+  it('[behaviour §4.5]: usable subnets by free addresses, most first; excluded ones listed', () => {
     const subnets = [
       subnet('subnet-primary', 5),
       subnet('subnet-b', 50, { [SUBNET_ROLE_TAG]: '1' }),
@@ -74,7 +74,7 @@ describe('subnet discovery rules', () => {
 });
 
 describe('subnet discovery in ENI allocation', () => {
-  it('§4.5: when the node subnet is full, the new ENI goes to a subnet of the zone tagged kubernetes.io/role/cni', async () => {
+  it('[behaviour §4.5]: when the node subnet is full, the new ENI goes to a subnet of the zone tagged kubernetes.io/role/cni', async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -95,7 +95,7 @@ describe('subnet discovery in ENI allocation', () => {
     await ipamd.stop();
   });
 
-  it('§4.5: with ENABLE_SUBNET_DISCOVERY=false the ENI is only tried in the node subnet', async () => {
+  it('[behaviour §4.5]: with ENABLE_SUBNET_DISCOVERY=false the ENI is only tried in the node subnet', async () => {
     const world = buildWorld({ env: { ENABLE_SUBNET_DISCOVERY: 'false' } });
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -115,7 +115,7 @@ describe('subnet discovery in ENI allocation', () => {
     await ipamd.stop();
   });
 
-  it('§4.5: an ENI in a subnet tagged kubernetes.io/role/cni=0 is excluded and its free IPs go back at start-up', async () => {
+  it('[behaviour §4.5]: an ENI in a subnet tagged kubernetes.io/role/cni=0 is excluded and its free IPs go back at start-up', async () => {
     const world = buildWorld();
     const first = world.ipamd();
     await first.start();
@@ -133,7 +133,7 @@ describe('subnet discovery in ENI allocation', () => {
     await second.stop();
   });
 
-  it('§4.4 custom networking: new ENIs use the ENIConfig subnet and groups; the primary ENI is never grown', async () => {
+  it('[behaviour §4.4] custom networking: new ENIs use the ENIConfig subnet and groups; the primary ENI is never grown', async () => {
     const world = buildWorld({ env: { AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'true' } });
     const pods = createSubnet(world.store, {
       vpcId: world.instance.vpcId,

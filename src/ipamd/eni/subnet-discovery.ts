@@ -1,5 +1,5 @@
 /**
- * Subnet discovery (reference §4.5, `ENABLE_SUBNET_DISCOVERY`, default on): new ENIs may go to any subnet of the
+ * Subnet discovery ([behaviour §4.5], `ENABLE_SUBNET_DISCOVERY`, default on): new ENIs may go to any subnet of the
  * node's VPC and zone that is tagged for the CNI, most free addresses first. The selection is pure
  * ({@link selectSubnets}); {@link discoverSubnets} adds the DescribeSubnets call and the fall-back to the node's
  * own subnet when EC2 cannot answer.
@@ -49,7 +49,7 @@ export function subnetVerdict(subnet: Ec2Subnet, options: SubnetChoiceOptions): 
 }
 
 /**
- * §4.5 selection: usable subnets by free addresses (descending, ties by id), and the rejected ones with reasons.
+ * [behaviour §4.5] selection: usable subnets by free addresses (descending, ties by id), and the rejected ones with reasons.
  *
  * @example
  * selectSubnets(subnets, { primarySubnetId: 'subnet-a', clusterName: 'prod' }).rejected;

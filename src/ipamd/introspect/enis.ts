@@ -1,6 +1,6 @@
 /**
  * The datastore as the reference's introspection shows it: `/v1/enis` (the v1.20+ `ENIInfos` per network card,
- * reference §5.2) and `/v1/pods` (the v1.6 pod map the seed's operators still query). Built from the public
+ * [behaviour §5], item 2) and `/v1/pods` (the v1.6 pod map the seed's operators still query). Built from the public
  * {@link DatastoreSnapshot}, never from datastore internals.
  *
  * @example

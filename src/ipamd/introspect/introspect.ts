@@ -1,5 +1,5 @@
 /**
- * ipamd's introspection API (reference §5): a read-only route table over the datastore snapshots, the effective
+ * ipamd's introspection API [behaviour §5]: a read-only route table over the datastore snapshots, the effective
  * configuration and the pool report. Routes are pure functions of an {@link IntrospectionSource}, so they are
  * tested without a socket; `server.ts` serves them over HTTP.
  *
@@ -63,7 +63,7 @@ const RANDOMIZE_SNAT: { readonly [K in RandomizeSnat]: number } = { none: 0, has
 const cidrList = (cidrs: readonly string[]): GoJson => (cidrs.length === 0 ? null : [...cidrs]);
 
 /**
- * `/v1/networkutils-env-settings` (reference §5.4): the SNAT/host-networking settings, typed, keys sorted.
+ * `/v1/networkutils-env-settings` ([behaviour §5], item 4): the SNAT/host-networking settings, typed, keys sorted.
  *
  * @example
  * encodeGoJson(networkUtilsSettings(loadConfig({}).config));
@@ -84,7 +84,7 @@ export function networkUtilsSettings(config: Config): GoJson {
 }
 
 /**
- * `/v1/ipamd-env-settings` (reference §5.5): exactly the reference's five keys. The other pool knobs
+ * `/v1/ipamd-env-settings` ([behaviour §5], item 5): exactly the reference's five keys. The other pool knobs
  * (MINIMUM_IP_TARGET, WARM_PREFIX_TARGET, prefix delegation) are in `/v1/pool`'s `targets` and `mode`.
  *
  * @example

@@ -1,5 +1,5 @@
 /**
- * The introspection HTTP server (reference §5): the route table of `introspect.ts` on 127.0.0.1:61679 (or a
+ * The introspection HTTP server [behaviour §5]: the route table of `introspect.ts` on 127.0.0.1:61679 (or a
  * Unix socket), read-only. GET and HEAD are answered; any other method gets 405, where the reference answers
  * every method, because nothing here changes state and a POST that "worked" would mislead. Every request is
  * logged at debug level, as the reference logs them.

@@ -5,7 +5,7 @@ import { createIpamdMetrics, startMetricsServer } from './metrics.js';
 import type { Ec2Subnet } from '../../cloud/ec2/port.js';
 import { PRIMARY_ENI, SECONDARY_ENI, poolReport, snapshotOf } from '../introspect/introspect.test-util.js';
 
-/** Every metric of the reference (§6), with its type. */
+/** Every metric of the reference [behaviour §6], with its type. */
 const REFERENCE_METRICS: Readonly<Record<string, string>> = {
   awscni_build_info: 'gauge',
   awscni_ipamd_error_count: 'counter',

@@ -4,7 +4,7 @@ import type { DatastoreSnapshot } from '../../ipam/types.js';
 
 /**
  * ipamd's metrics through a narrow interface (the prom-client registry lives in the composition root). Names in
- * comments are the reference's `awscni_*` metrics (§6).
+ * comments are the reference's `awscni_*` metrics [behaviour §6].
  */
 export interface IpamdMetrics {
   /** awscni_aws_api_latency_ms, awscni_aws_api_error_count, awscni_ec2api_req_count, awscni_ec2api_error_count */

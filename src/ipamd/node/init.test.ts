@@ -1,4 +1,4 @@
-// Node initialisation (reference §2.3) against the embedded VPC: limits, tags, ENI set-up, pre-scaling, failures.
+// Node initialisation [behaviour §2.3] against the embedded VPC: limits, tags, ENI set-up, pre-scaling, failures.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { ENI_TAG } from '../eni/setup.js';
@@ -6,7 +6,7 @@ import { IpamdError } from '../errors.js';
 import { buildWorld, datastoreView, ec2View, NODE_IP } from '../../../test/support/virtual/world.js';
 
 describe('node initialisation', () => {
-  it('§2.3/§3.5: m5.large with defaults ends init with 9 warm secondary IPs on the primary ENI', async () => {
+  it('[behaviour §2.3; behaviour §3.5]: m5.large with defaults ends init with 9 warm secondary IPs on the primary ENI', async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -31,7 +31,7 @@ describe('node initialisation', () => {
     await ipamd.stop();
   });
 
-  it('§4.4/§12: under custom networking max pods counts one ENI fewer (m5.large: 20), as the EKS calculator does', async () => {
+  it('[behaviour §4.4; behaviour §12]: under custom networking max pods counts one ENI fewer (m5.large: 20), as the EKS calculator does', async () => {
     const world = buildWorld({ env: { AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'true' } });
     const ipamd = world.ipamd();
     await ipamd.start().catch(() => undefined);
@@ -39,7 +39,7 @@ describe('node initialisation', () => {
     await ipamd.stop();
   });
 
-  it('§2.3 step 9/§2.7: tags the primary ENI with the instance id (and cluster tags with CLUSTER_NAME)', async () => {
+  it('[behaviour §2.3] step 9/[behaviour §2.7]: tags the primary ENI with the instance id (and cluster tags with CLUSTER_NAME)', async () => {
     const world = buildWorld({ env: { CLUSTER_NAME: 'eksworkshop', ADDITIONAL_ENI_TAGS: '{"team":"net"}' } });
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -57,7 +57,7 @@ describe('node initialisation', () => {
     await again.stop();
   });
 
-  it('§2.3 step 7-8: SNAT is programmed with the VPC CIDRs and the primary link gets the ENI MTU', async () => {
+  it('[behaviour §2.3] step 7-8: SNAT is programmed with the VPC CIDRs and the primary link gets the ENI MTU', async () => {
     const world = buildWorld({ env: { AWS_VPC_ENI_MTU: '1500' } });
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -67,7 +67,7 @@ describe('node initialisation', () => {
     await ipamd.stop();
   });
 
-  it('§2.3 step 1: MAX_ENI caps the ENI count; PD uses /28 prefixes', async () => {
+  it('[behaviour §2.3] step 1: MAX_ENI caps the ENI count; PD uses /28 prefixes', async () => {
     const world = buildWorld({ env: { MAX_ENI: '2', ENABLE_PREFIX_DELEGATION: 'true', WARM_PREFIX_TARGET: '1' } });
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -81,7 +81,7 @@ describe('node initialisation', () => {
     await ipamd.stop();
   });
 
-  it('§2.3 step 6: an ENI tagged no_manage=true is left alone and still holds a slot', async () => {
+  it('[behaviour §2.3] step 6: an ENI tagged no_manage=true is left alone and still holds a slot', async () => {
     const world = buildWorld();
     // Attach a user ENI marked no_manage before ipamd starts.
     const { createEni, attachEni } = await import('../../sim/state/ops-eni.js');
@@ -127,7 +127,7 @@ describe('node initialisation', () => {
     await assert.rejects(world.ipamd().start(), /IPv6 mode is not supported/);
   });
 
-  it('§2.3: DISABLE_NETWORK_RESOURCE_PROVISIONING makes no EC2 change at all, and an ADD on the empty pool says why', async () => {
+  it('[behaviour §2.3]: DISABLE_NETWORK_RESOURCE_PROVISIONING makes no EC2 change at all, and an ADD on the empty pool says why', async () => {
     const world = buildWorld({ env: { DISABLE_NETWORK_RESOURCE_PROVISIONING: 'true' } });
     const ipamd = world.ipamd();
     await ipamd.start();

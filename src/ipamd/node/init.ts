@@ -1,5 +1,5 @@
 /**
- * Node initialisation (reference §2.3 `nodeInit`, the IPv4 steps): instance limits (maxENI = min(MAX_ENI, type),
+ * Node initialisation ([behaviour §2.3] `nodeInit`, the IPv4 steps): instance limits (maxENI = min(MAX_ENI, type),
  * slots per ENI, PD → secondary-IP fall-back on non-Nitro types), identity and VPC CIDRs from IMDS, host SNAT,
  * DescribeAllENIs (IMDS list + EC2 tags/types; ids EC2 does not know are dropped as stale IMDS), managed/unmanaged
  * classification, tagging, set-up of every managed ENI, excluded subnets, the checkpoint restore, and then —
@@ -133,7 +133,7 @@ async function setupEnis(
   return done;
 }
 
-/** ENIs in subnets tagged kubernetes.io/role/cni=0 give no addresses to pods (§4.5). */
+/** ENIs in subnets tagged kubernetes.io/role/cni=0 give no addresses to pods [behaviour §4.5]. */
 async function markExcluded(ctx: IpamdContext): Promise<void> {
   const { config } = ctx.deps;
   if (!config.features.subnetDiscovery || config.customNetworking.enabled || config.features.imdsOnlyMode) return;
@@ -158,8 +158,8 @@ async function markExcluded(ctx: IpamdContext): Promise<void> {
  */
 
 /**
- * The instance type's limits: the built-in table's, else EC2's DescribeInstanceTypes (reference §2.3 step 6), so that
- * a type newer than the table does not stop ipamd (pain point §16). Unknown to both: UNKNOWN_INSTANCE_TYPE.
+ * The instance type's limits: the built-in table's, else EC2's DescribeInstanceTypes ([behaviour §2.3] step 6), so that
+ * a type newer than the table does not stop ipamd [pain-points §16]. Unknown to both: UNKNOWN_INSTANCE_TYPE.
  */
 async function instanceLimits(deps: IpamdDeps, instanceType: string): Promise<InstanceLimits> {
   const known = getInstanceLimits(instanceType);
@@ -194,7 +194,7 @@ async function instanceLimits(deps: IpamdDeps, instanceType: string): Promise<In
 
 /**
  * The node's max pods when kubelet's is not known: eni-max-pods of the type (EKS's table), with one ENI fewer under
- * custom networking, as EKS's calculator computes it (the reference keeps the table value there: pain point §8).
+ * custom networking, as EKS's calculator computes it (the reference keeps the table value there: [pain-points §8]).
  */
 function defaultMaxPods(instance: Parameters<typeof eniMaxPods>[0], customNetworking: boolean): number {
   if (!customNetworking) return eniMaxPods(instance);
@@ -292,7 +292,7 @@ export async function initNode(
 }
 
 /**
- * The SNAT/connmark programme of the node (§7.7–7.8).
+ * The SNAT/connmark programme of the node [behaviour §7.7–7.8].
  *
  * @example
  * await deps.host.setupSnat(snatSpec(ctx, 'eth0'));
@@ -313,7 +313,7 @@ export function snatSpec(ctx: IpamdContext, primaryInterface: string): Parameter
 }
 
 /**
- * The steps that need the pool manager (§2.3 steps 11, 12, 19): release the free CIDRs of excluded ENIs and of the
+ * The steps that need the pool manager ([behaviour §2.3] steps 11, 12, 19): release the free CIDRs of excluded ENIs and of the
  * other mode (PD: /32s; SIP: /28s), then one tick if the pool is too low, so that the first pods find addresses.
  *
  * @example

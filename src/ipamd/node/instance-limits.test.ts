@@ -1,4 +1,4 @@
-// Node start-up on an instance type newer than the built-in limits table (reference §2.3 step 6, pain point §16):
+// Node start-up on an instance type newer than the built-in limits table ([behaviour §2.3] step 6, [pain-points §16]):
 // ipamd asks EC2's DescribeInstanceTypes once and sizes the node from it; a table type costs no call; a type unknown
 // to both fails start-up naming both sources; a failing DescribeInstanceTypes fails it naming the step.
 import { strict as assert } from 'node:assert';

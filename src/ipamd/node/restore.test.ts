@@ -1,4 +1,4 @@
-// Checkpoint restore at start-up (reference §8) over the embedded VPC: a restart is a new Ipamd over the same VPC
+// Checkpoint restore at start-up [behaviour §8] over the embedded VPC: a restart is a new Ipamd over the same VPC
 // and checkpoint store.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
@@ -11,7 +11,7 @@ function vethOf(world: World, pod: string): void {
 }
 
 describe('checkpoint restore', () => {
-  it('§8: a restart keeps pods whose veth exists, drops the others (rules deleted), and never gives one address twice', async () => {
+  it('[behaviour §8]: a restart keeps pods whose veth exists, drops the others (rules deleted), and never gives one address twice', async () => {
     const world = buildWorld();
     const first = world.ipamd();
     await first.start();
@@ -39,7 +39,7 @@ describe('checkpoint restore', () => {
     await second.stop();
   });
 
-  it('§8: entries without pod metadata are kept; entries outside every CIDR (even per EC2) are dropped', async () => {
+  it('[behaviour §8]: entries without pod metadata are kept; entries outside every CIDR (even per EC2) are dropped', async () => {
     const world = buildWorld();
     const first = world.ipamd();
     await first.start();
@@ -80,7 +80,7 @@ describe('checkpoint restore', () => {
     await second.stop();
   });
 
-  it('ours (pain §12): an address IMDS does not show yet is confirmed with EC2 instead of being dropped', async () => {
+  it('ours [pain-points §12]: an address IMDS does not show yet is confirmed with EC2 instead of being dropped', async () => {
     const world = buildWorld({ env: { WARM_IP_TARGET: '1' } });
     world.propagation.configure({ addressLagMs: 3_600_000 });
     const first = world.ipamd();
@@ -101,7 +101,7 @@ describe('checkpoint restore', () => {
     await second.stop();
   });
 
-  it('§8 fresh node: no checkpoint → nothing restored, an empty one written', async () => {
+  it('[behaviour §8] fresh node: no checkpoint → nothing restored, an empty one written', async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -129,7 +129,7 @@ describe('checkpoint restore', () => {
     },
   ];
   for (const bad of BAD) {
-    it(`§8: a checkpoint that cannot be restored (${bad.name}) fails start-up and says how to start over`, async () => {
+    it(`[behaviour §8]: a checkpoint that cannot be restored (${bad.name}) fails start-up and says how to start over`, async () => {
       const world = buildWorld();
       world.checkpoint.text = bad.text;
       const ipamd = world.ipamd();

@@ -1,5 +1,5 @@
 /**
- * Restoring the checkpoint at start-up (reference §8), after the ENIs and their CIDRs are in the datastore:
+ * Restoring the checkpoint at start-up [behaviour §8], after the ENIs and their CIDRs are in the datastore:
  *
  * 1. no checkpoint → a fresh node; one that cannot be read or parsed (or claims one address twice) is a startup
  *    error, never a silent empty start: starting empty would hand running pods' addresses to new pods. The error
@@ -8,7 +8,7 @@
  *    digits of sha1("<ns>.<name>")) belongs to a pod deleted while ipamd was down: its rules are deleted and the
  *    entry dropped. Entries without pod metadata are kept. If the links cannot be listed, nothing is dropped.
  * 3. ours: an entry whose address is in no known CIDR is not dropped at once (IMDS may lag behind EC2 right after a
- *    restart, user-pain-points §12): EC2 is asked once for the node's ENIs first (`resync`), then the rest is dropped.
+ *    restart, [pain-points §12]): EC2 is asked once for the node's ENIs first (`resync`), then the rest is dropped.
  * 4. the remaining entries are re-assigned, and the checkpoint rewritten without the dropped ones.
  *
  * @example

@@ -1,5 +1,5 @@
 /**
- * Giving free /32s and /28s back to EC2 (reference §3.7 `tryUnassignCidrsFromAll` + `DeallocCidrs`): each CIDR
+ * Giving free /32s and /28s back to EC2 ([behaviour §3.7] `tryUnassignCidrsFromAll` + `DeallocCidrs`): each CIDR
  * leaves the datastore first — non-forced, so one a pod took meanwhile stays — then enters the reconcile
  * cool-down (IMDS will still show it for a while and reconcile must not re-add it), then goes back to EC2, secondary
  * IPs and prefixes in separate UnassignPrivateIpAddresses calls. The caller holds the context's lock.

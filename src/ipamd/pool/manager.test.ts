@@ -1,4 +1,4 @@
-// The pool executor in secondary-IP mode against the embedded VPC (reference §3.2–3.7): each phase ends with EC2's
+// The pool executor in secondary-IP mode against the embedded VPC [behaviour §3.2–3.7]: each phase ends with EC2's
 // view of the node equal to the datastore's.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
@@ -6,7 +6,7 @@ import { ENI_DESCRIPTION_PREFIX, ENI_TAG } from '../eni/setup.js';
 import { addPods, buildWorld, datastoreView, delRequest, ec2View } from '../../../test/support/virtual/world.js';
 
 describe('pool manager (secondary IPs)', () => {
-  it('§3.6 step B: using the warm IPs attaches a second ENI with 9 IPs (WARM_ENI_TARGET=1)', async () => {
+  it('[behaviour §3.6] step B: using the warm IPs attaches a second ENI with 9 IPs (WARM_ENI_TARGET=1)', async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -40,7 +40,7 @@ describe('pool manager (secondary IPs)', () => {
     await ipamd.stop();
   });
 
-  it('§3.4/§3.7: WARM_IP_TARGET shrinks after pods leave, at most once per 30 s', async () => {
+  it('[behaviour §3.4; behaviour §3.7]: WARM_IP_TARGET shrinks after pods leave, at most once per 30 s', async () => {
     const world = buildWorld({ env: { WARM_IP_TARGET: '1' } });
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -70,7 +70,7 @@ describe('pool manager (secondary IPs)', () => {
     await ipamd.stop();
   });
 
-  it('§3.4: MINIMUM_IP_TARGET keeps a floor when pods leave', async () => {
+  it('[behaviour §3.4]: MINIMUM_IP_TARGET keeps a floor when pods leave', async () => {
     const world = buildWorld({ env: { WARM_IP_TARGET: '1', MINIMUM_IP_TARGET: '4' } });
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -84,7 +84,7 @@ describe('pool manager (secondary IPs)', () => {
     await ipamd.stop();
   });
 
-  it('§3.7 tryFreeENI: an empty ENI is freed only once it is older than 60 s', async () => {
+  it('[behaviour §3.7] tryFreeENI: an empty ENI is freed only once it is older than 60 s', async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -112,7 +112,7 @@ describe('pool manager (secondary IPs)', () => {
     await ipamd.stop();
   });
 
-  it('§3.6: PrivateIpAddressLimitExceeded re-reads the ENI from EC2 and takes what it has', async () => {
+  it('[behaviour §3.6]: PrivateIpAddressLimitExceeded re-reads the ENI from EC2 and takes what it has', async () => {
     const world = buildWorld({ env: { WARM_IP_TARGET: '2' } });
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -144,7 +144,7 @@ describe('pool manager (secondary IPs)', () => {
     await ipamd.stop();
   });
 
-  it('§2.6 AttachNetworkInterface failure deletes the new ENI (nothing leaks) and is recorded', async () => {
+  it('[behaviour §2.6] AttachNetworkInterface failure deletes the new ENI (nothing leaks) and is recorded', async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -159,7 +159,7 @@ describe('pool manager (secondary IPs)', () => {
     await ipamd.stop();
   });
 
-  it('§2.6 DeleteOnTermination failure frees the new ENI (detach, wait, delete)', async () => {
+  it('[behaviour §2.6] DeleteOnTermination failure frees the new ENI (detach, wait, delete)', async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -172,7 +172,7 @@ describe('pool manager (secondary IPs)', () => {
     await ipamd.stop();
   });
 
-  it('§3.6 waitForENIAndIPsAttached: IMDS never showing the ENI fails the allocation; reconcile adopts the ENI later', async () => {
+  it('[behaviour §3.6] waitForENIAndIPsAttached: IMDS never showing the ENI fails the allocation; reconcile adopts the ENI later', async () => {
     const world = buildWorld();
     const ipamd = world.ipamd();
     await ipamd.start();

@@ -1,8 +1,8 @@
 /**
- * The warm-pool executor: one {@link PoolManager.tick} is the reference's `updateIPPoolIfRequired` (§3.2). It
+ * The warm-pool executor: one {@link PoolManager.tick} is the reference's `updateIPPoolIfRequired` [behaviour §3.2]. It
  * builds the policy's input from the datastore, the config, the limits and the timers, asks the pure policy
- * (`planPool`) what to do, and carries the plan out through EC2: grow an existing ENI (§3.6 step A), attach a new
- * ENI (step B), release free CIDRs (§3.7), free one ENI. It stamps the timers the policy reads (`lastDecreaseAt`
+ * (`planPool`) what to do, and carries the plan out through EC2: grow an existing ENI ([behaviour §3.6] step A), attach a new
+ * ENI (step B), release free CIDRs [behaviour §3.7], free one ENI. It stamps the timers the policy reads (`lastDecreaseAt`
  * after every release, `lastInsufficientAt` after InsufficientFreeAddressesInSubnet / InsufficientCidrBlocks).
  * No failure escapes a tick: each is typed, logged, recorded for `/v1/pool` and counted.
  *
@@ -149,7 +149,7 @@ export class PoolManager {
   /**
    * One more tick as soon as possible, for pods waiting for an address; callers that ask while one is queued share
    * it. That tick counts addresses in cooldown as in use when the policy would otherwise stay steady, so that a
-   * churny node with only cooling-down addresses grows instead of starving its pods (user-pain-points §10).
+   * churny node with only cooling-down addresses grows instead of starving its pods [pain-points §10].
    */
   requestGrowth(): Promise<TickOutcome> {
     this.#demand = true;

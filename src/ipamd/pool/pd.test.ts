@@ -1,11 +1,11 @@
-// The pool executor in prefix-delegation mode (reference §3.5–3.7 PD branches, §10.1) and the mode-switch clean-up
-// (§2.3 step 12, §1.6 DEL step 3) against the embedded VPC.
+// The pool executor in prefix-delegation mode ([behaviour §3.5–3.7] PD branches, [behaviour §10.1]) and the mode-switch clean-up
+// ([behaviour §2.3] step 12, [behaviour §1.6] DEL step 3) against the embedded VPC.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { addPods, buildWorld, datastoreView, delRequest, ec2View } from '../../../test/support/virtual/world.js';
 
 describe('pool manager (prefix delegation)', () => {
-  it('§3.5/§3.7 WARM_PREFIX_TARGET=1: one free /28 is kept; a second is added when the first is used and released when emptied', async () => {
+  it('[behaviour §3.5; behaviour §3.7] WARM_PREFIX_TARGET=1: one free /28 is kept; a second is added when the first is used and released when emptied', async () => {
     const world = buildWorld({ env: { ENABLE_PREFIX_DELEGATION: 'true', WARM_PREFIX_TARGET: '1' }, maxPods: 110 });
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -25,7 +25,7 @@ describe('pool manager (prefix delegation)', () => {
     await ipamd.stop();
   });
 
-  it('§3.4 PD with WARM_IP_TARGET: the short IPs are converted to prefixes (20 → 2 /28s)', async () => {
+  it('[behaviour §3.4] PD with WARM_IP_TARGET: the short IPs are converted to prefixes (20 → 2 /28s)', async () => {
     const world = buildWorld({ env: { ENABLE_PREFIX_DELEGATION: 'true', WARM_IP_TARGET: '20' }, maxPods: 110 });
     const ipamd = world.ipamd();
     await ipamd.start();
@@ -34,7 +34,7 @@ describe('pool manager (prefix delegation)', () => {
     await ipamd.stop();
   });
 
-  it('§2.3 step 12: switching PD off on restart gives the unused prefixes back and keeps the one with a pod', async () => {
+  it('[behaviour §2.3] step 12: switching PD off on restart gives the unused prefixes back and keeps the one with a pod', async () => {
     const world = buildWorld({ env: { ENABLE_PREFIX_DELEGATION: 'true', WARM_PREFIX_TARGET: '2' }, maxPods: 110 });
     const pd = world.ipamd();
     await pd.start();
@@ -52,7 +52,7 @@ describe('pool manager (prefix delegation)', () => {
       'SIP grew secondary IPs',
     );
     assert.deepEqual(datastoreView(sip), ec2View(world));
-    // §1.6 DEL step 3: web-0's address came from a prefix; releasing it in SIP mode gives that prefix back.
+    // [behaviour §1.6] DEL step 3: web-0's address came from a prefix; releasing it in SIP mode gives that prefix back.
     const del = await sip.backend.delNetwork(delRequest('web-0'));
     assert.equal(del.ipAllocationMetadata[0]?.ipv4Addr, address);
     await sip.idle();
@@ -64,7 +64,7 @@ describe('pool manager (prefix delegation)', () => {
     await sip.stop();
   });
 
-  it('§2.3 step 1: PD on a non-Nitro type falls back to secondary IPs with a warning', async () => {
+  it('[behaviour §2.3] step 1: PD on a non-Nitro type falls back to secondary IPs with a warning', async () => {
     const world = buildWorld({ env: { ENABLE_PREFIX_DELEGATION: 'true', WARM_PREFIX_TARGET: '1' } });
     // An m4.large (Xen) node in the same VPC.
     const { launchInstance } = await import('../../sim/state/ops-instance.js');

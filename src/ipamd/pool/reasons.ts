@@ -1,5 +1,5 @@
 /**
- * Why a pod got no address, in words an operator can act on (user-pain-points §5: the reference answers every
+ * Why a pod got no address, in words an operator can act on ([pain-points §5]: the reference answers every
  * failure with "failed to assign an IP address to container"). Built from the datastore's numbers, the last pool
  * plan and the pool's last EC2 failure, most specific cause first: max pods, subnet full / no /28 block (with the
  * back-off window), ENI limit, EC2 throttling, addresses in cooldown, any other EC2 failure, attachment blocked.

@@ -16,7 +16,7 @@ function burst(throttle: Throttle, action: string, params = plain): number {
   return n;
 }
 
-describe('EC2 throttling categories (spec §4)', () => {
+describe('EC2 throttling categories [ec2-imds §4]', () => {
   const cases: [string, Params, string, number, number][] = [
     ['DescribeSubnets', plain, 'non-mutating', 100, 20],
     ['DescribeInstanceTypes', plain, 'non-mutating', 100, 20],

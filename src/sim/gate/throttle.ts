@@ -1,5 +1,5 @@
 /**
- * EC2 API request throttling as documented (ec2/latest/devguide/ec2-api-throttling.html, spec §4): a token bucket
+ * EC2 API request throttling as documented (ec2/latest/devguide/ec2-api-throttling.html, [ec2-imds §4]): a token bucket
  * per API action, whose size and refill rate come from the action's category; every request takes one token and an
  * empty bucket answers `RequestLimitExceeded` (HTTP 503), which retrying clients back off from.
  *

@@ -1,5 +1,5 @@
 /**
- * The instance metadata tree (spec §5.3), built per request from the store (instance facts, subnets, VPC blocks,
+ * The instance metadata tree [ec2-imds §5.3], built per request from the store (instance facts, subnets, VPC blocks,
  * security groups) and the instance's lagging {@link ImdsView} (which interfaces and addresses IMDS knows).
  *
  * Directories list one entry per line, sub-directories with a trailing `/`, and only keys that exist (`ipv4-prefix`

@@ -1,5 +1,5 @@
 /**
- * One instance's IMDS over HTTP on 127.0.0.1 (spec §5): the IMDSv2 token flow, GET/HEAD of the metadata tree and
+ * One instance's IMDS over HTTP on 127.0.0.1 [ec2-imds §5]: the IMDSv2 token flow, GET/HEAD of the metadata tree and
  * the status codes clients act on.
  *
  * - `PUT /latest/api/token` with `X-aws-ec2-metadata-token-ttl-seconds: 1..21600` → the token, and the TTL echoed

@@ -1,5 +1,5 @@
 /**
- * What each instance's IMDS shows of its network interfaces, lagging behind EC2 as the real one does (spec §5.4):
+ * What each instance's IMDS shows of its network interfaces, lagging behind EC2 as the real one does [ec2-imds §5.4]:
  * a newly attached ENI's MAC appears only after the attach lag, a detached one lingers until the detach lag has
  * passed, and `local-ipv4s` / `ipv4-prefix` follow Assign/UnassignPrivateIpAddresses after the address lag.
  *

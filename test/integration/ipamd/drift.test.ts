@@ -1,5 +1,5 @@
 // EC2 changed behind ipamd's back (someone with the EC2 API, the console, another controller): addresses taken or
-// added, an ENI ipamd must leave alone attached, a managed ENI detached. The reconciler (reference §3.10) brings
+// added, an ENI ipamd must leave alone attached, a managed ENI detached. The reconciler [behaviour §3.10] brings
 // ipamd back to EC2's view — IMDS as the hint, EC2 as the truth — and the pool then heals itself.
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';

@@ -60,7 +60,7 @@ function parseBody(body: string): K8sObject {
   return value as K8sObject;
 }
 
-/** The ENIConfig CRD's structural schema (§4.2): spec.subnet required string, spec.securityGroups list of strings. */
+/** The ENIConfig CRD's structural schema [behaviour §4.2]: spec.subnet required string, spec.securityGroups list of strings. */
 function checkEniConfig(object: K8sObject, name?: string): void {
   const invalid = (field: string, what: string): StandinRefusal =>
     new StandinRefusal(

@@ -1,4 +1,4 @@
-// The reference CNI's call sequence (spec §1.1 captured bodies) through @aws-sdk/client-ec2 over HTTP.
+// The reference CNI's call sequence ([ec2-imds §1.1] captured bodies) through @aws-sdk/client-ec2 over HTTP.
 import {
   AssignPrivateIpAddressesCommand,
   AttachNetworkInterfaceCommand,

@@ -1,5 +1,5 @@
 /**
- * DescribeInstanceTypes from the project's instance-type limits table (spec §2.2): the network facts the CNI reads
+ * DescribeInstanceTypes from the project's instance-type limits table [ec2-imds §2.2]: the network facts the CNI reads
  * (ENIs per card, IPv4 per ENI, hypervisor, bare metal, network cards) are exact; the rest of EC2's InstanceTypeInfo
  * is a plausible approximation derived from the same row (architecture from the family name, ENA from Nitro).
  *

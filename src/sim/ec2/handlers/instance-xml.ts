@@ -1,5 +1,5 @@
 /**
- * The Instance shape of DescribeInstances and RunInstances (spec §2.1): EC2's locationNames (`instanceState`,
+ * The Instance shape of DescribeInstances and RunInstances [ec2-imds §2.1]: EC2's locationNames (`instanceState`,
  * `groupSet`, `networkInterfaceSet`, `dnsName`), the interfaces attached now (by card, then device index), and for
  * a terminated instance what EC2 shows then: no addresses, no interfaces.
  *

@@ -1,5 +1,5 @@
 /**
- * RunInstances, TerminateInstances and DescribeInstances (spec §2.1). DescribeInstances is what the CNI calls with
+ * RunInstances, TerminateInstances and DescribeInstances [ec2-imds §2.1]. DescribeInstances is what the CNI calls with
  * its own id to find free device indexes, so the network interface set (attachment, card, device) is exact; the
  * instance-level fields are EC2's shape with plausible values.
  *
