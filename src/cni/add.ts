@@ -121,7 +121,7 @@ export async function add(ctx: VerbContext): Promise<CniResult> {
 
   let prepared: Preparation | undefined;
   try {
-    prepared = deps.pods.prepareSetup?.(cmd.netns);
+    prepared = deps.prestart?.prepareSetup(cmd.netns);
   } catch (error) {
     throw wiringError(error, pod);
   }
@@ -156,7 +156,7 @@ async function addWithAddress(
       requiresMultiNicAttachment: false,
     };
     // While ipamd works: start the wiring's first process, and write the log lines kept so far (their first write
-    // loads node:fs, ~1 ms). Before the request went out, both only delayed it (bench/cni-latency --also: 0.94x).
+    // loads node:fs). Not before the request is sent: then they only delay it (docs/performance.md).
     reply = await deps.ipam().addNetwork(request, () => {
       prepared?.start();
       void log.flush?.();

@@ -79,10 +79,10 @@ async function teardownFromPrev(ctx: VerbContext, pod: PrevPod, why: string): Pr
 
 /**
  * DEL. Resolves on success (DEL prints nothing); throws a VpcCniError otherwise. The teardown's process is started
- * while ipamd answers (PodNetwork.prepareTeardown) and cancelled if no teardown follows.
+ * while ipamd answers (WiringPrestart.prepareTeardown) and cancelled if no teardown follows.
  */
 export async function del(ctx: VerbContext): Promise<void> {
-  const prepared = ctx.deps.pods.prepareTeardown?.();
+  const prepared = ctx.deps.prestart?.prepareTeardown();
   try {
     await release(ctx, prepared);
   } finally {

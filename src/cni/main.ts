@@ -111,12 +111,14 @@ const io: PluginIo = bun === undefined ? nodeIo() : bunIo(bun);
 async function main(): Promise<number> {
   const env = readCniEnvironment();
   const stdin = env['CNI_COMMAND'] === 'VERSION' || env['CNI_COMMAND'] === undefined ? '' : await io.readStdin();
+  const pods = new NetlinkPodNetwork({ executor: new NetlinkExecutor({ spawn: bunSpawn() ?? nodeSpawn() }) });
   const output = await runPlugin({
     env,
     stdin,
     deps: {
       ipam: (socketPath) => createRpcClient({ socketPath, timeoutMs: RPC_TIMEOUT_MS, clientVersion: PLUGIN_VERSION }),
-      pods: new NetlinkPodNetwork({ executor: new NetlinkExecutor({ spawn: bunSpawn() ?? nodeSpawn() }) }),
+      pods,
+      prestart: pods,
       isNetns: (path) => io.isNetns(path),
       openLog: (settings) => createFileLog(settings),
       clientVersion: PLUGIN_VERSION,

@@ -22,7 +22,7 @@ import { messageOf } from '../errors.js';
 import { bindLog, silentLog, type PluginLog, type PluginLogSettings } from './log.js';
 import { configVersion, decodeStdin, logSettingsOf, parseNetConf } from './netconf.js';
 import type { IpamClient, VerbDeps } from './ports.js';
-import type { PodNetwork } from '../netlink/port.js';
+import type { PodNetwork, WiringPrestart } from '../netlink/port.js';
 import { errorOutput, readCmdArgs, readCommand, successOutput, type CmdArgs, type PluginOutput } from './skel.js';
 import { status } from './status.js';
 import {
@@ -41,6 +41,7 @@ export interface PluginDeps {
   /** A client for ipamd at this socket path (the network config's `ipamdSocket`). */
   readonly ipam: (socketPath: string) => IpamClient;
   readonly pods: PodNetwork;
+  readonly prestart?: WiringPrestart;
   /** True when the path is a network namespace (CNI_NETNS): it exists and is a namespace file. */
   readonly isNetns: (path: string) => Promise<boolean>;
   /** Opens the log the config asks for (pluginLogFile, pluginLogLevel; the defaults when stdin is unreadable). */
@@ -137,6 +138,7 @@ export async function runPlugin(input: RunPluginInput): Promise<PluginOutput> {
     const verbDeps: VerbDeps = {
       ipam: () => (client ??= deps.ipam(conf.ipamdSocket)),
       pods: deps.pods,
+      ...(deps.prestart === undefined ? {} : { prestart: deps.prestart }),
       isNetns: deps.isNetns,
       clientVersion: deps.clientVersion,
     };

@@ -3,7 +3,7 @@
  * take them in a deps object and return results; the composition root (src/cni/main.ts) builds the real ones.
  */
 import type { HealthStatus } from '../rpc/codec.js';
-import type { PodNetwork } from '../netlink/port.js';
+import type { PodNetwork, WiringPrestart } from '../netlink/port.js';
 import type { AddNetworkReply, AddNetworkRequest, DelNetworkReply, DelNetworkRequest } from '../rpc/types.js';
 
 /** ipamd as the plugin sees it (the fast gRPC client over the unix socket). Failures are typed errors (RPC_*). */
@@ -21,6 +21,8 @@ export interface VerbDeps {
   /** The ipamd client, created on first use (VERSION and failed validations never connect). */
   readonly ipam: () => IpamClient;
   readonly pods: PodNetwork;
+  /** The wiring's head start while ipamd answers; absent, the wiring starts after the reply. */
+  readonly prestart?: WiringPrestart;
   /**
    * True when the path is a network namespace (CNI_NETNS): it exists and is a namespace file. Checked before ipamd is
    * asked for an address, so that a wrong path costs no address and leaves nothing to undo.

@@ -1,4 +1,4 @@
-// ADD prepares the wiring's processes (PodNetwork.prepareSetup), starts them once its request to ipamd is on the
+// ADD prepares the wiring's processes (WiringPrestart.prepareSetup), starts them once its request to ipamd is on the
 // socket, and always cancels what it did not use: after a success, after a refused or failed RPC, after a failed
 // wiring. A netns path the wiring would refuse is refused before ipamd is asked for an address. DEL does the same with
 // its teardown (prepareTeardown).
@@ -7,10 +7,10 @@ import { describe, it } from 'node:test';
 import { NetlinkError } from '../netlink/errors.js';
 import { cniEnv, FakePods, harness, netconf, NETNS, rpcUnavailable, type Harness } from './cni.test-util.js';
 import { runPlugin, type PluginOutput } from './plugin.js';
-import type { PodSpec, PodWiringResult, Preparation } from '../netlink/port.js';
+import type { PodSpec, PodWiringResult, Preparation, WiringPrestart } from '../netlink/port.js';
 
 /** FakePods that records prepareSetup, its start and its cancel in the same call list. */
-class PreparingPods extends FakePods {
+class PreparingPods extends FakePods implements WiringPrestart {
   readonly events: string[] = [];
   prepareError?: Error;
 
@@ -43,7 +43,7 @@ class PreparingPods extends FakePods {
 function preparing(): Harness & { prepared: PreparingPods } {
   const h = harness();
   const prepared = new PreparingPods();
-  return { ...h, pods: prepared, prepared, deps: { ...h.deps, pods: prepared } };
+  return { ...h, pods: prepared, prepared, deps: { ...h.deps, pods: prepared, prestart: prepared } };
 }
 
 async function add(h: Harness): Promise<PluginOutput> {

@@ -120,8 +120,8 @@ export interface EndpointsConfig {
   readonly httpTimeoutMs: number;
   /**
    * VPC_CNI_EC2_PACING_NODES: how many nodes of the account may call EC2 at once (a cluster joining together). Set,
-   * each ipamd takes 0.9 / N of every EC2 request bucket from a random phase (bench/cluster-scale: no
-   * RequestLimitExceeded at 1000 nodes); unset, it budgets 80 % of each bucket as if alone (the default).
+   * each ipamd takes 0.9 / N of every EC2 request bucket from a random phase, so that the nodes together stay under
+   * the account's limits (docs/performance.md); unset, it budgets 80 % of each bucket as if alone (the default).
    */
   readonly ec2PacingNodes: number | undefined;
 }

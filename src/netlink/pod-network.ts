@@ -22,7 +22,7 @@
  * const { hostVethMac } = await pods.setupPod({ hostVethName: 'eni1a2b3c4d5e6', containerIfName: 'eth0',
  *   netnsPath: '/var/run/netns/cni-1234', podIp: '10.0.97.30', mtu: 9001, routeTableId: 3 });
  */
-import type { PodNetwork, PodSpec, PodWiringResult, Preparation } from './port.js';
+import type { PodNetwork, PodSpec, PodWiringResult, Preparation, WiringPrestart } from './port.js';
 import { NETNS_RUN_DIR, linkDelete, type IpCommand } from './commands.js';
 import { NetlinkError, isNetlinkError } from './errors.js';
 import { parseBatchErrors, serializeBatch, type IpOptions } from './exec.js';
@@ -74,7 +74,7 @@ function preparation(begin: () => () => void): Preparation {
 }
 
 /** {@link PodNetwork} over iproute2. Every method validates all its input before spawning anything. */
-export class NetlinkPodNetwork implements PodNetwork {
+export class NetlinkPodNetwork implements PodNetwork, WiringPrestart {
   readonly #exec: PodExecutor;
   readonly #hostNetns: string | undefined;
   readonly #ns: IpOptions;
@@ -97,9 +97,8 @@ export class NetlinkPodNetwork implements PodNetwork {
   /**
    * The pod-side `ip` process {@link setupPod} will use for a pod in this namespace, started before its address is
    * known: the plugin starts it once its request to ipamd is on the socket, so its start-up overlaps ipamd's work
-   * (prestart.ts). The path is checked now. The node-side process starts once the pod batch runs: started with this
-   * one, it competed with ipamd for the CPU (on two cores, bench/cni-latency --also: ADD 0.92x with it later and a
-   * higher JIT threshold; 0.94x again with this one started after the request rather than before).
+   * (prestart.ts). The path is checked now. The node-side process starts later, once the pod batch runs, so that
+   * it does not compete with ipamd for the CPU while ipamd answers (docs/performance.md).
    */
   prepareSetup(netnsPath: string): Preparation {
     const program = ipBatchProgram(checkNetnsPath(netnsPath));

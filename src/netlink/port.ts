@@ -70,14 +70,7 @@ export interface PodWiringResult {
  * it runs in"). Every method is idempotent; teardown succeeds when the netns or link is already gone.
  */
 export interface PodNetwork {
-  /**
-   * Optional: ADD is about to wire a pod in this namespace. Checks the path at once (throws on one setupPod would
-   * refuse, before ipamd is asked) and returns what can start before the address is known.
-   */
-  prepareSetup?(netnsPath: string): Preparation;
   setupPod(spec: PodSpec): Promise<PodWiringResult>;
-  /** Optional: DEL is about to ask ipamd; what of the teardown can start meanwhile. */
-  prepareTeardown?(): Preparation;
   /** Removes rules 512/1536 and the host route of the pod IP (DEL; also the undo of a failed ADD). */
   teardownPod(spec: Pick<PodSpec, 'podIp' | 'routeTableId'> & { readonly hostVethName?: string }): Promise<void>;
   /** Live state vs the spec (CHECK): an empty list when all is as ADD left it, else one line per difference. */
@@ -85,10 +78,19 @@ export interface PodNetwork {
 }
 
 /**
- * Work a verb starts while ipamd answers (the wiring's processes: src/netlink/prestart.ts). The verbs call start()
- * once their request is on the socket, so that starting it does not delay the request, and cancel() when they are
- * done, whether or not it was used (a no-op for what was).
+ * The part of the pod wiring that can start before ipamd has answered: the plugin's verbs ask for it before their
+ * request, start it once the request is on ipamd's socket, and cancel it when they are done, so that what the wiring
+ * needs to start overlaps ipamd's work. Optional: wiring without it only starts later (docs/performance.md has what
+ * the overlap buys).
  */
+export interface WiringPrestart {
+  /** ADD is about to wire a pod in this namespace. Checks the path at once (throws on one setupPod would refuse). */
+  prepareSetup(netnsPath: string): Preparation;
+  /** DEL is about to ask ipamd; what of the teardown can start meanwhile. */
+  prepareTeardown(): Preparation;
+}
+
+/** Work started ahead: start() once (later calls do nothing), cancel() when done, used or not (a no-op if used). */
 export interface Preparation {
   start(): void;
   cancel(): void;

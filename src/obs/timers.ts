@@ -5,7 +5,7 @@ export interface Timers {
   sleep(ms: number): Promise<void>;
   /**
    * Runs the callback once the I/O under way went out (setImmediate): AddNetwork and DelNetwork log and update metrics
-   * after their reply, not before it (~0.6 ms of every pod start, measured). Absent: at once (tests, simulated time).
+   * after their reply, so that a pod's start does not wait for them. Absent: at once (tests, simulated time).
    */
   defer?(callback: () => void): void;
 }

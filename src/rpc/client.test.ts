@@ -15,7 +15,8 @@ import { describe, it } from 'node:test';
 import { createRpcClient } from './client.js';
 import { addNetworkReplyCodec, addNetworkRequestCodec, frameMessage, unframeMessage } from './codec.js';
 import { isRpcError, type RpcErrorCode } from './errors.js';
-import { H2Connection, nodeConnector } from './h2.js';
+import { H2Connection } from './h2.js';
+import { nodeConnector } from './socket.js';
 import { startRpcServer } from './server.js';
 import { ADD_REQUEST, VERSION, echoBackend, withTempDir, withoutVersion } from './rpc.test-util.js';
 

@@ -1,8 +1,7 @@
 /**
  * The CNI plugin's client of ipamd: unary gRPC over HTTP/2 on ipamd's unix socket, on a minimal HTTP/2 connection
  * of our own (src/rpc/h2.ts, HPACK in src/rpc/hpack.ts) instead of @grpc/grpc-js or node:http2, because the plugin
- * cold-starts on every CNI call: loading grpc-js costs ~70 ms, and under Bun node:http2 costs ~30 ms more than the
- * whole call. The wire format is gRPC's: POST /<service>/<method>, `content-type: application/grpc`, `te: trailers`,
+ * cold-starts on every CNI call, and loading either costs more than the whole call (docs/performance.md). The wire format is gRPC's: POST /<service>/<method>, `content-type: application/grpc`, `te: trailers`,
  * a 5-byte frame header (compressed flag, big-endian length) around the protobuf message; the answer is one frame,
  * then `grpc-status`/`grpc-message` in the trailers (or in the headers of a trailers-only response). Messages go
  * through src/rpc/codec.ts, the same codecs ipamd's server uses.
@@ -24,7 +23,8 @@ import {
   type HealthStatus,
 } from './codec.js';
 import { GRPC_STATUS, isRpcError, RpcError, rpcErrorFromStatus } from './errors.js';
-import { defaultConnector, H2Connection, type Connector, type H2Response } from './h2.js';
+import { defaultConnector, type Connector } from './socket.js';
+import { H2Connection, type H2Response } from './h2.js';
 import type { HeaderList } from './hpack.js';
 import { RPC_METHODS } from './proto.js';
 import type { AddNetworkReply, AddNetworkRequest, DelNetworkReply, DelNetworkRequest } from './types.js';

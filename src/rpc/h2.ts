@@ -8,7 +8,8 @@
  * hundred calls stopped receiving). Sending side: requests are a few hundred bytes, far below the server's initial
  * windows. Not node:http2, whose load and first request cost the compiled plugin ~30 ms per exec under Bun.
  *
- * The socket comes from a {@link Connector}: `Bun.connect` under Bun, node:net (loaded on first use) under Node.
+ * The socket comes from a {@link Connector} (socket.ts): `Bun.connect` under Bun, node:net (loaded on first use)
+ * under Node.
  *
  * @example
  * const connection = await H2Connection.open('/var/run/aws-node/ipamd.sock', defaultConnector());
@@ -18,118 +19,7 @@
 import { encodeHeaders, HpackDecoder, type HeaderList } from './hpack.js';
 import { messageOf } from '../errors.js';
 import { RpcError } from './errors.js';
-
-/** A connected byte stream. */
-export interface RpcSocket {
-  write(bytes: Uint8Array): void;
-  close(): void;
-  /** Keep the process alive while calls are in flight (a Node socket or timer does; an idle one must not). */
-  ref(): void;
-  unref(): void;
-}
-
-export interface SocketEvents {
-  data(chunk: Uint8Array): void;
-  /** The connection ended (by either side), with the error that ended it, if any. */
-  closed(error: Error | undefined): void;
-}
-
-/** Connects to a unix socket; rejects with the system error (its `code`: ENOENT, ECONNREFUSED, ...) when it cannot. */
-export type Connector = (path: string, events: SocketEvents) => Promise<RpcSocket>;
-
-/** node:net, loaded on the first connection. */
-export function nodeConnector(): Connector {
-  return async (path, events) => {
-    const { connect } = await import('node:net');
-    return new Promise((resolve, reject) => {
-      const socket = connect(path);
-      let connected = false;
-      let failure: Error | undefined;
-      socket.on('connect', () => {
-        connected = true;
-        resolve({
-          write: (bytes) => {
-            socket.write(bytes);
-          },
-          close: () => socket.destroy(),
-          ref: () => socket.ref(),
-          unref: () => socket.unref(),
-        });
-      });
-      socket.on('data', (chunk: Buffer) => events.data(chunk));
-      socket.on('error', (error) => {
-        failure = error;
-        if (!connected) reject(error);
-      });
-      socket.on('close', () => {
-        if (connected) events.closed(failure);
-      });
-    });
-  };
-}
-
-/** The part of Bun's socket API used here (the project does not depend on Bun's types). */
-interface BunSocket {
-  write(data: Uint8Array): number;
-  end(): void;
-  ref(): void;
-  unref(): void;
-}
-interface BunSocketHandler {
-  data(socket: BunSocket, data: Uint8Array): void;
-  drain(socket: BunSocket): void;
-  close(socket: BunSocket, error?: Error): void;
-  error(socket: BunSocket, error: Error): void;
-}
-interface BunNet {
-  connect(options: { unix: string; socket: BunSocketHandler }): Promise<BunSocket>;
-}
-
-/** `Bun.connect`, or undefined when not running on Bun. Writes the socket cannot take at once are sent on drain. */
-export function bunConnector(): Connector | undefined {
-  const bun = (globalThis as { Bun?: BunNet }).Bun;
-  if (bun === undefined) return undefined;
-  return async (path, events) => {
-    const queue: Uint8Array[] = [];
-    let failure: Error | undefined;
-    const flush = (socket: BunSocket): void => {
-      while (queue.length > 0) {
-        const head = queue[0] as Uint8Array;
-        const written = socket.write(head);
-        if (written >= head.length) queue.shift();
-        else {
-          queue[0] = head.subarray(Math.max(0, written));
-          return;
-        }
-      }
-    };
-    const socket = await bun.connect({
-      unix: path,
-      socket: {
-        data: (_socket, data) => events.data(data),
-        drain: (s) => flush(s),
-        close: (_socket, error) => events.closed(error ?? failure),
-        error: (_socket, error) => {
-          failure = error;
-        },
-      },
-    });
-    return {
-      write: (bytes) => {
-        queue.push(bytes);
-        if (queue.length === 1) flush(socket);
-      },
-      close: () => socket.end(),
-      ref: () => socket.ref(),
-      unref: () => socket.unref(),
-    };
-  };
-}
-
-/** Bun's connector under Bun, else node:net's. */
-export function defaultConnector(): Connector {
-  return bunConnector() ?? nodeConnector();
-}
+import type { Connector, RpcSocket } from './socket.js';
 
 /** What came back on one stream. */
 export interface H2Response {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { createRpcClient } from '../../src/rpc/client.js';
 import { RpcError } from '../../src/rpc/errors.js';
-import { nodeConnector } from '../../src/rpc/h2.js';
+import { nodeConnector } from '../../src/rpc/socket.js';
 import { encodeHeaders, HpackDecoder } from '../../src/rpc/hpack.js';
 import {
   ADD_REQUEST,

@@ -17,7 +17,8 @@
  *
  * On a tmpfs (the node's `/var/run`, where the reference keeps the file) a write is done synchronously and without
  * fsync: tmpfs keeps the data in memory whatever fsync says, and the asynchronous open/write/sync/close/rename chain
- * (six thread-pool round trips) cost ~0.7 ms of every ADD and DEL where the synchronous calls take ~0.05 ms.
+ * (six thread-pool round trips) would cost every ADD and DEL far more than the synchronous calls
+ * (docs/performance.md).
  *
  * The file is created with mode 0600, as the reference's `ioutil.TempFile` + rename leaves it: it lists the node's
  * pods (names, namespaces, container ids, addresses), only ipamd (root) reads it, and nothing else needs to.
