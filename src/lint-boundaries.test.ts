@@ -41,7 +41,7 @@ const CASES: readonly { name: string; file: string; code: string; rules: readonl
   {
     name: 'the networking adapter may spawn, but imports no program either',
     file: 'src/netlink/exec.ts',
-    code: "import { execFile } from 'node:child_process';\nimport type { VerbDeps } from '../cni/ports.js';\nexport const y = [execFile];\nexport type X = VerbDeps;\n",
+    code: "import { execFile } from 'node:child_process';\nimport type { VerbDeps } from '../cni/deps.js';\nexport const y = [execFile];\nexport type X = VerbDeps;\n",
     rules: ['no-restricted-imports'],
   },
   {

@@ -15,7 +15,7 @@ import type {
 } from '../rpc/types.js';
 import type { LogFields, PluginLog, PluginLogLevel, PluginLogSettings } from './log.js';
 import type { PluginDeps } from './plugin.js';
-import type { IpamClient } from './ports.js';
+import type { IpamClient } from '../rpc/port.js';
 import type { PodNetwork, PodSpec, PodWiringResult } from '../netlink/port.js';
 
 export const ADD_REPLY_DEFAULTS: AddNetworkReply = {

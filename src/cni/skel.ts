@@ -18,7 +18,7 @@ import { CniError } from './errors.js';
 import { messageOf } from '../errors.js';
 import type { PluginLog } from './log.js';
 import type { NetConf } from './netconf.js';
-import type { VerbDeps } from './ports.js';
+import type { VerbDeps } from './deps.js';
 
 export const CNI_COMMANDS = ['ADD', 'DEL', 'CHECK', 'VERSION', 'STATUS', 'GC'] as const;
 

@@ -6,7 +6,7 @@
 import { CniError } from './errors.js';
 import { messageOf } from '../errors.js';
 import type { PluginLog } from './log.js';
-import type { VerbDeps } from './ports.js';
+import type { VerbDeps } from './deps.js';
 
 /** STATUS. Resolves when available (STATUS prints nothing); throws CNI_PLUGIN_UNAVAILABLE (50) otherwise. */
 export async function status(ctx: { readonly deps: VerbDeps; readonly log: PluginLog }): Promise<void> {

@@ -6,7 +6,7 @@ import { manualClock } from '../ipam/clock.js';
 import type { Ec2Filter, Ec2SecurityGroup, Ec2Subnet } from '../cloud/ec2/port.js';
 import { createEniConfigSource } from './eni-config-source.js';
 import { isEniConfigError } from './errors.js';
-import type { NodeInfoSource, NodeProblem } from './ports.js';
+import type { NodeInfoSource, NodeProblem } from './port.js';
 import { eniConfig, type EniConfig, type NodeInfo } from './types.js';
 
 const SUBNET: Ec2Subnet = {

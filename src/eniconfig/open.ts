@@ -27,7 +27,7 @@ import {
   type CustomNetworkingSource,
   type EniConfigSourceOptions,
 } from './eni-config-source.js';
-import type { NodeInfoSource } from './ports.js';
+import type { NodeInfoSource } from './port.js';
 import type { StaticSourceOptions } from './static-source.js';
 
 /** Which node source to open, and its options. */

@@ -19,7 +19,7 @@ import { collectEniConfigs, parseEniConfigText, type EniConfigCatalogue } from '
 import { asError } from '../errors.js';
 import { EniConfigError } from './errors.js';
 import { parseNodeInfoText } from './node-file.js';
-import type { NodeInfoSource, NodeProblem } from './ports.js';
+import type { NodeInfoSource, NodeProblem } from './port.js';
 import type { EniConfig, NodeInfo } from './types.js';
 
 export interface StaticSourceOptions {

@@ -24,7 +24,7 @@ import { ReconcileCooldown } from './eni/reconcile-cooldown.js';
 import { Serial } from './serial.js';
 import type { Logger } from '../obs/logger.js';
 import type { Timers } from '../obs/timers.js';
-import type { EniConfigSource } from '../eniconfig/ports.js';
+import type { EniConfigSource } from '../eniconfig/port.js';
 
 /** Waits for IMDS to show a just-attached ENI with at least one of its new addresses [behaviour §3.6]. */
 export type EniWaiter = (target: {

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createEniConfigSource } from '../eniconfig/eni-config-source.js';
 import { isEniConfigError } from '../eniconfig/errors.js';
-import type { NodeInfoSource } from '../eniconfig/ports.js';
+import type { NodeInfoSource } from '../eniconfig/port.js';
 import { eniConfig } from '../eniconfig/types.js';
 import type { Ec2Subnet } from '../cloud/ec2/port.js';
 import { createK8sClient } from './client.js';

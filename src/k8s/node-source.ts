@@ -17,7 +17,7 @@ import { silentLogger, type Logger } from '../obs/logger.js';
 import { systemClock } from '../obs/clock.js';
 import { EniConfigError, isEniConfigError } from '../eniconfig/errors.js';
 import { nodeInfoFromKubernetes } from '../eniconfig/node-object.js';
-import type { NodeInfoSource, NodeProblem } from '../eniconfig/ports.js';
+import type { NodeInfoSource, NodeProblem } from '../eniconfig/port.js';
 import {
   ENICONFIG_GROUP,
   ENICONFIG_PLURAL,
