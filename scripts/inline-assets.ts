@@ -2,8 +2,9 @@
 // must be one self-contained document whose Content-Security-Policy allows its inline script and style by hash, so
 // the texts are compiled into ipamd; keeping them as real files lets ESLint and stylelint check them. package.json
 // runs this before every compile, type-check and lint (`npm run gen:assets`); the output is not committed.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { writeIfChanged } from './write-if-changed.js';
 
 const dir = fileURLToPath(new URL('../src/ipamd/introspect/dashboard/', import.meta.url));
 const out = `${dir}assets.generated.ts`;
@@ -26,11 +27,4 @@ export const DASHBOARD_JS = ${JSON.stringify(asset('dashboard.js', 'script'))};
 export const DASHBOARD_CSS = ${JSON.stringify(asset('dashboard.css', 'style'))};
 `;
 
-// An unchanged file keeps its timestamp, so an incremental build (tsc -b) has nothing new to compile.
-let current: string | undefined;
-try {
-  current = readFileSync(out, 'utf8');
-} catch {
-  current = undefined;
-}
-if (current !== generated) writeFileSync(out, generated);
+writeIfChanged(out, generated);

@@ -1,10 +1,14 @@
-// Every stable error code of every catalogue is documented in docs/errors.md with its CNI code, and the document
-// names no code that no longer exists (fastify's error-docs test, adapted).
+// The error catalogues are written once, as the tables of docs/errors.md, and generated into
+// src/error-codes.generated.ts (scripts/gen-errors.ts): every documented code is in its generated catalogue with its
+// CNI code, every layer's error class is made from a generated catalogue (none is written by hand in src/), codes are
+// unique, and the generator refuses a malformed document, naming the line.
 import { strict as assert } from 'node:assert';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { parseErrorDoc, renderCatalogues } from '../scripts/error-docs.js';
+import * as GENERATED from './error-codes.generated.js';
 import { VpcCniError, catalogueError, errorGuard, isVpcCniError, type ErrorCatalogue } from './errors.js';
 import { IPAM_ERRORS, IpamError } from './ipam/errors.js';
 import { NetlinkError } from './netlink/errors.js';
@@ -13,81 +17,192 @@ import { NetlinkError } from './netlink/errors.js';
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const COMPILED = fileURLToPath(new URL('./', import.meta.url));
 
+/** Shipped sources (no tests, nothing generated). */
 function sourceFiles(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) sourceFiles(path, out);
-    else if (name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.endsWith('.test-util.ts')) out.push(path);
+    else if (name.endsWith('.ts') && !/\.(test|test-util|generated)\.ts$/.test(name)) out.push(path);
   }
   return out;
 }
 
-/** Every catalogue of the shipped tree, found by its declaration (so that none can be left out of this test). */
-async function findCatalogues(): Promise<Map<string, ErrorCatalogue>> {
-  const catalogues = new Map<string, ErrorCatalogue>();
+interface LayerClass {
+  /** `src/ipam/errors.ts IpamError` */
+  readonly where: string;
+  readonly catalogue: unknown;
+  /** The module's exports, to check that it re-exports its catalogue. */
+  readonly module: Record<string, unknown>;
+}
+
+/** Every class made by catalogueError in the shipped tree, found by its declaration (so that none is left out). */
+async function findLayerClasses(): Promise<LayerClass[]> {
+  const classes: LayerClass[] = [];
   const src = join(REPO, 'src');
   for (const file of sourceFiles(src)) {
-    if (!readFileSync(file, 'utf8').includes('satisfies ErrorCatalogue')) continue;
-    const module = (await import(join(COMPILED, relative(src, file)).replace(/\.ts$/, '.js'))) as Record<
-      string,
-      unknown
-    >;
+    if (file === join(src, 'errors.ts') || !/extends catalogueError\b/.test(readFileSync(file, 'utf8'))) continue;
+    const compiled = join(COMPILED, relative(src, file)).replace(/\.ts$/, '.js');
+    const module = (await import(compiled)) as Record<string, unknown>;
     for (const [name, value] of Object.entries(module)) {
-      if (name.endsWith('_ERRORS')) catalogues.set(`src/${relative(src, file)} ${name}`, value as ErrorCatalogue);
+      if (typeof value === 'function' && (value as { prototype: unknown }).prototype instanceof VpcCniError) {
+        const catalogue: unknown = Reflect.get(value, 'catalogue');
+        classes.push({ where: `src/${relative(src, file)} ${name}`, catalogue, module });
+      }
     }
   }
-  return catalogues;
+  return classes;
 }
 
-function documentedRows(): Map<string, number> {
-  const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8');
-  const rows = new Map<string, number>();
-  for (const match of doc.matchAll(/^\|\s*`([A-Z][A-Z0-9_]+)`\s*\|\s*(\d+)\s*\|/gm)) {
-    rows.set(match[1] ?? '', Number(match[2]));
-  }
-  return rows;
-}
+const DOC = readFileSync(join(REPO, 'docs/errors.md'), 'utf8');
+const documented = parseErrorDoc(DOC);
+const generated: Readonly<Record<string, ErrorCatalogue>> = GENERATED;
+const layerClasses = await findLayerClasses();
 
-const catalogues = await findCatalogues();
-
-describe('error catalogues', () => {
-  const rows = documentedRows();
-
-  it('finds the catalogues of every layer', () => {
-    const files = [...catalogues.keys()].map((key) => key.split(' ')[0]);
-    for (const layer of ['ipam', 'config', 'netlink', 'sim', 'rpc', 'cni', 'ipamd', 'demo', 'cli', 'cloud', 'k8s']) {
-      assert.ok(
-        files.some((file) => file?.startsWith(`src/${layer}/`)),
-        `no catalogue found under src/${layer}/`,
-      );
-    }
-  });
-
-  for (const [where, catalogue] of catalogues) {
-    for (const [code, entry] of Object.entries(catalogue)) {
-      it(`${code} (${where}) is documented with CNI code ${entry.cniCode}`, () => {
-        assert.equal(
-          rows.get(code),
-          entry.cniCode,
-          `docs/errors.md needs a row "| \`${code}\` | ${entry.cniCode} | ..."`,
+describe('error catalogues (docs/errors.md → src/error-codes.generated.ts)', () => {
+  for (const { name, codes } of documented) {
+    for (const { code, cniCode, summary, line } of codes) {
+      it(`${code} (docs/errors.md:${line}, ${name}) has CNI code ${cniCode} in the generated catalogue`, () => {
+        assert.deepEqual(
+          generated[name]?.[code],
+          { cniCode, summary },
+          'stale src/error-codes.generated.ts: npm run gen',
         );
       });
     }
   }
 
-  it('documents no code that no catalogue defines', () => {
-    const known = new Set([...catalogues.values()].flatMap((c) => Object.keys(c)));
+  it('the generated module is what the generator makes of docs/errors.md now (npm run gen)', () => {
+    assert.equal(readFileSync(join(REPO, 'src/error-codes.generated.ts'), 'utf8'), renderCatalogues(documented));
+  });
+
+  it('the generated module has exactly the documented catalogues and codes', () => {
+    const expected = Object.fromEntries(documented.map((c) => [c.name, c.codes.map((row) => row.code)]));
+    const actual = Object.fromEntries(Object.entries(generated).map(([name, c]) => [name, Object.keys(c)]));
+    assert.deepEqual(actual, expected);
+  });
+
+  it('codes are unique across catalogues', () => {
+    const all = Object.values(generated).flatMap((c) => Object.keys(c));
     assert.deepEqual(
-      [...rows.keys()].filter((code) => !known.has(code)),
+      all.filter((code, index) => all.indexOf(code) !== index),
       [],
     );
   });
 
-  it('codes are unique across catalogues', () => {
-    const all = [...catalogues.values()].flatMap((c) => Object.keys(c));
-    assert.equal(new Set(all).size, all.length);
+  it('finds the error class of every layer', () => {
+    for (const layer of ['ipam', 'config', 'netlink', 'sim', 'rpc', 'cni', 'ipamd', 'demo', 'cli', 'cloud', 'k8s']) {
+      assert.ok(
+        layerClasses.some(({ where }) => where.startsWith(`src/${layer}/`)),
+        `no error class found under src/${layer}/`,
+      );
+    }
   });
 
+  it("every layer's class is made from a generated catalogue, which its module exports under the same name", () => {
+    for (const { where, catalogue, module } of layerClasses) {
+      const name = Object.keys(generated).find((key) => generated[key] === catalogue);
+      assert.ok(name !== undefined, `${where} is not made from a catalogue of src/error-codes.generated.ts`);
+      assert.equal(module[name], catalogue, `${where}: its module should export ${name}`);
+    }
+  });
+
+  it('every documented catalogue backs a layer class', () => {
+    const used = new Set(layerClasses.map(({ catalogue }) => catalogue));
+    assert.deepEqual(
+      Object.keys(generated).filter((name) => !used.has(generated[name])),
+      [],
+    );
+  });
+
+  it('no catalogue is written by hand in src/ (docs/errors.md is the only source)', () => {
+    const handWritten = sourceFiles(join(REPO, 'src')).filter((file) =>
+      /satisfies ErrorCatalogue|cniCode:\s*\d/.test(readFileSync(file, 'utf8')),
+    );
+    assert.deepEqual(handWritten, []);
+  });
+});
+
+describe('the error document parser (scripts/error-docs.ts)', () => {
+  const doc = (...rows: string[]): string =>
+    [
+      '# Errors',
+      '',
+      '## One (src/one)',
+      '<!-- catalogue: ONE_ERRORS -->',
+      '',
+      '| code | CNI code | meaning |',
+      '|---|---|---|',
+      ...rows,
+      '',
+    ].join('\n');
+
+  it('reads each section into the catalogue its marker names, rows in order, `\\|` unescaped', () => {
+    const text =
+      doc('| `ONE_FAILED` | 11 | It failed; a \\| b. |', '| `ONE_GONE` | 999 | Gone. |') +
+      '\n## Two (src/two)\n<!-- catalogue: TWO_ERRORS -->\n\n| `TWO_BAD` | 7 | Bad. |\n';
+    assert.deepEqual(parseErrorDoc(text), [
+      {
+        name: 'ONE_ERRORS',
+        heading: 'One (src/one)',
+        line: 4,
+        codes: [
+          { code: 'ONE_FAILED', cniCode: 11, summary: 'It failed; a | b.', line: 8 },
+          { code: 'ONE_GONE', cniCode: 999, summary: 'Gone.', line: 9 },
+        ],
+      },
+      {
+        name: 'TWO_ERRORS',
+        heading: 'Two (src/two)',
+        line: 12,
+        codes: [{ code: 'TWO_BAD', cniCode: 7, summary: 'Bad.', line: 14 }],
+      },
+    ]);
+    assert.match(
+      renderCatalogues(parseErrorDoc(text)),
+      /export const TWO_ERRORS = \{\n {2}TWO_BAD: \{ cniCode: 7, summary: "Bad\." \},\n\} as const satisfies ErrorCatalogue;/,
+    );
+  });
+
+  const refused: [string, string, RegExp][] = [
+    ['a row with a missing cell', doc('| `ONE_FAILED` | 11 |'), /docs\/errors\.md:8: malformed row/],
+    ['a row with an extra cell', doc('| `ONE_FAILED` | 11 | It failed. | more |'), /docs\/errors\.md:8: malformed row/],
+    ['a code not in backticks', doc('| ONE_FAILED | 11 | It failed. |'), /docs\/errors\.md:8: malformed code cell/],
+    [
+      'a CNI code the spec does not define',
+      doc('| `ONE_FAILED` | 12 | It failed. |'),
+      /docs\/errors\.md:8: CNI code "12"/,
+    ],
+    ['a row without meaning', doc('| `ONE_FAILED` | 11 |  |'), /docs\/errors\.md:8: ONE_FAILED has no meaning/],
+    [
+      'a code documented twice',
+      doc('| `ONE_FAILED` | 11 | It failed. |', '| `ONE_FAILED` | 999 | Again. |'),
+      /docs\/errors\.md:9: ONE_FAILED is already documented on line 8/,
+    ],
+    [
+      'a row in a section without catalogue marker',
+      doc('| `ONE_FAILED` | 11 | It failed. |') + '\n## Other\n\n| `OTHER_FAILED` | 999 | It failed. |\n',
+      /docs\/errors\.md:12: OTHER_FAILED is in a section without catalogue marker/,
+    ],
+    [
+      'a catalogue declared twice',
+      doc('| `ONE_FAILED` | 11 | It failed. |') + '\n## Again\n<!-- catalogue: ONE_ERRORS -->\n',
+      /docs\/errors\.md:11: catalogue ONE_ERRORS is already declared on line 4/,
+    ],
+    ['a catalogue without rows', doc(), /docs\/errors\.md:4: catalogue ONE_ERRORS has no code rows/],
+    [
+      'a malformed marker',
+      doc('| `ONE_FAILED` | 11 | It failed. |').replace('ONE_ERRORS', 'one'),
+      /docs\/errors\.md:4: bad catalogue marker/,
+    ],
+  ];
+  for (const [what, text, message] of refused) {
+    it(`refuses ${what}, naming the line`, () => {
+      assert.throws(() => parseErrorDoc(text), message);
+    });
+  }
+});
+
+describe('error classes', () => {
   it('an error keeps code, CNI code, details and cause; a code outside the catalogue is internal (999)', () => {
     class SomeError extends catalogueError({ SOME_CODE: { cniCode: 11, summary: 'x' } } as const) {}
     const cause = new Error('root');

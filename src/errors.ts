@@ -1,12 +1,14 @@
 /**
  * The one error model of vpc-cni. Every error a user can meet is a {@link VpcCniError}: a stable `code` from one
- * layer's catalogue (documented in docs/errors.md, checked by a test), the CNI error code the catalogue gives that
- * code (what a plugin reports to the container runtime, and whether a retry may help: 11), structured `details`
- * (never secrets) and the `cause`. A layer declares its catalogue and gets its class from {@link catalogueError}, so
- * every error is made the same way: `new LayerError(code, message, details?, cause?)`.
+ * layer's catalogue, the CNI error code the catalogue gives that code (what a plugin reports to the container
+ * runtime, and whether a retry may help: 11), structured `details` (never secrets) and the `cause`. The catalogues
+ * are written once, as the tables of docs/errors.md, which scripts/gen-errors.ts turns into
+ * src/error-codes.generated.ts (`npm run gen:errors`, run before every compile); a layer gets its class from its
+ * catalogue with {@link catalogueError}, so every error is made the same way: `new LayerError(code, message,
+ * details?, cause?)`.
  *
  * @example
- * export const IPAM_ERRORS = { NO_AVAILABLE_ADDRESS: { cniCode: 11, summary: '…' } } as const satisfies ErrorCatalogue;
+ * import { IPAM_ERRORS } from '../error-codes.generated.js';
  * export class IpamError extends catalogueError(IPAM_ERRORS) {}
  * export const isIpamError = errorGuard(IpamError);
  * throw new IpamError('NO_AVAILABLE_ADDRESS', 'no free address: 27 of 27 in use', { eniCount: 3 });
@@ -15,11 +17,15 @@
 /**
  * CNI spec error codes: 1 incompatible version, 2 unsupported field, 3 container unknown, 4 invalid environment
  * variables, 5 I/O failure, 6 decode failure, 7 invalid network config, 11 try again later, 50/51 STATUS
- * (plugin not available / limited connectivity), 999 internal.
+ * (plugin not available / limited connectivity), 999 internal. A value, not only a type, so that the generator of
+ * the catalogues (scripts/error-docs.ts) refuses any other number in docs/errors.md.
  */
-export type CniCode = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 11 | 50 | 51 | 999;
+export const CNI_CODES = [1, 2, 3, 4, 5, 6, 7, 11, 50, 51, 999] as const;
 
-/** A catalogue row: the CNI code of the error and a one-line summary (docs/errors.md has a row per code). */
+/** One of {@link CNI_CODES}. */
+export type CniCode = (typeof CNI_CODES)[number];
+
+/** A catalogue row: the CNI code of the error and its summary (a row of docs/errors.md: code, CNI code, meaning). */
 export interface ErrorSpec {
   readonly cniCode: CniCode;
   readonly summary: string;

@@ -14,25 +14,11 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { formatLogDestination } from '../config/formats.js';
 import type { Config } from '../config/types.js';
-import { catalogueError, type ErrorCatalogue } from '../errors.js';
+import { catalogueError } from '../errors.js';
+import { CNI_INSTALL_ERRORS } from '../error-codes.generated.js';
 
-/** Errors of the CNI installer (this file and install.ts); documented in docs/errors.md. */
-export const CNI_INSTALL_ERRORS = {
-  CONFLIST_INVALID: {
-    cniCode: 999,
-    summary:
-      'A conflist setting cannot be rendered (a quote, backslash or control character, a bad node IP), the node has no IPv4 address for an IPv6 cluster, or the conflist to install is not JSON.',
-  },
-  CNI_INSTALL_UNHEALTHY: {
-    cniCode: 999,
-    summary: 'The health check before installing the CNI binaries and conflist failed; nothing was written.',
-  },
-  CNI_INSTALL_FAILED: {
-    cniCode: 999,
-    summary:
-      'Copying a CNI binary or writing the conflist failed (details: path, errno); the previous files are intact.',
-  },
-} as const satisfies ErrorCatalogue;
+/** Errors of the CNI installer (this file and install.ts): docs/errors.md's "CNI install" table. */
+export { CNI_INSTALL_ERRORS };
 
 export type CniInstallErrorCode = keyof typeof CNI_INSTALL_ERRORS;
 

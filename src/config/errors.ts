@@ -1,5 +1,6 @@
 /**
- * Error catalogue of the configuration layer. Every code is documented in docs/errors.md.
+ * Error catalogue of the configuration layer: its one code is docs/errors.md's "Configuration" table (generated into
+ * src/error-codes.generated.ts).
  *
  * A {@link ConfigError} lists every problem found in one pass, so that a user fixes the whole environment at once
  * instead of restarting ipamd once per typo.
@@ -13,16 +14,10 @@
  *   // AWS_VPC_K8S_CNI_VETHPREFIX='toolong': expected at most 4 characters, not eth/lo/vlan
  * }
  */
-import { catalogueError, type ErrorCatalogue } from '../errors.js';
+import { catalogueError } from '../errors.js';
+import { CONFIG_ERRORS } from '../error-codes.generated.js';
 
-export const CONFIG_ERRORS = {
-  INVALID_CONFIG: {
-    cniCode: 4,
-    summary:
-      'One or more environment variables are invalid or contradict each other; the message lists every problem, ' +
-      'each naming the variable, the value given and what is accepted. Nothing falls back to a default.',
-  },
-} as const satisfies ErrorCatalogue;
+export { CONFIG_ERRORS };
 
 export type ConfigErrorCode = keyof typeof CONFIG_ERRORS;
 

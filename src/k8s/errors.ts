@@ -1,29 +1,15 @@
 /**
  * Error catalogue of the Kubernetes adapter (src/k8s). A failed API call keeps the HTTP status and the API server's
- * `Status.reason`/`message` in details; the message says which call failed and why. Documented in docs/errors.md.
+ * `Status.reason`/`message` in details; the message says which call failed and why. The codes are docs/errors.md's
+ * "Kubernetes adapter" table (generated into src/error-codes.generated.ts).
  *
  * @example
  * throw new K8sError('K8S_NOT_FOUND', "Node 'node-1' does not exist", { status: 404, operation: 'readNode' });
  */
-import { catalogueError, type ErrorCatalogue } from '../errors.js';
+import { catalogueError } from '../errors.js';
+import { K8S_ERRORS } from '../error-codes.generated.js';
 
-export const K8S_ERRORS = {
-  K8S_CONFIG_INVALID: {
-    cniCode: 4,
-    summary:
-      'No usable connection to the API server can be built: the kubeconfig cannot be read or has no current context or cluster, or the in-cluster token is missing.',
-  },
-  K8S_API_ERROR: {
-    cniCode: 11,
-    summary:
-      'A Kubernetes API call failed: the server could not be reached, refused the credentials (401/403), or answered an error; details carry the status and reason.',
-  },
-  K8S_NOT_FOUND: { cniCode: 999, summary: 'The Kubernetes object (Node, ENIConfig) does not exist (HTTP 404).' },
-  K8S_CONFLICT: {
-    cniCode: 999,
-    summary: 'The Kubernetes object already exists, or changed since it was read (HTTP 409).',
-  },
-} as const satisfies ErrorCatalogue;
+export { K8S_ERRORS };
 
 export type K8sErrorCode = keyof typeof K8S_ERRORS;
 

@@ -3,51 +3,16 @@
  * socket. The client turns every transport failure and every non-OK gRPC status into one of these codes, so that the
  * plugin can tell a kubelet "try again later" (ipamd not up yet, slow) from "this will never work" (wrong version,
  * bad request). `details` keep the socket path and, when the server answered, the gRPC status and message.
- * Every code is documented in docs/errors.md.
+ * The codes are docs/errors.md's "Plugin ↔ ipamd RPC" table (generated into src/error-codes.generated.ts).
  *
  * @example
  * try { await client.addNetwork(request); }
  * catch (error) { if (isRpcError(error, 'RPC_UNAVAILABLE')) ... }
  */
-import { catalogueError, errorGuard, type ErrorCatalogue } from '../errors.js';
+import { catalogueError, errorGuard } from '../errors.js';
+import { RPC_ERRORS } from '../error-codes.generated.js';
 
-export const RPC_ERRORS = {
-  RPC_UNAVAILABLE: {
-    cniCode: 11,
-    summary:
-      'ipamd is not running or not ready: nothing listens on its socket (/var/run/aws-node/ipamd.sock), or it answered UNAVAILABLE.',
-  },
-  RPC_TIMEOUT: { cniCode: 11, summary: 'ipamd did not answer within the deadline (or answered DEADLINE_EXCEEDED).' },
-  RPC_VERSION_MISMATCH: {
-    cniCode: 999,
-    summary:
-      'The plugin and ipamd come from different builds (gRPC FAILED_PRECONDITION "wrong client version"); reinstall both from one image.',
-  },
-  RPC_PROTOCOL: {
-    cniCode: 999,
-    summary:
-      'The peer broke the gRPC wire protocol: a bad frame, a compressed or undecodable message, a missing or unknown grpc-status.',
-  },
-  RPC_INVALID_REQUEST: {
-    cniCode: 4,
-    summary:
-      'The request lacks the container id, interface name or network name, or a field is longer than ipamd accepts (4 KiB).',
-  },
-  RPC_STREAM_FAILED: {
-    cniCode: 11,
-    summary:
-      'The HTTP/2 stream to ipamd ended abnormally (the connection closed, the server reset the stream or went away); reported as RPC_UNAVAILABLE, with this as its cause.',
-  },
-  RPC_INTERNAL: {
-    cniCode: 999,
-    summary: 'ipamd failed the call with another gRPC status (INTERNAL, UNKNOWN, ...); the message is ipamd’s.',
-  },
-  RPC_SOCKET_PATH: {
-    cniCode: 999,
-    summary:
-      'ipamd cannot listen: the socket path is taken by a file that is not a socket, or its directory cannot be made.',
-  },
-} as const satisfies ErrorCatalogue;
+export { RPC_ERRORS };
 
 export type RpcErrorCode = keyof typeof RPC_ERRORS;
 

@@ -33,21 +33,12 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, renameSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { asError, catalogueError, type ErrorCatalogue } from '../../errors.js';
+import { asError, catalogueError } from '../../errors.js';
+import { CHECKPOINT_FILE_ERRORS } from '../../error-codes.generated.js';
 import type { CheckpointStore } from './port.js';
 
-/** Error codes of the checkpoint file (CNI code 5: I/O failure). */
-export const CHECKPOINT_FILE_ERRORS = {
-  CHECKPOINT_READ_FAILED: {
-    cniCode: 5,
-    summary: 'The checkpoint file exists but cannot be read (a directory, no permission, I/O error).',
-  },
-  CHECKPOINT_WRITE_FAILED: {
-    cniCode: 5,
-    summary:
-      'The checkpoint file could not be written, synced or renamed into place; the previous checkpoint is unchanged.',
-  },
-} as const satisfies ErrorCatalogue;
+/** Error codes of the checkpoint file (CNI code 5: I/O failure): docs/errors.md's "Checkpoint file" table. */
+export { CHECKPOINT_FILE_ERRORS };
 
 export type CheckpointFileErrorCode = keyof typeof CHECKPOINT_FILE_ERRORS;
 
