@@ -4,7 +4,13 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { associateVpcCidrBlock } from '../sim/index.js';
 import { flush } from '../../test/support/virtual/fakes.js';
-import { addPods, assertInSync, buildWorld, withIpamd } from '../../test/support/virtual/world.js';
+import {
+  addPods,
+  assertCountsOverTime,
+  assertInSync,
+  buildWorld,
+  withIpamd,
+} from '../../test/support/virtual/world.js';
 
 describe('ipamd loop', () => {
   it('[behaviour §3.2]: the pool tick runs 2.5 s into each 5 s period and grows the pool without being asked', async () => {
@@ -25,14 +31,12 @@ describe('ipamd loop', () => {
     const world = buildWorld();
     await withIpamd(world, async () => {
       const reconciles = (): number => world.lines.filter((l) => /^reconciled:/.test(l.msg)).length;
-      await world.timers.advance(55_000);
-      assert.equal(reconciles(), 0);
-      await world.timers.advance(10_000);
-      assert.equal(reconciles(), 1);
-      await world.timers.advance(30_000);
-      assert.equal(reconciles(), 1);
-      await world.timers.advance(35_000);
-      assert.equal(reconciles(), 2);
+      await assertCountsOverTime(world, reconciles, [
+        [55_000, 0],
+        [10_000, 1],
+        [30_000, 1],
+        [35_000, 2],
+      ]);
     });
   });
 

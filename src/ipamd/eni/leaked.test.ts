@@ -6,7 +6,7 @@ import { ENI_TAG } from './setup.js';
 import { leakedEniFilters, leakedEniVerdict } from './leaked.js';
 import type { Ec2Eni } from '../../cloud/ec2/port.js';
 import { rfc3339 } from '../../ipam/clock.js';
-import { buildWorld, START, withIpamd, type World } from '../../../test/support/virtual/world.js';
+import { assertCountsOverTime, buildWorld, START, withIpamd, type World } from '../../../test/support/virtual/world.js';
 
 function leak(world: World, description: string, tags: Record<string, string>): string {
   const eni = createEni(world.store, {
@@ -76,12 +76,11 @@ describe('leaked-ENI clean-up', () => {
             Array.isArray(c.args[0]) &&
             (c.args[0] as { name?: string }[])[0]?.name === 'tag-key',
         ).length;
-      await world.timers.advance(149_000);
-      assert.equal(searches(), 0);
-      await world.timers.advance(2_000);
-      assert.equal(searches(), 1);
-      await world.timers.advance(3_600_000);
-      assert.equal(searches(), 2);
+      await assertCountsOverTime(world, searches, [
+        [149_000, 0],
+        [2_000, 1],
+        [3_600_000, 2],
+      ]);
     });
   });
 

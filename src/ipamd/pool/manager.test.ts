@@ -2,6 +2,7 @@
 // view of the node equal to the datastore's.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
+import type { CloudErrorCode } from '../../cloud/errors.js';
 import { ENI_DESCRIPTION_PREFIX, ENI_TAG } from '../eni/setup.js';
 import { addPods, assertInSync, buildWorld, delRequest, withIpamd } from '../../../test/support/virtual/world.js';
 
@@ -138,31 +139,33 @@ describe('pool manager (secondary IPs)', () => {
     });
   });
 
-  it('[behaviour §2.6] AttachNetworkInterface failure deletes the new ENI (nothing leaks) and is recorded', async () => {
-    const world = buildWorld();
-    await withIpamd(world, async (ipamd) => {
-      await addPods(ipamd, 'web', 1);
-      world.ec2.failNext('AttachNetworkInterface', 'CLOUD_ENI_LIMIT', 'AttachmentLimitExceeded');
-      const before = world.store.enis.size;
-      assert.equal((await ipamd.runPoolTick())?.added, 0);
-      assert.equal(world.store.enis.size, before, 'the created ENI was deleted again');
-      assert.deepEqual(world.metrics.errors, ['increaseIPPoolAllocENI']);
-      assert.equal(ipamd.pool()?.recentErrors[0]?.code, 'CLOUD_ENI_LIMIT');
-      assertInSync(world, ipamd);
+  // A failure after CreateNetworkInterface: ipamd deletes the ENI it made (nothing leaks) and records the error.
+  const UNDONE: readonly { name: string; failure: readonly [action: string, code: CloudErrorCode, awsCode: string] }[] =
+    [
+      {
+        name: '[behaviour §2.6] AttachNetworkInterface failure deletes the new ENI (nothing leaks) and is recorded',
+        failure: ['AttachNetworkInterface', 'CLOUD_ENI_LIMIT', 'AttachmentLimitExceeded'],
+      },
+      {
+        name: '[behaviour §2.6] DeleteOnTermination failure frees the new ENI (detach, wait, delete)',
+        failure: ['ModifyNetworkInterfaceAttribute', 'CLOUD_UNAVAILABLE', 'InternalError'],
+      },
+    ];
+  for (const c of UNDONE) {
+    it(c.name, async () => {
+      const world = buildWorld();
+      await withIpamd(world, async (ipamd) => {
+        await addPods(ipamd, 'web', 1);
+        world.ec2.failNext(...c.failure);
+        const before = world.store.enis.size;
+        assert.equal((await ipamd.runPoolTick())?.added, 0);
+        assert.equal(world.store.enis.size, before, 'the created ENI was deleted again');
+        assert.deepEqual(world.metrics.errors, ['increaseIPPoolAllocENI']);
+        assert.equal(ipamd.pool()?.recentErrors[0]?.code, c.failure[1]);
+        assertInSync(world, ipamd);
+      });
     });
-  });
-
-  it('[behaviour §2.6] DeleteOnTermination failure frees the new ENI (detach, wait, delete)', async () => {
-    const world = buildWorld();
-    await withIpamd(world, async (ipamd) => {
-      await addPods(ipamd, 'web', 1);
-      world.ec2.failNext('ModifyNetworkInterfaceAttribute', 'CLOUD_UNAVAILABLE', 'InternalError');
-      const before = world.store.enis.size;
-      assert.equal((await ipamd.runPoolTick())?.added, 0);
-      assert.equal(world.store.enis.size, before);
-      assertInSync(world, ipamd);
-    });
-  });
+  }
 
   it('[behaviour §3.6] waitForENIAndIPsAttached: IMDS never showing the ENI fails the allocation; reconcile adopts the ENI later', async () => {
     const world = buildWorld();

@@ -150,6 +150,21 @@ export function fillNodeSubnet(world: World): void {
   world.store.allocateIps(subnet, world.store.availableIpAddressCount(subnet));
 }
 
+/**
+ * Moves the fake timers on step by step and checks `count()` after each: `[ms, expected]` pairs, e.g. how many
+ * times a periodic job has run by then.
+ */
+export async function assertCountsOverTime(
+  world: World,
+  count: () => number,
+  steps: readonly (readonly [ms: number, expected: number])[],
+): Promise<void> {
+  for (const [ms, expected] of steps) {
+    await world.timers.advance(ms);
+    assert.equal(count(), expected, `after another ${ms} ms`);
+  }
+}
+
 /** EC2's view of the node: attached ENI → its secondary /32s and /28s, sorted. */
 export function ec2View(world: World): Map<EniId, string[]> {
   settleDetachments(world.store);
