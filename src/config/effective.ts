@@ -86,9 +86,9 @@ const SHOW: { readonly [K in EffectiveName]: (c: Config) => string } = {
   VPC_CNI_METRICS_BIND_ADDRESS: (c) => formatBindAddress(c.servers.metricsBindAddress),
   VPC_CNI_NODE_INFO_FILE: (c) => text(c.customNetworking.staticNodeFile),
   VPC_CNI_ENICONFIG_DIR: (c) => text(c.customNetworking.staticEniConfigDir),
-  VPC_CNI_MAX_PODS: (c) => (c.node.maxPods === undefined ? '' : String(c.node.maxPods)),
+  VPC_CNI_MAX_PODS: (c) => text(c.node.maxPods),
   VPC_CNI_POOL_POLICY: (c) => c.pool.policy,
-  VPC_CNI_EC2_PACING_NODES: (c) => (c.endpoints.ec2PacingNodes === undefined ? '' : String(c.endpoints.ec2PacingNodes)),
+  VPC_CNI_EC2_PACING_NODES: (c) => text(c.endpoints.ec2PacingNodes),
 };
 
 /**

@@ -2,18 +2,9 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ConfigError } from './errors.js';
+import { problems } from './config.test-util.js';
 import { loadConfig, type Environment } from './load.js';
 import { ipFamilyChoice } from './rules.js';
-
-function problems(env: Environment): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.details.problems;
-    throw error;
-  }
-  return [];
-}
 
 const PD = { ENABLE_PREFIX_DELEGATION: 'true' };
 const V6 = { ENABLE_IPv6: 'true', ...PD };

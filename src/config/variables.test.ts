@@ -1,7 +1,7 @@
 // Every variable: its default when unset, valid values, and invalid values with the exact error line.
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError } from './errors.js';
+import { problems } from './config.test-util.js';
 import { loadConfig, type Environment } from './load.js';
 import { BOOL_EXPECTED } from './parsers.js';
 import { ENV_NAMES, type EnvName } from './schema.js';
@@ -51,6 +51,16 @@ const PLUGIN_LOG = 'expected stderr or an absolute file path (a plugin writes it
 const K8S_KEY = 'expected a Kubernetes label/annotation key like k8s.amazonaws.com/eniConfig';
 const TAGS = 'expected a JSON object of string keys to string values, e.g. {"team":"network"}';
 const file = (path: string): unknown => ({ to: 'file', path });
+
+/** A variable holding an absolute path: `example` is taken as it is, the relative `bad` is refused. */
+function absolutePath(name: EnvName, get: (c: Config) => unknown, unset: unknown, example: string, bad: string): Case {
+  return { name, get: pick(get), unset, valid: [[example, example]], invalid: [[bad, PATH]] };
+}
+
+/** An optional endpoint URL (unset: none): `example` is taken as it is, `bad` is refused. */
+function url(name: EnvName, get: (c: Config) => unknown, example: string, bad: string): Case {
+  return { name, get: pick(get), unset: undefined, valid: [[example, example]], invalid: [[bad, URL_EXPECTED]] };
+}
 const PD = { ENABLE_PREFIX_DELEGATION: 'true', WARM_PREFIX_TARGET: '1' };
 
 const CASES: readonly Case[] = [
@@ -110,13 +120,13 @@ const CASES: readonly Case[] = [
       ['jumbo', MTU_RANGE],
     ],
   },
-  {
-    name: 'AWS_VPC_K8S_CNI_BACKING_STORE',
-    get: pick((c) => c.paths.backingStore),
-    unset: '/var/run/aws-node/ipam.json',
-    valid: [['/tmp/ipam.json', '/tmp/ipam.json']],
-    invalid: [['ipam.json', PATH]],
-  },
+  absolutePath(
+    'AWS_VPC_K8S_CNI_BACKING_STORE',
+    (c) => c.paths.backingStore,
+    '/var/run/aws-node/ipam.json',
+    '/tmp/ipam.json',
+    'ipam.json',
+  ),
   {
     name: 'AWS_VPC_K8S_CNI_CONNMARK',
     get: pick((c) => c.networking.connmark),
@@ -246,13 +256,7 @@ const CASES: readonly Case[] = [
     valid: [['/x.log', file('/x.log')]],
     invalid: [['x.log', PLUGIN_LOG]],
   },
-  {
-    name: 'CLUSTER_ENDPOINT',
-    get: pick((c) => c.endpoints.kubernetesApi),
-    unset: undefined,
-    valid: [['https://10.0.0.1:6443', 'https://10.0.0.1:6443']],
-    invalid: [['10.0.0.1:6443', URL_EXPECTED]],
-  },
+  url('CLUSTER_ENDPOINT', (c) => c.endpoints.kubernetesApi, 'https://10.0.0.1:6443', '10.0.0.1:6443'),
   {
     name: 'CLUSTER_NAME',
     get: pick((c) => c.node.clusterName),
@@ -328,20 +332,14 @@ const CASES: readonly Case[] = [
       ['x/', K8S_KEY],
     ],
   })),
-  {
-    name: 'HOST_CNI_BIN_PATH',
-    get: pick((c) => c.paths.hostCniBinDir),
-    unset: '/host/opt/cni/bin',
-    valid: [['/opt/cni/bin', '/opt/cni/bin']],
-    invalid: [['opt/cni/bin', PATH]],
-  },
-  {
-    name: 'HOST_CNI_CONFDIR_PATH',
-    get: pick((c) => c.paths.hostCniConfDir),
-    unset: '/host/etc/cni/net.d',
-    valid: [['/etc/cni/net.d', '/etc/cni/net.d']],
-    invalid: [['./net.d', PATH]],
-  },
+  absolutePath('HOST_CNI_BIN_PATH', (c) => c.paths.hostCniBinDir, '/host/opt/cni/bin', '/opt/cni/bin', 'opt/cni/bin'),
+  absolutePath(
+    'HOST_CNI_CONFDIR_PATH',
+    (c) => c.paths.hostCniConfDir,
+    '/host/etc/cni/net.d',
+    '/etc/cni/net.d',
+    './net.d',
+  ),
   {
     name: 'HTTP_TIMEOUT',
     get: pick((c) => c.endpoints.httpTimeoutMs),
@@ -490,20 +488,8 @@ const CASES: readonly Case[] = [
       ['0x1', INT0],
     ],
   },
-  {
-    name: 'AWS_ENDPOINT_URL_EC2',
-    get: pick((c) => c.endpoints.ec2),
-    unset: undefined,
-    valid: [['http://localhost:4566', 'http://localhost:4566']],
-    invalid: [['localhost:4566', URL_EXPECTED]],
-  },
-  {
-    name: 'AWS_EC2_METADATA_SERVICE_ENDPOINT',
-    get: pick((c) => c.endpoints.imds),
-    unset: undefined,
-    valid: [['http://127.0.0.1:1338', 'http://127.0.0.1:1338']],
-    invalid: [['169.254.169.254', URL_EXPECTED]],
-  },
+  url('AWS_ENDPOINT_URL_EC2', (c) => c.endpoints.ec2, 'http://localhost:4566', 'localhost:4566'),
+  url('AWS_EC2_METADATA_SERVICE_ENDPOINT', (c) => c.endpoints.imds, 'http://127.0.0.1:1338', '169.254.169.254'),
   {
     name: 'AWS_REGION',
     get: pick((c) => c.endpoints.region),
@@ -514,20 +500,14 @@ const CASES: readonly Case[] = [
     ],
     invalid: [['EU West', 'expected an AWS region name such as us-east-1']],
   },
-  {
-    name: 'VPC_CNI_HOST_NETNS',
-    get: pick((c) => c.paths.hostNetns),
-    unset: undefined,
-    valid: [['/var/run/netns/node-1', '/var/run/netns/node-1']],
-    invalid: [['node-1', PATH]],
-  },
-  {
-    name: 'VPC_CNI_IPAMD_SOCKET',
-    get: pick((c) => c.paths.ipamdSocket),
-    unset: '/var/run/aws-node/ipamd.sock',
-    valid: [['/run/vpc-cni/n1/ipamd.sock', '/run/vpc-cni/n1/ipamd.sock']],
-    invalid: [['ipamd.sock', PATH]],
-  },
+  absolutePath('VPC_CNI_HOST_NETNS', (c) => c.paths.hostNetns, undefined, '/var/run/netns/node-1', 'node-1'),
+  absolutePath(
+    'VPC_CNI_IPAMD_SOCKET',
+    (c) => c.paths.ipamdSocket,
+    '/var/run/aws-node/ipamd.sock',
+    '/run/vpc-cni/n1/ipamd.sock',
+    'ipamd.sock',
+  ),
   {
     name: 'VPC_CNI_METRICS_BIND_ADDRESS',
     get: pick((c) => c.servers.metricsBindAddress),
@@ -535,20 +515,20 @@ const CASES: readonly Case[] = [
     valid: [['127.0.0.1:9100', { kind: 'tcp', host: '127.0.0.1', port: 9100 }]],
     invalid: [['9100', 'expected host:port (e.g. 127.0.0.1:61679 or [::1]:61679) or unix:/absolute/path']],
   },
-  {
-    name: 'VPC_CNI_NODE_INFO_FILE',
-    get: pick((c) => c.customNetworking.staticNodeFile),
-    unset: undefined,
-    valid: [['/etc/vpc-cni/nodes.yaml', '/etc/vpc-cni/nodes.yaml']],
-    invalid: [['nodes.yaml', PATH]],
-  },
-  {
-    name: 'VPC_CNI_ENICONFIG_DIR',
-    get: pick((c) => c.customNetworking.staticEniConfigDir),
-    unset: undefined,
-    valid: [['/etc/vpc-cni/eniconfigs', '/etc/vpc-cni/eniconfigs']],
-    invalid: [['eniconfigs', PATH]],
-  },
+  absolutePath(
+    'VPC_CNI_NODE_INFO_FILE',
+    (c) => c.customNetworking.staticNodeFile,
+    undefined,
+    '/etc/vpc-cni/nodes.yaml',
+    'nodes.yaml',
+  ),
+  absolutePath(
+    'VPC_CNI_ENICONFIG_DIR',
+    (c) => c.customNetworking.staticEniConfigDir,
+    undefined,
+    '/etc/vpc-cni/eniconfigs',
+    'eniconfigs',
+  ),
   {
     name: 'VPC_CNI_MAX_PODS',
     get: pick((c) => c.node.maxPods),
@@ -580,16 +560,6 @@ const CASES: readonly Case[] = [
     invalid: [['smart', 'expected one of reference, adaptive']],
   },
 ];
-
-function problems(env: Environment): readonly string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.details.problems;
-    throw error;
-  }
-  throw new assert.AssertionError({ message: `expected a ConfigError for ${JSON.stringify(env)}` });
-}
 
 describe('every environment variable', () => {
   it('has a case here for each variable the schema reads', () => {

@@ -12,8 +12,8 @@
  * for (const error of catalogue.errors) console.error(error.message);
  * catalogue.lookup('us-west-2a'); // EniConfig | undefined; throws for a duplicate or invalid name
  */
-import { parseAllDocuments } from 'yaml';
 import { EniConfigError } from './errors.js';
+import { readTextDocuments } from './text-documents.js';
 import { describeOrigin, type DocumentOrigin, type EniConfig } from './types.js';
 import { validateEniConfigObject, type CheckedEniConfig } from './validate-object.js';
 
@@ -44,35 +44,11 @@ function checkValue(value: unknown, origin: DocumentOrigin): CheckedEniConfig[] 
  * // ['apiVersion must be crd.k8s.amazonaws.com/v1alpha1, got undefined', 'metadata must be ...', ...]
  */
 export function parseEniConfigText(text: string, source: string): CheckedEniConfig[] {
-  if (source.toLowerCase().endsWith('.json')) {
-    let value: unknown;
-    try {
-      value = JSON.parse(text) as unknown;
-    } catch (error) {
-      return [{ origin: { source }, problems: [`not valid JSON: ${(error as Error).message}`], warnings: [] }];
-    }
-    return checkValue(value, { source });
-  }
-  const out: CheckedEniConfig[] = [];
-  parseAllDocuments(text).forEach((doc, index) => {
-    const origin = { source, index };
-    if (doc.errors.length > 0) {
-      const messages = doc.errors.map((e) => (e.message.split('\n')[0] ?? e.code).trim());
-      out.push({ origin, problems: messages.map((m) => `not valid YAML: ${m}`), warnings: [] });
-      return;
-    }
-    let value: unknown;
-    try {
-      value = doc.toJS();
-    } catch (error) {
-      // yaml refuses alias bombs ("Excessive alias count") only here, with a ReferenceError.
-      out.push({ origin, problems: [`not valid YAML: ${(error as Error).message}`], warnings: [] });
-      return;
-    }
-    if (value === null || value === undefined) return;
-    out.push(...checkValue(value, origin));
+  return readTextDocuments(text, source).flatMap((doc) => {
+    const origin: DocumentOrigin = doc.index === undefined ? { source } : { source, index: doc.index };
+    if ('problems' in doc) return [{ origin, problems: [...doc.problems], warnings: [] }];
+    return 'empty' in doc ? [] : checkValue(doc.value, origin);
   });
-  return out;
 }
 
 /** The checked documents gathered by name. */

@@ -3,22 +3,14 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { manualClock } from '../ipam/clock.js';
-import type { Ec2Filter, Ec2SecurityGroup, Ec2Subnet } from '../cloud/ec2/port.js';
+import type { Ec2Filter, Ec2SecurityGroup } from '../cloud/ec2/port.js';
 import { createEniConfigSource } from './eni-config-source.js';
 import { isEniConfigError } from './errors.js';
 import type { NodeInfoSource, NodeProblem } from './port.js';
-import { eniConfig, type EniConfig, type NodeInfo } from './types.js';
+import { POD_SUBNET } from './eniconfig.test-util.js';
+import { DEFAULT_ENICONFIG_KEY, eniConfig, type EniConfig, type NodeInfo } from './types.js';
 
-const SUBNET: Ec2Subnet = {
-  id: 'subnet-0000000000000000a',
-  vpcId: 'vpc-1',
-  cidr: '100.64.0.0/19',
-  availabilityZone: 'us-west-2a',
-  availableIpAddressCount: 100,
-  tags: {},
-};
 const SG: Ec2SecurityGroup = { id: 'sg-00000000000000001', vpcId: 'vpc-1', name: 'pods' };
-const KEY = 'k8s.amazonaws.com/eniConfig';
 
 function fakes(initial: { node: NodeInfo; configs: EniConfig[] }) {
   const state = { node: initial.node, configs: new Map(initial.configs.map((c) => [c.metadata.name, c])) };
@@ -42,7 +34,7 @@ function fakes(initial: { node: NodeInfo; configs: EniConfig[] }) {
   const ec2 = {
     describeSubnets: (filters: readonly Ec2Filter[]) => {
       calls.push(`subnets ${filters[0]?.values.join(',') ?? ''}`);
-      return Promise.resolve([SUBNET].filter((s) => filters[0]?.values.includes(s.id)));
+      return Promise.resolve([POD_SUBNET].filter((s) => filters[0]?.values.includes(s.id)));
     },
     describeSecurityGroups: (filters: readonly Ec2Filter[]) => {
       calls.push(`groups ${filters[0]?.values.join(',') ?? ''}`);
@@ -52,7 +44,7 @@ function fakes(initial: { node: NodeInfo; configs: EniConfig[] }) {
   return { state, reports, calls, source, ec2, change: () => onChange?.() };
 }
 
-const NODE: NodeInfo = { name: 'node-1', labels: {}, annotations: { [KEY]: 'pods-a' } };
+const NODE: NodeInfo = { name: 'node-1', labels: {}, annotations: { [DEFAULT_ENICONFIG_KEY]: 'pods-a' } };
 const FACTS = { az: 'us-west-2a', vpcId: 'vpc-1', primaryEniSecurityGroups: ['sg-0000000000000000f'] };
 
 describe('createEniConfigSource', () => {
@@ -60,17 +52,17 @@ describe('createEniConfigSource', () => {
     const f = fakes({
       node: NODE,
       configs: [
-        eniConfig('pods-a', { subnet: SUBNET.id, securityGroups: [SG.id] }),
-        eniConfig('bare', { subnet: SUBNET.id }),
+        eniConfig('pods-a', { subnet: POD_SUBNET.id, securityGroups: [SG.id] }),
+        eniConfig('bare', { subnet: POD_SUBNET.id }),
       ],
     });
     const cn = createEniConfigSource({ source: f.source, ec2: f.ec2, node: FACTS, keys: {} });
-    assert.deepEqual(await cn(), { subnet: SUBNET.id, securityGroups: [SG.id] });
+    assert.deepEqual(await cn(), { subnet: POD_SUBNET.id, securityGroups: [SG.id] });
     assert.equal(cn.currentName(), 'pods-a');
-    assert.deepEqual(cn.lastChoice(), { name: 'pods-a', source: 'annotation', key: KEY });
-    f.state.node = { ...NODE, annotations: { [KEY]: 'bare' } };
+    assert.deepEqual(cn.lastChoice(), { name: 'pods-a', source: 'annotation', key: DEFAULT_ENICONFIG_KEY });
+    f.state.node = { ...NODE, annotations: { [DEFAULT_ENICONFIG_KEY]: 'bare' } };
     f.change();
-    assert.deepEqual(await cn(), { subnet: SUBNET.id, securityGroups: FACTS.primaryEniSecurityGroups });
+    assert.deepEqual(await cn(), { subnet: POD_SUBNET.id, securityGroups: FACTS.primaryEniSecurityGroups });
     assert.equal(cn.currentName(), 'bare');
     cn.close();
   });
@@ -106,7 +98,7 @@ describe('createEniConfigSource', () => {
     const clock = manualClock(0);
     const f = fakes({
       node: NODE,
-      configs: [eniConfig('pods-a', { subnet: SUBNET.id, securityGroups: [SG.id, 'sg-00000000000000009'] })],
+      configs: [eniConfig('pods-a', { subnet: POD_SUBNET.id, securityGroups: [SG.id, 'sg-00000000000000009'] })],
     });
     const cn = createEniConfigSource({
       source: f.source,
@@ -142,7 +134,7 @@ describe('createEniConfigSource', () => {
   it('without describeSecurityGroups the groups are not checked; source failures are NODE_INFO_UNAVAILABLE', async () => {
     const f = fakes({
       node: NODE,
-      configs: [eniConfig('pods-a', { subnet: SUBNET.id, securityGroups: ['sg-00000000000000009'] })],
+      configs: [eniConfig('pods-a', { subnet: POD_SUBNET.id, securityGroups: ['sg-00000000000000009'] })],
     });
     const cn = createEniConfigSource({
       source: f.source,
@@ -150,7 +142,7 @@ describe('createEniConfigSource', () => {
       node: FACTS,
       keys: {},
     });
-    assert.deepEqual(await cn(), { subnet: SUBNET.id, securityGroups: ['sg-00000000000000009'] });
+    assert.deepEqual(await cn(), { subnet: POD_SUBNET.id, securityGroups: ['sg-00000000000000009'] });
     const broken = createEniConfigSource({
       source: { ...f.source, node: () => Promise.reject(new Error('connection refused')) },
       ec2: f.ec2,

@@ -22,8 +22,9 @@
  * parseNodeInfoText('name: node-1\nlabels: { a: b }\n', 'nodes.yaml'); // [{ name: 'node-1', labels: { a: 'b' }, annotations: {} }]
  * formatNodeInfoFile([{ name: 'node-1', labels: {}, annotations: { 'k8s.amazonaws.com/eniConfig': 'us-west-2a' } }]);
  */
-import { parseAllDocuments, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { capacityPodsOf, invalid, isRecord, nodeInfoFromKubernetes, stringMap } from './node-object.js';
+import { readTextDocuments } from './text-documents.js';
 import type { NodeInfo } from './types.js';
 
 function plainNode(value: Record<string, unknown>, where: string): NodeInfo {
@@ -69,29 +70,12 @@ function nodesOf(value: unknown, where: string): NodeInfo[] {
  * parseNodeInfoText('nodes: [{ name: a }, { name: b }]', 'nodes.yaml').map((n) => n.name); // ['a', 'b']
  */
 export function parseNodeInfoText(text: string, source: string): NodeInfo[] {
-  if (source.toLowerCase().endsWith('.json')) {
-    let value: unknown;
-    try {
-      value = JSON.parse(text) as unknown;
-    } catch (error) {
-      throw invalid(source, `not valid JSON: ${(error as Error).message}`);
-    }
-    return nodesOf(value, source);
-  }
-  const docs = parseAllDocuments(text);
-  return docs.flatMap((doc, index) => {
-    const where = docs.length > 1 ? `${source} (document ${index + 1})` : source;
-    const error = doc.errors[0];
-    if (error !== undefined)
-      throw invalid(where, `not valid YAML: ${(error.message.split('\n')[0] ?? error.code).trim()}`);
-    let value: unknown;
-    try {
-      value = doc.toJS();
-    } catch (cause) {
-      // yaml refuses alias bombs ("Excessive alias count") only here, with a ReferenceError.
-      throw invalid(where, `not valid YAML: ${(cause as Error).message}`);
-    }
-    return value === null || value === undefined ? [] : nodesOf(value, where);
+  const docs = readTextDocuments(text, source);
+  return docs.flatMap((doc) => {
+    const where = doc.index !== undefined && docs.length > 1 ? `${source} (document ${doc.index + 1})` : source;
+    // The first problem only: the file is refused as a whole.
+    if ('problems' in doc) throw invalid(where, doc.problems[0] ?? 'not valid YAML');
+    return 'empty' in doc ? [] : nodesOf(doc.value, where);
   });
 }
 

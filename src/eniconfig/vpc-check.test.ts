@@ -2,17 +2,12 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { Ec2Subnet } from '../cloud/ec2/port.js';
+import { POD_SUBNET } from './eniconfig.test-util.js';
 import { eniConfig } from './types.js';
 import { validateEniConfig, type VpcFacts } from './vpc-check.js';
 
-const SUBNET_A: Ec2Subnet = {
-  id: 'subnet-0000000000000000a',
-  vpcId: 'vpc-1',
-  cidr: '100.64.0.0/19',
-  availabilityZone: 'us-west-2a',
-  availableIpAddressCount: 8187,
-  tags: {},
-};
+/** The pod subnet with every usable address of its /19 free (8192 less the 5 AWS reserves). */
+const SUBNET_A: Ec2Subnet = { ...POD_SUBNET, availableIpAddressCount: 8187 };
 const SG = 'sg-00000000000000001';
 const FACTS: VpcFacts = { nodeAz: 'us-west-2a', vpcId: 'vpc-1', subnets: [SUBNET_A], securityGroupIds: new Set([SG]) };
 

@@ -57,6 +57,11 @@ export function buildStore(fixture: StoreFixture): { ds: Datastore; clock: Manua
   return { ds, clock };
 }
 
+/** The smallest prefix-delegation store: the primary ENI `eni-a` with one /28, 10.0.0.0/28 (16 addresses). */
+export function onePrefixStore(): { ds: Datastore; clock: ManualClock } {
+  return buildStore({ prefixDelegation: true, enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }] });
+}
+
 /** Assigns `count` pods named `<prefix>0`, `<prefix>1`, ... and returns their addresses. */
 export function fill(ds: Datastore, count: number, prefix = 'pod'): string[] {
   return Array.from({ length: count }, (_, i) => ds.assign(podKey(`${prefix}${i}`)).address);

@@ -1,13 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { assertIpamError, buildStore, fill, podKey } from './datastore-fixtures.test-util.js';
+import { assertIpamError, buildStore, fill, onePrefixStore, podKey } from './datastore-fixtures.test-util.js';
 
 describe('Datastore.assign / unassign', () => {
   it('[behaviour §3.8] idempotent ADD for the same key returns the same address and changes nothing', () => {
-    const { ds, clock } = buildStore({
-      prefixDelegation: true,
-      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
-    });
+    const { ds, clock } = onePrefixStore();
     const first = ds.assign(podKey('c1'), { k8sPodName: 'web-1' });
     clock.advance(5_000);
     const again = ds.assign(podKey('c1'), { k8sPodName: 'other' });
@@ -28,10 +25,7 @@ describe('Datastore.assign / unassign', () => {
   });
 
   it('[behaviour §3.8] DEL of an unknown key returns undefined, and DEL twice is harmless', () => {
-    const { ds } = buildStore({
-      prefixDelegation: true,
-      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
-    });
+    const { ds } = onePrefixStore();
     assert.equal(ds.unassign(podKey('nobody')), undefined);
     ds.assign(podKey('c1'));
     assert.notEqual(ds.unassign(podKey('c1')), undefined);
@@ -121,10 +115,7 @@ describe('Datastore cooldown (IP_COOLDOWN_PERIOD)', () => {
   }
 
   it('[behaviour §3.3] addresses in cooldown count as available but are reported as cooling', () => {
-    const { ds } = buildStore({
-      prefixDelegation: true,
-      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
-    });
+    const { ds } = onePrefixStore();
     fill(ds, 3);
     ds.unassign(podKey('pod1'));
     assert.deepEqual(ds.stats(), {
@@ -149,10 +140,7 @@ describe('Datastore cooldown (IP_COOLDOWN_PERIOD)', () => {
   });
 
   it('[behaviour §3.8] released addresses whose cooldown ended are forgotten when their CIDR hands out an address', () => {
-    const { ds, clock } = buildStore({
-      prefixDelegation: true,
-      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
-    });
+    const { ds, clock } = onePrefixStore();
     fill(ds, 3);
     ds.unassign(podKey('pod0'));
     ds.unassign(podKey('pod2'));
@@ -210,10 +198,7 @@ describe('Datastore address selection (deterministic rule)', () => {
   });
 
   it('[behaviour §3.8] takes the lowest address that is neither assigned nor cooling down', () => {
-    const { ds } = buildStore({
-      prefixDelegation: true,
-      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
-    });
+    const { ds } = onePrefixStore();
     fill(ds, 3);
     ds.unassign(podKey('pod1'));
     assert.equal(ds.assign(podKey('new')).address, '10.0.0.3');
@@ -277,10 +262,7 @@ describe('Datastore address selection (deterministic rule)', () => {
 
 describe('Datastore exhaustion', () => {
   it('[behaviour §3.8] an exhausted pool throws NO_AVAILABLE_ADDRESS, CNI code 11, with counts, and changes nothing', () => {
-    const { ds } = buildStore({
-      prefixDelegation: true,
-      enis: [{ id: 'eni-a', deviceNumber: 0, cidrs: ['10.0.0.0/28'] }],
-    });
+    const { ds } = onePrefixStore();
     fill(ds, 16);
     const before = ds.snapshot();
     const error = assertIpamError(

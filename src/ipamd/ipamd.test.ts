@@ -4,74 +4,73 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { associateVpcCidrBlock } from '../sim/index.js';
 import { flush } from '../../test/support/virtual/fakes.js';
-import { addPods, buildWorld, datastoreView, ec2View } from '../../test/support/virtual/world.js';
+import {
+  addPods,
+  assertCountsOverTime,
+  assertInSync,
+  buildWorld,
+  withIpamd,
+} from '../../test/support/virtual/world.js';
 
 describe('ipamd loop', () => {
   it('[behaviour §3.2]: the pool tick runs 2.5 s into each 5 s period and grows the pool without being asked', async () => {
     const world = buildWorld();
-    const ipamd = world.ipamd();
-    await ipamd.start();
-    await addPods(ipamd, 'web', 1);
-    assert.equal(ipamd.snapshots().get(0)?.enis.length, 1);
-    await world.timers.advance(2_499);
-    assert.equal(ipamd.snapshots().get(0)?.enis.length, 1);
-    await world.timers.advance(1);
-    await ipamd.idle();
-    assert.equal(ipamd.snapshots().get(0)?.enis.length, 2);
-    assert.deepEqual(datastoreView(ipamd), ec2View(world));
-    await ipamd.stop();
+    await withIpamd(world, async (ipamd) => {
+      await addPods(ipamd, 'web', 1);
+      assert.equal(ipamd.snapshots().get(0)?.enis.length, 1);
+      await world.timers.advance(2_499);
+      assert.equal(ipamd.snapshots().get(0)?.enis.length, 1);
+      await world.timers.advance(1);
+      await ipamd.idle();
+      assert.equal(ipamd.snapshots().get(0)?.enis.length, 2);
+      assertInSync(world, ipamd);
+    });
   });
 
   it('[behaviour §3.2]: reconcile runs only 60 s after the last pool action', async () => {
     const world = buildWorld();
-    const ipamd = world.ipamd();
-    await ipamd.start();
-    const reconciles = (): number => world.lines.filter((l) => /^reconciled:/.test(l.msg)).length;
-    await world.timers.advance(55_000);
-    assert.equal(reconciles(), 0);
-    await world.timers.advance(10_000);
-    assert.equal(reconciles(), 1);
-    await world.timers.advance(30_000);
-    assert.equal(reconciles(), 1);
-    await world.timers.advance(35_000);
-    assert.equal(reconciles(), 2);
-    await ipamd.stop();
+    await withIpamd(world, async () => {
+      const reconciles = (): number => world.lines.filter((l) => /^reconciled:/.test(l.msg)).length;
+      await assertCountsOverTime(world, reconciles, [
+        [55_000, 0],
+        [10_000, 1],
+        [30_000, 1],
+        [35_000, 2],
+      ]);
+    });
   });
 
   it('[behaviour §2.3] step 14: a new VPC CIDR block is picked up within 30 s and SNAT re-programmed', async () => {
     const world = buildWorld();
-    const ipamd = world.ipamd();
-    await ipamd.start();
-    associateVpcCidrBlock(world.store, world.instance.vpcId, '100.64.0.0/16');
-    world.clock.advance(60_000);
-    await world.timers.advance(40_000);
-    const snats = world.host.ops('setupSnat');
-    assert.equal(snats.length, 2);
-    assert.deepEqual((snats[1]?.[0] as { vpcCidrs: string[] }).vpcCidrs, ['10.11.0.0/16', '100.64.0.0/16']);
-    assert.deepEqual(ipamd.context()?.node.vpcCidrs, ['10.11.0.0/16', '100.64.0.0/16']);
-    await ipamd.stop();
+    await withIpamd(world, async (ipamd) => {
+      associateVpcCidrBlock(world.store, world.instance.vpcId, '100.64.0.0/16');
+      world.clock.advance(60_000);
+      await world.timers.advance(40_000);
+      const snats = world.host.ops('setupSnat');
+      assert.equal(snats.length, 2);
+      assert.deepEqual((snats[1]?.[0] as { vpcCidrs: string[] }).vpcCidrs, ['10.11.0.0/16', '100.64.0.0/16']);
+      assert.deepEqual(ipamd.context()?.node.vpcCidrs, ['10.11.0.0/16', '100.64.0.0/16']);
+    });
   });
 
   it('publishes the datastore gauges at start-up, before any pool action, ADD or DEL', async () => {
     const world = buildWorld({ env: { DISABLE_NETWORK_RESOURCE_PROVISIONING: 'true' } });
-    const ipamd = world.ipamd();
-    await ipamd.start();
-    assert.deepEqual(world.metrics.lastSnapshot, ipamd.snapshots().get(0));
-    assert.equal(world.metrics.lastSnapshot?.enis.length, 1);
-    await ipamd.stop();
+    await withIpamd(world, (ipamd) => {
+      assert.deepEqual(world.metrics.lastSnapshot, ipamd.snapshots().get(0));
+      assert.equal(world.metrics.lastSnapshot?.enis.length, 1);
+    });
   });
 
   it('a tick whose EC2 calls all fail leaves the loop running', async () => {
     const world = buildWorld({ env: { WARM_IP_TARGET: '1' } });
-    const ipamd = world.ipamd();
-    await ipamd.start();
-    await addPods(ipamd, 'web', 1);
-    world.ec2.failNext('AssignPrivateIpAddresses', 'CLOUD_UNAVAILABLE', 'InternalError', 3);
-    await world.timers.advance(20_000);
-    await ipamd.idle();
-    assert.equal(ipamd.snapshots().get(0)?.stats.totalIPs, 2, 'grew once EC2 answered again');
-    assert.equal(world.metrics.errors.filter((e) => e === 'increaseIPPoolAllocIPAddressesFailed').length, 3);
-    await ipamd.stop();
+    await withIpamd(world, async (ipamd) => {
+      await addPods(ipamd, 'web', 1);
+      world.ec2.failNext('AssignPrivateIpAddresses', 'CLOUD_UNAVAILABLE', 'InternalError', 3);
+      await world.timers.advance(20_000);
+      await ipamd.idle();
+      assert.equal(ipamd.snapshots().get(0)?.stats.totalIPs, 2, 'grew once EC2 answered again');
+      assert.equal(world.metrics.errors.filter((e) => e === 'increaseIPPoolAllocIPAddressesFailed').length, 3);
+    });
   });
 
   it('stop() waits for the tick in flight, cancels the timers and nothing runs afterwards', async () => {

@@ -8,22 +8,13 @@ import { after, before, describe, it } from 'node:test';
 import { createEniConfigSource } from '../eniconfig/eni-config-source.js';
 import { isEniConfigError } from '../eniconfig/errors.js';
 import type { NodeInfoSource } from '../eniconfig/port.js';
-import { eniConfig } from '../eniconfig/types.js';
-import type { Ec2Subnet } from '../cloud/ec2/port.js';
+import { POD_SUBNET } from '../eniconfig/eniconfig.test-util.js';
+import { DEFAULT_ENICONFIG_KEY, eniConfig } from '../eniconfig/types.js';
 import { createK8sClient } from './client.js';
 import { createKubernetesNodeInfoSource } from './node-source.js';
 import { startK8sStandin, type K8sStandin } from '../../test/support/k8s-standin/standin.js';
 
-const KEY = 'k8s.amazonaws.com/eniConfig';
-const SUBNET: Ec2Subnet = {
-  id: 'subnet-0000000000000000a',
-  vpcId: 'vpc-1',
-  cidr: '100.64.0.0/19',
-  availabilityZone: 'us-west-2a',
-  availableIpAddressCount: 100,
-  tags: {},
-};
-const ec2 = { describeSubnets: () => Promise.resolve([SUBNET]) };
+const ec2 = { describeSubnets: () => Promise.resolve([POD_SUBNET]) };
 const FAST = { initialMs: 20, maxMs: 100 };
 
 async function until(what: string, check: () => Promise<boolean> | boolean, ms = 5_000): Promise<void> {
@@ -52,11 +43,11 @@ describe('Kubernetes node source (client-node against the stand-in)', () => {
         {
           name: 'node-1',
           labels: { 'topology.kubernetes.io/zone': 'us-west-2a' },
-          annotations: { [KEY]: 'pods-a' },
+          annotations: { [DEFAULT_ENICONFIG_KEY]: 'pods-a' },
           capacityPods: 20,
         },
       ],
-      eniConfigs: [eniConfig('pods-a', { subnet: SUBNET.id })],
+      eniConfigs: [eniConfig('pods-a', { subnet: POD_SUBNET.id })],
     });
     const client = await createK8sClient({ kind: 'kubeconfig-text', text: standin.kubeconfig() });
     source = await createKubernetesNodeInfoSource({ client, nodeName: 'node-1', backoff: FAST });
@@ -71,10 +62,10 @@ describe('Kubernetes node source (client-node against the stand-in)', () => {
     assert.deepEqual(await source.node(), {
       name: 'node-1',
       labels: { 'topology.kubernetes.io/zone': 'us-west-2a' },
-      annotations: { [KEY]: 'pods-a' },
+      annotations: { [DEFAULT_ENICONFIG_KEY]: 'pods-a' },
       capacityPods: 20,
     });
-    assert.equal((await source.eniConfig('pods-a'))?.spec.subnet, SUBNET.id);
+    assert.equal((await source.eniConfig('pods-a'))?.spec.subnet, POD_SUBNET.id);
     assert.equal(await source.eniConfig('nope'), undefined);
     const requests = standin.state.requests.join('\n');
     assert.match(requests, /GET \/api\/v1\/nodes\?fieldSelector=metadata\.name%3Dnode-1/);
@@ -87,8 +78,8 @@ describe('Kubernetes node source (client-node against the stand-in)', () => {
 
   it('an annotation change re-selects the ENIConfig; a missing one is posted as an event on the Node', async () => {
     const cn = createEniConfigSource({ source, ec2, node: { az: 'us-west-2a', vpcId: 'vpc-1' }, keys: {} });
-    assert.deepEqual(await cn(), { subnet: SUBNET.id, securityGroups: [] });
-    standin.state.patchNode('node-1', { metadata: { annotations: { [KEY]: 'pods-missing' } } });
+    assert.deepEqual(await cn(), { subnet: POD_SUBNET.id, securityGroups: [] });
+    standin.state.patchNode('node-1', { metadata: { annotations: { [DEFAULT_ENICONFIG_KEY]: 'pods-missing' } } });
     await until('the new name', () => cn.currentName() === 'pods-missing');
     await assert.rejects(cn(), (e: unknown) => isEniConfigError(e, 'ENICONFIG_NOT_FOUND'));
     await until('the event', () => standin.state.events('default').length > 0);
@@ -104,10 +95,10 @@ describe('Kubernetes node source (client-node against the stand-in)', () => {
     assert.deepEqual(event?.['source'], { component: 'aws-node', host: 'node-1' });
 
     standin.state.putEniConfig(
-      eniConfig('pods-missing', { subnet: SUBNET.id, securityGroups: ['sg-00000000000000001'] }),
+      eniConfig('pods-missing', { subnet: POD_SUBNET.id, securityGroups: ['sg-00000000000000001'] }),
     );
     await until('the new ENIConfig', async () => (await source.eniConfig('pods-missing')) !== undefined);
-    assert.deepEqual(await cn(), { subnet: SUBNET.id, securityGroups: ['sg-00000000000000001'] });
+    assert.deepEqual(await cn(), { subnet: POD_SUBNET.id, securityGroups: ['sg-00000000000000001'] });
     cn.close();
   });
 
@@ -157,8 +148,8 @@ describe('Kubernetes node source (client-node against the stand-in)', () => {
     const port = await freePort();
     const first = await startK8sStandin({
       port,
-      nodes: [{ name: 'n', labels: {}, annotations: { [KEY]: 'before' } }],
-      eniConfigs: [eniConfig('gone', { subnet: SUBNET.id })],
+      nodes: [{ name: 'n', labels: {}, annotations: { [DEFAULT_ENICONFIG_KEY]: 'before' } }],
+      eniConfigs: [eniConfig('gone', { subnet: POD_SUBNET.id })],
     });
     const client = await createK8sClient({ kind: 'kubeconfig-text', text: first.kubeconfig() });
     const follower = await createKubernetesNodeInfoSource({ client, nodeName: 'n', backoff: FAST });
@@ -166,14 +157,17 @@ describe('Kubernetes node source (client-node against the stand-in)', () => {
     follower.watch(() => (changes += 1));
     let second: K8sStandin | undefined;
     try {
-      assert.equal((await follower.node()).annotations[KEY], 'before');
+      assert.equal((await follower.node()).annotations[DEFAULT_ENICONFIG_KEY], 'before');
       assert.ok(await follower.eniConfig('gone'));
       await first.close();
-      first.state.patchNode('n', { metadata: { annotations: { [KEY]: 'after' } } });
+      first.state.patchNode('n', { metadata: { annotations: { [DEFAULT_ENICONFIG_KEY]: 'after' } } });
       first.state.deleteEniConfig('gone');
       await new Promise((resolve) => setTimeout(resolve, 50));
       second = await startK8sStandin({ port, state: first.state });
-      await until('the restarted server', async () => (await follower.node()).annotations[KEY] === 'after');
+      await until(
+        'the restarted server',
+        async () => (await follower.node()).annotations[DEFAULT_ENICONFIG_KEY] === 'after',
+      );
       await until('the ENIConfig deleted meanwhile', async () => (await follower.eniConfig('gone')) === undefined);
       assert.ok(changes >= 2);
     } finally {

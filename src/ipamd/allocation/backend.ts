@@ -22,15 +22,18 @@ import type {
   CniBackend,
   DelNetworkReply,
   DelNetworkRequest,
+  IpAllocationMetadata,
 } from '../../rpc/types.js';
 import { requestProblem } from '../../rpc/validate.js';
 import type { IpamdContext, IpamdDeps } from '../context.js';
 import { IPAMD_ERRORS } from '../errors.js';
 import type { AllocationService, Refusal } from './service.js';
 
+type Runtime = { readonly ctx: IpamdContext; readonly allocation: AllocationService };
+
 /** What the backend needs once the node is initialised; `undefined` before (replies IPAMD_NOT_READY). */
 export interface BackendRuntime {
-  ready(): { readonly ctx: IpamdContext; readonly allocation: AllocationService } | undefined;
+  ready(): Runtime | undefined;
   /** Why the backend is not ready: initialising, or how initialisation failed. */
   notReadyReason(): string;
 }
@@ -72,6 +75,15 @@ function callLog(logger: Logger, request: DelNetworkRequest | AddNetworkRequest)
   return withFields(logger, { containerId: request.containerId.slice(0, 64), pod });
 }
 
+/** The reply's one address (IPv4 only: ipv6Addr stays empty). */
+function addressMetadata(a: {
+  readonly address: string;
+  readonly deviceNumber: number;
+  readonly routeTableId: number;
+}): IpAllocationMetadata {
+  return { ipv4Addr: a.address, ipv6Addr: '', deviceNumber: a.deviceNumber, routeTableId: a.routeTableId };
+}
+
 const keyOf = (request: AddNetworkRequest | DelNetworkRequest): IpamKey => ({
   networkName: request.networkName,
   containerID: request.containerId,
@@ -97,13 +109,9 @@ export class IpamdBackend implements CniBackend {
       (request.requiresMultiNicAttachment
         ? 'multi-NIC attachment was asked for; this ipamd serves network card 0 only'
         : undefined);
-    if (problem !== undefined) {
-      log.warn({ reason: problem }, `AddNetwork refused: ${problem}`);
-      return this.#addReply(invalid(problem));
-    }
-    const runtime = this.#runtime.ready();
-    if (runtime === undefined) return this.#addReply(notReady(this.#runtime.notReadyReason()));
-    const { ctx, allocation } = runtime;
+    const admitted = this.#admit('AddNetwork', problem, log);
+    if ('refusal' in admitted) return this.#addReply(admitted.refusal);
+    const { ctx, allocation } = admitted;
     const metadata = { k8sPodNamespace: request.k8sPodNamespace, k8sPodName: request.k8sPodName, interfacesCount: 1 };
     const outcome = await allocation.assign(keyOf(request), metadata);
     if (!outcome.ok) {
@@ -122,14 +130,7 @@ export class IpamdBackend implements CniBackend {
     return {
       ...this.#addReply(undefined),
       success: true,
-      ipAllocationMetadata: [
-        {
-          ipv4Addr: assigned.address,
-          ipv6Addr: '',
-          deviceNumber: assigned.deviceNumber,
-          routeTableId: assigned.routeTableId,
-        },
-      ],
+      ipAllocationMetadata: [addressMetadata(assigned)],
       useExternalSnat: net.externalSnat,
       vpcV4Cidrs: [...ctx.node.vpcCidrs, ...(net.externalSnat ? [] : net.excludeSnatCidrs)],
     };
@@ -139,14 +140,9 @@ export class IpamdBackend implements CniBackend {
     const deps = this.#deps;
     deps.metrics.delRequest(delReasonLabel(request.reason));
     const log = callLog(deps.logger, request);
-    const problem = requestProblem(request);
-    if (problem !== undefined) {
-      log.warn({ reason: problem }, `DelNetwork refused: ${problem}`);
-      return this.#delReply(invalid(problem));
-    }
-    const runtime = this.#runtime.ready();
-    if (runtime === undefined) return this.#delReply(notReady(this.#runtime.notReadyReason()));
-    const { ctx, allocation } = runtime;
+    const admitted = this.#admit('DelNetwork', requestProblem(request), log);
+    if ('refusal' in admitted) return this.#delReply(admitted.refusal);
+    const { ctx, allocation } = admitted;
     const outcome = await allocation.release(keyOf(request));
     if (!outcome.ok) {
       log.error({ code: outcome.refusal.code }, `DelNetwork failed: ${outcome.refusal.message}`);
@@ -169,18 +165,19 @@ export class IpamdBackend implements CniBackend {
       const what = `DelNetwork: released ${released.address} from ${released.eniId}`;
       log.info({ address: released.address, eniId: released.eniId }, what);
     });
-    return {
-      ...this.#delReply(undefined),
-      success: true,
-      ipAllocationMetadata: [
-        {
-          ipv4Addr: released.address,
-          ipv6Addr: '',
-          deviceNumber: released.deviceNumber,
-          routeTableId: released.routeTableId,
-        },
-      ],
-    };
+    return { ...this.#delReply(undefined), success: true, ipAllocationMetadata: [addressMetadata(released)] };
+  }
+
+  /**
+   * What serves a request, or why it is refused: an invalid request (logged) before anything else, then a node that
+   * is not initialised yet.
+   */
+  #admit(call: 'AddNetwork' | 'DelNetwork', problem: string | undefined, log: CallLog): Runtime | { refusal: Refusal } {
+    if (problem !== undefined) {
+      log.warn({ reason: problem }, `${call} refused: ${problem}`);
+      return { refusal: invalid(problem) };
+    }
+    return this.#runtime.ready() ?? { refusal: notReady(this.#runtime.notReadyReason()) };
   }
 
   /** Work the reply need not wait for: its log line and the metrics (see Timers.defer). */

@@ -6,7 +6,7 @@ import { ENI_TAG } from './setup.js';
 import { leakedEniFilters, leakedEniVerdict } from './leaked.js';
 import type { Ec2Eni } from '../../cloud/ec2/port.js';
 import { rfc3339 } from '../../ipam/clock.js';
-import { buildWorld, START, type World } from '../../../test/support/virtual/world.js';
+import { assertCountsOverTime, buildWorld, START, withIpamd, type World } from '../../../test/support/virtual/world.js';
 
 function leak(world: World, description: string, tags: Record<string, string>): string {
   const eni = createEni(world.store, {
@@ -50,41 +50,38 @@ describe('leaked-ENI clean-up', () => {
     });
     attachEni(world.store, { eniId: attached, instanceId: world.instance.id, deviceIndex: 2 });
 
-    const ipamd = world.ipamd();
-    await ipamd.start();
-    const result = await ipamd.runLeakedEniCleanup();
-    assert.deepEqual(result?.deleted, [old]);
-    assert.deepEqual(result?.tagged, [unstamped]);
-    assert.deepEqual(result?.kept.map((k) => k.eniId).sort(), [young, user].sort());
-    for (const id of [unstamped, young, user, untagged, otherCluster, attached])
-      assert.ok(world.store.enis.has(id), id);
-    assert.equal(world.store.enis.has(old), false);
-    assert.equal(world.store.eni(unstamped).tags.get(ENI_TAG.createdAt), rfc3339(START));
+    await withIpamd(world, async (ipamd) => {
+      const result = await ipamd.runLeakedEniCleanup();
+      assert.deepEqual(result?.deleted, [old]);
+      assert.deepEqual(result?.tagged, [unstamped]);
+      assert.deepEqual(result?.kept.map((k) => k.eniId).sort(), [young, user].sort());
+      for (const id of [unstamped, young, user, untagged, otherCluster, attached])
+        assert.ok(world.store.enis.has(id), id);
+      assert.equal(world.store.enis.has(old), false);
+      assert.equal(world.store.eni(unstamped).tags.get(ENI_TAG.createdAt), rfc3339(START));
 
-    world.clock.advance(5 * 60_000);
-    const later = await ipamd.runLeakedEniCleanup();
-    assert.deepEqual([...(later?.deleted ?? [])].sort(), [unstamped, young].sort());
-    await ipamd.stop();
+      world.clock.advance(5 * 60_000);
+      const later = await ipamd.runLeakedEniCleanup();
+      assert.deepEqual([...(later?.deleted ?? [])].sort(), [unstamped, young].sort());
+    });
   });
 
   it('[behaviour §2.8]: the first run comes after a random 0–299 s delay (150 s with random 0.5), then hourly', async () => {
     const world = buildWorld();
-    const ipamd = world.ipamd();
-    await ipamd.start();
-    const searches = (): number =>
-      world.ec2.calls.filter(
-        (c) =>
-          c.action === 'DescribeNetworkInterfaces' &&
-          Array.isArray(c.args[0]) &&
-          (c.args[0] as { name?: string }[])[0]?.name === 'tag-key',
-      ).length;
-    await world.timers.advance(149_000);
-    assert.equal(searches(), 0);
-    await world.timers.advance(2_000);
-    assert.equal(searches(), 1);
-    await world.timers.advance(3_600_000);
-    assert.equal(searches(), 2);
-    await ipamd.stop();
+    await withIpamd(world, async () => {
+      const searches = (): number =>
+        world.ec2.calls.filter(
+          (c) =>
+            c.action === 'DescribeNetworkInterfaces' &&
+            Array.isArray(c.args[0]) &&
+            (c.args[0] as { name?: string }[])[0]?.name === 'tag-key',
+        ).length;
+      await assertCountsOverTime(world, searches, [
+        [149_000, 0],
+        [2_000, 1],
+        [3_600_000, 2],
+      ]);
+    });
   });
 
   const OFF: readonly [string, Record<string, string>][] = [
@@ -94,10 +91,9 @@ describe('leaked-ENI clean-up', () => {
   for (const [name, env] of OFF) {
     it(`[behaviour §2.8]: off with ${name}`, async () => {
       const world = buildWorld({ env });
-      const ipamd = world.ipamd();
-      await ipamd.start();
-      assert.ok(world.lines.some((l) => new RegExp(`leaked-ENI clean-up is off: ${name}`).test(l.msg)));
-      await ipamd.stop();
+      await withIpamd(world, () => {
+        assert.ok(world.lines.some((l) => new RegExp(`leaked-ENI clean-up is off: ${name}`).test(l.msg)));
+      });
     });
   }
 

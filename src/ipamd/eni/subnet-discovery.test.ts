@@ -2,10 +2,19 @@
 // node's subnet is full.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { createSubnet } from '../../sim/index.js';
 import type { Ec2Subnet } from '../../cloud/ec2/port.js';
+import type { EniConfigSource } from '../../eniconfig/port.js';
 import { excludedSubnetIds, selectSubnets, subnetVerdict, SUBNET_ROLE_TAG } from './subnet-discovery.js';
-import { addPods, addRequest, buildWorld, datastoreView, ec2View } from '../../../test/support/virtual/world.js';
+import {
+  addPods,
+  addRequest,
+  addTenthPod,
+  assertInSync,
+  buildWorld,
+  fillNodeSubnet,
+  withIpamd,
+  zoneSubnet,
+} from '../../../test/support/virtual/world.js';
 
 function subnet(id: string, free: number, tags: Record<string, string> = {}): Ec2Subnet {
   return { id, vpcId: 'vpc-1', cidr: '10.0.0.0/24', availabilityZone: 'az-a', availableIpAddressCount: free, tags };
@@ -76,43 +85,27 @@ describe('subnet discovery rules', () => {
 describe('subnet discovery in ENI allocation', () => {
   it('[behaviour §4.5]: when the node subnet is full, the new ENI goes to a subnet of the zone tagged kubernetes.io/role/cni', async () => {
     const world = buildWorld();
-    const ipamd = world.ipamd();
-    await ipamd.start();
-    const extra = createSubnet(world.store, {
-      vpcId: world.instance.vpcId,
-      cidr: '10.11.128.0/24',
-      availabilityZone: world.instance.availabilityZone,
-      tags: [{ key: SUBNET_ROLE_TAG, value: '1' }],
+    await withIpamd(world, async (ipamd) => {
+      const extra = zoneSubnet(world, '10.11.128.0/24', { [SUBNET_ROLE_TAG]: '1' });
+      fillNodeSubnet(world);
+      const reply = await addTenthPod(ipamd);
+      assert.equal(reply.success, true, reply.errorMessage);
+      const second = ipamd.snapshots().get(0)?.enis[1];
+      assert.equal(second?.subnetId, extra.id);
+      assertInSync(world, ipamd);
     });
-    const primary = world.store.subnet(world.instance.subnetId);
-    world.store.allocateIps(primary, world.store.availableIpAddressCount(primary));
-    await addPods(ipamd, 'web', 9);
-    const reply = await ipamd.backend.addNetwork(addRequest('web-9'));
-    assert.equal(reply.success, true, reply.errorMessage);
-    const second = ipamd.snapshots().get(0)?.enis[1];
-    assert.equal(second?.subnetId, extra.id);
-    assert.deepEqual(datastoreView(ipamd), ec2View(world));
-    await ipamd.stop();
   });
 
   it('[behaviour §4.5]: with ENABLE_SUBNET_DISCOVERY=false the ENI is only tried in the node subnet', async () => {
     const world = buildWorld({ env: { ENABLE_SUBNET_DISCOVERY: 'false' } });
-    const ipamd = world.ipamd();
-    await ipamd.start();
-    createSubnet(world.store, {
-      vpcId: world.instance.vpcId,
-      cidr: '10.11.128.0/24',
-      availabilityZone: world.instance.availabilityZone,
-      tags: [{ key: SUBNET_ROLE_TAG, value: '1' }],
+    await withIpamd(world, async (ipamd) => {
+      zoneSubnet(world, '10.11.128.0/24', { [SUBNET_ROLE_TAG]: '1' });
+      fillNodeSubnet(world);
+      const reply = await addTenthPod(ipamd);
+      assert.equal(reply.success, false);
+      assert.match(reply.errorMessage, /is full/);
+      assert.equal(world.ec2.count('DescribeSubnets'), 0);
     });
-    const primary = world.store.subnet(world.instance.subnetId);
-    world.store.allocateIps(primary, world.store.availableIpAddressCount(primary));
-    await addPods(ipamd, 'web', 9);
-    const reply = await ipamd.backend.addNetwork(addRequest('web-9'));
-    assert.equal(reply.success, false);
-    assert.match(reply.errorMessage, /is full/);
-    assert.equal(world.ec2.count('DescribeSubnets'), 0);
-    await ipamd.stop();
   });
 
   it('[behaviour §4.5]: an ENI in a subnet tagged kubernetes.io/role/cni=0 is excluded and its free IPs go back at start-up', async () => {
@@ -121,34 +114,29 @@ describe('subnet discovery in ENI allocation', () => {
     await first.start();
     await first.stop();
     world.store.subnet(world.instance.subnetId).tags.set(SUBNET_ROLE_TAG, '0');
-    const second = world.ipamd();
-    await second.start();
-    const primary = second.snapshots().get(0)?.enis[0];
-    assert.equal(primary?.isExcludedForPodIPs, true);
-    assert.deepEqual(primary?.cidrs, []);
-    assert.deepEqual(world.store.eni(world.instance.primaryEniId).secondaryIps, []);
-    const reply = await second.backend.addNetwork(addRequest('web'));
-    assert.equal(reply.errorCode, 'NO_AVAILABLE_ADDRESS');
-    assert.match(reply.errorMessage, /NO_USABLE_SUBNET: no subnet may take a new ENI: no usable subnet/);
-    await second.stop();
+    await withIpamd(world, async (second) => {
+      const primary = second.snapshots().get(0)?.enis[0];
+      assert.equal(primary?.isExcludedForPodIPs, true);
+      assert.deepEqual(primary?.cidrs, []);
+      assert.deepEqual(world.store.eni(world.instance.primaryEniId).secondaryIps, []);
+      const reply = await second.backend.addNetwork(addRequest('web'));
+      assert.equal(reply.errorCode, 'NO_AVAILABLE_ADDRESS');
+      assert.match(reply.errorMessage, /NO_USABLE_SUBNET: no subnet may take a new ENI: no usable subnet/);
+    });
   });
 
   it('[behaviour §4.4] custom networking: new ENIs use the ENIConfig subnet and groups; the primary ENI is never grown', async () => {
     const world = buildWorld({ env: { AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'true' } });
-    const pods = createSubnet(world.store, {
-      vpcId: world.instance.vpcId,
-      cidr: '10.11.129.0/24',
-      availabilityZone: world.instance.availabilityZone,
-    });
+    const pods = zoneSubnet(world, '10.11.129.0/24');
     const group = world.instance.groups[0] ?? '';
-    const ipamd = world.ipamd({ eniConfigSource: () => Promise.resolve({ subnet: pods.id, securityGroups: [group] }) });
-    await ipamd.start();
-    const [primary, second] = ipamd.snapshots().get(0)?.enis ?? [];
-    assert.deepEqual(primary?.cidrs, []);
-    assert.equal(second?.subnetId, pods.id);
-    assert.deepEqual(world.store.eni(second?.id ?? '').groups, [group]);
-    assert.equal(second?.cidrs.length, 9);
-    await ipamd.stop();
+    const eniConfigSource: EniConfigSource = () => Promise.resolve({ subnet: pods.id, securityGroups: [group] });
+    await withIpamd(world, { eniConfigSource }, (ipamd) => {
+      const [primary, second] = ipamd.snapshots().get(0)?.enis ?? [];
+      assert.deepEqual(primary?.cidrs, []);
+      assert.equal(second?.subnetId, pods.id);
+      assert.deepEqual(world.store.eni(second?.id ?? '').groups, [group]);
+      assert.equal(second?.cidrs.length, 9);
+    });
   });
 });
 

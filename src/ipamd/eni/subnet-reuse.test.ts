@@ -2,10 +2,9 @@
 // node start, which matters when a thousand nodes join at once (bench/cluster-scale.ts).
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { createSubnet } from '../../sim/index.js';
 import type { Ipamd } from '../ipamd.js';
 import { SUBNET_ROLE_TAG } from './subnet-discovery.js';
-import { addPods, buildWorld, type World } from '../../../test/support/virtual/world.js';
+import { addPods, buildWorld, fillNodeSubnet, type World, zoneSubnet } from '../../../test/support/virtual/world.js';
 
 /** Starts ipamd, takes one address and runs the tick that attaches the second ENI (WARM_ENI_TARGET=1). */
 async function secondEni(
@@ -45,14 +44,8 @@ describe('subnet discovery reuses start-up answer', () => {
 
   it('the answer serves once: the next ENI sees a subnet created since', async () => {
     const { world, ipamd } = await secondEni();
-    const extra = createSubnet(world.store, {
-      vpcId: world.instance.vpcId,
-      cidr: '10.11.128.0/24',
-      availabilityZone: world.instance.availabilityZone,
-      tags: [{ key: SUBNET_ROLE_TAG, value: '1' }],
-    });
-    const primary = world.store.subnet(world.instance.subnetId);
-    world.store.allocateIps(primary, world.store.availableIpAddressCount(primary));
+    const extra = zoneSubnet(world, '10.11.128.0/24', { [SUBNET_ROLE_TAG]: '1' });
+    fillNodeSubnet(world);
     await addPods(ipamd, 'b', 9);
     await ipamd.runPoolTick();
     const subnets = (ipamd.snapshots().get(0)?.enis ?? []).map((e) => e.subnetId);

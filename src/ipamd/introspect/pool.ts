@@ -89,19 +89,17 @@ export interface PoolReport {
   readonly recentErrors: readonly PoolErrorRecord[];
 }
 
-/** One card in the `/v1/pool` document. */
-export interface PoolCardDocument {
-  readonly networkCard: number;
+/** One card in the `/v1/pool` document: the report's card with its plan spelled out. */
+export interface PoolCardDocument extends Pick<
+  PoolCardReport,
+  'networkCard' | 'stats' | 'limits' | 'unmanagedEnis' | 'trunkReserve'
+> {
   readonly plannedAt: string;
   /** One line: what the last tick decided and why. */
   readonly summary: string;
   readonly resize: ResizeDecision;
   readonly freeEni: FreeEniDecision;
   readonly state: PoolState;
-  readonly stats: PoolStats;
-  readonly limits: PoolLimits;
-  readonly unmanagedEnis: number;
-  readonly trunkReserve: number;
   readonly lastDecreaseAt: string | null;
   readonly lastInsufficientAt: string | null;
   readonly attachmentBlockedBy: string | null;

@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { InstanceLimits } from '../../limits/index.js';
 import { IpamdError } from '../errors.js';
-import { buildWorld, type World } from '../../../test/support/virtual/world.js';
+import { buildWorld, withIpamd, type World } from '../../../test/support/virtual/world.js';
 
 const NEWER: InstanceLimits = {
   instanceType: 'm99.large',
@@ -26,48 +26,52 @@ function relabel(world: World, type: string, known?: InstanceLimits): void {
   (world.instance as { instanceType: string }).instanceType = type;
 }
 
+/** Start-up over the world fails with IPAMD_INIT_FAILED and a message matching `why`. */
+async function assertStartFails(world: World, why: RegExp): Promise<void> {
+  await assert.rejects(
+    world.ipamd().start(),
+    (e) => e instanceof IpamdError && e.code === 'IPAMD_INIT_FAILED' && why.test(e.message),
+  );
+}
+
 describe('instance limits at node start-up', () => {
   it('a table type: no DescribeInstanceTypes call', async () => {
     const world = buildWorld();
-    const ipamd = world.ipamd();
-    await ipamd.start();
-    assert.equal(world.ec2.count('DescribeInstanceTypes'), 0);
-    await ipamd.stop();
+    await withIpamd(world, () => {
+      assert.equal(world.ec2.count('DescribeInstanceTypes'), 0);
+    });
   });
 
   it('a type newer than the table: sized from DescribeInstanceTypes, once, with a warning', async () => {
     const world = buildWorld();
     relabel(world, 'm99.large', NEWER);
-    const ipamd = world.ipamd();
-    await ipamd.start();
-    assert.deepEqual(ipamd.context()?.node.limits, {
-      maxEnis: 4,
-      maxIpsPerEni: 14,
-      ipv4PerEni: 15,
-      maxPods: 4 * 14 + 2,
-      trunkCompatible: true,
+    await withIpamd(world, (ipamd) => {
+      assert.deepEqual(ipamd.context()?.node.limits, {
+        maxEnis: 4,
+        maxIpsPerEni: 14,
+        ipv4PerEni: 15,
+        maxPods: 4 * 14 + 2,
+        trunkCompatible: true,
+      });
+      assert.equal(world.ec2.count('DescribeInstanceTypes'), 1);
+      assert.ok(
+        world.lines.some(
+          (l) =>
+            l.level === 'warn' &&
+            /m99\.large is not in the built-in limits table: using EC2's DescribeInstanceTypes \(4 ENIs × 15/.test(
+              l.msg,
+            ),
+        ),
+      );
     });
-    assert.equal(world.ec2.count('DescribeInstanceTypes'), 1);
-    assert.ok(
-      world.lines.some(
-        (l) =>
-          l.level === 'warn' &&
-          /m99\.large is not in the built-in limits table: using EC2's DescribeInstanceTypes \(4 ENIs × 15/.test(l.msg),
-      ),
-    );
-    await ipamd.stop();
   });
 
   it('a type unknown to the table and to EC2: start-up fails naming both', async () => {
     const world = buildWorld();
     relabel(world, 'zz1.nano');
-    const ipamd = world.ipamd();
-    await assert.rejects(
-      ipamd.start(),
-      (e) =>
-        e instanceof IpamdError &&
-        e.code === 'IPAMD_INIT_FAILED' &&
-        /unknown instance type 'zz1\.nano'.*EC2's DescribeInstanceTypes does not know it either/.test(e.message),
+    await assertStartFails(
+      world,
+      /unknown instance type 'zz1\.nano'.*EC2's DescribeInstanceTypes does not know it either/,
     );
   });
 
@@ -75,13 +79,9 @@ describe('instance limits at node start-up', () => {
     const world = buildWorld();
     relabel(world, 'm99.large', NEWER);
     world.ec2.failNext('DescribeInstanceTypes', 'CLOUD_THROTTLED', 'RequestLimitExceeded');
-    const ipamd = world.ipamd();
-    await assert.rejects(
-      ipamd.start(),
-      (e) =>
-        e instanceof IpamdError &&
-        e.code === 'IPAMD_INIT_FAILED' &&
-        /looking up the instance limits: DescribeInstanceTypes: injected RequestLimitExceeded/.test(e.message),
+    await assertStartFails(
+      world,
+      /looking up the instance limits: DescribeInstanceTypes: injected RequestLimitExceeded/,
     );
   });
 });

@@ -2,111 +2,84 @@
 // and checkpoint store.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
+import type { Allocation } from '../../ipam/datastore.js';
 import { IpamdError } from '../errors.js';
+import type { Ipamd } from '../ipamd.js';
 import { podVethSuffix } from './restore.js';
-import { addPods, addRequest, buildWorld, type World } from '../../../test/support/virtual/world.js';
+import { addPods, addRequest, buildWorld, withIpamd, type World } from '../../../test/support/virtual/world.js';
 
 function vethOf(world: World, pod: string): void {
   world.host.links.add(`eni${podVethSuffix('default', pod)}`);
 }
 
+/** A first ipamd over the world that adds pods `web-0` … `web-(n−1)` and stops; their addresses. */
+function firstRun(world: World, pods: number): Promise<string[]> {
+  return withIpamd(world, (first) => addPods(first, 'web', pods));
+}
+
+/** One allocation as the checkpoint file holds it, for a pod without metadata. */
+function entry(containerID: string, ipv4: string | undefined, allocationTimestamp = 1714560000000000000): unknown {
+  return { networkName: 'aws-cni', containerID, ifName: 'eth0', ipv4, allocationTimestamp, metadata: {} };
+}
+
+/** What a restarted ipamd holds: `pick` of each allocation in its datastore. */
+function restored(ipamd: Ipamd, pick: (allocation: Allocation) => string): string[] | undefined {
+  return ipamd.context()?.node.datastore.allocations().map(pick);
+}
+
 describe('checkpoint restore', () => {
   it('[behaviour §8]: a restart keeps pods whose veth exists, drops the others (rules deleted), and never gives one address twice', async () => {
     const world = buildWorld();
-    const first = world.ipamd();
-    await first.start();
-    const [a, b, c] = await addPods(first, 'web', 3);
-    await first.stop();
+    const [a, b, c] = await firstRun(world, 3);
     vethOf(world, 'web-0');
     vethOf(world, 'web-1');
 
-    const second = world.ipamd();
-    await second.start();
-    const datastore = second.context()?.node.datastore;
-    const held = datastore
-      ?.allocations()
-      .map((x) => x.address)
-      .sort();
-    assert.deepEqual(held, [a, b].sort());
-    assert.deepEqual(world.host.ops('deletePodRules'), [[c]]);
-    assert.deepEqual(world.checkpoint.addresses(), [a, b].sort());
-    const fresh = await addPods(second, 'api', 8);
-    const all = [a, b, ...fresh];
-    assert.equal(new Set(all).size, all.length, 'no address handed out twice');
-    // A repeated ADD of a restored pod is idempotent.
-    const again = await second.backend.addNetwork(addRequest('web-0'));
-    assert.equal(again.ipAllocationMetadata[0]?.ipv4Addr, a);
-    await second.stop();
+    await withIpamd(world, async (second) => {
+      assert.deepEqual(restored(second, (x) => x.address)?.sort(), [a, b].sort());
+      assert.deepEqual(world.host.ops('deletePodRules'), [[c]]);
+      assert.deepEqual(world.checkpoint.addresses(), [a, b].sort());
+      const fresh = await addPods(second, 'api', 8);
+      const all = [a, b, ...fresh];
+      assert.equal(new Set(all).size, all.length, 'no address handed out twice');
+      // A repeated ADD of a restored pod is idempotent.
+      const again = await second.backend.addNetwork(addRequest('web-0'));
+      assert.equal(again.ipAllocationMetadata[0]?.ipv4Addr, a);
+    });
   });
 
   it('[behaviour §8]: entries without pod metadata are kept; entries outside every CIDR (even per EC2) are dropped', async () => {
     const world = buildWorld();
-    const first = world.ipamd();
-    await first.start();
-    const [a] = await addPods(first, 'web', 1);
-    await first.stop();
-    world.checkpoint.text =
-      JSON.stringify({
-        version: 'vpc-cni-ipam/1',
-        allocations: [
-          {
-            networkName: 'aws-cni',
-            containerID: 'old',
-            ifName: 'eth0',
-            ipv4: a,
-            allocationTimestamp: 1714560000000000000,
-            metadata: {},
-          },
-          {
-            networkName: 'aws-cni',
-            containerID: 'gone',
-            ifName: 'eth0',
-            ipv4: '10.99.0.5',
-            allocationTimestamp: 1714560000000000000,
-            metadata: {},
-          },
-        ],
-      }) + '\n';
-    const second = world.ipamd();
-    await second.start();
-    assert.deepEqual(
-      second
-        .context()
-        ?.node.datastore.allocations()
-        .map((x) => x.key.containerID),
-      ['old'],
-    );
-    assert.deepEqual(world.checkpoint.addresses(), [a]);
-    await second.stop();
+    const [a] = await firstRun(world, 1);
+    const allocations = [entry('old', a), entry('gone', '10.99.0.5')];
+    world.checkpoint.text = JSON.stringify({ version: 'vpc-cni-ipam/1', allocations }) + '\n';
+    await withIpamd(world, (second) => {
+      assert.deepEqual(
+        restored(second, (x) => x.key.containerID),
+        ['old'],
+      );
+      assert.deepEqual(world.checkpoint.addresses(), [a]);
+    });
   });
 
   it('ours [pain-points §12]: an address IMDS does not show yet is confirmed with EC2 instead of being dropped', async () => {
     const world = buildWorld({ env: { WARM_IP_TARGET: '1' } });
     world.propagation.configure({ addressLagMs: 3_600_000 });
-    const first = world.ipamd();
-    await first.start();
-    const [a] = await addPods(first, 'web', 1);
-    await first.stop();
+    const [a] = await firstRun(world, 1);
     vethOf(world, 'web-0');
-    const second = world.ipamd();
-    await second.start();
-    assert.deepEqual(
-      second
-        .context()
-        ?.node.datastore.allocations()
-        .map((x) => x.address),
-      [a],
-    );
-    assert.ok(world.lines.some((l) => /asking EC2 before dropping them/.test(l.msg)));
-    await second.stop();
+    await withIpamd(world, (second) => {
+      assert.deepEqual(
+        restored(second, (x) => x.address),
+        [a],
+      );
+      assert.ok(world.lines.some((l) => /asking EC2 before dropping them/.test(l.msg)));
+    });
   });
 
   it('[behaviour §8] fresh node: no checkpoint → nothing restored, an empty one written', async () => {
     const world = buildWorld();
-    const ipamd = world.ipamd();
-    await ipamd.start();
-    assert.deepEqual(world.checkpoint.text, '{"version":"vpc-cni-ipam/1","allocations":[]}\n');
-    await ipamd.stop();
+    await withIpamd(world, () => {
+      assert.deepEqual(world.checkpoint.text, '{"version":"vpc-cni-ipam/1","allocations":[]}\n');
+    });
   });
 
   const BAD: readonly { name: string; text: string; why: RegExp }[] = [
@@ -116,14 +89,7 @@ describe('checkpoint restore', () => {
       name: 'two pods on one address',
       text: JSON.stringify({
         version: 'vpc-cni-ipam/1',
-        allocations: ['a', 'b'].map((id) => ({
-          networkName: 'aws-cni',
-          containerID: id,
-          ifName: 'eth0',
-          ipv4: '10.11.0.9',
-          allocationTimestamp: 1,
-          metadata: {},
-        })),
+        allocations: ['a', 'b'].map((id) => entry(id, '10.11.0.9', 1)),
       }),
       why: /already claimed/,
     },

@@ -7,7 +7,7 @@ import { runChurn } from './churn-run.js';
 import { churnTrace, NODE_CAPACITY, TRACE_NAMES } from './churn-traces.js';
 import { flush } from './fakes.js';
 import { TimedEc2 } from './timed-ec2.js';
-import { addPods, buildWorld } from './world.js';
+import { addPods, buildWorld, withIpamd } from './world.js';
 
 describe('churn traces', () => {
   for (const name of TRACE_NAMES) {
@@ -61,14 +61,13 @@ describe('VPC_CNI_POOL_POLICY', () => {
       ['adaptive', 5],
     ] as const) {
       const world = buildWorld({ env: { VPC_CNI_POOL_POLICY: policy } });
-      const ipamd = world.ipamd();
-      await ipamd.start();
-      await addPods(ipamd, 'web', 1);
-      await world.timers.advance(5_000);
-      await flush();
-      await ipamd.idle();
-      assert.equal(ipamd.snapshots().get(0)?.stats.availableIPs, warm, policy);
-      await ipamd.stop();
+      await withIpamd(world, async (ipamd) => {
+        await addPods(ipamd, 'web', 1);
+        await world.timers.advance(5_000);
+        await flush();
+        await ipamd.idle();
+        assert.equal(ipamd.snapshots().get(0)?.stats.availableIPs, warm, policy);
+      });
     }
   });
 });

@@ -6,15 +6,17 @@
  *
  * @example
  * const world = buildWorld({ env: { WARM_IP_TARGET: '3' } });
- * const ipamd = world.ipamd();
- * await ipamd.start();
- * assert.deepEqual(datastoreView(ipamd), ec2View(world));
+ * await withIpamd(world, async (ipamd) => {
+ *   await addPods(ipamd, 'web', 2);
+ *   assertInSync(world, ipamd);
+ * });
  */
+import { strict as assert } from 'node:assert';
 import { loadConfig } from '../../../src/config/index.js';
 import { manualClock, type ManualClock } from '../../../src/ipam/clock.js';
 import type { EniId } from '../../../src/ipam/types.js';
-import type { AddNetworkRequest, DelNetworkRequest } from '../../../src/rpc/types.js';
-import { ImdsPropagation } from '../../../src/sim/index.js';
+import type { AddNetworkReply, AddNetworkRequest, DelNetworkRequest } from '../../../src/rpc/types.js';
+import { createSubnet, ImdsPropagation } from '../../../src/sim/index.js';
 import type { Instance } from '../../../src/sim/index.js';
 import { settleDetachments } from '../../../src/sim/index.js';
 import { VpcStore } from '../../../src/sim/index.js';
@@ -99,6 +101,70 @@ export function buildWorld(options: WorldOptions = {}): World {
   return world;
 }
 
+type IpamdBody<T> = (ipamd: Ipamd) => T | Promise<T>;
+
+/**
+ * Starts an ipamd over the world (with `overrides` of its dependencies), runs `body` with it and stops it, also
+ * when `body` throws: a failed assertion leaves no loop running into the next test. A second call over the same
+ * world is a restart.
+ *
+ * @example
+ * const [address] = await withIpamd(world, (ipamd) => addPods(ipamd, 'web', 1));
+ * await withIpamd(world, { ec2: slowEc2 }, (ipamd) => assert.equal(ipamd.phase, 'running'));
+ */
+export function withIpamd<T>(world: World, body: IpamdBody<T>): Promise<T>;
+export function withIpamd<T>(world: World, overrides: Partial<IpamdDeps>, body: IpamdBody<T>): Promise<T>;
+export async function withIpamd<T>(
+  world: World,
+  overridesOrBody: Partial<IpamdDeps> | IpamdBody<T>,
+  body?: IpamdBody<T>,
+): Promise<T> {
+  const run = typeof overridesOrBody === 'function' ? overridesOrBody : body;
+  if (run === undefined) throw new TypeError('withIpamd: no body to run');
+  const ipamd = world.ipamd(typeof overridesOrBody === 'function' ? {} : overridesOrBody);
+  await ipamd.start();
+  try {
+    return await run(ipamd);
+  } finally {
+    await ipamd.stop();
+  }
+}
+
+/** A new subnet in the node's VPC and zone; `tags` as key → value. */
+export function zoneSubnet(
+  world: World,
+  cidr: string,
+  tags: Record<string, string> = {},
+): ReturnType<typeof createSubnet> {
+  return createSubnet(world.store, {
+    vpcId: world.instance.vpcId,
+    cidr,
+    availabilityZone: world.instance.availabilityZone,
+    tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+  });
+}
+
+/** Takes every free address of the node's subnet, as other nodes would: EC2 then refuses new ENIs there. */
+export function fillNodeSubnet(world: World): void {
+  const subnet = world.store.subnet(world.instance.subnetId);
+  world.store.allocateIps(subnet, world.store.availableIpAddressCount(subnet));
+}
+
+/**
+ * Moves the fake timers on step by step and checks `count()` after each: `[ms, expected]` pairs, e.g. how many
+ * times a periodic job has run by then.
+ */
+export async function assertCountsOverTime(
+  world: World,
+  count: () => number,
+  steps: readonly (readonly [ms: number, expected: number])[],
+): Promise<void> {
+  for (const [ms, expected] of steps) {
+    await world.timers.advance(ms);
+    assert.equal(count(), expected, `after another ${ms} ms`);
+  }
+}
+
 /** EC2's view of the node: attached ENI → its secondary /32s and /28s, sorted. */
 export function ec2View(world: World): Map<EniId, string[]> {
   settleDetachments(world.store);
@@ -114,6 +180,16 @@ export function ec2View(world: World): Map<EniId, string[]> {
 export function datastoreView(ipamd: Ipamd): Map<EniId, string[]> {
   const snapshot = ipamd.snapshots().get(0);
   return new Map((snapshot?.enis ?? []).map((eni) => [eni.id, eni.cidrs.map((c) => c.cidr).sort()]));
+}
+
+/** Every CIDR the datastore holds (/32s and /28s), ENI by ENI. */
+export function datastoreCidrs(ipamd: Ipamd): string[] {
+  return [...datastoreView(ipamd).values()].flat();
+}
+
+/** The invariant every pool action and reconcile keeps: EC2 and the datastore hold the same ENIs and CIDRs. */
+export function assertInSync(world: World, ipamd: Ipamd, message?: string): void {
+  assert.deepEqual(datastoreView(ipamd), ec2View(world), message);
 }
 
 export function addRequest(pod: string, overrides: Partial<AddNetworkRequest> = {}): AddNetworkRequest {
@@ -155,4 +231,14 @@ export async function addPods(ipamd: Ipamd, prefix: string, n: number): Promise<
     out.push(reply.ipAllocationMetadata[0]?.ipv4Addr ?? '');
   }
   return out;
+}
+
+/**
+ * Adds `web-0` … `web-8`, which take the nine warm addresses on the node's primary ENI (an m5.large with the default
+ * WARM_ENI_TARGET), then `web-9`, whose address needs what the node has not got yet: a second ENI. Returns web-9's
+ * reply, success or not.
+ */
+export async function addTenthPod(ipamd: Ipamd): Promise<AddNetworkReply> {
+  await addPods(ipamd, 'web', 9);
+  return ipamd.backend.addNetwork(addRequest('web-9'));
 }
