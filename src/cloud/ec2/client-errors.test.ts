@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { createServer } from 'node:net';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { afterEach, before, describe, it } from 'node:test';
 import { CloudError, isCloudError, type CloudErrorCode } from '../errors.js';
-import { startCloudFixture, type CloudFixture } from './sim-fixture.test-util.js';
+import { startCloudFixture } from './sim-fixture.test-util.js';
+import { suiteFixture } from '../../suite-fixture.test-util.js';
 
 function expectCloud(code: CloudErrorCode, check: (e: CloudError) => void = () => undefined): (e: unknown) => boolean {
   return (e: unknown) => {
@@ -24,20 +25,12 @@ async function deadPort(): Promise<number> {
 }
 
 describe('Ec2Api error classification (faults injected into the embedded VPC)', () => {
-  let fx: CloudFixture;
+  const fx = suiteFixture(() => startCloudFixture());
   let eniId: string;
   before(async () => {
-    fx = await startCloudFixture();
-    eniId = (
-      await fx
-        .ec2()
-        .createNetworkInterface({ subnetId: fx.node.subnetId, groups: fx.node.groups, description: 'errors', tags: {} })
-    ).id;
+    eniId = (await fx.ec2().createNetworkInterface(fx.eniRequest('errors'))).id;
   });
   afterEach(() => fx.sim.gate.faults.clear());
-  after(async () => {
-    await fx.close();
-  });
 
   const final: { aws: string; code: CloudErrorCode; status: number; words: RegExp }[] = [
     {
@@ -153,12 +146,7 @@ describe('Ec2Api error classification (faults injected into the embedded VPC)', 
 
   it('PrivateIpAddressLimitExceeded for real: an m5.large ENI holds 10 addresses', async () => {
     const ec2 = fx.ec2();
-    const eni = await ec2.createNetworkInterface({
-      subnetId: fx.node.subnetId,
-      groups: fx.node.groups,
-      description: 'full',
-      tags: {},
-    });
+    const eni = await ec2.createNetworkInterface(fx.eniRequest('full'));
     const attachment = await ec2.attachNetworkInterface({
       eniId: eni.id,
       instanceId: fx.node.instanceId,
@@ -177,12 +165,7 @@ describe('Ec2Api error classification (faults injected into the embedded VPC)', 
 
   it('an ENI still detaching cannot be deleted: InvalidParameterValue, not retried by the call path', async () => {
     const ec2 = fx.ec2();
-    const eni = await ec2.createNetworkInterface({
-      subnetId: fx.node.subnetId,
-      groups: fx.node.groups,
-      description: 'busy',
-      tags: {},
-    });
+    const eni = await ec2.createNetworkInterface(fx.eniRequest('busy'));
     const attachment = await ec2.attachNetworkInterface({
       eniId: eni.id,
       instanceId: fx.node.instanceId,

@@ -7,7 +7,11 @@
  * const fx = await startCloudFixture();
  * const ec2 = fx.ec2();
  * await ec2.describeInstance(fx.node.instanceId);
+ * const eni = await ec2.createNetworkInterface(fx.eniRequest('test', { secondaryIpCount: 2 }));
  * await fx.close();
+ *
+ * In a describe block, `const fx = suiteFixture(() => startCloudFixture())` (src/suite-fixture.test-util.ts) starts
+ * it before the first test and closes it after the last.
  */
 import { strict as assert } from 'node:assert';
 import { manualClock, type ManualClock } from '../../ipam/clock.js';
@@ -15,6 +19,7 @@ import type { AwsCallRecord } from '../calls.js';
 import { startSim, type RunningSim } from '../../sim/index.js';
 import { createImds, type ImdsClient, type ImdsOptions } from '../imds/client.js';
 import { createEc2Api, type Ec2ApiClient, type Ec2ApiOptions } from './client.js';
+import type { CreateEniRequest } from './port.js';
 import type { Sleep } from './retry.js';
 
 export const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
@@ -41,6 +46,8 @@ export interface CloudFixture {
   /** An EC2 adapter on the sim (budget off, fast back-off unless overridden); destroyed by close(). */
   ec2(options?: Partial<Ec2ApiOptions>): Ec2ApiClient;
   imds(options?: Partial<ImdsOptions>): ImdsClient;
+  /** A CreateNetworkInterface request for an untagged ENI in the node's subnet with the node's groups. */
+  eniRequest(description: string, more?: Partial<CreateEniRequest>): CreateEniRequest;
   close(): Promise<void>;
 }
 
@@ -120,6 +127,13 @@ export async function startCloudFixture(
         endpoint,
       });
     },
+    eniRequest: (description, more = {}) => ({
+      subnetId: instance.subnetId,
+      groups: [...instance.groups],
+      description,
+      tags: {},
+      ...more,
+    }),
     close: async () => {
       for (const client of clients) client.destroy();
       await sim.close();

@@ -1,22 +1,17 @@
 import { strict as assert } from 'node:assert';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { manualClock } from '../../ipam/clock.js';
 import type { AwsCallRecord } from '../calls.js';
 import { assignPrivateIps, attachEni, createEni } from '../../sim/index.js';
 import { CloudError, isCloudError } from '../errors.js';
-import { startCloudFixture, type CloudFixture } from '../ec2/sim-fixture.test-util.js';
+import { startCloudFixture } from '../ec2/sim-fixture.test-util.js';
+import { suiteFixture } from '../../suite-fixture.test-util.js';
 import { createImds } from './client.js';
 
 describe('Imds on the embedded VPC (eksworkshop node 10.11.16.31)', () => {
-  let fx: CloudFixture;
-  before(async () => {
-    fx = await startCloudFixture();
-  });
-  after(async () => {
-    await fx.close();
-  });
+  const fx = suiteFixture(() => startCloudFixture());
 
   it('identity(): instance, type, region, zone, address and primary MAC', async () => {
     const me = await fx.imds().identity();
