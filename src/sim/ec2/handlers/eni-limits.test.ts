@@ -8,16 +8,9 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import {
-  addInstance,
-  addSubnet,
-  errorOf,
-  newWorld,
-  startEniServer,
-  type EniServer,
-  type EniWorld,
-} from '../../state/eni-fixtures.test-util.js';
+import { describe, it } from 'node:test';
+import { addInstance, addSubnet, errorOf, newWorld, startEniServer } from '../../state/eni-fixtures.test-util.js';
+import { suiteFixture } from '../../../suite-fixture.test-util.js';
 
 async function createEni(
   client: EC2Client,
@@ -29,13 +22,8 @@ async function createEni(
 }
 
 describe('ENI limits over the EC2 Query API', () => {
-  let world: EniWorld;
-  let server: EniServer;
-  before(async () => {
-    world = newWorld();
-    server = await startEniServer(world.store);
-  });
-  after(() => server.close());
+  const world = suiteFixture(() => newWorld());
+  const server = suiteFixture(() => startEniServer(world.store));
 
   it('an m5.large takes 3 ENIs; the 4th attach is AttachmentLimitExceeded', async () => {
     const { client } = server;
@@ -155,13 +143,8 @@ describe('ENI limits over the EC2 Query API', () => {
 });
 
 describe('CreateNetworkInterface idempotency and bad input', () => {
-  let world: EniWorld;
-  let server: EniServer;
-  before(async () => {
-    world = newWorld();
-    server = await startEniServer(world.store);
-  });
-  after(() => server.close());
+  const world = suiteFixture(() => newWorld());
+  const server = suiteFixture(() => startEniServer(world.store));
 
   it('returns the same ENI for a repeated ClientToken, IdempotentParameterMismatch for other parameters', async () => {
     const { client } = server;
