@@ -1,25 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { manualClock } from '../../ipam/clock.js';
 import { isCloudError } from '../errors.js';
 import { Ec2Budget, documentedBucket } from './budget.js';
-import type { Sleep } from './retry.js';
+import { fakeTime } from '../fake-time.test-util.js';
 import { startCloudFixture } from './sim-fixture.test-util.js';
 import { suiteFixture } from '../../suite-fixture.test-util.js';
-
-function fakeTime(): { clock: ReturnType<typeof manualClock>; sleep: Sleep; sleeps: number[] } {
-  const clock = manualClock(0);
-  const sleeps: number[] = [];
-  return {
-    clock,
-    sleeps,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      clock.advance(ms);
-      await Promise.resolve();
-    },
-  };
-}
 
 describe('Ec2Budget', () => {
   it('knows EC2 documented buckets per action and request shape', () => {

@@ -14,7 +14,8 @@
  * it before the first test and closes it after the last.
  */
 import { strict as assert } from 'node:assert';
-import { manualClock, type ManualClock } from '../../ipam/clock.js';
+import type { ManualClock } from '../../ipam/clock.js';
+import { fakeTime } from '../fake-time.test-util.js';
 import type { AwsCallRecord } from '../calls.js';
 import { startSim, type RunningSim } from '../../sim/index.js';
 import { createImds, type ImdsClient, type ImdsOptions } from '../imds/client.js';
@@ -58,7 +59,7 @@ export function assertLoopback(url: string): void {
 export async function startCloudFixture(
   options: { throttle?: boolean; throttleScale?: number; imdsLagMs?: number } = {},
 ): Promise<CloudFixture> {
-  const clock = manualClock(Date.UTC(2024, 4, 1));
+  const { clock, sleeps, sleep } = fakeTime(Date.UTC(2024, 4, 1));
   const sim = await startSim({
     scenario: 'eksworkshop',
     host: '127.0.0.1',
@@ -76,12 +77,6 @@ export async function startCloudFixture(
   const imdsUrl = sim.describe().instances[instance.id]?.imds ?? '';
   assertLoopback(imdsUrl);
   const primary = sim.store.eni(instance.primaryEniId);
-  const sleeps: number[] = [];
-  const sleep: Sleep = async (ms) => {
-    sleeps.push(ms);
-    clock.advance(ms);
-    await Promise.resolve();
-  };
   const records: AwsCallRecord[] = [];
   const clients: Ec2ApiClient[] = [];
   return {

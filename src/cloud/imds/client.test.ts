@@ -2,13 +2,14 @@ import { strict as assert } from 'node:assert';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { manualClock } from '../../ipam/clock.js';
 import type { AwsCallRecord } from '../calls.js';
 import { assignPrivateIps, attachEni, createEni } from '../../sim/index.js';
 import { CloudError, isCloudError } from '../errors.js';
 import { startCloudFixture } from '../ec2/sim-fixture.test-util.js';
 import { suiteFixture } from '../../suite-fixture.test-util.js';
-import { createImds } from './client.js';
+import { createImds, type ImdsOptions } from './client.js';
+import type { Imds } from './port.js';
+import { fakeTime } from '../fake-time.test-util.js';
 
 describe('Imds on the embedded VPC (eksworkshop node 10.11.16.31)', () => {
   const fx = suiteFixture(() => startCloudFixture());
@@ -130,12 +131,14 @@ async function scriptedImds(
 }
 
 describe('Imds token, retry and failure handling (scripted IMDS)', () => {
-  const clock = manualClock(0);
-  const sleeps: number[] = [];
-  const sleep = async (ms: number): Promise<void> => {
-    sleeps.push(ms);
-    clock.advance(ms);
-    await Promise.resolve();
+  const { clock, sleep } = fakeTime();
+  /** An IMDS client on the scripted server that records its calls. */
+  const recorded = (
+    endpoint: string,
+    retry: NonNullable<ImdsOptions['retry']>,
+  ): { imds: Imds; records: AwsCallRecord[] } => {
+    const records: AwsCallRecord[] = [];
+    return { imds: createImds({ endpoint, clock, sleep, observe: (r) => records.push(r), retry }), records };
   };
 
   it('uses one token for many reads, without a double slash, until it nears expiry', async () => {
@@ -162,14 +165,7 @@ describe('Imds token, retry and failure handling (scripted IMDS)', () => {
       { 'meta-data/network/interfaces/macs/': [500, 401] },
     );
     try {
-      const records: AwsCallRecord[] = [];
-      const imds = createImds({
-        endpoint: fake.url,
-        clock,
-        sleep,
-        observe: (r) => records.push(r),
-        retry: { baseMs: 10 },
-      });
+      const { imds, records } = recorded(fake.url, { baseMs: 10 });
       assert.deepEqual(await imds.macs(), ['02:00:00:00:00:01']);
       assert.equal(records[0]?.attempts, 3);
       assert.equal(fake.puts(), 2);
@@ -205,14 +201,7 @@ describe('Imds token, retry and failure handling (scripted IMDS)', () => {
   it('an unreachable IMDS is retried a few times, then IMDS_ERROR with the attempts', async () => {
     const fake = await scriptedImds({});
     await fake.close();
-    const records: AwsCallRecord[] = [];
-    const imds = createImds({
-      endpoint: fake.url,
-      clock,
-      sleep,
-      observe: (r) => records.push(r),
-      retry: { maxAttempts: 3, baseMs: 1 },
-    });
+    const { imds, records } = recorded(fake.url, { maxAttempts: 3, baseMs: 1 });
     await assert.rejects(imds.macs(), (e: unknown) => {
       assert.ok(isCloudError(e, 'IMDS_ERROR'));
       assert.equal(e.details.attempts, 3);
