@@ -5,6 +5,7 @@ import {
   CreateNetworkInterfaceCommand,
   DeleteNetworkInterfaceCommand,
   DetachNetworkInterfaceCommand,
+  type CreateNetworkInterfaceCommandInput,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import * as assert from 'node:assert/strict';
@@ -162,40 +163,30 @@ describe('CreateNetworkInterface idempotency and bad input', () => {
 
   it('rejects a missing SubnetId, count with list, unknown and malformed ids', async () => {
     const { client } = server;
-    const missing = await errorOf(() => client.send(new CreateNetworkInterfaceCommand({ SubnetId: undefined })));
+    const createError = (input: CreateNetworkInterfaceCommandInput) =>
+      errorOf(() => client.send(new CreateNetworkInterfaceCommand(input)));
+    const missing = await createError({ SubnetId: undefined });
     assert.equal(missing.name, 'MissingParameter');
-    const combination = await errorOf(() =>
-      client.send(
-        new CreateNetworkInterfaceCommand({
-          SubnetId: world.subnetId,
-          SecondaryPrivateIpAddressCount: 1,
-          PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.50', Primary: false }],
-        }),
-      ),
-    );
+    const combination = await createError({
+      SubnetId: world.subnetId,
+      SecondaryPrivateIpAddressCount: 1,
+      PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.50', Primary: false }],
+    });
     assert.equal(combination.name, 'InvalidParameterCombination');
-    const prefixAndCount = await errorOf(() =>
-      client.send(
-        new CreateNetworkInterfaceCommand({
-          SubnetId: world.subnetId,
-          SecondaryPrivateIpAddressCount: 1,
-          Ipv4PrefixCount: 1,
-        }),
-      ),
-    );
+    const prefixAndCount = await createError({
+      SubnetId: world.subnetId,
+      SecondaryPrivateIpAddressCount: 1,
+      Ipv4PrefixCount: 1,
+    });
     assert.equal(prefixAndCount.name, 'InvalidParameterCombination');
-    const noSubnet = await errorOf(() =>
-      client.send(new CreateNetworkInterfaceCommand({ SubnetId: 'subnet-00000000000000000' })),
-    );
+    const noSubnet = await createError({ SubnetId: 'subnet-00000000000000000' });
     assert.deepEqual(noSubnet, {
       name: 'InvalidSubnetID.NotFound',
       message: "The subnet ID 'subnet-00000000000000000' does not exist",
     });
-    const badSubnet = await errorOf(() => client.send(new CreateNetworkInterfaceCommand({ SubnetId: 'subnet-1' })));
+    const badSubnet = await createError({ SubnetId: 'subnet-1' });
     assert.equal(badSubnet.name, 'InvalidSubnetID.Malformed');
-    const noGroup = await errorOf(() =>
-      client.send(new CreateNetworkInterfaceCommand({ SubnetId: world.subnetId, Groups: ['sg-00000000000000000'] })),
-    );
+    const noGroup = await createError({ SubnetId: world.subnetId, Groups: ['sg-00000000000000000'] });
     assert.deepEqual(noGroup, {
       name: 'InvalidGroup.NotFound',
       message: `The security group 'sg-00000000000000000' does not exist in VPC '${world.vpcId}'`,
@@ -221,14 +212,10 @@ describe('CreateNetworkInterface idempotency and bad input', () => {
       ),
     );
     assert.equal(noInstance.name, 'InvalidNetworkInterfaceID.NotFound');
-    const wrongTagType = await errorOf(() =>
-      client.send(
-        new CreateNetworkInterfaceCommand({
-          SubnetId: world.subnetId,
-          TagSpecifications: [{ ResourceType: 'subnet', Tags: [{ Key: 'a', Value: 'b' }] }],
-        }),
-      ),
-    );
+    const wrongTagType = await createError({
+      SubnetId: world.subnetId,
+      TagSpecifications: [{ ResourceType: 'subnet', Tags: [{ Key: 'a', Value: 'b' }] }],
+    });
     assert.equal(wrongTagType.name, 'InvalidParameterValue');
     assert.equal(world.store.enis.size, 1);
   });
