@@ -8,7 +8,7 @@
  * describe('Ec2Api on the embedded VPC', () => {
  *   const fx = suiteFixture(() => startCloudFixture());
  *   it('creates an ENI', async () => {
- *     await fx.ec2().createNetworkInterface({ subnetId: fx.node.subnetId, groups: [], description: 'x', tags: {} });
+ *     await fx.ec2().createNetworkInterface(fx.eniRequest('x'));
  *   });
  * });
  */
