@@ -1,5 +1,20 @@
-/** Argument helpers shared by the CLI commands (node:util parseArgs underneath). */
-import { type CliCommand, type CliIo } from './io.js';
+/**
+ * Argument helpers shared by the CLI commands (node:util parseArgs underneath), and {@link flagCommand}, the
+ * skeleton of a command that takes flags.
+ *
+ * @example
+ * export const helloCommand = flagCommand({
+ *   usage: 'Usage: vpc-cni hello [--name NAME]\n',
+ *   options: { name: { type: 'string' } },
+ *   positionals: false,
+ *   run: ({ values }, io) => {
+ *     io.stdout.write(`hello ${values.name ?? 'world'}\n`);
+ *     return EXIT_OK;
+ *   },
+ * });
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EXIT_OK, type CliCommand, type CliIo } from './io.js';
 import { CliError } from './errors.js';
 
 export type OutputFormat = 'text' | 'json';
@@ -18,9 +33,51 @@ export function withUsageErrors<R>(parse: () => R): R {
   }
 }
 
-/** Adapts a synchronous command body to {@link CliCommand.run}: a throw becomes a rejected promise. */
-export function asyncRun(body: (args: readonly string[], io: CliIo) => number): CliCommand['run'] {
-  return (args, io) => new Promise((resolve) => resolve(body(args, io)));
+/** Every flag command takes -h/--help; {@link flagCommand} adds it to the command's own options. */
+const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
+type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+type FlagConfig<O extends ParseArgsOptionsConfig, P extends boolean> = {
+  args: string[];
+  options: O & typeof HELP;
+  strict: true;
+  allowPositionals: P;
+};
+
+/** What parseArgs makes of a command's flags (`values`, and `positionals` when the command takes them). */
+export type Flags<O extends ParseArgsOptionsConfig, P extends boolean> = ReturnType<typeof parseArgs<FlagConfig<O, P>>>;
+
+/**
+ * A command that takes flags: parses them strictly (a bad flag is a CLI_USAGE error: exit 2, usage on stderr),
+ * prints the usage for -h/--help, and otherwise hands the flags to `run`. A throw from a synchronous `run` becomes a
+ * rejected promise, as main expects.
+ */
+export function flagCommand<const O extends ParseArgsOptionsConfig, P extends boolean>(spec: {
+  readonly usage: string;
+  readonly options: O;
+  /** Whether the command takes positional arguments (when it does not, parseArgs rejects them). */
+  readonly positionals: P;
+  run(flags: Flags<O, P>, io: CliIo): number | Promise<number>;
+}): CliCommand {
+  return {
+    usage: spec.usage,
+    run: async (args, io) => {
+      const flags = withUsageErrors(() =>
+        parseArgs<FlagConfig<O, P>>({
+          args: [...args],
+          options: { ...spec.options, ...HELP },
+          strict: true,
+          allowPositionals: spec.positionals,
+        }),
+      );
+      if ((flags.values as { help?: boolean }).help === true) {
+        io.stdout.write(spec.usage);
+        return EXIT_OK;
+      }
+      return spec.run(flags, io);
+    },
+  };
 }
 
 /** Validates `--output`; text unless json is asked for. */

@@ -9,9 +9,8 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
+/** A command, loaded when run; its name and one-line summary are in the command table (commands/index.ts). */
 export interface CliCommand {
-  readonly name: string;
-  readonly summary: string;
   readonly usage: string;
   run(args: readonly string[], io: CliIo): Promise<number>;
 }

@@ -13,7 +13,7 @@
 import type { Clock } from '../ipam/clock.js';
 import type { Sleep } from '../cloud/ec2/retry.js';
 import { isCloudError } from '../cloud/errors.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress, ProgressStep } from '../cli/progress.js';
 import type { Ec2VpcApi } from '../cloud/ec2/port.js';
 import { discover, inVpc, type DiscoverOptions } from './discover.js';
 import { CustomNetworkingError } from './errors.js';
@@ -52,10 +52,20 @@ async function replan(options: ApplyOptions): Promise<{ plan: Plan; target: Targ
   return { plan, target: await options.target.inspect(plan) };
 }
 
+/** Runs `body` as `step`: the summary it resolves to ends the step, or a failure does (with its message, rethrown). */
+async function runStep(step: ProgressStep, body: () => Promise<string>): Promise<void> {
+  try {
+    step.succeed(await body());
+  } catch (error) {
+    step.fail((error as Error).message);
+    throw error;
+  }
+}
+
 async function associateCidr(options: ApplyOptions, plan: Plan): Promise<void> {
   const { ec2 } = options;
   const step = options.progress.step(`associating ${plan.cidr.cidr} with ${plan.vpcId}`);
-  try {
+  await runStep(step, async () => {
     if (plan.cidr.action === 'associate') {
       const association = await ec2.associateVpcCidrBlock(plan.vpcId, plan.cidr.cidr);
       step.log(`AssociateVpcCidrBlock: ${association.associationId} ${association.state}`);
@@ -83,11 +93,8 @@ async function associateCidr(options: ApplyOptions, plan: Plan): Promise<void> {
       }
       await options.sleep(options.pollMs ?? 1_000);
     }
-    step.succeed('associated');
-  } catch (error) {
-    step.fail((error as Error).message);
-    throw error;
-  }
+    return 'associated';
+  });
 }
 
 async function createSubnets(options: ApplyOptions, plan: Plan): Promise<number> {
@@ -95,7 +102,7 @@ async function createSubnets(options: ApplyOptions, plan: Plan): Promise<number>
   if (work.length === 0) return 0;
   const step = options.progress.step('creating and tagging pod subnets', work.length);
   let done = 0;
-  try {
+  await runStep(step, async () => {
     const current = await options.ec2.describeSubnets([inVpc(plan.vpcId)]);
     for (const s of work) {
       const existing = current.find((c) => c.cidr === s.cidr);
@@ -114,11 +121,8 @@ async function createSubnets(options: ApplyOptions, plan: Plan): Promise<number>
       }
       step.update(++done, s.cidr);
     }
-    step.succeed(`${done} subnet(s)`);
-  } catch (error) {
-    step.fail((error as Error).message);
-    throw error;
-  }
+    return `${done} subnet(s)`;
+  });
   return work.length;
 }
 
@@ -127,7 +131,7 @@ async function associateRoutes(options: ApplyOptions, plan: Plan): Promise<numbe
   if (work.length === 0) return 0;
   const step = options.progress.step('associating route tables', work.length);
   let done = 0;
-  try {
+  await runStep(step, async () => {
     for (const r of work) {
       try {
         const id = await options.ec2.associateRouteTable(r.routeTableId, r.subnetId ?? '');
@@ -138,11 +142,8 @@ async function associateRoutes(options: ApplyOptions, plan: Plan): Promise<numbe
       }
       step.update(++done, r.cidr);
     }
-    step.succeed(`${done} association(s)`);
-  } catch (error) {
-    step.fail((error as Error).message);
-    throw error;
-  }
+    return `${done} association(s)`;
+  });
   return work.length;
 }
 

@@ -24,7 +24,14 @@ import { PodRuntime } from './pods.js';
 import { checkPortsFree, planPorts } from './ports.js';
 import type { Progress, ProgressStep } from '../cli/progress.js';
 import { findDashboard, nextSteps, nodesTable, podTableFor, probeAcrossNodes, probeLine } from './report.js';
-import { claimRunDir, controlSocket, releaseRunDir, writeDemoState, DEMO_STATE_VERSION } from './run-dir.js';
+import {
+  claimRunDir,
+  controlSocket,
+  demoNodeInfo,
+  releaseRunDir,
+  writeDemoState,
+  DEMO_STATE_VERSION,
+} from './run-dir.js';
 import { PodScaler, checkPodsPerNode, type ScaleEvent } from './scale.js';
 import { messageOf } from '../errors.js';
 
@@ -159,31 +166,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
       ec2: cluster.ec2Url,
       region: cluster.region,
       control: control.path,
-      nodes: cluster.nodes.map(
-        ({
-          name,
-          instanceId,
-          instanceType,
-          privateIp,
-          netns,
-          introspection,
-          metrics,
-          socket,
-          ipamdLog,
-          pluginLog,
-        }) => ({
-          name,
-          instanceId,
-          instanceType,
-          privateIp,
-          netns,
-          introspection,
-          metrics,
-          socket,
-          ipamdLog,
-          pluginLog,
-        }),
-      ),
+      nodes: cluster.nodes.map(demoNodeInfo),
     });
 
     const total = options.podsPerNode * cluster.nodes.length;

@@ -34,6 +34,22 @@ export interface DemoNodeInfo {
   readonly pluginLog: string;
 }
 
+/** What demo.json keeps of a node: its {@link DemoNodeInfo} fields, not whatever else the running demo holds. */
+export function demoNodeInfo(node: DemoNodeInfo): DemoNodeInfo {
+  return {
+    name: node.name,
+    instanceId: node.instanceId,
+    instanceType: node.instanceType,
+    privateIp: node.privateIp,
+    netns: node.netns,
+    introspection: node.introspection,
+    metrics: node.metrics,
+    socket: node.socket,
+    ipamdLog: node.ipamdLog,
+    pluginLog: node.pluginLog,
+  };
+}
+
 /** `demo.json`. */
 export interface DemoState {
   readonly version: typeof DEMO_STATE_VERSION;

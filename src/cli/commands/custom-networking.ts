@@ -58,9 +58,4 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   return runCustomNetworking(parsed.action, parsed.options, parsed.files, io);
 }
 
-export const customNetworkingCommand: CliCommand = {
-  name: 'custom-networking',
-  summary: "Secondary CIDR + ENIConfig per zone as one safe plan/apply (the seed's six steps); validate ENIConfigs",
-  usage: USAGE,
-  run,
-};
+export const customNetworkingCommand: CliCommand = { usage: USAGE, run };

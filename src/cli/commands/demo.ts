@@ -8,9 +8,8 @@
  */
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from '../io.js';
-import { intFlag, withUsageErrors } from '../args.js';
+import { flagCommand, intFlag, type Flags } from '../args.js';
 import { getIntrospection } from '../status/client.js';
 import { enisSummary, parseEnis } from '../status/enis.js';
 import { requestScale } from '../../demo/control-client.js';
@@ -27,7 +26,6 @@ const OPTIONS = {
   'base-port': { type: 'string' },
   'run-dir': { type: 'string' },
   env: { type: 'string', multiple: true },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 const USAGE = `Usage: vpc-cni demo [options]          (as root)
@@ -115,14 +113,7 @@ async function scale(args: readonly string[], runDir: string, io: CliIo): Promis
   return done.failed > 0 ? EXIT_FAILURE : EXIT_OK;
 }
 
-async function run(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = withUsageErrors(() =>
-    parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true }),
-  );
-  if (values.help === true) {
-    io.stdout.write(USAGE);
-    return EXIT_OK;
-  }
+async function run({ values, positionals }: Flags<typeof OPTIONS, true>, io: CliIo): Promise<number> {
   const runDir = values['run-dir'] ?? DEFAULT_RUN_DIR;
   if (positionals[0] === 'scale') return scale(positionals.slice(1), runDir, io);
   if (positionals.length > 0)
@@ -186,9 +177,4 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
-export const demoCommand: CliCommand = {
-  name: 'demo',
-  summary: 'Run a three-node cluster in the embedded VPC with pods, ping across nodes, then clean up (as root)',
-  usage: USAGE,
-  run,
-};
+export const demoCommand: CliCommand = flagCommand({ usage: USAGE, options: OPTIONS, positionals: true, run });

@@ -3,9 +3,8 @@
  * what each node's ipamd knows (`/v1/enis`: every assigned address with its pod's name, namespace and assignment
  * time), so the table is the nodes' own view, not the demo's bookkeeping.
  */
-import { parseArgs } from 'node:util';
 import { EXIT_OK, type CliCommand, type CliIo } from '../io.js';
-import { withUsageErrors } from '../args.js';
+import { flagCommand, type Flags } from '../args.js';
 import { demoNodes, findNode, getIntrospection, parseEndpoint, type Target } from '../status/client.js';
 import { parseEnis } from '../status/enis.js';
 import { prettyJson, statusOutput } from '../status/format.js';
@@ -21,7 +20,6 @@ const OPTIONS = {
   namespace: { type: 'string', short: 'n' },
   'all-namespaces': { type: 'boolean', short: 'A' },
   'run-dir': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 const USAGE = `Usage: vpc-cni get pods [options]
@@ -73,14 +71,7 @@ async function nodePods(target: Target, now: number): Promise<PodRow[]> {
   );
 }
 
-async function run(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = withUsageErrors(() =>
-    parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true }),
-  );
-  if (values.help === true) {
-    io.stdout.write(USAGE);
-    return EXIT_OK;
-  }
+async function run({ values, positionals }: Flags<typeof OPTIONS, true>, io: CliIo): Promise<number> {
   const [resource, extra] = positionals;
   if (resource === undefined) throw new CliError('CLI_USAGE', 'say what to get: vpc-cni get pods');
   if (!['pods', 'pod', 'po'].includes(resource))
@@ -120,9 +111,4 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   return EXIT_OK;
 }
 
-export const getCommand: CliCommand = {
-  name: 'get',
-  summary: "List the demo's pods as kubectl get pods does, from each node's ipamd (-o wide for IP and node)",
-  usage: USAGE,
-  run,
-};
+export const getCommand: CliCommand = flagCommand({ usage: USAGE, options: OPTIONS, positionals: true, run });

@@ -5,9 +5,8 @@
  * (HOST_CNI_BIN_PATH, HOST_CNI_CONFDIR_PATH, AWS_VPC_K8S_CNI_VETHPREFIX, POD_MTU, VPC_CNI_IPAMD_SOCKET, ...).
  */
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from '../io.js';
-import { intFlag, withUsageErrors } from '../args.js';
+import { flagCommand, intFlag, type Flags } from '../args.js';
 import { ConfigError, loadConfigFromProcess } from '../../config/index.js';
 import { conflistSettings, renderConflist } from '../../cni/conflist.js';
 import { DEFAULT_IPAMD_SOCKET } from '../../cni/netconf.js';
@@ -55,20 +54,9 @@ async function ipamdServing(socketPath: string): Promise<boolean> {
   }
 }
 
-async function run(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = withUsageErrors(() =>
-    parseArgs({
-      args: [...args],
-      options: { plugin: { type: 'string' }, wait: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    }),
-  );
-  if (values.help === true) {
-    io.stdout.write(USAGE);
-    return EXIT_OK;
-  }
-  if (positionals.length > 0)
-    throw new CliError('CLI_USAGE', `unexpected argument '${String((positionals as string[])[0])}'`);
+const OPTIONS = { plugin: { type: 'string' }, wait: { type: 'string' } } as const;
+
+async function run({ values }: Flags<typeof OPTIONS, false>, io: CliIo): Promise<number> {
   const waitSeconds = intFlag('wait', values.wait, { min: 0, max: 86_400 }) ?? 300;
   let config;
   try {
@@ -102,9 +90,4 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   return EXIT_OK;
 }
 
-export const installCniCommand: CliCommand = {
-  name: 'install-cni',
-  summary: 'Install the aws-cni plugin and 10-aws.conflist once ipamd is healthy (atomically)',
-  usage: USAGE,
-  run,
-};
+export const installCniCommand: CliCommand = flagCommand({ usage: USAGE, options: OPTIONS, positionals: false, run });

@@ -67,9 +67,4 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
-export const ipamdCommand: CliCommand = {
-  name: 'ipamd',
-  summary: 'Run ipamd, the per-node IP address manager (configured by environment variables)',
-  usage: USAGE,
-  run,
-};
+export const ipamdCommand: CliCommand = { usage: USAGE, run };

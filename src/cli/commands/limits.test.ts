@@ -1,18 +1,6 @@
 import { test, describe } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { main } from '../main.js';
-
-/** Runs `vpc-cni ARGS` in-process and captures what it writes. */
-async function runCli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+import { assertFailed, runCli } from '../run.test-util.js';
 
 interface ModeJson {
   maxPods: number;
@@ -168,20 +156,14 @@ describe('vpc-cni limits: errors', () => {
   ];
   for (const [args, message] of usage) {
     test(`${args.join(' ') || '(no arguments)'} → 2`, async () => {
-      const run = await runCli('limits', ...args);
-      assert.equal(run.code, 2);
-      assert.equal(run.stdout, '');
-      assert.match(run.stderr, message);
-      assert.match(run.stderr, /\n\nUsage: vpc-cni limits TYPE/);
+      assertFailed(await runCli('limits', ...args), 2, message, /\n\nUsage: vpc-cni limits TYPE/);
     });
   }
 
   test('an unknown type exits 1 with suggestions', async () => {
-    const run = await runCli('limits', 'm5.large', 'c6in.32');
-    assert.equal(run.code, 1);
-    assert.equal(run.stdout, '');
-    assert.match(
-      run.stderr,
+    assertFailed(
+      await runCli('limits', 'm5.large', 'c6in.32'),
+      1,
       /^vpc-cni limits: unknown instance type 'c6in.32' .*did you mean c6in.32xlarge\? \[UNKNOWN_INSTANCE_TYPE\]\n$/,
     );
   });

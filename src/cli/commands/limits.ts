@@ -2,7 +2,6 @@
  * `vpc-cni limits TYPE...`: an instance type's network limits and its max pods in each calculator mode, capped and
  * uncapped, with the arithmetic, so that a user can see why a node gets the number it gets.
  */
-import { parseArgs } from 'node:util';
 import { EXIT_OK, type CliCommand, type CliIo } from '../io.js';
 import { isNitroOrBareMetal, requireInstanceLimits, type InstanceLimits } from '../../limits/index.js';
 import {
@@ -12,7 +11,7 @@ import {
   parseCniVersion,
   type MaxPodsResult,
 } from '../../ipam/max-pods.js';
-import { asyncRun, outputFormat, withUsageErrors } from '../args.js';
+import { flagCommand, outputFormat, type Flags } from '../args.js';
 import { CliError } from '../errors.js';
 
 const USAGE = `Usage: vpc-cni limits TYPE [TYPE ...] [options]
@@ -26,11 +25,7 @@ Options:
   -h, --help             show this help
 `;
 
-const OPTIONS = {
-  'cni-version': { type: 'string' },
-  output: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+const OPTIONS = { 'cni-version': { type: 'string' }, output: { type: 'string' } } as const;
 
 const MODES = [
   { key: 'default', label: 'default', customNetworking: false, prefixDelegation: false },
@@ -152,14 +147,7 @@ function jsonEntry(limits: InstanceLimits, cniVersion: string): Record<string, u
   };
 }
 
-function run(args: readonly string[], io: CliIo): number {
-  const { values, positionals } = withUsageErrors(() =>
-    parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true }),
-  );
-  if (values.help === true) {
-    io.stdout.write(USAGE);
-    return EXIT_OK;
-  }
+function run({ values, positionals }: Flags<typeof OPTIONS, true>, io: CliIo): number {
   if (positionals.length === 0) throw new CliError('CLI_USAGE', 'at least one instance type is required');
   const format = outputFormat(values.output);
   const cniVersion = values['cni-version'] ?? DEFAULT_CNI_VERSION;
@@ -180,9 +168,4 @@ function run(args: readonly string[], io: CliIo): number {
   return EXIT_OK;
 }
 
-export const limitsCommand: CliCommand = {
-  name: 'limits',
-  summary: "Show an instance type's network limits and its max pods in each mode",
-  usage: USAGE,
-  run: asyncRun(run),
-};
+export const limitsCommand: CliCommand = flagCommand({ usage: USAGE, options: OPTIONS, positionals: true, run });

@@ -5,27 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../main.js';
+import { assertFailed, runCli } from '../run.test-util.js';
 import { eniMaxPods } from '../../ipam/max-pods.js';
 import { listInstanceTypes, requireInstanceLimits } from '../../limits/index.js';
-
-interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `vpc-cni ARGS` in-process and captures what it writes. */
-async function runCli(...argv: string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const io = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
 
 describe('vpc-cni max-pods: the calculator numbers', () => {
   const cases: [string[], string][] = [
@@ -133,32 +115,26 @@ describe('vpc-cni max-pods: bad command lines exit 2 with the usage', () => {
   ];
   for (const [args, message] of cases) {
     test(`${args.join(' ') || '(no arguments)'}`, async () => {
-      const run = await runCli('max-pods', ...args);
-      assert.equal(run.code, 2);
-      assert.equal(run.stdout, '');
-      assert.match(run.stderr, /^vpc-cni max-pods: /);
-      assert.match(run.stderr, message);
-      assert.match(run.stderr, /\n\nUsage: vpc-cni max-pods/);
+      assertFailed(await runCli('max-pods', ...args), 2, /^vpc-cni max-pods: /, message, /\n\nUsage: vpc-cni max-pods/);
     });
   }
 });
 
 describe('vpc-cni max-pods: failed requests exit 1', () => {
   test('an unknown type names the closest known ones', async () => {
-    const run = await runCli('max-pods', '--instance-type', 'm5.larg');
-    assert.equal(run.code, 1);
-    assert.equal(run.stdout, '');
-    assert.match(
-      run.stderr,
+    assertFailed(
+      await runCli('max-pods', '--instance-type', 'm5.larg'),
+      1,
       /^vpc-cni max-pods: unknown instance type 'm5.larg' .*did you mean m5.large,.* \[UNKNOWN_INSTANCE_TYPE\]\n$/,
     );
   });
 
   test('one unknown type among several prints nothing on stdout', async () => {
-    const run = await runCli('max-pods', '--instance-type', 'm5.large', '--instance-type', 'm5.huge');
-    assert.equal(run.code, 1);
-    assert.equal(run.stdout, '');
-    assert.match(run.stderr, /'m5.huge'.*m5.xlarge/);
+    assertFailed(
+      await runCli('max-pods', '--instance-type', 'm5.large', '--instance-type', 'm5.huge'),
+      1,
+      /'m5.huge'.*m5.xlarge/,
+    );
   });
 
   test('a bad CNI version says what it expects', async () => {

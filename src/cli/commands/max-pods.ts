@@ -2,9 +2,8 @@
  * `vpc-cni max-pods`: EKS's max-pods-calculator.sh, offline. Takes the same flags, prints the same number for one
  * type, and `eni-max-pods.txt` lines (`TYPE MAXPODS`) for several types or `--all`.
  */
-import { parseArgs } from 'node:util';
 import { EXIT_OK, type CliCommand, type CliIo } from '../io.js';
-import { asyncRun, outputFormat, withUsageErrors } from '../args.js';
+import { flagCommand, outputFormat, type Flags } from '../args.js';
 import { listInstanceTypes, requireInstanceLimits } from '../../limits/index.js';
 import { DEFAULT_CNI_VERSION, calculateMaxPods, parseCniVersion, type MaxPodsInput } from '../../ipam/max-pods.js';
 import { CliError } from '../errors.js';
@@ -38,7 +37,6 @@ const OPTIONS = {
   'cni-max-eni': { type: 'string' },
   'show-max-allowed': { type: 'boolean' },
   output: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
   'instance-type-from-imds': { type: 'boolean' },
 } as const;
 
@@ -50,14 +48,7 @@ function maxEniOf(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-function run(args: readonly string[], io: CliIo): number {
-  const { values } = withUsageErrors(() =>
-    parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false }),
-  );
-  if (values.help === true) {
-    io.stdout.write(USAGE);
-    return EXIT_OK;
-  }
+function run({ values }: Flags<typeof OPTIONS, false>, io: CliIo): number {
   if (values['instance-type-from-imds'] === true) {
     throw new CliError(
       'CLI_USAGE',
@@ -98,9 +89,4 @@ function run(args: readonly string[], io: CliIo): number {
   return EXIT_OK;
 }
 
-export const maxPodsCommand: CliCommand = {
-  name: 'max-pods',
-  summary: 'Compute max pods per instance type (flag-compatible with EKS max-pods-calculator.sh)',
-  usage: USAGE,
-  run: asyncRun(run),
-};
+export const maxPodsCommand: CliCommand = flagCommand({ usage: USAGE, options: OPTIONS, positionals: false, run });

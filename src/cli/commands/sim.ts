@@ -3,9 +3,8 @@
  * endpoint, the region, each instance's IMDS endpoint and node namespace), logs to stderr, and shuts down cleanly
  * (state saved, namespaces removed).
  */
-import { parseArgs } from 'node:util';
 import { EXIT_OK, type CliCommand, type CliIo } from '../io.js';
-import { intFlag, withUsageErrors } from '../args.js';
+import { flagCommand, intFlag, type Flags } from '../args.js';
 import { systemClock } from '../../obs/clock.js';
 import { startSim, type SimOptions } from '../../sim/index.js';
 import { SCENARIOS } from '../../sim/index.js';
@@ -23,7 +22,6 @@ const OPTIONS = {
   'cidr-association-delay-ms': { type: 'string' },
   seed: { type: 'string' },
   'log-requests': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 const scenarioLines = Object.values(SCENARIOS)
@@ -68,11 +66,9 @@ function parseListen(text: string): { host: string; port: number } {
   return { host: match[1].replace(/^\[(.*)\]$/, '$1'), port };
 }
 
-function parseOptions(args: readonly string[]): SimOptions | 'help' {
-  const { values, positionals } = withUsageErrors(() => parseArgs({ args: [...args], options: OPTIONS, strict: true }));
-  if (values.help === true) return 'help';
-  if (positionals.length > 0)
-    throw new CliError('CLI_USAGE', `unexpected argument '${String((positionals as string[])[0])}'`);
+type SimFlags = Flags<typeof OPTIONS, false>['values'];
+
+function simOptions(values: SimFlags): SimOptions {
   const tokens = values['imds-tokens'] ?? 'optional';
   if (tokens !== 'optional' && tokens !== 'required')
     throw new CliError('CLI_USAGE', `--imds-tokens must be optional or required, not '${tokens}'`);
@@ -113,13 +109,9 @@ function waitForSignal(): Promise<NodeJS.Signals> {
   });
 }
 
-async function run(args: readonly string[], io: CliIo): Promise<number> {
-  const options = parseOptions(args);
-  if (options === 'help') {
-    io.stdout.write(USAGE);
-    return EXIT_OK;
-  }
-  const logRequests = args.includes('--log-requests');
+async function run({ values }: Flags<typeof OPTIONS, false>, io: CliIo): Promise<number> {
+  const options = simOptions(values);
+  const logRequests = values['log-requests'] === true;
   const sim = await startSim({
     ...options,
     onWarning: (message, error) =>
@@ -148,9 +140,4 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   return EXIT_OK;
 }
 
-export const simCommand: CliCommand = {
-  name: 'sim',
-  summary: 'Run the embedded VPC (EC2 API + IMDS on 127.0.0.1, optional namespace data plane)',
-  usage: USAGE,
-  run,
-};
+export const simCommand: CliCommand = flagCommand({ usage: USAGE, options: OPTIONS, positionals: false, run });

@@ -3,9 +3,8 @@
  * pods, settings and the warm pool's plan — with `-o json` for the raw documents and `-o wide` for more columns.
  * Without a subcommand, one line per node of the running demo.
  */
-import { parseArgs } from 'node:util';
 import { EXIT_OK, type CliCommand, type CliIo } from '../io.js';
-import { withUsageErrors } from '../args.js';
+import { flagCommand, type Flags } from '../args.js';
 import { DEFAULT_ENDPOINT, getIntrospection, resolveTarget, type Target } from '../status/client.js';
 import { enisSummary, enisTable, parseEnis, parsePods, podsTable } from '../status/enis.js';
 import { prettyJson, statusOutput, type StatusOutput } from '../status/format.js';
@@ -20,7 +19,6 @@ const OPTIONS = {
   endpoint: { type: 'string' },
   output: { type: 'string', short: 'o' },
   'run-dir': { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 const USAGE = `Usage: vpc-cni status [enis|pods|env|pool] [options]
@@ -103,14 +101,7 @@ async function overview(targets: readonly Target[], output: StatusOutput, now: n
   return formatTable(['NODE', 'INTROSPECTION', 'ENIS', 'ADDRESSES', 'ASSIGNED', 'COOLING DOWN', 'FREE'], rows);
 }
 
-async function run(args: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = withUsageErrors(() =>
-    parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true }),
-  );
-  if (values.help === true) {
-    io.stdout.write(USAGE);
-    return EXIT_OK;
-  }
+async function run({ values, positionals }: Flags<typeof OPTIONS, true>, io: CliIo): Promise<number> {
   const [subText = 'overview', extra] = positionals;
   if (extra !== undefined) throw new CliError('CLI_USAGE', `unexpected argument '${extra}'`);
   if (!['enis', 'pods', 'env', 'pool', 'overview'].includes(subText))
@@ -139,9 +130,4 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
   return EXIT_OK;
 }
 
-export const statusCommand: CliCommand = {
-  name: 'status',
-  summary: "Show a node's ENIs, pods, settings and warm pool from ipamd's introspection API (tables or JSON)",
-  usage: USAGE,
-  run,
-};
+export const statusCommand: CliCommand = flagCommand({ usage: USAGE, options: OPTIONS, positionals: true, run });

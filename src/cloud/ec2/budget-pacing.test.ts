@@ -2,22 +2,12 @@
 // the budget's creation so that a node's buckets keep one phase whatever action is used first.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { manualClock } from '../../ipam/clock.js';
 import { Ec2Budget, pacedBudget } from './budget.js';
-import type { Sleep } from './retry.js';
+import { fakeTime, type FakeTime } from '../fake-time.test-util.js';
 
-function fakeTime(): { clock: ReturnType<typeof manualClock>; sleep: Sleep; sleeps: number[] } {
-  const clock = manualClock(0);
-  const sleeps: number[] = [];
-  return {
-    clock,
-    sleeps,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      clock.advance(ms);
-      await Promise.resolve();
-    },
-  };
+/** 1/1000 of the account's buckets, a quarter full at first: how one node of a thousand is paced. */
+function thousandthQuarterFull(t: FakeTime): Ec2Budget {
+  return new Ec2Budget({ clock: t.clock, sleep: t.sleep, share: 0.001, initialFill: 0.25, maxWaitMs: 600_000 });
 }
 
 describe('Ec2Budget pacing', () => {
@@ -34,26 +24,14 @@ describe('Ec2Budget pacing', () => {
   it('with initialFill, the first token comes when the refill has covered the rest', async () => {
     const t = fakeTime();
     // 1/1000 of AttachNetworkInterface (50, 5/s): one token, 0.005 tokens/s; a quarter full: 150 s to the first.
-    const budget = new Ec2Budget({
-      clock: t.clock,
-      sleep: t.sleep,
-      share: 0.001,
-      initialFill: 0.25,
-      maxWaitMs: 600_000,
-    });
+    const budget = thousandthQuarterFull(t);
     assert.equal(await budget.take('AttachNetworkInterface'), 150_000);
     assert.equal(await budget.take('AttachNetworkInterface'), 200_000, 'then one per 200 s');
   });
 
   it('a bucket first used later has been filling since the budget was made (one phase per node)', async () => {
     const t = fakeTime();
-    const budget = new Ec2Budget({
-      clock: t.clock,
-      sleep: t.sleep,
-      share: 0.001,
-      initialFill: 0.25,
-      maxWaitMs: 600_000,
-    });
+    const budget = thousandthQuarterFull(t);
     t.clock.advance(100_000);
     assert.equal(
       await budget.take('CreateNetworkInterface'),

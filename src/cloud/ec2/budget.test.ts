@@ -1,24 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
-import { manualClock } from '../../ipam/clock.js';
+import { describe, it } from 'node:test';
 import { isCloudError } from '../errors.js';
 import { Ec2Budget, documentedBucket } from './budget.js';
-import type { Sleep } from './retry.js';
-import { startCloudFixture, type CloudFixture } from './sim-fixture.test-util.js';
-
-function fakeTime(): { clock: ReturnType<typeof manualClock>; sleep: Sleep; sleeps: number[] } {
-  const clock = manualClock(0);
-  const sleeps: number[] = [];
-  return {
-    clock,
-    sleeps,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-      clock.advance(ms);
-      await Promise.resolve();
-    },
-  };
-}
+import { fakeTime } from '../fake-time.test-util.js';
+import { startCloudFixture } from './sim-fixture.test-util.js';
+import { suiteFixture } from '../../suite-fixture.test-util.js';
 
 describe('Ec2Budget', () => {
   it('knows EC2 documented buckets per action and request shape', () => {
@@ -102,23 +88,12 @@ describe('Ec2Budget', () => {
 });
 
 describe('client-side budget against the embedded VPC with throttling on', () => {
-  let fx: CloudFixture;
-  before(async () => {
-    // A tenth of EC2's buckets: AssignPrivateIpAddresses holds 10 tokens and refills 0.5 per second.
-    fx = await startCloudFixture({ throttle: true, throttleScale: 0.1 });
-  });
-  after(async () => {
-    await fx.close();
-  });
+  // A tenth of EC2's buckets: AssignPrivateIpAddresses holds 10 tokens and refills 0.5 per second.
+  const fx = suiteFixture(() => startCloudFixture({ throttle: true, throttleScale: 0.1 }));
 
   it('without a budget a burst of 30 assigns provokes RequestLimitExceeded', async () => {
     const ec2 = fx.ec2({ retry: { maxAttempts: 1 } });
-    const eni = await ec2.createNetworkInterface({
-      subnetId: fx.node.subnetId,
-      groups: fx.node.groups,
-      description: 'burst',
-      tags: {},
-    });
+    const eni = await ec2.createNetworkInterface(fx.eniRequest('burst'));
     const results = await Promise.allSettled(
       Array.from({ length: 30 }, () => ec2.assignPrivateIps(eni.id, { count: 1 })),
     );
@@ -133,12 +108,7 @@ describe('client-side budget against the embedded VPC with throttling on', () =>
       CreateNetworkInterface: { capacity: 8, refillPerSecond: 0.4 },
     };
     const ec2 = fx.ec2({ budget: { overrides: share }, retry: { maxAttempts: 1 } });
-    const eni = await ec2.createNetworkInterface({
-      subnetId: fx.node.subnetId,
-      groups: fx.node.groups,
-      description: 'paced',
-      tags: {},
-    });
+    const eni = await ec2.createNetworkInterface(fx.eniRequest('paced'));
     const start = fx.records.length;
     const sleeps = fx.sleeps.length;
     for (let i = 0; i < 30; i++) await ec2.assignPrivateIps(eni.id, { count: 1 });

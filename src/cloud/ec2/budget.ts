@@ -22,49 +22,19 @@
  * await budget.take('AssignPrivateIpAddresses'); // waits (sleep) when 80 tokens were spent in the last moments
  */
 import type { Clock } from '../../ipam/clock.js';
+import { documentedThrottle, type BucketSpec } from '../../limits/ec2-throttling.js';
 import { CloudError } from '../errors.js';
 import type { Sleep } from './retry.js';
 
-export interface BucketSpec {
-  readonly capacity: number;
-  readonly refillPerSecond: number;
-}
+export type { BucketSpec };
 
 /** Describe calls by id only (no filter, no pagination) fall in EC2's smaller "unfiltered" bucket. */
 export type RequestShape = 'filtered' | 'unfiltered';
 
-const NON_MUTATING: BucketSpec = { capacity: 100, refillPerSecond: 20 };
-const UNFILTERED: BucketSpec = { capacity: 50, refillPerSecond: 10 };
-const MUTATING: BucketSpec = { capacity: 50, refillPerSecond: 5 };
-const UNFILTERED_ACTIONS = new Set([
-  'DescribeInstances',
-  'DescribeNetworkInterfaces',
-  'DescribeSecurityGroups',
-  'DescribeInstanceStatus',
-]);
-/** Actions with their own documented values; Attach/DetachNetworkInterface are plain "mutating" (50/5). */
-const OWN: Readonly<Record<string, BucketSpec>> = {
-  AssignPrivateIpAddresses: { capacity: 100, refillPerSecond: 5 },
-  UnassignPrivateIpAddresses: { capacity: 100, refillPerSecond: 5 },
-  AssignIpv6Addresses: { capacity: 100, refillPerSecond: 5 },
-  UnassignIpv6Addresses: { capacity: 100, refillPerSecond: 5 },
-  CreateNetworkInterface: { capacity: 100, refillPerSecond: 5 },
-  DeleteNetworkInterface: { capacity: 100, refillPerSecond: 5 },
-  ModifyNetworkInterfaceAttribute: { capacity: 100, refillPerSecond: 5 },
-  CreateTags: { capacity: 100, refillPerSecond: 10 },
-  DeleteTags: { capacity: 100, refillPerSecond: 10 },
-};
-
 /** EC2's documented bucket for an action (before our share), and the key of the bucket it draws from. */
 export function documentedBucket(action: string, shape: RequestShape = 'filtered'): { key: string; spec: BucketSpec } {
-  const own = Object.hasOwn(OWN, action) ? OWN[action] : undefined;
-  if (own !== undefined) return { key: action, spec: own };
-  if (/^(Describe|List|Search|Get)/.test(action)) {
-    if (shape === 'unfiltered' && UNFILTERED_ACTIONS.has(action))
-      return { key: `${action}:unfiltered`, spec: UNFILTERED };
-    return { key: action, spec: NON_MUTATING };
-  }
-  return { key: action, spec: MUTATING };
+  const { key, spec } = documentedThrottle(action, shape === 'filtered');
+  return { key, spec };
 }
 
 export interface BudgetOptions {

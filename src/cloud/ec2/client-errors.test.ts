@@ -1,8 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { createServer } from 'node:net';
-import { after, afterEach, before, describe, it } from 'node:test';
+import { afterEach, before, describe, it } from 'node:test';
 import { CloudError, isCloudError, type CloudErrorCode } from '../errors.js';
-import { startCloudFixture, type CloudFixture } from './sim-fixture.test-util.js';
+import type { Ec2ApiClient } from './client.js';
+import type { Ec2Eni } from './port.js';
+import { startCloudFixture } from './sim-fixture.test-util.js';
+import { suiteFixture } from '../../suite-fixture.test-util.js';
 
 function expectCloud(code: CloudErrorCode, check: (e: CloudError) => void = () => undefined): (e: unknown) => boolean {
   return (e: unknown) => {
@@ -24,20 +27,12 @@ async function deadPort(): Promise<number> {
 }
 
 describe('Ec2Api error classification (faults injected into the embedded VPC)', () => {
-  let fx: CloudFixture;
+  const fx = suiteFixture(() => startCloudFixture());
   let eniId: string;
   before(async () => {
-    fx = await startCloudFixture();
-    eniId = (
-      await fx
-        .ec2()
-        .createNetworkInterface({ subnetId: fx.node.subnetId, groups: fx.node.groups, description: 'errors', tags: {} })
-    ).id;
+    eniId = (await fx.ec2().createNetworkInterface(fx.eniRequest('errors'))).id;
   });
   afterEach(() => fx.sim.gate.faults.clear());
-  after(async () => {
-    await fx.close();
-  });
 
   const final: { aws: string; code: CloudErrorCode; status: number; words: RegExp }[] = [
     {
@@ -151,20 +146,21 @@ describe('Ec2Api error classification (faults injected into the embedded VPC)', 
     for (const eni of enis) await ec2.deleteNetworkInterface(eni.id);
   });
 
-  it('PrivateIpAddressLimitExceeded for real: an m5.large ENI holds 10 addresses', async () => {
-    const ec2 = fx.ec2();
-    const eni = await ec2.createNetworkInterface({
-      subnetId: fx.node.subnetId,
-      groups: fx.node.groups,
-      description: 'full',
-      tags: {},
-    });
+  /** A new ENI attached to the node as device 1; the test detaches and deletes it. */
+  async function attachedEni(ec2: Ec2ApiClient, description: string): Promise<{ eni: Ec2Eni; attachment: string }> {
+    const eni = await ec2.createNetworkInterface(fx.eniRequest(description));
     const attachment = await ec2.attachNetworkInterface({
       eniId: eni.id,
       instanceId: fx.node.instanceId,
       deviceIndex: 1,
       networkCardIndex: 0,
     });
+    return { eni, attachment };
+  }
+
+  it('PrivateIpAddressLimitExceeded for real: an m5.large ENI holds 10 addresses', async () => {
+    const ec2 = fx.ec2();
+    const { eni, attachment } = await attachedEni(ec2, 'full');
     assert.equal((await ec2.assignPrivateIps(eni.id, { count: 9 })).ips.length, 9);
     await assert.rejects(
       ec2.assignPrivateIps(eni.id, { count: 1 }),
@@ -177,18 +173,7 @@ describe('Ec2Api error classification (faults injected into the embedded VPC)', 
 
   it('an ENI still detaching cannot be deleted: InvalidParameterValue, not retried by the call path', async () => {
     const ec2 = fx.ec2();
-    const eni = await ec2.createNetworkInterface({
-      subnetId: fx.node.subnetId,
-      groups: fx.node.groups,
-      description: 'busy',
-      tags: {},
-    });
-    const attachment = await ec2.attachNetworkInterface({
-      eniId: eni.id,
-      instanceId: fx.node.instanceId,
-      deviceIndex: 1,
-      networkCardIndex: 0,
-    });
+    const { eni, attachment } = await attachedEni(ec2, 'busy');
     await ec2.detachNetworkInterface(attachment);
     await assert.rejects(
       ec2.deleteNetworkInterface(eni.id),

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { eniSettings } from '../../sim/index.js';
 import { isCloudError } from '../errors.js';
 import { waitForEniInImds } from '../imds/wait.js';
-import { startCloudFixture, type CloudFixture } from './sim-fixture.test-util.js';
+import { startCloudFixture } from './sim-fixture.test-util.js';
+import { suiteFixture } from '../../suite-fixture.test-util.js';
 
 /** The lowest device index not in use on card 0, as the reference picks it. */
 function freeDeviceIndex(used: readonly { networkCardIndex: number; deviceIndex: number }[]): number {
@@ -12,13 +13,7 @@ function freeDeviceIndex(used: readonly { networkCardIndex: number; deviceIndex:
 }
 
 describe('Ec2Api on the embedded VPC', () => {
-  let fx: CloudFixture;
-  before(async () => {
-    fx = await startCloudFixture();
-  });
-  after(async () => {
-    await fx.close();
-  });
+  const fx = suiteFixture(() => startCloudFixture());
 
   it('runs the reference sequence for a new ENI: create → free index → attach → DoT → IMDS → assign → unassign → detach → delete', async () => {
     const ec2 = fx.ec2();
@@ -88,13 +83,7 @@ describe('Ec2Api on the embedded VPC', () => {
 
   it('assigns and unassigns /28 prefixes; creates with Ipv4PrefixCount', async () => {
     const ec2 = fx.ec2();
-    const eni = await ec2.createNetworkInterface({
-      subnetId: fx.node.subnetId,
-      groups: fx.node.groups,
-      description: 'pd',
-      tags: {},
-      prefixCount: 1,
-    });
+    const eni = await ec2.createNetworkInterface(fx.eniRequest('pd', { prefixCount: 1 }));
     assert.equal(eni.prefixes.length, 1);
     assert.match(eni.prefixes[0] ?? '', /\/28$/);
     const out = await ec2.assignPrivateIps(eni.id, { prefixCount: 2 });
@@ -125,18 +114,8 @@ describe('Ec2Api on the embedded VPC', () => {
 
   it('describeNetworkInterfaces drops an id EC2 no longer knows, reports it in missing and returns the rest', async () => {
     const ec2 = fx.ec2();
-    const a = await ec2.createNetworkInterface({
-      subnetId: fx.node.subnetId,
-      groups: fx.node.groups,
-      description: 'a',
-      tags: {},
-    });
-    const gone = await ec2.createNetworkInterface({
-      subnetId: fx.node.subnetId,
-      groups: fx.node.groups,
-      description: 'gone',
-      tags: {},
-    });
+    const a = await ec2.createNetworkInterface(fx.eniRequest('a'));
+    const gone = await ec2.createNetworkInterface(fx.eniRequest('gone'));
     await ec2.deleteNetworkInterface(gone.id);
     const start = fx.records.length;
     const out = await ec2.describeNetworkInterfaces([fx.node.primaryEniId, gone.id, a.id]);
@@ -157,14 +136,7 @@ describe('Ec2Api on the embedded VPC', () => {
     const ec2 = fx.ec2();
     const created = [];
     for (let i = 0; i < 7; i++) {
-      created.push(
-        await ec2.createNetworkInterface({
-          subnetId: fx.node.subnetId,
-          groups: fx.node.groups,
-          description: `page-${i}`,
-          tags: { batch: 'paging' },
-        }),
-      );
+      created.push(await ec2.createNetworkInterface(fx.eniRequest(`page-${i}`, { tags: { batch: 'paging' } })));
     }
     const found = await ec2.findNetworkInterfaces([
       { name: 'tag:batch', values: ['paging'] },
@@ -191,14 +163,7 @@ describe('Ec2Api on the embedded VPC', () => {
     const ec2 = fx.ec2({ pageSize: 5 });
     const created = [];
     for (let i = 0; i < 7; i++) {
-      created.push(
-        await ec2.createNetworkInterface({
-          subnetId: fx.node.subnetId,
-          groups: fx.node.groups,
-          description: `p-${i}`,
-          tags: { batch: 'small-pages' },
-        }),
-      );
+      created.push(await ec2.createNetworkInterface(fx.eniRequest(`p-${i}`, { tags: { batch: 'small-pages' } })));
     }
     const start = fx.records.length;
     const found = await ec2.findNetworkInterfaces([{ name: 'tag:batch', values: ['small-pages'] }]);
@@ -227,12 +192,7 @@ describe('Ec2Api on the embedded VPC', () => {
     assert.equal(subnets[0]?.tags['kubernetes.io/role/elb'], '1');
     assert.equal((await ec2.describeSubnets([])).length, 3);
 
-    const eni = await ec2.createNetworkInterface({
-      subnetId: fx.node.subnetId,
-      groups: fx.node.groups,
-      description: 'sg',
-      tags: {},
-    });
+    const eni = await ec2.createNetworkInterface(fx.eniRequest('sg'));
     const one = fx.node.groups[0] ?? '';
     await ec2.modifyNetworkInterfaceGroups(eni.id, [one]);
     assert.deepEqual((await ec2.describeNetworkInterfaces([eni.id])).enis[0]?.groups, [one]);

@@ -34,7 +34,7 @@ import { CloudError, isCloudError } from '../errors.js';
 import { Ec2Budget, type BucketSpec } from './budget.js';
 import { createCallPath, type Ec2RetryEvent } from './call.js';
 import { malformed, missingEniIds, toEc2Eni, toSdkTags } from './map.js';
-import { SdkEc2Network } from './network.js';
+import { SdkEc2Network, type PageInput } from './network.js';
 import { DEFAULT_EC2_RETRY, realSleep, type RetryPolicy, type Sleep } from './retry.js';
 
 export interface Ec2ApiOptions {
@@ -263,13 +263,9 @@ class SdkEc2Api extends SdkEc2Network implements Ec2ApiClient {
     return { enis: [], missing };
   }
 
-  async findNetworkInterfaces(filters: readonly Ec2Filter[]): Promise<Ec2Eni[]> {
-    const api = 'DescribeNetworkInterfaces';
-    const enis = await this.describePaged(api, filters, async (input) => {
-      const out = await this.client.send(new DescribeNetworkInterfacesCommand(input));
-      return { items: out.NetworkInterfaces, next: out.NextToken };
-    });
-    return enis.map((eni) => toEc2Eni(eni, api));
+  findNetworkInterfaces(filters: readonly Ec2Filter[]): Promise<Ec2Eni[]> {
+    const send = (input: PageInput) => this.client.send(new DescribeNetworkInterfacesCommand(input));
+    return this.describePaged('DescribeNetworkInterfaces', filters, send, (out) => out.NetworkInterfaces, toEc2Eni);
   }
 
   async modifyNetworkInterfaceGroups(eniId: EniId, groups: readonly string[]): Promise<void> {

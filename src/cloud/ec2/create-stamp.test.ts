@@ -2,19 +2,14 @@
 // decided to create: a create that waited in retries (or the client budget) must not look old to another node's
 // leaked-ENI clean-up, which deletes detached ENIs stamped more than 5 minutes ago (found by bench/cluster-scale).
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
-import { startCloudFixture, type CloudFixture } from './sim-fixture.test-util.js';
+import { describe, it } from 'node:test';
+import { startCloudFixture } from './sim-fixture.test-util.js';
+import { suiteFixture } from '../../suite-fixture.test-util.js';
 
 const STAMP = 'node.k8s.amazonaws.com/createdAt';
 
 describe('CreateNetworkInterface stampTag', () => {
-  let fx: CloudFixture;
-  before(async () => {
-    fx = await startCloudFixture();
-  });
-  after(async () => {
-    await fx.close();
-  });
+  const fx = suiteFixture(() => startCloudFixture());
 
   it('is set when the successful attempt leaves, after the back-off of the failed ones', async () => {
     fx.sim.gate.faults.set('CreateNetworkInterface', { code: 'RequestLimitExceeded', probability: 1, count: 3 });
@@ -23,14 +18,9 @@ describe('CreateNetworkInterface stampTag', () => {
       retry: { baseMs: { transient: 10, throttling: 60_000 }, capMs: 600_000 },
       random: () => 0.99,
     });
-    const eni = await ec2.createNetworkInterface({
-      subnetId: fx.node.subnetId,
-      groups: fx.node.groups,
-      description: 'aws-K8S-i-test',
-      tags: { owner: 'test' },
-      stampTag: STAMP,
-      secondaryIpCount: 1,
-    });
+    const eni = await ec2.createNetworkInterface(
+      fx.eniRequest('aws-K8S-i-test', { tags: { owner: 'test' }, stampTag: STAMP, secondaryIpCount: 1 }),
+    );
     const stamped = Date.parse(eni.tags[STAMP] ?? '');
     assert.equal(eni.tags['owner'], 'test');
     assert.ok(
@@ -44,13 +34,7 @@ describe('CreateNetworkInterface stampTag', () => {
   it('without stampTag the tags are sent as given', async () => {
     const eni = await fx
       .ec2()
-      .createNetworkInterface({
-        subnetId: fx.node.subnetId,
-        groups: fx.node.groups,
-        description: 'aws-K8S-i-test',
-        tags: { a: 'b' },
-        secondaryIpCount: 1,
-      });
+      .createNetworkInterface(fx.eniRequest('aws-K8S-i-test', { tags: { a: 'b' }, secondaryIpCount: 1 }));
     assert.deepEqual(eni.tags, { a: 'b' });
     await fx.ec2().deleteNetworkInterface(eni.id);
   });

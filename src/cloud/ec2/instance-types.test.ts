@@ -1,11 +1,12 @@
 // DescribeInstanceTypes through the SDK adapter against the embedded VPC (a type of the table, a type newer than the
 // table that this EC2 knows, a type nobody knows), and the mapping's refusals of answers ipamd cannot size from.
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { requireInstanceLimits, type InstanceLimits } from '../../limits/index.js';
 import { isCloudError } from '../errors.js';
 import { toInstanceLimits } from './instance-types.js';
-import { startCloudFixture, type CloudFixture } from './sim-fixture.test-util.js';
+import { startCloudFixture } from './sim-fixture.test-util.js';
+import { suiteFixture } from '../../suite-fixture.test-util.js';
 
 const NEWER: InstanceLimits = {
   instanceType: 'm99.large',
@@ -24,13 +25,10 @@ const NEWER: InstanceLimits = {
 };
 
 describe('Ec2Api.describeInstanceType on the embedded VPC', () => {
-  let fx: CloudFixture;
-  before(async () => {
-    fx = await startCloudFixture();
-    fx.sim.store.extraInstanceTypes.set(NEWER.instanceType, NEWER);
-  });
-  after(async () => {
-    await fx.close();
+  const fx = suiteFixture(async () => {
+    const started = await startCloudFixture();
+    started.sim.store.extraInstanceTypes.set(NEWER.instanceType, NEWER);
+    return started;
   });
 
   it('maps a table type as the table has it (default card ENIs, not the total over cards)', async () => {

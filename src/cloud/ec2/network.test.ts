@@ -1,21 +1,16 @@
 // The network half of the EC2 adapter (network.ts) on the embedded VPC: what the custom-networking workflow reads
 // and changes, through the same client, call path and mapping as ipamd's ENI operations.
 import { strict as assert } from 'node:assert';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { isCloudError } from '../errors.js';
 import { tagFilters, type Ec2Filter } from './port.js';
-import { startCloudFixture, type CloudFixture } from './sim-fixture.test-util.js';
+import { startCloudFixture } from './sim-fixture.test-util.js';
+import { suiteFixture } from '../../suite-fixture.test-util.js';
 
 const inVpc = (vpcId: string): Ec2Filter => ({ name: 'vpc-id', values: [vpcId] });
 
 describe('Ec2VpcApi on the embedded VPC', () => {
-  let fx: CloudFixture;
-  before(async () => {
-    fx = await startCloudFixture();
-  });
-  after(async () => {
-    await fx.close();
-  });
+  const fx = suiteFixture(() => startCloudFixture());
 
   it('finds the VPC by tag and by id; an unknown id fails the call as EC2 does, no id asks nothing', async () => {
     const ec2 = fx.ec2();

@@ -22,6 +22,7 @@ import {
   DescribeSubnetsCommand,
   DescribeVpcsCommand,
   type _InstanceType,
+  type DescribeInstancesResult,
   type EC2Client,
   type Filter,
 } from '@aws-sdk/client-ec2';
@@ -94,13 +95,10 @@ export class SdkEc2Network implements Ec2VpcApi {
     return toInstanceAttachments(instance, instanceId, api);
   }
 
-  async describeInstances(filters: readonly Ec2Filter[]): Promise<Ec2Instance[]> {
-    const api = 'DescribeInstances';
-    const reservations = await this.describePaged(api, filters, async (input) => {
-      const out = await this.client.send(new DescribeInstancesCommand(input));
-      return { items: out.Reservations, next: out.NextToken };
-    });
-    return reservations.flatMap((r) => r.Instances ?? []).map((i) => toEc2Instance(i, api));
+  describeInstances(filters: readonly Ec2Filter[]): Promise<Ec2Instance[]> {
+    const send = (input: PageInput) => this.client.send(new DescribeInstancesCommand(input));
+    const instances = (out: DescribeInstancesResult) => out.Reservations?.flatMap((r) => r.Instances ?? []);
+    return this.describePaged('DescribeInstances', filters, send, instances, toEc2Instance);
   }
 
   async describeInstanceType(instanceType: string): Promise<InstanceLimits | undefined> {
@@ -127,46 +125,32 @@ export class SdkEc2Network implements Ec2VpcApi {
     return (out.Vpcs ?? []).map((vpc) => toEc2Vpc(vpc, api));
   }
 
-  async findVpcs(filters: readonly Ec2Filter[]): Promise<Ec2Vpc[]> {
-    const api = 'DescribeVpcs';
-    const vpcs = await this.describePaged(api, filters, async (input) => {
-      const out = await this.client.send(new DescribeVpcsCommand(input));
-      return { items: out.Vpcs, next: out.NextToken };
-    });
-    return vpcs.map((vpc) => toEc2Vpc(vpc, api));
+  findVpcs(filters: readonly Ec2Filter[]): Promise<Ec2Vpc[]> {
+    const send = (input: PageInput) => this.client.send(new DescribeVpcsCommand(input));
+    return this.describePaged('DescribeVpcs', filters, send, (out) => out.Vpcs, toEc2Vpc);
   }
 
-  async describeSubnets(filters: readonly Ec2Filter[]): Promise<Ec2Subnet[]> {
-    const api = 'DescribeSubnets';
-    const subnets = await this.describePaged(api, filters, async (input) => {
-      const out = await this.client.send(new DescribeSubnetsCommand(input));
-      return { items: out.Subnets, next: out.NextToken };
-    });
-    return subnets.map((subnet) => toEc2Subnet(subnet, api));
+  describeSubnets(filters: readonly Ec2Filter[]): Promise<Ec2Subnet[]> {
+    const send = (input: PageInput) => this.client.send(new DescribeSubnetsCommand(input));
+    return this.describePaged('DescribeSubnets', filters, send, (out) => out.Subnets, toEc2Subnet);
   }
 
-  async describeSecurityGroups(filters: readonly Ec2Filter[]): Promise<Ec2SecurityGroup[]> {
-    const api = 'DescribeSecurityGroups';
-    const groups = await this.describePaged(api, filters, async (input) => {
-      const out = await this.client.send(new DescribeSecurityGroupsCommand(input));
-      return { items: out.SecurityGroups, next: out.NextToken };
-    });
-    return groups.map((group) => toEc2SecurityGroup(group, api));
+  describeSecurityGroups(filters: readonly Ec2Filter[]): Promise<Ec2SecurityGroup[]> {
+    const send = (input: PageInput) => this.client.send(new DescribeSecurityGroupsCommand(input));
+    return this.describePaged('DescribeSecurityGroups', filters, send, (out) => out.SecurityGroups, toEc2SecurityGroup);
   }
 
-  async describeRouteTables(filters: readonly Ec2Filter[]): Promise<Ec2RouteTable[]> {
-    const api = 'DescribeRouteTables';
+  describeRouteTables(filters: readonly Ec2Filter[]): Promise<Ec2RouteTable[]> {
+    const send = (input: PageInput) => this.client.send(new DescribeRouteTablesCommand(input));
     const pageSize = Math.min(this.pageSize, ROUTE_TABLE_PAGE_MAX);
-    const tables = await this.describePaged(
-      api,
+    return this.describePaged(
+      'DescribeRouteTables',
       filters,
-      async (input) => {
-        const out = await this.client.send(new DescribeRouteTablesCommand(input));
-        return { items: out.RouteTables, next: out.NextToken };
-      },
+      send,
+      (out) => out.RouteTables,
+      toEc2RouteTable,
       pageSize,
     );
-    return tables.map((table) => toEc2RouteTable(table, api));
   }
 
   async describeAvailabilityZones(): Promise<string[]> {
@@ -220,15 +204,18 @@ export class SdkEc2Network implements Ec2VpcApi {
   }
 
   /**
-   * Every page of a filtered Describe; each page is one logical call (one token, one observation). A filter with no
-   * values matches nothing, so nothing is sent (the port's contract).
+   * Every match of a filtered Describe, mapped: `send` sends one page, `items` finds the page's items in the answer,
+   * `map` maps each (once every page is in). Each page is one logical call (one token, one observation). A filter
+   * with no values matches nothing, so nothing is sent (the port's contract).
    */
-  protected async describePaged<T>(
+  protected async describePaged<Out extends { NextToken?: string | undefined }, T, R>(
     api: string,
     filters: readonly Ec2Filter[],
-    page: (input: PageInput) => Promise<{ items: T[] | undefined; next: string | undefined }>,
+    send: (input: PageInput) => Promise<Out>,
+    items: (out: Out) => readonly T[] | undefined,
+    map: (item: T, api: string) => R,
     pageSize = this.pageSize,
-  ): Promise<T[]> {
+  ): Promise<R[]> {
     if (filters.some((f) => f.values.length === 0)) return [];
     const sdkFilters = toSdkFilters(filters);
     const all: T[] = [];
@@ -240,14 +227,15 @@ export class SdkEc2Network implements Ec2VpcApi {
         MaxResults: pageSize,
         ...(token === undefined ? {} : { NextToken: token }),
       };
-      const { items, next } = await this.call(api, () => page(input));
-      all.push(...(items ?? []));
+      const out = await this.call(api, () => send(input));
+      all.push(...(items(out) ?? []));
+      const next = out.NextToken;
       token = next === '' ? undefined : next;
       // A token handed out twice would page forever; EC2 never does that, a broken proxy might.
       if (token !== undefined && seen.has(token))
         throw malformed(api, 'a fresh NextToken (the same token came back twice)');
       if (token !== undefined) seen.add(token);
     } while (token !== undefined);
-    return all;
+    return all.map((item) => map(item, api));
   }
 }

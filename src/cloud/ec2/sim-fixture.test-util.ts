@@ -7,14 +7,20 @@
  * const fx = await startCloudFixture();
  * const ec2 = fx.ec2();
  * await ec2.describeInstance(fx.node.instanceId);
+ * const eni = await ec2.createNetworkInterface(fx.eniRequest('test', { secondaryIpCount: 2 }));
  * await fx.close();
+ *
+ * In a describe block, `const fx = suiteFixture(() => startCloudFixture())` (src/suite-fixture.test-util.ts) starts
+ * it before the first test and closes it after the last.
  */
 import { strict as assert } from 'node:assert';
-import { manualClock, type ManualClock } from '../../ipam/clock.js';
+import type { ManualClock } from '../../ipam/clock.js';
+import { fakeTime } from '../fake-time.test-util.js';
 import type { AwsCallRecord } from '../calls.js';
 import { startSim, type RunningSim } from '../../sim/index.js';
 import { createImds, type ImdsClient, type ImdsOptions } from '../imds/client.js';
 import { createEc2Api, type Ec2ApiClient, type Ec2ApiOptions } from './client.js';
+import type { CreateEniRequest } from './port.js';
 import type { Sleep } from './retry.js';
 
 export const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
@@ -41,6 +47,8 @@ export interface CloudFixture {
   /** An EC2 adapter on the sim (budget off, fast back-off unless overridden); destroyed by close(). */
   ec2(options?: Partial<Ec2ApiOptions>): Ec2ApiClient;
   imds(options?: Partial<ImdsOptions>): ImdsClient;
+  /** A CreateNetworkInterface request for an untagged ENI in the node's subnet with the node's groups. */
+  eniRequest(description: string, more?: Partial<CreateEniRequest>): CreateEniRequest;
   close(): Promise<void>;
 }
 
@@ -51,7 +59,7 @@ export function assertLoopback(url: string): void {
 export async function startCloudFixture(
   options: { throttle?: boolean; throttleScale?: number; imdsLagMs?: number } = {},
 ): Promise<CloudFixture> {
-  const clock = manualClock(Date.UTC(2024, 4, 1));
+  const { clock, sleeps, sleep } = fakeTime(Date.UTC(2024, 4, 1));
   const sim = await startSim({
     scenario: 'eksworkshop',
     host: '127.0.0.1',
@@ -69,12 +77,6 @@ export async function startCloudFixture(
   const imdsUrl = sim.describe().instances[instance.id]?.imds ?? '';
   assertLoopback(imdsUrl);
   const primary = sim.store.eni(instance.primaryEniId);
-  const sleeps: number[] = [];
-  const sleep: Sleep = async (ms) => {
-    sleeps.push(ms);
-    clock.advance(ms);
-    await Promise.resolve();
-  };
   const records: AwsCallRecord[] = [];
   const clients: Ec2ApiClient[] = [];
   return {
@@ -120,6 +122,13 @@ export async function startCloudFixture(
         endpoint,
       });
     },
+    eniRequest: (description, more = {}) => ({
+      subnetId: instance.subnetId,
+      groups: [...instance.groups],
+      description,
+      tags: {},
+      ...more,
+    }),
     close: async () => {
       for (const client of clients) client.destroy();
       await sim.close();

@@ -1,22 +1,18 @@
 import { strict as assert } from 'node:assert';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import { manualClock } from '../../ipam/clock.js';
+import { describe, it } from 'node:test';
 import type { AwsCallRecord } from '../calls.js';
 import { assignPrivateIps, attachEni, createEni } from '../../sim/index.js';
 import { CloudError, isCloudError } from '../errors.js';
-import { startCloudFixture, type CloudFixture } from '../ec2/sim-fixture.test-util.js';
-import { createImds } from './client.js';
+import { startCloudFixture } from '../ec2/sim-fixture.test-util.js';
+import { suiteFixture } from '../../suite-fixture.test-util.js';
+import { createImds, type ImdsOptions } from './client.js';
+import type { Imds } from './port.js';
+import { fakeTime } from '../fake-time.test-util.js';
 
 describe('Imds on the embedded VPC (eksworkshop node 10.11.16.31)', () => {
-  let fx: CloudFixture;
-  before(async () => {
-    fx = await startCloudFixture();
-  });
-  after(async () => {
-    await fx.close();
-  });
+  const fx = suiteFixture(() => startCloudFixture());
 
   it('identity(): instance, type, region, zone, address and primary MAC', async () => {
     const me = await fx.imds().identity();
@@ -135,12 +131,14 @@ async function scriptedImds(
 }
 
 describe('Imds token, retry and failure handling (scripted IMDS)', () => {
-  const clock = manualClock(0);
-  const sleeps: number[] = [];
-  const sleep = async (ms: number): Promise<void> => {
-    sleeps.push(ms);
-    clock.advance(ms);
-    await Promise.resolve();
+  const { clock, sleep } = fakeTime();
+  /** An IMDS client on the scripted server that records its calls. */
+  const recorded = (
+    endpoint: string,
+    retry: NonNullable<ImdsOptions['retry']>,
+  ): { imds: Imds; records: AwsCallRecord[] } => {
+    const records: AwsCallRecord[] = [];
+    return { imds: createImds({ endpoint, clock, sleep, observe: (r) => records.push(r), retry }), records };
   };
 
   it('uses one token for many reads, without a double slash, until it nears expiry', async () => {
@@ -167,14 +165,7 @@ describe('Imds token, retry and failure handling (scripted IMDS)', () => {
       { 'meta-data/network/interfaces/macs/': [500, 401] },
     );
     try {
-      const records: AwsCallRecord[] = [];
-      const imds = createImds({
-        endpoint: fake.url,
-        clock,
-        sleep,
-        observe: (r) => records.push(r),
-        retry: { baseMs: 10 },
-      });
+      const { imds, records } = recorded(fake.url, { baseMs: 10 });
       assert.deepEqual(await imds.macs(), ['02:00:00:00:00:01']);
       assert.equal(records[0]?.attempts, 3);
       assert.equal(fake.puts(), 2);
@@ -210,14 +201,7 @@ describe('Imds token, retry and failure handling (scripted IMDS)', () => {
   it('an unreachable IMDS is retried a few times, then IMDS_ERROR with the attempts', async () => {
     const fake = await scriptedImds({});
     await fake.close();
-    const records: AwsCallRecord[] = [];
-    const imds = createImds({
-      endpoint: fake.url,
-      clock,
-      sleep,
-      observe: (r) => records.push(r),
-      retry: { maxAttempts: 3, baseMs: 1 },
-    });
+    const { imds, records } = recorded(fake.url, { maxAttempts: 3, baseMs: 1 });
     await assert.rejects(imds.macs(), (e: unknown) => {
       assert.ok(isCloudError(e, 'IMDS_ERROR'));
       assert.equal(e.details.attempts, 3);

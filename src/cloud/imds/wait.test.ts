@@ -1,34 +1,23 @@
 import { strict as assert } from 'node:assert';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import type { EniId } from '../../ipam/types.js';
 import type { AwsCallRecord } from '../calls.js';
 import type { Imds, ImdsEni } from './port.js';
 import { manualClock } from '../../ipam/clock.js';
 import { CloudError, isCloudError } from '../errors.js';
-import { startCloudFixture, type CloudFixture } from '../ec2/sim-fixture.test-util.js';
+import { startCloudFixture } from '../ec2/sim-fixture.test-util.js';
+import { suiteFixture } from '../../suite-fixture.test-util.js';
 import { waitForEniInImds } from './wait.js';
 
 describe('waitForEniInImds against the embedded VPC with IMDS lag', () => {
-  let fx: CloudFixture;
-  before(async () => {
-    fx = await startCloudFixture({ imdsLagMs: 2_000 });
-  });
+  const fx = suiteFixture(() => startCloudFixture({ imdsLagMs: 2_000 }));
   beforeEach(() => {
     fx.sim.imds.configure({ lagMs: 2_000, frozen: false });
-  });
-  after(async () => {
-    await fx.close();
   });
 
   async function attachNew(request: { secondaryIpCount?: number; prefixCount?: number }): Promise<EniId> {
     const ec2 = fx.ec2();
-    const eni = await ec2.createNetworkInterface({
-      subnetId: fx.node.subnetId,
-      groups: fx.node.groups,
-      description: 'wait',
-      tags: {},
-      ...request,
-    });
+    const eni = await ec2.createNetworkInterface(fx.eniRequest('wait', request));
     const used = (await ec2.describeInstance(fx.node.instanceId)).deviceIndexes.map((d) => d.deviceIndex);
     const deviceIndex = [1, 2].find((i) => !used.includes(i)) ?? 1;
     await ec2.attachNetworkInterface({

@@ -8,11 +8,10 @@
  * const instance = addInstance(world.store, { type: 'm5.large', subnetId: world.subnetId });
  * const { client, close } = await startEniServer(world.store);
  */
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { manualClock, type ManualClock } from '../../ipam/clock.js';
 import { parseCidr } from '../../ipam/cidr.js';
 import { eniHandlers } from '../ec2/handlers/eni.js';
-import { startEc2Server } from '../ec2/server.js';
+import { startSdkServer, type SdkServer } from '../ec2/sdk-server.test-util.js';
 import type { Instance, InstanceStateName, SecurityGroup, Subnet, Vpc } from './model.js';
 import { attachEni, createEni } from './ops-eni.js';
 import { VpcStore } from './store.js';
@@ -114,29 +113,11 @@ export function addInstance(
   return instance;
 }
 
-export interface EniServer {
-  readonly client: EC2Client;
-  readonly url: string;
-  close(): Promise<void>;
-}
+export type EniServer = SdkServer;
 
 /** The ENI handlers on 127.0.0.1:<ephemeral>, with an SDK client that never retries (errors surface at once). */
-export async function startEniServer(store: VpcStore): Promise<EniServer> {
-  const server = await startEc2Server({ store, handlers: eniHandlers, port: 0 });
-  const client = new EC2Client({
-    endpoint: server.url,
-    region: REGION,
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-    maxAttempts: 1,
-  });
-  return {
-    client,
-    url: server.url,
-    close: async () => {
-      client.destroy();
-      await server.close();
-    },
-  };
+export function startEniServer(store: VpcStore): Promise<EniServer> {
+  return startSdkServer(store, eniHandlers);
 }
 
 /** Runs `fn` and returns the EC2 error it raised (SDK exception or Ec2Error), failing when it succeeds. */

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { addInstance, errorOf, newWorld } from './eni-fixtures.test-util.js';
-import type { Eni } from './model.js';
+import type { Eni, EniAttachment } from './model.js';
 import {
   attachEni,
   createEni,
@@ -52,37 +52,20 @@ describe('attachEni', () => {
   it('counts per card on multi-card types', async () => {
     const { store, subnetId } = newWorld();
     const instance = addInstance(store, { type: 'p4d.24xlarge', subnetId });
-    const attachment = attachEni(store, {
-      eniId: createEni(store, { subnetId }).id,
-      instanceId: instance.id,
-      deviceIndex: 1,
-      networkCardIndex: 1,
-    });
+    const attachNew = (deviceIndex: number, networkCardIndex: number): EniAttachment =>
+      attachEni(store, {
+        eniId: createEni(store, { subnetId }).id,
+        instanceId: instance.id,
+        deviceIndex,
+        networkCardIndex,
+      });
+    const attachment = attachNew(1, 1);
     assert.equal(attachment.networkCardIndex, 1);
     // The same device index on another card is a different slot.
-    attachEni(store, {
-      eniId: createEni(store, { subnetId }).id,
-      instanceId: instance.id,
-      deviceIndex: 1,
-      networkCardIndex: 0,
-    });
-    const error = await errorOf(() =>
-      attachEni(store, {
-        eniId: createEni(store, { subnetId }).id,
-        instanceId: instance.id,
-        deviceIndex: 0,
-        networkCardIndex: 2,
-      }),
-    );
+    attachNew(1, 0);
+    const error = await errorOf(() => attachNew(0, 2));
     assert.equal(error.name, 'InvalidParameterValue');
-    const noCard = await errorOf(() =>
-      attachEni(store, {
-        eniId: createEni(store, { subnetId }).id,
-        instanceId: instance.id,
-        deviceIndex: 1,
-        networkCardIndex: 4,
-      }),
-    );
+    const noCard = await errorOf(() => attachNew(1, 4));
     assert.equal(noCard.name, 'InvalidParameterValue');
   });
 

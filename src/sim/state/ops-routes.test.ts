@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { manualClock } from '../../ipam/clock.js';
 import {
   associateRouteTable,
   createRouteTable,
@@ -9,20 +8,12 @@ import {
   routeTableOfSubnet,
 } from './ops-routes.js';
 import { createSecurityGroup, defaultSecurityGroup } from './ops-sg.js';
-import { createSubnet } from './ops-subnet.js';
 import { createVpc } from './ops-vpc.js';
-import { VpcStore } from './store.js';
-
-function world(): { store: VpcStore; vpcId: string; subnetId: string } {
-  const store = new VpcStore({ region: 'us-west-2', clock: manualClock(0) });
-  const vpc = createVpc(store, { cidr: '10.0.0.0/16' });
-  const subnet = createSubnet(store, { vpcId: vpc.id, cidr: '10.0.1.0/24', availabilityZone: 'us-west-2a' });
-  return { store, vpcId: vpc.id, subnetId: subnet.id };
-}
+import { vpcWorld } from './vpc-world.test-util.js';
 
 describe('route tables', () => {
   it('a new subnet uses the main table until it is associated explicitly', () => {
-    const { store, vpcId, subnetId } = world();
+    const { store, vpcId, subnetId } = vpcWorld();
     const main = mainRouteTable(store, vpcId);
     assert.equal(routeTableOfSubnet(store, subnetId).id, main.id);
     assert.equal(explicitAssociationOf(store, subnetId), undefined);
@@ -36,7 +27,7 @@ describe('route tables', () => {
   });
 
   it('allows one explicit association per subnet (Resource.AlreadyAssociated)', () => {
-    const { store, vpcId, subnetId } = world();
+    const { store, vpcId, subnetId } = vpcWorld();
     const a = createRouteTable(store, vpcId);
     const b = createRouteTable(store, vpcId);
     associateRouteTable(store, a.id, subnetId);
@@ -52,7 +43,7 @@ describe('route tables', () => {
   });
 
   it('the main table can also be associated explicitly', () => {
-    const { store, vpcId, subnetId } = world();
+    const { store, vpcId, subnetId } = vpcWorld();
     const main = mainRouteTable(store, vpcId);
     associateRouteTable(store, main.id, subnetId);
     assert.deepEqual(
@@ -62,7 +53,7 @@ describe('route tables', () => {
   });
 
   it('refuses a table and subnet of different VPCs, and unknown ids', () => {
-    const { store, subnetId } = world();
+    const { store, subnetId } = vpcWorld();
     const other = createVpc(store, { cidr: '10.1.0.0/16' });
     const foreign = createRouteTable(store, other.id);
     assert.throws(() => associateRouteTable(store, foreign.id, subnetId), {
@@ -83,7 +74,7 @@ describe('route tables', () => {
 
 describe('security groups', () => {
   it('creates groups with unique names per VPC', () => {
-    const { store, vpcId } = world();
+    const { store, vpcId } = vpcWorld();
     const sg = createSecurityGroup(store, {
       vpcId,
       name: 'pods',
@@ -102,7 +93,7 @@ describe('security groups', () => {
   });
 
   it('refuses bad names and descriptions', () => {
-    const { store, vpcId } = world();
+    const { store, vpcId } = vpcWorld();
     assert.throws(() => createSecurityGroup(store, { vpcId, name: 'sg-1', description: '' }), {
       code: 'InvalidParameterValue',
       message: /sg-\*/,

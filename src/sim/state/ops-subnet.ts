@@ -44,27 +44,23 @@ export function subnetsOf(store: VpcStore, vpcId: string): Subnet[] {
   return [...store.subnets.values()].filter((s) => s.vpcId === vpcId);
 }
 
+/** The zone asked for by name or by id; EC2's error names the parameter and lists the zones by the same key. */
+function zoneBy(zones: readonly AvailabilityZone[], key: 'name' | 'id', value: string): AvailabilityZone {
+  const zone = zones.find((z) => z[key] === value);
+  if (zone !== undefined) return zone;
+  const parameter = key === 'name' ? 'availabilityZone' : 'availabilityZoneId';
+  throw invalidParameterValue(
+    `Value (${value}) for parameter ${parameter} is invalid. Subnets can currently only be created in the following availability zones: ${zones.map((z) => z[key]).join(', ')}.`,
+  );
+}
+
 function pickZone(store: VpcStore, input: CreateSubnetInput): AvailabilityZone {
   const zones = store.availabilityZones;
   if (input.availabilityZone !== undefined && input.availabilityZoneId !== undefined) {
     throw invalidParameterCombination('Only one of availabilityZone and availabilityZoneId may be specified.');
   }
-  if (input.availabilityZone !== undefined) {
-    const name = input.availabilityZone;
-    const zone = zones.find((z) => z.name === name);
-    if (zone !== undefined) return zone;
-    throw invalidParameterValue(
-      `Value (${name}) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: ${zones.map((z) => z.name).join(', ')}.`,
-    );
-  }
-  if (input.availabilityZoneId !== undefined) {
-    const id = input.availabilityZoneId;
-    const zone = zones.find((z) => z.id === id);
-    if (zone !== undefined) return zone;
-    throw invalidParameterValue(
-      `Value (${id}) for parameter availabilityZoneId is invalid. Subnets can currently only be created in the following availability zones: ${zones.map((z) => z.id).join(', ')}.`,
-    );
-  }
+  if (input.availabilityZone !== undefined) return zoneBy(zones, 'name', input.availabilityZone);
+  if (input.availabilityZoneId !== undefined) return zoneBy(zones, 'id', input.availabilityZoneId);
   // EC2 picks a zone for the caller; the least used one (first on ties) keeps scenarios deterministic.
   const used = subnetsOf(store, input.vpcId).map((s) => s.availabilityZone);
   const count = (z: AvailabilityZone): number => used.filter((name) => name === z.name).length;

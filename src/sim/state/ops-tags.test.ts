@@ -1,9 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { manualClock } from '../../ipam/clock.js';
 import { mainRouteTable } from './ops-routes.js';
 import { defaultSecurityGroup } from './ops-sg.js';
-import { createSubnet } from './ops-subnet.js';
 import {
   createTags,
   initialTags,
@@ -12,22 +10,14 @@ import {
   taggedResources,
   validateTags,
 } from './ops-tags.js';
-import { createVpc } from './ops-vpc.js';
-import { VpcStore } from './store.js';
-
-function world(): { store: VpcStore; vpcId: string; subnetId: string } {
-  const store = new VpcStore({ region: 'us-west-2', clock: manualClock(0) });
-  const vpc = createVpc(store, { cidr: '10.0.0.0/16' });
-  const subnet = createSubnet(store, { vpcId: vpc.id, cidr: '10.0.1.0/24', availabilityZone: 'us-west-2a' });
-  return { store, vpcId: vpc.id, subnetId: subnet.id };
-}
+import { vpcWorld } from './vpc-world.test-util.js';
 
 const manyTags = (n: number, prefix = 'k'): { key: string; value: string }[] =>
   Array.from({ length: n }, (_, i) => ({ key: `${prefix}${i}`, value: String(i) }));
 
 describe('createTags', () => {
   it('adds and overwrites tags on several resources', () => {
-    const { store, vpcId, subnetId } = world();
+    const { store, vpcId, subnetId } = vpcWorld();
     createTags(
       store,
       [vpcId, subnetId],
@@ -54,7 +44,7 @@ describe('createTags', () => {
   });
 
   it('allows 50 tags per resource; overwrites do not count twice', () => {
-    const { store, subnetId } = world();
+    const { store, subnetId } = vpcWorld();
     createTags(store, [subnetId], manyTags(MAX_TAGS_PER_RESOURCE));
     createTags(store, [subnetId], [{ key: 'k0', value: 'again' }]);
     assert.throws(() => createTags(store, [subnetId], [{ key: 'one-more', value: '' }]), {
@@ -65,7 +55,7 @@ describe('createTags', () => {
   });
 
   it('is all or nothing across resources', () => {
-    const { store, vpcId, subnetId } = world();
+    const { store, vpcId, subnetId } = vpcWorld();
     assert.throws(() => createTags(store, [vpcId, 'subnet-0123456789abcdef0', subnetId], [{ key: 'x', value: '1' }]), {
       code: 'InvalidSubnetID.NotFound',
       message: "The subnet ID 'subnet-0123456789abcdef0' does not exist",
@@ -76,7 +66,7 @@ describe('createTags', () => {
   });
 
   it('refuses malformed and non-taggable ids with InvalidID', () => {
-    const { store } = world();
+    const { store } = vpcWorld();
     for (const id of ['foo', 'vpc-XYZ', 'vpc-123', 'rtbassoc-0123456789abcdef0', 'ami-0123456789abcdef0']) {
       assert.throws(() => createTags(store, [id], [{ key: 'a', value: 'b' }]), {
         code: 'InvalidID',
@@ -134,7 +124,7 @@ describe('initialTags and the resource catalogue', () => {
   });
 
   it('lists every taggable resource grouped by kind', () => {
-    const { store, vpcId, subnetId } = world();
+    const { store, vpcId, subnetId } = vpcWorld();
     assert.deepEqual(
       taggedResources(store).map((r) => [r.type, r.id]),
       [

@@ -7,28 +7,18 @@ import {
   type NetworkInterface,
 } from '@aws-sdk/client-ec2';
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import {
-  addInstance,
-  errorOf,
-  newWorld,
-  startEniServer,
-  type EniServer,
-  type EniWorld,
-} from '../../state/eni-fixtures.test-util.js';
-import type { Instance } from '../../state/model.js';
+import { before, describe, it } from 'node:test';
+import { addInstance, errorOf, newWorld, startEniServer } from '../../state/eni-fixtures.test-util.js';
+import { suiteFixture } from '../../../suite-fixture.test-util.js';
 
 describe('DescribeNetworkInterfaces', () => {
-  let world: EniWorld;
-  let server: EniServer;
-  let instance: Instance;
+  const world = suiteFixture(() => newWorld());
+  const server = suiteFixture(() => startEniServer(world.store));
+  const instance = suiteFixture(() => addInstance(world.store, { type: 'm5.large', subnetId: world.subnetId }));
   /** Two CNI-created ENIs (one attached, one leaked) plus an unrelated one. */
   const ids: { attached: string; leaked: string; other: string } = { attached: '', leaked: '', other: '' };
 
   before(async () => {
-    world = newWorld();
-    server = await startEniServer(world.store);
-    instance = addInstance(world.store, { type: 'm5.large', subnetId: world.subnetId });
     const cniTags = [
       { Key: 'node.k8s.amazonaws.com/instance_id', Value: instance.id },
       { Key: 'cluster.k8s.amazonaws.com/name', Value: 'c1' },
@@ -50,7 +40,6 @@ describe('DescribeNetworkInterfaces', () => {
       new AttachNetworkInterfaceCommand({ NetworkInterfaceId: ids.attached, InstanceId: instance.id, DeviceIndex: 1 }),
     );
   });
-  after(() => server.close());
 
   const idsOf = (list: NetworkInterface[] | undefined): string[] => (list ?? []).map((e) => e.NetworkInterfaceId ?? '');
 

@@ -5,19 +5,13 @@ import {
   CreateNetworkInterfaceCommand,
   DeleteNetworkInterfaceCommand,
   DetachNetworkInterfaceCommand,
+  type CreateNetworkInterfaceCommandInput,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import {
-  addInstance,
-  addSubnet,
-  errorOf,
-  newWorld,
-  startEniServer,
-  type EniServer,
-  type EniWorld,
-} from '../../state/eni-fixtures.test-util.js';
+import { describe, it } from 'node:test';
+import { addInstance, addSubnet, errorOf, newWorld, startEniServer } from '../../state/eni-fixtures.test-util.js';
+import { suiteFixture } from '../../../suite-fixture.test-util.js';
 
 async function createEni(
   client: EC2Client,
@@ -29,13 +23,8 @@ async function createEni(
 }
 
 describe('ENI limits over the EC2 Query API', () => {
-  let world: EniWorld;
-  let server: EniServer;
-  before(async () => {
-    world = newWorld();
-    server = await startEniServer(world.store);
-  });
-  after(() => server.close());
+  const world = suiteFixture(() => newWorld());
+  const server = suiteFixture(() => startEniServer(world.store));
 
   it('an m5.large takes 3 ENIs; the 4th attach is AttachmentLimitExceeded', async () => {
     const { client } = server;
@@ -155,13 +144,8 @@ describe('ENI limits over the EC2 Query API', () => {
 });
 
 describe('CreateNetworkInterface idempotency and bad input', () => {
-  let world: EniWorld;
-  let server: EniServer;
-  before(async () => {
-    world = newWorld();
-    server = await startEniServer(world.store);
-  });
-  after(() => server.close());
+  const world = suiteFixture(() => newWorld());
+  const server = suiteFixture(() => startEniServer(world.store));
 
   it('returns the same ENI for a repeated ClientToken, IdempotentParameterMismatch for other parameters', async () => {
     const { client } = server;
@@ -179,40 +163,30 @@ describe('CreateNetworkInterface idempotency and bad input', () => {
 
   it('rejects a missing SubnetId, count with list, unknown and malformed ids', async () => {
     const { client } = server;
-    const missing = await errorOf(() => client.send(new CreateNetworkInterfaceCommand({ SubnetId: undefined })));
+    const createError = (input: CreateNetworkInterfaceCommandInput) =>
+      errorOf(() => client.send(new CreateNetworkInterfaceCommand(input)));
+    const missing = await createError({ SubnetId: undefined });
     assert.equal(missing.name, 'MissingParameter');
-    const combination = await errorOf(() =>
-      client.send(
-        new CreateNetworkInterfaceCommand({
-          SubnetId: world.subnetId,
-          SecondaryPrivateIpAddressCount: 1,
-          PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.50', Primary: false }],
-        }),
-      ),
-    );
+    const combination = await createError({
+      SubnetId: world.subnetId,
+      SecondaryPrivateIpAddressCount: 1,
+      PrivateIpAddresses: [{ PrivateIpAddress: '10.0.1.50', Primary: false }],
+    });
     assert.equal(combination.name, 'InvalidParameterCombination');
-    const prefixAndCount = await errorOf(() =>
-      client.send(
-        new CreateNetworkInterfaceCommand({
-          SubnetId: world.subnetId,
-          SecondaryPrivateIpAddressCount: 1,
-          Ipv4PrefixCount: 1,
-        }),
-      ),
-    );
+    const prefixAndCount = await createError({
+      SubnetId: world.subnetId,
+      SecondaryPrivateIpAddressCount: 1,
+      Ipv4PrefixCount: 1,
+    });
     assert.equal(prefixAndCount.name, 'InvalidParameterCombination');
-    const noSubnet = await errorOf(() =>
-      client.send(new CreateNetworkInterfaceCommand({ SubnetId: 'subnet-00000000000000000' })),
-    );
+    const noSubnet = await createError({ SubnetId: 'subnet-00000000000000000' });
     assert.deepEqual(noSubnet, {
       name: 'InvalidSubnetID.NotFound',
       message: "The subnet ID 'subnet-00000000000000000' does not exist",
     });
-    const badSubnet = await errorOf(() => client.send(new CreateNetworkInterfaceCommand({ SubnetId: 'subnet-1' })));
+    const badSubnet = await createError({ SubnetId: 'subnet-1' });
     assert.equal(badSubnet.name, 'InvalidSubnetID.Malformed');
-    const noGroup = await errorOf(() =>
-      client.send(new CreateNetworkInterfaceCommand({ SubnetId: world.subnetId, Groups: ['sg-00000000000000000'] })),
-    );
+    const noGroup = await createError({ SubnetId: world.subnetId, Groups: ['sg-00000000000000000'] });
     assert.deepEqual(noGroup, {
       name: 'InvalidGroup.NotFound',
       message: `The security group 'sg-00000000000000000' does not exist in VPC '${world.vpcId}'`,
@@ -238,14 +212,10 @@ describe('CreateNetworkInterface idempotency and bad input', () => {
       ),
     );
     assert.equal(noInstance.name, 'InvalidNetworkInterfaceID.NotFound');
-    const wrongTagType = await errorOf(() =>
-      client.send(
-        new CreateNetworkInterfaceCommand({
-          SubnetId: world.subnetId,
-          TagSpecifications: [{ ResourceType: 'subnet', Tags: [{ Key: 'a', Value: 'b' }] }],
-        }),
-      ),
-    );
+    const wrongTagType = await createError({
+      SubnetId: world.subnetId,
+      TagSpecifications: [{ ResourceType: 'subnet', Tags: [{ Key: 'a', Value: 'b' }] }],
+    });
     assert.equal(wrongTagType.name, 'InvalidParameterValue');
     assert.equal(world.store.enis.size, 1);
   });

@@ -10,27 +10,14 @@ import {
   UnassignPrivateIpAddressesCommand,
 } from '@aws-sdk/client-ec2';
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import {
-  addInstance,
-  errorOf,
-  newWorld,
-  startEniServer,
-  type EniServer,
-  type EniWorld,
-} from '../../state/eni-fixtures.test-util.js';
-import type { Instance } from '../../state/model.js';
+import { describe, it } from 'node:test';
+import { addInstance, errorOf, newWorld, startEniServer } from '../../state/eni-fixtures.test-util.js';
+import { suiteFixture } from '../../../suite-fixture.test-util.js';
 
 describe('ENI lifecycle over the EC2 Query API', () => {
-  let world: EniWorld;
-  let server: EniServer;
-  let instance: Instance;
-  before(async () => {
-    world = newWorld();
-    instance = addInstance(world.store, { type: 'm5.large', subnetId: world.subnetId });
-    server = await startEniServer(world.store);
-  });
-  after(() => server.close());
+  const world = suiteFixture(() => newWorld());
+  const instance = suiteFixture(() => addInstance(world.store, { type: 'm5.large', subnetId: world.subnetId }));
+  const server = suiteFixture(() => startEniServer(world.store));
 
   it('creates, attaches, assigns, unassigns, detaches and deletes like ipamd does', async () => {
     const { client } = server;

@@ -1,21 +1,17 @@
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { DescribeInstanceTypesCommand, paginateDescribeInstanceTypes, type _InstanceType } from '@aws-sdk/client-ec2';
 import { architectureOf, isCurrentGeneration } from './instance-types.js';
-import { instanceWorld, rejection, startInstanceServer, type InstanceServer } from './instances.test-util.js';
+import { instanceWorld, rejection, startInstanceServer } from './instances.test-util.js';
+import { suiteFixture } from '../../../suite-fixture.test-util.js';
 
 describe('DescribeInstanceTypes through the SDK', () => {
-  let sim: InstanceServer;
+  const sim = suiteFixture(() => startInstanceServer(instanceWorld().store));
   const describeOne = async (type: string) => {
     const out = await sim.client.send(new DescribeInstanceTypesCommand({ InstanceTypes: [type as _InstanceType] }));
     assert.equal(out.InstanceTypes?.length, 1);
     return out.InstanceTypes?.[0] ?? assert.fail('no type');
   };
-
-  before(async () => {
-    sim = await startInstanceServer(instanceWorld().store);
-  });
-  after(() => sim.close());
 
   it('m5.large: 3 ENIs of 10 IPv4 addresses, nitro', async () => {
     const t = await describeOne('m5.large');

@@ -10,7 +10,7 @@ import type { Eni, Instance } from '../../state/model.js';
 import { INSTANCE_STATE_CODES, isLive } from '../../state/ops-instance.js';
 import { settleEni } from '../../state/ops-eni.js';
 import type { VpcStore } from '../../state/store.js';
-import { groupSetXml, privateDnsName, tagSetXml } from '../shapes.js';
+import { eniXml, groupSetXml, privateDnsName, tagSetXml } from '../shapes.js';
 import type { XmlObject } from '../xml.js';
 import { architectureOf } from './instance-types.js';
 
@@ -30,41 +30,17 @@ export function stateXml(state: Instance['state']): XmlObject {
   return { code: INSTANCE_STATE_CODES[state], name: state };
 }
 
-/** InstanceNetworkInterface: the ENI shape of DescribeNetworkInterfaces minus what EC2 leaves out here. */
+/**
+ * InstanceNetworkInterface: the NetworkInterface shape of DescribeNetworkInterfaces minus what EC2 leaves out here
+ * (the zone, requesterManaged, the tags, and the attachment's instance and owner).
+ */
 function instanceEniXml(store: VpcStore, eni: Eni): XmlObject {
-  const attachment = eni.attachment;
-  return {
-    networkInterfaceId: eni.id,
-    subnetId: eni.subnetId,
-    vpcId: eni.vpcId,
-    description: eni.description,
-    ownerId: store.accountId,
-    status: eni.status,
-    macAddress: eni.macAddress,
-    privateIpAddress: eni.privateIpAddress,
-    privateDnsName: privateDnsName(store, eni.privateIpAddress),
-    sourceDestCheck: eni.sourceDestCheck,
-    groupSet: groupSetXml(store, eni.groups),
-    attachment:
-      attachment === undefined
-        ? undefined
-        : {
-            attachmentId: attachment.id,
-            deviceIndex: attachment.deviceIndex,
-            networkCardIndex: attachment.networkCardIndex,
-            status: attachment.status,
-            attachTime: new Date(attachment.attachTime),
-            deleteOnTermination: attachment.deleteOnTermination,
-          },
-    privateIpAddressesSet: [eni.privateIpAddress, ...eni.secondaryIps].map((ip, i) => ({
-      privateIpAddress: ip,
-      privateDnsName: privateDnsName(store, ip),
-      primary: i === 0,
-    })),
-    ipv4PrefixSet: eni.prefixes.map((ipv4Prefix) => ({ ipv4Prefix })),
-    ipv6AddressesSet: [],
-    interfaceType: eni.interfaceType,
-  };
+  const { availabilityZone: _zone, requesterManaged: _managed, tagSet: _tags, ...shape } = eniXml(store, eni);
+  const attachment = shape['attachment'] as XmlObject | undefined;
+  if (attachment === undefined) return shape;
+  const { instanceId: _instance, instanceOwnerId: _owner, ...kept } = attachment;
+  // Overwriting the key keeps its place: the elements stay in EC2's order.
+  return { ...shape, attachment: kept };
 }
 
 /** The Instance shape (`instancesSet/item`). */

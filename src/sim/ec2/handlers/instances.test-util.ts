@@ -8,17 +8,15 @@
  * const sim = await startInstanceServer(world.store);
  * await sim.client.send(new DescribeInstancesCommand({}));
  */
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { manualClock, type ManualClock } from '../../../ipam/clock.js';
 import type { Vpc } from '../../state/model.js';
 import { VpcStore } from '../../state/store.js';
 import type { RequestGate } from '../handler.js';
-import { startEc2Server } from '../server.js';
+import { startSdkServer, type SdkServer } from '../sdk-server.test-util.js';
 import { instanceTypeHandlers } from './instance-types.js';
 import { instanceHandlers } from './instances.js';
 
 export const REGION = 'us-west-2';
-export const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 
 export interface InstanceWorld {
   readonly store: VpcStore;
@@ -71,37 +69,14 @@ export function instanceWorld(options: { subnetCidr?: string } = {}): InstanceWo
   return { store, clock, vpcId: vpc.id, subnetId, defaultSgId: group('default'), sgId: group('eks-node') };
 }
 
-export interface InstanceServer {
-  readonly client: EC2Client;
-  readonly url: string;
-  close(): Promise<void>;
-}
+export type InstanceServer = SdkServer;
 
 /** Instance and instance-type handlers on 127.0.0.1; the client never retries unless `maxAttempts` says so. */
-export async function startInstanceServer(
+export function startInstanceServer(
   store: VpcStore,
   options: { gate?: RequestGate; maxAttempts?: number } = {},
 ): Promise<InstanceServer> {
-  const server = await startEc2Server({
-    store,
-    handlers: { ...instanceHandlers, ...instanceTypeHandlers },
-    port: 0,
-    ...(options.gate === undefined ? {} : { gate: options.gate }),
-  });
-  const client = new EC2Client({
-    endpoint: server.url,
-    region: REGION,
-    credentials: CREDENTIALS,
-    maxAttempts: options.maxAttempts ?? 1,
-  });
-  return {
-    client,
-    url: server.url,
-    close: async () => {
-      client.destroy();
-      await server.close();
-    },
-  };
+  return startSdkServer(store, { ...instanceHandlers, ...instanceTypeHandlers }, options);
 }
 
 /** The error a call rejects with (name = EC2 code), failing the test when it resolves. */

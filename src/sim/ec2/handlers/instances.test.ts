@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
   DescribeInstancesCommand,
   paginateDescribeInstances,
@@ -8,22 +8,15 @@ import {
   type Instance,
 } from '@aws-sdk/client-ec2';
 import { attachEni, createEni } from '../../state/ops-eni.js';
-import {
-  instanceWorld,
-  rejection,
-  startInstanceServer,
-  type InstanceServer,
-  type InstanceWorld,
-} from './instances.test-util.js';
+import { instanceWorld, rejection, startInstanceServer } from './instances.test-util.js';
+import { suiteFixture } from '../../../suite-fixture.test-util.js';
 
 describe('RunInstances / DescribeInstances / TerminateInstances through the SDK', () => {
-  let world: InstanceWorld;
-  let sim: InstanceServer;
+  const world = suiteFixture(() => instanceWorld());
+  const sim = suiteFixture(() => startInstanceServer(world.store));
   let node: Instance;
 
   before(async () => {
-    world = instanceWorld();
-    sim = await startInstanceServer(world.store);
     const out = await sim.client.send(
       new RunInstancesCommand({
         ImageId: 'ami-0123456789abcdef0',
@@ -48,8 +41,6 @@ describe('RunInstances / DescribeInstances / TerminateInstances through the SDK'
     assert.equal(out.Instances?.length, 1);
     node = out.Instances?.[0] ?? assert.fail('no instance');
   });
-
-  after(() => sim.close());
 
   it('returns the full instance shape, with the primary interface and its attachment', async () => {
     const out = await sim.client.send(new DescribeInstancesCommand({ InstanceIds: [node.InstanceId ?? ''] }));

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
   AssociateRouteTableCommand,
   AssociateVpcCidrBlockCommand,
@@ -15,7 +15,8 @@ import {
 import { associateRouteTable, createRouteTable } from '../../state/ops-routes.js';
 import { createSubnet } from '../../state/ops-subnet.js';
 import { associateVpcCidrBlock, createVpc } from '../../state/ops-vpc.js';
-import { sdkFailure, startNetworkWorld, type NetworkWorld } from './network.test-util.js';
+import { sdkFailure, startNetworkWorld } from './network.test-util.js';
+import { suiteFixture } from '../../../suite-fixture.test-util.js';
 
 const UNKNOWN_VPC = 'vpc-0000000000000000a';
 const UNKNOWN_SUBNET = 'subnet-0000000000000000a';
@@ -23,17 +24,13 @@ const UNKNOWN_RTB = 'rtb-0000000000000000a';
 const UNKNOWN_SG = 'sg-0000000000000000a';
 
 describe('network handler errors as the SDK sees them', () => {
-  let w: NetworkWorld;
+  const w = suiteFixture(() => startNetworkWorld({ maxSubnetsPerVpc: 3 }));
   let subnetId: string;
   let rtbId: string;
-  before(async () => {
-    w = await startNetworkWorld({ maxSubnetsPerVpc: 3 });
+  before(() => {
     subnetId = createSubnet(w.store, { vpcId: w.vpc.id, cidr: '10.0.1.0/24', availabilityZone: 'us-west-2a' }).id;
     rtbId = createRouteTable(w.store, w.vpc.id).id;
     associateRouteTable(w.store, rtbId, subnetId);
-  });
-  after(async () => {
-    await w.close();
   });
 
   /** [title, call, code, message] — every call must fail with HTTP 400 and exactly this code and message. */

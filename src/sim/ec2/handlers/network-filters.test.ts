@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
   DescribeRouteTablesCommand,
   DescribeSecurityGroupsCommand,
@@ -13,17 +13,17 @@ import { associateRouteTable, createRouteTable, mainRouteTable } from '../../sta
 import { createSecurityGroup } from '../../state/ops-sg.js';
 import { createSubnet } from '../../state/ops-subnet.js';
 import { associateVpcCidrBlock, createVpc } from '../../state/ops-vpc.js';
-import { sdkFailure, startNetworkWorld, type NetworkWorld } from './network.test-util.js';
+import { sdkFailure, startNetworkWorld } from './network.test-util.js';
+import { suiteFixture } from '../../../suite-fixture.test-util.js';
 
 const ZONES = ['us-west-2a', 'us-west-2b', 'us-west-2c'];
 
 describe('Describe* filters and pagination through the SDK', () => {
-  let w: NetworkWorld;
+  const w = suiteFixture(() => startNetworkWorld());
   /** 12 subnets 10.0.<i>.0/24, Name=eks-<zone letter>-<i>, zones round robin; the first is a default subnet. */
   const subnetIds: string[] = [];
   let otherVpcId: string;
-  before(async () => {
-    w = await startNetworkWorld();
+  before(() => {
     for (let i = 0; i < 12; i++) {
       const zone = ZONES[i % 3] ?? 'us-west-2a';
       const subnet = createSubnet(w.store, {
@@ -53,9 +53,6 @@ describe('Describe* filters and pagination through the SDK', () => {
       tags: [{ key: 'Name', value: 'eks-cluster-sg' }],
     });
     createSecurityGroup(w.store, { vpcId: w.vpc.id, name: 'eks-nodes', description: 'nodes' });
-  });
-  after(async () => {
-    await w.close();
   });
 
   const subnetCidrs = async (Filters: Filter[]): Promise<(string | undefined)[]> =>

@@ -8,12 +8,13 @@
  * const { Vpcs } = await world.client.send(new DescribeVpcsCommand({}));
  * await world.close();
  */
-import { EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { manualClock, type ManualClock } from '../../../ipam/clock.js';
 import type { Vpc } from '../../state/model.js';
 import { configureVpcSettings, createVpc, type VpcSettings } from '../../state/ops-vpc.js';
 import { VpcStore } from '../../state/store.js';
-import { startEc2Server, type RunningServer } from '../server.js';
+import type { RunningServer } from '../server.js';
+import { startSdkServer } from '../sdk-server.test-util.js';
 import { networkHandlers } from './network.js';
 import { tagHandlers } from './tags.js';
 
@@ -34,24 +35,8 @@ export async function startNetworkWorld(settings: Partial<VpcSettings> = {}): Pr
   const store = new VpcStore({ region: REGION, clock });
   configureVpcSettings(store, settings);
   const vpc = createVpc(store, { cidr: '10.0.0.0/16', tags: [{ key: 'Name', value: 'eks-vpc' }] });
-  const server = await startEc2Server({ store, handlers: { ...networkHandlers, ...tagHandlers }, port: 0 });
-  const client = new EC2Client({
-    endpoint: server.url,
-    region: REGION,
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-    maxAttempts: 1,
-  });
-  return {
-    store,
-    clock,
-    server,
-    client,
-    vpc,
-    close: async () => {
-      client.destroy();
-      await server.close();
-    },
-  };
+  const sdk = await startSdkServer(store, { ...networkHandlers, ...tagHandlers });
+  return { store, clock, server: sdk.server, client: sdk.client, vpc, close: () => sdk.close() };
 }
 
 /** What a test checks of an SDK error: EC2's code, message and HTTP status. */

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   AssociateRouteTableCommand,
   AssociateVpcCidrBlockCommand,
@@ -16,16 +16,11 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mainRouteTable } from '../../state/ops-routes.js';
 import { defaultSecurityGroup } from '../../state/ops-sg.js';
-import { REGION, startNetworkWorld, type NetworkWorld } from './network.test-util.js';
+import { REGION, startNetworkWorld } from './network.test-util.js';
+import { suiteFixture } from '../../../suite-fixture.test-util.js';
 
 describe('network handlers through @aws-sdk/client-ec2', () => {
-  let w: NetworkWorld;
-  before(async () => {
-    w = await startNetworkWorld();
-  });
-  after(async () => {
-    await w.close();
-  });
+  const w = suiteFixture(() => startNetworkWorld());
 
   it('DescribeVpcs returns the VPC with its block associations', async () => {
     const { Vpcs } = await w.client.send(new DescribeVpcsCommand({ VpcIds: [w.vpc.id] }));

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
   CreateSubnetCommand,
   CreateTagsCommand,
@@ -10,17 +10,14 @@ import {
 import { mainRouteTable } from '../../state/ops-routes.js';
 import { defaultSecurityGroup } from '../../state/ops-sg.js';
 import { createSubnet } from '../../state/ops-subnet.js';
-import { sdkFailure, startNetworkWorld, type NetworkWorld } from './network.test-util.js';
+import { sdkFailure, startNetworkWorld } from './network.test-util.js';
+import { suiteFixture } from '../../../suite-fixture.test-util.js';
 
 describe('CreateTags and DescribeTags through the SDK', () => {
-  let w: NetworkWorld;
+  const w = suiteFixture(() => startNetworkWorld());
   let subnetId: string;
-  before(async () => {
-    w = await startNetworkWorld();
+  before(() => {
     subnetId = createSubnet(w.store, { vpcId: w.vpc.id, cidr: '10.0.1.0/24', availabilityZone: 'us-west-2a' }).id;
-  });
-  after(async () => {
-    await w.close();
   });
 
   const subnetTags = async (): Promise<Record<string, string | undefined>> => {
