@@ -1,115 +1,18 @@
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../config/load.js';
 import { CniInstallError, conflistSettings, renderConflist, type ConflistSettings } from './conflist.js';
 
-// The reference's misc/10-aws.conflist with its entrypoint's defaults substituted (an IPv4 cluster, no IPv6 egress).
-const DEFAULT_IPV4 = `{
-  "cniVersion": "0.4.0",
-  "name": "aws-cni",
-  "disableCheck": true,
-  "plugins": [
-    {
-      "name": "aws-cni",
-      "type": "aws-cni",
-      "vethPrefix": "eni",
-      "mtu": "9001",
-      "podSGEnforcingMode": "strict",
-      "pluginLogFile": "/var/log/aws-routed-eni/plugin.log",
-      "pluginLogLevel": "Debug",
-      "capabilities": {"io.kubernetes.cri.pod-annotations": true}
-    },
-    {
-      "name": "egress-cni",
-      "type": "egress-cni",
-      "mtu": "9001",
-      "enabled": "false",
-      "randomizeSNAT": "prng",
-      "nodeIP": "",
-      "ipam": {
-         "type": "host-local",
-         "ranges": [[{"subnet": "fd00::ac:00/118"}]],
-         "routes": [{"dst": "::/0"}],
-         "dataDir": "/run/cni/v4pd/egress-v6-ipam"
-      },
-      "pluginLogFile": "/var/log/aws-routed-eni/egress-v6-plugin.log",
-      "pluginLogLevel": "Debug"
-    },
-    {
-      "type": "portmap",
-      "capabilities": {"portMappings": true},
-      "snat": true
-    }
-  ]
-}
-`;
+/** A conflist exactly as the reference writes it (src/cni/testdata/; this file runs from build/spec/src/cni/). */
+const golden = (name: string): string =>
+  readFileSync(new URL(`../../../../src/cni/testdata/${name}`, import.meta.url), 'utf8');
 
+// The reference's misc/10-aws.conflist with its entrypoint's defaults substituted (an IPv4 cluster, no IPv6 egress).
+const DEFAULT_IPV4 = golden('default-ipv4.conflist');
 // Go's json.MarshalIndent of the reference's NetConfList after chaining bandwidth and tuning: struct field order,
 // empty nodeIP dropped (omitempty), portmap's snat dropped (not a NetConf field), subnet printed by net.IPNet.
-const CHAINED_IPV4 = `{
-  "cniVersion": "0.4.0",
-  "name": "aws-cni",
-  "disableCheck": true,
-  "plugins": [
-    {
-      "name": "aws-cni",
-      "type": "aws-cni",
-      "capabilities": {
-        "io.kubernetes.cri.pod-annotations": true
-      },
-      "vethPrefix": "eni",
-      "podSGEnforcingMode": "strict",
-      "mtu": "9001",
-      "pluginLogFile": "/var/log/aws-routed-eni/plugin.log",
-      "pluginLogLevel": "Debug"
-    },
-    {
-      "name": "egress-cni",
-      "type": "egress-cni",
-      "ipam": {
-        "type": "host-local",
-        "routes": [
-          {
-            "dst": "::/0"
-          }
-        ],
-        "dataDir": "/run/cni/v4pd/egress-v6-ipam",
-        "ranges": [
-          [
-            {
-              "subnet": "fd00::ac:0/118"
-            }
-          ]
-        ]
-      },
-      "enabled": "false",
-      "randomizeSNAT": "prng",
-      "mtu": "9001",
-      "pluginLogFile": "/var/log/aws-routed-eni/egress-v6-plugin.log",
-      "pluginLogLevel": "Debug"
-    },
-    {
-      "type": "portmap",
-      "capabilities": {
-        "portMappings": true
-      }
-    },
-    {
-      "type": "bandwidth",
-      "capabilities": {
-        "bandwidth": true
-      }
-    },
-    {
-      "type": "tuning",
-      "sysctl": {
-        "net.ipv6.conf.all.disable_ipv6": "1",
-        "net.ipv6.conf.default.disable_ipv6": "1",
-        "net.ipv6.conf.lo.disable_ipv6": "1"
-      }
-    }
-  ]
-}`;
+const CHAINED_IPV4 = golden('chained-ipv4.conflist');
 
 const IPV6_ENV = {
   ENABLE_IPv6: 'true',

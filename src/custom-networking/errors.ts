@@ -7,7 +7,7 @@
  * @example
  * throw new CustomNetworkingError('CN_CIDR_OVERLAP', "100.64.0.0/16 overlaps the VPC's block 100.64.0.0/10", { cidr });
  */
-import { catalogueError } from '../errors.js';
+import { catalogueError, messageOf } from '../errors.js';
 import { CUSTOM_NETWORKING_ERRORS } from '../error-codes.generated.js';
 
 export { CUSTOM_NETWORKING_ERRORS };
@@ -21,3 +21,18 @@ export type CustomNetworkingErrorCode = keyof typeof CUSTOM_NETWORKING_ERRORS;
  * new CustomNetworkingError('CN_SG_OTHER_VPC', 'sg-1 belongs to vpc-2').cniCode; // 999
  */
 export class CustomNetworkingError extends catalogueError(CUSTOM_NETWORKING_ERRORS) {}
+
+/**
+ * A file-system failure of the workflow, naming what was done to which path and the system's reason.
+ *
+ * @example
+ * fileError('CN_STATIC_DIR_FAILED', 'write', '/etc/vpc-cni/nodes.yaml', error); // "cannot write /etc/...: EACCES ..."
+ */
+export function fileError(
+  code: CustomNetworkingErrorCode,
+  verb: 'read' | 'write' | 'create',
+  path: string,
+  cause: unknown,
+): CustomNetworkingError {
+  return new CustomNetworkingError(code, `cannot ${verb} ${path}: ${messageOf(cause)}`, { path }, cause);
+}

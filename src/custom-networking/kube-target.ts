@@ -15,7 +15,7 @@ import { isK8sError } from '../k8s/errors.js';
 import type { KubeTarget } from '../config/k8s-env.js';
 import { CustomNetworkingError } from './errors.js';
 import type { NodeMapping, Plan } from './plan-types.js';
-import { planEniConfigs, type Target, type TargetAction, type TargetChanges } from './target.js';
+import { makeTarget, planEniConfigs, type Target, type TargetAction, type TargetChanges } from './target.js';
 
 interface DaemonSetAccess {
   env(): Promise<Record<string, string> | undefined>;
@@ -151,43 +151,35 @@ export async function kubeTarget(kubeconfig: string | KubeTarget): Promise<Targe
     };
   };
 
-  return {
-    where,
-    inspect: async (plan) => {
-      const { existing: _e, names: _n, ...changes } = await inspect(plan);
-      return changes;
-    },
-    write: async (plan, note) => {
-      const state = await inspect(plan);
-      let written = 0;
-      for (const config of planEniConfigs(plan)) {
-        const action = state.eniConfigs.find((c) => c.name === config.metadata.name)?.action ?? 'none';
-        if (action === 'none') continue;
-        const current = state.existing.get(config.metadata.name);
-        const resourceVersion = rec(rec(current)['metadata'])['resourceVersion'];
-        if (action === 'create') await client.createEniConfig(config);
-        else
-          await client.replaceEniConfig({
-            ...config,
-            metadata: { ...config.metadata, ...(typeof resourceVersion === 'string' ? { resourceVersion } : {}) },
-          });
-        note(`${action === 'create' ? 'created' : 'replaced'} ENIConfig ${config.metadata.name}`);
-        written++;
-      }
-      for (const m of plan.nodes) {
-        if (state.nodes.find((n) => n.nodeName === m.nodeName)?.action === 'none') continue;
-        await client.patchNode(state.names.get(m.nodeName) ?? m.nodeName, {
-          metadata: { [m.kind === 'label' ? 'labels' : 'annotations']: { [m.key]: m.value } },
+  return makeTarget(where, inspect, async (plan, state, note) => {
+    let written = 0;
+    for (const config of planEniConfigs(plan)) {
+      const action = state.eniConfigs.find((c) => c.name === config.metadata.name)?.action ?? 'none';
+      if (action === 'none') continue;
+      const current = state.existing.get(config.metadata.name);
+      const resourceVersion = rec(rec(current)['metadata'])['resourceVersion'];
+      if (action === 'create') await client.createEniConfig(config);
+      else
+        await client.replaceEniConfig({
+          ...config,
+          metadata: { ...config.metadata, ...(typeof resourceVersion === 'string' ? { resourceVersion } : {}) },
         });
-        note(`${m.kind === 'label' ? 'labelled' : 'annotated'} node ${m.nodeName} ${m.key}=${m.value}`);
-        written++;
-      }
-      if (state.env !== 'none') {
-        await daemonSet.setEnv(plan.daemonSetEnv);
-        note(`set ${Object.keys(plan.daemonSetEnv).join(', ')} on DaemonSet kube-system/aws-node`);
-        written++;
-      }
-      return written;
-    },
-  };
+      note(`${action === 'create' ? 'created' : 'replaced'} ENIConfig ${config.metadata.name}`);
+      written++;
+    }
+    for (const m of plan.nodes) {
+      if (state.nodes.find((n) => n.nodeName === m.nodeName)?.action === 'none') continue;
+      await client.patchNode(state.names.get(m.nodeName) ?? m.nodeName, {
+        metadata: { [m.kind === 'label' ? 'labels' : 'annotations']: { [m.key]: m.value } },
+      });
+      note(`${m.kind === 'label' ? 'labelled' : 'annotated'} node ${m.nodeName} ${m.key}=${m.value}`);
+      written++;
+    }
+    if (state.env !== 'none') {
+      await daemonSet.setEnv(plan.daemonSetEnv);
+      note(`set ${Object.keys(plan.daemonSetEnv).join(', ')} on DaemonSet kube-system/aws-node`);
+      written++;
+    }
+    return written;
+  });
 }

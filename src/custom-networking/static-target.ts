@@ -22,9 +22,9 @@ import { stringify } from 'yaml';
 import { findDuplicateNames, parseEniConfigText } from '../eniconfig/documents.js';
 import { formatNodeInfoFile, parseNodeInfoText } from '../eniconfig/node-file.js';
 import { describeOrigin, type NodeInfo } from '../eniconfig/types.js';
-import { CustomNetworkingError } from './errors.js';
+import { CustomNetworkingError, fileError } from './errors.js';
 import type { Plan } from './plan-types.js';
-import { planEniConfigs, type Target, type TargetAction, type TargetChanges } from './target.js';
+import { makeTarget, planEniConfigs, type Target, type TargetAction, type TargetChanges } from './target.js';
 
 export interface StaticLayout {
   readonly dir: string;
@@ -55,12 +55,7 @@ async function readOptional(path: string): Promise<string | undefined> {
     return await readFile(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new CustomNetworkingError(
-      'CN_STATIC_DIR_FAILED',
-      `cannot read ${path}: ${(error as Error).message}`,
-      { path },
-      error,
-    );
+    throw fileError('CN_STATIC_DIR_FAILED', 'read', path, error);
   }
 }
 
@@ -70,12 +65,7 @@ async function atomicWrite(path: string, text: string): Promise<void> {
     await writeFile(temp, text, { mode: 0o644 });
     await rename(temp, path);
   } catch (error) {
-    throw new CustomNetworkingError(
-      'CN_STATIC_DIR_FAILED',
-      `cannot write ${path}: ${(error as Error).message}`,
-      { path },
-      error,
-    );
+    throw fileError('CN_STATIC_DIR_FAILED', 'write', path, error);
   }
 }
 
@@ -136,12 +126,7 @@ async function readDirDocuments(layout: StaticLayout): Promise<{ file: string; t
       .map((e) => e.name);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new CustomNetworkingError(
-      'CN_STATIC_DIR_FAILED',
-      `cannot read ${layout.eniConfigDir}: ${(error as Error).message}`,
-      {},
-      error,
-    );
+    throw fileError('CN_STATIC_DIR_FAILED', 'read', layout.eniConfigDir, error);
   }
   return Promise.all(
     names
@@ -202,44 +187,31 @@ export function staticTarget(dir: string): Target {
     return { where, eniConfigs, nodes: actions, env, nodeText, files };
   };
 
-  return {
-    where,
-    inspect: async (plan) => {
-      const { nodeText: _n, files: _f, ...changes } = await inspect(plan);
-      return changes;
-    },
-    write: async (plan, note) => {
-      const state = await inspect(plan);
-      await mkdir(layout.eniConfigDir, { recursive: true }).catch((error: unknown) => {
-        throw new CustomNetworkingError(
-          'CN_STATIC_DIR_FAILED',
-          `cannot create ${layout.eniConfigDir}: ${(error as Error).message}`,
-          {},
-          error,
-        );
-      });
-      let written = 0;
-      for (const item of state.eniConfigs.filter((c) => c.action !== 'none')) {
-        const file = `${item.name}.yaml`;
-        await atomicWrite(join(layout.eniConfigDir, file), state.files.get(file) ?? '');
-        note(
-          `${item.action === 'create' ? 'wrote' : 'updated'} ENIConfig ${item.name} (${join(layout.eniConfigDir, file)})`,
-        );
-        written++;
-      }
-      if (state.nodes.some((n) => n.action !== 'none')) {
-        const existing = state.nodeText === '' ? [] : parseNodeInfoText(state.nodeText, layout.nodeFile);
-        await atomicWrite(layout.nodeFile, formatNodeInfoFile(mergedNodes(plan, existing).nodes));
-        const changed = state.nodes.filter((n) => n.action !== 'none');
-        note(`mapped ${changed.length} node(s) in ${layout.nodeFile}`);
-        written += changed.length;
-      }
-      if (state.env !== 'none') {
-        await atomicWrite(layout.envFile, envFileText(plan.daemonSetEnv));
-        note(`wrote the aws-node env change to ${layout.envFile}`);
-        written++;
-      }
-      return written;
-    },
-  };
+  return makeTarget(where, inspect, async (plan, state, note) => {
+    await mkdir(layout.eniConfigDir, { recursive: true }).catch((error: unknown) => {
+      throw fileError('CN_STATIC_DIR_FAILED', 'create', layout.eniConfigDir, error);
+    });
+    let written = 0;
+    for (const item of state.eniConfigs.filter((c) => c.action !== 'none')) {
+      const file = `${item.name}.yaml`;
+      await atomicWrite(join(layout.eniConfigDir, file), state.files.get(file) ?? '');
+      note(
+        `${item.action === 'create' ? 'wrote' : 'updated'} ENIConfig ${item.name} (${join(layout.eniConfigDir, file)})`,
+      );
+      written++;
+    }
+    if (state.nodes.some((n) => n.action !== 'none')) {
+      const existing = state.nodeText === '' ? [] : parseNodeInfoText(state.nodeText, layout.nodeFile);
+      await atomicWrite(layout.nodeFile, formatNodeInfoFile(mergedNodes(plan, existing).nodes));
+      const changed = state.nodes.filter((n) => n.action !== 'none');
+      note(`mapped ${changed.length} node(s) in ${layout.nodeFile}`);
+      written += changed.length;
+    }
+    if (state.env !== 'none') {
+      await atomicWrite(layout.envFile, envFileText(plan.daemonSetEnv));
+      note(`wrote the aws-node env change to ${layout.envFile}`);
+      written++;
+    }
+    return written;
+  });
 }

@@ -30,6 +30,29 @@ export interface Target {
 }
 
 /**
+ * A target from its two halves: `inspect` reads the current state (the changes plus whatever `write` needs, such as
+ * the objects or files it found), `write` makes the target match the plan from that state. The target's own inspect
+ * reports the changes only, and its write always works from a fresh inspection.
+ *
+ * @example
+ * return makeTarget(where, (plan) => readState(plan), async (plan, state, note) => writeFiles(plan, state, note));
+ */
+export function makeTarget<S extends TargetChanges>(
+  where: string,
+  inspect: (plan: Plan) => Promise<S>,
+  write: (plan: Plan, state: S, note: (line: string) => void) => Promise<number>,
+): Target {
+  return {
+    where,
+    inspect: async (plan) => {
+      const { eniConfigs, nodes, env } = await inspect(plan);
+      return { where, eniConfigs, nodes, env };
+    },
+    write: async (plan, note) => write(plan, await inspect(plan), note),
+  };
+}
+
+/**
  * The number of items a target would write.
  *
  * @example

@@ -18,7 +18,7 @@ import { validateEniConfig } from '../eniconfig/vpc-check.js';
 import { describeOrigin, type EniConfig, type NodeInfo } from '../eniconfig/types.js';
 import type { Ec2Subnet, Ec2VpcApi } from '../cloud/ec2/port.js';
 import { discover, type DiscoverOptions, type VpcState } from './discover.js';
-import { CustomNetworkingError } from './errors.js';
+import { CustomNetworkingError, fileError } from './errors.js';
 
 export interface ValidateOptions {
   readonly files: readonly string[];
@@ -46,12 +46,7 @@ async function readText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new CustomNetworkingError(
-      'CN_MANIFEST_UNREADABLE',
-      `cannot read ${path}: ${(error as Error).message}`,
-      { path },
-      error,
-    );
+    throw fileError('CN_MANIFEST_UNREADABLE', 'read', path, error);
   }
 }
 

@@ -2,7 +2,7 @@
 // holding the far end of a veth whose node end (eth2, with the ENI's MAC) stands in for a hot-plugged ENI.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import type { EniNetworkSpec } from './port.js';
+import { EXAMPLE_ENI } from './example.test-util.js';
 import { linkAddVeth, ruleAdd } from './commands.js';
 import { isNetlinkError } from './errors.js';
 import { NetlinkExecutor } from './exec.js';
@@ -10,15 +10,7 @@ import { NetlinkHostNetwork } from './host-network.js';
 import { createNamespace, createNamespaces, newRunPrefix } from './netns.js';
 import { guardIsolation, netnsSkipReason } from './netns.test-util.js';
 
-// The reference's [behaviour §7.10] example: the ENI on device 2, subnet 10.0.96.0/19, table 3.
-const SPEC: EniNetworkSpec = {
-  mac: '02:aa:00:00:00:02',
-  deviceNumber: 2,
-  primaryIp: '10.0.97.5',
-  subnetCidr: '10.0.96.0/19',
-  routeTableId: 3,
-  mtu: 9001,
-};
+const SPEC = EXAMPLE_ENI;
 
 const skip = await netnsSkipReason();
 
@@ -112,6 +104,8 @@ describe('NetlinkHostNetwork (real namespaces)', { skip, timeout: 120_000 }, () 
       rules: await text(['rule', 'show']),
     };
   }
+
+  const byPriority = (a: string, b: string): number => Number.parseInt(a, 10) - Number.parseInt(b, 10);
 
   const ENI_STATE = {
     eth2: { mtu: 9001, up: true, inet: ['10.0.97.5/19'] },
@@ -209,14 +203,9 @@ describe('NetlinkHostNetwork (real namespaces)', { skip, timeout: 120_000 }, () 
     );
     await host.deletePodRules('10.0.97.30');
     await host.deletePodRules('10.0.97.30');
-    assert.deepEqual((await state(ns))['rules'], [
-      '0:\tfrom all lookup local',
-      '512:\tfrom all to 10.0.97.31 lookup main',
-      '1536:\tfrom 10.0.97.31 lookup 3',
-      '32765:\tfrom 10.0.97.5 lookup 3',
-      '32766:\tfrom all lookup main',
-      '32767:\tfrom all lookup default',
-    ]);
+    // The ENI's rules and the other pod's two remain, in priority order.
+    const otherPod = ['512:\tfrom all to 10.0.97.31 lookup main', '1536:\tfrom 10.0.97.31 lookup 3'];
+    assert.deepEqual((await state(ns))['rules'], [...ENI_STATE.rules, ...otherPod].sort(byPriority));
   });
 
   it('replaces the external service rules 1535', async () => {

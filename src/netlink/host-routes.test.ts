@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import type { EniNetworkSpec } from './port.js';
+import { EXAMPLE_ENI } from './example.test-util.js';
 import { isNetlinkError } from './errors.js';
 import {
   canonicalCidr,
@@ -20,15 +20,7 @@ import type { IpCommand } from './commands.js';
 
 const lines = (commands: readonly IpCommand[]): string[] => commands.map((c) => c.args.join(' '));
 
-// The reference's [behaviour §7.10] example: device 2, table 3, subnet 10.0.96.0/19.
-const SPEC: EniNetworkSpec = {
-  mac: '02:aa:00:00:00:02',
-  deviceNumber: 2,
-  primaryIp: '10.0.97.5',
-  subnetCidr: '10.0.96.0/19',
-  routeTableId: 3,
-  mtu: 9001,
-};
+const SPEC = EXAMPLE_ENI;
 
 // A dump as `ip -json rule show` prints it (iproute2 6.1).
 const RULES: IpRuleJson[] = [

@@ -1,20 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { SnatSpec } from './port.js';
+import { EXAMPLE_SNAT } from './example.test-util.js';
 import { parseIptablesVersion } from './iptables.js';
 import { isOwnedBuiltinRule, parseIptablesSave, planRestore, snatRules, type SnatRules } from './iptables-rules.js';
 
-const SPEC: SnatSpec = {
-  primaryIp: '10.0.0.10',
-  primaryInterface: 'eth0',
-  vpcCidrs: ['10.0.0.0/16'],
-  excludeSnatCidrs: ['192.168.0.0/16'],
-  externalSnat: false,
-  randomizeSnat: 'prng',
-  nodePortSupport: true,
-  connmark: 0x80,
-  vethPrefix: 'eni',
-};
+const SPEC = EXAMPLE_SNAT;
 
 /** Renders the wanted rules as `-A CHAIN spec` lines per table (what iptables-save shows of them). */
 function asLines(rules: SnatRules): Record<string, string[]> {

@@ -3,6 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { SnatSpec } from './port.js';
+import { EXAMPLE_SNAT } from './example.test-util.js';
 import { isNetlinkError } from './errors.js';
 import { NetlinkExecutor } from './exec.js';
 import { NetlinkHostNetwork } from './host-network.js';
@@ -10,17 +11,7 @@ import type { IptablesBackend } from './iptables.js';
 import { createNamespace, newRunPrefix } from './netns.js';
 import { guardIsolation, netnsSkipReason } from './netns.test-util.js';
 
-const SPEC: SnatSpec = {
-  primaryIp: '10.0.0.10',
-  primaryInterface: 'eth0',
-  vpcCidrs: ['10.0.0.0/16', '10.1.0.0/16'],
-  excludeSnatCidrs: ['192.168.0.0/16'],
-  externalSnat: false,
-  randomizeSnat: 'prng',
-  nodePortSupport: true,
-  connmark: 0x80,
-  vethPrefix: 'eni',
-};
+const SPEC: SnatSpec = { ...EXAMPLE_SNAT, vpcCidrs: ['10.0.0.0/16', '10.1.0.0/16'] };
 
 const C = (text: string): string => `-m comment --comment "${text}"`;
 const MANGLE = [

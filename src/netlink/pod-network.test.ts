@@ -3,6 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { PodSpec } from './port.js';
+import { EXAMPLE_POD } from './example.test-util.js';
 import type { IpCommand, ProgramCommand } from './commands.js';
 import { NetlinkError, isNetlinkError } from './errors.js';
 import { NetlinkExecutor, type BatchResult, type IpOptions, type RunOptions, type RunResult } from './exec.js';
@@ -88,18 +89,11 @@ async function productionChild(
   const { stdout } = await exec.run({ file: 'nsenter', args }, { timeoutMs: 20_000 });
   return JSON.parse(stdout) as { result?: { hostVethMac: string }; spawns: number; diffs: string[] };
 }
-const VETH = 'eni1a2b3c4d5e6';
+const VETH = EXAMPLE_POD.hostVethName;
 const NODE_IP = '10.0.97.5';
 
 describe('NetlinkPodNetwork: validation happens before any process', () => {
-  const spec: PodSpec = {
-    hostVethName: VETH,
-    containerIfName: 'eth0',
-    netnsPath: '/var/run/netns/x',
-    podIp: '10.0.97.30',
-    mtu: 9001,
-    routeTableId: 3,
-  };
+  const spec = EXAMPLE_POD;
   const hostile: [string, Partial<PodSpec>][] = [
     ['host veth name with a blank', { hostVethName: 'eni 1' }],
     ['host veth name of 16 bytes', { hostVethName: 'eni1a2b3c4d5e6f7' }],
@@ -127,14 +121,7 @@ describe('NetlinkPodNetwork: validation happens before any process', () => {
 });
 
 describe('podStateDifferences (CHECK, pure)', () => {
-  const spec: PodSpec = {
-    hostVethName: VETH,
-    containerIfName: 'eth0',
-    netnsPath: '/var/run/netns/x',
-    podIp: '10.0.97.30',
-    mtu: 9001,
-    routeTableId: 3,
-  };
+  const spec = EXAMPLE_POD;
   const mac = '02:aa:00:00:00:01';
   const pod = {
     links: [

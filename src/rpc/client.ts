@@ -10,23 +10,12 @@
  * RPC_TIMEOUT, a non-OK status → the code {@link rpcErrorFromStatus} maps it to, a broken answer → RPC_PROTOCOL.
  * A reply with success=false is not an error here; it is the reply (the plugin reads its errorCode).
  */
-import {
-  addNetworkReplyCodec,
-  addNetworkRequestCodec,
-  delNetworkReplyCodec,
-  delNetworkRequestCodec,
-  frameMessage,
-  healthCheckRequestCodec,
-  healthCheckResponseCodec,
-  unframeMessage,
-  type Codec,
-  type HealthStatus,
-} from './codec.js';
+import { frameMessage, unframeMessage, type Codec, type HealthStatus } from './codec.js';
 import { GRPC_STATUS, isRpcError, RpcError, rpcErrorFromStatus } from './errors.js';
 import { defaultConnector, type Connector } from './socket.js';
 import { H2Connection, type H2Response } from './h2.js';
 import type { HeaderList } from './hpack.js';
-import { RPC_METHODS } from './proto.js';
+import { METHODS, type RpcMethod } from './methods.js';
 import type { AddNetworkReply, AddNetworkRequest, DelNetworkReply, DelNetworkRequest } from './types.js';
 import { messageOf } from '../errors.js';
 
@@ -150,13 +139,8 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
     return repCodec.decode(unframeMessage(response.body));
   }
 
-  function call<Req, Rep>(
-    method: string,
-    reqCodec: Codec<Req>,
-    repCodec: Codec<Rep>,
-    request: Req,
-    onSent?: () => void,
-  ): Promise<Rep> {
+  function call<Req, Rep>(rpc: RpcMethod<Req, Rep>, request: Req, onSent?: () => void): Promise<Rep> {
+    const { path: method, request: reqCodec, reply: repCodec } = rpc;
     return new Promise<Rep>((resolve, reject) => {
       let settled = false;
       let stream: { connection: H2Connection; id: number } | undefined;
@@ -219,14 +203,11 @@ export function createRpcClient(options: RpcClientOptions): RpcClient {
   }
 
   return {
-    addNetwork: (request, onSent) =>
-      call(RPC_METHODS.addNetwork, addNetworkRequestCodec, addNetworkReplyCodec, { ...request, clientVersion }, onSent),
-    delNetwork: (request, onSent) =>
-      call(RPC_METHODS.delNetwork, delNetworkRequestCodec, delNetworkReplyCodec, { ...request, clientVersion }, onSent),
+    addNetwork: (request, onSent) => call(METHODS.addNetwork, { ...request, clientVersion }, onSent),
+    delNetwork: (request, onSent) => call(METHODS.delNetwork, { ...request, clientVersion }, onSent),
     async health(service = '') {
       try {
-        return (await call(RPC_METHODS.healthCheck, healthCheckRequestCodec, healthCheckResponseCodec, { service }))
-          .status;
+        return (await call(METHODS.healthCheck, { service })).status;
       } catch (error) {
         if (error instanceof RpcError && error.details.grpcStatus === GRPC_STATUS.NOT_FOUND) return 'SERVICE_UNKNOWN';
         throw error;

@@ -12,25 +12,14 @@
 import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import {
-  addNetworkReplyCodec,
-  addNetworkRequestCodec,
-  delNetworkReplyCodec,
-  delNetworkRequestCodec,
-  healthCheckRequestCodec,
-  healthCheckResponseCodec,
-  type Codec,
-  type HealthCheckRequest,
-  type HealthCheckResponse,
-  type HealthStatus,
-} from './codec.js';
+import type { Codec, HealthCheckRequest, HealthCheckResponse, HealthStatus } from './codec.js';
+import { METHODS, type RpcMethod } from './methods.js';
 import { GRPC_STATUS, RPC_ERRORS, RpcError } from './errors.js';
 import { requestProblem, type ValidatedFields } from './validate.js';
 import {
   ADD_NETWORK_REQUEST_FIELDS,
   DEL_NETWORK_REQUEST_FIELDS,
   HEALTH_SERVICE_NAME,
-  RPC_METHODS,
   type FieldSpec,
 } from './proto.js';
 import type { AddNetworkReply, AddNetworkRequest, CniBackend, DelNetworkReply, DelNetworkRequest } from './types.js';
@@ -86,7 +75,7 @@ function toBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function method<Req, Rep>(path: string, req: Codec<Req>, rep: Codec<Rep>, responseStream = false) {
+function method<Req, Rep>({ path, request: req, reply: rep }: RpcMethod<Req, Rep>, responseStream = false) {
   return {
     path,
     requestStream: false,
@@ -206,30 +195,24 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   // No channelz: nothing here serves its API, and its bookkeeping would be paid on every plugin call.
   const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_BYTES, 'grpc.enable_channelz': 0 });
   server.addService(
-    {
-      AddNetwork: method(RPC_METHODS.addNetwork, addNetworkRequestCodec, addNetworkReplyCodec),
-      DelNetwork: method(RPC_METHODS.delNetwork, delNetworkRequestCodec, delNetworkReplyCodec),
-    },
+    { AddNetwork: method(METHODS.addNetwork), DelNetwork: method(METHODS.delNetwork) },
     {
       AddNetwork: unary<AddNetworkRequest, AddNetworkReply>(
         'AddNetwork',
         ADD_NETWORK_REQUEST_FIELDS,
-        invalidReply(addNetworkReplyCodec),
+        invalidReply(METHODS.addNetwork.reply),
         (r) => backend.addNetwork(r),
       ),
       DelNetwork: unary<DelNetworkRequest, DelNetworkReply>(
         'DelNetwork',
         DEL_NETWORK_REQUEST_FIELDS,
-        invalidReply(delNetworkReplyCodec),
+        invalidReply(METHODS.delNetwork.reply),
         (r) => backend.delNetwork(r),
       ),
     },
   );
   server.addService(
-    {
-      Check: method(RPC_METHODS.healthCheck, healthCheckRequestCodec, healthCheckResponseCodec),
-      Watch: method(RPC_METHODS.healthWatch, healthCheckRequestCodec, healthCheckResponseCodec, true),
-    },
+    { Check: method(METHODS.healthCheck), Watch: method(METHODS.healthWatch, true) },
     {
       Check: ((call, callback) => {
         if (!call.request.ok)

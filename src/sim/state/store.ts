@@ -135,23 +135,18 @@ export class VpcStore {
 
   /** The tags of any taggable resource, by id; NotFound in the resource's own wording when unknown. */
   tagsOf(resourceId: string): Tags {
+    const lookup: Readonly<Record<string, (id: string) => { readonly tags: Tags }>> = {
+      vpc: (id) => this.vpc(id),
+      subnet: (id) => this.subnet(id),
+      rtb: (id) => this.routeTable(id),
+      sg: (id) => this.securityGroup(id),
+      eni: (id) => this.eni(id),
+      i: (id) => this.instance(id),
+    };
     const kind = resourceId.slice(0, resourceId.lastIndexOf('-'));
-    switch (kind) {
-      case 'vpc':
-        return this.vpc(resourceId).tags;
-      case 'subnet':
-        return this.subnet(resourceId).tags;
-      case 'rtb':
-        return this.routeTable(resourceId).tags;
-      case 'sg':
-        return this.securityGroup(resourceId).tags;
-      case 'eni':
-        return this.eni(resourceId).tags;
-      case 'i':
-        return this.instance(resourceId).tags;
-      default:
-        throw new Ec2Error('InvalidID', `The ID '${resourceId}' is not valid`);
-    }
+    const resource = Object.hasOwn(lookup, kind) ? lookup[kind] : undefined;
+    if (resource === undefined) throw new Ec2Error('InvalidID', `The ID '${resourceId}' is not valid`);
+    return resource(resourceId).tags;
   }
 
   /** Free addresses of a subnet: its size, less AWS's five reserved addresses and those held by ENIs. */
