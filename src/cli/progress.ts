@@ -10,25 +10,13 @@
  * step.log('2048-game/2048-deployment-…: 10.11.0.5 on ip-10-11-16-31');
  * step.succeed('9 pods');            // "✓ creating pods: 9 pods (1.2 s)"
  */
+import type { Progress, ProgressStep } from '../obs/progress.js';
 
 /** A stream as the CLI has it; `isTTY` (process.stderr's) turns on the redrawn spinner and bar. */
 export interface ProgressStream {
   write(text: string): unknown;
   readonly isTTY?: boolean;
   readonly columns?: number;
-}
-
-export interface ProgressStep {
-  /** Steps done so far (of the total given to {@link Progress.step}) and what is going on now. */
-  update(done: number, detail?: string): void;
-  /** A line worth keeping (printed above the bar on a terminal, as is elsewhere). */
-  log(line: string): void;
-  succeed(summary: string): void;
-  fail(summary: string): void;
-}
-
-export interface Progress {
-  step(label: string, total?: number): ProgressStep;
 }
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];

@@ -13,7 +13,7 @@
 import type { Clock } from '../ipam/clock.js';
 import type { Sleep } from '../cloud/ec2/retry.js';
 import { isCloudError } from '../cloud/errors.js';
-import type { Progress, ProgressStep } from '../cli/progress.js';
+import type { Progress, ProgressStep } from '../obs/progress.js';
 import type { Ec2VpcApi } from '../cloud/ec2/port.js';
 import { discover, inVpc, type DiscoverOptions } from './discover.js';
 import { CustomNetworkingError } from './errors.js';

@@ -20,7 +20,7 @@ import { startSim, type RunningSim, type SimDescription, type SimInstanceInfo } 
 import type { Cleanup } from './cleanup.js';
 import { DemoError } from './errors.js';
 import type { DemoPorts } from './ports.js';
-import type { Progress } from '../cli/progress.js';
+import type { Progress } from '../obs/progress.js';
 import type { DemoNodeInfo } from './run-dir.js';
 import { messageOf } from '../errors.js';
 

@@ -22,7 +22,7 @@ import { DemoError } from './errors.js';
 import { PodNamer } from './names.js';
 import { PodRuntime } from './pods.js';
 import { checkPortsFree, planPorts } from './ports.js';
-import type { Progress, ProgressStep } from '../cli/progress.js';
+import type { Progress, ProgressStep } from '../obs/progress.js';
 import { findDashboard, nextSteps, nodesTable, podTableFor, probeAcrossNodes, probeLine } from './report.js';
 import {
   claimRunDir,

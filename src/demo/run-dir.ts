@@ -134,6 +134,18 @@ export async function readDemoState(dir: string): Promise<DemoState | undefined>
   return state;
 }
 
+/** The running demo's nodes, or a DEMO_NOT_RUNNING error saying how to start one. */
+export async function demoNodes(runDir: string): Promise<readonly DemoNodeInfo[]> {
+  const state = await readDemoState(runDir);
+  if (state === undefined) {
+    throw new DemoError(
+      'DEMO_NOT_RUNNING',
+      `no demo is running (no live ${stateFile(runDir)}): start one with 'vpc-cni demo', or pass --endpoint URL`,
+    );
+  }
+  return state.nodes;
+}
+
 /** Removes the run directory and everything in it. */
 export async function releaseRunDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });

@@ -7,10 +7,8 @@
  * const target = await resolveTarget({ node: 'ip-10-11-16-31', runDir: DEFAULT_RUN_DIR });
  * const enis = await getIntrospection(target.endpoint, '/v1/enis');
  */
-
-import { DemoError } from '../../demo/errors.js';
 import { CliError } from '../errors.js';
-import { readDemoState, stateFile, type DemoNodeInfo } from '../../demo/run-dir.js';
+import { demoNodes, type DemoNodeInfo } from '../../demo/run-dir.js';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:61679';
 const TIMEOUT_MS = 5_000;
@@ -36,18 +34,6 @@ export function parseEndpoint(text: string): string {
     );
   }
   return `${url.protocol}//${url.host}`;
-}
-
-/** The running demo's nodes, or a DEMO_NOT_RUNNING error saying how to start one. */
-export async function demoNodes(runDir: string): Promise<readonly DemoNodeInfo[]> {
-  const state = await readDemoState(runDir);
-  if (state === undefined) {
-    throw new DemoError(
-      'DEMO_NOT_RUNNING',
-      `no demo is running (no live ${stateFile(runDir)}): start one with 'vpc-cni demo', or pass --endpoint URL`,
-    );
-  }
-  return state.nodes;
 }
 
 /** A node of the demo by full name, short name (`ip-10-11-16-31`), private IP or 1-based number. */
