@@ -32,7 +32,8 @@ export interface Target {
 /**
  * A target from its two halves: `inspect` reads the current state (the changes plus whatever `write` needs, such as
  * the objects or files it found), `write` makes the target match the plan from that state. The target's own inspect
- * reports the changes only, and its write always works from a fresh inspection.
+ * reports the changes only (with where they go as the inspection found it), and its write always works from a fresh
+ * inspection.
  *
  * @example
  * return makeTarget(where, (plan) => readState(plan), async (plan, state, note) => writeFiles(plan, state, note));
@@ -45,8 +46,8 @@ export function makeTarget<S extends TargetChanges>(
   return {
     where,
     inspect: async (plan) => {
-      const { eniConfigs, nodes, env } = await inspect(plan);
-      return { where, eniConfigs, nodes, env };
+      const state = await inspect(plan);
+      return { where: state.where, eniConfigs: state.eniConfigs, nodes: state.nodes, env: state.env };
     },
     write: async (plan, note) => write(plan, await inspect(plan), note),
   };

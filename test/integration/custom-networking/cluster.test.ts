@@ -1,4 +1,4 @@
-// `apply --kubeconfig` with "a cluster": the Kubernetes API-server stand-in (src/k8s/standin.ts — a stand-in that
+// `apply --kubeconfig` with "a cluster": the Kubernetes API-server stand-in (test/support/k8s-standin/standin.ts — a stand-in that
 // implements the calls the adapter makes, not an API server) holding the seed's three nodes. apply creates the three
 // zone-named ENIConfigs and annotates the nodes; a second apply changes nothing. The stand-in has no DaemonSets, so
 // the env change is reported for the user to make.

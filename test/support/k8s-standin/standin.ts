@@ -114,7 +114,7 @@ export async function startK8sStandin(options: K8sStandinOptions = {}): Promise<
       [
         'apiVersion: v1',
         'kind: Config',
-        '# A Kubernetes API STAND-IN (vpc-cni src/k8s/standin.ts), not a real cluster.',
+        '# A Kubernetes API STAND-IN (vpc-cni test/support/k8s-standin), not a real cluster.',
         'clusters:',
         '  - name: vpc-cni-standin',
         '    cluster:',
