@@ -1,34 +1,13 @@
 // ipamd for bench/cni-latency.ts (run it with `npx tsx bench/cni-latency.ts`): the shipped program (bin/vpc-cni
 // ipamd, which runs the built dist/) started as a child, and waited for until its warm pool is grown.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { request } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { PoolDocument } from '../../src/ipamd/introspect/pool.js';
+import { getJson } from '../../test/integration/support/introspection.js';
 
 export type IpamdProcess = ChildProcessByStdio<null, Readable, Readable>;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** GET `path` over a unix socket, the body parsed as JSON. */
-function getJson<T>(socketPath: string, path: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, timeout: 10_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(body) as T);
-        } catch (error) {
-          reject(error instanceof Error ? error : new Error(String(error)));
-        }
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${path}: timeout`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 /** Starts `vpcCni ipamd` with exactly `env`; resolves once it logs that it is ready (90 s at most). */
 export async function startIpamd(vpcCni: string, env: Readonly<Record<string, string>>): Promise<IpamdProcess> {
@@ -67,16 +46,20 @@ export async function startIpamd(vpcCni: string, env: Readonly<Record<string, st
  */
 export async function waitForWarmPool(introspection: string, minimum: number): Promise<number> {
   const deadline = Date.now() + 180_000;
-  for (;;) {
-    const pool = await getJson<PoolDocument>(introspection, '/v1/pool');
-    const enis = await getJson<Record<string, { TotalIPs: number }>>(introspection, '/v1/enis');
+  for (let last = 'no pool report yet'; ; await sleep(500)) {
+    if (Date.now() > deadline) throw new Error(`ipamd's pool did not reach ${minimum} addresses: ${last}`);
+    let pool: PoolDocument;
+    let enis: Record<string, { TotalIPs: number }>;
+    try {
+      pool = await getJson<PoolDocument>(introspection, '/v1/pool');
+      enis = await getJson<Record<string, { TotalIPs: number }>>(introspection, '/v1/enis');
+    } catch (error) {
+      // Until its first pool tick ipamd answers /v1/pool with 503.
+      last = error instanceof Error ? error.message : String(error);
+      continue;
+    }
     const total = Object.values(enis).reduce((sum, card) => sum + card.TotalIPs, 0);
-    const steady = pool.cards.every((card) => card.resize.kind === 'steady');
-    if (steady && total >= minimum) return total;
-    if (Date.now() > deadline)
-      throw new Error(
-        `ipamd's pool did not reach ${minimum} addresses: ${pool.cards.map((c) => c.summary).join('; ')}`,
-      );
-    await sleep(500);
+    if (pool.cards.every((card) => card.resize.kind === 'steady') && total >= minimum) return total;
+    last = pool.cards.map((c) => c.summary).join('; ');
   }
 }
