@@ -1,7 +1,7 @@
 // The error catalogues are written once, as the tables of docs/errors.md, and generated into
-// src/error-codes.generated.ts (scripts/gen-errors.ts): every documented code is in its generated catalogue with its
-// CNI code, every layer's error class is made from a generated catalogue (none is written by hand in src/), codes are
-// unique, and the generator refuses a malformed document, naming the line.
+// src/error-codes.generated.ts (scripts/gen-errors.ts): the generated module is the document's, every documented code
+// is raised by shipped code, every layer's error class is made from a generated catalogue (none is written by hand
+// in src/), codes are unique, and the generator refuses a malformed document, naming the line.
 import { strict as assert } from 'node:assert';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -58,15 +58,17 @@ const documented = parseErrorDoc(DOC);
 const generated: Readonly<Record<string, ErrorCatalogue>> = GENERATED;
 const layerClasses = await findLayerClasses();
 
+/** Shipped code without the generated catalogues, where the codes are raised. */
+const SHIPPED = sourceFiles(join(REPO, 'src'))
+  .map((file) => readFileSync(file, 'utf8'))
+  .join('\n');
+
 describe('error catalogues (docs/errors.md → src/error-codes.generated.ts)', () => {
+  // A documented code that nothing raises is a promise the program does not keep: remove the row or raise it.
   for (const { name, codes } of documented) {
-    for (const { code, cniCode, summary, line } of codes) {
-      it(`${code} (docs/errors.md:${line}, ${name}) has CNI code ${cniCode} in the generated catalogue`, () => {
-        assert.deepEqual(
-          generated[name]?.[code],
-          { cniCode, summary },
-          'stale src/error-codes.generated.ts: npm run gen',
-        );
+    for (const { code, cniCode, line } of codes) {
+      it(`${code} (docs/errors.md:${line}, ${name}, CNI code ${cniCode}) is raised by shipped code`, () => {
+        assert.match(SHIPPED, new RegExp(`['"\`]${code}['"\`]`), `nothing in src/ raises ${code}`);
       });
     }
   }
