@@ -1,9 +1,9 @@
 /**
- * ADD [behaviour §7.2]: ask ipamd for an address, wire the pod ([behaviour §7.3] through the PodNetwork port), return the reference's
- * result. Every step after ipamd assigned the address pushes its undo onto a compensation stack; on any failure the
- * stack is unwound — tear the wiring down, then give the address back with DelNetwork reason "SetupNSFailed" — each
- * undo failure is logged, and the original error is reported. Undos are idempotent, so a half-done step is undone
- * as well as a finished one.
+ * ADD [behaviour §7.2]: ask ipamd for an address, wire the pod ([behaviour §7.3] through the PodNetwork port), return
+ * the reference's result. Every step after ipamd assigned the address pushes its undo onto a compensation stack; on any
+ * failure the stack is unwound — tear the wiring down, then give the address back with DelNetwork reason
+ * "SetupNSFailed" — each undo failure is logged, and the original error is reported. Undos are idempotent, so a
+ * half-done step is undone as well as a finished one.
  *
  * Not done here, unlike the reference: branch-ENI pods (security groups for pods, PodVlanId ≠ 0) and multi-NIC
  * pods are refused or served one interface; the network-policy agent is not called (NetworkPolicyMode is logged).

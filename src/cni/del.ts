@@ -1,6 +1,6 @@
 /**
- * DEL [behaviour §7.4]: release the pod's address in ipamd, then remove the host routes and rules of every address ipamd
- * released. Idempotent, as the CNI spec and containerd (which calls DEL twice) require:
+ * DEL [behaviour §7.4]: release the pod's address in ipamd, then remove the host routes and rules of every address
+ * ipamd released. Idempotent, as the CNI spec and containerd (which calls DEL twice) require:
  * - ipamd does not know the pod (errorCode UNKNOWN_POD, or the reference's "datastore: unknown pod" text) → success
  *   with nothing torn down: the address may already serve another pod, so its rules must not be touched;
  * - ipamd unreachable or not ready → tear down from prevResult (the container interface's `mac` is the route table,

@@ -1,6 +1,7 @@
 /**
- * The network configuration on stdin (CNI standard fields plus the reference's, [behaviour §7.1] and the conflist of [behaviour §2.9]),
- * validated by hand — the plugin loads no schema library. Unknown fields are ignored, as the CNI spec asks.
+ * The network configuration on stdin (CNI standard fields plus the reference's, [behaviour §7.1] and the conflist of
+ * [behaviour §2.9]), validated by hand — the plugin loads no schema library. Unknown fields are ignored, as the CNI
+ * spec asks.
  *
  * Where the reference falls back silently (an mtu of "abc" or 100 becomes 9001), this plugin refuses the config with
  * code 7 and a message naming the field, as our environment configuration does: a typo must not quietly give every

@@ -6,8 +6,8 @@
  * `{name, sandbox: <netns>, mac: "<route table id>"}` and a fake `{name: "dummy<hash>", mac: "0", sandbox:
  * "<device number>"}`; one ips entry per address pointing at the container interface; no routes; empty dns.
  * The `mac` and `sandbox` fields of the last two deliberately carry the route table and the ENI's device number:
- * that is how the reference tears a pod down from prevResult alone when ipamd is unreachable [behaviour §7.4], and keeping the
- * shape lets DEL work across an upgrade or downgrade between the reference and this plugin.
+ * that is how the reference tears a pod down from prevResult alone when ipamd is unreachable [behaviour §7.4], and
+ * keeping the shape lets DEL work across an upgrade or downgrade between the reference and this plugin.
  */
 import { CniError } from './errors.js';
 
@@ -169,7 +169,8 @@ export function routeTableOfDevice(deviceNumber: number): number {
 
 /**
  * The route table of an address ipamd assigned: its `routeTableId`, or — from an ipamd older than v1.20 that sends
- * none — the one of its device. Tables 0 and 1 mean main, as the reference treats them ([behaviour §7.3] step 11, [behaviour §7.4] step 4).
+ * none — the one of its device. Tables 0 and 1 mean main, as the reference treats them ([behaviour §7.3] step 11,
+ * [behaviour §7.4] step 4).
  */
 export function routeTableOf(routeTableId: number, deviceNumber: number): number {
   if (routeTableId > 1) return routeTableId;
@@ -177,9 +178,9 @@ export function routeTableOf(routeTableId: number, deviceNumber: number): number
 }
 
 /**
- * The pod a result describes, as the reference's DEL reads it ([behaviour §7.4] step 6): the dummy interface (by exact name when
- * `dummyName` is given, else the one whose name starts with "dummy") gives the device number; each ips entry points
- * at its container interface, whose `mac` is the route table (v1.20+; else computed from the device number); the
+ * The pod a result describes, as the reference's DEL reads it ([behaviour §7.4] step 6): the dummy interface (by exact
+ * name when `dummyName` is given, else the one whose name starts with "dummy") gives the device number; each ips entry
+ * points at its container interface, whose `mac` is the route table (v1.20+; else computed from the device number); the
  * interface just before it is the host veth. Throws CNI_INVALID_CONFIG (7) when the result does not have that shape.
  */
 export function podFromResult(result: CniResult, dummyName?: string): PrevPod {

@@ -142,8 +142,8 @@ export function ignored(): EnvSchema<string | undefined> {
 }
 
 /**
- * Renders a user-supplied value for an error message: quoted, control, invisible and unpaired surrogate characters escaped, and cut
- * after 80 characters (counting code points, so surrogate pairs are never split).
+ * Renders a user-supplied value for an error message: quoted, control, invisible and unpaired surrogate characters
+ * escaped, and cut after 80 characters (counting code points, so surrogate pairs are never split).
  */
 export function showValue(value: string): string {
   const chars = Array.from(value);

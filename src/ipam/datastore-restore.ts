@@ -1,6 +1,6 @@
 /**
- * Planning a checkpoint restore ([behaviour §8] step 3) without touching the datastore: every entry is checked first, and only
- * a conflict-free plan is applied, so a bad checkpoint leaves the datastore exactly as it was.
+ * Planning a checkpoint restore ([behaviour §8] step 3) without touching the datastore: every entry is checked first,
+ * and only a conflict-free plan is applied, so a bad checkpoint leaves the datastore exactly as it was.
  *
  * @example
  * const plan = planRestore(enis.values(), data.allocations); // throws CHECKPOINT_CONFLICT

@@ -1,6 +1,6 @@
 /**
- * Which address a new pod gets. The reference walks Go maps, so its choice is effectively random [behaviour §3.8]; this rule is
- * deterministic and steers the pool towards states the pool manager can shrink:
+ * Which address a new pod gets. The reference walks Go maps, so its choice is effectively random [behaviour §3.8]; this
+ * rule is deterministic and steers the pool towards states the pool manager can shrink:
  *
  * 1. ENIs by ascending device number, skipping ENIs excluded for pod IPs. Pods gather on the primary and low ENIs,
  *    so the newest (highest) ENIs are the first to have no pods and can be freed (`tryFreeENI` frees only empty

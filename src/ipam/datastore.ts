@@ -1,8 +1,8 @@
 /**
  * The IP address datastore of one network card: ENIs, their /32 secondary IPs or /28 prefixes, and which pod (IPAM
- * key) holds which address — the reference's `pkg/ipamd/datastore` [behaviour §3.9] without its I/O. Pure and synchronous:
- * time comes from the injected clock, and ipamd writes the checkpoint ({@link Datastore.toCheckpoint}) after every
- * change. Every operation either succeeds completely or throws an {@link IpamError} and changes nothing.
+ * key) holds which address — the reference's `pkg/ipamd/datastore` [behaviour §3.9] without its I/O. Pure and
+ * synchronous: time comes from the injected clock, and ipamd writes the checkpoint ({@link Datastore.toCheckpoint})
+ * after every change. Every operation either succeeds completely or throws an {@link IpamError} and changes nothing.
  *
  * @example
  * const ds = new Datastore({ clock: manualClock(0), prefixDelegation: true });
@@ -276,8 +276,8 @@ export class Datastore {
   }
 
   /**
-   * Re-assigns the allocations of a checkpoint ([behaviour §8] step 3), after the ENIs and CIDRs were loaded from IMDS/EC2.
-   * Entries whose address is in no known CIDR are dropped (their ENI or IP went away while ipamd was down).
+   * Re-assigns the allocations of a checkpoint ([behaviour §8] step 3), after the ENIs and CIDRs were loaded from
+   * IMDS/EC2. Entries whose address is in no known CIDR are dropped (their ENI or IP went away while ipamd was down).
    *
    * @throws IpamError `CHECKPOINT_CONFLICT` when an address or key is claimed twice (in the entries or against the
    * datastore); nothing is restored then.

@@ -4,16 +4,16 @@
  * targets. Pure: the demand history (AddNetwork arrival times, the last growth) comes in as input.
  *
  * Sizing, in addresses ({@link adaptiveSizing}):
- * - `flow`: the arrival rate outside bursts (the larger of the last minute's and the last 15 minutes': fast up, slow down) times
- *   twice the lead time of new addresses — what steady churn consumes before a growth lands;
+ * - `flow`: the arrival rate outside bursts (the larger of the last minute's and the last 15 minutes': fast up, slow
+ *   down) times twice the lead time of new addresses — what steady churn consumes before a growth lands;
  * - `burst`: the largest number of arrivals within 10 s remembered over 15 minutes. Between bursts a share
  *   (`burstShare`) of it is kept ready; once a burst starts (`burstTrigger` arrivals within a second) the pool grows
  *   at once, in one call, to the rest of a burst that large;
  * - low-water mark `low` = max(minWarm, flow, burst term, what MINIMUM_IP_TARGET still asks for), capped by maxPods;
  *   high-water mark `high` = low + a batch (max(minBatch, low / 4)).
  *
- * Plan: grow when the usable free addresses (free, not in cooldown, less the ADDs waiting) drop below `low`, to `high`, in one call
- * (the reference's increase machinery: existing ENIs first, else a new ENI). Release only addresses above
+ * Plan: grow when the usable free addresses (free, not in cooldown, less the ADDs waiting) drop below `low`, to `high`,
+ * in one call (the reference's increase machinery: existing ENIs first, else a new ENI). Release only addresses above
  * `high + batch`, that are neither assigned nor cooling, and only `releaseHoldMs` after the last growth and
  * `releaseIntervalMs` after the last release.
  * Release from one ENI at a time (one call). Free an ENI only once it holds no address and the other ENIs can hold

@@ -1,7 +1,7 @@
 /**
- * Freeing whole ENIs ([behaviour §3.7] `shouldRemoveExtraENIs`, `tryFreeENI` → the datastore's `getDeletableENI`): at most one
- * ENI per tick, never the primary, trunk or EFA ENI, never one with pods, addresses in cooldown or younger than a
- * minute, and never one whose addresses the warm/minimum targets still need.
+ * Freeing whole ENIs ([behaviour §3.7] `shouldRemoveExtraENIs`, `tryFreeENI` → the datastore's `getDeletableENI`): at
+ * most one ENI per tick, never the primary, trunk or EFA ENI, never one with pods, addresses in cooldown or younger
+ * than a minute, and never one whose addresses the warm/minimum targets still need.
  *
  * @example
  * const { eni, verdicts } = pickEniToFree(snapshot.enis, targets, { prefixDelegation: false },
@@ -38,8 +38,8 @@ function isUnusedSecondary(eni: EniView): boolean {
 }
 
 /**
- * [behaviour §3.7] `shouldRemoveExtraENIs`: whether to look for an ENI to free this tick. With IP targets always (each ENI is
- * checked against them); else when a whole extra ENI's worth of addresses is available beyond WARM_ENI_TARGET
+ * [behaviour §3.7] `shouldRemoveExtraENIs`: whether to look for an ENI to free this tick. With IP targets always (each
+ * ENI is checked against them); else when a whole extra ENI's worth of addresses is available beyond WARM_ENI_TARGET
  * (SIP) or WARM_PREFIX_TARGET (PD, where an ENI's worth is `maxIpsPerEni × 16`); in PD also whenever some
  * secondary ENI has no pods (after the target was lowered, prefixes are released first and ENIs linger).
  *
@@ -123,10 +123,10 @@ function whyKept(
 }
 
 /**
- * [behaviour §3.7] `getDeletableENI`: the ENI to free this tick. The reference takes the first qualifying ENI in Go map order;
- * we take the highest device number, the ENI our datastore drains first (pods are packed onto low device numbers),
- * so the most recently attached capacity goes first. "Other ENIs" in the target checks are the non-excluded ones,
- * as in the pool statistics.
+ * [behaviour §3.7] `getDeletableENI`: the ENI to free this tick. The reference takes the first qualifying ENI in Go map
+ * order; we take the highest device number, the ENI our datastore drains first (pods are packed onto low device
+ * numbers), so the most recently attached capacity goes first. "Other ENIs" in the target checks are the non-excluded
+ * ones, as in the pool statistics.
  *
  * @example
  * pickEniToFree(enis, targets, { prefixDelegation: false }, { now: 120_000, minEniAgeMs: 60_000 }).verdicts[0];

@@ -1,6 +1,7 @@
 /**
- * What to request when the pool is too low ([behaviour §3.6] `increaseDatastorePool`, `tryAssignIPs`/`tryAssignPrefixes`,
- * `tryAllocateENI`, `hasRoomForEni`) and what to unassign when it is too high ([behaviour §3.7] `tryUnassignCidrsFromAll`).
+ * What to request when the pool is too low ([behaviour §3.6] `increaseDatastorePool`,
+ * `tryAssignIPs`/`tryAssignPrefixes`, `tryAllocateENI`, `hasRoomForEni`) and what to unassign when it is too high
+ * ([behaviour §3.7] `tryUnassignCidrsFromAll`).
  *
  * Where the reference walks a Go map (random order) these functions fix an order, so that plans are reproducible
  * and pods, which our datastore packs onto low device numbers, are left alone:
@@ -43,8 +44,8 @@ function byDeviceAscending(enis: readonly EniView[]): EniView[] {
 }
 
 /**
- * [behaviour §3.6] `hasRoomForEni`: every ENI in the datastore holds a slot (primary, trunk, EFA, excluded alike); unmanaged
- * ENIs and a slot kept for the SGP trunk ENI reduce the limit.
+ * [behaviour §3.6] `hasRoomForEni`: every ENI in the datastore holds a slot (primary, trunk, EFA, excluded alike);
+ * unmanaged ENIs and a slot kept for the SGP trunk ENI reduce the limit.
  *
  * @example
  * hasRoomForEni(snapshot, { maxEnis: 4 }, { unmanagedEnis: 1, trunkReserve: 1 });
@@ -67,9 +68,9 @@ export function hasRoomForEni(
 }
 
 /**
- * ENIs that may be grown (the reference's `GetAllocatableENIs`): not trunk, not excluded from pod IPs, not the primary ENI under custom networking (its
- * subnet is not the pods' subnet), with fewer than `maxIpsPerEni` CIDRs of any kind (IPs and prefixes share the
- * slots). Ascending device number.
+ * ENIs that may be grown (the reference's `GetAllocatableENIs`): not trunk, not excluded from pod IPs, not the primary
+ * ENI under custom networking (its subnet is not the pods' subnet), with fewer than `maxIpsPerEni` CIDRs of any kind
+ * (IPs and prefixes share the slots). Ascending device number.
  *
  * @example
  * allocatableEnis(snapshot.enis, 9, { customNetworking: true }).map((e) => e.id); // ['eni-1'] (eni-0 is primary)
@@ -89,8 +90,8 @@ export function allocatableEnis(
 }
 
 /**
- * [behaviour §3.6] amounts: `wanted` on an existing ENI (`tryAssignIPs`/`getPrefixesNeeded`) and the count to create a new ENI
- * with (`GetENIResourcesToAllocate`).
+ * [behaviour §3.6] amounts: `wanted` on an existing ENI (`tryAssignIPs`/`getPrefixesNeeded`) and the count to create a
+ * new ENI with (`GetENIResourcesToAllocate`).
  *
  * @example
  * // PD, MINIMUM_IP_TARGET=20, empty pool: 20 IPs short → 2 prefixes, on an existing ENI or a new one.
@@ -169,8 +170,9 @@ export function planIncrease(input: PolicyInput, targets: PoolTargets): ResizeDe
 
 /**
  * CIDRs with no assigned address, at most `limit`, highest device number first and highest address first. A /32
- * in cooldown has no assigned address, so it is freeable (reference quirk, [behaviour §3.7; behaviour §13.4]). Every ENI is walked,
- * primary and excluded ones included, and CIDRs of the other mode too, as the reference's `FindFreeableCidrs`.
+ * in cooldown has no assigned address, so it is freeable (reference quirk, [behaviour §3.7; behaviour §13.4]). Every
+ * ENI is walked, primary and excluded ones included, and CIDRs of the other mode too, as the reference's
+ * `FindFreeableCidrs`.
  *
  * @example
  * freeableCidrs(snapshot.enis, 2).map((c) => c.cidr); // ['10.0.2.12/32', '10.0.2.11/32']

@@ -1,7 +1,7 @@
 /**
- * The warm-pool arithmetic of [behaviour §3.4–3.5; behaviour §3.7] ("too high"), as free functions over the datastore's statistics —
- * the reference's `datastoreTargetState`, `isDatastorePoolTooLow` and `isDatastorePoolTooHigh` without the god
- * object around them (cilium's `calculateNeededIPs`/`calculateExcessIPs` shape).
+ * The warm-pool arithmetic of [behaviour §3.4–3.5; behaviour §3.7] ("too high"), as free functions over the datastore's
+ * statistics — the reference's `datastoreTargetState`, `isDatastorePoolTooLow` and `isDatastorePoolTooHigh` without the
+ * god object around them (cilium's `calculateNeededIPs`/`calculateExcessIPs` shape).
  *
  * @example
  * const stats = { totalIPs: 7, assignedIPs: 5, cooldownIPs: 0, availableIPs: 2, totalPrefixes: 0, freePrefixes: 0 };
@@ -51,8 +51,8 @@ export function effectiveTargets(targets: PoolTargets, networkCard: number): Poo
 }
 
 /**
- * [behaviour §3.4] `datastoreTargetState`: how many IPs the pool is short of / over the IP targets, and in PD the same in
- * prefixes. `over` may be positive while addresses are in cooldown: they count as available [behaviour §3.3].
+ * [behaviour §3.4] `datastoreTargetState`: how many IPs the pool is short of / over the IP targets, and in PD the same
+ * in prefixes. `over` may be positive while addresses are in cooldown: they count as available [behaviour §3.3].
  *
  * @example
  * // PD, WARM_IP_TARGET=5, nothing allocated yet: 5 IPs short → 1 prefix.
@@ -87,8 +87,8 @@ function describeIpTargets(stats: PoolStats, targets: PoolTargets): string {
 }
 
 /**
- * [behaviour §3.5] `isDatastorePoolTooLow`, in the reference's order: the maxPods ceiling first, then the IP targets, then
- * WARM_ENI_TARGET (SIP) or WARM_PREFIX_TARGET (PD), including the "target 0 and nothing available" edge.
+ * [behaviour §3.5] `isDatastorePoolTooLow`, in the reference's order: the maxPods ceiling first, then the IP targets,
+ * then WARM_ENI_TARGET (SIP) or WARM_PREFIX_TARGET (PD), including the "target 0 and nothing available" edge.
  *
  * @example
  * isPoolTooLow(stats, targets, { maxIpsPerEni: 9, maxPods: 29 }, { prefixDelegation: false });
@@ -131,8 +131,9 @@ export function isPoolTooLow(
 }
 
 /**
- * [behaviour §3.7] `isDatastorePoolTooHigh`. SIP with only WARM_ENI_TARGET never shrinks IP by IP: surplus ENIs are freed whole
- * by {@link shouldRemoveExtraEnis} and `pickEniToFree`. Like the reference it ignores maxPods (pools grow in chunks).
+ * [behaviour §3.7] `isDatastorePoolTooHigh`. SIP with only WARM_ENI_TARGET never shrinks IP by IP: surplus ENIs are
+ * freed whole by {@link shouldRemoveExtraEnis} and `pickEniToFree`. Like the reference it ignores maxPods (pools grow
+ * in chunks).
  *
  * @example
  * isPoolTooHigh(stats, { warmEniTarget: 1, warmIpTarget: 0, minimumIpTarget: 0, warmPrefixTarget: 1 },
@@ -159,8 +160,8 @@ export function isPoolTooHigh(stats: PoolStats, targets: PoolTargets, mode: PdMo
 }
 
 /**
- * How many CIDRs a decrease may unassign (the reference's `over` in `tryUnassignCidrsFromAll`): the [behaviour §3.4] excess
- * (in prefixes in PD), or in PD without IP targets the free prefixes beyond WARM_PREFIX_TARGET.
+ * How many CIDRs a decrease may unassign (the reference's `over` in `tryUnassignCidrsFromAll`): the [behaviour §3.4]
+ * excess (in prefixes in PD), or in PD without IP targets the free prefixes beyond WARM_PREFIX_TARGET.
  *
  * @example
  * releaseCount({ ...stats, freePrefixes: 3 }, { ...targets, warmIpTarget: 0, minimumIpTarget: 0, warmPrefixTarget: 1 },

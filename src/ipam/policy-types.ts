@@ -1,7 +1,7 @@
 /**
- * Inputs and outputs of the warm-pool policy [behaviour §3.2–3.7; behaviour §10.1]. The policy is a set of pure functions: the
- * reconciler hands it a {@link DatastoreSnapshot} plus the effective configuration and timers, gets back a
- * {@link PoolPlan} for one tick of the reference's `updateIPPoolIfRequired`, and carries the plan out through the
+ * Inputs and outputs of the warm-pool policy [behaviour §3.2–3.7; behaviour §10.1]. The policy is a set of pure
+ * functions: the reconciler hands it a {@link DatastoreSnapshot} plus the effective configuration and timers, gets back
+ * a {@link PoolPlan} for one tick of the reference's `updateIPPoolIfRequired`, and carries the plan out through the
  * EC2 port (the Prepare/Allocate split of cilium's IPAM).
  *
  * @example

@@ -1,7 +1,7 @@
 /**
  * The warm-pool policy: one pure function, {@link planPool}, that decides one tick of the reference's
- * `updateIPPoolIfRequired` [behaviour §3.2] from a datastore snapshot, and the maths behind it, re-exported here so callers
- * import one module. The reconciler executes the plan: first `resize`, then `freeEni`, and records the timers
+ * `updateIPPoolIfRequired` [behaviour §3.2] from a datastore snapshot, and the maths behind it, re-exported here so
+ * callers import one module. The reconciler executes the plan: first `resize`, then `freeEni`, and records the timers
  * (`lastDecreaseAt` after every `release`, `lastInsufficientAt` after an insufficient-address error).
  *
  * @example
@@ -75,8 +75,9 @@ function planFreeEni(
 }
 
 /**
- * One tick of the pool manager [behaviour §3.2]: if the pool is too low, grow it [behaviour §3.6]; else if it is too high and the last
- * decrease is more than 30 s ago, release CIDRs [behaviour §3.7]; independently, free at most one ENI [behaviour §3.7].
+ * One tick of the pool manager [behaviour §3.2]: if the pool is too low, grow it [behaviour §3.6]; else if it is too
+ * high and the last decrease is more than 30 s ago, release CIDRs [behaviour §3.7]; independently, free at most one ENI
+ * [behaviour §3.7].
  *
  * The ENI to free is chosen on the ENIs as they will be after this tick's release, but `shouldRemoveExtraEnis`
  * sees the statistics from before it — the reference's order (it passes the tick's stale stats). It is chosen

@@ -75,8 +75,8 @@ export interface EniView extends EniSpec {
 }
 
 /**
- * The datastore's statistics, as the reference computes them [behaviour §3.3]: only non-excluded ENIs and only CIDRs of the
- * current mode count, except `totalPrefixes`, which counts every prefix.
+ * The datastore's statistics, as the reference computes them [behaviour §3.3]: only non-excluded ENIs and only CIDRs of
+ * the current mode count, except `totalPrefixes`, which counts every prefix.
  */
 export interface PoolStats {
   readonly totalIPs: number;

@@ -38,7 +38,8 @@ export const PACED_ACCOUNT_SHARE = 0.9;
 
 /**
  * Timings for an ipamd paced to `share` of the account's EC2 buckets: it may call DescribeSubnets only once per
- * 1 / (20 × share) s (that bucket refills 20 per second), so start-up's answer must serve the first discovery that long.
+ * 1 / (20 × share) s (that bucket refills 20 per second), so start-up's answer must serve the first discovery that
+ * long.
  *
  * @example
  * pacedTimings(0.9 / 1000).subnetReuseMs; // 56556

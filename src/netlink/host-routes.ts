@@ -143,9 +143,9 @@ export function eniTeardownCommands(spec: Pick<EniNetworkSpec, 'primaryIp' | 'ro
 }
 
 /**
- * Deletes of a stale pod's rules [behaviour §8]: 512 `to ip lookup main` and every 1536 `from ip`, whatever its table (a pod
- * on a secondary ENI has one; SGP pods used vlan tables). Built from the current rules so each delete names a rule
- * that exists.
+ * Deletes of a stale pod's rules [behaviour §8]: 512 `to ip lookup main` and every 1536 `from ip`, whatever its table
+ * (a pod on a secondary ENI has one; SGP pods used vlan tables). Built from the current rules so each delete names a
+ * rule that exists.
  */
 export function podRuleDeleteCommands(ip: string, rules: readonly IpRuleJson[]): IpCommand[] {
   const host = `${checkIp(ip)}/32`;

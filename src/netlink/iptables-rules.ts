@@ -1,6 +1,6 @@
 /**
- * Pure rendering of ipamd's iptables rule set ([behaviour §7.7] SNAT, [behaviour §7.8] connmark, iptables variant) and the plan
- * that converges a node namespace to it: an `iptables-restore --noflush` input computed from `iptables-save`.
+ * Pure rendering of ipamd's iptables rule set ([behaviour §7.7] SNAT, [behaviour §7.8] connmark, iptables variant) and
+ * the plan that converges a node namespace to it: an `iptables-restore --noflush` input computed from `iptables-save`.
  *
  * Rules are kept as `iptables-save` prints them (the *canonical* spelling: `-i` before `-m`, `--set-mark` shown as
  * `--set-xmark`, `--restore-mark --mask M` as `--nfmask M --ctmask M`, `/32` spelled out, `-d 0.0.0.0/0` dropped), so
@@ -86,8 +86,8 @@ export function snatRandomization(mode: SnatSpec['randomizeSnat'], options: Rend
 }
 
 /**
- * The rule set of [behaviour §7.7–7.8] for `spec`. External SNAT drops the SNAT and connmark chains and their jumps; the mangle
- * rules follow node-port support (the pod restore-mark also stays while SNAT is ours).
+ * The rule set of [behaviour §7.7–7.8] for `spec`. External SNAT drops the SNAT and connmark chains and their jumps;
+ * the mangle rules follow node-port support (the pod restore-mark also stays while SNAT is ours).
  */
 export function snatRules(spec: SnatSpec, options: RenderOptions): SnatRules {
   if (!isIpv4(spec.primaryIp)) invalid('primary IPv4 address', spec.primaryIp);

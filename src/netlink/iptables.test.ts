@@ -1,5 +1,5 @@
-// setupSnat [behaviour §7.7–7.8] against real namespaces, once per iptables backend: each test gets its own node namespace
-// and compares `iptables-save` inside it with the reference's rules. The root namespace is checked untouched.
+// setupSnat [behaviour §7.7–7.8] against real namespaces, once per iptables backend: each test gets its own node
+// namespace and compares `iptables-save` inside it with the reference's rules. The root namespace is checked untouched.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { SnatSpec } from './port.js';

@@ -1,7 +1,7 @@
 /**
- * Pure builders for the aws-cni plugin's pod wiring [behaviour §7.3; behaviour §7.4]: the `ip -batch` lines run inside the pod's
- * namespace and the node's, the IPv6 sysctls of the host veth, and the argv of the batches themselves. Nothing here
- * spawns; `pod-network.ts` runs what these return (one batch per namespace).
+ * Pure builders for the aws-cni plugin's pod wiring [behaviour §7.3; behaviour §7.4]: the `ip -batch` lines run inside
+ * the pod's namespace and the node's, the IPv6 sysctls of the host veth, and the argv of the batches themselves.
+ * Nothing here spawns; `pod-network.ts` runs what these return (one batch per namespace).
  *
  * @example
  * podSideCommands(plan, 4242);
@@ -160,8 +160,8 @@ export function podVethAdd(plan: PodWiringPlan, hostNetns: number | string): IpC
 }
 
 /**
- * The pod side, in order ([behaviour §7.3] steps 3, 5, 7, 8, 9): the veth, `<ip>/32`, the gateway's link route (before the
- * default route, which needs its gateway reachable), the default route, and the gateway's permanent neighbour entry
+ * The pod side, in order ([behaviour §7.3] steps 3, 5, 7, 8, 9): the veth, `<ip>/32`, the gateway's link route (before
+ * the default route, which needs its gateway reachable), the default route, and the gateway's permanent neighbour entry
  * to the host veth's MAC, so the pod never ARPs. Routes through the container end are accepted while the host end is
  * still down (no carrier): the kernel only requires the device to be administratively up.
  */
@@ -177,8 +177,8 @@ export function podSideCommands(plan: PodWiringPlan, hostNetns: number | string)
 }
 
 /**
- * The node side ([behaviour §7.3] step 11): host end up (a route through a down device is refused), `<ip>/32 dev HOST scope
- * link` in main, rule 512 `to <ip>/32 lookup main`, and rule 1536 `from <ip>/32 lookup <table>` for a non-main
+ * The node side ([behaviour §7.3] step 11): host end up (a route through a down device is refused), `<ip>/32 dev HOST
+ * scope link` in main, rule 512 `to <ip>/32 lookup main`, and rule 1536 `from <ip>/32 lookup <table>` for a non-main
  * table. `ruleAdd` tolerates EEXIST, as the reference ignores existing-rule errors.
  */
 export function hostSideCommands(plan: Pick<PodWiringPlan, 'hostVethName' | 'podIp' | 'routeTableId'>): IpCommand[] {
@@ -204,8 +204,8 @@ export function podRuleDelete(priority: number, direction: 'to' | 'from', ip: st
 export const FROM_RULE_DELETES_PER_ROUND = 2;
 
 /**
- * DEL ([behaviour §7.4] step 4), tolerant of everything already gone: rule 512, every rule 1536 of the address (any table:
- * the kernel refuses identical rules, but one to another table can exist), the host route (through the host veth
+ * DEL ([behaviour §7.4] step 4), tolerant of everything already gone: rule 512, every rule 1536 of the address (any
+ * table: the kernel refuses identical rules, but one to another table can exist), the host route (through the host veth
  * when its name is known, so a route that already moved to another pod's veth stays), and the host veth itself
  * (which takes the container end with it). Lines 2..1+{@link FROM_RULE_DELETES_PER_ROUND} are the `from` deletions.
  */
@@ -226,8 +226,9 @@ export function hostTeardownCommands(spec: {
 }
 
 /**
- * The host veth's IPv6 settings ([behaviour §7.3] step 4), as `/proc/sys` relative paths (slashes: a device name may hold dots).
- * They only matter to IPv6 (no router advertisements accepted from the pod, no forwarding role on the veth).
+ * The host veth's IPv6 settings ([behaviour §7.3] step 4), as `/proc/sys` relative paths (slashes: a device name may
+ * hold dots). They only matter to IPv6 (no router advertisements accepted from the pod, no forwarding role on the
+ * veth).
  */
 export function hostVethSysctls(hostVethName: string): Record<string, string> {
   const dir = `net/ipv6/conf/${checkLinkName(hostVethName)}`;

@@ -1,6 +1,6 @@
 /**
- * The aws-cni plugin's pod wiring ([behaviour §7.3] ADD, [behaviour §7.4] DEL, CHECK) on the kernel, with as few processes as
- * possible, since each costs about 5 ms and Node cannot `setns(2)` a thread:
+ * The aws-cni plugin's pod wiring ([behaviour §7.3] ADD, [behaviour §7.4] DEL, CHECK) on the kernel, with as few
+ * processes as possible, since each costs about 5 ms and Node cannot `setns(2)` a thread:
  *
  * - ADD: one `ip -batch` inside the pod's namespace creates the veth (the host end directly in the node's
  *   namespace, with a MAC chosen here, so nothing is read back), the address, both routes and the permanent

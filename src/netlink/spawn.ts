@@ -60,7 +60,8 @@ export function nodeSpawn(): SpawnFn {
             );
         },
       );
-      // The child may exit before reading its stdin (a bad namespace); EPIPE is then expected and the exit code says why.
+      // The child may exit before reading its stdin (a bad namespace); EPIPE is then expected and the exit code says
+      // why.
       child.stdin?.on('error', () => undefined);
       child.stdin?.end(input);
     });

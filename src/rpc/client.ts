@@ -1,10 +1,11 @@
 /**
  * The CNI plugin's client of ipamd: unary gRPC over HTTP/2 on ipamd's unix socket, on a minimal HTTP/2 connection
  * of our own (src/rpc/h2.ts, HPACK in src/rpc/hpack.ts) instead of @grpc/grpc-js or node:http2, because the plugin
- * cold-starts on every CNI call, and loading either costs more than the whole call (docs/performance.md). The wire format is gRPC's: POST /<service>/<method>, `content-type: application/grpc`, `te: trailers`,
- * a 5-byte frame header (compressed flag, big-endian length) around the protobuf message; the answer is one frame,
- * then `grpc-status`/`grpc-message` in the trailers (or in the headers of a trailers-only response). Messages go
- * through src/rpc/codec.ts, the same codecs ipamd's server uses.
+ * cold-starts on every CNI call, and loading either costs more than the whole call (docs/performance.md). The wire
+ * format is gRPC's: POST /<service>/<method>, `content-type: application/grpc`, `te: trailers`, a 5-byte frame header
+ * (compressed flag, big-endian length) around the protobuf message; the answer is one frame, then
+ * `grpc-status`/`grpc-message` in the trailers (or in the headers of a trailers-only response). Messages go through
+ * src/rpc/codec.ts, the same codecs ipamd's server uses.
  *
  * Every failure is an {@link RpcError}: nothing listening → RPC_UNAVAILABLE naming the socket, the deadline passed →
  * RPC_TIMEOUT, a non-OK status → the code {@link rpcErrorFromStatus} maps it to, a broken answer → RPC_PROTOCOL.

@@ -7,7 +7,8 @@
  * Before the backend sees a request: a ClientVersion other than ipamd's → FAILED_PRECONDITION "wrong client
  * version" (the reference's check); a request that does not decode or has a field over 4 KiB → INVALID_ARGUMENT; a
  * request validate.ts refuses (an empty ContainerID, IfName or NetworkName, a value too long, control characters) →
- * a reply with Success=false (as the reference answers) and errorCode RPC_INVALID_REQUEST. A backend that throws → INTERNAL with its message; the server keeps serving.
+ * a reply with Success=false (as the reference answers) and errorCode RPC_INVALID_REQUEST. A backend that throws →
+ * INTERNAL with its message; the server keeps serving.
  */
 import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';

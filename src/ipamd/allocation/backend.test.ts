@@ -1,5 +1,5 @@
-// The CNI backend [behaviour §1.6; behaviour §3.8] over a real ipamd and the embedded VPC: waiting for growth, actionable
-// failure reasons, idempotency, the checkpoint after every change, and refused requests.
+// The CNI backend [behaviour §1.6; behaviour §3.8] over a real ipamd and the embedded VPC: waiting for growth,
+// actionable failure reasons, idempotency, the checkpoint after every change, and refused requests.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import type { AddNetworkRequest } from '../../rpc/types.js';

@@ -1,6 +1,6 @@
 /**
- * Attaching and freeing ENIs ([behaviour §3.6] `tryAllocateENI`/`AllocENI`, [behaviour §3.7] `tryFreeENI`/`FreeENI`), and
- * re-reading one ENI from EC2 when the datastore may be out of step. Failures never throw: they are recorded
+ * Attaching and freeing ENIs ([behaviour §3.6] `tryAllocateENI`/`AllocENI`, [behaviour §3.7] `tryFreeENI`/`FreeENI`),
+ * and re-reading one ENI from EC2 when the datastore may be out of step. Failures never throw: they are recorded
  * ({@link tracked}), counted with the reference's `awscni_ipamd_error_count{fn}` names, and returned as outcomes
  * the pool manager turns into back-off and reasons.
  *
@@ -279,8 +279,8 @@ export async function releaseEniInEc2(ctx: IpamdContext, eniId: EniId, knownAtta
 }
 
 /**
- * [behaviour §3.7] tryFreeENI after the policy chose the ENI: out of the datastore first (refused if a pod got an address on it
- * meanwhile), then EC2, then the host's rule for the ENI's primary address.
+ * [behaviour §3.7] tryFreeENI after the policy chose the ENI: out of the datastore first (refused if a pod got an
+ * address on it meanwhile), then EC2, then the host's rule for the ENI's primary address.
  *
  * @example
  * if (plan.freeEni.kind === 'free-eni') await freeEni(ctx, plan.freeEni.eniId);

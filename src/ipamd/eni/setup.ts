@@ -1,8 +1,8 @@
 /**
- * Taking an attached ENI into ipamd's care ([behaviour §2.5] `setupENI`, [behaviour §2.7] tags, [behaviour §2.3] step 6 classification):
- * decide whether ipamd manages it, tag it, add it to the datastore with its route table, program the host for a
- * secondary ENI, and add its /32s and /28s. Used by node initialisation, the reconciler (ENIs attached behind
- * ipamd's back) and ENI allocation.
+ * Taking an attached ENI into ipamd's care ([behaviour §2.5] `setupENI`, [behaviour §2.7] tags, [behaviour §2.3] step 6
+ * classification): decide whether ipamd manages it, tag it, add it to the datastore with its route table, program the
+ * host for a secondary ENI, and add its /32s and /28s. Used by node initialisation, the reconciler (ENIs attached
+ * behind ipamd's back) and ENI allocation.
  *
  * @example
  * const { managed, reason } = classifyEni(ec2Eni.tags, { instanceId, manageUntagged: true, isPrimary: false });
@@ -66,8 +66,8 @@ export function missingTags(
 }
 
 /**
- * [behaviour §2.3] step 6: `no_manage` present → unmanaged iff exactly "true"; else tagged with this instance → managed; else
- * MANAGE_UNTAGGED_ENI decides. The primary ENI is always managed.
+ * [behaviour §2.3] step 6: `no_manage` present → unmanaged iff exactly "true"; else tagged with this instance →
+ * managed; else MANAGE_UNTAGGED_ENI decides. The primary ENI is always managed.
  *
  * @example
  * classifyEni({ 'node.k8s.amazonaws.com/no_manage': 'true' }, { instanceId: 'i-1', manageUntagged: true, isPrimary: false });
@@ -143,8 +143,8 @@ export function imdsCidrs(eni: ImdsEni): string[] {
 }
 
 /**
- * [behaviour §2.5]: adds the ENI to the datastore (route table 254 for the primary, device + 1 otherwise), programs the host
- * for a secondary ENI (on failure the ENI is taken out again and the error thrown), then adds every /32 and /28 it
+ * [behaviour §2.5]: adds the ENI to the datastore (route table 254 for the primary, device + 1 otherwise), programs the
+ * host for a secondary ENI (on failure the ENI is taken out again and the error thrown), then adds every /32 and /28 it
  * has, whatever the mode (the datastore only hands out those of the current mode). Returns how many CIDRs were new.
  *
  * @example

@@ -49,7 +49,8 @@ export function subnetVerdict(subnet: Ec2Subnet, options: SubnetChoiceOptions): 
 }
 
 /**
- * [behaviour §4.5] selection: usable subnets by free addresses (descending, ties by id), and the rejected ones with reasons.
+ * [behaviour §4.5] selection: usable subnets by free addresses (descending, ties by id), and the rejected ones with
+ * reasons.
  *
  * @example
  * selectSubnets(subnets, { primarySubnetId: 'subnet-a', clusterName: 'prod' }).rejected;

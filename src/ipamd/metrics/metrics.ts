@@ -1,6 +1,6 @@
 /**
- * ipamd's Prometheus metrics: every `awscni_*` metric of the reference [behaviour §6] with its name, type and labels, so
- * dashboards and the cni-metrics-helper keep working, plus per-subnet capacity gauges the reference never had.
+ * ipamd's Prometheus metrics: every `awscni_*` metric of the reference [behaviour §6] with its name, type and labels,
+ * so dashboards and the cni-metrics-helper keep working, plus per-subnet capacity gauges the reference never had.
  * The registry is the caller's (no global default registry); {@link startMetricsServer} serves it.
  *
  * Departures, each deliberate:

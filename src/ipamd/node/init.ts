@@ -313,8 +313,8 @@ export function snatSpec(ctx: IpamdContext, primaryInterface: string): Parameter
 }
 
 /**
- * The steps that need the pool manager ([behaviour §2.3] steps 11, 12, 19): release the free CIDRs of excluded ENIs and of the
- * other mode (PD: /32s; SIP: /28s), then one tick if the pool is too low, so that the first pods find addresses.
+ * The steps that need the pool manager ([behaviour §2.3] steps 11, 12, 19): release the free CIDRs of excluded ENIs and
+ * of the other mode (PD: /32s; SIP: /28s), then one tick if the pool is too low, so that the first pods find addresses.
  *
  * @example
  * await completeInit(ctx, new PoolManager(ctx));

@@ -1,10 +1,10 @@
 /**
  * The warm-pool executor: one {@link PoolManager.tick} is the reference's `updateIPPoolIfRequired` [behaviour §3.2]. It
  * builds the policy's input from the datastore, the config, the limits and the timers, asks the pure policy
- * (`planPool`) what to do, and carries the plan out through EC2: grow an existing ENI ([behaviour §3.6] step A), attach a new
- * ENI (step B), release free CIDRs [behaviour §3.7], free one ENI. It stamps the timers the policy reads (`lastDecreaseAt`
- * after every release, `lastInsufficientAt` after InsufficientFreeAddressesInSubnet / InsufficientCidrBlocks).
- * No failure escapes a tick: each is typed, logged, recorded for `/v1/pool` and counted.
+ * (`planPool`) what to do, and carries the plan out through EC2: grow an existing ENI ([behaviour §3.6] step A), attach
+ * a new ENI (step B), release free CIDRs [behaviour §3.7], free one ENI. It stamps the timers the policy reads
+ * (`lastDecreaseAt` after every release, `lastInsufficientAt` after InsufficientFreeAddressesInSubnet /
+ * InsufficientCidrBlocks). No failure escapes a tick: each is typed, logged, recorded for `/v1/pool` and counted.
  *
  * Ticks run one at a time (the context's lock). {@link PoolManager.requestGrowth} runs one more tick as soon as the
  * lock is free — AddNetwork calls it when the pool is empty — and concurrent requests share that tick.

@@ -1,5 +1,5 @@
-// The pool executor in prefix-delegation mode ([behaviour §3.5–3.7] PD branches, [behaviour §10.1]) and the mode-switch clean-up
-// ([behaviour §2.3] step 12, [behaviour §1.6] DEL step 3) against the embedded VPC.
+// The pool executor in prefix-delegation mode ([behaviour §3.5–3.7] PD branches, [behaviour §10.1]) and the mode-switch
+// clean-up ([behaviour §2.3] step 12, [behaviour §1.6] DEL step 3) against the embedded VPC.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import {
@@ -54,7 +54,8 @@ describe('pool manager (prefix delegation)', () => {
         'SIP grew secondary IPs',
       );
       assertInSync(world, sip);
-      // [behaviour §1.6] DEL step 3: web-0's address came from a prefix; releasing it in SIP mode gives that prefix back.
+      // [behaviour §1.6] DEL step 3: web-0's address came from a prefix; releasing it in SIP mode gives that prefix
+      // back.
       const del = await sip.backend.delNetwork(delRequest('web-0'));
       assert.equal(del.ipAllocationMetadata[0]?.ipv4Addr, address);
       await sip.idle();
