@@ -15,6 +15,7 @@
  */
 import { asError, errorFacts, isVpcCniError, type CniCode } from '../../errors.js';
 import { msToNs } from '../../ipam/checkpoint.js';
+import { isIpamError } from '../../ipam/errors.js';
 import type { Allocation, AssignResult, UnassignResult } from '../../ipam/datastore.js';
 import type { IpamKey, IpamMetadata } from '../../ipam/types.js';
 import type { Timers } from '../../obs/timers.js';
@@ -58,7 +59,7 @@ function checkpointRefusal(error: unknown, undone: string): Refusal {
   };
 }
 
-const isNoAddress = (error: unknown): boolean => isVpcCniError(error) && error.code === 'NO_AVAILABLE_ADDRESS';
+const isNoAddress = (error: unknown): boolean => isIpamError(error, 'NO_AVAILABLE_ADDRESS');
 
 function reuseAtOf(error: unknown): number | undefined {
   const value = isVpcCniError(error) ? error.details['reuseAt'] : undefined;

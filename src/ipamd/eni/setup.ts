@@ -9,7 +9,7 @@
  * if (managed) await setupEni(ctx, imdsEni, { isTrunk: false, isEFA: false });
  */
 import type { Config } from '../../config/types.js';
-import { isVpcCniError } from '../../errors.js';
+import { isIpamError } from '../../ipam/errors.js';
 import { CloudError } from '../../cloud/errors.js';
 import type { EniId } from '../../ipam/types.js';
 import type { IpamdContext } from '../context.js';
@@ -230,7 +230,7 @@ export function addCidrIfMissing(ctx: IpamdContext, eniId: EniId, cidr: string):
     ctx.cooldown.remove(cidr);
     return true;
   } catch (error) {
-    if (isVpcCniError(error) && error.code === 'DUPLICATE_CIDR') return false;
+    if (isIpamError(error, 'DUPLICATE_CIDR')) return false;
     ctx.log.warn({ eniId, cidr, error: String(error) }, `cannot add ${cidr} to ENI ${eniId}`);
     return false;
   }
