@@ -67,7 +67,8 @@ async function preflight(options: DemoOptions): Promise<void> {
     throw new DemoError(
       'DEMO_PLUGIN_MISSING',
       `the CNI plugin ${options.plugin} is missing or not executable: build it with 'npm run build'`,
-      { cause: error },
+      {},
+      error,
     );
   });
   loadConfig({ ...options.ipamdEnv }); // a bad --env is a ConfigError naming the variable, before anything starts

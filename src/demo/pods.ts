@@ -132,9 +132,12 @@ export class PodRuntime {
     } catch (error) {
       await this.remove(pod).catch(() => undefined);
       if (error instanceof DemoError) throw error;
-      throw new DemoError('DEMO_POD_FAILED', `${pod.namespace}/${pod.name} on ${node.name}: ${messageOf(error)}`, {
-        cause: error,
-      });
+      throw new DemoError(
+        'DEMO_POD_FAILED',
+        `${pod.namespace}/${pod.name} on ${node.name}: ${messageOf(error)}`,
+        {},
+        error,
+      );
     }
   }
 
@@ -153,9 +156,12 @@ export class PodRuntime {
           `${pod.namespace}/${pod.name}: aws-cni DEL failed: ${pluginError(out)}`,
         );
     } catch (error) {
-      failure = new DemoError('DEMO_POD_FAILED', `${pod.namespace}/${pod.name}: aws-cni DEL: ${messageOf(error)}`, {
-        cause: error,
-      });
+      failure = new DemoError(
+        'DEMO_POD_FAILED',
+        `${pod.namespace}/${pod.name}: aws-cni DEL: ${messageOf(error)}`,
+        {},
+        error,
+      );
     }
     await deleteNamespaces(this.#options.exec, [pod.netns]);
     this.#pods.delete(pod);
