@@ -6,7 +6,7 @@
  * @example
  * throw new K8sError('K8S_NOT_FOUND', "Node 'node-1' does not exist", { status: 404, operation: 'readNode' });
  */
-import { catalogueError } from '../errors.js';
+import { catalogueError, errorGuard } from '../errors.js';
 import { K8S_ERRORS } from '../error-codes.generated.js';
 
 export { K8S_ERRORS };
@@ -22,14 +22,12 @@ export type K8sErrorCode = keyof typeof K8S_ERRORS;
 export class K8sError extends catalogueError(K8S_ERRORS) {}
 
 /**
- * True for a {@link K8sError}, optionally of one code.
+ * True for a {@link K8sError}, optionally of one of the given codes.
  *
  * @example
  * if (isK8sError(error, 'K8S_NOT_FOUND')) return undefined;
  */
-export function isK8sError(error: unknown, code?: K8sErrorCode): error is K8sError {
-  return error instanceof K8sError && (code === undefined || error.code === code);
-}
+export const isK8sError = errorGuard(K8sError);
 
 /** The `message` and `reason` of a Kubernetes Status body (text or object), when there is one. */
 function statusOf(body: unknown): { message?: string; reason?: string } {
