@@ -5,6 +5,7 @@
 //   npx tsx scripts/gen-errors.ts   # gen-errors: docs/errors.md:57: CNI code "12" of NETNS_NOT_FOUND is not one of ...
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { messageOf } from '../src/errors.js';
 import { parseErrorDoc, renderCatalogues } from './error-docs.js';
 import { writeIfChanged } from './write-if-changed.js';
 
@@ -15,7 +16,7 @@ let generated: string;
 try {
   generated = renderCatalogues(parseErrorDoc(readFileSync(doc, 'utf8')));
 } catch (error) {
-  process.stderr.write(`gen-errors: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`gen-errors: ${messageOf(error)}\n`);
   process.exit(1);
 }
 writeIfChanged(out, generated);

@@ -162,12 +162,7 @@ export class ImdsReader {
       attempts: outcome.attempts,
     });
     if (outcome.error instanceof CloudError) throw outcome.error;
-    const what =
-      status === undefined
-        ? outcome.error instanceof Error
-          ? outcome.error.message
-          : String(outcome.error)
-        : `answered ${status}`;
+    const what = status === undefined ? messageOf(outcome.error) : `answered ${status}`;
     const tries = outcome.attempts === 1 ? '1 attempt' : `${outcome.attempts} attempts`;
     throw new CloudError(
       'IMDS_ERROR',
