@@ -9,8 +9,7 @@
  * const store = new VpcStore({ region: 'ap-northeast-2', clock }); eksworkshop.build(store);
  */
 export { startSim, type RunningSim, type SimDescription, type SimInstanceInfo, type SimOptions } from './sim.js';
-export { SIM_ERRORS } from './errors.js';
-export { SCENARIOS, findScenario, scenarioNames, type Scenario } from './scenarios/index.js';
+export { SCENARIOS } from './scenarios/index.js';
 export { eksworkshop } from './scenarios/eksworkshop.js';
 export { clusterScenario, type ClusterScenarioOptions } from './scenarios/cluster.js';
 export { VpcStore } from './state/store.js';
