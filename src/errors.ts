@@ -34,8 +34,12 @@ export interface ErrorSpec {
 /** One layer's catalogue: stable code → its {@link ErrorSpec}. */
 export type ErrorCatalogue = Readonly<Record<string, ErrorSpec>>;
 
-/** Structured facts for logs, introspection and replies (never secrets). */
-export type ErrorDetails = Readonly<Record<string, unknown>>;
+/**
+ * Structured facts for logs, introspection and replies (never secrets). A `cause` here is a code in words (the CNI
+ * output's `cause=NETLINK_COMMAND_FAILED`); the error that caused this one is the constructor's last argument, so an
+ * Error in details does not type-check.
+ */
+export type ErrorDetails = Readonly<Record<string, unknown>> & { readonly cause?: string };
 
 /** The base of every layer's error class; made only through {@link catalogueError}. */
 // eslint-disable-next-line no-restricted-syntax -- the one subclass of Error: the base of every catalogue's class
