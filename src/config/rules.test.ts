@@ -195,7 +195,10 @@ describe('reporting', () => {
             "  - MAX_ENI='0': expected an integer ≥ 1 (unset it to use the instance limit)\n" +
             "  - WARM_IP_TARGET='-1': expected an integer ≥ 0",
         );
-        assert.deepEqual(error.details['problems'], error.details.problems);
+        assert.deepEqual(error.details.problems, [
+          "MAX_ENI='0': expected an integer ≥ 1 (unset it to use the instance limit)",
+          "WARM_IP_TARGET='-1': expected an integer ≥ 0",
+        ]);
         return true;
       },
     );
