@@ -191,6 +191,7 @@ try {
     await namespaces.delete([pod.ns]);
   }
 
+  // One entry per runner, in the runners' order: the order of the report's rows.
   const samples: Record<string, Samples> = Object.fromEntries(runners.map((r) => [r.name, { ADD: [], DEL: [] }]));
   const phasesBefore = (await addPhases(pluginLog)).length;
   log(`cni-latency: ${N} sequential ADD+DEL each, alternating`);
@@ -226,18 +227,16 @@ try {
     }
   }
 
-  const order = runners.map((r) => r.name);
   const summary = summarize({
     n: N,
     burst: BURST,
     checkpoint: storeDir === dir ? 'disk' : 'tmpfs',
     names: { ours: ours.name, go: go.name, also: also?.name },
-    order,
     samples,
     bursts,
     phases,
   });
-  process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary, order));
+  process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
 } finally {
   await cleanup();
 }

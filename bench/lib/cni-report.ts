@@ -69,20 +69,18 @@ export function phaseMedians(rows: readonly Record<string, number>[]): Record<st
   );
 }
 
-/** The summary of a run; `names` in the order the runners ran, ours first and the Go pair last. */
+/** The summary of a run: `samples` has a key per plugin, in the order the report lists them. */
 export function summarize(run: {
   readonly n: number;
   readonly burst: number;
   readonly checkpoint: 'disk' | 'tmpfs';
   readonly names: { readonly ours: string; readonly go: string; readonly also?: string | undefined };
-  readonly order: readonly string[];
   readonly samples: Readonly<Record<string, Samples>>;
   readonly bursts: Readonly<Record<string, Burst>>;
   readonly phases: Record<string, number>;
 }): Summary {
   const plugins: Record<string, PluginSummary> = {};
-  for (const name of run.order) {
-    const samples = run.samples[name] ?? { ADD: [], DEL: [] };
+  for (const [name, samples] of Object.entries(run.samples)) {
     plugins[name] = { ADD: stats(samples.ADD), DEL: stats(samples.DEL), burst: run.bursts[name] ?? null };
   }
   const missing = (name: string): never => {
@@ -113,8 +111,11 @@ export function summarize(run: {
   };
 }
 
-/** The report as text: the table of plugins and ratios, the --also line, and where our ADD's time goes. */
-export function renderSummary(summary: Summary, order: readonly string[]): string {
+/**
+ * The report as text: the table of plugins (in the summary's order) and ratios, the --also line, and where our ADD's
+ * time goes.
+ */
+export function renderSummary(summary: Summary): string {
   const { burst: BURST, ratio, addPhases: phases } = summary;
   const burstCell = (burst: Burst | null, key: keyof Burst): string => ms(burst?.[key] ?? Number.NaN);
   const rows: string[][] = [
@@ -126,20 +127,14 @@ export function renderSummary(summary: Summary, order: readonly string[]): strin
       'DEL p90',
       ...(BURST > 0 ? [`burst ${BURST} ADD`, `burst ${BURST} DEL`] : []),
     ],
-    ...order.flatMap((name) => {
-      const p = summary.plugins[name];
-      if (p === undefined) return [];
-      return [
-        [
-          name,
-          ms(p.ADD.median),
-          ms(p.ADD.p90),
-          ms(p.DEL.median),
-          ms(p.DEL.p90),
-          ...(BURST > 0 ? [burstCell(p.burst, 'add'), burstCell(p.burst, 'del')] : []),
-        ],
-      ];
-    }),
+    ...Object.entries(summary.plugins).map(([name, p]) => [
+      name,
+      ms(p.ADD.median),
+      ms(p.ADD.p90),
+      ms(p.DEL.median),
+      ms(p.DEL.p90),
+      ...(BURST > 0 ? [burstCell(p.burst, 'add'), burstCell(p.burst, 'del')] : []),
+    ]),
     [
       'ratio',
       times(ratio['addMedian']),
