@@ -13,7 +13,7 @@ import type { VpcStore } from '../state/store.js';
 import type { HandlerTable, RequestGate } from './handler.js';
 import { startEc2Server, type RunningServer } from './server.js';
 
-export const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
 
 export interface SdkServer {
   readonly server: RunningServer;

@@ -113,10 +113,8 @@ export function addInstance(
   return instance;
 }
 
-export type EniServer = SdkServer;
-
 /** The ENI handlers on 127.0.0.1:<ephemeral>, with an SDK client that never retries (errors surface at once). */
-export function startEniServer(store: VpcStore): Promise<EniServer> {
+export function startEniServer(store: VpcStore): Promise<SdkServer> {
   return startSdkServer(store, eniHandlers);
 }
 

@@ -166,7 +166,7 @@ export async function assertCountsOverTime(
 }
 
 /** EC2's view of the node: attached ENI → its secondary /32s and /28s, sorted. */
-export function ec2View(world: World): Map<EniId, string[]> {
+function ec2View(world: World): Map<EniId, string[]> {
   settleDetachments(world.store);
   const view = new Map<EniId, string[]>();
   for (const eni of world.store.enis.values()) {
@@ -177,7 +177,7 @@ export function ec2View(world: World): Map<EniId, string[]> {
 }
 
 /** The datastore's view in the same shape. */
-export function datastoreView(ipamd: Ipamd): Map<EniId, string[]> {
+function datastoreView(ipamd: Ipamd): Map<EniId, string[]> {
   const snapshot = ipamd.snapshots().get(0);
   return new Map((snapshot?.enis ?? []).map((eni) => [eni.id, eni.cidrs.map((c) => c.cidr).sort()]));
 }
