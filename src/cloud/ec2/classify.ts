@@ -176,6 +176,17 @@ export function cloudCodeFor(facts: Pick<FailureFacts, 'awsCode' | 'fromEc2' | '
 }
 
 /**
+ * The stable code of an error EC2 answered with (its code and HTTP status), for callers that have no SDK error to
+ * classify, such as in-process stand-ins of EC2.
+ *
+ * @example
+ * cloudCodeOfEc2Error('InsufficientFreeAddressesInSubnet', 400); // 'CLOUD_SUBNET_FULL'
+ */
+export function cloudCodeOfEc2Error(awsCode: string, status: number): CloudErrorCode {
+  return cloudCodeFor({ awsCode, fromEc2: true, status, retry: retryClassOf(awsCode, status) }).code;
+}
+
+/**
  * The CloudError for a failed call after `attempts` requests. A CloudError raised on our side (the client-side
  * budget) passes through with the attempt count added.
  */

@@ -30,6 +30,7 @@ import {
 import { createTags } from '../../../src/sim/index.js';
 import { cidrAssociationState } from '../../../src/sim/index.js';
 import type { VpcStore } from '../../../src/sim/index.js';
+import { cloudCodeOfEc2Error } from '../../../src/cloud/ec2/classify.js';
 import type {
   CreateEniRequest,
   Ec2Api,
@@ -39,21 +40,6 @@ import type {
   Ec2Subnet,
 } from '../../../src/cloud/ec2/port.js';
 import type { Imds, ImdsEni, InstanceIdentity } from '../../../src/cloud/imds/port.js';
-
-/** EC2 code → CloudError code, as src/cloud/ec2/classify.ts maps them. */
-export function cloudCodeOf(awsCode: string): CloudErrorCode {
-  if (awsCode === 'InsufficientFreeAddressesInSubnet') return 'CLOUD_SUBNET_FULL';
-  if (awsCode === 'InsufficientCidrBlocks') return 'CLOUD_NO_CIDR_BLOCKS';
-  if (awsCode === 'AttachmentLimitExceeded' || awsCode === 'NetworkInterfaceLimitExceeded') return 'CLOUD_ENI_LIMIT';
-  if (awsCode === 'PrivateIpAddressLimitExceeded' || awsCode === 'InvalidInterface.IpAddressLimitExceeded')
-    return 'CLOUD_IP_LIMIT';
-  if (awsCode === 'RequestLimitExceeded') return 'CLOUD_THROTTLED';
-  if (awsCode.endsWith('.NotFound')) return 'CLOUD_NOT_FOUND';
-  if (awsCode === 'AuthFailure' || awsCode === 'UnauthorizedOperation') return 'CLOUD_UNAUTHORIZED';
-  if (awsCode.startsWith('Invalid') || awsCode === 'MissingParameter' || awsCode === 'OperationNotPermitted')
-    return 'CLOUD_INVALID_REQUEST';
-  return 'CLOUD_EC2_ERROR';
-}
 
 function tagRecord(tags: ReadonlyMap<string, string>): Record<string, string> {
   return Object.fromEntries(tags);
@@ -116,7 +102,7 @@ class CallLog {
       if (error instanceof Ec2Error) {
         return Promise.reject(
           new CloudError(
-            cloudCodeOf(error.code),
+            cloudCodeOfEc2Error(error.code, error.status),
             error.message,
             { operation: action, awsCode: error.code, httpStatus: error.status },
             error,
