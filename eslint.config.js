@@ -108,6 +108,7 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
+      'no-duplicate-imports': 'error',
       'no-restricted-imports': restrictImports({ paths: childProcess, patterns: [simEntry] }),
       'no-restricted-syntax': ['error', processEnv],
     },

@@ -12,10 +12,9 @@
  * they must be words iproute2's batch parser keeps whole (no quotes, `#`, `;`, `\\` ...). Refusing them here, before
  * ipamd is asked for an address, leaves nothing to undo; libcni's rules alone let `eth0;reboot` through to the wiring.
  */
-import { isVpcCniError } from '../errors.js';
+import { isVpcCniError, messageOf } from '../errors.js';
 import type { K8sArgs } from './args.js';
 import { CniError } from './errors.js';
-import { messageOf } from '../errors.js';
 import type { PluginLog } from './log.js';
 import type { NetConf } from './netconf.js';
 import type { VerbDeps } from './deps.js';

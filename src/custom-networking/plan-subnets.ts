@@ -11,8 +11,7 @@
 import type { Ec2Subnet, Ec2Tags } from '../cloud/ec2/port.js';
 import { cidrContains, cidrsOverlap, formatCidr, parseCidr, splitCidr, type Cidr } from '../ipam/cidr.js';
 import { parseVpcSizedCidr } from './cidr-rules.js';
-import type { VpcState } from './discover.js';
-import { clusterTag } from './discover.js';
+import { clusterTag, type VpcState } from './discover.js';
 import { CustomNetworkingError } from './errors.js';
 import type { RouteStep, SubnetStep } from './plan-types.js';
 

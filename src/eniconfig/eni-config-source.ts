@@ -18,10 +18,9 @@
 import type { Clock } from '../ipam/clock.js';
 import type { Ec2Api } from '../cloud/ec2/port.js';
 import { silentLogger, type Logger } from '../obs/logger.js';
-import { type EniConfigSource } from './port.js';
+import type { EniConfigSource, NodeInfoSource, NodeProblemReason } from './port.js';
 import { systemClock } from '../obs/clock.js';
 import { EniConfigError, isEniConfigError, type EniConfigErrorCode } from './errors.js';
-import type { NodeInfoSource, NodeProblemReason } from './port.js';
 import { describeChoice, selectEniConfigName, type EniConfigChoice, type EniConfigKeys } from './select.js';
 import type { EniConfig, NodeInfo } from './types.js';
 import { validateEniConfig, type EniConfigProblem } from './vpc-check.js';

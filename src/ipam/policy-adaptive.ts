@@ -33,8 +33,15 @@ import {
 } from './policy-adaptive-sizing.js';
 import { allocatableEnis, planIncrease, untilText } from './policy-resize.js';
 import { IPS_PER_PREFIX, divCeil, targetState } from './policy-targets.js';
-import type { FreeEniDecision, PoolPlan, PoolTargets, ReleaseCidr, ResizeDecision, Verdict } from './policy-types.js';
-import { POLICY_DEFAULTS } from './policy-types.js';
+import {
+  POLICY_DEFAULTS,
+  type FreeEniDecision,
+  type PoolPlan,
+  type PoolTargets,
+  type ReleaseCidr,
+  type ResizeDecision,
+  type Verdict,
+} from './policy-types.js';
 import type { EniView } from './types.js';
 
 export * from './policy-adaptive-sizing.js';

@@ -14,19 +14,19 @@
  * // { result: false, reason: 'no room for another ENI (3 of 3 attached)' }
  */
 import { ipTargetsDefined, releaseCount, targetState } from './policy-targets.js';
-import type {
-  AssignCandidate,
-  EniRequest,
-  PolicyInput,
-  PoolLimits,
-  PoolMode,
-  PoolTargets,
-  PoolUnit,
-  ReleaseCidr,
-  ResizeDecision,
-  Verdict,
+import {
+  POLICY_DEFAULTS,
+  type AssignCandidate,
+  type EniRequest,
+  type PolicyInput,
+  type PoolLimits,
+  type PoolMode,
+  type PoolTargets,
+  type PoolUnit,
+  type ReleaseCidr,
+  type ResizeDecision,
+  type Verdict,
 } from './policy-types.js';
-import { POLICY_DEFAULTS } from './policy-types.js';
 import type { DatastoreSnapshot, EniView } from './types.js';
 
 /**

@@ -12,16 +12,16 @@
 import { pickEniToFree, shouldRemoveExtraEnis } from './policy-free-eni.js';
 import { planIncrease, planRelease, untilText } from './policy-resize.js';
 import { effectiveTargets, isPoolTooHigh, isPoolTooLow, targetState } from './policy-targets.js';
-import type {
-  FreeEniDecision,
-  PolicyInput,
-  PoolPlan,
-  PoolTargets,
-  ReleaseCidr,
-  ResizeDecision,
-  Verdict,
+import {
+  POLICY_DEFAULTS,
+  type FreeEniDecision,
+  type PolicyInput,
+  type PoolPlan,
+  type PoolTargets,
+  type ReleaseCidr,
+  type ResizeDecision,
+  type Verdict,
 } from './policy-types.js';
-import { POLICY_DEFAULTS } from './policy-types.js';
 import type { EniView } from './types.js';
 
 export * from './policy-types.js';

@@ -16,7 +16,7 @@ import type { DatastoreSnapshot } from '../ipam/types.js';
 import type { CniBackend } from '../rpc/types.js';
 import { IpamdBackend } from './allocation/backend.js';
 import { AllocationService } from './allocation/service.js';
-import type { DescribedSubnets, IpamdContext } from './context.js';
+import type { DescribedSubnets, IpamdContext, IpamdDeps } from './context.js';
 import type { PoolReport } from './introspect/pool.js';
 import { LeakedEniCleaner, type LeakedEniResult } from './eni/leaked.js';
 import { completeInit, initNode, snatSpec } from './node/init.js';
@@ -27,7 +27,6 @@ import { errorFacts } from '../errors.js';
 import { IpamdError } from './errors.js';
 import { Serial } from './serial.js';
 import { type Ec2RetryNote } from './pool/status.js';
-import { type IpamdDeps } from './context.js';
 
 export type IpamdPhase = 'new' | 'initialising' | 'running' | 'failed' | 'stopped';
 

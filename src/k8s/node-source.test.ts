@@ -2,8 +2,7 @@
 // capacity, an annotation change re-selecting the ENIConfig, a missing ENIConfig posted as an event on the Node,
 // ENIConfigs appearing, invalid ones refused, and following through an API server restart.
 import { strict as assert } from 'node:assert';
-import type { AddressInfo } from 'node:net';
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createEniConfigSource } from '../eniconfig/eni-config-source.js';
 import { isEniConfigError } from '../eniconfig/errors.js';

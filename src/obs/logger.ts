@@ -13,8 +13,7 @@
  * logger.info({ credentials: { secretAccessKey: 'x' } }, 'hi');
  * records()[0]; // { level: 'info', msg: 'hi', credentials: { secretAccessKey: '[REDACTED]' }, ... }
  */
-import pino from 'pino';
-import type { DestinationStream, Logger as PinoLogger, LoggerOptions } from 'pino';
+import pino, { type DestinationStream, type Logger as PinoLogger, type LoggerOptions } from 'pino';
 import type { LogDestination, LogLevel } from '../config/index.js';
 
 /** The subset of pino ipamd logs through: one line per decision, structured facts first. */

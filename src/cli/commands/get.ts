@@ -5,11 +5,10 @@
  */
 import { EXIT_OK, type CliCommand, type CliIo } from '../io.js';
 import { flagCommand, type Flags } from '../args.js';
-import { demoNodes } from '../../demo/run-dir.js';
+import { demoNodes, DEFAULT_RUN_DIR } from '../../demo/run-dir.js';
 import { findNode, getIntrospection, parseEndpoint, type Target } from '../status/client.js';
 import { parseEnis } from '../status/enis.js';
 import { prettyJson, statusOutput } from '../status/format.js';
-import { DEFAULT_RUN_DIR } from '../../demo/run-dir.js';
 import { formatTable, humanDuration, podTable, type PodRow } from '../table.js';
 import { systemClock } from '../../obs/clock.js';
 import { CliError } from '../errors.js';

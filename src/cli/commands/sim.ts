@@ -6,8 +6,7 @@
 import { EXIT_OK, type CliCommand, type CliIo } from '../io.js';
 import { flagCommand, intFlag, type Flags } from '../args.js';
 import { systemClock } from '../../obs/clock.js';
-import { startSim, type SimOptions } from '../../sim/index.js';
-import { SCENARIOS } from '../../sim/index.js';
+import { startSim, SCENARIOS, type SimOptions } from '../../sim/index.js';
 import { CliError } from '../errors.js';
 
 const OPTIONS = {

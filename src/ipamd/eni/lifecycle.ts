@@ -13,13 +13,12 @@ import { simpleBackoff } from '../../cloud/ec2/retry.js';
 import { waitForEniInImds } from '../../cloud/imds/wait.js';
 import type { EniRequest } from '../../ipam/policy-types.js';
 import type { EniId } from '../../ipam/types.js';
-import type { IpamdContext } from '../context.js';
+import type { IpamdContext, EniWaiter } from '../context.js';
 import { IpamdError } from '../errors.js';
 import { addCidrIfMissing, ENI_DESCRIPTION_PREFIX, ENI_TAG, desiredEniTags, setupEni } from './setup.js';
 import { recordFailure, tracked } from '../pool/history.js';
 import type { Ec2Eni } from '../../cloud/ec2/port.js';
 import { errorFacts } from '../../errors.js';
-import { type EniWaiter } from '../context.js';
 import { discoverSubnets } from './subnet-discovery.js';
 
 export type AllocOutcome =

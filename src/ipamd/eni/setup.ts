@@ -12,10 +12,9 @@ import type { Config } from '../../config/types.js';
 import { isIpamError } from '../../ipam/errors.js';
 import { CloudError } from '../../cloud/errors.js';
 import type { EniId } from '../../ipam/types.js';
-import type { IpamdContext } from '../context.js';
+import type { IpamdContext, EniFacts } from '../context.js';
 import { tracked } from '../pool/history.js';
 import type { ImdsEni } from '../../cloud/imds/port.js';
-import type { EniFacts } from '../context.js';
 
 /** Tag keys the reference reads and writes on ENIs [behaviour §2.7]. */
 export const ENI_TAG = Object.freeze({

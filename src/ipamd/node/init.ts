@@ -24,7 +24,7 @@ import {
   requireInstanceLimits,
   type InstanceLimits,
 } from '../../limits/index.js';
-import { createContext, type IpamdContext } from '../context.js';
+import { createContext, type IpamdContext, type IpamdDeps, type NodeState } from '../context.js';
 import { syncEniFromEc2 } from '../eni/lifecycle.js';
 import { classifyEni, eniKind, MAIN_ROUTE_TABLE, setupEni, tagEni } from '../eni/setup.js';
 import { IpamdError } from '../errors.js';
@@ -34,7 +34,6 @@ import type { Ec2Eni } from '../../cloud/ec2/port.js';
 import type { ImdsEni } from '../../cloud/imds/port.js';
 import { restoreCheckpoint, type RestoreSummary } from './restore.js';
 import { errorFacts } from '../../errors.js';
-import { type IpamdDeps, type NodeState } from '../context.js';
 import { type Serial } from '../serial.js';
 import { describeZoneSubnets, excludedSubnetIds } from '../eni/subnet-discovery.js';
 

@@ -6,9 +6,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { createSubnet } from '../../../src/sim/index.js';
-import { associateRouteTable } from '../../../src/sim/index.js';
-import { associateVpcCidrBlock, cidrAssociationState } from '../../../src/sim/index.js';
+import {
+  createSubnet,
+  associateRouteTable,
+  associateVpcCidrBlock,
+  cidrAssociationState,
+} from '../../../src/sim/index.js';
 import { startWorld, type World } from './harness.js';
 
 const CLUSTER = ['--cluster', 'eksworkshop'];

@@ -6,8 +6,7 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
-import { createSecurityGroup } from '../../../src/sim/index.js';
-import { cidrAssociationState, createVpc } from '../../../src/sim/index.js';
+import { createSecurityGroup, cidrAssociationState, createVpc } from '../../../src/sim/index.js';
 import { FIXTURES, startWorld, type World } from './harness.js';
 
 const CLUSTER = ['--cluster', 'eksworkshop'];

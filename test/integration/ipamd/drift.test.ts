@@ -4,9 +4,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, describe, it } from 'node:test';
 import { netnsSkipReason } from '../../../src/netlink/netns.test-util.js';
-import { assignPrivateIps, unassignPrivateIps } from '../../../src/sim/index.js';
-import { attachEni, detachEni } from '../../../src/sim/index.js';
-import { createEni } from '../../../src/sim/index.js';
+import { assignPrivateIps, unassignPrivateIps, attachEni, detachEni, createEni } from '../../../src/sim/index.js';
 import {
   addPods,
   addRequest,

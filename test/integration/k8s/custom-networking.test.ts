@@ -14,10 +14,14 @@ import { eniConfig } from '../../../src/eniconfig/types.js';
 import { startK8sStandin, type K8sStandin } from '../../support/k8s-standin/standin.js';
 import { systemClock } from '../../../src/obs/clock.js';
 import { silenceSdkNodeVersionWarning } from '../../../src/obs/warnings.js';
-import { startSim, type RunningSim } from '../../../src/sim/index.js';
-import { createSecurityGroup } from '../../../src/sim/index.js';
-import { createSubnet } from '../../../src/sim/index.js';
-import { associateVpcCidrBlock, configureVpcSettings } from '../../../src/sim/index.js';
+import {
+  startSim,
+  createSecurityGroup,
+  createSubnet,
+  associateVpcCidrBlock,
+  configureVpcSettings,
+  type RunningSim,
+} from '../../../src/sim/index.js';
 
 const ZONE = 'topology.kubernetes.io/zone';
 const ANNOTATION = 'k8s.amazonaws.com/eniConfig';

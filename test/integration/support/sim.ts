@@ -16,9 +16,13 @@ import { NetlinkExecutor } from '../../../src/netlink/exec.js';
 import { removeLeftoverNamespaces } from '../../../src/netlink/netns.js';
 import { systemClock } from '../../../src/obs/clock.js';
 import { silenceSdkNodeVersionWarning } from '../../../src/obs/warnings.js';
-import { startSim, type RunningSim, type SimInstanceInfo } from '../../../src/sim/index.js';
-import { settleDetachments } from '../../../src/sim/index.js';
-import { launchInstance } from '../../../src/sim/index.js';
+import {
+  startSim,
+  settleDetachments,
+  launchInstance,
+  type RunningSim,
+  type SimInstanceInfo,
+} from '../../../src/sim/index.js';
 import { Cleanup } from './cleanup.js';
 import { netnsNames } from './netns.js';
 import { eventually } from './wait.js';

@@ -3,8 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { manualClock } from '../../../src/ipam/clock.js';
-import { clusterScenario } from '../../../src/sim/index.js';
-import { VpcStore } from '../../../src/sim/index.js';
+import { clusterScenario, VpcStore } from '../../../src/sim/index.js';
 import { bucketFloorMs, clusterFloor } from './cluster-floor.js';
 import { seededRandom } from '../../../src/ipam/random.js';
 import { runCluster } from './cluster.js';

@@ -20,9 +20,7 @@
 import { pacedBudget } from '../../../src/cloud/ec2/budget.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { manualClock } from '../../../src/ipam/clock.js';
-import { ImdsPropagation } from '../../../src/sim/index.js';
-import { clusterScenario, type ClusterScenarioOptions } from '../../../src/sim/index.js';
-import { VpcStore } from '../../../src/sim/index.js';
+import { ImdsPropagation, clusterScenario, VpcStore, type ClusterScenarioOptions } from '../../../src/sim/index.js';
 import { Ipamd } from '../../../src/ipamd/ipamd.js';
 import { pacedTimings, type IpamdTimings } from '../../../src/ipamd/timings.js';
 import { silentLogger } from '../../../src/obs/logger.js';

@@ -12,12 +12,10 @@ import { CloudError, type CloudErrorCode } from '../../../src/cloud/errors.js';
 import { rfc3339 } from '../../../src/ipam/clock.js';
 import type { EniId } from '../../../src/ipam/types.js';
 import type { InstanceLimits } from '../../../src/limits/index.js';
-import { Ec2Error } from '../../../src/sim/index.js';
-import { applyFilters } from '../../../src/sim/index.js';
-import { eniFilterFields } from '../../../src/sim/index.js';
-import type { ImdsPropagation, VisibleEni } from '../../../src/sim/index.js';
-import type { Eni } from '../../../src/sim/index.js';
 import {
+  Ec2Error,
+  applyFilters,
+  eniFilterFields,
   assignPrivateIps,
   attachEni,
   createEni,
@@ -26,10 +24,13 @@ import {
   modifyEniAttribute,
   settleDetachments,
   unassignPrivateIps,
+  createTags,
+  cidrAssociationState,
+  type ImdsPropagation,
+  type VisibleEni,
+  type Eni,
+  type VpcStore,
 } from '../../../src/sim/index.js';
-import { createTags } from '../../../src/sim/index.js';
-import { cidrAssociationState } from '../../../src/sim/index.js';
-import type { VpcStore } from '../../../src/sim/index.js';
 import { cloudCodeOfEc2Error } from '../../../src/cloud/ec2/classify.js';
 import type {
   CreateEniRequest,

@@ -23,8 +23,7 @@ import { DEFAULT_EC2_RETRY, type RetryPolicy, type Sleep } from '../../../src/cl
 import { isCloudError } from '../../../src/cloud/errors.js';
 import type { Clock } from '../../../src/ipam/clock.js';
 import type { EniId } from '../../../src/ipam/types.js';
-import { classify, Throttle, type ThrottleSettings } from '../../../src/sim/index.js';
-import type { VpcStore } from '../../../src/sim/index.js';
+import { classify, Throttle, type ThrottleSettings, type VpcStore } from '../../../src/sim/index.js';
 import type { AwsCallRecord } from '../../../src/cloud/calls.js';
 import type {
   CreateEniRequest,

@@ -16,11 +16,14 @@ import { loadConfig } from '../../../src/config/index.js';
 import { manualClock, type ManualClock } from '../../../src/ipam/clock.js';
 import type { EniId } from '../../../src/ipam/types.js';
 import type { AddNetworkReply, AddNetworkRequest, DelNetworkRequest } from '../../../src/rpc/types.js';
-import { createSubnet, ImdsPropagation } from '../../../src/sim/index.js';
-import type { Instance } from '../../../src/sim/index.js';
-import { settleDetachments } from '../../../src/sim/index.js';
-import { VpcStore } from '../../../src/sim/index.js';
-import { eksworkshop } from '../../../src/sim/index.js';
+import {
+  createSubnet,
+  ImdsPropagation,
+  settleDetachments,
+  VpcStore,
+  eksworkshop,
+  type Instance,
+} from '../../../src/sim/index.js';
 import { Ipamd } from '../../../src/ipamd/ipamd.js';
 import type { IpamdDeps } from '../../../src/ipamd/context.js';
 import type { IpamdTimings } from '../../../src/ipamd/timings.js';
