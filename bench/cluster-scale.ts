@@ -17,7 +17,8 @@
 // included); wall time.
 //
 //   npx tsx bench/cluster-scale.ts [--nodes 100,1000] [--pods 20] [--json]
-//     [--modes reference,paced] [--share 0.9] [--seed 1] [--limit 3600] [--subnet-prefix 16] [--eni-quota N] [--leaked-min-age S] [--actions]
+//     [--modes reference,paced] [--share 0.9] [--seed 1] [--limit 3600] [--subnet-prefix 16] [--eni-quota N]
+//     [--leaked-min-age S] [--actions]
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';

@@ -10,9 +10,9 @@
 // /var/run/aws-node/ipam.json, and /var/run is a tmpfs there (it is not on every test machine). --disk-store puts it
 // in the temp directory instead, to show what the checkpoint's fsyncs cost on a disk.
 //
-// Run after `npm run build`, as root:  npx tsx bench/cni-latency.ts [--n 30] [--burst 50] [--disk-store] [--json] [--also PATH]
-// --also PATH measures a second aws-cni build (another commit's bin/aws-cni, say) in the same run, against the same
-// ipamd, in turn with the other two: an A/B comparison that the machine's noise does not decide.
+// Run after `npm run build`, as root:  npx tsx bench/cni-latency.ts [--n 30] [--burst 50] [--disk-store] [--json]
+// [--also PATH] --also PATH measures a second aws-cni build (another commit's bin/aws-cni, say) in the same run,
+// against the same ipamd, in turn with the other two: an A/B comparison that the machine's noise does not decide.
 // Everything it creates (namespaces, ipamd, the embedded VPC, temp files) is removed, also on failure or Ctrl-C.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -112,7 +112,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 process.once('exit', () => ipamd?.kill('SIGKILL'));
 
-// ---- the runs ---------------------------------------------------------------------------------------------------------
+// ---- the runs
+// ---------------------------------------------------------------------------------------------------------
 
 try {
   // Our node: the first instance of the embedded VPC, ipamd with a pool big enough for the whole run, pre-grown.

@@ -1,4 +1,5 @@
-// Generates src/limits/instance-limits.json from the read-only limits table (../shared/data/instance-network-limits.tsv).
+// Generates src/limits/instance-limits.json from the read-only limits table
+// (../shared/data/instance-network-limits.tsv).
 //
 //   npx tsx scripts/gen-limits.ts [TSV]           write the JSON (npm run gen:limits)
 //   npx tsx scripts/gen-limits.ts --check [TSV]   exit 1 with a summary when the committed JSON differs from the TSV

@@ -1,5 +1,5 @@
-// [behaviour §4.3] selection order, table-driven: external label > annotation > label > "default"; custom keys; empty keys and
-// empty values fall back.
+// [behaviour §4.3] selection order, table-driven: external label > annotation > label > "default"; custom keys; empty
+// keys and empty values fall back.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
 import { describeChoice, selectEniConfigName, type EniConfigChoice, type EniConfigKeys } from './select.js';

@@ -1,5 +1,6 @@
 /**
- * Which ENIConfig applies to a node — the reference's `GetNodeSpecificENIConfigName` [behaviour §4.3]. First match wins:
+ * Which ENIConfig applies to a node — the reference's `GetNodeSpecificENIConfigName` [behaviour §4.3]. First match
+ * wins:
  *
  * 1. label `vpc.amazonaws.com/externalEniConfig` (out-of-band management);
  * 2. the annotation named by ENI_CONFIG_ANNOTATION_DEF (default `k8s.amazonaws.com/eniConfig`);

@@ -1,6 +1,6 @@
 /**
- * The ENIConfig custom resource [behaviour §4.2] and the node facts custom networking reads [behaviour §4.3], as plain data.
- * Nothing here does I/O: documents are parsed in documents.ts, checked against the VPC in vpc-check.ts, and read
+ * The ENIConfig custom resource [behaviour §4.2] and the node facts custom networking reads [behaviour §4.3], as plain
+ * data. Nothing here does I/O: documents are parsed in documents.ts, checked against the VPC in vpc-check.ts, and read
  * from files or the Kubernetes API by the {@link NodeInfoSource} adapters (port.ts).
  *
  * @example

@@ -1,7 +1,8 @@
 /**
  * Strict validation of one ENIConfig object (already decoded from YAML, JSON or the API server) against the
- * reference CRD schema [behaviour §4.2]: `apiVersion: crd.k8s.amazonaws.com/v1alpha1`, `kind: ENIConfig`, `metadata.name` a
- * DNS subdomain, `spec.subnet` a subnet id (required), `spec.securityGroups` a list of group ids (optional).
+ * reference CRD schema [behaviour §4.2]: `apiVersion: crd.k8s.amazonaws.com/v1alpha1`, `kind: ENIConfig`,
+ * `metadata.name` a DNS subdomain, `spec.subnet` a subnet id (required), `spec.securityGroups` a list of group ids
+ * (optional).
  *
  * Problems make the object unusable; warnings do not (the CRD preserves unknown fields, so a cluster may hold them)
  * but usually reveal a mistake, like `securityGroup:` for `securityGroups:` — which silently means "the primary

@@ -45,7 +45,8 @@ export interface K8sClient {
 const ENICONFIGS = { group: ENICONFIG_GROUP, version: ENICONFIG_VERSION, plural: ENICONFIG_PLURAL };
 
 /**
- * A KubeConfig for the target. A kubeconfig without a current context or cluster is refused here, not at the first call.
+ * A KubeConfig for the target. A kubeconfig without a current context or cluster is refused here, not at the first
+ * call.
  *
  * @example
  * const kc = await loadKubeConfig({ kind: 'kubeconfig', path: '/root/.kube/config' });

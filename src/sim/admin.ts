@@ -6,8 +6,10 @@
  * | route | methods | body (PUT) |
  * |---|---|---|
  * | `/_sim/state` | GET | |
- * | `/_sim/faults` | GET, PUT (replace all rules), DELETE (clear) | `{ seed?, rules: { Action: { code?, message?, status?, probability, latencyMs?, count? } } }` |
- * | `/_sim/throttle` | GET, PUT | `{ enabled?, scale?, overrides?: { Action: { capacity, refillPerSecond } }, reset?, drain?: true \| [Action] }` |
+ * | `/_sim/faults` | GET, PUT (replace all rules), DELETE (clear) | `{ seed?, rules: { Action: { code?, message?,
+ * status?, probability, latencyMs?, count? } } }` |
+ * | `/_sim/throttle` | GET, PUT | `{ enabled?, scale?, overrides?: { Action: { capacity, refillPerSecond } }, reset?,
+ * drain?: true \| [Action] }` |
  * | `/_sim/imds` | GET, PUT | `{ lagMs?, attachLagMs?, detachLagMs?, addressLagMs?, frozen?, flush? }` |
  *
  * @example

@@ -234,7 +234,8 @@ describe('fuzz: the RPC server under junk', () => {
               'a junk exchange',
             );
             statuses.set(outcome, (statuses.get(outcome) ?? 0) + 1);
-            // INTERNAL is what gRPC (grpc-go too) answers a malformed grpc-timeout; for anything else it is a server fault.
+            // INTERNAL is what gRPC (grpc-go too) answers a malformed grpc-timeout; for anything else it is a server
+            // fault.
             if (!/grpc-timeout":"(abc|-1S|99999999H)/.test(JSON.stringify(notes['headers'])))
               assert.notEqual(outcome, '13', 'INTERNAL for client junk');
             assert.deepEqual(violations, [], 'the backend got a request the server should have refused');

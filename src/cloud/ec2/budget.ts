@@ -1,7 +1,7 @@
 /**
  * Client-side token buckets per EC2 action, sized below EC2's documented per-account buckets (ec2-imds-surface.md
- * [behaviour §4]): a call waits for a token here instead of provoking `RequestLimitExceeded`, which would spend the account's
- * budget for every other tool in the region too [pain-points §3]. By default this process takes 80 % of each
+ * [behaviour §4]): a call waits for a token here instead of provoking `RequestLimitExceeded`, which would spend the
+ * account's budget for every other tool in the region too [pain-points §3]. By default this process takes 80 % of each
  * documented bucket; `share` lowers that when many nodes share the account.
  *
  * Buckets refill lazily from the injected clock and hand out reservations: a caller takes a token even when the

@@ -57,7 +57,8 @@ function errorName(status: number | undefined, error: unknown): string {
   if (status === 404) return 'NotFound';
   if (status === 401) return 'Unauthorized';
   if (status !== undefined) return `HTTP${status}`;
-  // The SDK wraps transport errors in a fresh Error whose message holds the original ("... Error: connect ECONNREFUSED").
+  // The SDK wraps transport errors in a fresh Error whose message holds the original ("... Error: connect
+  // ECONNREFUSED").
   const message = messageOf(error);
   return /\b(E[A-Z_]{3,})\b/.exec(message)?.[1] ?? (/timeout/i.test(message) ? 'TimeoutError' : 'IMDSError');
 }

@@ -77,7 +77,8 @@ describe('assignPrivateIps', () => {
 
   it('reports a fragmented subnet as InsufficientCidrBlocks while single addresses remain', async () => {
     const { store, eni, subnet } = attachedEni('c5.large', '10.0.1.0/26');
-    // Primary ENI .4, this ENI .5; .20 breaks the .16 block, so only .32/28 is whole (.0 and .48 hold reserved addresses).
+    // Primary ENI .4, this ENI .5; .20 breaks the .16 block, so only .32/28 is whole (.0 and .48 hold reserved
+    // addresses).
     assignPrivateIps(store, eni.id, { ips: ['10.0.1.20'] });
     assert.deepEqual(assignPrivateIps(store, eni.id, { prefixCount: 1 }).prefixes, ['10.0.1.32/28']);
     const free = store.availableIpAddressCount(subnet);

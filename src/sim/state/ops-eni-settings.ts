@@ -94,8 +94,9 @@ export interface EniLimits {
 }
 
 /**
- * The limits of an instance's type (an extra type of the store, else the limits table's). A type neither knows gets generous limits (one card of 15
- * ENIs, 50 addresses each, prefixes allowed) rather than an error: the type was accepted at launch.
+ * The limits of an instance's type (an extra type of the store, else the limits table's). A type neither knows gets
+ * generous limits (one card of 15 ENIs, 50 addresses each, prefixes allowed) rather than an error: the type was
+ * accepted at launch.
  */
 export function instanceEniLimits(store: VpcStore, instance: Instance): EniLimits {
   const limits = store.instanceTypeLimits(instance.instanceType);

@@ -1,7 +1,7 @@
-// `apply --kubeconfig` with "a cluster": the Kubernetes API-server stand-in (test/support/k8s-standin/standin.ts — a stand-in that
-// implements the calls the adapter makes, not an API server) holding the seed's three nodes. apply creates the three
-// zone-named ENIConfigs and annotates the nodes; a second apply changes nothing. The stand-in has no DaemonSets, so
-// the env change is reported for the user to make.
+// `apply --kubeconfig` with "a cluster": the Kubernetes API-server stand-in (test/support/k8s-standin/standin.ts — a
+// stand-in that implements the calls the adapter makes, not an API server) holding the seed's three nodes. apply
+// creates the three zone-named ENIConfigs and annotates the nodes; a second apply changes nothing. The stand-in has no
+// DaemonSets, so the env change is reported for the user to make.
 import { strict as assert } from 'node:assert';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -167,7 +167,8 @@ describe('ipamd on the seed node (m5.large, defaults, data plane)', { skip: awai
     assert.equal(ec2Eni.tags.get('node.k8s.amazonaws.com/instance_id'), vpc.node.instanceId);
     assert.match(ec2Eni.description, /^aws-K8S-i-/);
 
-    // The host side [behaviour §7.5]: eth1 up with the ENI's MAC, table 2 with the gateway and a default route, rule 32765.
+    // The host side [behaviour §7.5]: eth1 up with the ENI's MAC, table 2 with the gateway and a default route, rule
+    // 32765.
     const links = await ipJson<JsonLink[]>(vpc.node.netns, ['link', 'show']);
     const eth1 = links.find((l) => l.address === ec2Eni.macAddress);
     assert.equal(eth1?.ifname, 'eth1');

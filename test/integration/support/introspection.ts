@@ -1,7 +1,7 @@
 /**
  * ipamd's introspection and metrics APIs as the tests read them: `/v1/enis` (the reference's ENIInfos per network
- * card) over TCP or a unix socket, the views derived from it (CIDRs per ENI, assignments, every address record, the pool
- * shape) and Prometheus' `/metrics` samples.
+ * card) over TCP or a unix socket, the views derived from it (CIDRs per ENI, assignments, every address record, the
+ * pool shape) and Prometheus' `/metrics` samples.
  *
  * @example
  * const doc = await getEnis(ipamd.introspection);            // or getJson<EnisDocument>(socket, '/v1/enis')

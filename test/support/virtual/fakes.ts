@@ -1,7 +1,8 @@
 /**
  * ipamd in virtual time, part 1 (used by the unit tests and by the control-plane benchmarks in bench/, which is why
- * it is built into dist/). In-memory stand-ins for ipamd's other ports: a host network that records calls, a checkpoint store that can be
- * told to fail writes, metrics that count, a logger that keeps its lines, and timers driven by a manual clock.
+ * it is built into dist/). In-memory stand-ins for ipamd's other ports: a host network that records calls, a checkpoint
+ * store that can be told to fail writes, metrics that count, a logger that keeps its lines, and timers driven by a
+ * manual clock.
  *
  * {@link FakeTimers} has two ways to pass time: `sleep()` in auto mode moves the clock at once (firing timers that
  * fall due), so code that sleeps — back-offs, the 2 s detach wait — runs without real waiting; `advance()` moves the
