@@ -32,6 +32,7 @@ export type {
   LogDestination,
   LoggingConfig,
   LogLevel,
+  LogRotation,
   NetworkingConfig,
   NetworkPolicyEnforcingMode,
   NodeConfig,

@@ -92,6 +92,16 @@ export interface NetworkingConfig {
   readonly bandwidthPlugin: boolean;
 }
 
+/** When a log file is rotated and how many of its backups are kept [behaviour §2.1]. */
+export interface LogRotation {
+  /** VPC_CNI_LOG_MAX_SIZE_MB, in bytes: a file this big is renamed to a backup and a new one started. */
+  readonly maxBytes: number;
+  /** VPC_CNI_LOG_MAX_BACKUPS: backups kept, the newest; 0 = all. */
+  readonly maxBackups: number;
+  /** VPC_CNI_LOG_MAX_AGE_DAYS, in milliseconds: backups last written longer ago are deleted; 0 = no age limit. */
+  readonly maxAgeMs: number;
+}
+
 export interface LoggingConfig {
   /** AWS_VPC_K8S_CNI_LOGLEVEL (default debug). */
   readonly ipamdLevel: LogLevel;
@@ -105,6 +115,8 @@ export interface LoggingConfig {
   readonly egressV4PluginLog: LogDestination;
   /** AWS_VPC_K8S_EGRESS_V6_PLUGIN_LOG_FILE. */
   readonly egressV6PluginLog: LogDestination;
+  /** Rotation of ipamd's log file and (through the conflist) the plugin's; stdout and stderr are not rotated. */
+  readonly rotation: LogRotation;
 }
 
 export interface EndpointsConfig {
