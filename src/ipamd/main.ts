@@ -17,7 +17,7 @@ import { invalidConfig } from '../config/errors.js';
 import { NetlinkExecutor } from '../netlink/exec.js';
 import { NetlinkHostNetwork } from '../netlink/host-network.js';
 import { systemClock } from '../obs/clock.js';
-import { createLogger } from '../obs/logger.js';
+import { closeLogger, createLogger } from '../obs/logger.js';
 import { startRpcServer } from '../rpc/server.js';
 import { RPC_CLIENT_VERSION, VERSION } from '../version.js';
 import { FileCheckpointStore } from './checkpoint/file.js';
@@ -72,6 +72,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
   const logger = createLogger({
     level: config.logging.ipamdLevel,
     destination: config.logging.ipamdLog,
+    rotation: config.logging.rotation,
     name: 'ipamd',
   });
   for (const warning of loaded.warnings) logger.warn({}, `config: ${warning}`);
@@ -202,6 +203,6 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
     return 1;
   } finally {
     await closeAll();
-    logger.flush();
+    await closeLogger(logger);
   }
 }
