@@ -32,7 +32,6 @@ export type {
   LogDestination,
   LoggingConfig,
   LogLevel,
-  LogRotation,
   NetworkingConfig,
   NetworkPolicyEnforcingMode,
   NodeConfig,
@@ -42,3 +41,4 @@ export type {
   RandomizeSnat,
   ServersConfig,
 } from './types.js';
+export type { LogRotation } from './log-rotation.js';

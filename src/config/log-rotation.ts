@@ -6,9 +6,16 @@
  * @example
  * logRotation({ maxSizeMb: 100, maxBackups: 5, maxAgeDays: 30 }); // { maxBytes: 104857600, maxBackups: 5, maxAgeMs: 2592000000 }
  */
-import type { LogRotation } from './types.js';
 
-export type { LogRotation };
+/** When a log file is rotated and how many of its backups are kept [behaviour §2.1]. */
+export interface LogRotation {
+  /** VPC_CNI_LOG_MAX_SIZE_MB, in bytes: a file this big is renamed to a backup and a new one started. */
+  readonly maxBytes: number;
+  /** VPC_CNI_LOG_MAX_BACKUPS: backups kept, the newest; 0 = all. */
+  readonly maxBackups: number;
+  /** VPC_CNI_LOG_MAX_AGE_DAYS, in milliseconds: backups last written longer ago are deleted; 0 = no age limit. */
+  readonly maxAgeMs: number;
+}
 
 /**
  * The settings in the units users write them (VPC_CNI_LOG_MAX_SIZE_MB, _BACKUPS, _AGE_DAYS and the conflist's

@@ -8,6 +8,7 @@
  * config.pool.prefixDelegation; // true
  * config.pool.ipCooldownMs; // 30000 (IP_COOLDOWN_PERIOD=30)
  */
+import type { LogRotation } from './log-rotation.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
@@ -90,16 +91,6 @@ export interface NetworkingConfig {
   readonly tcpEarlyDemuxDisabled: boolean;
   /** ENABLE_BANDWIDTH_PLUGIN: chain the `bandwidth` plugin. */
   readonly bandwidthPlugin: boolean;
-}
-
-/** When a log file is rotated and how many of its backups are kept [behaviour §2.1]. */
-export interface LogRotation {
-  /** VPC_CNI_LOG_MAX_SIZE_MB, in bytes: a file this big is renamed to a backup and a new one started. */
-  readonly maxBytes: number;
-  /** VPC_CNI_LOG_MAX_BACKUPS: backups kept, the newest; 0 = all. */
-  readonly maxBackups: number;
-  /** VPC_CNI_LOG_MAX_AGE_DAYS, in milliseconds: backups last written longer ago are deleted; 0 = no age limit. */
-  readonly maxAgeMs: number;
 }
 
 export interface LoggingConfig {
