@@ -41,3 +41,4 @@ export type {
   RandomizeSnat,
   ServersConfig,
 } from './types.js';
+export type { LogRotation } from './log-rotation.js';

@@ -37,6 +37,7 @@ import {
   type EnvSchema,
 } from './parsers.js';
 import type { BindAddress, LogDestination, LogLevel, NetworkPolicyEnforcingMode } from './types.js';
+import { LOG_ROTATION_SETTINGS } from './log-rotation.js';
 
 /** MTU bounds: 576 is the IPv4 minimum, 1280 the IPv6 one, 9001 the ENI jumbo-frame maximum. */
 export const MTU = { min: 576, minIpv6: 1280, max: 9001 } as const;
@@ -51,6 +52,10 @@ const cidrs = (): EnvSchema<readonly string[]> => envVar<readonly string[]>([], 
 const k8sKey = (): EnvSchema<string> => envVar('k8s.amazonaws.com/eniConfig', parseQualifiedKey);
 const k8sName = (what: string): EnvSchema<string | undefined> =>
   text(DNS_SUBDOMAIN, 253, `expected a Kubernetes ${what} name (lowercase RFC 1123 subdomain, at most 253 characters)`);
+const rotationSetting = (name: keyof typeof LOG_ROTATION_SETTINGS): EnvSchema<number> => {
+  const { default: whenUnset, min, max } = LOG_ROTATION_SETTINGS[name];
+  return integer(whenUnset, min, max);
+};
 const logFile = (file: string, allowStdout: boolean): EnvSchema<LogDestination> =>
   envVar<LogDestination>({ to: 'file', path: file }, (value) => parseLogDestination(value, allowStdout));
 
@@ -133,6 +138,10 @@ export const ENV_SCHEMA = {
   VPC_CNI_MAX_PODS: envVar<number | undefined>(undefined, (value) => parseInteger(value, 1, 100_000)),
   VPC_CNI_POOL_POLICY: choice(['reference', 'adaptive'], 'reference'),
   VPC_CNI_EC2_PACING_NODES: envVar<number | undefined>(undefined, (value) => parseInteger(value, 1, 1_000_000)),
+  // The reference's lumberjack limits [behaviour §2.1]; 0 backups or days = no limit, as in lumberjack.
+  VPC_CNI_LOG_MAX_SIZE_MB: rotationSetting('maxSizeMb'),
+  VPC_CNI_LOG_MAX_BACKUPS: rotationSetting('maxBackups'),
+  VPC_CNI_LOG_MAX_AGE_DAYS: rotationSetting('maxAgeDays'),
 } as const satisfies Record<string, EnvSchema<unknown>>;
 
 /** Every environment variable the loader reads. */

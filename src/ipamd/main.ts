@@ -17,7 +17,7 @@ import { invalidConfig } from '../config/errors.js';
 import { NetlinkExecutor } from '../netlink/exec.js';
 import { NetlinkHostNetwork } from '../netlink/host-network.js';
 import { systemClock } from '../obs/clock.js';
-import { createLogger } from '../obs/logger.js';
+import { closeLogger, createLogger } from '../obs/logger.js';
 import { HEALTH_SERVICE_NAME } from '../rpc/proto.js';
 import { startRpcServer } from '../rpc/server.js';
 import { productUserAgent, RPC_CLIENT_VERSION, VERSION } from '../version.js';
@@ -73,6 +73,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
   const logger = createLogger({
     level: config.logging.ipamdLevel,
     destination: config.logging.ipamdLog,
+    rotation: config.logging.rotation,
     name: 'ipamd',
   });
   for (const warning of loaded.warnings) logger.warn({}, `config: ${warning}`);
@@ -207,6 +208,6 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
     return 1;
   } finally {
     await closeAll();
-    logger.flush();
+    await closeLogger(logger);
   }
 }
