@@ -26,6 +26,7 @@ import { IpamdError } from './errors.js';
 import { Ipamd } from './ipamd.js';
 import { createIpamdMetrics, startMetricsServer } from './metrics/metrics.js';
 import { openCustomNetworkingFor } from './custom-networking.js';
+import { networkPolicyConfigServer } from './np-config.js';
 import { PACED_ACCOUNT_SHARE, pacedTimings, type IpamdTimings } from './timings.js';
 import { systemTimers } from '../obs/timers.js';
 import { messageOf } from '../errors.js';
@@ -154,6 +155,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
       socketPath: config.paths.ipamdSocket,
       backend: ipamd.backend,
       version: RPC_CLIENT_VERSION,
+      configServer: networkPolicyConfigServer(config, () => ipamd.context()?.node),
     });
     closables.push(rpc);
     let introspection: string | undefined;
