@@ -10,8 +10,10 @@
  * the agent is grpc-go with generated code), not vpc-cni's codecs. Every call is recorded with its request as the
  * proto names it (`K8S_POD_NAME`, `NETWORK_POLICY_MODE`, `InterfaceCount`, ...). What it answers is set per method:
  * `Success=true` (the agent with network policy disabled, the manifest's default), `Success=false`, a gRPC error
- * (status and message, as the agent's "Invalid Network Policy Mode"), each after an optional delay. Like the agent
- * it removes a stale socket file at start.
+ * (status and message, as the agent's "Invalid Network Policy Mode"), each after an optional delay. An optional
+ * `attach` hook plays the agent's probe attach on EnforceNpToPod (the agent fails the call when the pod's host veth
+ * is not there): a message it returns becomes a gRPC UNKNOWN error. Like the agent it removes a stale socket file at
+ * start.
  *
  * @example
  * const agent = await startNpAgentStandin({ socketPath: join(dir, 'npa.sock') });
@@ -52,6 +54,8 @@ export interface NpAgentStandinOptions {
   readonly socketPath: string;
   /** The first answers of both methods; default success. */
   readonly answers?: Partial<Record<NpMethod, NpAnswer>>;
+  /** EnforceNpToPod's attach step: why attaching fails (→ gRPC UNKNOWN with that message), or undefined. */
+  readonly attach?: (request: Readonly<Record<string, unknown>>) => Promise<string | undefined>;
 }
 
 export interface NpAgentStandin {
@@ -118,10 +122,24 @@ export async function startNpAgentStandin(options: NpAgentStandinOptions): Promi
         calls.push({ method, request, grpcStatus: 0, success });
         callback(null, { Success: success });
       };
-      if ((answer.delayMs ?? 0) <= 0) return reply();
+      const attachThenReply = (): void => {
+        if (method !== 'EnforceNpToPod' || options.attach === undefined || answer.kind !== 'success') return reply();
+        options.attach(request).then(
+          (problem) => {
+            if (problem === undefined) return reply();
+            calls.push({ method, request, grpcStatus: grpc.status.UNKNOWN });
+            callback({ code: grpc.status.UNKNOWN, details: problem });
+          },
+          (error: unknown) => {
+            calls.push({ method, request, grpcStatus: grpc.status.INTERNAL });
+            callback({ code: grpc.status.INTERNAL, details: String(error) });
+          },
+        );
+      };
+      if ((answer.delayMs ?? 0) <= 0) return attachThenReply();
       const timer = setTimeout(() => {
         timers.delete(timer);
-        reply();
+        attachThenReply();
       }, answer.delayMs);
       timers.add(timer);
     };
