@@ -278,12 +278,7 @@ function readFields(reader: Reader, end: number, fields: readonly FieldSpec[]): 
   return out;
 }
 
-/**
- * The codec of one message type from its field table (np-codec.ts builds the network-policy messages with it).
- *
- * @example
- * const codec = messageCodec<EnforceNpReply>('EnforceNpReply', ENFORCE_NP_REPLY_FIELDS);
- */
+/** The codec of one message type from its field table (np-codec.ts builds the network-policy messages with it). */
 export function messageCodec<T extends object>(name: string, fields: readonly FieldSpec[]): Codec<T> {
   const ordered = order(fields);
   return {
