@@ -40,6 +40,7 @@ describe('parseNetConf', () => {
       pluginLogLevel: 'debug',
       podAnnotations: {},
       ipamdSocket: '/var/run/aws-node/ipamd.sock',
+      npAgentSocket: '/var/run/aws-node/npa.sock',
     });
     assert.deepEqual(warnings, []);
   });
@@ -57,6 +58,11 @@ describe('parseNetConf', () => {
       field: { ipamdSocket: '/run/vpc-cni/n1/ipamd.sock' },
       check: (c) => c.ipamdSocket,
       expected: '/run/vpc-cni/n1/ipamd.sock',
+    },
+    {
+      field: { npAgentSocket: '/run/vpc-cni/n1/npa.sock' },
+      check: (c) => c.npAgentSocket,
+      expected: '/run/vpc-cni/n1/npa.sock',
     },
     { field: { vethPrefix: 've' }, check: (c) => c.vethPrefix, expected: 've' },
     { field: { pluginLogLevel: 'INFO' }, check: (c) => c.pluginLogLevel, expected: 'info' },
@@ -98,6 +104,12 @@ describe('parseNetConf', () => {
       message: /ipamdSocket "relative.sock" must be an absolute path/,
     },
     { field: { ipamdSocket: `/${'x'.repeat(200)}` }, code: 'CNI_INVALID_CONFIG', message: /at most 107 characters/ },
+    {
+      field: { npAgentSocket: 'npa.sock' },
+      code: 'CNI_INVALID_CONFIG',
+      message: /npAgentSocket "npa.sock" must be an absolute path/,
+    },
+    { field: { npAgentSocket: 42 }, code: 'CNI_INVALID_CONFIG', message: /npAgentSocket 42 must be an absolute path/ },
     { field: { vethPrefix: 'lo' }, code: 'CNI_INVALID_CONFIG', message: /reserved/ },
     { field: { vethPrefix: 'vlan' }, code: 'CNI_INVALID_CONFIG', message: /reserved/ },
     { field: { vethPrefix: 'a/b' }, code: 'CNI_INVALID_CONFIG', message: /vethPrefix/ },

@@ -34,16 +34,24 @@ export interface NetConf {
    * on one machine each reach their own ipamd. Absolute path; the reference's path when absent.
    */
   readonly ipamdSocket: string;
+  /**
+   * Ours: the network-policy agent's socket, which the plugin calls when ipamd's reply carries a network-policy mode
+   * [network-policy §4]. The reference hard-codes /var/run/aws-node/npa.sock (the default); a field lets tests and
+   * simulated nodes point each node at its own agent.
+   */
+  readonly npAgentSocket: string;
   /** The previous plugin's result in a chain (raw; read with readPrevResult). */
   readonly prevResult?: unknown;
 }
 
 export const DEFAULT_IPAMD_SOCKET = '/var/run/aws-node/ipamd.sock';
+export const DEFAULT_NP_AGENT_SOCKET = '/var/run/aws-node/npa.sock';
 
-function parseSocket(value: unknown): Field<string> {
-  if (value === undefined) return { value: DEFAULT_IPAMD_SOCKET };
+/** A unix socket path field (at most 107 bytes: sun_path), `fallback` when absent. */
+function parseSocket(name: string, value: unknown, fallback: string): Field<string> {
+  if (value === undefined) return { value: fallback };
   if (typeof value !== 'string' || !value.startsWith('/') || value.length > 107 || value.includes('\0')) {
-    return { problem: `ipamdSocket ${JSON.stringify(value)} must be an absolute path of at most 107 characters` };
+    return { problem: `${name} ${JSON.stringify(value)} must be an absolute path of at most 107 characters` };
   }
   return { value };
 }
@@ -218,7 +226,11 @@ export function parseNetConf(raw: Readonly<Record<string, unknown>>, options: Pa
   const podSGEnforcingMode = take(parseMode(raw['podSGEnforcingMode']), 'strict');
   const pluginLogFile = take(parseLogFile(raw['pluginLogFile']), DEFAULT_LOG_SETTINGS.file);
   const pluginLogLevel = take(parseLevel(raw['pluginLogLevel']), DEFAULT_LOG_SETTINGS.level);
-  const ipamdSocket = take(parseSocket(raw['ipamdSocket']), DEFAULT_IPAMD_SOCKET);
+  const ipamdSocket = take(parseSocket('ipamdSocket', raw['ipamdSocket'], DEFAULT_IPAMD_SOCKET), DEFAULT_IPAMD_SOCKET);
+  const npAgentSocket = take(
+    parseSocket('npAgentSocket', raw['npAgentSocket'], DEFAULT_NP_AGENT_SOCKET),
+    DEFAULT_NP_AGENT_SOCKET,
+  );
   rotationOf(raw, take); // already applied by logSettingsOf; refused here like the other fields
 
   const podAnnotations: Record<string, string> = {};
@@ -244,6 +256,7 @@ export function parseNetConf(raw: Readonly<Record<string, unknown>>, options: Pa
     pluginLogLevel,
     podAnnotations,
     ipamdSocket,
+    npAgentSocket,
     ...(raw['prevResult'] === undefined || raw['prevResult'] === null ? {} : { prevResult: raw['prevResult'] }),
   };
   return { conf, warnings };

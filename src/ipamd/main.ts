@@ -27,6 +27,7 @@ import { IpamdError } from './errors.js';
 import { Ipamd } from './ipamd.js';
 import { createIpamdMetrics, startMetricsServer } from './metrics/metrics.js';
 import { openCustomNetworkingFor } from './custom-networking.js';
+import { networkPolicyConfigServer } from './np-config.js';
 import { PACED_ACCOUNT_SHARE, pacedTimings, type IpamdTimings } from './timings.js';
 import { systemTimers } from '../obs/timers.js';
 import { messageOf } from '../errors.js';
@@ -157,6 +158,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
       backend: ipamd.backend,
       version: RPC_CLIENT_VERSION,
       initialHealth: 'NOT_SERVING',
+      configServer: networkPolicyConfigServer(config, () => ipamd.context()?.node),
     });
     closables.push(rpc);
     let introspection: string | undefined;
