@@ -117,9 +117,11 @@ export const ENV_SCHEMA = {
   MINIMUM_IP_TARGET: count(0),
   MY_NODE_NAME: k8sName('node'),
   MY_POD_NAME: k8sName('pod'),
-  NETWORK_POLICY_ENFORCING_MODE: envVar<NetworkPolicyEnforcingMode | undefined>(undefined, (value) =>
-    parseChoice(['none', 'strict', 'standard'], value),
-  ),
+  // Any case, passed on verbatim as the reference does: the plugin hands the agent ipamd's text unchanged.
+  NETWORK_POLICY_ENFORCING_MODE: envVar<NetworkPolicyEnforcingMode | undefined>(undefined, (value) => {
+    const parsed = parseChoice(['none', 'strict', 'standard'], value, true);
+    return parsed.ok ? { ...parsed, value } : parsed;
+  }),
   POD_MTU: envVar<number | undefined>(undefined, (value) => parseInteger(value, MTU.min, MTU.max)),
   POD_SECURITY_GROUP_ENFORCING_MODE: choice(['strict', 'standard'], 'strict'),
   VPC_CNI_VERSION: text(/^[\x21-\x7e]+$/, 128, 'expected at most 128 visible ASCII characters, e.g. v1.23.1'),

@@ -24,7 +24,8 @@ export type BindAddress =
 export type PoolPolicyName = 'reference' | 'adaptive';
 export type RandomizeSnat = 'prng' | 'hashrandom' | 'none';
 export type PodSecurityGroupEnforcingMode = 'strict' | 'standard';
-export type NetworkPolicyEnforcingMode = 'none' | 'strict' | 'standard';
+/** `none`, `strict` or `standard` in any case, kept as given (the reference passes it on verbatim). */
+export type NetworkPolicyEnforcingMode = string;
 
 /** Warm pool knobs ([behaviour §3.1] of the reference behaviour). */
 export interface PoolConfig {

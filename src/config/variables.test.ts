@@ -444,9 +444,10 @@ const CASES: readonly Case[] = [
       ['standard', 'standard'],
       ['strict', 'strict'],
       ['none', 'none'],
+      ['Strict', 'Strict'],
       ['', undefined],
     ],
-    invalid: [['enforce', 'expected one of none, strict, standard']],
+    invalid: [['enforce', 'expected one of none, strict, standard (any case)']],
   },
   {
     name: 'POD_MTU',
