@@ -53,6 +53,12 @@ describe('the loaded config', () => {
     for (const mutate of mutations) assert.throws(mutate, TypeError);
   });
 
+  it('lists the variables the environment gave (empty ones count as unset)', () => {
+    const loaded = loadConfig({ AWS_MANAGE_ENIS_NON_SCHEDULABLE: 'false', WARM_IP_TARGET: '', UNRELATED: 'x' });
+    assert.deepEqual(loaded.given, ['AWS_MANAGE_ENIS_NON_SCHEDULABLE']);
+    assert.deepEqual(loadConfig({}).given, []);
+  });
+
   it('shares nothing mutable between loads (defaults stay pristine)', () => {
     const first = loadConfig({});
     assert.throws(() => (first.config.networking.externalServiceCidrs as string[]).push('1.0.0.0/8'), TypeError);

@@ -49,7 +49,8 @@ export function loadConfig(env: Environment): LoadedConfig {
   const outcome = checkRules(values, raw, failed);
   problems.push(...outcome.problems);
   if (problems.length > 0) throw invalidConfig(problems);
-  return deepFreeze({ config: assemble(values), warnings: [...outcome.warnings] });
+  const given = ENV_NAMES.filter((name) => raw[name] !== undefined);
+  return deepFreeze({ config: assemble(values), warnings: [...outcome.warnings], given });
 }
 
 /**

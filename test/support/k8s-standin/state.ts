@@ -1,12 +1,14 @@
 /**
- * The objects of the Kubernetes API STAND-IN (standin.ts): Nodes, ENIConfigs and Events, with the bookkeeping a
- * client relies on — one cluster-wide `resourceVersion` counter bumped by every change, `uid` and
- * `creationTimestamp` on create, JSON merge patch (RFC 7386), and a bounded history of changes that watches replay
- * from a resourceVersion (older than the history → 410 Gone, as a real API server answers).
+ * The objects of the Kubernetes API STAND-IN (standin.ts): Nodes, ENIConfigs, Pods, CNINodes and Events (core/v1 and
+ * events.k8s.io/v1), with the bookkeeping a client relies on — one cluster-wide `resourceVersion` counter bumped by
+ * every change, `uid` and `creationTimestamp` on create, JSON merge patch (RFC 7386) that honours a
+ * `metadata.resourceVersion` in the patch as a precondition (409 when stale, as the API server does), and a bounded
+ * history of changes that watches replay from a resourceVersion (older than the history → 410 Gone).
  *
- * This is NOT an API server: no admission, no RBAC, no field or label selectors beyond `metadata.name=`, no
- * namespaces except for Events. Tests, the demo and the custom-networking workflow change it directly through
- * these methods or over HTTP.
+ * This is NOT an API server: no admission, no RBAC, no field or label selectors beyond `metadata.name=`. Namespaced
+ * objects (Pods, Events) are keyed `namespace/name`. Refusals a test wants (403 without a permission, 409 conflicts,
+ * a server that does not answer) are {@link StandinFault}s. Tests, the demo and the custom-networking workflow change
+ * it directly through these methods or over HTTP.
  *
  * @example
  * const state = new StandinState(clock);
@@ -19,7 +21,28 @@ import { ENICONFIG_API_VERSION, ENICONFIG_KIND, type EniConfig, type NodeInfo } 
 /** A JSON object as the stand-in stores it. */
 export type K8sObject = Record<string, unknown> & { metadata: Record<string, unknown> & { name: string } };
 
-export type Collection = 'nodes' | 'eniconfigs';
+export type Collection = 'nodes' | 'eniconfigs' | 'pods' | 'cninodes' | 'eventsv1';
+
+/**
+ * A refusal to inject: requests whose method and path match get `status`/`reason` (a Kubernetes Status), or no
+ * answer at all (`hang`: the client's timeout fires), `times` times (default: always).
+ */
+export interface StandinFault {
+  readonly method?: string;
+  readonly path: RegExp;
+  readonly status?: number;
+  readonly reason?: string;
+  /** The Status message, or one made from the path's named groups (`name`, `namespace`). */
+  readonly message?: string | ((groups: Readonly<Record<string, string | undefined>>) => string);
+  readonly hang?: boolean;
+  times?: number;
+}
+
+/** The key of an object in its collection: `namespace/name` for namespaced objects, else the name. */
+export function keyOf(object: { metadata: { name: string; namespace?: unknown } }): string {
+  const ns = object.metadata.namespace;
+  return typeof ns === 'string' && ns !== '' ? `${ns}/${object.metadata.name}` : object.metadata.name;
+}
 
 /** One change, as a watch sends it. */
 export interface WatchEntry {
@@ -96,7 +119,13 @@ export function nodeObject(node: NodeInfo): K8sObject {
  */
 export class StandinState {
   readonly #clock: Clock;
-  readonly #objects: Record<Collection, Map<string, K8sObject>> = { nodes: new Map(), eniconfigs: new Map() };
+  readonly #objects: Record<Collection, Map<string, K8sObject>> = {
+    nodes: new Map(),
+    eniconfigs: new Map(),
+    pods: new Map(),
+    cninodes: new Map(),
+    eventsv1: new Map(),
+  };
   readonly #history: WatchEntry[] = [];
   readonly #listeners = new Set<(entry: WatchEntry) => void>();
   readonly #events: K8sObject[] = [];
@@ -106,6 +135,8 @@ export class StandinState {
   #trimmedUpTo = 0;
   /** Every HTTP request served, in order (`GET /api/v1/nodes?watch=true`), for tests. */
   readonly requests: string[] = [];
+  /** Refusals to inject, first match wins (see {@link StandinFault}); tests push and splice them. */
+  readonly faults: StandinFault[] = [];
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -120,6 +151,7 @@ export class StandinState {
     return [...this.#objects[collection].values()].map((o) => structuredClone(o));
   }
 
+  /** By name, or `namespace/name` for Pods and Events. */
   get(collection: Collection, name: string): K8sObject | undefined {
     const object = this.#objects[collection].get(name);
     return object === undefined ? undefined : structuredClone(object);
@@ -128,7 +160,7 @@ export class StandinState {
   /** Creates (409 if it exists) with fresh uid and creationTimestamp. */
   create(collection: Collection, object: K8sObject): K8sObject {
     const name = object.metadata.name;
-    if (this.#objects[collection].has(name))
+    if (this.#objects[collection].has(keyOf(object)))
       throw new StandinRefusal(409, 'AlreadyExists', `${collection} "${name}" already exists`);
     this.#uid += 1;
     const uid = `00000000-0000-4000-8000-${this.#uid.toString(16).padStart(12, '0')}`;
@@ -145,7 +177,7 @@ export class StandinState {
 
   /** Replaces an existing object (404 if absent; 409 if the given resourceVersion is stale). */
   replace(collection: Collection, object: K8sObject): K8sObject {
-    const current = this.#objects[collection].get(object.metadata.name);
+    const current = this.#objects[collection].get(keyOf(object));
     if (current === undefined)
       throw new StandinRefusal(404, 'NotFound', `${collection} "${object.metadata.name}" not found`);
     const given = object.metadata['resourceVersion'];
@@ -164,25 +196,38 @@ export class StandinState {
     return this.#store(collection, { ...structuredClone(object), metadata }, 'MODIFIED');
   }
 
-  /** JSON merge patch of an existing object; name, uid and creationTimestamp cannot change. */
-  patch(collection: Collection, name: string, patch: unknown): K8sObject {
-    const current = this.#objects[collection].get(name);
+  /**
+   * JSON merge patch of an existing object (`key` = name, or `namespace/name`); name, namespace, uid and
+   * creationTimestamp cannot change. A `metadata.resourceVersion` in the patch must be the current one (else 409).
+   */
+  patch(collection: Collection, key: string, patch: unknown): K8sObject {
+    const current = this.#objects[collection].get(key);
+    const name = key.slice(key.indexOf('/') + 1);
     if (current === undefined) throw new StandinRefusal(404, 'NotFound', `${collection} "${name}" not found`);
+    const given = isObject(patch) && isObject(patch['metadata']) ? patch['metadata']['resourceVersion'] : undefined;
+    if (given !== undefined && given !== null && given !== current.metadata['resourceVersion']) {
+      throw new StandinRefusal(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${collection} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
+    }
     const merged = mergePatch(current, patch) as K8sObject;
     const metadata = {
       ...(isObject(merged.metadata) ? merged.metadata : {}),
       name,
+      ...(current.metadata['namespace'] === undefined ? {} : { namespace: current.metadata['namespace'] }),
       uid: current.metadata['uid'],
       creationTimestamp: current.metadata['creationTimestamp'],
     };
     return this.#store(collection, { ...merged, metadata }, 'MODIFIED');
   }
 
-  /** Deletes; returns the deleted object, or undefined when there was none. */
-  delete(collection: Collection, name: string): K8sObject | undefined {
-    const current = this.#objects[collection].get(name);
+  /** Deletes (`key` = name, or `namespace/name`); returns the deleted object, or undefined when there was none. */
+  delete(collection: Collection, key: string): K8sObject | undefined {
+    const current = this.#objects[collection].get(key);
     if (current === undefined) return undefined;
-    this.#objects[collection].delete(name);
+    this.#objects[collection].delete(key);
     this.#rv += 1;
     const gone = { ...current, metadata: { ...current.metadata, resourceVersion: String(this.#rv) } };
     this.#record({ rv: this.#rv, collection, type: 'DELETED', object: gone });
@@ -219,6 +264,60 @@ export class StandinState {
     return this.delete('eniconfigs', name) !== undefined;
   }
 
+  /** Creates a Pod (as kubelet's API server would hold it) with the given annotations. */
+  putPod(namespace: string, name: string, annotations: Record<string, string> = {}): K8sObject {
+    return this.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace, annotations: { ...annotations } },
+      spec: { containers: [{ name: 'app', image: 'app' }] },
+    });
+  }
+
+  /** Creates a CNINode as the VPC resource controller does [cninode §1.2], with the given features. */
+  putCniNode(name: string, features: readonly { name: string; value?: string }[] = []): K8sObject {
+    return this.create('cninodes', {
+      apiVersion: 'vpcresources.k8s.aws/v1alpha1',
+      kind: 'CNINode',
+      metadata: { name, labels: { 'kubernetes.io/os': 'linux' }, finalizers: ['networking.k8s.aws/resource-cleanup'] },
+      spec: { features: features.map((f) => ({ ...f })), tags: {} },
+    });
+  }
+
+  /**
+   * Refuses `verb` on `resource` as RBAC would (403 Forbidden with the API server's wording) until the returned
+   * function is called.
+   */
+  forbid(verb: 'get' | 'patch' | 'create', resource: string): () => void {
+    const method = { get: 'GET', patch: 'PATCH', create: 'POST' }[verb];
+    const fault: StandinFault = {
+      method,
+      path: new RegExp(`(?:/namespaces/(?<namespace>[^/]+))?/${resource}(?:/(?<name>[^/?]+))?$`),
+      status: 403,
+      reason: 'Forbidden',
+      message: ({ name, namespace }) =>
+        `${resource}${name === undefined ? '' : ` "${name}"`} is forbidden: User "system:serviceaccount:kube-system:aws-node" ` +
+        `cannot ${verb} resource "${resource}"${namespace === undefined ? '' : ` in the namespace "${namespace}"`}`,
+    };
+    this.faults.push(fault);
+    return () => {
+      const at = this.faults.indexOf(fault);
+      if (at >= 0) this.faults.splice(at, 1);
+    };
+  }
+
+  /** The first fault for the request, counted down (and dropped when its `times` are used up). */
+  faultFor(method: string, path: string): StandinFault | undefined {
+    const at = this.faults.findIndex((f) => (f.method === undefined || f.method === method) && f.path.test(path));
+    const fault = this.faults[at];
+    if (fault === undefined) return undefined;
+    if (fault.times !== undefined) {
+      fault.times -= 1;
+      if (fault.times <= 0) this.faults.splice(at, 1);
+    }
+    return fault;
+  }
+
   addEvent(event: K8sObject): K8sObject {
     this.#rv += 1;
     const stored = {
@@ -252,7 +351,7 @@ export class StandinState {
   #store(collection: Collection, object: K8sObject, type: 'ADDED' | 'MODIFIED'): K8sObject {
     this.#rv += 1;
     const stored = { ...object, metadata: { ...object.metadata, resourceVersion: String(this.#rv) } };
-    this.#objects[collection].set(stored.metadata.name, stored);
+    this.#objects[collection].set(keyOf(stored), stored);
     this.#record({ rv: this.#rv, collection, type, object: structuredClone(stored) });
     return structuredClone(stored);
   }
