@@ -69,33 +69,42 @@ describe('with the stand-in', () => {
   const target = (): KubeTarget => ({ kind: 'kubeconfig-text', text: standin.kubeconfig() });
   const versionCalls = (): number => standin.state.requests.filter((r) => r === 'GET /version').length;
 
-  it('ANNOTATE_POD_IP=true and a refused connection: KUBERNETES_API_UNREACHABLE naming the setting', async () => {
-    await assert.rejects(
-      openIpamdKubernetes(loadConfig({ ...base, ANNOTATE_POD_IP: 'true' }), { ...PORTS, target: REFUSED }),
-      isIpamdError(
-        'KUBERNETES_API_UNREACHABLE',
-        /^ANNOTATE_POD_IP=true needs the Kubernetes API server \(API server http:\/\/127\.0\.0\.1:1\), and it failed: .*could not reach the API server/,
-      ),
-    );
-  });
+  // A bound: the failure must come at once, not after polling forever.
+  it(
+    'ANNOTATE_POD_IP=true and a refused connection: KUBERNETES_API_UNREACHABLE naming the setting',
+    { timeout: 20_000 },
+    async () => {
+      await assert.rejects(
+        openIpamdKubernetes(loadConfig({ ...base, ANNOTATE_POD_IP: 'true' }), { ...PORTS, target: REFUSED }),
+        isIpamdError(
+          'KUBERNETES_API_UNREACHABLE',
+          /^ANNOTATE_POD_IP=true needs the Kubernetes API server \(API server http:\/\/127\.0\.0\.1:1\), and it failed: .*could not reach the API server/,
+        ),
+      );
+    },
+  );
 
-  it('ANNOTATE_POD_IP=true waits through timeouts, then annotates pods through the port', async () => {
-    const before = versionCalls();
-    standin.state.faults.push({ method: 'GET', path: /^\/version$/, hang: true, times: 2 });
-    const kube = await openIpamdKubernetes(loadConfig({ ...base, ANNOTATE_POD_IP: 'true' }), {
-      ...PORTS,
-      target: target(),
-    });
-    try {
-      assert.equal(versionCalls() - before, 3);
-      standin.state.putPod('default', 'web-1');
-      await kube.deps.podIps?.annotate({ namespace: 'default', name: 'web-1' }, '10.0.97.30');
-      const pod = standin.state.get('pods', 'default/web-1');
-      assert.equal((pod?.metadata['annotations'] as Record<string, string>)[POD_IPS_ANNOTATION], '10.0.97.30');
-    } finally {
-      await kube.close();
-    }
-  });
+  it(
+    'ANNOTATE_POD_IP=true waits through timeouts, then annotates pods through the port',
+    { timeout: 20_000 },
+    async () => {
+      const before = versionCalls();
+      standin.state.faults.push({ method: 'GET', path: /^\/version$/, hang: true, times: 2 });
+      const kube = await openIpamdKubernetes(loadConfig({ ...base, ANNOTATE_POD_IP: 'true' }), {
+        ...PORTS,
+        target: target(),
+      });
+      try {
+        assert.equal(versionCalls() - before, 3);
+        standin.state.putPod('default', 'web-1');
+        await kube.deps.podIps?.annotate({ namespace: 'default', name: 'web-1' }, '10.0.97.30');
+        const pod = standin.state.get('pods', 'default/web-1');
+        assert.equal((pod?.metadata['annotations'] as Record<string, string>)[POD_IPS_ANNOTATION], '10.0.97.30');
+      } finally {
+        await kube.close();
+      }
+    },
+  );
 
   it('nothing requires the API server: an unreachable one is given up after the wait', async () => {
     const kube = await openIpamdKubernetes(loadConfig(base), { ...PORTS, target: REFUSED, syncTimeoutMs: 10 });
