@@ -8,7 +8,6 @@
  * config.pool.prefixDelegation; // true
  * config.pool.ipCooldownMs; // 30000 (IP_COOLDOWN_PERIOD=30)
  */
-import type { EnvName } from './schema.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
@@ -210,8 +209,9 @@ export interface LoadedConfig {
   readonly config: Config;
   readonly warnings: readonly string[];
   /**
-   * The variables the environment set (not empty), for rules that depend on whether the user chose a value, e.g.
-   * AWS_MANAGE_ENIS_NON_SCHEDULABLE=false given without a cluster is refused, its default is not.
+   * The names of the variables the environment set (not empty), in schema order, for rules that depend on whether
+   * the user chose a value: AWS_MANAGE_ENIS_NON_SCHEDULABLE=false given without a cluster is refused, its default
+   * is not.
    */
-  readonly given: readonly EnvName[];
+  readonly given: readonly string[];
 }

@@ -18,7 +18,6 @@ import { join } from 'node:path';
 import type { ConfigurationOptions, KubeConfig } from '@kubernetes/client-node';
 import { describeKubeTarget, type KubeTarget } from '../config/k8s-env.js';
 import { ENICONFIG_GROUP, ENICONFIG_PLURAL, ENICONFIG_VERSION } from '../eniconfig/types.js';
-import { CNINODE_GROUP, CNINODE_PLURAL, CNINODE_VERSION } from './cninode.js';
 import { isK8sError, K8sError, toK8sError } from './errors.js';
 import { loadClientNode } from './client-node.js';
 import { followResource, type Follower, type FollowOptions, type ListAnswer } from './follow.js';
@@ -70,7 +69,8 @@ export interface CallOptions {
 }
 
 const ENICONFIGS = { group: ENICONFIG_GROUP, version: ENICONFIG_VERSION, plural: ENICONFIG_PLURAL };
-const CNINODES = { group: CNINODE_GROUP, version: CNINODE_VERSION, plural: CNINODE_PLURAL };
+/** CNINodes, cluster-scoped (cninode.ts has what ipamd does with them). */
+const CNINODES = { group: 'vpcresources.k8s.aws', version: 'v1alpha1', plural: 'cninodes' };
 const EVENTS_V1 = { group: 'events.k8s.io', version: 'v1', plural: 'events' };
 
 /**

@@ -16,10 +16,6 @@
 import type { K8sClient, CallOptions } from './client.js';
 import { K8sError, isK8sError } from './errors.js';
 
-export const CNINODE_GROUP = 'vpcresources.k8s.aws';
-export const CNINODE_VERSION = 'v1alpha1';
-export const CNINODE_PLURAL = 'cninodes';
-
 /** The two feature names the resource controller knows [cninode §1.1]. */
 export type CniNodeFeatureName = 'SecurityGroupsForPods' | 'CustomNetworking';
 
