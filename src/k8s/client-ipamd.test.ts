@@ -26,7 +26,7 @@ describe('Kubernetes client: ipamd calls', () => {
 
   it('GET /version; a server that does not answer times out (details.timedOut)', async () => {
     assert.equal((await client.version({ timeoutMs: 2_000 })).gitVersion, 'v1.31.0-standin');
-    standin.state.faults.push({ method: 'GET', path: /^\/version$/, hang: true, times: 1 });
+    standin.state.faults.add({ method: 'GET', path: /^\/version$/, hang: true, times: 1 });
     await assert.rejects(
       client.version({ timeoutMs: 100 }),
       (e: unknown) =>
@@ -43,7 +43,7 @@ describe('Kubernetes client: ipamd calls', () => {
     });
     const pod = (await client.readPod('default', 'web-1')) as { metadata: { annotations: Record<string, string> } };
     assert.deepEqual(pod.metadata.annotations, { keep: 'me', 'vpc.amazonaws.com/pod-ips': '10.0.0.5' });
-    const allow = standin.state.forbid('patch', 'pods');
+    const allow = standin.state.faults.forbid('patch', 'pods');
     await assert.rejects(
       client.patchPod('default', 'web-1', { metadata: { annotations: { a: 'b' } } }),
       (e: unknown) =>

@@ -74,7 +74,7 @@ describe('addCniNodeFeature against the stand-in', () => {
         isK8sError(e, 'K8S_NOT_FOUND') && /CNINode node-9 does not exist: the VPC resource controller/.test(e.message),
     );
     standin.state.putCniNode('node-3');
-    const allow = standin.state.forbid('patch', 'cninodes');
+    const allow = standin.state.faults.forbid('patch', 'cninodes');
     try {
       await assert.rejects(
         addCniNodeFeature(client, 'node-3', SGP),

@@ -43,19 +43,19 @@ describe('pod IP annotation', () => {
 
   it('ADD retries a conflict (up to 5 tries), then gives up with K8S_CONFLICT', async () => {
     standin.state.putPod('default', 'b');
-    standin.state.faults.push({ method: 'PATCH', path: /\/pods\/b$/, status: 409, reason: 'Conflict', times: 2 });
+    standin.state.faults.add({ method: 'PATCH', path: /\/pods\/b$/, status: 409, reason: 'Conflict', times: 2 });
     await annotations.annotate(pod('b'), '10.0.0.2');
     assert.equal(value('b'), '10.0.0.2');
     assert.equal(patches('b'), 3);
-    standin.state.faults.push({ method: 'PATCH', path: /\/pods\/b$/, status: 409, reason: 'Conflict', times: 9 });
+    standin.state.faults.add({ method: 'PATCH', path: /\/pods\/b$/, status: 409, reason: 'Conflict', times: 9 });
     await assert.rejects(annotations.annotate(pod('b'), '10.0.0.3'), (e: unknown) => isK8sError(e, 'K8S_CONFLICT'));
     assert.equal(patches('b'), 8);
-    standin.state.faults.length = 0;
+    standin.state.faults.clear();
   });
 
   it('ADD without the pods/patch permission says which verb the ClusterRole lacks; a missing pod is NotFound', async () => {
     standin.state.putPod('default', 'c');
-    const allow = standin.state.forbid('patch', 'pods');
+    const allow = standin.state.faults.forbid('patch', 'pods');
     try {
       await assert.rejects(
         annotations.annotate(pod('c'), '10.0.0.4'),

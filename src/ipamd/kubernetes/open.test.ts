@@ -89,7 +89,7 @@ describe('with the stand-in', () => {
     { timeout: 20_000 },
     async () => {
       const before = versionCalls();
-      standin.state.faults.push({ method: 'GET', path: /^\/version$/, hang: true, times: 2 });
+      standin.state.faults.add({ method: 'GET', path: /^\/version$/, hang: true, times: 2 });
       const kube = await openIpamdKubernetes(loadConfig({ ...base, ANNOTATE_POD_IP: 'true' }), {
         ...PORTS,
         target: target(),

@@ -80,7 +80,7 @@ describe('ipamd with the Kubernetes stand-in', { skip: await netnsSkipReason() }
 
   it('without pods/patch the ADD fails naming the missing verb; the address is held until the DEL', async () => {
     standin.state.putPod('default', 'web-2');
-    const allow = standin.state.forbid('patch', 'pods');
+    const allow = standin.state.faults.forbid('patch', 'pods');
     try {
       const reply = await ipamd.client.addNetwork(addRequest('web-2'));
       assert.equal(reply.success, false);

@@ -252,7 +252,7 @@ function events(req: RouteRequest, namespace: string): void {
 export function route(req: RouteRequest): void {
   const path = req.url.pathname.replace(/\/+$/, '');
   const watching = ['true', '1'].includes(req.url.searchParams.get('watch') ?? '');
-  const fault = req.state.faultFor(req.method, path);
+  const fault = req.state.faults.match(req.method, path);
   if (fault !== undefined) {
     if (fault.hang === true) return; // no answer: the client's timeout fires (close() ends the connection)
     const groups = fault.path.exec(path)?.groups ?? {};

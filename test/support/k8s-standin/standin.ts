@@ -19,7 +19,7 @@
  *   `GET|PATCH /apis/vpcresources.k8s.aws/v1alpha1/cninodes/{name}`,
  *   `GET|POST /apis/events.k8s.io/v1/namespaces/{ns}/events`, `GET|PATCH .../events/{name}`.
  *
- * `state.faults` injects refusals: `state.forbid('patch', 'pods')` answers 403 as RBAC would, a fault with
+ * `state.faults` (faults.ts) injects refusals: `state.faults.forbid('patch', 'pods')` answers 403 as RBAC would, a fault with
  * `status: 409` a conflict, one with `hang: true` no answer at all.
  *
  * @example

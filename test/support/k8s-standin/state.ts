@@ -7,7 +7,7 @@
  *
  * This is NOT an API server: no admission, no RBAC, no field or label selectors beyond `metadata.name=`. Namespaced
  * objects (Pods, Events) are keyed `namespace/name`. Refusals a test wants (403 without a permission, 409 conflicts,
- * a server that does not answer) are {@link StandinFault}s. Tests, the demo and the custom-networking workflow change
+ * a server that does not answer) are faults (faults.ts). Tests, the demo and the custom-networking workflow change
  * it directly through these methods or over HTTP.
  *
  * @example
@@ -17,26 +17,12 @@
  */
 import type { Clock } from '../../../src/ipam/clock.js';
 import { ENICONFIG_API_VERSION, ENICONFIG_KIND, type EniConfig, type NodeInfo } from '../../../src/eniconfig/types.js';
+import { StandinFaults } from './faults.js';
+import { cniNodeObject, isObject, mergePatch, nodeObject, podObject, type K8sObject } from './objects.js';
 
-/** A JSON object as the stand-in stores it. */
-export type K8sObject = Record<string, unknown> & { metadata: Record<string, unknown> & { name: string } };
+export { mergePatch, type K8sObject };
 
 export type Collection = 'nodes' | 'eniconfigs' | 'pods' | 'cninodes' | 'eventsv1';
-
-/**
- * A refusal to inject: requests whose method and path match get `status`/`reason` (a Kubernetes Status), or no
- * answer at all (`hang`: the client's timeout fires), `times` times (default: always).
- */
-export interface StandinFault {
-  readonly method?: string;
-  readonly path: RegExp;
-  readonly status?: number;
-  readonly reason?: string;
-  /** The Status message, or one made from the path's named groups (`name`, `namespace`). */
-  readonly message?: string | ((groups: Readonly<Record<string, string | undefined>>) => string);
-  readonly hang?: boolean;
-  times?: number;
-}
 
 /** The key of an object in its collection: `namespace/name` for namespaced objects, else the name. */
 export function keyOf(object: { metadata: { name: string; namespace?: unknown } }): string {
@@ -70,45 +56,6 @@ export class StandinRefusal extends Error {
 
 const HISTORY_LIMIT = 1_000;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * RFC 7386 JSON merge patch: objects merge key by key, `null` removes a key, anything else replaces.
- *
- * @example
- * mergePatch({ a: { b: 1, c: 2 } }, { a: { c: null, d: 3 } }); // { a: { b: 1, d: 3 } }
- */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return structuredClone(patch);
-  const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
-    else out[key] = mergePatch(out[key], value);
-  }
-  return out;
-}
-
-/**
- * A NodeInfo as a Node object (status.capacity.pods as the string Kubernetes uses).
- *
- * @example
- * nodeObject({ name: 'n', labels: {}, annotations: {}, capacityPods: 20 }).status; // { capacity: { pods: '20' }, allocatable: { pods: '20' } }
- */
-export function nodeObject(node: NodeInfo): K8sObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name: node.name, labels: { ...node.labels }, annotations: { ...node.annotations } },
-    spec: {},
-    status:
-      node.capacityPods === undefined
-        ? {}
-        : { capacity: { pods: String(node.capacityPods) }, allocatable: { pods: String(node.capacityPods) } },
-  };
-}
-
 /**
  * The stand-in's objects and their change history (see the module comment).
  *
@@ -135,8 +82,8 @@ export class StandinState {
   #trimmedUpTo = 0;
   /** Every HTTP request served, in order (`GET /api/v1/nodes?watch=true`), for tests. */
   readonly requests: string[] = [];
-  /** Refusals to inject, first match wins (see {@link StandinFault}); tests push and splice them. */
-  readonly faults: StandinFault[] = [];
+  /** Refusals to inject (faults.ts): `state.faults.forbid('patch', 'pods')`, `state.faults.add({ ... })`. */
+  readonly faults = new StandinFaults();
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -264,58 +211,14 @@ export class StandinState {
     return this.delete('eniconfigs', name) !== undefined;
   }
 
-  /** Creates a Pod (as kubelet's API server would hold it) with the given annotations. */
+  /** Creates a Pod (as the API server would hold it) with the given annotations. */
   putPod(namespace: string, name: string, annotations: Record<string, string> = {}): K8sObject {
-    return this.create('pods', {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name, namespace, annotations: { ...annotations } },
-      spec: { containers: [{ name: 'app', image: 'app' }] },
-    });
+    return this.create('pods', podObject(namespace, name, annotations));
   }
 
   /** Creates a CNINode as the VPC resource controller does [cninode §1.2], with the given features. */
   putCniNode(name: string, features: readonly { name: string; value?: string }[] = []): K8sObject {
-    return this.create('cninodes', {
-      apiVersion: 'vpcresources.k8s.aws/v1alpha1',
-      kind: 'CNINode',
-      metadata: { name, labels: { 'kubernetes.io/os': 'linux' }, finalizers: ['networking.k8s.aws/resource-cleanup'] },
-      spec: { features: features.map((f) => ({ ...f })), tags: {} },
-    });
-  }
-
-  /**
-   * Refuses `verb` on `resource` as RBAC would (403 Forbidden with the API server's wording) until the returned
-   * function is called.
-   */
-  forbid(verb: 'get' | 'patch' | 'create', resource: string): () => void {
-    const method = { get: 'GET', patch: 'PATCH', create: 'POST' }[verb];
-    const fault: StandinFault = {
-      method,
-      path: new RegExp(`(?:/namespaces/(?<namespace>[^/]+))?/${resource}(?:/(?<name>[^/?]+))?$`),
-      status: 403,
-      reason: 'Forbidden',
-      message: ({ name, namespace }) =>
-        `${resource}${name === undefined ? '' : ` "${name}"`} is forbidden: User "system:serviceaccount:kube-system:aws-node" ` +
-        `cannot ${verb} resource "${resource}"${namespace === undefined ? '' : ` in the namespace "${namespace}"`}`,
-    };
-    this.faults.push(fault);
-    return () => {
-      const at = this.faults.indexOf(fault);
-      if (at >= 0) this.faults.splice(at, 1);
-    };
-  }
-
-  /** The first fault for the request, counted down (and dropped when its `times` are used up). */
-  faultFor(method: string, path: string): StandinFault | undefined {
-    const at = this.faults.findIndex((f) => (f.method === undefined || f.method === method) && f.path.test(path));
-    const fault = this.faults[at];
-    if (fault === undefined) return undefined;
-    if (fault.times !== undefined) {
-      fault.times -= 1;
-      if (fault.times <= 0) this.faults.splice(at, 1);
-    }
-    return fault;
+    return this.create('cninodes', cniNodeObject(name, features));
   }
 
   addEvent(event: K8sObject): K8sObject {
