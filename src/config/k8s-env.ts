@@ -1,7 +1,8 @@
 /**
- * Where the Kubernetes API server is, from the process environment — the only place vpc-cni reads KUBECONFIG and
- * the in-cluster service variables. src/k8s takes the returned {@link KubeTarget} as a parameter, so tests point it
- * at the stand-in without touching `process.env`.
+ * Where the Kubernetes API server is, from an environment — the only place vpc-cni reads KUBECONFIG and the
+ * in-cluster service variables. `loadConfig(env)` records it as `LoadedConfig.kubeTarget` (so ipamd uses the
+ * environment its config came from, never the process's in a demo or a test); src/k8s takes the returned
+ * {@link KubeTarget} as a parameter, so tests point it at the stand-in without touching `process.env`.
  *
  * Order: KUBECONFIG (a file, or several joined by `:`; the first is used) beats the in-cluster service
  * (KUBERNETES_SERVICE_HOST + KUBERNETES_SERVICE_PORT with the pod's service-account token and CA); neither means

@@ -8,6 +8,7 @@
  * config.pool.prefixDelegation; // true
  * config.pool.ipCooldownMs; // 30000 (IP_COOLDOWN_PERIOD=30)
  */
+import type { KubeTarget } from './k8s-env.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
@@ -214,4 +215,9 @@ export interface LoadedConfig {
    * is not.
    */
   readonly given: readonly string[];
+  /**
+   * Where the Kubernetes API server is, from the same environment (KUBECONFIG, else the in-cluster service; see
+   * k8s-env.ts); undefined = no cluster. CLUSTER_ENDPOINT is applied by its user (`withClusterEndpoint`).
+   */
+  readonly kubeTarget: KubeTarget | undefined;
 }

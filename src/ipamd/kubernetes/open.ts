@@ -1,6 +1,7 @@
 /**
  * ipamd's one connection to Kubernetes, for the composition root: where the API server is (KUBECONFIG, else the
- * in-cluster service; CLUSTER_ENDPOINT replaces its address [cninode §2.1]), the start-up check of it [cninode §2.2],
+ * in-cluster service, of the environment the config was loaded from; CLUSTER_ENDPOINT replaces its address
+ * [cninode §2.1]), the start-up check of it [cninode §2.2],
  * and everything built on the one client:
  *
  * - custom networking's Node/ENIConfig source (or, without a cluster, its static source);
@@ -24,7 +25,7 @@ import type { AwsCallRecord } from '../../cloud/calls.js';
 import type { Ec2Api } from '../../cloud/ec2/port.js';
 import type { Imds } from '../../cloud/imds/port.js';
 import type { LoadedConfig } from '../../config/index.js';
-import { kubeTargetFromEnvironment, withClusterEndpoint, type KubeTarget } from '../../config/k8s-env.js';
+import { withClusterEndpoint, type KubeTarget } from '../../config/k8s-env.js';
 import type { CustomNetworking } from '../../eniconfig/open.js';
 import type { Clock } from '../../ipam/clock.js';
 import type { K8sClient } from '../../k8s/client.js';
@@ -45,7 +46,7 @@ export interface IpamdKubernetesPorts {
   readonly clock: Clock;
   readonly timers: Timers;
   readonly signal?: AbortSignal;
-  /** The API server; default: from the environment (KUBECONFIG, in-cluster). `null`: no cluster. */
+  /** The API server; default: the loaded environment's (KUBECONFIG, in-cluster). `null`: no cluster. */
   readonly target?: KubeTarget | null;
   readonly connectivity?: Partial<ConnectivityTimings>;
   /** How long start-up waits for the first list of the Node's taints; default 10 s. */
@@ -86,7 +87,7 @@ function refusedWithoutCluster(loaded: LoadedConfig): string[] {
 export async function openIpamdKubernetes(loaded: LoadedConfig, ports: IpamdKubernetesPorts): Promise<IpamdKubernetes> {
   const { config } = loaded;
   const log = ports.logger.child({ component: 'kubernetes' });
-  const base = ports.target === undefined ? kubeTargetFromEnvironment() : (ports.target ?? undefined);
+  const base = ports.target === undefined ? loaded.kubeTarget : (ports.target ?? undefined);
   const target = withClusterEndpoint(base, config.endpoints.kubernetesApi);
   const needsNode = target !== undefined || config.customNetworking.enabled;
   const nodeName = needsNode ? (config.node.name ?? (await eksNodeName(loaded, ports.imds))) : '';

@@ -34,7 +34,6 @@ describe('ipamd with the Kubernetes stand-in', { skip: await netnsSkipReason() }
   let vpc: TestVpc;
   let standin: K8sStandin;
   let ipamd: RunningIpamd;
-  const previousKubeconfig = process.env['KUBECONFIG'];
 
   before(async () => {
     vpc = await startVpc();
@@ -42,9 +41,9 @@ describe('ipamd with the Kubernetes stand-in', { skip: await netnsSkipReason() }
     standin.state.putPod('kube-system', AWS_NODE_POD);
     const kubeconfig = join(vpc.dir, 'kubeconfig');
     await writeFile(kubeconfig, standin.kubeconfig());
-    // ipamd finds the API server the way aws-node does: from its environment (this test file's own process).
-    process.env['KUBECONFIG'] = kubeconfig;
+    // ipamd finds the API server the way aws-node does: from its environment.
     const env = await ipamdEnv(vpc, {
+      KUBECONFIG: kubeconfig,
       ANNOTATE_POD_IP: 'true',
       MY_NODE_NAME: NODE,
       MY_POD_NAME: AWS_NODE_POD,
@@ -56,8 +55,6 @@ describe('ipamd with the Kubernetes stand-in', { skip: await netnsSkipReason() }
     const code = await ipamd?.stop();
     await standin?.close();
     await vpc?.close();
-    if (previousKubeconfig === undefined) delete process.env['KUBECONFIG'];
-    else process.env['KUBECONFIG'] = previousKubeconfig;
     assert.equal(code, 0);
   });
 
