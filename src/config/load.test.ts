@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { effectiveSettings } from './effective.js';
 import { ConfigError } from './errors.js';
+import { K8S_ENV_VARIABLES } from './k8s-env.js';
 import { loadConfig, loadConfigFromProcess, type Environment } from './load.js';
 import { DEPRECATED_VARIABLES } from './rules.js';
 import { ENV_NAMES } from './schema.js';
@@ -51,6 +52,17 @@ describe('the loaded config', () => {
       () => Object.assign(loaded, { config: {} }),
     ];
     for (const mutate of mutations) assert.throws(mutate, TypeError);
+  });
+
+  it('finds the API server in the same environment, never in the process', () => {
+    assert.deepEqual(loadConfig({ KUBECONFIG: '/k/config' }).kubeTarget, { kind: 'kubeconfig', path: '/k/config' });
+    assert.equal(loadConfig({}).kubeTarget, undefined);
+  });
+
+  it('lists the variables the environment gave (empty ones count as unset)', () => {
+    const loaded = loadConfig({ AWS_MANAGE_ENIS_NON_SCHEDULABLE: 'false', WARM_IP_TARGET: '', UNRELATED: 'x' });
+    assert.deepEqual(loaded.given, ['AWS_MANAGE_ENIS_NON_SCHEDULABLE']);
+    assert.deepEqual(loadConfig({}).given, []);
   });
 
   it('shares nothing mutable between loads (defaults stay pristine)', () => {
@@ -127,7 +139,10 @@ describe('CONFIG_VARIABLES', () => {
       has: (t, key) => (note(key), Reflect.has(t, key)),
     });
     loadConfig(env);
-    assert.deepEqual([...read].sort(), CONFIG_VARIABLES.map((v) => v.name).sort());
+    // Plus where the API server is (k8s-env.ts): Kubernetes' own variables, not vpc-cni settings.
+    const k8s = new Set<string>(K8S_ENV_VARIABLES);
+    assert.deepEqual([...read].filter((name) => k8s.has(name)).sort(), [...K8S_ENV_VARIABLES].sort());
+    assert.deepEqual([...read].filter((name) => !k8s.has(name)).sort(), CONFIG_VARIABLES.map((v) => v.name).sort());
   });
 
   it('has one row per schema variable, without duplicates', () => {

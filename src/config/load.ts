@@ -14,6 +14,7 @@
  * //   - WARM_IP_TARGET='-1': expected an integer ≥ 0
  */
 import { invalidConfig } from './errors.js';
+import { kubeTargetFromEnvironment } from './k8s-env.js';
 import { showValue } from './parsers.js';
 import { checkRules, ipFamilyChoice, type RawEnv } from './rules.js';
 import { EMPTY_IS_A_VALUE, ENV_NAMES, ENV_SCHEMA, type EnvName, type EnvValues } from './schema.js';
@@ -50,7 +51,13 @@ export function loadConfig(env: Environment): LoadedConfig {
   const outcome = checkRules(values, raw, failed);
   problems.push(...outcome.problems);
   if (problems.length > 0) throw invalidConfig(problems);
-  return deepFreeze({ config: assemble(values), warnings: [...outcome.warnings] });
+  const given = ENV_NAMES.filter((name) => raw[name] !== undefined);
+  return deepFreeze({
+    config: assemble(values),
+    warnings: [...outcome.warnings],
+    given,
+    kubeTarget: kubeTargetFromEnvironment(env),
+  });
 }
 
 /**

@@ -84,6 +84,9 @@ export const ENV_SCHEMA = {
   AWS_VPC_K8S_PLUGIN_LOG_LEVEL: logLevel(),
   AWS_VPC_K8S_EGRESS_V4_PLUGIN_LOG_FILE: logFile('/var/log/aws-routed-eni/egress-v4-plugin.log', false),
   AWS_VPC_K8S_EGRESS_V6_PLUGIN_LOG_FILE: logFile('/var/log/aws-routed-eni/egress-v6-plugin.log', false),
+  // Empty counts as unset (the in-cluster service), unlike the reference, which looks the variable up, so that an
+  // empty value clears the API host and client-go dials localhost; refusing it would also break `vpc-cni config`,
+  // whose output spells "unset" as an empty value.
   CLUSTER_ENDPOINT: url(),
   CLUSTER_NAME: text(/^[\x21-\x7e]+$/, 256, 'expected at most 256 visible ASCII characters (an ENI tag value)'),
   DISABLE_INTROSPECTION: bool(false),

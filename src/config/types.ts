@@ -9,6 +9,7 @@
  * config.pool.ipCooldownMs; // 30000 (IP_COOLDOWN_PERIOD=30)
  */
 import type { LogRotation } from './log-rotation.js';
+import type { KubeTarget } from './k8s-env.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
@@ -212,4 +213,15 @@ export interface Config {
 export interface LoadedConfig {
   readonly config: Config;
   readonly warnings: readonly string[];
+  /**
+   * The names of the variables the environment set (not empty), in schema order, for rules that depend on whether
+   * the user chose a value: AWS_MANAGE_ENIS_NON_SCHEDULABLE=false given without a cluster is refused, its default
+   * is not.
+   */
+  readonly given: readonly string[];
+  /**
+   * Where the Kubernetes API server is, from the same environment (KUBECONFIG, else the in-cluster service; see
+   * k8s-env.ts); undefined = no cluster. CLUSTER_ENDPOINT is applied by its user (`withClusterEndpoint`).
+   */
+  readonly kubeTarget: KubeTarget | undefined;
 }

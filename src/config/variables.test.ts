@@ -277,6 +277,7 @@ const CASES: readonly Case[] = [
     valid: [['/x.log', file('/x.log')]],
     invalid: [['x.log', PLUGIN_LOG]],
   },
+  // Empty = unset (the reference would clear the API host with it; see schema.ts).
   url('CLUSTER_ENDPOINT', (c) => c.endpoints.kubernetesApi, 'https://10.0.0.1:6443', '10.0.0.1:6443'),
   {
     name: 'CLUSTER_NAME',

@@ -22,6 +22,7 @@ import type { KubeTarget } from '../config/k8s-env.js';
 import type { Clock } from '../ipam/clock.js';
 import type { Logger } from '../obs/logger.js';
 import type { FollowOptions } from '../k8s/follow.js';
+import type { K8sClient } from '../k8s/client.js';
 import {
   createEniConfigSource,
   type CustomNetworkingSource,
@@ -36,6 +37,8 @@ export type NodeInfoSourceSpec =
   | {
       readonly kind: 'kubernetes';
       readonly target: KubeTarget;
+      /** An open client for the target, shared with its other users (ipamd's own Kubernetes work); else one is made. */
+      readonly client?: K8sClient;
       readonly nodeName: string;
       readonly log?: Logger;
       readonly clock?: Clock;
@@ -60,7 +63,7 @@ export async function openNodeInfoSource(spec: NodeInfoSourceSpec): Promise<Node
     import('../k8s/client.js'),
     import('../k8s/node-source.js'),
   ]);
-  const client = await createK8sClient(spec.target);
+  const client = spec.client ?? (await createK8sClient(spec.target));
   return createKubernetesNodeInfoSource({
     client,
     nodeName: spec.nodeName,

@@ -25,6 +25,7 @@ import { Serial } from './serial.js';
 import type { Logger } from '../obs/logger.js';
 import type { Timers } from '../obs/timers.js';
 import type { EniConfigSource } from '../eniconfig/port.js';
+import type { PodIpAnnotations } from '../k8s/pod-ips.js';
 
 /** Waits for IMDS to show a just-attached ENI with at least one of its new addresses [behaviour §3.6]. */
 export type EniWaiter = (target: {
@@ -56,6 +57,8 @@ export interface IpamdDeps {
   readonly timings?: Partial<IpamdTimings>;
   /** Why ENIs may not be attached/detached now (e.g. node unschedulable without AWS_MANAGE_ENIS_NON_SCHEDULABLE). */
   readonly attachmentBlocked?: () => string | undefined;
+  /** ANNOTATE_POD_IP=true: the pod annotation `vpc.amazonaws.com/pod-ips`, written on ADD and cleared on DEL. */
+  readonly podIps?: PodIpAnnotations;
 }
 
 /** Host-side facts of a managed ENI, for its routing table and for tearing it down. */

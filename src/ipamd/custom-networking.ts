@@ -1,34 +1,40 @@
 /**
  * Custom networking for ipamd's composition root: the node's facts from IMDS (zone, VPC, the primary ENI's security
- * groups), then the node source — Kubernetes when KUBECONFIG or the in-cluster service is configured, else the
- * static source (VPC_CNI_NODE_INFO_FILE, VPC_CNI_ENICONFIG_DIR) — and the ENIConfig source built on it.
+ * groups), then the node source — Kubernetes on ipamd's shared client when there is a cluster (kubernetes/open.ts),
+ * else the static source (VPC_CNI_NODE_INFO_FILE, VPC_CNI_ENICONFIG_DIR) — and the ENIConfig source built on it.
  *
  * @example
- * const cn = await openCustomNetworkingFor(loaded, { imds, ec2, logger });
+ * const cn = await openCustomNetworkingFor(loaded, { imds, ec2, logger, nodeName, cluster: { target, client } });
  * new Ipamd({ ...deps, eniConfigSource: cn.eniConfigSource });
  */
 import type { LoadedConfig } from '../config/index.js';
-import { kubeTargetFromEnvironment } from '../config/k8s-env.js';
+import type { KubeTarget } from '../config/k8s-env.js';
 import { openCustomNetworking, type CustomNetworking } from '../eniconfig/open.js';
 import type { Ec2Api } from '../cloud/ec2/port.js';
 import type { Imds } from '../cloud/imds/port.js';
+import type { K8sClient } from '../k8s/client.js';
 import type { Logger } from '../obs/logger.js';
 
 export async function openCustomNetworkingFor(
   loaded: LoadedConfig,
-  ports: { readonly imds: Imds; readonly ec2: Ec2Api; readonly logger: Logger },
+  ports: {
+    readonly imds: Imds;
+    readonly ec2: Ec2Api;
+    readonly logger: Logger;
+    /** MY_NODE_NAME, or the EKS name of this instance. */
+    readonly nodeName: string;
+    /** The API server and ipamd's client for it; undefined without a cluster. */
+    readonly cluster: { readonly target: KubeTarget; readonly client: K8sClient } | undefined;
+  },
 ): Promise<CustomNetworking> {
   const { config } = loaded;
+  const { nodeName, cluster } = ports;
   const identity = await ports.imds.identity();
   const primary = await ports.imds.eni(identity.primaryMac, { prefixes: false });
-  const region = config.endpoints.region ?? identity.region;
-  // EKS names nodes after their private DNS name; MY_NODE_NAME says otherwise.
-  const nodeName = config.node.name ?? `ip-${identity.localIpv4.replaceAll('.', '-')}.${region}.compute.internal`;
-  const target = kubeTargetFromEnvironment();
   const log = ports.logger.child({ component: 'custom-networking' });
   return openCustomNetworking({
     nodeSource:
-      target === undefined
+      cluster === undefined
         ? {
             kind: 'static',
             nodeName,
@@ -40,7 +46,7 @@ export async function openCustomNetworkingFor(
               : { eniConfigDir: config.customNetworking.staticEniConfigDir }),
             log,
           }
-        : { kind: 'kubernetes', target, nodeName, log },
+        : { kind: 'kubernetes', target: cluster.target, client: cluster.client, nodeName, log },
     ec2: ports.ec2,
     keys: {
       annotationKey: config.customNetworking.eniConfigAnnotationKey,

@@ -26,8 +26,8 @@ import { startIntrospectionServer } from './introspect/server.js';
 import { IpamdError } from './errors.js';
 import { Ipamd } from './ipamd.js';
 import { createIpamdMetrics, startMetricsServer } from './metrics/metrics.js';
-import { openCustomNetworkingFor } from './custom-networking.js';
 import { networkPolicyConfigServer } from './np-config.js';
+import { openIpamdKubernetes, type IpamdKubernetes } from './kubernetes/open.js';
 import { PACED_ACCOUNT_SHARE, pacedTimings, type IpamdTimings } from './timings.js';
 import { systemTimers } from '../obs/timers.js';
 import { messageOf } from '../errors.js';
@@ -81,7 +81,12 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
   const registry = new Registry();
   const clock = systemClock;
   const metrics = createIpamdMetrics(registry, { version: VERSION });
-  const observe = (record: Parameters<typeof metrics.awsCall>[0]): void => metrics.awsCall(record);
+  // Filled in as they are built: the EC2 adapter reports retries to ipamd and calls to Kubernetes (IAM events).
+  const late: { ipamd?: Ipamd; kube?: IpamdKubernetes } = {};
+  const observe = (record: Parameters<typeof metrics.awsCall>[0]): void => {
+    metrics.awsCall(record);
+    late.kube?.noteAwsCall(record);
+  };
 
   const imds = createImds({
     ...(config.endpoints.imds === undefined ? {} : { endpoint: config.endpoints.imds }),
@@ -104,7 +109,6 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
       );
     }
     const region = config.endpoints.region ?? (await imds.identity()).region;
-    const late: { ipamd?: Ipamd } = {};
     // VPC_CNI_EC2_PACING_NODES: this node's share of the account's EC2 buckets when a whole fleet may call at once.
     const pacedShare =
       config.endpoints.ec2PacingNodes === undefined ? undefined : PACED_ACCOUNT_SHARE / config.endpoints.ec2PacingNodes;
@@ -132,10 +136,18 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
     // With a node namespace the executor is confined: nothing can reach the namespace ipamd itself runs in.
     const executor = new NetlinkExecutor({ confined: config.paths.hostNetns !== undefined });
     const host = new NetlinkHostNetwork({ executor, netns: config.paths.hostNetns });
-    const customNetworking = config.customNetworking.enabled
-      ? await openCustomNetworkingFor(loaded, { imds, ec2, logger })
-      : undefined;
-    if (customNetworking !== undefined) closables.push(customNetworking);
+    // One Kubernetes client for custom networking, ANNOTATE_POD_IP, the cordon taint, events and CNINode features.
+    const kube = await openIpamdKubernetes(loaded, {
+      imds,
+      ec2,
+      logger,
+      clock,
+      timers: systemTimers,
+      signal: options.signal,
+    });
+    late.kube = kube;
+    closables.push(kube);
+    const customNetworking = kube.customNetworking;
     const maxPods = config.node.maxPods ?? customNetworking?.capacityPods;
     const ipamd = new Ipamd({
       config,
@@ -149,6 +161,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
       logger,
       ...(maxPods === undefined ? {} : { maxPods }),
       ...(customNetworking === undefined ? {} : { eniConfigSource: customNetworking.eniConfigSource }),
+      ...kube.deps,
       ...(timings === undefined ? {} : { timings }),
     });
     late.ipamd = ipamd;

@@ -9,11 +9,20 @@
  * reference's "datastore: unknown pod" text: the reference's plugin treats that as success, and ours needs no
  * special case.
  *
+ * With ANNOTATE_POD_IP (`deps.podIps`) [cninode §3] AddNetwork annotates the pod with its address before replying,
+ * and a failed annotation fails the reply (POD_IP_ANNOTATION_FAILED) while the address stays assigned until the
+ * pod's DEL, as in the reference. DelNetwork clears the annotation after releasing; a failure there is reported in
+ * errorCode/errorMessage of a successful reply. The reference answers Success=false and its plugin then tears the
+ * pod down from prevResult and succeeds; our plugin fails a DEL on Success=false, and kubelet's retry would find
+ * the address released and leave the host routes behind, so the released address is answered instead.
+ *
  * @example
  * const reply = await backend.addNetwork({ ...request, containerId: 'c1', ifName: 'eth0', networkName: 'aws-cni' });
  * reply.success ? reply.ipAllocationMetadata[0]?.ipv4Addr : `${reply.errorCode}: ${reply.errorMessage}`;
  */
+import { messageOf } from '../../errors.js';
 import type { IpamKey } from '../../ipam/types.js';
+import { POD_IPS_ANNOTATION } from '../../k8s/pod-ips.js';
 import { withFields, type Logger } from '../../obs/logger.js';
 import { RPC_ERRORS } from '../../rpc/errors.js';
 import type {
@@ -59,6 +68,12 @@ export function delReasonLabel(reason: string): string {
 const invalid = (message: string): Refusal => ({
   code: 'RPC_INVALID_REQUEST',
   cniCode: RPC_ERRORS.RPC_INVALID_REQUEST.cniCode,
+  message,
+});
+
+const annotationFailed = (message: string): Refusal => ({
+  code: 'POD_IP_ANNOTATION_FAILED',
+  cniCode: IPAMD_ERRORS.POD_IP_ANNOTATION_FAILED.cniCode,
   message,
 });
 
@@ -121,6 +136,11 @@ export class IpamdBackend implements CniBackend {
       return this.#addReply(refusal);
     }
     const { assigned } = outcome;
+    const annotation = await this.#annotate(request, assigned.address);
+    if (annotation !== undefined) {
+      log.warn({ code: annotation.code, address: assigned.address }, `AddNetwork failed: ${annotation.message}`);
+      return this.#addReply(annotation);
+    }
     this.#afterReply(() => {
       if (!assigned.alreadyAssigned) deps.metrics.datastore(ctx.node.datastore.snapshot());
       const facts = { eniId: assigned.eniId, device: assigned.deviceNumber, repeated: assigned.alreadyAssigned };
@@ -160,12 +180,51 @@ export class IpamdBackend implements CniBackend {
         errorMessage: `datastore: unknown pod (no address for ${key})`,
       };
     }
+    const annotation = await this.#clearAnnotation(request, released.address);
+    if (annotation !== undefined) log.warn({ code: annotation.code }, `DelNetwork: ${annotation.message}`);
     this.#afterReply(() => {
       deps.metrics.datastore(ctx.node.datastore.snapshot());
       const what = `DelNetwork: released ${released.address} from ${released.eniId}`;
       log.info({ address: released.address, eniId: released.eniId }, what);
     });
-    return { ...this.#delReply(undefined), success: true, ipAllocationMetadata: [addressMetadata(released)] };
+    return { ...this.#delReply(annotation), success: true, ipAllocationMetadata: [addressMetadata(released)] };
+  }
+
+  /** ANNOTATE_POD_IP on ADD: undefined when done (or off), else why the reply fails. */
+  async #annotate(request: AddNetworkRequest, address: string): Promise<Refusal | undefined> {
+    const podIps = this.#deps.podIps;
+    if (podIps === undefined) return undefined;
+    const pod = `${request.k8sPodNamespace}/${request.k8sPodName}`;
+    const why =
+      request.k8sPodName === '' || request.k8sPodNamespace === ''
+        ? 'the request names no pod (K8S_POD_NAMESPACE and K8S_POD_NAME are required)'
+        : await podIps
+            .annotate({ namespace: request.k8sPodNamespace, name: request.k8sPodName }, address)
+            .then(() => undefined, messageOf);
+    if (why === undefined) return undefined;
+    return annotationFailed(
+      `${address} is assigned to pod ${pod} but ANNOTATE_POD_IP=true and writing its ${POD_IPS_ANNOTATION} annotation ` +
+        `failed; the address stays assigned until the pod's DEL: ${why}`,
+    );
+  }
+
+  /** ANNOTATE_POD_IP on DEL: undefined when done, unneeded or off, else what went wrong (the DEL still succeeds). */
+  async #clearAnnotation(request: DelNetworkRequest, released: string): Promise<Refusal | undefined> {
+    const podIps = this.#deps.podIps;
+    if (podIps === undefined || request.k8sPodName === '' || request.k8sPodNamespace === '') return undefined;
+    const pod = `${request.k8sPodNamespace}/${request.k8sPodName}`;
+    try {
+      const outcome = await podIps.clear({ namespace: request.k8sPodNamespace, name: request.k8sPodName }, released);
+      if (outcome.kind !== 'mismatch') return undefined;
+      return annotationFailed(
+        `released IP ${released} does not match the ${POD_IPS_ANNOTATION} annotation of pod ${pod} ` +
+          `('${outcome.current}'): not patching the pod`,
+      );
+    } catch (error) {
+      return annotationFailed(
+        `released ${released}, but clearing the ${POD_IPS_ANNOTATION} annotation of pod ${pod} failed: ${messageOf(error)}`,
+      );
+    }
   }
 
   /**

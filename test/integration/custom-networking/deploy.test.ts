@@ -39,6 +39,11 @@ const one = (kind: string): Obj => {
   assert.ok(found, `a ${kind} in deploy/kubernetes`);
   return found;
 };
+const crdNamed = (name: string): Obj => {
+  const found = byKind('CustomResourceDefinition').find((m) => at(m, 'metadata', 'name') === name);
+  assert.ok(found, `the CRD ${name} in deploy/kubernetes`);
+  return found;
+};
 const envNames = (container: unknown): string[] => arr(at(container, 'env')).map((e) => String(at(e, 'name')));
 
 describe('deploy/kubernetes manifests', () => {
@@ -57,14 +62,14 @@ describe('deploy/kubernetes manifests', () => {
       'ClusterRole',
       'ClusterRoleBinding',
       'CustomResourceDefinition',
+      'CustomResourceDefinition',
       'DaemonSet',
       'ServiceAccount',
     ]);
   });
 
   it('the CRD is the one the ENIConfig parser and the Kubernetes adapter read', () => {
-    const crd = one('CustomResourceDefinition');
-    assert.equal(at(crd, 'metadata', 'name'), `${ENICONFIG_PLURAL}.${ENICONFIG_GROUP}`);
+    const crd = crdNamed(`${ENICONFIG_PLURAL}.${ENICONFIG_GROUP}`);
     assert.equal(at(crd, 'spec', 'group'), ENICONFIG_GROUP);
     assert.equal(at(crd, 'spec', 'scope'), 'Cluster');
     assert.equal(at(crd, 'spec', 'names', 'kind'), ENICONFIG_KIND);
@@ -82,6 +87,28 @@ describe('deploy/kubernetes manifests', () => {
       parse(readFileSync(join(CHART, 'crds', 'customresourcedefinition.yaml'), 'utf8')),
       crd,
       'the chart ships the same CRD',
+    );
+  });
+
+  it('the CNINode CRD [cninode §1.1] is the resource ipamd reads and patches (src/k8s/cninode.ts)', () => {
+    const crd = crdNamed('cninodes.vpcresources.k8s.aws');
+    assert.equal(at(crd, 'spec', 'group'), 'vpcresources.k8s.aws');
+    assert.equal(at(crd, 'spec', 'scope'), 'Cluster');
+    assert.deepEqual(at(crd, 'spec', 'names'), {
+      kind: 'CNINode',
+      listKind: 'CNINodeList',
+      plural: 'cninodes',
+      singular: 'cninode',
+      shortNames: ['cnd'],
+    });
+    const [version] = arr(at(crd, 'spec', 'versions'));
+    assert.deepEqual([at(version, 'name'), at(version, 'served'), at(version, 'storage')], ['v1alpha1', true, true]);
+    assert.equal(at(version, 'subresources'), undefined);
+    assert.equal(at(version, 'additionalPrinterColumns', 0, 'jsonPath'), '.spec.features');
+    const feature = at(version, 'schema', 'openAPIV3Schema', 'properties', 'spec', 'properties', 'features', 'items');
+    assert.deepEqual(
+      [at(feature, 'properties', 'name', 'type'), at(feature, 'properties', 'value', 'type'), at(feature, 'required')],
+      ['string', 'string', undefined],
     );
   });
 

@@ -1,13 +1,15 @@
 /**
  * The routes of the Kubernetes API STAND-IN (see standin.ts for what it is and is not): list, watch, get, create,
- * replace, merge-patch and delete of Nodes and ENIConfigs, and Events, answered as the API server answers them
- * (List objects with a resourceVersion, JSON-lines watch streams, `Status` objects for errors).
+ * replace, merge-patch and delete of Nodes and ENIConfigs, and core Events, answered as the API server answers them
+ * (List objects with a resourceVersion, JSON-lines watch streams, `Status` objects for errors); ipamd's own calls
+ * are in routes-ipamd.ts. Injected faults (state.faults) answer before any route.
  *
  * @example
  * route({ state, watches, method: 'GET', url: new URL('http://x/api/v1/nodes/node-1'), body: '', contentType: '', res });
  */
 import type { ServerResponse } from 'node:http';
 import { ENICONFIG_API_VERSION, ENICONFIG_KIND } from '../../../src/eniconfig/types.js';
+import { routeIpamd } from './routes-ipamd.js';
 import {
   mergePatch,
   StandinRefusal,
@@ -250,9 +252,22 @@ function events(req: RouteRequest, namespace: string): void {
 export function route(req: RouteRequest): void {
   const path = req.url.pathname.replace(/\/+$/, '');
   const watching = ['true', '1'].includes(req.url.searchParams.get('watch') ?? '');
+  const fault = req.state.faults.match(req.method, path);
+  if (fault !== undefined) {
+    if (fault.hang === true) return; // no answer: the client's timeout fires (close() ends the connection)
+    const groups = fault.path.exec(path)?.groups ?? {};
+    const message =
+      typeof fault.message === 'function'
+        ? fault.message(groups)
+        : (fault.message ?? `injected failure of ${req.method} ${path}`);
+    sendStatus(req.res, fault.status ?? 500, fault.reason ?? 'InternalError', message);
+    return;
+  }
   try {
     let m: RegExpExecArray | null;
-    if ((path === '/api/v1/nodes' || path === ENICONFIGS) && req.method === 'GET') {
+    if (routeIpamd(req, path)) {
+      // answered (pods, CNINodes, events.k8s.io, /version)
+    } else if ((path === '/api/v1/nodes' || path === ENICONFIGS) && req.method === 'GET') {
       const collection = path === ENICONFIGS ? 'eniconfigs' : 'nodes';
       if (watching) watch(req, collection);
       else list(req, collection);

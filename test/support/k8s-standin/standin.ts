@@ -1,10 +1,12 @@
 /**
  * ┌──────────────────────────────────────────────────────────────────────────────────────────────────────────────┐
  * │ A STAND-IN FOR THE KUBERNETES API SERVER — NOT AN API SERVER.                                                │
- * │ It implements exactly the calls vpc-cni's Kubernetes adapter makes, over plain HTTP on 127.0.0.1, so that     │
- * │ the adapter (through the real @kubernetes/client-node) can be tested offline, and the demo and the            │
- * │ custom-networking workflow have "a cluster" to talk to. No TLS, no RBAC, no admission beyond the ENIConfig    │
- * │ CRD's schema, no selectors beyond `fieldSelector=metadata.name=X`. Anything else answers 404 naming the call. │
+ * │ It implements exactly the calls vpc-cni's Kubernetes adapter makes, over plain HTTP on 127.0.0.1, so that    │
+ * │ the adapter (through the real @kubernetes/client-node) can be tested offline, and the demo and the           │
+ * │ custom-networking workflow have "a cluster" to talk to. No TLS, no RBAC (only injected refusals), no         │
+ * │ admission beyond the ENIConfig CRD's schema and Event validation, no selectors beyond                        │
+ * │ `fieldSelector=metadata.name=X`.                                                                             │
+ * │ Anything else answers 404 naming the call.                                                                   │
  * └──────────────────────────────────────────────────────────────────────────────────────────────────────────────┘
  *
  * Routes (JSON; errors are Kubernetes `Status` objects):
@@ -12,7 +14,13 @@
  *   `timeoutSeconds`), `GET|PATCH /api/v1/nodes/{name}` (merge patch; strategic merge is treated as merge),
  * - `GET|POST /apis/crd.k8s.amazonaws.com/v1alpha1/eniconfigs` (list, watch, create),
  *   `GET|PUT|PATCH|DELETE /apis/crd.k8s.amazonaws.com/v1alpha1/eniconfigs/{name}`,
- * - `GET|POST /api/v1/namespaces/{ns}/events`.
+ * - `GET|POST /api/v1/namespaces/{ns}/events`,
+ * - ipamd's (routes-ipamd.ts): `GET /version`, `GET|PATCH /api/v1/namespaces/{ns}/pods/{name}`,
+ *   `GET|PATCH /apis/vpcresources.k8s.aws/v1alpha1/cninodes/{name}`,
+ *   `GET|POST /apis/events.k8s.io/v1/namespaces/{ns}/events`, `GET|PATCH .../events/{name}`.
+ *
+ * `state.faults` (faults.ts) injects refusals: `state.faults.forbid('patch', 'pods')` answers 403 as RBAC would, a fault with
+ * `status: 409` a conflict, one with `hang: true` no answer at all.
  *
  * @example
  * const standin = await startK8sStandin({ nodes: [{ name: 'node-1', labels: {}, annotations: {}, capacityPods: 20 }] });

@@ -1,12 +1,14 @@
 /**
- * The objects of the Kubernetes API STAND-IN (standin.ts): Nodes, ENIConfigs and Events, with the bookkeeping a
- * client relies on — one cluster-wide `resourceVersion` counter bumped by every change, `uid` and
- * `creationTimestamp` on create, JSON merge patch (RFC 7386), and a bounded history of changes that watches replay
- * from a resourceVersion (older than the history → 410 Gone, as a real API server answers).
+ * The objects of the Kubernetes API STAND-IN (standin.ts): Nodes, ENIConfigs, Pods, CNINodes and Events (core/v1 and
+ * events.k8s.io/v1), with the bookkeeping a client relies on — one cluster-wide `resourceVersion` counter bumped by
+ * every change, `uid` and `creationTimestamp` on create, JSON merge patch (RFC 7386) that honours a
+ * `metadata.resourceVersion` in the patch as a precondition (409 when stale, as the API server does), and a bounded
+ * history of changes that watches replay from a resourceVersion (older than the history → 410 Gone).
  *
- * This is NOT an API server: no admission, no RBAC, no field or label selectors beyond `metadata.name=`, no
- * namespaces except for Events. Tests, the demo and the custom-networking workflow change it directly through
- * these methods or over HTTP.
+ * This is NOT an API server: no admission, no RBAC, no field or label selectors beyond `metadata.name=`. Namespaced
+ * objects (Pods, Events) are keyed `namespace/name`. Refusals a test wants (403 without a permission, 409 conflicts,
+ * a server that does not answer) are faults (faults.ts). Tests, the demo and the custom-networking workflow change
+ * it directly through these methods or over HTTP.
  *
  * @example
  * const state = new StandinState(clock);
@@ -15,11 +17,18 @@
  */
 import type { Clock } from '../../../src/ipam/clock.js';
 import { ENICONFIG_API_VERSION, ENICONFIG_KIND, type EniConfig, type NodeInfo } from '../../../src/eniconfig/types.js';
+import { StandinFaults } from './faults.js';
+import { cniNodeObject, isObject, mergePatch, nodeObject, podObject, type K8sObject } from './objects.js';
 
-/** A JSON object as the stand-in stores it. */
-export type K8sObject = Record<string, unknown> & { metadata: Record<string, unknown> & { name: string } };
+export { mergePatch, type K8sObject };
 
-export type Collection = 'nodes' | 'eniconfigs';
+export type Collection = 'nodes' | 'eniconfigs' | 'pods' | 'cninodes' | 'eventsv1';
+
+/** The key of an object in its collection: `namespace/name` for namespaced objects, else the name. */
+export function keyOf(object: { metadata: { name: string; namespace?: unknown } }): string {
+  const ns = object.metadata.namespace;
+  return typeof ns === 'string' && ns !== '' ? `${ns}/${object.metadata.name}` : object.metadata.name;
+}
 
 /** One change, as a watch sends it. */
 export interface WatchEntry {
@@ -47,45 +56,6 @@ export class StandinRefusal extends Error {
 
 const HISTORY_LIMIT = 1_000;
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * RFC 7386 JSON merge patch: objects merge key by key, `null` removes a key, anything else replaces.
- *
- * @example
- * mergePatch({ a: { b: 1, c: 2 } }, { a: { c: null, d: 3 } }); // { a: { b: 1, d: 3 } }
- */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!isObject(patch)) return structuredClone(patch);
-  const out: Record<string, unknown> = isObject(target) ? { ...target } : {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
-    else out[key] = mergePatch(out[key], value);
-  }
-  return out;
-}
-
-/**
- * A NodeInfo as a Node object (status.capacity.pods as the string Kubernetes uses).
- *
- * @example
- * nodeObject({ name: 'n', labels: {}, annotations: {}, capacityPods: 20 }).status; // { capacity: { pods: '20' }, allocatable: { pods: '20' } }
- */
-export function nodeObject(node: NodeInfo): K8sObject {
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name: node.name, labels: { ...node.labels }, annotations: { ...node.annotations } },
-    spec: {},
-    status:
-      node.capacityPods === undefined
-        ? {}
-        : { capacity: { pods: String(node.capacityPods) }, allocatable: { pods: String(node.capacityPods) } },
-  };
-}
-
 /**
  * The stand-in's objects and their change history (see the module comment).
  *
@@ -96,7 +66,13 @@ export function nodeObject(node: NodeInfo): K8sObject {
  */
 export class StandinState {
   readonly #clock: Clock;
-  readonly #objects: Record<Collection, Map<string, K8sObject>> = { nodes: new Map(), eniconfigs: new Map() };
+  readonly #objects: Record<Collection, Map<string, K8sObject>> = {
+    nodes: new Map(),
+    eniconfigs: new Map(),
+    pods: new Map(),
+    cninodes: new Map(),
+    eventsv1: new Map(),
+  };
   readonly #history: WatchEntry[] = [];
   readonly #listeners = new Set<(entry: WatchEntry) => void>();
   readonly #events: K8sObject[] = [];
@@ -106,6 +82,8 @@ export class StandinState {
   #trimmedUpTo = 0;
   /** Every HTTP request served, in order (`GET /api/v1/nodes?watch=true`), for tests. */
   readonly requests: string[] = [];
+  /** Refusals to inject (faults.ts): `state.faults.forbid('patch', 'pods')`, `state.faults.add({ ... })`. */
+  readonly faults = new StandinFaults();
 
   constructor(clock: Clock) {
     this.#clock = clock;
@@ -120,6 +98,7 @@ export class StandinState {
     return [...this.#objects[collection].values()].map((o) => structuredClone(o));
   }
 
+  /** By name, or `namespace/name` for Pods and Events. */
   get(collection: Collection, name: string): K8sObject | undefined {
     const object = this.#objects[collection].get(name);
     return object === undefined ? undefined : structuredClone(object);
@@ -128,7 +107,7 @@ export class StandinState {
   /** Creates (409 if it exists) with fresh uid and creationTimestamp. */
   create(collection: Collection, object: K8sObject): K8sObject {
     const name = object.metadata.name;
-    if (this.#objects[collection].has(name))
+    if (this.#objects[collection].has(keyOf(object)))
       throw new StandinRefusal(409, 'AlreadyExists', `${collection} "${name}" already exists`);
     this.#uid += 1;
     const uid = `00000000-0000-4000-8000-${this.#uid.toString(16).padStart(12, '0')}`;
@@ -145,7 +124,7 @@ export class StandinState {
 
   /** Replaces an existing object (404 if absent; 409 if the given resourceVersion is stale). */
   replace(collection: Collection, object: K8sObject): K8sObject {
-    const current = this.#objects[collection].get(object.metadata.name);
+    const current = this.#objects[collection].get(keyOf(object));
     if (current === undefined)
       throw new StandinRefusal(404, 'NotFound', `${collection} "${object.metadata.name}" not found`);
     const given = object.metadata['resourceVersion'];
@@ -164,25 +143,38 @@ export class StandinState {
     return this.#store(collection, { ...structuredClone(object), metadata }, 'MODIFIED');
   }
 
-  /** JSON merge patch of an existing object; name, uid and creationTimestamp cannot change. */
-  patch(collection: Collection, name: string, patch: unknown): K8sObject {
-    const current = this.#objects[collection].get(name);
+  /**
+   * JSON merge patch of an existing object (`key` = name, or `namespace/name`); name, namespace, uid and
+   * creationTimestamp cannot change. A `metadata.resourceVersion` in the patch must be the current one (else 409).
+   */
+  patch(collection: Collection, key: string, patch: unknown): K8sObject {
+    const current = this.#objects[collection].get(key);
+    const name = key.slice(key.indexOf('/') + 1);
     if (current === undefined) throw new StandinRefusal(404, 'NotFound', `${collection} "${name}" not found`);
+    const given = isObject(patch) && isObject(patch['metadata']) ? patch['metadata']['resourceVersion'] : undefined;
+    if (given !== undefined && given !== null && given !== current.metadata['resourceVersion']) {
+      throw new StandinRefusal(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${collection} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
+    }
     const merged = mergePatch(current, patch) as K8sObject;
     const metadata = {
       ...(isObject(merged.metadata) ? merged.metadata : {}),
       name,
+      ...(current.metadata['namespace'] === undefined ? {} : { namespace: current.metadata['namespace'] }),
       uid: current.metadata['uid'],
       creationTimestamp: current.metadata['creationTimestamp'],
     };
     return this.#store(collection, { ...merged, metadata }, 'MODIFIED');
   }
 
-  /** Deletes; returns the deleted object, or undefined when there was none. */
-  delete(collection: Collection, name: string): K8sObject | undefined {
-    const current = this.#objects[collection].get(name);
+  /** Deletes (`key` = name, or `namespace/name`); returns the deleted object, or undefined when there was none. */
+  delete(collection: Collection, key: string): K8sObject | undefined {
+    const current = this.#objects[collection].get(key);
     if (current === undefined) return undefined;
-    this.#objects[collection].delete(name);
+    this.#objects[collection].delete(key);
     this.#rv += 1;
     const gone = { ...current, metadata: { ...current.metadata, resourceVersion: String(this.#rv) } };
     this.#record({ rv: this.#rv, collection, type: 'DELETED', object: gone });
@@ -219,6 +211,16 @@ export class StandinState {
     return this.delete('eniconfigs', name) !== undefined;
   }
 
+  /** Creates a Pod (as the API server would hold it) with the given annotations. */
+  putPod(namespace: string, name: string, annotations: Record<string, string> = {}): K8sObject {
+    return this.create('pods', podObject(namespace, name, annotations));
+  }
+
+  /** Creates a CNINode as the VPC resource controller does [cninode §1.2], with the given features. */
+  putCniNode(name: string, features: readonly { name: string; value?: string }[] = []): K8sObject {
+    return this.create('cninodes', cniNodeObject(name, features));
+  }
+
   addEvent(event: K8sObject): K8sObject {
     this.#rv += 1;
     const stored = {
@@ -252,7 +254,7 @@ export class StandinState {
   #store(collection: Collection, object: K8sObject, type: 'ADDED' | 'MODIFIED'): K8sObject {
     this.#rv += 1;
     const stored = { ...object, metadata: { ...object.metadata, resourceVersion: String(this.#rv) } };
-    this.#objects[collection].set(stored.metadata.name, stored);
+    this.#objects[collection].set(keyOf(stored), stored);
     this.#record({ rv: this.#rv, collection, type, object: structuredClone(stored) });
     return structuredClone(stored);
   }
