@@ -65,8 +65,9 @@ function strategicMerge(base: unknown, patch: unknown): unknown {
     for (const [k, v] of Object.entries(patch)) out[k] = strategicMerge(out[k], v);
     return out;
   }
-  if (Array.isArray(base) && Array.isArray(patch) && [...base, ...patch].every(isObj)) {
-    const key = [...base, ...patch].every((e) => 'name' in e) ? 'name' : 'mountPath';
+  const entries = Array.isArray(base) && Array.isArray(patch) ? [...(base as unknown[]), ...(patch as unknown[])] : [];
+  if (entries.length > 0 && entries.every(isObj)) {
+    const key = entries.every((e) => 'name' in e) ? 'name' : 'mountPath';
     const out = clone(base as Obj[]);
     for (const entry of patch as Obj[]) {
       const at = out.findIndex((e) => e[key] === entry[key]);
