@@ -50,6 +50,12 @@ export const DEPRECATED_VARIABLES = [
   ['ENABLE_NFTABLES', 'the iptables backend (legacy or nftables) is detected automatically'],
 ] as const satisfies readonly (readonly [EnvName, string])[];
 
+/** Features of the reference not built yet: turning one on is refused at start, naming the variable. */
+const NOT_IMPLEMENTED = [
+  ['ENABLE_POD_ENI', 'security groups for pods (trunk and branch ENIs)'],
+  ['ENABLE_MULTI_NIC', 'pod interfaces on several network cards (multi-NIC)'],
+] as const satisfies readonly (readonly [EnvName, string])[];
+
 export type DeprecatedName = (typeof DEPRECATED_VARIABLES)[number][0];
 
 /** `NAME='value'` as given, or `NAME unset`. */
@@ -144,6 +150,16 @@ const RULES: readonly Rule[] = [
       }
     },
   },
+  ...NOT_IMPLEMENTED.map(([name, what]): Rule => ({
+    uses: [name],
+    check({ values, raw, problem }) {
+      if (values[name] !== true) return;
+      problem(
+        `${given(raw, name)}: ${what} are not implemented by vpc-cni yet, and a setting must never be accepted and ` +
+          `then ignored; set ${name}=false, or keep the reference's aws-node on the nodes that need it`,
+      );
+    },
+  })),
   ...DEPRECATED_VARIABLES.map(([name, why]): Rule => ({
     uses: [],
     check({ raw, warn }) {

@@ -147,7 +147,7 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze(
     row('NETWORK_POLICY_ENFORCING_MODE', '', 'D', 'none, strict or standard; set = the plugin calls the policy agent'),
     row('POD_MTU', '= AWS_VPC_ENI_MTU', 'EPG', 'Pod veth MTU'),
     row('POD_SECURITY_GROUP_ENFORCING_MODE', 'strict', 'EPD', 'Pod security groups mode: strict or standard'),
-    row('VPC_CNI_VERSION', '', 'D', 'User-agent suffix for EC2 and the API server'),
+    row('VPC_CNI_VERSION', '', 'D', 'Deployment version: a second user-agent token after vpc-cni/<version>'),
     row('WARM_ENI_TARGET', '1', 'D', "Keep this many ENIs' worth of free IPs (no IP targets)"),
     row('WARM_IP_TARGET', '0', 'ED', 'Keep this many free IPs (0 = not set)'),
     row('WARM_PREFIX_TARGET', '0', 'ED', 'Prefix delegation: keep this many free prefixes'),

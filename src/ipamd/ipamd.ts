@@ -30,6 +30,20 @@ import { type Ec2RetryNote } from './pool/status.js';
 
 export type IpamdPhase = 'new' | 'initialising' | 'running' | 'failed' | 'stopped';
 
+/**
+ * Whether ipamd can assign addresses, and if not why: the start-up step it is on (and since when, clock ms), or how
+ * initialisation failed. The gRPC health service, the introspection API and refused ADDs all tell this.
+ */
+export type IpamdReadiness =
+  | { readonly ready: true }
+  | {
+      readonly ready: false;
+      readonly phase: IpamdPhase;
+      readonly step: string;
+      readonly since: number;
+      readonly reason: string;
+    };
+
 interface Running {
   readonly ctx: IpamdContext;
   readonly pool: PoolManager;
@@ -55,6 +69,8 @@ export class Ipamd {
   readonly #history = new ActionHistory();
   #phase: IpamdPhase = 'new';
   #failure: string | undefined;
+  #step = 'waiting to start';
+  #stepSince = 0;
   #running: Running | undefined;
   #timer: unknown;
   #inflight: Promise<void> | undefined;
@@ -62,13 +78,34 @@ export class Ipamd {
 
   constructor(deps: IpamdDeps) {
     this.#deps = deps;
+    this.#stepSince = deps.clock.now();
     this.backend = new IpamdBackend(deps, {
       ready: () => this.#running,
-      notReadyReason: () =>
-        this.#phase === 'failed'
-          ? `ipamd failed to initialise the node: ${this.#failure ?? ''}`
-          : `ipamd is ${this.#phase === 'stopped' ? 'stopped' : 'still initialising the node'}`,
+      notReadyReason: () => {
+        const readiness = this.readiness();
+        return readiness.ready ? 'ipamd is ready' : readiness.reason;
+      },
     });
+  }
+
+  /** See {@link IpamdReadiness}. */
+  readiness(): IpamdReadiness {
+    const phase = this.#phase;
+    if (phase === 'running') return { ready: true };
+    const since = this.#stepSince;
+    const seconds = Math.max(0, Math.round((this.#deps.clock.now() - since) / 100) / 10);
+    const reason =
+      phase === 'failed'
+        ? `ipamd failed to initialise the node: ${this.#failure ?? ''}`
+        : phase === 'stopped'
+          ? 'ipamd is stopping'
+          : `ipamd is still initialising the node: ${this.#step} (for ${seconds} s); try again shortly`;
+    return { ready: false, phase, step: this.#step, since, reason };
+  }
+
+  #onStep(what: string): void {
+    this.#step = what;
+    this.#stepSince = this.#deps.clock.now();
   }
 
   get phase(): IpamdPhase {
@@ -83,8 +120,10 @@ export class Ipamd {
     const started = deps.clock.now();
     this.#phase = 'initialising';
     try {
-      const ctx = await initNode(deps, { serial: this.#serial, history: this.#history });
+      const onStep = (what: string): void => this.#onStep(what);
+      const ctx = await initNode(deps, { serial: this.#serial, history: this.#history, onStep });
       const pool = new PoolManager(ctx);
+      onStep('releasing unused addresses and filling the warm pool');
       await completeInit(ctx, pool);
       // The datastore gauges reflect the node from the first scrape on, not from the first change: a restart that
       // restores 30 pods and needs no pool action would otherwise report 0 addresses until the next tick (or, with

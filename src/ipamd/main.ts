@@ -18,8 +18,9 @@ import { NetlinkExecutor } from '../netlink/exec.js';
 import { NetlinkHostNetwork } from '../netlink/host-network.js';
 import { systemClock } from '../obs/clock.js';
 import { createLogger } from '../obs/logger.js';
+import { HEALTH_SERVICE_NAME } from '../rpc/proto.js';
 import { startRpcServer } from '../rpc/server.js';
-import { RPC_CLIENT_VERSION, VERSION } from '../version.js';
+import { productUserAgent, RPC_CLIENT_VERSION, VERSION } from '../version.js';
 import { FileCheckpointStore } from './checkpoint/file.js';
 import { startIntrospectionServer } from './introspect/server.js';
 import { IpamdError } from './errors.js';
@@ -122,7 +123,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
         }),
       httpTimeoutMs: config.endpoints.httpTimeoutMs,
       ...(pacedShare === undefined ? {} : { budget: pacedBudget(pacedShare, Math.random) }),
-      userAgent: `amazon-vpc-cni-k8s/${config.node.cniVersion ?? VERSION}`,
+      userAgent: productUserAgent(config.node.cniVersion),
       ...(options.ec2Retry === undefined ? {} : { retry: options.ec2Retry }),
     });
     closables.push({ close: () => Promise.resolve(ec2.destroy()) });
@@ -154,6 +155,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
       socketPath: config.paths.ipamdSocket,
       backend: ipamd.backend,
       version: RPC_CLIENT_VERSION,
+      initialHealth: 'NOT_SERVING',
     });
     closables.push(rpc);
     let introspection: string | undefined;
@@ -167,6 +169,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
           pool: () => ipamd.pool(),
           identity: () => ipamd.context()?.node.identity,
           subnets: () => ipamd.subnets(),
+          readiness: () => ipamd.readiness(),
         },
         log: logger,
       });
@@ -188,6 +191,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
 
     if (options.signal.aborted) return 0;
     await ipamd.start();
+    for (const service of ['', HEALTH_SERVICE_NAME]) rpc.setServingStatus(service, 'SERVING');
     const instanceId = ipamd.context()?.node.identity.instanceId ?? '';
     logger.info({ socket: rpc.socketPath, introspection, metrics: metricsUrl, instanceId }, 'ipamd is ready');
     options.onReady?.({ socket: rpc.socketPath, introspection, metrics: metricsUrl, instanceId });
@@ -196,6 +200,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
       else options.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     logger.info({}, 'ipamd is stopping');
+    for (const service of ['', HEALTH_SERVICE_NAME]) rpc.setServingStatus(service, 'NOT_SERVING');
     return 0;
   } catch (error) {
     logger.error({ err: error }, `ipamd failed to start: ${messageOf(error)}`);

@@ -1,7 +1,8 @@
 /**
  * ipamd's gRPC server on its unix socket [behaviour §1.6]: `rpc.CNIBackend` (AddNetwork, DelNetwork) over a
- * {@link CniBackend}, and the standard `grpc.health.v1.Health` (Check, Watch) reporting SERVING for the whole server
- * ('') and for `grpc.health.v1.aws-node`. Built on @grpc/grpc-js (ipamd is long-lived, so its load time does not
+ * {@link CniBackend}, and the standard `grpc.health.v1.Health` (Check, Watch) for the whole server ('') and for
+ * `grpc.health.v1.aws-node`: `initialHealth` until the owner says otherwise (ipamd starts NOT_SERVING and turns
+ * SERVING once the node is initialised, so probes and install-cni see real readiness). Built on @grpc/grpc-js (ipamd is long-lived, so its load time does not
  * matter) with the codecs of src/rpc/codec.ts, the same ones the plugin's lean client uses.
  *
  * Before the backend sees a request: a ClientVersion other than ipamd's → FAILED_PRECONDITION "wrong client
@@ -56,6 +57,8 @@ export interface RpcServerOptions {
   readonly backend: CniBackend;
   /** ipamd's build version; requests must carry the same ClientVersion. */
   readonly version: string;
+  /** What Health reports until {@link RpcServer.setServingStatus} (default SERVING). */
+  readonly initialHealth?: HealthStatus;
   /** Called after every CNIBackend call (metrics, logs); must not throw. */
   readonly onRequest?: (event: RpcRequestEvent) => void;
 }
@@ -140,7 +143,7 @@ function invalidReply<R extends AddNetworkReply | DelNetworkReply>(codec: Codec<
  * @throws RpcError RPC_SOCKET_PATH when the path is a non-socket file or cannot be bound.
  */
 export async function startRpcServer(options: RpcServerOptions): Promise<RpcServer> {
-  const { socketPath, backend, version, onRequest } = options;
+  const { socketPath, backend, version, onRequest, initialHealth = 'SERVING' } = options;
   await prepareSocketPath(socketPath);
 
   const notify = (event: RpcRequestEvent): void => {
@@ -185,8 +188,8 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
   }
 
   const health = new Map<string, HealthStatus>([
-    ['', 'SERVING'],
-    [HEALTH_SERVICE_NAME, 'SERVING'],
+    ['', initialHealth],
+    [HEALTH_SERVICE_NAME, initialHealth],
   ]);
   const watchers = new Set<{
     service: string;

@@ -31,6 +31,10 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'Install the aws-cni plugin and 10-aws.conflist once ipamd is healthy (atomically)',
     load: async () => (await import('./install-cni.js')).installCniCommand,
   },
+  health: {
+    summary: "Probe ipamd's gRPC health service: --live (answers at all) or --ready (node initialised, SERVING)",
+    load: async () => (await import('./health.js')).healthCommand,
+  },
   ipamd: {
     summary: 'Run ipamd, the per-node IP address manager (configured by environment variables)',
     load: async () => (await import('./ipamd.js')).ipamdCommand,

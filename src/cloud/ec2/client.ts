@@ -63,7 +63,7 @@ export interface Ec2ApiOptions {
   readonly retry?: Partial<Omit<RetryPolicy, 'baseMs'>> & { readonly baseMs?: Partial<RetryPolicy['baseMs']> };
   /** Per-request HTTP timeout (connect and response); 10 s as the reference's HTTP_TIMEOUT default. */
   readonly httpTimeoutMs?: number;
-  /** Appended to the SDK's user agent, e.g. `amazon-vpc-cni-k8s/v1.19.0`. */
+  /** Appended to the SDK's user agent, e.g. `vpc-cni/0.1.0` (productUserAgent). */
   readonly userAgent?: string;
   /** MaxResults of filtered Describe calls (5..1000); 1000 as the reference. */
   readonly pageSize?: number;
@@ -88,6 +88,16 @@ function mergeRetry(retry: Ec2ApiOptions['retry']): RetryPolicy {
   };
 }
 
+function userAgentPairs(userAgent: string): [string, string][] {
+  return userAgent
+    .split(' ')
+    .filter((token) => token !== '')
+    .map((token) => {
+      const slash = token.indexOf('/');
+      return slash < 0 ? [token, ''] : [token.slice(0, slash), token.slice(slash + 1)];
+    });
+}
+
 /** Builds the EC2 adapter; see the module comment. */
 export function createEc2Api(options: Ec2ApiOptions): Ec2ApiClient {
   const timeout = options.httpTimeoutMs ?? 10_000;
@@ -97,7 +107,8 @@ export function createEc2Api(options: Ec2ApiOptions): Ec2ApiClient {
     requestHandler: { connectionTimeout: timeout, requestTimeout: timeout, throwOnRequestTimeout: true },
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-    ...(options.userAgent === undefined ? {} : { customUserAgent: options.userAgent }),
+    // As name/version pairs: the SDK would turn the spaces of one string into dashes.
+    ...(options.userAgent === undefined ? {} : { customUserAgent: userAgentPairs(options.userAgent) }),
   });
   const sleep = options.sleep ?? realSleep;
   const budget =

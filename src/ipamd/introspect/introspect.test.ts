@@ -175,6 +175,40 @@ describe('/v1/eni-configs', () => {
   });
 });
 
+describe('before the node is initialised', () => {
+  const initialising = fixtureSource({
+    readiness: () => ({
+      ready: false,
+      phase: 'initialising',
+      step: 'describing the attached ENIs in EC2',
+      since: 1_000,
+      reason:
+        'ipamd is still initialising the node: describing the attached ENIs in EC2 (for 2.5 s); try again shortly',
+    }),
+  });
+  for (const path of ['/v1/enis', '/v1/pods', '/v1/pool', '/v1/eni-configs']) {
+    it(`${path} is 503 "initialising" with the step, not an empty 200`, () => {
+      const { status, body } = get(initialising, path);
+      assert.equal(status, 503);
+      const document = JSON.parse(body) as Record<string, unknown>;
+      assert.equal(document['status'], 'initialising');
+      assert.equal(document['step'], 'describing the attached ENIs in EC2');
+      assert.match(String(document['error']), /still initialising the node: describing/);
+    });
+  }
+  for (const path of ['/v1/networkutils-env-settings', '/v1/ipamd-env-settings']) {
+    it(`${path} answers from the configuration alone`, () => {
+      assert.equal(get(initialising, path).status, 200);
+    });
+  }
+  it('a failed initialisation says failed', () => {
+    const failed = fixtureSource({
+      readiness: () => ({ ready: false, phase: 'failed', step: 'x', since: 0, reason: 'ipamd failed to initialise' }),
+    });
+    assert.equal((JSON.parse(get(failed, '/v1/enis').body) as { status: string }).status, 'failed');
+  });
+});
+
 describe('/v1/pool', () => {
   it('is 503 before the first pool tick', () => {
     const { status, body } = get(fixtureSource(), '/v1/pool');

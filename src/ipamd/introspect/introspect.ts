@@ -152,13 +152,32 @@ export function introspectionRoutes(source: IntrospectionSource): ReadonlyMap<st
     '/v1/pods': () => ok(podsDocument(source.snapshots())),
     '/v1/pool': () => poolRoute(source),
   };
-  const guarded = INTROSPECTION_PATHS.map((path): [string, Route] => [path, () => guard(path, table[path])]);
+  const guarded = INTROSPECTION_PATHS.map((path): [string, Route] => [
+    path,
+    () => notReady(source, path) ?? guard(path, table[path]),
+  ]);
   // Not in the command list, which stays the reference's: the dashboard page and its data (dashboard/page.ts).
   const dashboard = [...dashboardRoutes(source)].map(([path, route]): [string, Route] => [
     path,
     () => guard(path, route),
   ]);
   return new Map([['/', availableCommands], ...guarded, ...dashboard]);
+}
+
+/** The paths that answer whatever the node's state: the settings come from the configuration alone. */
+const ALWAYS_ANSWERED: ReadonlySet<string> = new Set(['/v1/networkutils-env-settings', '/v1/ipamd-env-settings']);
+
+/**
+ * 503 `{"status":"initialising","step":...}` while the node is not initialised: an empty `{}` with 200 would tell a
+ * probe or an operator that ipamd is ready with no ENIs. `failed` and `stopped` say so in `status`.
+ */
+function notReady(source: IntrospectionSource, path: string): RouteResponse | undefined {
+  if (ALWAYS_ANSWERED.has(path)) return undefined;
+  const readiness = source.readiness?.();
+  if (readiness === undefined || readiness.ready) return undefined;
+  const status = readiness.phase === 'new' ? 'initialising' : readiness.phase;
+  const body = { status, step: readiness.step, sinceMs: readiness.since, error: readiness.reason };
+  return { status: 503, body: encodeGoJson(body), headers: { 'Retry-After': '1' } };
 }
 
 function guard(path: string, route: () => RouteResponse): RouteResponse {

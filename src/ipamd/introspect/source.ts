@@ -16,9 +16,25 @@ export interface IntrospectionSource {
   pool(): PoolReport | undefined;
   /** Optional, for the dashboard (`/ui/`): the instance as node initialisation found it; `undefined` before. */
   identity?(): InstanceIdentity | undefined;
+  /**
+   * Optional: whether the node is initialised. Until it is, the paths that show the node's state answer 503 with
+   * `{"status":"initialising","step":...,"error":...}` (the settings paths still answer); absent = always ready.
+   */
+  readiness?(): SourceReadiness;
   /** Optional, for the dashboard: the node's subnets as EC2 last described them (their free addresses), and when. */
   subnets?(): { readonly at: number; readonly subnets: readonly Ec2Subnet[] } | undefined;
 }
+
+/** ipamd's readiness as the introspection API shows it (IpamdReadiness, without importing the program). */
+export type SourceReadiness =
+  | { readonly ready: true }
+  | {
+      readonly ready: false;
+      readonly phase: string;
+      readonly step: string;
+      readonly since: number;
+      readonly reason: string;
+    };
 
 export interface RouteResponse {
   readonly status: number;

@@ -37,7 +37,7 @@ import { errorFacts } from '../../errors.js';
 import { type Serial } from '../serial.js';
 import { describeZoneSubnets, excludedSubnetIds } from '../eni/subnet-discovery.js';
 
-async function step<T>(what: string, work: () => Promise<T>): Promise<T> {
+async function initStep<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
@@ -200,18 +200,29 @@ function defaultMaxPods(instance: Parameters<typeof eniMaxPods>[0], customNetwor
   return (instance.maxEnis - 1) * (instance.ipv4PerEni - 1) + 2;
 }
 
+/** What node initialisation shares with the running ipamd, and whom it tells which step it is on. */
+export interface InitShared {
+  readonly serial?: Serial;
+  readonly history?: ActionHistory;
+  readonly onStep?: (what: string) => void;
+}
+
 export async function initNode(
   deps: IpamdDeps,
-  shared: { serial?: Serial; history?: ActionHistory } = {},
+  shared: InitShared = {},
 ): Promise<IpamdContext & { restore: RestoreSummary }> {
   const { config, imds, host } = deps;
+  const { onStep, ...contextShared } = shared;
+  // Each step is announced before it runs, so that a pod refused during start-up learns what ipamd is waiting for.
+  const step = <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    onStep?.(what);
+    return initStep(what, work);
+  };
   if (config.ipFamily !== 'ipv4')
     throw new IpamdError(
       'IPAMD_INIT_FAILED',
       'IPv6 mode is not supported yet: set ENABLE_IPv4=true and ENABLE_IPv6=false',
     );
-  if (config.features.multiNic)
-    deps.logger.warn({}, 'ENABLE_MULTI_NIC is not supported yet: ENIs on network cards > 0 are left alone');
   const identity = await step('reading the instance identity from IMDS', () => imds.identity());
   const instance = await step('looking up the instance limits', () => instanceLimits(deps, identity.instanceType));
   const { prefixDelegation, maxEnis } = limitsOf(deps, instance);
@@ -254,7 +265,7 @@ export async function initNode(
     trunkEniId: undefined,
     describedSubnets: undefined,
   };
-  const ctx = createContext(deps, node, shared);
+  const ctx = createContext(deps, node, contextShared);
   await step('setting up host networking (MTU, SNAT, rules)', async () => {
     const link = await host.linkByMac(identity.primaryMac);
     if (link !== undefined) await host.setMtu(link, config.networking.eniMtu);
@@ -269,10 +280,12 @@ export async function initNode(
     maxEnis: maxEnis - unmanagedOnCard0,
     maxIps: node.limits.maxIpsPerEni * (maxEnis - unmanagedOnCard0),
   });
+  onStep?.('marking subnets excluded from pod addresses');
   await markExcluded(ctx);
   const resync = async (): Promise<void> => {
     for (const id of node.enis.keys()) await syncEniFromEc2(ctx, id);
   };
+  onStep?.('restoring the pods of the checkpoint');
   const restore = await restoreCheckpoint(ctx, config.features.imdsOnlyMode ? {} : { resync });
   ctx.log.info(
     {

@@ -24,7 +24,12 @@ const backend: CniBackend = {
 };
 
 // The command reads its configuration from the environment, as ipamd does.
-const ENV_KEYS = ['HOST_CNI_BIN_PATH', 'HOST_CNI_CONFDIR_PATH', 'VPC_CNI_IPAMD_SOCKET'] as const;
+const ENV_KEYS = [
+  'HOST_CNI_BIN_PATH',
+  'HOST_CNI_CONFDIR_PATH',
+  'VPC_CNI_IPAMD_SOCKET',
+  'POD_SECURITY_GROUP_ENFORCING_MODE',
+] as const;
 
 describe('vpc-cni install-cni', () => {
   let dir: string;
@@ -70,6 +75,43 @@ describe('vpc-cni install-cni', () => {
     } finally {
       await server?.close();
     }
+  });
+
+  // POD_SECURITY_GROUP_ENFORCING_MODE reaches the plugin as the conflist's podSGEnforcingMode, as the reference's
+  // entrypoint writes it; a value the plugin would not understand is refused before anything is written.
+  for (const mode of ['standard', 'strict'] as const) {
+    it(`POD_SECURITY_GROUP_ENFORCING_MODE=${mode} is the conflist's podSGEnforcingMode`, async () => {
+      const server = await startRpcServer({
+        socketPath: join(dir, 'ipamd.sock'),
+        backend,
+        version: RPC_CLIENT_VERSION,
+      });
+      process.env['POD_SECURITY_GROUP_ENFORCING_MODE'] = mode;
+      try {
+        const c = capture();
+        assert.equal(await main(['install-cni', '--plugin', plugin, '--wait', '5'], c.io), 0, c.err());
+        const conflist = JSON.parse(await readFile(join(dir, 'net.d', '10-aws.conflist'), 'utf8')) as {
+          plugins: { type: string; podSGEnforcingMode?: string }[];
+        };
+        assert.equal(conflist.plugins[0]?.podSGEnforcingMode, mode);
+      } finally {
+        delete process.env['POD_SECURITY_GROUP_ENFORCING_MODE'];
+        await server.close();
+      }
+    });
+  }
+
+  it('refuses POD_SECURITY_GROUP_ENFORCING_MODE=loose naming the variable, and changes nothing', async () => {
+    const before = await readFile(join(dir, 'net.d', '10-aws.conflist'), 'utf8').catch(() => undefined);
+    process.env['POD_SECURITY_GROUP_ENFORCING_MODE'] = 'loose';
+    try {
+      const c = capture();
+      assert.equal(await main(['install-cni', '--plugin', plugin, '--wait', '0'], c.io), 1);
+      assert.match(c.err(), /POD_SECURITY_GROUP_ENFORCING_MODE='loose'/);
+    } finally {
+      delete process.env['POD_SECURITY_GROUP_ENFORCING_MODE'];
+    }
+    assert.equal(await readFile(join(dir, 'net.d', '10-aws.conflist'), 'utf8').catch(() => undefined), before);
   });
 
   it('refuses bad flags with usage', async () => {
