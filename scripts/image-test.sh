@@ -83,5 +83,7 @@ started=$(date +%s)
   --build-arg "BUILD_BASE=$BUILD_BASE" --build-arg "BASE=$BASE" --build-arg CNI_PLUGINS=debian \
   -t "$IMAGE" . >/dev/null
 say "image $IMAGE built in $(($(date +%s) - started)) s, $("${PODMAN[@]}" image inspect -f '{{.Size}}' "$IMAGE" | awk '{ printf "%d MB", $1 / 1e6 }')"
+# Images of older builds (untagged since) and their stale cache layers, so that runs on one machine do not pile up.
+"${PODMAN[@]}" image prune -f --filter until=72h >/dev/null
 
 exec npx tsx scripts/image-test.ts "$IMAGE"
