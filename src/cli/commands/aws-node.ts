@@ -1,8 +1,8 @@
 /**
- * `vpc-cni aws-node`: the aws-node DaemonSet's main container, the reference's aws-vpc-cni entrypoint [behaviour
- * §1.2], in one Node process: ipamd runs in-process (`runIpamd`, as `vpc-cni ipamd`), and once its gRPC health
- * service says SERVING the plugin and `10-aws.conflist` are installed (as `vpc-cni install-cni`). Kubelet reports
- * the node Ready only once a conflist exists, so no pod lands on the node before ipamd can give it an address.
+ * `vpc-cni aws-node`: the aws-node DaemonSet's main container, the reference's entrypoint aws-vpc-cni
+ * [behaviour §1.2], in one Node process: ipamd runs in-process (`runIpamd`, as `vpc-cni ipamd`), and once its gRPC
+ * health service says SERVING the plugin and `10-aws.conflist` are installed (as `vpc-cni install-cni`). Kubelet
+ * reports the node Ready only once a conflist exists, so no pod lands on the node before ipamd can give it an address.
  *
  * One process rather than a shell script starting two: one Node runtime in memory instead of two, signals go
  * straight to ipamd, and "ipamd died before it was ready" is a promise settling, not a `kill -0` loop.
