@@ -14,26 +14,23 @@ const truthy = (v: unknown): boolean =>
   !(Array.isArray(v) && v.length === 0) &&
   !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
 const str = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
-const indent = (n: number, s: string): string => s.replace(/^/gm, ' '.repeat(n));
 
 /** Splits a template into text and actions, applying `{{-` / `-}}` whitespace trimming. */
 function lex(src: string): (string | { action: string })[] {
   const out: (string | { action: string })[] = [];
   let rest = src;
+  let trimNext = false;
   for (let open = rest.indexOf('{{'); open >= 0; open = rest.indexOf('{{')) {
     const close = rest.indexOf('}}', open);
     if (close < 0) throw new Error('unclosed {{');
-    let text = rest.slice(0, open);
-    let inner = rest.slice(open + 2, close);
+    let [text, inner] = [rest.slice(0, open), rest.slice(open + 2, close)];
+    if (trimNext) text = text.trimStart();
     if (inner.startsWith('- ')) [text, inner] = [text.trimEnd(), inner.slice(2)];
-    if (out.length > 0 && (out.at(-1) as { trimNext?: boolean }).trimNext === true) text = text.trimStart();
-    out.push(text);
-    const trimNext = inner.endsWith(' -');
-    const action = { action: (trimNext ? inner.slice(0, -2) : inner).trim(), trimNext };
-    out.push(action);
+    trimNext = inner.endsWith(' -');
+    out.push(text, { action: (trimNext ? inner.slice(0, -2) : inner).trim() });
     rest = rest.slice(close + 2);
   }
-  out.push(out.length > 0 && (out.at(-1) as { trimNext?: boolean }).trimNext === true ? rest.trimStart() : rest);
+  out.push(trimNext ? rest.trimStart() : rest);
   return out;
 }
 
@@ -113,13 +110,9 @@ function call(name: string, a: unknown[], chart: Chart): unknown {
     quote: () => JSON.stringify(str(a[0])),
     printf: () => str(a[0]).replace(/%([sv%])/g, (_, c: string) => (c === '%' ? '%' : str(a.splice(1, 1)[0]))),
     toYaml: () => stringify(a[0]).replace(/\n$/, ''),
-    nindent: () => `\n${indent(a[0] as number, str(a[1]))}`,
-    indent: () => indent(a[0] as number, str(a[1])),
+    nindent: () => `\n${str(a[1]).replace(/^/gm, ' '.repeat(a[0] as number))}`,
     required: () => (truthy(a[1]) ? a[1] : chart.fail(str(a[0]))),
     or: () => a.find(truthy) ?? a.at(-1),
-    and: () => a.find((v) => !truthy(v)) ?? a.at(-1),
-    not: () => !truthy(a[0]),
-    eq: () => a[0] === a[1],
     ne: () => a[0] !== a[1],
   };
   const fn = fns[name];
