@@ -57,7 +57,7 @@ describe('reference citations', () => {
   const docs = sections();
 
   it('the reference documents are there, with numbered sections', () => {
-    for (const doc of ['behaviour', 'ec2-imds', 'pain-points', 'max-pods']) {
+    for (const doc of ['behaviour', 'ec2-imds', 'pain-points', 'max-pods', 'network-policy']) {
       assert.ok((docs.get(doc)?.size ?? 0) > 5, `docs/reference/${doc}.md with numbered headings`);
     }
   });

@@ -1,12 +1,14 @@
 /**
- * ADD [behaviour §7.2]: ask ipamd for an address, wire the pod ([behaviour §7.3] through the PodNetwork port), return
- * the reference's result. Every step after ipamd assigned the address pushes its undo onto a compensation stack; on any
- * failure the stack is unwound — tear the wiring down, then give the address back with DelNetwork reason
- * "SetupNSFailed" — each undo failure is logged, and the original error is reported. Undos are idempotent, so a
- * half-done step is undone as well as a finished one.
+ * ADD [behaviour §7.2]: ask ipamd for an address, wire the pod ([behaviour §7.3] through the PodNetwork port), then,
+ * when ipamd's reply carries a network-policy mode, have the network-policy agent enforce it on the pod before the
+ * result goes back (np.ts, [network-policy §4.1]). Every step after ipamd assigned the address and before the agent
+ * pushes its undo onto a compensation stack; on any failure the stack is unwound — tear the wiring down, then give the
+ * address back with DelNetwork reason "SetupNSFailed" — each undo failure is logged, and the original error is
+ * reported. Undos are idempotent, so a half-done step is undone as well as a finished one. A failed agent call undoes
+ * nothing, as in the reference: the runtime's DEL that follows the failed ADD releases the pod.
  *
  * Not done here, unlike the reference: branch-ENI pods (security groups for pods, PodVlanId ≠ 0) and multi-NIC
- * pods are refused or served one interface; the network-policy agent is not called (NetworkPolicyMode is logged).
+ * pods are refused or served one interface.
  */
 import { requirePodIdentity } from './args.js';
 import { CniError, ipamdCallError, ipamdReplyError, codeOf } from './errors.js';
@@ -14,6 +16,7 @@ import { messageOf } from '../errors.js';
 import { delNetworkRequest } from './del.js';
 import { containerInterfaceName, dummyInterfaceName, hostVethName } from './names.js';
 import type { PodSpec, PodWiringResult, Preparation } from '../netlink/port.js';
+import { enforceNetworkPolicy } from './np.js';
 import { buildPodResult, routeTableOf, type CniResult } from './result.js';
 import type { VerbContext } from './skel.js';
 import type { AddNetworkReply, IpAllocationMetadata } from '../rpc/types.js';
@@ -29,17 +32,23 @@ export const MULTI_NIC_ANNOTATION = 'k8s.amazonaws.com/nicConfig';
 interface Marks {
   readonly start: number;
   replied?: number;
+  wired?: number;
 }
 
-/** The phases of a successful ADD for the debug log (bench/cni-latency reads them): start-up, ipamd, wiring. */
+/**
+ * The phases of a successful ADD for the debug log (bench/cni-latency reads them): start-up, ipamd, wiring, and the
+ * network-policy agent's call when there was one.
+ */
 function timings(marks: Marks): Record<string, number> {
   const end = performance.now();
   const round = (ms: number): number => Math.round(ms * 100) / 100;
   const replied = marks.replied ?? end;
+  const wired = marks.wired ?? end;
   return {
     startupMs: round(marks.start),
     ipamdMs: round(replied - marks.start),
-    wiringMs: round(end - replied),
+    wiringMs: round(wired - replied),
+    ...(wired === end ? {} : { policyMs: round(end - wired) }),
     totalMs: round(end),
   };
 }
@@ -168,6 +177,7 @@ async function addWithAddress(
   if (!reply.success) throw ipamdReplyError('add', pod, reply);
 
   const undo: UndoStep[] = [];
+  let result: CniResult;
   try {
     undo.push({
       what: 'release the address in ipamd (DelNetwork, reason SetupNSFailed)',
@@ -193,12 +203,7 @@ async function addWithAddress(
     } catch (error) {
       throw wiringError(error, pod);
     }
-    if (reply.networkPolicyMode !== '') {
-      log.info(
-        `add: network policy mode "${reply.networkPolicyMode}": enforcement is left to the network-policy agent`,
-      );
-    }
-    return buildPodResult({
+    result = buildPodResult({
       attachments: [{ ...spec, hostVethMac: wired.hostVethMac }],
       dummyName: dummyInterfaceName(k8s.podNamespace, k8s.podName),
       deviceNumber: meta.deviceNumber,
@@ -208,4 +213,9 @@ async function addWithAddress(
     await unwind(undo, ctx);
     throw error;
   }
+  if (reply.networkPolicyMode !== '') {
+    marks.wired = performance.now();
+    await enforceNetworkPolicy(ctx, reply.networkPolicyMode, reply.ipAllocationMetadata.length);
+  }
+  return result;
 }

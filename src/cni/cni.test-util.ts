@@ -2,7 +2,8 @@
  * Fakes for the plugin's ports, stateful rather than scripted (fakes over mocks): FakeIpam keeps assignments keyed by
  * container id as ipamd does and answers DelNetwork for an unknown pod with UNKNOWN_POD; FakePods keeps the wired
  * pods and the policy rules the reference's wiring would add (512 always, 1536 off the main table), so CHECK has
- * something to compare. Both record every call and take programmable failures.
+ * something to compare; FakeNpAgent is the network-policy agent (enforced pods by namespace/name). All record every
+ * call and take programmable failures.
  */
 import { RpcError } from '../rpc/errors.js';
 import type { HealthStatus } from '../rpc/codec.js';
@@ -11,11 +12,15 @@ import type {
   AddNetworkRequest,
   DelNetworkReply,
   DelNetworkRequest,
+  DeleteNpReply,
+  DeleteNpRequest,
+  EnforceNpReply,
+  EnforceNpRequest,
   IpAllocationMetadata,
 } from '../rpc/types.js';
 import type { LogFields, PluginLog, PluginLogLevel, PluginLogSettings } from './log.js';
 import type { PluginDeps } from './plugin.js';
-import type { IpamClient } from '../rpc/port.js';
+import type { IpamClient, NpAgentClient } from '../rpc/port.js';
 import type { PodNetwork, PodSpec, PodWiringResult } from '../netlink/port.js';
 
 export const ADD_REPLY_DEFAULTS: AddNetworkReply = {
@@ -58,6 +63,8 @@ export class FakeIpam implements IpamClient {
   delReply?: Partial<DelNetworkReply>;
   addError?: Error;
   delError?: Error;
+  /** NETWORK_POLICY_ENFORCING_MODE: ipamd puts it in every reply, the unknown-pod one too. */
+  networkPolicyMode = '';
   healthState: HealthStatus = 'SERVING';
   healthError?: Error;
   closed = 0;
@@ -71,6 +78,7 @@ export class FakeIpam implements IpamClient {
     if (success) this.assigned.set(request.containerId, meta);
     return Promise.resolve({
       ...ADD_REPLY_DEFAULTS,
+      networkPolicyMode: this.networkPolicyMode,
       ...(success ? { ipAllocationMetadata: [meta] } : {}),
       ...this.addReply,
     });
@@ -80,21 +88,64 @@ export class FakeIpam implements IpamClient {
     this.calls.push({ method: 'delNetwork', request });
     if (this.delError !== undefined) return Promise.reject(this.delError);
     onSent?.();
-    if (this.delReply !== undefined) return Promise.resolve({ ...DEL_REPLY_DEFAULTS, ...this.delReply });
+    const defaults = { ...DEL_REPLY_DEFAULTS, networkPolicyMode: this.networkPolicyMode };
+    if (this.delReply !== undefined) return Promise.resolve({ ...defaults, ...this.delReply });
     const meta = this.assigned.get(request.containerId);
     if (meta === undefined) {
-      return Promise.resolve({
-        ...DEL_REPLY_DEFAULTS,
-        errorCode: 'UNKNOWN_POD',
-        errorMessage: 'datastore: unknown pod',
-      });
+      return Promise.resolve({ ...defaults, errorCode: 'UNKNOWN_POD', errorMessage: 'datastore: unknown pod' });
     }
     this.assigned.delete(request.containerId);
-    return Promise.resolve({ ...DEL_REPLY_DEFAULTS, ipAllocationMetadata: [meta] });
+    return Promise.resolve({ ...defaults, ipAllocationMetadata: [meta] });
   }
 
   health(): Promise<HealthStatus> {
     return this.healthError === undefined ? Promise.resolve(this.healthState) : Promise.reject(this.healthError);
+  }
+
+  close(): void {
+    this.closed += 1;
+  }
+
+  methods(): string[] {
+    return this.calls.map((c) => c.method);
+  }
+}
+
+export type NpAgentCall =
+  | { readonly method: 'connect' }
+  | { readonly method: 'enforceNpToPod'; readonly request: EnforceNpRequest }
+  | { readonly method: 'deletePodNp'; readonly request: DeleteNpRequest };
+
+/** The network-policy agent: the pods it enforces a mode on, by `namespace/name`. */
+export class FakeNpAgent implements NpAgentClient {
+  readonly socketPath = '/var/run/aws-node/npa.sock';
+  readonly calls: NpAgentCall[] = [];
+  readonly enforced = new Map<string, string>();
+  connectError: Error | undefined;
+  enforceReply: EnforceNpReply = { success: true };
+  enforceError?: Error;
+  deleteReply: DeleteNpReply = { success: true };
+  deleteError?: Error;
+  closed = 0;
+
+  connect(): Promise<void> {
+    this.calls.push({ method: 'connect' });
+    return this.connectError === undefined ? Promise.resolve() : Promise.reject(this.connectError);
+  }
+
+  enforceNpToPod(request: EnforceNpRequest): Promise<EnforceNpReply> {
+    this.calls.push({ method: 'enforceNpToPod', request });
+    if (this.enforceError !== undefined) return Promise.reject(this.enforceError);
+    if (this.enforceReply.success)
+      this.enforced.set(`${request.k8sPodNamespace}/${request.k8sPodName}`, request.networkPolicyMode);
+    return Promise.resolve(this.enforceReply);
+  }
+
+  deletePodNp(request: DeleteNpRequest): Promise<DeleteNpReply> {
+    this.calls.push({ method: 'deletePodNp', request });
+    if (this.deleteError !== undefined) return Promise.reject(this.deleteError);
+    if (this.deleteReply.success) this.enforced.delete(`${request.k8sPodNamespace}/${request.k8sPodName}`);
+    return Promise.resolve(this.deleteReply);
   }
 
   close(): void {
@@ -176,6 +227,9 @@ export function captureLog(): { log: PluginLog; records: LogRecord[] } {
 /** Everything one plugin run touched. */
 export interface Harness {
   readonly ipam: FakeIpam;
+  readonly agent: FakeNpAgent;
+  /** The socket paths the plugin created network-policy agent clients for, one per client. */
+  readonly agentSockets: string[];
   readonly pods: FakePods;
   readonly records: LogRecord[];
   readonly logSettings: PluginLogSettings[];
@@ -190,6 +244,8 @@ export const NETNS = '/var/run/netns/cni-1234';
 
 export function harness(): Harness {
   const ipam = new FakeIpam();
+  const agent = new FakeNpAgent();
+  const agentSockets: string[] = [];
   const pods = new FakePods();
   const { log, records } = captureLog();
   const logSettings: PluginLogSettings[] = [];
@@ -200,6 +256,10 @@ export function harness(): Harness {
     ipam: () => {
       created += 1;
       return ipam;
+    },
+    npAgent: (socketPath) => {
+      agentSockets.push(socketPath);
+      return agent;
     },
     pods,
     isNetns: (path) => {
@@ -212,7 +272,18 @@ export function harness(): Harness {
     },
     clientVersion: 'v-test',
   };
-  return { ipam, pods, records, logSettings, netnses, ipamCreated: () => created, netnsCalls, deps };
+  return {
+    ipam,
+    agent,
+    agentSockets,
+    pods,
+    records,
+    logSettings,
+    netnses,
+    ipamCreated: () => created,
+    netnsCalls,
+    deps,
+  };
 }
 
 /** The environment of an ADD as kubelet + containerd send it. */

@@ -1,6 +1,9 @@
 /**
- * DEL [behaviour §7.4]: release the pod's address in ipamd, then remove the host routes and rules of every address
- * ipamd released. Idempotent, as the CNI spec and containerd (which calls DEL twice) require:
+ * DEL [behaviour §7.4]: release the pod's address in ipamd, remove the host routes and rules of every address ipamd
+ * released, then, when ipamd's reply carries a network-policy mode, tell the network-policy agent (np.ts,
+ * [network-policy §4.2]; an agent that cannot be dialled fails this DEL once, its retry finds an unknown pod). Only
+ * that path calls the agent: an unknown pod, an unreachable or unready ipamd and a branch-ENI prevResult do not.
+ * Idempotent, as the CNI spec and containerd (which calls DEL twice) require:
  * - ipamd does not know the pod (errorCode UNKNOWN_POD, or the reference's "datastore: unknown pod" text) → success
  *   with nothing torn down: the address may already serve another pod, so its rules must not be touched;
  * - ipamd unreachable or not ready → tear down from prevResult (the container interface's `mac` is the route table,
@@ -13,6 +16,7 @@
 import { CniError, codeOf, ipamdCallError, ipamdReplyError } from './errors.js';
 import { messageOf } from '../errors.js';
 import { dummyInterfaceName, hostVethName } from './names.js';
+import { deleteNetworkPolicy } from './np.js';
 import { podFromResult, readPrevResult, routeTableOf, type PrevPod } from './result.js';
 import type { VerbContext } from './skel.js';
 import type { Preparation } from '../netlink/port.js';
@@ -29,10 +33,16 @@ function hasPodName(ctx: VerbContext): boolean {
   return ctx.k8s.podName !== '' && ctx.k8s.podNamespace !== '';
 }
 
-/** The pod described by prevResult, or undefined (absent, malformed or a branch-ENI pod), logged. */
-function prevPodOf(ctx: VerbContext): PrevPod | undefined {
+/** What prevResult tells DEL: the pod to tear down (absent, malformed: none), and whether it is a branch-ENI pod. */
+interface Prev {
+  readonly pod?: PrevPod;
+  readonly branch: boolean;
+}
+
+/** prevResult's pod; a malformed one and a branch-ENI pod (which this plugin cannot tear down) are logged. */
+function prevPodOf(ctx: VerbContext): Prev {
   const raw = ctx.conf.prevResult;
-  if (raw === undefined) return undefined;
+  if (raw === undefined) return { branch: false };
   try {
     const dummy = hasPodName(ctx) ? dummyInterfaceName(ctx.k8s.podNamespace, ctx.k8s.podName) : undefined;
     const pod = podFromResult(readPrevResult(raw), dummy);
@@ -40,12 +50,12 @@ function prevPodOf(ctx: VerbContext): PrevPod | undefined {
       ctx.log.warn(
         `del: prevResult describes a branch-ENI pod (VLAN ${pod.vlanId}); this plugin cannot tear it down from prevResult`,
       );
-      return undefined;
+      return { branch: true };
     }
-    return pod;
+    return { pod, branch: false };
   } catch (error) {
     ctx.log.warn(`del: ignoring prevResult: ${messageOf(error)}`);
-    return undefined;
+    return { branch: false };
   }
 }
 
@@ -106,11 +116,14 @@ export function delNetworkRequest(ctx: VerbContext, reason: string): DelNetworkR
   };
 }
 
-/** DelNetwork, then the teardown of every address ipamd released (or of prevResult's when ipamd cannot answer). */
+/**
+ * DelNetwork, then the teardown of every address ipamd released (or of prevResult's when ipamd cannot answer), then
+ * the network-policy agent when the reply carries a mode.
+ */
 async function release(ctx: VerbContext, prepared: Preparation | undefined): Promise<void> {
   const { conf, k8s, deps, log } = ctx;
   const pod = `${k8s.podNamespace}/${k8s.podName}`;
-  const prev = prevPodOf(ctx);
+  const { pod: prev, branch } = prevPodOf(ctx);
   let reply: DelNetworkReply;
   try {
     // While ipamd works: start the teardown's process, write the log lines kept so far (see add.ts).
@@ -143,4 +156,6 @@ async function release(ctx: VerbContext, prepared: Preparation | undefined): Pro
     log.info(`del: ipamd released ${ip} of pod ${pod}; removing its host routes and rules`);
     await teardown(ctx, ip, routeTableOf(meta.routeTableId, meta.deviceNumber), veth);
   }
+  // The reference answers a branch-ENI pod from prevResult before ipamd and the agent [network-policy §4.2].
+  if (reply.networkPolicyMode !== '' && !branch) await deleteNetworkPolicy(ctx, reply.networkPolicyMode);
 }

@@ -6,6 +6,9 @@
  * again before it exits (nothing is lost at exit). From then on each line is one synchronous append. stdout carries
  * the CNI result, so logs never go there: the reference's `pluginLogFile: "stdout"` is redirected to stderr.
  *
+ * Many plugin processes append to the one file at once: each append is a single write(2) on an O_APPEND descriptor,
+ * so lines never tear or interleave, and the write that fills the file to its size limit rolls it (log-roll.ts).
+ *
  * @example
  * const log = createFileLog({ file: '/var/log/aws-routed-eni/plugin.log', level: 'debug' });
  * bindLog(log, { containerId }).info('ADD done', { ip: '10.0.1.23' });
@@ -13,6 +16,8 @@
  */
 import type * as NodeFs from 'node:fs';
 import { dirname } from 'node:path';
+import { DEFAULT_LOG_ROTATION, type LogRotation } from '../config/log-rotation.js';
+import { rollLog } from './log-roll.js';
 
 export type PluginLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -28,15 +33,21 @@ export interface PluginLog {
   flush?(): Promise<void>;
 }
 
-/** Where and how much to log: the netconf's `pluginLogFile` and `pluginLogLevel`. */
+/** Where and how much to log: the netconf's `pluginLogFile`, `pluginLogLevel` and rotation limits. */
 export interface PluginLogSettings {
   /** A file path, or `stderr` (`stdout` also means stderr: stdout is the result channel). */
   readonly file: string;
   readonly level: PluginLogLevel;
+  /** When the file is rolled over; the reference's limits when absent. */
+  readonly rotation?: LogRotation;
 }
 
-/** The reference's defaults (conflist template, [behaviour §2.9]). */
-export const DEFAULT_LOG_SETTINGS: PluginLogSettings = { file: '/var/log/aws-routed-eni/plugin.log', level: 'debug' };
+/** The reference's defaults (conflist template, [behaviour §2.9]; rotation [behaviour §2.1]). */
+export const DEFAULT_LOG_SETTINGS: PluginLogSettings = {
+  file: '/var/log/aws-routed-eni/plugin.log',
+  level: 'debug',
+  rotation: DEFAULT_LOG_ROTATION,
+};
 
 const RANK: Record<PluginLogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -90,28 +101,49 @@ function loadFs(): Promise<Fs | undefined> {
 }
 
 /**
+ * Appends `text` to `file` with one write(2) (O_APPEND: the kernel places it at the end, whole, whatever other
+ * processes append meanwhile); returns the file's size after it, which counts their lines too.
+ */
+function append(fs: Fs, file: string, text: string): number {
+  const fd = fs.openSync(file, 'a');
+  try {
+    const bytes = Buffer.from(text);
+    // A regular file takes the whole buffer in one write; the loop is for a full disk's short write.
+    for (let offset = 0; offset < bytes.length;) offset += fs.writeSync(fd, bytes, offset);
+    return fs.fstatSync(fd).size;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
  * A logger appending one JSON object per line (`{"level","time","msg",...fields}`) to `settings.file`, creating its
- * directory on first need; lines logged before node:fs is loaded wait for {@link FileLog.flush}. A failing write falls
- * back to stderr; logging never throws.
+ * directory on first need, and rolling the file over at its size limit; lines logged before node:fs is loaded wait
+ * for {@link FileLog.flush}. A failing write falls back to stderr; logging never throws.
  */
 export function createFileLog(settings: PluginLogSettings, options: FileLogOptions = {}): FileLog {
   const now = options.now ?? (() => new Date());
   const toStderr = settings.file === 'stderr' || settings.file === 'stdout' || settings.file === '';
   const threshold = RANK[settings.level];
+  const rotation = settings.rotation ?? DEFAULT_LOG_ROTATION;
   let madeDir = false;
   let waiting = '';
+
+  const appendAndRoll = (fs: Fs, text: string): void => {
+    if (append(fs, settings.file, text) >= rotation.maxBytes) rollLog(fs, settings.file, rotation, new Date());
+  };
 
   const writeWith = (fs: Fs, text: string): void => {
     if (!toStderr) {
       try {
-        fs.appendFileSync(settings.file, text);
+        appendAndRoll(fs, text);
         return;
       } catch (error) {
         if (!madeDir && (error as NodeJS.ErrnoException).code === 'ENOENT') {
           madeDir = true;
           try {
             fs.mkdirSync(dirname(settings.file), { recursive: true });
-            fs.appendFileSync(settings.file, text);
+            appendAndRoll(fs, text);
             return;
           } catch {
             // fall through to stderr

@@ -1,15 +1,17 @@
 /**
- * Composition root of the aws-cni plugin: reads the CNI environment and stdin, builds the real ports (the RPC client
- * to ipamd, iproute2 pod wiring in the namespace the plugin runs in, the log file) and prints the result.
- * Bundled into a standalone executable (`bun build --compile`). The plugin starts once per CNI call, so it loads as
- * little as it can: under Bun, Bun's own stdin, stdout and stat (node:fs only once the log writes, while ipamd works),
- * `Bun.spawn` for `ip`, no node:crypto, node:net or node:fs/promises; under Node, node:fs loaded on first use.
+ * Composition root of the aws-cni plugin: reads the CNI environment and stdin, builds the real ports (the RPC clients
+ * of ipamd and of the network-policy agent, iproute2 pod wiring in the namespace the plugin runs in, the log file)
+ * and prints the result. Bundled into a standalone executable (`bun build --compile`). The plugin starts once per CNI
+ * call, so it loads as little as it can: under Bun, Bun's own stdin, stdout and stat (node:fs only once the log
+ * writes, while ipamd works), `Bun.spawn` for `ip`, no node:crypto, node:net or node:fs/promises; under Node, node:fs
+ * loaded on first use.
  */
 import { readCniEnvironment } from '../config/cni-env.js';
 import { NetlinkExecutor } from '../netlink/exec.js';
 import { bunSpawn, nodeSpawn } from '../netlink/pod-exec.js';
 import { NetlinkPodNetwork } from '../netlink/pod-network.js';
 import { createRpcClient } from '../rpc/client.js';
+import { createNpAgentClient } from '../rpc/np-client.js';
 import { createFileLog } from './log.js';
 import { runPlugin } from './plugin.js';
 import { RPC_CLIENT_VERSION as PLUGIN_VERSION } from '../version.js';
@@ -117,6 +119,7 @@ async function main(): Promise<number> {
     stdin,
     deps: {
       ipam: (socketPath) => createRpcClient({ socketPath, timeoutMs: RPC_TIMEOUT_MS, clientVersion: PLUGIN_VERSION }),
+      npAgent: (socketPath) => createNpAgentClient({ socketPath }),
       pods,
       prestart: pods,
       isNetns: (path) => io.isNetns(path),

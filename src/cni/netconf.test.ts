@@ -40,6 +40,7 @@ describe('parseNetConf', () => {
       pluginLogLevel: 'debug',
       podAnnotations: {},
       ipamdSocket: '/var/run/aws-node/ipamd.sock',
+      npAgentSocket: '/var/run/aws-node/npa.sock',
     });
     assert.deepEqual(warnings, []);
   });
@@ -57,6 +58,11 @@ describe('parseNetConf', () => {
       field: { ipamdSocket: '/run/vpc-cni/n1/ipamd.sock' },
       check: (c) => c.ipamdSocket,
       expected: '/run/vpc-cni/n1/ipamd.sock',
+    },
+    {
+      field: { npAgentSocket: '/run/vpc-cni/n1/npa.sock' },
+      check: (c) => c.npAgentSocket,
+      expected: '/run/vpc-cni/n1/npa.sock',
     },
     { field: { vethPrefix: 've' }, check: (c) => c.vethPrefix, expected: 've' },
     { field: { pluginLogLevel: 'INFO' }, check: (c) => c.pluginLogLevel, expected: 'info' },
@@ -98,6 +104,12 @@ describe('parseNetConf', () => {
       message: /ipamdSocket "relative.sock" must be an absolute path/,
     },
     { field: { ipamdSocket: `/${'x'.repeat(200)}` }, code: 'CNI_INVALID_CONFIG', message: /at most 107 characters/ },
+    {
+      field: { npAgentSocket: 'npa.sock' },
+      code: 'CNI_INVALID_CONFIG',
+      message: /npAgentSocket "npa.sock" must be an absolute path/,
+    },
+    { field: { npAgentSocket: 42 }, code: 'CNI_INVALID_CONFIG', message: /npAgentSocket 42 must be an absolute path/ },
     { field: { vethPrefix: 'lo' }, code: 'CNI_INVALID_CONFIG', message: /reserved/ },
     { field: { vethPrefix: 'vlan' }, code: 'CNI_INVALID_CONFIG', message: /reserved/ },
     { field: { vethPrefix: 'a/b' }, code: 'CNI_INVALID_CONFIG', message: /vethPrefix/ },
@@ -143,15 +155,48 @@ describe('parseNetConf', () => {
     );
   });
 
+  const DEFAULT_ROTATION = { maxBytes: 100 * 1024 * 1024, maxBackups: 5, maxAgeMs: 30 * 24 * 3600 * 1000 };
+
   it('log settings are read before validation, field by field', () => {
-    assert.deepEqual(logSettingsOf(undefined), { file: '/var/log/aws-routed-eni/plugin.log', level: 'debug' });
-    assert.deepEqual(logSettingsOf({ pluginLogFile: '/tmp/p.log', pluginLogLevel: 'loud' }), {
+    assert.deepEqual(logSettingsOf(undefined), {
+      file: '/var/log/aws-routed-eni/plugin.log',
+      level: 'debug',
+      rotation: DEFAULT_ROTATION,
+    });
+    assert.deepEqual(logSettingsOf({ pluginLogFile: '/tmp/p.log', pluginLogLevel: 'loud', pluginLogMaxBackups: -1 }), {
       file: '/tmp/p.log',
       level: 'debug',
+      rotation: DEFAULT_ROTATION,
     });
-    assert.deepEqual(logSettingsOf({ pluginLogLevel: 'Warning' }), {
+    assert.deepEqual(logSettingsOf({ pluginLogLevel: 'Warning', pluginLogMaxSizeMB: '1', pluginLogMaxAgeDays: 0 }), {
       file: '/var/log/aws-routed-eni/plugin.log',
       level: 'warn',
+      rotation: { maxBytes: 1024 * 1024, maxBackups: 5, maxAgeMs: 0 },
     });
   });
+
+  const rotationCases: readonly { field: Record<string, unknown>; problem?: RegExp }[] = [
+    { field: { pluginLogMaxSizeMB: 1, pluginLogMaxBackups: 0, pluginLogMaxAgeDays: '0' } },
+    { field: { pluginLogMaxSizeMB: '1048576', pluginLogMaxBackups: '100000', pluginLogMaxAgeDays: 36500 } },
+    { field: { pluginLogMaxSizeMB: 0 }, problem: /pluginLogMaxSizeMB 0 is not an integer from 1 to 1048576/ },
+    { field: { pluginLogMaxSizeMB: 1.5 }, problem: /pluginLogMaxSizeMB 1.5/ },
+    { field: { pluginLogMaxSizeMB: '100MB' }, problem: /pluginLogMaxSizeMB "100MB"/ },
+    { field: { pluginLogMaxBackups: -1 }, problem: /pluginLogMaxBackups -1 is not an integer from 0 to 100000/ },
+    { field: { pluginLogMaxBackups: true }, problem: /pluginLogMaxBackups true/ },
+    { field: { pluginLogMaxAgeDays: 36501 }, problem: /pluginLogMaxAgeDays 36501 is not an integer from 0 to 36500/ },
+    { field: { pluginLogMaxAgeDays: null }, problem: /pluginLogMaxAgeDays null/ },
+  ];
+  for (const c of rotationCases) {
+    it(`${c.problem === undefined ? 'accepts' : 'refuses'} the rotation fields ${JSON.stringify(c.field)}`, () => {
+      const parse = (): unknown => parseNetConf({ ...BASE, ...c.field }, { lenient: false });
+      if (c.problem === undefined) assert.doesNotThrow(parse);
+      else {
+        const problem = c.problem;
+        assert.throws(parse, (e: unknown) => isCniError(e, 'CNI_INVALID_CONFIG') && problem.test(e.message));
+        // DEL: the default, and a warning naming the field.
+        const { warnings } = parseNetConf({ ...BASE, ...c.field }, { lenient: true });
+        assert.ok(warnings.length === 1 && problem.test(warnings[0] ?? ''), warnings.join('; '));
+      }
+    });
+  }
 });

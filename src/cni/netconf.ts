@@ -8,6 +8,7 @@
  * pod a different MTU. DEL is the exception: a config edited after the pod's ADD must not leave the pod undeletable,
  * so DEL reads such fields leniently (default, plus a warning).
  */
+import { LOG_ROTATION_SETTINGS, logRotation, type LogRotation } from '../config/log-rotation.js';
 import { CniError } from './errors.js';
 import { DEFAULT_LOG_SETTINGS, parseLogLevel, type PluginLogLevel, type PluginLogSettings } from './log.js';
 import { DEFAULT_CONFIG_VERSION, isSupportedVersion, type CniVersion } from './version.js';
@@ -33,16 +34,24 @@ export interface NetConf {
    * on one machine each reach their own ipamd. Absolute path; the reference's path when absent.
    */
   readonly ipamdSocket: string;
+  /**
+   * Ours: the network-policy agent's socket, which the plugin calls when ipamd's reply carries a network-policy mode
+   * [network-policy §4]. The reference hard-codes /var/run/aws-node/npa.sock (the default); a field lets tests and
+   * simulated nodes point each node at its own agent.
+   */
+  readonly npAgentSocket: string;
   /** The previous plugin's result in a chain (raw; read with readPrevResult). */
   readonly prevResult?: unknown;
 }
 
 export const DEFAULT_IPAMD_SOCKET = '/var/run/aws-node/ipamd.sock';
+export const DEFAULT_NP_AGENT_SOCKET = '/var/run/aws-node/npa.sock';
 
-function parseSocket(value: unknown): Field<string> {
-  if (value === undefined) return { value: DEFAULT_IPAMD_SOCKET };
+/** A unix socket path field (at most 107 bytes: sun_path), `fallback` when absent. */
+function parseSocket(name: string, value: unknown, fallback: string): Field<string> {
+  if (value === undefined) return { value: fallback };
   if (typeof value !== 'string' || !value.startsWith('/') || value.length > 107 || value.includes('\0')) {
-    return { problem: `ipamdSocket ${JSON.stringify(value)} must be an absolute path of at most 107 characters` };
+    return { problem: `${name} ${JSON.stringify(value)} must be an absolute path of at most 107 characters` };
   }
   return { value };
 }
@@ -83,6 +92,46 @@ export function configVersion(raw: Readonly<Record<string, unknown>>): string {
   return value;
 }
 
+/** A field's value, or why the given value is refused. */
+type Field<T> = { readonly value: T } | { readonly problem: string };
+
+/**
+ * Ours: the plugin log's rotation limits, in the units of VPC_CNI_LOG_MAX_SIZE_MB, _BACKUPS and _AGE_DAYS, which
+ * `vpc-cni install-cni` writes here when they are not the reference's (100 MB, 5 backups, 30 days).
+ */
+const ROTATION_FIELDS = {
+  pluginLogMaxSizeMB: 'maxSizeMb',
+  pluginLogMaxBackups: 'maxBackups',
+  pluginLogMaxAgeDays: 'maxAgeDays',
+} as const;
+
+type RotationField = keyof typeof ROTATION_FIELDS;
+
+function parseRotationField(field: RotationField, value: unknown): Field<number> {
+  const { default: fallback, min, max } = LOG_ROTATION_SETTINGS[ROTATION_FIELDS[field]];
+  if (value === undefined) return { value: fallback };
+  const text = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : undefined;
+  if (text === undefined || !/^\d{1,9}$/.test(text) || Number(text) < min || Number(text) > max)
+    return {
+      problem: `${field} ${JSON.stringify(value)} is not an integer from ${min} to ${max} (a number or a string)`,
+    };
+  return { value: Number(text) };
+}
+
+/** The rotation limits of a config; `take` decides what a refused field becomes (the default, and a problem or not). */
+function rotationOf(
+  raw: Readonly<Record<string, unknown>> | undefined,
+  take: (field: Field<number>, fallback: number) => number,
+): LogRotation {
+  const value = (field: RotationField): number =>
+    take(parseRotationField(field, raw?.[field]), LOG_ROTATION_SETTINGS[ROTATION_FIELDS[field]].default);
+  return logRotation({
+    maxSizeMb: value('pluginLogMaxSizeMB'),
+    maxBackups: value('pluginLogMaxBackups'),
+    maxAgeDays: value('pluginLogMaxAgeDays'),
+  });
+}
+
 /** The log settings a config asks for, falling back to the defaults field by field (used before validation). */
 export function logSettingsOf(raw: Readonly<Record<string, unknown>> | undefined): PluginLogSettings {
   const file = raw?.['pluginLogFile'];
@@ -90,11 +139,9 @@ export function logSettingsOf(raw: Readonly<Record<string, unknown>> | undefined
   return {
     file: typeof file === 'string' && file !== '' ? file : DEFAULT_LOG_SETTINGS.file,
     level: (typeof level === 'string' ? parseLogLevel(level) : undefined) ?? DEFAULT_LOG_SETTINGS.level,
+    rotation: rotationOf(raw, (field, fallback) => ('value' in field ? field.value : fallback)),
   };
 }
-
-/** A field's value, or why the given value is refused. */
-type Field<T> = { readonly value: T } | { readonly problem: string };
 
 function parseMtu(value: unknown): Field<number> {
   if (value === undefined || value === '') return { value: DEFAULT_MTU };
@@ -179,7 +226,12 @@ export function parseNetConf(raw: Readonly<Record<string, unknown>>, options: Pa
   const podSGEnforcingMode = take(parseMode(raw['podSGEnforcingMode']), 'strict');
   const pluginLogFile = take(parseLogFile(raw['pluginLogFile']), DEFAULT_LOG_SETTINGS.file);
   const pluginLogLevel = take(parseLevel(raw['pluginLogLevel']), DEFAULT_LOG_SETTINGS.level);
-  const ipamdSocket = take(parseSocket(raw['ipamdSocket']), DEFAULT_IPAMD_SOCKET);
+  const ipamdSocket = take(parseSocket('ipamdSocket', raw['ipamdSocket'], DEFAULT_IPAMD_SOCKET), DEFAULT_IPAMD_SOCKET);
+  const npAgentSocket = take(
+    parseSocket('npAgentSocket', raw['npAgentSocket'], DEFAULT_NP_AGENT_SOCKET),
+    DEFAULT_NP_AGENT_SOCKET,
+  );
+  rotationOf(raw, take); // already applied by logSettingsOf; refused here like the other fields
 
   const podAnnotations: Record<string, string> = {};
   const runtimeConfig = raw['runtimeConfig'];
@@ -204,6 +256,7 @@ export function parseNetConf(raw: Readonly<Record<string, unknown>>, options: Pa
     pluginLogLevel,
     podAnnotations,
     ipamdSocket,
+    npAgentSocket,
     ...(raw['prevResult'] === undefined || raw['prevResult'] === null ? {} : { prevResult: raw['prevResult'] }),
   };
   return { conf, warnings };

@@ -416,9 +416,19 @@ describe('ADD', () => {
 
   it('logs go through the injected log with the config settings, never to stdout', async () => {
     const h = harness();
-    const out = await run(h, cniEnv(), netconf({ pluginLogFile: '/tmp/p.log', pluginLogLevel: 'Info' }));
+    const out = await run(
+      h,
+      cniEnv(),
+      netconf({ pluginLogFile: '/tmp/p.log', pluginLogLevel: 'Info', pluginLogMaxSizeMB: 2, pluginLogMaxBackups: '9' }),
+    );
     assert.doesNotThrow(() => JSON.parse(out.stdout));
-    assert.deepEqual(h.logSettings, [{ file: '/tmp/p.log', level: 'info' }]);
+    assert.deepEqual(h.logSettings, [
+      {
+        file: '/tmp/p.log',
+        level: 'info',
+        rotation: { maxBytes: 2 * 1024 * 1024, maxBackups: 9, maxAgeMs: 30 * 24 * 3600 * 1000 },
+      },
+    ]);
     assert.ok(
       h.records.some(
         (r) => r.msg === 'ADD done' && r.fields['containerId'] === 'c0ffee1234' && r.fields['pod'] === 'default/web-0',

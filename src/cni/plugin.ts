@@ -7,8 +7,8 @@
  * Order of checks, as libcni's skel: CNI_COMMAND (unset → the about text on stderr, exit 0; unknown → 4), VERSION
  * (answered before anything else is read), the CNI_* variables (4), stdin (6), cniVersion (1; CHECK needs ≥ 0.4.0,
  * STATUS and GC ≥ 1.1.0), the config's fields (7), CNI_ARGS (4; ignored with a warning on DEL), then the verb.
- * Nothing reaches ipamd or the pod wiring before all of that passed, and the ipamd client is created only when a
- * verb first calls it.
+ * Nothing reaches ipamd or the pod wiring before all of that passed, and the ipamd and network-policy agent clients
+ * are created only when a verb first calls them.
  *
  * @example
  * const { stdout, exitCode } = await runPlugin({ env: readCniEnvironment(), stdin, deps });
@@ -21,7 +21,7 @@ import { CniError } from './errors.js';
 import { messageOf } from '../errors.js';
 import { bindLog, silentLog, type PluginLog, type PluginLogSettings } from './log.js';
 import { configVersion, decodeStdin, logSettingsOf, parseNetConf } from './netconf.js';
-import type { IpamClient } from '../rpc/port.js';
+import type { IpamClient, NpAgentClient } from '../rpc/port.js';
 import type { VerbDeps } from './deps.js';
 import type { PodNetwork, WiringPrestart } from '../netlink/port.js';
 import { errorOutput, readCmdArgs, readCommand, successOutput, type CmdArgs, type PluginOutput } from './skel.js';
@@ -38,9 +38,16 @@ import {
 export type { PluginOutput } from './skel.js';
 
 export interface PluginDeps {
-  /** Creates the ipamd client; called at most once per run, and only by verbs that talk to ipamd. */
-  /** A client for ipamd at this socket path (the network config's `ipamdSocket`). */
+  /**
+   * A client for ipamd at this socket path (the network config's `ipamdSocket`); called at most once per run, and
+   * only by verbs that talk to ipamd.
+   */
   readonly ipam: (socketPath: string) => IpamClient;
+  /**
+   * A client for the network-policy agent at this socket path (the config's `npAgentSocket`); called at most once per
+   * run, and only when ipamd's reply carries a network-policy mode.
+   */
+  readonly npAgent: (socketPath: string) => NpAgentClient;
   readonly pods: PodNetwork;
   readonly prestart?: WiringPrestart;
   /** True when the path is a network namespace (CNI_NETNS): it exists and is a namespace file. */
@@ -94,6 +101,7 @@ export async function runPlugin(input: RunPluginInput): Promise<PluginOutput> {
   let cniVersion: string = LATEST_VERSION;
   let log = silentLog;
   let client: IpamClient | undefined;
+  let agent: NpAgentClient | undefined;
   try {
     const command = readCommand(env);
     if (command === undefined) return { stdout: '', stderr: aboutText(deps.clientVersion), exitCode: 0 };
@@ -138,6 +146,7 @@ export async function runPlugin(input: RunPluginInput): Promise<PluginOutput> {
 
     const verbDeps: VerbDeps = {
       ipam: () => (client ??= deps.ipam(conf.ipamdSocket)),
+      npAgent: () => (agent ??= deps.npAgent(conf.npAgentSocket)),
       pods: deps.pods,
       ...(deps.prestart === undefined ? {} : { prestart: deps.prestart }),
       isNetns: deps.isNetns,
@@ -172,10 +181,12 @@ export async function runPlugin(input: RunPluginInput): Promise<PluginOutput> {
     });
     return errorOutput(error, cniVersion);
   } finally {
-    try {
-      client?.close();
-    } catch {
-      // closing a broken connection is not worth a failed call
+    for (const peer of [client, agent]) {
+      try {
+        peer?.close();
+      } catch {
+        // closing a broken connection is not worth a failed call
+      }
     }
     // Lines still kept in memory (a call that never reached ipamd, the last lines of one that did) are written now.
     await log.flush?.();

@@ -12,6 +12,7 @@
 import { formatBindAddress, formatConnmark, formatLogDestination } from './formats.js';
 import type { DeprecatedName } from './rules.js';
 import type { EnvName } from './schema.js';
+import { DAY_MS, MIB } from './log-rotation.js';
 import type { Config, LogLevel } from './types.js';
 
 export type EffectiveName = Exclude<EnvName, DeprecatedName>;
@@ -89,6 +90,9 @@ const SHOW: { readonly [K in EffectiveName]: (c: Config) => string } = {
   VPC_CNI_MAX_PODS: (c) => text(c.node.maxPods),
   VPC_CNI_POOL_POLICY: (c) => c.pool.policy,
   VPC_CNI_EC2_PACING_NODES: (c) => text(c.endpoints.ec2PacingNodes),
+  VPC_CNI_LOG_MAX_SIZE_MB: (c) => text(c.logging.rotation.maxBytes / MIB),
+  VPC_CNI_LOG_MAX_BACKUPS: (c) => text(c.logging.rotation.maxBackups),
+  VPC_CNI_LOG_MAX_AGE_DAYS: (c) => text(c.logging.rotation.maxAgeMs / DAY_MS),
 };
 
 /**

@@ -42,3 +42,4 @@ export type {
   RandomizeSnat,
   ServersConfig,
 } from './types.js';
+export type { LogRotation } from './log-rotation.js';

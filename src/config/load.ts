@@ -17,6 +17,7 @@ import { invalidConfig } from './errors.js';
 import { showValue } from './parsers.js';
 import { checkRules, ipFamilyChoice, type RawEnv } from './rules.js';
 import { EMPTY_IS_A_VALUE, ENV_NAMES, ENV_SCHEMA, type EnvName, type EnvValues } from './schema.js';
+import { logRotation } from './log-rotation.js';
 import type { Config, LoadedConfig } from './types.js';
 
 /** An environment: `process.env`, or a plain object in tests and tools. */
@@ -121,6 +122,11 @@ function assemble(v: EnvValues): Config {
       pluginLog: v.AWS_VPC_K8S_PLUGIN_LOG_FILE,
       egressV4PluginLog: v.AWS_VPC_K8S_EGRESS_V4_PLUGIN_LOG_FILE,
       egressV6PluginLog: v.AWS_VPC_K8S_EGRESS_V6_PLUGIN_LOG_FILE,
+      rotation: logRotation({
+        maxSizeMb: v.VPC_CNI_LOG_MAX_SIZE_MB,
+        maxBackups: v.VPC_CNI_LOG_MAX_BACKUPS,
+        maxAgeDays: v.VPC_CNI_LOG_MAX_AGE_DAYS,
+      }),
     },
     endpoints: {
       ec2: v.AWS_EC2_ENDPOINT ?? v.AWS_ENDPOINT_URL_EC2,

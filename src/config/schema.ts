@@ -37,6 +37,7 @@ import {
   type EnvSchema,
 } from './parsers.js';
 import type { BindAddress, LogDestination, LogLevel, NetworkPolicyEnforcingMode } from './types.js';
+import { LOG_ROTATION_SETTINGS } from './log-rotation.js';
 
 /** MTU bounds: 576 is the IPv4 minimum, 1280 the IPv6 one, 9001 the ENI jumbo-frame maximum. */
 export const MTU = { min: 576, minIpv6: 1280, max: 9001 } as const;
@@ -51,6 +52,10 @@ const cidrs = (): EnvSchema<readonly string[]> => envVar<readonly string[]>([], 
 const k8sKey = (): EnvSchema<string> => envVar('k8s.amazonaws.com/eniConfig', parseQualifiedKey);
 const k8sName = (what: string): EnvSchema<string | undefined> =>
   text(DNS_SUBDOMAIN, 253, `expected a Kubernetes ${what} name (lowercase RFC 1123 subdomain, at most 253 characters)`);
+const rotationSetting = (name: keyof typeof LOG_ROTATION_SETTINGS): EnvSchema<number> => {
+  const { default: whenUnset, min, max } = LOG_ROTATION_SETTINGS[name];
+  return integer(whenUnset, min, max);
+};
 const logFile = (file: string, allowStdout: boolean): EnvSchema<LogDestination> =>
   envVar<LogDestination>({ to: 'file', path: file }, (value) => parseLogDestination(value, allowStdout));
 
@@ -112,9 +117,11 @@ export const ENV_SCHEMA = {
   MINIMUM_IP_TARGET: count(0),
   MY_NODE_NAME: k8sName('node'),
   MY_POD_NAME: k8sName('pod'),
-  NETWORK_POLICY_ENFORCING_MODE: envVar<NetworkPolicyEnforcingMode | undefined>(undefined, (value) =>
-    parseChoice(['none', 'strict', 'standard'], value),
-  ),
+  // Any case, passed on verbatim as the reference does: the plugin hands the agent ipamd's text unchanged.
+  NETWORK_POLICY_ENFORCING_MODE: envVar<NetworkPolicyEnforcingMode | undefined>(undefined, (value) => {
+    const parsed = parseChoice(['none', 'strict', 'standard'], value, true);
+    return parsed.ok ? { ...parsed, value } : parsed;
+  }),
   POD_MTU: envVar<number | undefined>(undefined, (value) => parseInteger(value, MTU.min, MTU.max)),
   POD_SECURITY_GROUP_ENFORCING_MODE: choice(['strict', 'standard'], 'strict'),
   VPC_CNI_VERSION: text(/^[\x21-\x7e]+$/, 128, 'expected at most 128 visible ASCII characters, e.g. v1.23.1'),
@@ -133,6 +140,10 @@ export const ENV_SCHEMA = {
   VPC_CNI_MAX_PODS: envVar<number | undefined>(undefined, (value) => parseInteger(value, 1, 100_000)),
   VPC_CNI_POOL_POLICY: choice(['reference', 'adaptive'], 'reference'),
   VPC_CNI_EC2_PACING_NODES: envVar<number | undefined>(undefined, (value) => parseInteger(value, 1, 1_000_000)),
+  // The reference's lumberjack limits [behaviour §2.1]; 0 backups or days = no limit, as in lumberjack.
+  VPC_CNI_LOG_MAX_SIZE_MB: rotationSetting('maxSizeMb'),
+  VPC_CNI_LOG_MAX_BACKUPS: rotationSetting('maxBackups'),
+  VPC_CNI_LOG_MAX_AGE_DAYS: rotationSetting('maxAgeDays'),
 } as const satisfies Record<string, EnvSchema<unknown>>;
 
 /** Every environment variable the loader reads. */

@@ -8,6 +8,7 @@
  * config.pool.prefixDelegation; // true
  * config.pool.ipCooldownMs; // 30000 (IP_COOLDOWN_PERIOD=30)
  */
+import type { LogRotation } from './log-rotation.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
@@ -23,7 +24,8 @@ export type BindAddress =
 export type PoolPolicyName = 'reference' | 'adaptive';
 export type RandomizeSnat = 'prng' | 'hashrandom' | 'none';
 export type PodSecurityGroupEnforcingMode = 'strict' | 'standard';
-export type NetworkPolicyEnforcingMode = 'none' | 'strict' | 'standard';
+/** `none`, `strict` or `standard` in any case, kept as given (the reference passes it on verbatim). */
+export type NetworkPolicyEnforcingMode = string;
 
 /** Warm pool knobs ([behaviour §3.1] of the reference behaviour). */
 export interface PoolConfig {
@@ -105,6 +107,8 @@ export interface LoggingConfig {
   readonly egressV4PluginLog: LogDestination;
   /** AWS_VPC_K8S_EGRESS_V6_PLUGIN_LOG_FILE. */
   readonly egressV6PluginLog: LogDestination;
+  /** Rotation of ipamd's log file and (through the conflist) the plugin's; stdout and stderr are not rotated. */
+  readonly rotation: LogRotation;
 }
 
 export interface EndpointsConfig {

@@ -444,9 +444,10 @@ const CASES: readonly Case[] = [
       ['standard', 'standard'],
       ['strict', 'strict'],
       ['none', 'none'],
+      ['Strict', 'Strict'],
       ['', undefined],
     ],
-    invalid: [['enforce', 'expected one of none, strict, standard']],
+    invalid: [['enforce', 'expected one of none, strict, standard (any case)']],
   },
   {
     name: 'POD_MTU',
@@ -568,6 +569,47 @@ const CASES: readonly Case[] = [
     invalid: [
       ['0', 'expected an integer from 1 to 1000000'],
       ['many', 'expected an integer from 1 to 1000000'],
+    ],
+  },
+  {
+    name: 'VPC_CNI_LOG_MAX_SIZE_MB',
+    get: pick((c) => c.logging.rotation.maxBytes),
+    unset: 100 * 1024 * 1024,
+    valid: [
+      ['1', 1024 * 1024],
+      ['1048576', 1024 ** 4],
+    ],
+    invalid: [
+      ['0', 'expected an integer from 1 to 1048576'],
+      ['100M', 'expected an integer from 1 to 1048576'],
+      ['1.5', 'expected an integer from 1 to 1048576'],
+    ],
+  },
+  {
+    name: 'VPC_CNI_LOG_MAX_BACKUPS',
+    get: pick((c) => c.logging.rotation.maxBackups),
+    unset: 5,
+    valid: [
+      ['0', 0],
+      ['20', 20],
+    ],
+    invalid: [
+      ['-1', 'expected an integer from 0 to 100000'],
+      ['all', 'expected an integer from 0 to 100000'],
+    ],
+  },
+  {
+    name: 'VPC_CNI_LOG_MAX_AGE_DAYS',
+    get: pick((c) => c.logging.rotation.maxAgeMs),
+    unset: 30 * 86_400_000,
+    valid: [
+      ['0', 0],
+      ['7', 7 * 86_400_000],
+    ],
+    invalid: [
+      ['-7', 'expected an integer from 0 to 36500'],
+      ['36501', 'expected an integer from 0 to 36500'],
+      ['7d', 'expected an integer from 0 to 36500'],
     ],
   },
   {

@@ -207,6 +207,25 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze(
     ),
     project(
       row(
+        'VPC_CNI_LOG_MAX_SIZE_MB',
+        '100',
+        'EDP',
+        'Log rotation: a log file (ipamd, plugin) reaching this many MB is renamed to <name>-<UTC time>.log and a new one started; stdout/stderr are not rotated',
+      ),
+    ),
+    project(
+      row('VPC_CNI_LOG_MAX_BACKUPS', '5', 'EDP', 'Log rotation: rotated files kept per log, the newest (0 = all)'),
+    ),
+    project(
+      row(
+        'VPC_CNI_LOG_MAX_AGE_DAYS',
+        '30',
+        'EDP',
+        'Log rotation: rotated files last written more than this many days ago are deleted (0 = no age limit)',
+      ),
+    ),
+    project(
+      row(
         'VPC_CNI_POOL_POLICY',
         'reference',
         'D',

@@ -17,7 +17,7 @@ import { invalidConfig } from '../config/errors.js';
 import { NetlinkExecutor } from '../netlink/exec.js';
 import { NetlinkHostNetwork } from '../netlink/host-network.js';
 import { systemClock } from '../obs/clock.js';
-import { createLogger } from '../obs/logger.js';
+import { closeLogger, createLogger } from '../obs/logger.js';
 import { HEALTH_SERVICE_NAME } from '../rpc/proto.js';
 import { startRpcServer } from '../rpc/server.js';
 import { productUserAgent, RPC_CLIENT_VERSION, VERSION } from '../version.js';
@@ -27,6 +27,7 @@ import { IpamdError } from './errors.js';
 import { Ipamd } from './ipamd.js';
 import { createIpamdMetrics, startMetricsServer } from './metrics/metrics.js';
 import { openCustomNetworkingFor } from './custom-networking.js';
+import { networkPolicyConfigServer } from './np-config.js';
 import { PACED_ACCOUNT_SHARE, pacedTimings, type IpamdTimings } from './timings.js';
 import { systemTimers } from '../obs/timers.js';
 import { messageOf } from '../errors.js';
@@ -73,6 +74,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
   const logger = createLogger({
     level: config.logging.ipamdLevel,
     destination: config.logging.ipamdLog,
+    rotation: config.logging.rotation,
     name: 'ipamd',
   });
   for (const warning of loaded.warnings) logger.warn({}, `config: ${warning}`);
@@ -156,6 +158,7 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
       backend: ipamd.backend,
       version: RPC_CLIENT_VERSION,
       initialHealth: 'NOT_SERVING',
+      configServer: networkPolicyConfigServer(config, () => ipamd.context()?.node),
     });
     closables.push(rpc);
     let introspection: string | undefined;
@@ -207,6 +210,6 @@ export async function runIpamd(loaded: LoadedConfig, options: IpamdProgramOption
     return 1;
   } finally {
     await closeAll();
-    logger.flush();
+    await closeLogger(logger);
   }
 }

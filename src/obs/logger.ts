@@ -3,7 +3,8 @@
  * build one logger in their composition root and pass it down; components bind context with `log.child(...)`.
  *
  * The CNI plugin must never log to stdout (it carries the CNI result) and exits right after answering, so it
- * uses `sync: true`; ipamd may log asynchronously and calls `logger.flush()` before exiting.
+ * uses `sync: true`; ipamd logs asynchronously to a file rotated by size (`rotation`, log-stream.ts) and calls
+ * `closeLogger(logger)` before exiting.
  *
  * @example
  * const log = createLogger({ level: config.logging.ipamdLevel, destination: config.logging.ipamdLog, name: 'ipamd' });
@@ -14,7 +15,8 @@
  * records()[0]; // { level: 'info', msg: 'hi', credentials: { secretAccessKey: '[REDACTED]' }, ... }
  */
 import pino, { type DestinationStream, type Logger as PinoLogger, type LoggerOptions } from 'pino';
-import type { LogDestination, LogLevel } from '../config/index.js';
+import type { LogDestination, LogLevel, LogRotation } from '../config/index.js';
+import { openRotatingLog, type LogFileStream } from './log-stream.js';
 
 /** The subset of pino ipamd logs through: one line per decision, structured facts first. */
 export interface Logger {
@@ -86,6 +88,8 @@ export interface CreateLoggerOptions {
   readonly name?: string;
   /** Write each line before returning (plugins, which exit immediately). Default false. */
   readonly sync?: boolean;
+  /** Rotate a file destination by size (asynchronous loggers only); stdout and stderr are never rotated. */
+  readonly rotation?: LogRotation;
 }
 
 function loggerOptions(level: LogLevel, name: string | undefined): LoggerOptions {
@@ -107,12 +111,33 @@ function loggerOptions(level: LogLevel, name: string | undefined): LoggerOptions
  */
 export function createLogger(options: CreateLoggerOptions): PinoLogger {
   const sync = options.sync ?? false;
-  const { destination } = options;
+  const { destination, rotation } = options;
+  if (destination.to === 'file' && !sync && rotation !== undefined) {
+    const file = openRotatingLog(destination.path, rotation);
+    const logger = pino(loggerOptions(options.level, options.name), file);
+    fileStreams.set(logger, file);
+    return logger;
+  }
   const stream =
     destination.to === 'file'
       ? pino.destination({ dest: destination.path, sync, mkdir: true })
       : pino.destination({ dest: destination.to === 'stdout' ? 1 : 2, sync });
   return pino(loggerOptions(options.level, options.name), stream);
+}
+
+const fileStreams = new WeakMap<PinoLogger, LogFileStream>();
+
+/**
+ * Writes out what `logger` has buffered and closes its rotating file, if it has one (the logger writes to stderr
+ * afterwards). Never rejects.
+ *
+ * @example
+ * await closeLogger(logger); // ipamd, before it exits
+ */
+export async function closeLogger(logger: PinoLogger): Promise<void> {
+  const file = fileStreams.get(logger);
+  if (file === undefined) logger.flush();
+  else await file.close();
 }
 
 /** Characters of a container (sandbox) id kept in logs and `/v1/pods`: the short form `docker ps`/crictl print. */

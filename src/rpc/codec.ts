@@ -278,7 +278,8 @@ function readFields(reader: Reader, end: number, fields: readonly FieldSpec[]): 
   return out;
 }
 
-function messageCodec<T extends object>(name: string, fields: readonly FieldSpec[]): Codec<T> {
+/** The codec of one message type from its field table (np-codec.ts builds the network-policy messages with it). */
+export function messageCodec<T extends object>(name: string, fields: readonly FieldSpec[]): Codec<T> {
   const ordered = order(fields);
   return {
     encode(message) {

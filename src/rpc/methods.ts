@@ -1,6 +1,7 @@
 /**
- * Each gRPC method ipamd serves with its path and the codecs of its request and reply, bound once: the plugin's client
- * and ipamd's server dispatch on the same table, so a call cannot pair one method's request with another's reply.
+ * Each gRPC method of the protocol with its path and the codecs of its request and reply, bound once: the clients and
+ * the servers dispatch on the same table, so a call cannot pair one method's request with another's reply. ipamd
+ * serves CNIBackend, ConfigServerBackend and health; the network-policy agent serves NPBackend and health.
  *
  * @example
  * const bytes = METHODS.addNetwork.request.encode(request); // POSTed to METHODS.addNetwork.path
@@ -14,6 +15,14 @@ import {
   healthCheckResponseCodec,
   type Codec,
 } from './codec.js';
+import {
+  deleteNpReplyCodec,
+  deleteNpRequestCodec,
+  emptyCodec,
+  enforceNpReplyCodec,
+  enforceNpRequestCodec,
+  networkPolicyAgentConfigReplyCodec,
+} from './np-codec.js';
 import { RPC_METHODS } from './proto.js';
 
 export interface RpcMethod<Req, Rep> {
@@ -32,4 +41,11 @@ export const METHODS = {
   delNetwork: rpcMethod(RPC_METHODS.delNetwork, delNetworkRequestCodec, delNetworkReplyCodec),
   healthCheck: rpcMethod(RPC_METHODS.healthCheck, healthCheckRequestCodec, healthCheckResponseCodec),
   healthWatch: rpcMethod(RPC_METHODS.healthWatch, healthCheckRequestCodec, healthCheckResponseCodec),
+  enforceNpToPod: rpcMethod(RPC_METHODS.enforceNpToPod, enforceNpRequestCodec, enforceNpReplyCodec),
+  deletePodNp: rpcMethod(RPC_METHODS.deletePodNp, deleteNpRequestCodec, deleteNpReplyCodec),
+  getNetworkPolicyConfigs: rpcMethod(
+    RPC_METHODS.getNetworkPolicyConfigs,
+    emptyCodec,
+    networkPolicyAgentConfigReplyCodec,
+  ),
 } as const;

@@ -1,11 +1,12 @@
 /**
- * The reference's gRPC protocol between the CNI plugin and ipamd (`rpc/rpc.proto`, package `rpc`; [behaviour §1.6])
- * and the standard health protocol, twice: as `.proto` text (documentation, and what tests feed to protobufjs to
- * cross-check the codec) and as field tables (what src/rpc/codec.ts encodes and decodes by). The codec does not parse
- * the text at run time, because the plugin's import time is its budget; a test proves text and tables agree.
+ * The reference's gRPC protocol (`rpc/rpc.proto`, package `rpc`; [behaviour §1.6]) and the standard health protocol,
+ * twice: as `.proto` text (documentation, and what tests feed to protobufjs to cross-check the codec) and as field
+ * tables (what src/rpc/codec.ts and np-codec.ts encode and decode by). The codec does not parse the text at run time,
+ * because the plugin's import time is its budget; a test proves text and tables agree.
  *
- * Only what ipamd serves on its socket is here: `rpc.NPBackend` is the node agent's and `rpc.ConfigServerBackend`
- * (network-policy agent configuration) is not served by vpc-cni.
+ * Three services: `rpc.CNIBackend` (ipamd, called by the plugin), `rpc.ConfigServerBackend` (ipamd, called by the
+ * network-policy agent at its start) and `rpc.NPBackend` (served by the network-policy agent on its own socket,
+ * called by the plugin after ADD's wiring and DEL's teardown) [network-policy §2].
  */
 
 /**
@@ -17,9 +18,20 @@
 export const RPC_PROTO = `syntax = "proto3";
 package rpc;
 
+import "google/protobuf/empty.proto";
+
 service CNIBackend {
   rpc AddNetwork (AddNetworkRequest) returns (AddNetworkReply) {}
   rpc DelNetwork (DelNetworkRequest) returns (DelNetworkReply) {}
+}
+
+service NPBackend {
+  rpc EnforceNpToPod (EnforceNpRequest) returns (EnforceNpReply) {}
+  rpc DeletePodNp (DeleteNpRequest) returns (DeleteNpReply) {}
+}
+
+service ConfigServerBackend {
+  rpc GetNetworkPolicyConfigs (google.protobuf.Empty) returns (NetworkPolicyAgentConfigReply) {}
 }
 
 message AddNetworkRequest {
@@ -78,6 +90,42 @@ message DelNetworkReply {
   string ErrorMessage = 101; // vpc-cni extension
   int32 ErrorCNICode = 102; // vpc-cni extension
 }
+
+message EnforceNpRequest {
+  string K8S_POD_NAME = 1;
+  string K8S_POD_NAMESPACE = 2;
+  string NETWORK_POLICY_MODE = 3;
+  int32 InterfaceCount = 4;
+}
+
+message EnforceNpReply {
+  bool Success = 1;
+}
+
+message DeleteNpRequest {
+  string K8S_POD_NAME = 1;
+  string K8S_POD_NAMESPACE = 2;
+}
+
+message DeleteNpReply {
+  bool Success = 1;
+}
+
+message NetworkPolicyAgentConfigReply {
+  string NetworkPolicyMode = 1;
+  bool MultiNICEnabled = 2;
+  string NodeIPv4 = 3;
+  string NodeIPv6 = 4;
+  string InstanceID = 5;
+  string Region = 6;
+}
+`;
+
+/** `google/protobuf/empty.proto`, which RPC_PROTO imports (the request of GetNetworkPolicyConfigs). */
+export const EMPTY_PROTO = `syntax = "proto3";
+package google.protobuf;
+
+message Empty {}
 `;
 
 /** `grpc/health/v1/health.proto` (the standard health service; kubelet probes and `grpc-health-probe` use it). */
@@ -197,6 +245,29 @@ export const DEL_NETWORK_REPLY_FIELDS: readonly FieldSpec[] = [
   ...ERROR_FIELDS,
 ];
 
+export const ENFORCE_NP_REQUEST_FIELDS: readonly FieldSpec[] = [
+  field('k8sPodName', 'K8S_POD_NAME', 1, 'string'),
+  field('k8sPodNamespace', 'K8S_POD_NAMESPACE', 2, 'string'),
+  field('networkPolicyMode', 'NETWORK_POLICY_MODE', 3, 'string'),
+  field('interfaceCount', 'InterfaceCount', 4, 'int32'),
+];
+export const ENFORCE_NP_REPLY_FIELDS: readonly FieldSpec[] = [field('success', 'Success', 1, 'bool')];
+export const DELETE_NP_REQUEST_FIELDS: readonly FieldSpec[] = [
+  field('k8sPodName', 'K8S_POD_NAME', 1, 'string'),
+  field('k8sPodNamespace', 'K8S_POD_NAMESPACE', 2, 'string'),
+];
+export const DELETE_NP_REPLY_FIELDS: readonly FieldSpec[] = [field('success', 'Success', 1, 'bool')];
+export const NETWORK_POLICY_AGENT_CONFIG_REPLY_FIELDS: readonly FieldSpec[] = [
+  field('networkPolicyMode', 'NetworkPolicyMode', 1, 'string'),
+  field('multiNicEnabled', 'MultiNICEnabled', 2, 'bool'),
+  field('nodeIpv4', 'NodeIPv4', 3, 'string'),
+  field('nodeIpv6', 'NodeIPv6', 4, 'string'),
+  field('instanceId', 'InstanceID', 5, 'string'),
+  field('region', 'Region', 6, 'string'),
+];
+/** `google.protobuf.Empty`: no fields (whatever a sender puts in it is skipped as unknown). */
+export const EMPTY_FIELDS: readonly FieldSpec[] = [];
+
 export const HEALTH_CHECK_REQUEST_FIELDS: readonly FieldSpec[] = [field('service', 'service', 1, 'string')];
 export const HEALTH_CHECK_RESPONSE_FIELDS: readonly FieldSpec[] = [field('status', 'status', 1, 'int32')];
 
@@ -209,9 +280,14 @@ export const HEALTH_CHECK_RESPONSE_FIELDS: readonly FieldSpec[] = [field('status
 export const RPC_METHODS = {
   addNetwork: '/rpc.CNIBackend/AddNetwork',
   delNetwork: '/rpc.CNIBackend/DelNetwork',
+  enforceNpToPod: '/rpc.NPBackend/EnforceNpToPod',
+  deletePodNp: '/rpc.NPBackend/DeletePodNp',
+  getNetworkPolicyConfigs: '/rpc.ConfigServerBackend/GetNetworkPolicyConfigs',
   healthCheck: '/grpc.health.v1.Health/Check',
   healthWatch: '/grpc.health.v1.Health/Watch',
 } as const;
 
 /** The service name ipamd reports SERVING under, besides the empty (whole-server) name. */
 export const HEALTH_SERVICE_NAME = 'grpc.health.v1.aws-node';
+/** The service name the network-policy agent reports SERVING under [network-policy §1]. */
+export const NP_AGENT_HEALTH_SERVICE_NAME = 'grpc.health.v1.np-agent';

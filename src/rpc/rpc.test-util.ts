@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { addNetworkReplyCodec, delNetworkReplyCodec } from './codec.js';
-import { HEALTH_PROTO, RPC_PROTO, type FieldSpec } from './proto.js';
+import { EMPTY_PROTO, HEALTH_PROTO, RPC_PROTO, type FieldSpec } from './proto.js';
 import type { AddNetworkReply, AddNetworkRequest, CniBackend, DelNetworkReply, DelNetworkRequest } from './types.js';
 
 export const VERSION = 'v1.19.0-test';
@@ -81,6 +81,7 @@ export function reflect(reference = false): protobuf.Root {
         .join('\n')
     : RPC_PROTO;
   const root = protobuf.parse(text, { keepCase: true }).root;
+  protobuf.parse(EMPTY_PROTO, root, { keepCase: true });
   protobuf.parse(HEALTH_PROTO, root, { keepCase: true });
   root.resolveAll();
   return root;

@@ -1,9 +1,11 @@
 /**
  * ipamd's gRPC server on its unix socket [behaviour §1.6]: `rpc.CNIBackend` (AddNetwork, DelNetwork) over a
- * {@link CniBackend}, and the standard `grpc.health.v1.Health` (Check, Watch) for the whole server ('') and for
- * `grpc.health.v1.aws-node`: `initialHealth` until the owner says otherwise (ipamd starts NOT_SERVING and turns
- * SERVING once the node is initialised, so probes and install-cni see real readiness). Built on @grpc/grpc-js (ipamd is long-lived, so its load time does not
- * matter) with the codecs of src/rpc/codec.ts, the same ones the plugin's lean client uses.
+ * {@link CniBackend}, the standard `grpc.health.v1.Health` (Check, Watch) for the whole server ('') and for
+ * `grpc.health.v1.aws-node` — `initialHealth` until the owner says otherwise (ipamd starts NOT_SERVING and turns
+ * SERVING once the node is initialised, so probes and install-cni see real readiness) — and, when given one,
+ * `rpc.ConfigServerBackend` for the network-policy agent (config-server.ts). Built on @grpc/grpc-js (ipamd is
+ * long-lived, so its load time does not matter) with the codecs of src/rpc/codec.ts, the same ones the plugin's lean
+ * client uses.
  *
  * Before the backend sees a request: a ClientVersion other than ipamd's → FAILED_PRECONDITION "wrong client
  * version" (the reference's check); a request that does not decode or has a field over 4 KiB → INVALID_ARGUMENT; a
@@ -17,6 +19,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Codec, HealthCheckRequest, HealthCheckResponse, HealthStatus } from './codec.js';
 import { METHODS, type RpcMethod } from './methods.js';
 import { GRPC_STATUS, RPC_ERRORS, RpcError } from './errors.js';
+import { configServerService } from './config-server.js';
 import { requestProblem, type ValidatedFields } from './validate.js';
 import {
   ADD_NETWORK_REQUEST_FIELDS,
@@ -24,7 +27,14 @@ import {
   HEALTH_SERVICE_NAME,
   type FieldSpec,
 } from './proto.js';
-import type { AddNetworkReply, AddNetworkRequest, CniBackend, DelNetworkReply, DelNetworkRequest } from './types.js';
+import type {
+  AddNetworkReply,
+  AddNetworkRequest,
+  CniBackend,
+  ConfigServerBackend,
+  DelNetworkReply,
+  DelNetworkRequest,
+} from './types.js';
 import { messageOf } from '../errors.js';
 
 /**
@@ -61,6 +71,8 @@ export interface RpcServerOptions {
   readonly initialHealth?: HealthStatus;
   /** Called after every CNIBackend call (metrics, logs); must not throw. */
   readonly onRequest?: (event: RpcRequestEvent) => void;
+  /** `rpc.ConfigServerBackend` (GetNetworkPolicyConfigs, the network-policy agent's); not served when absent. */
+  readonly configServer?: ConfigServerBackend;
 }
 
 export interface RpcServer {
@@ -238,6 +250,11 @@ export async function startRpcServer(options: RpcServerOptions): Promise<RpcServ
       }) satisfies grpc.handleServerStreamingCall<Decoded<HealthCheckRequest>, HealthCheckResponse>,
     },
   );
+
+  if (options.configServer !== undefined) {
+    const { definition, implementation } = configServerService(options.configServer);
+    server.addService(definition, implementation);
+  }
 
   await new Promise<void>((resolve, reject) => {
     server.bindAsync(`unix:${socketPath}`, grpc.ServerCredentials.createInsecure(), (error) => {

@@ -1,5 +1,5 @@
 /**
- * The reference's `rpc.CNIBackend` messages (rpc/rpc.proto, package `rpc`; [behaviour §1.6]) as TypeScript types.
+ * The reference's `rpc` messages (rpc/rpc.proto, package `rpc`; [behaviour §1.6]) as TypeScript types.
  * Field names are the proto's JSON names (lowerCamel of the proto field); proto3 defaults ('' / 0 / false / []) stand
  * for absent fields. Beyond the reference, a failed reply carries `errorCode`, `errorMessage` and `errorCniCode` in
  * fields the reference does not use (numbers 100–102), so that a pod learns why it got no address and the plugin
@@ -70,4 +70,49 @@ export interface DelNetworkReply {
 export interface CniBackend {
   addNetwork(request: AddNetworkRequest): Promise<AddNetworkReply>;
   delNetwork(request: DelNetworkRequest): Promise<DelNetworkReply>;
+}
+
+/**
+ * `rpc.NPBackend` (served by the network-policy agent on npa.sock, called by the plugin) [network-policy §2]: ADD
+ * asks the agent to attach its programs to the pod's host veths in the reply's mode, DEL to drop them.
+ */
+export interface EnforceNpRequest {
+  /** [1] */ readonly k8sPodName: string;
+  /** [2] */ readonly k8sPodNamespace: string;
+  /** [3] `NETWORK_POLICY_MODE`: AddNetworkReply.NetworkPolicyMode, verbatim. */
+  readonly networkPolicyMode: string;
+  /** [4] The number of addresses ipamd gave the pod (one host veth each). */
+  readonly interfaceCount: number;
+}
+
+export interface EnforceNpReply {
+  /** [1] */ readonly success: boolean;
+}
+
+export interface DeleteNpRequest {
+  /** [1] */ readonly k8sPodName: string;
+  /** [2] */ readonly k8sPodNamespace: string;
+}
+
+export interface DeleteNpReply {
+  /** [1] */ readonly success: boolean;
+}
+
+/** `rpc.ConfigServerBackend.GetNetworkPolicyConfigs`'s reply: what ipamd tells the agent at its start. */
+export interface NetworkPolicyAgentConfigReply {
+  /** [1] NETWORK_POLICY_ENFORCING_MODE as configured ('' when unset). */
+  readonly networkPolicyMode: string;
+  /** [2] ENABLE_MULTI_NIC. */
+  readonly multiNicEnabled: boolean;
+  /** [3] The node's primary IPv4 address (IPv4 mode). */
+  readonly nodeIpv4: string;
+  /** [4] The node's IPv6 address (IPv6 mode). */
+  readonly nodeIpv6: string;
+  /** [5] */ readonly instanceId: string;
+  /** [6] */ readonly region: string;
+}
+
+/** What ipamd serves the agent; undefined until node initialisation has finished (the server answers UNAVAILABLE). */
+export interface ConfigServerBackend {
+  networkPolicyConfigs(): NetworkPolicyAgentConfigReply | undefined;
 }

@@ -2,12 +2,14 @@
  * `vpc-cni install-cni`: installs the aws-cni plugin and `10-aws.conflist` [behaviour §2.9] into the CNI
  * directories, atomically, once ipamd answers its gRPC health check on its socket — so a runtime never finds a
  * conflist whose plugin cannot get addresses yet. Configured by the same environment variables as ipamd
- * (HOST_CNI_BIN_PATH, HOST_CNI_CONFDIR_PATH, AWS_VPC_K8S_CNI_VETHPREFIX, POD_MTU, VPC_CNI_IPAMD_SOCKET, ...).
+ * (HOST_CNI_BIN_PATH, HOST_CNI_CONFDIR_PATH, AWS_VPC_K8S_CNI_VETHPREFIX, POD_MTU, VPC_CNI_IPAMD_SOCKET,
+ * VPC_CNI_LOG_MAX_*, ...).
  */
 import { fileURLToPath } from 'node:url';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from '../io.js';
 import { flagCommand, intFlag, type Flags } from '../args.js';
 import { ConfigError, loadConfigFromProcess } from '../../config/index.js';
+import { DAY_MS, LOG_ROTATION_SETTINGS, MIB } from '../../config/log-rotation.js';
 import { conflistSettings, renderConflist } from '../../cni/conflist.js';
 import { DEFAULT_IPAMD_SOCKET } from '../../cni/netconf.js';
 import { installCni } from '../../cni/install.js';
@@ -20,7 +22,8 @@ const USAGE = `Usage: vpc-cni install-cni [--plugin PATH] [--wait SECONDS]
 Waits until ipamd answers its health check on VPC_CNI_IPAMD_SOCKET (default /var/run/aws-node/ipamd.sock), then
 installs the aws-cni plugin into HOST_CNI_BIN_PATH and writes 10-aws.conflist into HOST_CNI_CONFDIR_PATH, each
 atomically (temp file, fsync, rename). The conflist is the reference's, rendered from the same environment variables
-as ipamd's; egress-cni, which vpc-cni does not ship, is left out while it is disabled (the default).
+as ipamd's; egress-cni, which vpc-cni does not ship, is left out while it is disabled (the default). The plugin's
+log rotation limits (VPC_CNI_LOG_MAX_SIZE_MB, _BACKUPS, _AGE_DAYS) go into it when they are not the reference's.
 
 Options:
   --plugin PATH    the plugin executable to install (default: bin/aws-cni of this installation)
@@ -31,7 +34,10 @@ Options:
 /** bin/aws-cni of this installation (/app/bin/aws-cni in the image). */
 export const DEFAULT_PLUGIN = fileURLToPath(new URL('../../../bin/aws-cni', import.meta.url));
 
-/** The reference's conflist, without egress-cni (not shipped) and with our ipamdSocket when it is not the default. */
+/**
+ * The reference's conflist, without egress-cni (not shipped), with our ipamdSocket when it is not the default, and
+ * each plugin log rotation limit (VPC_CNI_LOG_MAX_*) that is not the reference's.
+ */
 export function conflistFor(config: Parameters<typeof conflistSettings>[0]): string {
   const { settings } = conflistSettings(config, undefined);
   if (settings.egressEnabled)
@@ -41,6 +47,14 @@ export function conflistFor(config: Parameters<typeof conflistSettings>[0]): str
   const awsCni = conflist.plugins.find((plugin) => plugin['type'] === 'aws-cni');
   if (awsCni !== undefined && config.paths.ipamdSocket !== DEFAULT_IPAMD_SOCKET)
     awsCni['ipamdSocket'] = config.paths.ipamdSocket;
+  const { rotation } = config.logging;
+  const limits = {
+    pluginLogMaxSizeMB: [rotation.maxBytes / MIB, LOG_ROTATION_SETTINGS.maxSizeMb.default],
+    pluginLogMaxBackups: [rotation.maxBackups, LOG_ROTATION_SETTINGS.maxBackups.default],
+    pluginLogMaxAgeDays: [rotation.maxAgeMs / DAY_MS, LOG_ROTATION_SETTINGS.maxAgeDays.default],
+  } as const;
+  for (const [field, [value, reference]] of Object.entries(limits))
+    if (awsCni !== undefined && value !== reference) awsCni[field] = value;
   return `${JSON.stringify(conflist, null, 2)}\n`;
 }
 

@@ -139,7 +139,9 @@ export class Reconciler {
     ctx.status.lastActionAt = ctx.clock.now();
     deps.metrics.datastore(node.datastore.snapshot());
     const outcome = { ...out, podsLost: lost.length };
-    ctx.log.info(
+    // Runs every minute on an idle node: at info only when it changed something, so an idle node's info log is quiet.
+    const changed = out.addedEnis.length + out.removedEnis.length + out.addedCidrs + out.removedCidrs + lost.length > 0;
+    ctx.log[changed ? 'info' : 'debug'](
       outcome,
       `reconciled: +${out.addedEnis.length}/−${out.removedEnis.length} ENIs, +${out.addedCidrs}/−${out.removedCidrs} CIDRs, ${lost.length} pods lost`,
     );
