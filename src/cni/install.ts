@@ -82,6 +82,51 @@ async function atomically(path: string, mode: number, fill: (temp: string) => Pr
   await dir?.close();
 }
 
+/** A fresh node may not have the directories yet (kubelet creates them lazily); 0755 as the CNI conventions have. */
+async function makeDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o755 });
+  } catch (error) {
+    throw new CniInstallError(
+      'CNI_INSTALL_FAILED',
+      `cannot create ${dir}: ${(error as Error).message}`,
+      { path: dir },
+      error,
+    );
+  }
+}
+
+async function copyBinaries(
+  binDir: string,
+  binaries: readonly CniBinary[],
+  names: readonly string[],
+): Promise<string[]> {
+  await makeDir(binDir);
+  const installed: string[] = [];
+  for (const [index, binary] of binaries.entries()) {
+    const path = join(binDir, names[index] ?? binary.name);
+    await atomically(path, 0o755, (temp) => copyFile(binary.source, temp));
+    installed.push(path);
+  }
+  return installed;
+}
+
+/**
+ * Installs binaries only (mode 0755, each atomically), with no health check: what the init container does with the
+ * upstream CNI plugins (loopback, portmap, host-local, ...), which are inert until a conflist names them. Returns
+ * the installed paths. Throws `CNI_INSTALL_FAILED`.
+ *
+ * @example
+ * await installBinaries('/host/opt/cni/bin', [{ source: '/app/cni-plugins/portmap', name: 'portmap' }]);
+ */
+export async function installBinaries(binDir: string, binaries: readonly CniBinary[]): Promise<string[]> {
+  return copyBinaries(
+    binDir,
+    binaries,
+    binaries.map((b) => checkFileName(b.name)),
+  );
+}
+
 /**
  * Installs the binaries (mode 0755) and then the conflist (0644) when `healthy()` says so. Throws
  * `CNI_INSTALL_UNHEALTHY` (nothing written), `CONFLIST_INVALID` (not JSON) or `CNI_INSTALL_FAILED`.
@@ -103,25 +148,8 @@ export async function installCni(options: InstallOptions): Promise<InstallResult
   if (!healthy)
     throw new CniInstallError('CNI_INSTALL_UNHEALTHY', 'health check failed; CNI binaries and conflist not installed');
 
-  // A fresh node may not have the directories yet (kubelet creates them lazily); 0755 as the CNI conventions have.
-  for (const dir of [options.binDir, options.confDir]) {
-    try {
-      await mkdir(dir, { recursive: true, mode: 0o755 });
-    } catch (error) {
-      throw new CniInstallError(
-        'CNI_INSTALL_FAILED',
-        `cannot create ${dir}: ${(error as Error).message}`,
-        { path: dir },
-        error,
-      );
-    }
-  }
-  const installed: string[] = [];
-  for (const [index, binary] of options.binaries.entries()) {
-    const path = join(options.binDir, names[index] ?? binary.name);
-    await atomically(path, 0o755, (temp) => copyFile(binary.source, temp));
-    installed.push(path);
-  }
+  await makeDir(options.confDir);
+  const installed = await copyBinaries(options.binDir, options.binaries, names);
   const conflist = join(options.confDir, conflistName);
   await atomically(conflist, 0o644, async (temp) => {
     const handle = await open(temp, 'wx', 0o644);

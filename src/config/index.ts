@@ -15,6 +15,7 @@
  * }
  */
 export { loadConfig, loadConfigFromProcess, type Environment } from './load.js';
+export { INIT_VARIABLES, loadInitConfig, loadInitConfigFromProcess, type InitConfig } from './init-env.js';
 export { ConfigError, CONFIG_ERRORS, type ConfigErrorCode } from './errors.js';
 export { effectiveSettings, type EffectiveName, type EffectiveSettings } from './effective.js';
 export { CONFIG_VARIABLES, configVariable, type Component, type ConfigVariable } from './variables.js';

@@ -152,9 +152,11 @@ export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze(
     row('WARM_IP_TARGET', '0', 'ED', 'Keep this many free IPs (0 = not set)'),
     row('WARM_PREFIX_TARGET', '0', 'ED', 'Prefix delegation: keep this many free prefixes'),
     project(row('AWS_ENDPOINT_URL_EC2', '', 'D', 'EC2 endpoint URL, AWS SDK spelling (same as AWS_EC2_ENDPOINT)')),
-    project(row('AWS_EC2_METADATA_SERVICE_ENDPOINT', '', 'D', 'IMDS endpoint URL (default http://169.254.169.254)')),
+    project(row('AWS_EC2_METADATA_SERVICE_ENDPOINT', '', 'ID', 'IMDS endpoint URL (default http://169.254.169.254)')),
     project(row('AWS_REGION', '', 'D', 'AWS region (unset = from IMDS)')),
-    project(row('VPC_CNI_HOST_NETNS', '', 'D', 'Network namespace path ipamd configures instead of its own')),
+    project(
+      row('VPC_CNI_HOST_NETNS', '', 'ID', 'Network namespace path ipamd (and init) configure instead of their own'),
+    ),
     project(
       row(
         'VPC_CNI_IPAMD_SOCKET',

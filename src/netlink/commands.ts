@@ -298,15 +298,19 @@ export function ruleDelete(rule: RuleSpec): IpCommand {
  */
 export function sysctlCommand(netnsFile: string, settings: Readonly<Record<string, string | number>>): ProgramCommand {
   if (!netnsFile.startsWith('/')) invalid('namespace path', netnsFile);
+  return { file: 'nsenter', args: [`--net=${netnsFile}`, '--', 'sysctl', '-q', '-w', ...sysctlWords(settings)] };
+}
+
+/** `key=value` words for `sysctl -w`, each checked (no blanks, no `=` in a key); at least one. */
+export function sysctlWords(settings: Readonly<Record<string, string | number>>): string[] {
   const entries = Object.entries(settings);
   if (entries.length === 0) invalid('sysctl settings', settings);
-  const words = entries.map(([key, value]) => {
+  return entries.map(([key, value]) => {
     const text = String(value);
     if (!SYSCTL_KEY.test(key)) invalid('sysctl key', key);
     if (!SYSCTL_VALUE.test(text)) invalid('sysctl value', value);
     return `${key}=${text}`;
   });
-  return { file: 'nsenter', args: [`--net=${netnsFile}`, '--', 'sysctl', '-q', '-w', ...words] };
 }
 
 // ---- additions for ipamd's host networking (host-network.ts) -----------------------------------------------

@@ -18,6 +18,15 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'Run the embedded VPC (EC2 API + IMDS on 127.0.0.1, optional namespace data plane)',
     load: async () => (await import('./sim.js')).simCommand,
   },
+  init: {
+    summary:
+      "The aws-node init container: install the CNI plugins, set the node's sysctls (rp_filter, tcp_early_demux)",
+    load: async () => (await import('./init.js')).initCommand,
+  },
+  'aws-node': {
+    summary: 'The aws-node container: run ipamd, install aws-cni and 10-aws.conflist once it is ready',
+    load: async () => (await import('./aws-node.js')).awsNodeCommand,
+  },
   'install-cni': {
     summary: 'Install the aws-cni plugin and 10-aws.conflist once ipamd is healthy (atomically)',
     load: async () => (await import('./install-cni.js')).installCniCommand,

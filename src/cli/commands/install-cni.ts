@@ -31,7 +31,8 @@ Options:
   -h, --help       show this help
 `;
 
-const DEFAULT_PLUGIN = fileURLToPath(new URL('../../../bin/aws-cni', import.meta.url));
+/** bin/aws-cni of this installation (/app/bin/aws-cni in the image). */
+export const DEFAULT_PLUGIN = fileURLToPath(new URL('../../../bin/aws-cni', import.meta.url));
 
 /**
  * The reference's conflist, without egress-cni (not shipped), with our ipamdSocket when it is not the default, and
@@ -57,7 +58,8 @@ export function conflistFor(config: Parameters<typeof conflistSettings>[0]): str
   return `${JSON.stringify(conflist, null, 2)}\n`;
 }
 
-async function ipamdServing(socketPath: string): Promise<boolean> {
+/** True when ipamd's gRPC health service on the socket answers SERVING (ready to give pods addresses). */
+export async function ipamdServing(socketPath: string): Promise<boolean> {
   const client = createRpcClient({ socketPath, timeoutMs: 2_000, clientVersion: RPC_CLIENT_VERSION });
   try {
     return (await client.health()) === 'SERVING';

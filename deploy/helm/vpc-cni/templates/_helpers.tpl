@@ -35,3 +35,11 @@ k8s-app: aws-node
 {{- printf "%s:%s" .Values.image.repository .Values.image.tag -}}
 {{- end -}}
 {{- end -}}
+
+{{- define "vpc-cni.nodeAgentImage" -}}
+{{- if .Values.nodeAgent.image.override -}}
+{{- .Values.nodeAgent.image.override -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.nodeAgent.image.repository .Values.nodeAgent.image.tag -}}
+{{- end -}}
+{{- end -}}

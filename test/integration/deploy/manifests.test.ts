@@ -1,16 +1,16 @@
 // deploy/: the manifests a user applies to run vpc-cni instead of the reference, the Helm chart and the image. No
 // cluster and no helm here, so the files are checked as data: every document parses and is a plausible Kubernetes
 // object, the CRD is what src/eniconfig reads, every env name is in the configuration schema, the chart's values
-// cover what its templates use, and the image's entrypoint calls functions that exist.
+// cover what its templates use, and the image runs commands that exist. chart-sync.test.ts renders the chart and
+// compares it with the plain manifests; scripts/image-test.sh builds and runs the image.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse, parseAllDocuments } from 'yaml';
 import { CONFIG_VARIABLES } from '../../../src/config/index.js';
 import { ENICONFIG_GROUP, ENICONFIG_KIND, ENICONFIG_PLURAL, ENICONFIG_VERSION } from '../../../src/eniconfig/types.js';
-import * as install from '../../../src/cni/install.js';
+import { COMMANDS } from '../../../src/cli/commands/index.js';
 
 const REPO = new URL('../../../../../', import.meta.url).pathname;
 const DEPLOY = join(REPO, 'deploy');
@@ -135,12 +135,29 @@ describe('deploy/kubernetes manifests', () => {
         assert.ok(names.has(at(m, 'name')), `volume ${String(at(m, 'name'))}`);
     }
     assert.equal(at(pod, 'serviceAccountName'), at(one('ServiceAccount'), 'metadata', 'name'));
-    assert.deepEqual(at(pod, 'containers', 0, 'livenessProbe', 'exec', 'command'), ['/app/entrypoint.sh', 'probe']);
+    assert.deepEqual(at(pod, 'initContainers', 0, 'args'), ['init']);
+    assert.deepEqual(at(pod, 'containers', 0, 'args'), ['aws-node']);
+    assert.deepEqual(at(pod, 'containers', 0, 'livenessProbe', 'exec', 'command'), [
+      '/app/bin/vpc-cni',
+      'health',
+      '--live',
+    ]);
+    assert.deepEqual(at(pod, 'containers', 0, 'readinessProbe', 'exec', 'command'), [
+      '/app/bin/vpc-cni',
+      'health',
+      '--ready',
+    ]);
   });
 
-  it('every env name of the DaemonSet is in the configuration schema', () => {
+  it('every env name of the DaemonSet (and of the network-policy agent patch) is in the configuration schema', () => {
     const pod = at(one('DaemonSet'), 'spec', 'template', 'spec');
-    const names = [...arr(at(pod, 'initContainers')), ...arr(at(pod, 'containers'))].flatMap(envNames);
+    const patch = documents(join(DEPLOY, 'kubernetes', 'optional', 'network-policy-agent.yaml'))[0];
+    const patchContainers = arr(at(patch, 'spec', 'template', 'spec', 'containers'));
+    const names = [...arr(at(pod, 'initContainers')), ...arr(at(pod, 'containers')), ...patchContainers].flatMap(
+      envNames,
+    );
+    assert.ok(names.includes('NETWORK_POLICY_ENFORCING_MODE'), 'the patch sets the enforcing mode');
+    assert.ok(!envNames(at(pod, 'containers', 0)).includes('NETWORK_POLICY_ENFORCING_MODE'), 'not without the agent');
     assert.ok(names.includes('AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG') && names.includes('MY_NODE_NAME'));
     assert.deepEqual(
       names.filter((n) => !KNOWN_ENV.has(n)),
@@ -198,6 +215,8 @@ describe('deploy/helm/vpc-cni', () => {
       'updateStrategy',
       'affinity',
       'tolerations',
+      'nodeAgent',
+      'enableNetworkPolicy',
     ]) {
       assert.ok(key in values, `values.${key}`);
     }
@@ -210,18 +229,8 @@ describe('deploy/helm/vpc-cni', () => {
     for (const [k, v] of Object.entries(rec(values['env']))) assert.equal(typeof v, 'string', `env.${k} is quoted`);
   });
 
-  it('the default values match the plain manifests', () => {
-    const container = at(one('DaemonSet'), 'spec', 'template', 'spec', 'containers', 0);
-    const plain: Obj = Object.fromEntries(
-      arr(at(container, 'env'))
-        .filter((e) => at(e, 'value') !== undefined)
-        .map((e): [string, unknown] => [String(at(e, 'name')), at(e, 'value')]),
-    );
-    assert.deepEqual(plain, values['env']);
-  });
-
   it('every .Values path a template uses exists in values.yaml, and the template actions are balanced', () => {
-    const optional = new Set(['image.override']);
+    const optional = new Set(['image.override', 'nodeAgent.image.override', 'env.ANNOTATE_POD_IP']);
     for (const file of readdirSync(join(CHART, 'templates'))) {
       const text = readFileSync(join(CHART, 'templates', file), 'utf8');
       assert.equal(text.split('{{').length, text.split('}}').length, `${file}: {{ }} balanced`);
@@ -235,24 +244,29 @@ describe('deploy/helm/vpc-cni', () => {
 
 describe('deploy/docker', () => {
   const dockerfile = readFileSync(join(DEPLOY, 'docker', 'Dockerfile'), 'utf8');
-  const entrypoint = readFileSync(join(DEPLOY, 'docker', 'entrypoint.sh'), 'utf8');
 
-  it('the image is node:20-slim with dist, production node_modules, bin/aws-cni and the entrypoint', () => {
-    assert.match(dockerfile, /^FROM node:\$\{NODE_VERSION\}-slim$/m);
-    assert.match(dockerfile, /^ARG NODE_VERSION=20$/m);
+  it('the image: bases and plugins as build arguments, dist, production node_modules, bin/aws-cni, the plugins', () => {
+    assert.match(dockerfile, /^ARG BASE=node:20-bookworm-slim$/m);
+    assert.match(dockerfile, /^ARG BUILD_BASE=node:20-bookworm$/m);
+    assert.match(dockerfile, /^ARG CNI_PLUGINS=release$/m);
+    assert.match(dockerfile, /^FROM cni-plugins-\$\{CNI_PLUGINS\} AS cni-plugins$/m);
     assert.match(dockerfile, /npm prune --omit=dev/);
-    for (const copied of ['./dist', './node_modules', './bin/', './entrypoint.sh'])
-      assert.ok(dockerfile.includes(copied), copied);
+    for (const copied of ['./dist', './node_modules', './bin/', './cni-plugins']) assert.ok(dockerfile.includes(copied), copied);
     assert.match(dockerfile, /\/src\/bin\/aws-cni/);
-    assert.match(dockerfile, /^ENTRYPOINT \["\/app\/entrypoint\.sh"\]$/m);
+    assert.match(dockerfile, /^ENTRYPOINT \["\/app\/bin\/vpc-cni"\]$/m);
+    assert.match(dockerfile, /^CMD \["aws-node"\]$/m);
   });
 
-  it('the entrypoint is valid sh and calls the installer and ipamd', () => {
-    const check = spawnSync('sh', ['-n', join(DEPLOY, 'docker', 'entrypoint.sh')], { encoding: 'utf8' });
-    assert.equal(check.status, 0, check.stderr);
-    assert.match(entrypoint, /node "\$APP\/bin\/vpc-cni" ipamd &/);
-    // The CNI is installed by the CLI command (tested in test/integration/cni/install-cni.test.ts), which exists.
-    assert.match(entrypoint, /node "\$APP\/bin\/vpc-cni" install-cni --plugin "\$APP\/bin\/aws-cni"/);
-    assert.equal(typeof install.installCni, 'function');
+  it('every command the manifests run in the image exists', () => {
+    const pod = at(one('DaemonSet'), 'spec', 'template', 'spec');
+    const commands = [
+      ...[...arr(at(pod, 'initContainers')), ...arr(at(pod, 'containers'))].map((c) => String(at(c, 'args', 0))),
+      String(at(pod, 'containers', 0, 'livenessProbe', 'exec', 'command', 1)),
+      String(at(pod, 'containers', 0, 'readinessProbe', 'exec', 'command', 1)),
+    ];
+    assert.deepEqual(
+      commands.filter((c) => !(c in COMMANDS)),
+      [],
+    );
   });
 });
