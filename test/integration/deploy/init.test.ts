@@ -5,21 +5,11 @@ import { strict as assert } from 'node:assert';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { main } from '../../../src/cli/main.js';
+import { runCli } from '../../../src/cli/run.test-util.js';
 import type { SimInstanceInfo } from '../../../src/sim/index.js';
 import { startEmbeddedVpc, type EmbeddedVpc } from '../support/sim.js';
 
 const INIT_ENV = ['DISABLE_TCP_EARLY_DEMUX', 'ENABLE_IPv6', 'HOST_CNI_BIN_PATH', 'AWS_EC2_METADATA_SERVICE_ENDPOINT'];
-
-function capture(): { io: Parameters<typeof main>[1]; out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    io: { stdout: { write: (t: string) => (out += t) }, stderr: { write: (t: string) => (err += t) } },
-    out: () => out,
-    err: () => err,
-  };
-}
 
 describe('vpc-cni init in a node namespace', { timeout: 120_000 }, () => {
   let vpc: EmbeddedVpc;
@@ -38,9 +28,8 @@ describe('vpc-cni init in a node namespace', { timeout: 120_000 }, () => {
     const binDir = join(vpc.dir, `run${runs}`, 'opt', 'cni', 'bin');
     for (const key of INIT_ENV) delete process.env[key];
     Object.assign(process.env, { HOST_CNI_BIN_PATH: binDir, AWS_EC2_METADATA_SERVICE_ENDPOINT: imds, ...env });
-    const c = capture();
-    const code = await main(['init', '--netns', node.netns, '--plugins', plugins], c.io);
-    return { code, out: c.out(), err: c.err(), binDir };
+    const run = await runCli('init', '--netns', node.netns, '--plugins', plugins);
+    return { code: run.code, out: run.stdout, err: run.stderr, binDir };
   }
 
   before(async () => {
@@ -106,9 +95,9 @@ describe('vpc-cni init in a node namespace', { timeout: 120_000 }, () => {
   });
 
   it('--help says what it does and how to point it at a namespace', async () => {
-    const c = capture();
-    assert.equal(await main(['init', '--help'], c.io), 0);
+    const help = await runCli('init', '--help');
+    assert.equal(help.code, 0);
     for (const word of ['rp_filter', 'tcp_early_demux', 'DISABLE_TCP_EARLY_DEMUX', '--netns', 'HOST_CNI_BIN_PATH'])
-      assert.ok(c.out().includes(word), word);
+      assert.ok(help.stdout.includes(word), word);
   });
 });
