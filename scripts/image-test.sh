@@ -86,4 +86,7 @@ say "image $IMAGE built in $(($(date +%s) - started)) s, $("${PODMAN[@]}" image 
 # Images of older builds (untagged since) and their stale cache layers, so that runs on one machine do not pile up.
 "${PODMAN[@]}" image prune -f --filter until=72h >/dev/null
 
+# The runner imports src/ directly: it needs the locked dependencies and the generated catalogues (as npm test does).
+[ -d node_modules ] || npm ci --no-audit --no-fund
+npm run --silent gen >/dev/null
 exec npx tsx scripts/image-test.ts "$IMAGE"
