@@ -18,6 +18,7 @@ import { IpamdBackend } from './allocation/backend.js';
 import { AllocationService } from './allocation/service.js';
 import type { DescribedSubnets, IpamdContext, IpamdDeps } from './context.js';
 import type { PoolReport } from './introspect/pool.js';
+import type { SourceReadiness } from './introspect/source.js';
 import { LeakedEniCleaner, type LeakedEniResult } from './eni/leaked.js';
 import { completeInit, initNode, snatSpec } from './node/init.js';
 import { ActionHistory } from './pool/history.js';
@@ -30,19 +31,8 @@ import { type Ec2RetryNote } from './pool/status.js';
 
 export type IpamdPhase = 'new' | 'initialising' | 'running' | 'failed' | 'stopped';
 
-/**
- * Whether ipamd can assign addresses, and if not why: the start-up step it is on (and since when, clock ms), or how
- * initialisation failed. The gRPC health service, the introspection API and refused ADDs all tell this.
- */
-export type IpamdReadiness =
-  | { readonly ready: true }
-  | {
-      readonly ready: false;
-      readonly phase: IpamdPhase;
-      readonly step: string;
-      readonly since: number;
-      readonly reason: string;
-    };
+/** Whether ipamd can assign addresses, and if not why: the introspection source's type, one definition. */
+export type IpamdReadiness = SourceReadiness;
 
 interface Running {
   readonly ctx: IpamdContext;

@@ -12,9 +12,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from '../io.js';
 import { flagCommand, type Flags } from '../args.js';
 import { ConfigError, formatLogDestination, loadConfigFromProcess, type LoadedConfig } from '../../config/index.js';
-import { installCni, type InstallResult } from '../../cni/install.js';
+import type { InstallResult } from '../../cni/install.js';
 import { messageOf } from '../../errors.js';
-import { DEFAULT_PLUGIN, conflistFor, ipamdServing } from './install-cni.js';
+import { DEFAULT_PLUGIN, conflistFor, installAwsCni, ipamdServing } from './install-cni.js';
 
 const USAGE = `Usage: vpc-cni aws-node [--plugin PATH]
 
@@ -45,15 +45,7 @@ async function installWhenServing(
 ): Promise<InstallResult | undefined> {
   const socket = config.paths.ipamdSocket;
   while (!stopped()) {
-    if (await ipamdServing(socket)) {
-      return installCni({
-        binDir: config.paths.hostCniBinDir,
-        confDir: config.paths.hostCniConfDir,
-        binaries: [{ source: plugin, name: 'aws-cni' }],
-        conflist,
-        healthy: () => ipamdServing(socket),
-      });
-    }
+    if (await ipamdServing(socket)) return installAwsCni(config, plugin, conflist);
     await sleep(1_000, undefined, { signal }).catch(() => undefined);
   }
   return undefined;

@@ -12,7 +12,7 @@ import { ConfigError, loadConfigFromProcess } from '../../config/index.js';
 import { DAY_MS, LOG_ROTATION_SETTINGS, MIB } from '../../config/log-rotation.js';
 import { conflistSettings, renderConflist } from '../../cni/conflist.js';
 import { DEFAULT_IPAMD_SOCKET } from '../../cni/netconf.js';
-import { installCni } from '../../cni/install.js';
+import { installCni, type InstallResult } from '../../cni/install.js';
 import { createRpcClient } from '../../rpc/client.js';
 import { RPC_CLIENT_VERSION } from '../../version.js';
 import { CliError } from '../errors.js';
@@ -70,6 +70,22 @@ export async function ipamdServing(socketPath: string): Promise<boolean> {
   }
 }
 
+/** Installs `plugin` as aws-cni and `conflist` into the CNI directories, asking ipamd's health once more first. */
+export function installAwsCni(
+  config: Parameters<typeof conflistFor>[0],
+  plugin: string,
+  conflist: string,
+): Promise<InstallResult> {
+  const socket = config.paths.ipamdSocket;
+  return installCni({
+    binDir: config.paths.hostCniBinDir,
+    confDir: config.paths.hostCniConfDir,
+    binaries: [{ source: plugin, name: 'aws-cni' }],
+    conflist,
+    healthy: () => ipamdServing(socket),
+  });
+}
+
 const OPTIONS = { plugin: { type: 'string' }, wait: { type: 'string' } } as const;
 
 async function run({ values }: Flags<typeof OPTIONS, false>, io: CliIo): Promise<number> {
@@ -95,13 +111,7 @@ async function run({ values }: Flags<typeof OPTIONS, false>, io: CliIo): Promise
     }
     await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
-  const result = await installCni({
-    binDir: config.paths.hostCniBinDir,
-    confDir: config.paths.hostCniConfDir,
-    binaries: [{ source: values.plugin ?? DEFAULT_PLUGIN, name: 'aws-cni' }],
-    conflist: conflistFor(config),
-    healthy: () => ipamdServing(socket),
-  });
+  const result = await installAwsCni(config, values.plugin ?? DEFAULT_PLUGIN, conflistFor(config));
   io.stdout.write(`installed ${[...result.binaries, result.conflist].join(', ')}\n`);
   return EXIT_OK;
 }

@@ -25,7 +25,10 @@ export interface IntrospectionSource {
   subnets?(): { readonly at: number; readonly subnets: readonly Ec2Subnet[] } | undefined;
 }
 
-/** ipamd's readiness as the introspection API shows it (IpamdReadiness, without importing the program). */
+/**
+ * Whether ipamd can assign addresses, and if not why: the start-up step it is on (and since when, clock ms), or how
+ * initialisation failed. The gRPC health service, the introspection API and refused ADDs all tell this.
+ */
 export type SourceReadiness =
   | { readonly ready: true }
   | {
