@@ -195,7 +195,7 @@ async function addWithAddress(
     log.info(`add: ipamd assigned ${ip} (device ${meta.deviceNumber}, table ${spec.routeTableId}) to pod ${pod}`);
     undo.push({
       what: `tear down ${spec.hostVethName} and the host routes of ${ip}`,
-      run: () => deps.pods.teardownPod(spec),
+      run: () => deps.pods.teardownPod({ ...spec, removeVeth: true }),
     });
     let wired: PodWiringResult;
     try {

@@ -284,6 +284,9 @@ describe('ADD', () => {
     assertError(out, 999, /wiring pod default\/web-0 failed: ip link add failed/);
     assert.match(String(json(out)['details']), /^CNI_WIRING_FAILED; cause=NETLINK_COMMAND_FAILED/);
     assert.deepEqual(h.pods.methods(), ['setupPod', 'teardownPod']);
+    const undo = h.pods.calls[1];
+    assert.ok(undo?.method === 'teardownPod');
+    assert.equal(undo.spec.removeVeth, true, 'the undo of a failed ADD removes the veth too (DEL leaves it)');
     assert.deepEqual(h.ipam.methods(), ['addNetwork', 'delNetwork']);
     const del = h.ipam.calls[1];
     assert.ok(del?.method === 'delNetwork');

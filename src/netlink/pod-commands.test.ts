@@ -110,23 +110,31 @@ describe('pod wiring builders', () => {
     assert.deepEqual([0, 1, 2, 253, 254, 255].map(isMainTable), [true, true, false, false, true, false]);
   });
 
-  it('teardown with the host veth: rules of any table, the route through it, the veth; all tolerant', () => {
+  it('teardown (DEL) with the host veth: rules of any table, the route through it; the veth stays; all tolerant', () => {
     const commands = hostTeardownCommands({ podIp: '10.0.97.30', hostVethName: 'eni1a2b3c4d5e6' });
     assert.deepEqual(lines(commands), [
       'rule del prio 512 to 10.0.97.30/32',
       'rule del prio 1536 from 10.0.97.30/32',
       'rule del prio 1536 from 10.0.97.30/32',
       'route del 10.0.97.30/32 dev eni1a2b3c4d5e6 scope link',
-      'link del dev eni1a2b3c4d5e6',
     ]);
     assert.deepEqual(
       commands.map((c) => c.tolerate),
-      [['not-found'], ['not-found'], ['not-found'], ['not-found', 'no-device'], ['no-device']],
+      [['not-found'], ['not-found'], ['not-found'], ['not-found', 'no-device']],
     );
   });
 
+  it('teardown that removes the veth (the undo of a failed ADD): the same, then the veth', () => {
+    const commands = hostTeardownCommands({ podIp: '10.0.97.30', hostVethName: 'eni1a2b3c4d5e6', removeVeth: true });
+    assert.deepEqual(lines(commands).slice(3), [
+      'route del 10.0.97.30/32 dev eni1a2b3c4d5e6 scope link',
+      'link del dev eni1a2b3c4d5e6',
+    ]);
+    assert.deepEqual(commands.at(-1)?.tolerate, ['no-device']);
+  });
+
   it('teardown without the host veth name: the route by address (as the reference), no link deletion', () => {
-    assert.deepEqual(lines(hostTeardownCommands({ podIp: '10.0.97.30' })).slice(3), [
+    assert.deepEqual(lines(hostTeardownCommands({ podIp: '10.0.97.30', removeVeth: true })).slice(3), [
       'route del 10.0.97.30/32 scope link',
     ]);
   });

@@ -205,13 +205,16 @@ export const FROM_RULE_DELETES_PER_ROUND = 2;
 
 /**
  * DEL ([behaviour §7.4] step 4), tolerant of everything already gone: rule 512, every rule 1536 of the address (any
- * table: the kernel refuses identical rules, but one to another table can exist), the host route (through the host veth
- * when its name is known, so a route that already moved to another pod's veth stays), and the host veth itself
- * (which takes the container end with it). Lines 2..1+{@link FROM_RULE_DELETES_PER_ROUND} are the `from` deletions.
+ * table: the kernel refuses identical rules, but one to another table can exist) and the host route (through the host
+ * veth when its name is known, so a route that already moved to another pod's veth stays). The veth is left to the
+ * namespace's removal, as the reference leaves it: deleting a veth waits for an RCU grace period (20–30 ms here),
+ * which the runtime's namespace deletion pays in the background. `removeVeth` (the undo of a failed ADD) deletes it
+ * too, with the container end. Lines 2..1+{@link FROM_RULE_DELETES_PER_ROUND} are the `from` deletions.
  */
 export function hostTeardownCommands(spec: {
   readonly podIp: string;
   readonly hostVethName?: string | undefined;
+  readonly removeVeth?: boolean | undefined;
 }): IpCommand[] {
   const cidr = `${checkPodIp(spec.podIp)}/32`;
   const host = spec.hostVethName;
@@ -221,7 +224,7 @@ export function hostTeardownCommands(spec: {
   commands.push(
     routeDelete(host === undefined ? { dst: cidr, scope: 'link' } : { dst: cidr, dev: host, scope: 'link' }),
   );
-  if (host !== undefined) commands.push(linkDelete(host));
+  if (host !== undefined && spec.removeVeth === true) commands.push(linkDelete(host));
   return commands;
 }
 

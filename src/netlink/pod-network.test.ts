@@ -225,7 +225,7 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
     };
   }
 
-  it('wires the [behaviour §7.10] example in three processes, reachable both ways; CHECK is clean; DEL twice leaves nothing', async () => {
+  it('wires the [behaviour §7.10] example in three processes, reachable both ways; CHECK is clean; DEL twice leaves only the veth', async () => {
     const { node, pod, podPath, spec } = await newPair();
     const nodeBefore = await podState(exec, node);
     const pods = new NetlinkPodNetwork({ executor: exec, hostNetns: node });
@@ -272,6 +272,20 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
     await pods.teardownPod(spec);
     assert.equal(exec.spawnCount - before, 1, 'one batch');
     await pods.teardownPod(spec);
+    const afterDel = await podState(exec, node);
+    // What the veth learned (the pod's neighbour entry) goes with it.
+    assert.deepEqual(
+      { ...afterDel, links: nodeBefore.links, neighbours: nodeBefore.neighbours },
+      nodeBefore,
+      'no route or rule of the pod',
+    );
+    assert.deepEqual(
+      afterDel.links.filter((l) => !nodeBefore.links.includes(l)),
+      [`${VETH} ${hostVethMac} mtu 9001 up`],
+      'DEL leaves the veth to the namespace removal, as the reference does',
+    );
+    assert.equal((await pods.checkPod(spec)).length, 3, 'the pod side is intact; the host route and rules are gone');
+    await pods.teardownPod({ ...spec, removeVeth: true });
     assert.deepEqual(await podState(exec, node), nodeBefore);
     assert.deepEqual((await podState(exec, pod)).links, [], 'the container end went with the host veth');
     assert.equal((await pods.checkPod(spec)).length, 8);
@@ -302,7 +316,7 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
     const beforeDel = exec.spawnCount;
     const teardown = pods.prepareTeardown();
     teardown.start();
-    await pods.teardownPod(spec);
+    await pods.teardownPod({ ...spec, removeVeth: true });
     teardown.cancel();
     assert.equal(exec.spawnCount - beforeDel, 1, 'the teardown used the prestarted batch');
     assert.deepEqual(await podState(exec, node), nodeBefore);
@@ -381,7 +395,7 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
     const pods = new NetlinkPodNetwork({ executor: exec, hostNetns: node });
     await pods.setupPod(spec);
     assert.deepEqual(await pods.checkPod(spec), []);
-    await pods.teardownPod(spec);
+    await pods.teardownPod({ ...spec, removeVeth: true });
 
     await exec.batch([{ args: ['link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'eth9'] }], { netns: pod });
     await assert.rejects(pods.setupPod(spec), (e) => isNetlinkError(e, 'NETLINK_EXISTS') && /line 1/.test(e.message));
@@ -424,6 +438,12 @@ describe('NetlinkPodNetwork (real namespaces)', { skip, timeout: 120_000 }, () =
     assert.deepEqual(await reach(exec, podPath, [NODE_IP]), { [NODE_IP]: true });
     const deleted = await productionChild(exec, node, 'teardown', spec);
     assert.equal(deleted.spawns, 1);
-    assert.deepEqual(await podState(exec, node), nodeBefore);
+    const after = await podState(exec, node);
+    assert.deepEqual([after.routes, after.rules], [nodeBefore.routes, nodeBefore.rules]);
+    assert.deepEqual(
+      after.links.map((l) => l.split(' ')[0]),
+      [...nodeBefore.links.map((l) => l.split(' ')[0]), VETH],
+      'only the veth stays, for the namespace removal',
+    );
   });
 });

@@ -9,7 +9,8 @@
  *   processes; three when `hostNetns` names another namespace (the sysctls then need `nsenter sysctl`). The plugin
  *   starts the pod's while it waits for ipamd ({@link NetlinkPodNetwork.prepareSetup}), the node's while the pod's
  *   batch runs.
- * - DEL: one `ip -force -batch` in the node (rules 512/1536, host route, host veth), started while the plugin waits
+ * - DEL: one `ip -force -batch` in the node (rules 512/1536, the host route; the veth is left to the runtime's namespace
+ *   removal, as the reference leaves it), started while the plugin waits
  *   for ipamd ({@link NetlinkPodNetwork.prepareTeardown}). The pod's namespace is never entered, so DEL works after
  *   the runtime deleted it.
  * - CHECK: one JSON batch per namespace, run in parallel.
@@ -22,7 +23,7 @@
  * const { hostVethMac } = await pods.setupPod({ hostVethName: 'eni1a2b3c4d5e6', containerIfName: 'eth0',
  *   netnsPath: '/var/run/netns/cni-1234', podIp: '10.0.97.30', mtu: 9001, routeTableId: 3 });
  */
-import type { PodNetwork, PodSpec, PodWiringResult, Preparation, WiringPrestart } from './port.js';
+import type { PodNetwork, PodSpec, PodWiringResult, Preparation, TeardownSpec, WiringPrestart } from './port.js';
 import { NETNS_RUN_DIR, linkDelete, type IpCommand } from './commands.js';
 import { NetlinkError, isNetlinkError } from './errors.js';
 import { parseBatchErrors, serializeBatch, type IpOptions } from './exec.js';
@@ -56,8 +57,6 @@ export interface PodNetworkOptions {
   /** Source of the MACs' random bytes (tests). */
   readonly randomBytes?: (size: number) => Uint8Array;
 }
-
-type TeardownSpec = Parameters<PodNetwork['teardownPod']>[0];
 
 /** At most this many extra rounds of `from` rule deletions (each round is one process). */
 const MAX_EXTRA_ROUNDS = 8;
@@ -130,7 +129,7 @@ export class NetlinkPodNetwork implements PodNetwork, WiringPrestart {
         await this.#writeSysctls(sysctls);
         await this.#exec.batch(hostCommands, this.#ns);
       } catch (error) {
-        await this.teardownPod(spec).catch(() => undefined);
+        await this.teardownPod({ ...spec, removeVeth: true }).catch(() => undefined);
         throw error;
       }
     } finally {

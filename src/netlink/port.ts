@@ -65,14 +65,23 @@ export interface PodWiringResult {
   readonly containerMac: string;
 }
 
+/** What {@link PodNetwork.teardownPod} needs: the host veth's name scopes the route deletion to that veth. */
+export type TeardownSpec = Pick<PodSpec, 'podIp' | 'routeTableId'> & {
+  readonly hostVethName?: string;
+  readonly removeVeth?: boolean;
+};
+
 /**
  * Pod wiring in the node's namespace (the namespace the plugin runs in, as a Go plugin configures "the namespace
  * it runs in"). Every method is idempotent; teardown succeeds when the netns or link is already gone.
  */
 export interface PodNetwork {
   setupPod(spec: PodSpec): Promise<PodWiringResult>;
-  /** Removes rules 512/1536 and the host route of the pod IP (DEL; also the undo of a failed ADD). */
-  teardownPod(spec: Pick<PodSpec, 'podIp' | 'routeTableId'> & { readonly hostVethName?: string }): Promise<void>;
+  /**
+   * Removes rules 512/1536 and the host route of the pod IP (DEL; also the undo of a failed ADD). The veth stays for
+   * the runtime's namespace removal [behaviour §7.4] unless `removeVeth` (the undo of a failed ADD) asks for it.
+   */
+  teardownPod(spec: TeardownSpec): Promise<void>;
   /** Live state vs the spec (CHECK): an empty list when all is as ADD left it, else one line per difference. */
   checkPod(spec: PodSpec): Promise<string[]>;
 }

@@ -27,6 +27,12 @@ const PORTMAP = join(GO_PLUGINS, 'portmap');
 const skip = await cniSkipReason([PORTMAP]);
 
 /** iptables-save without its timestamped comments and packet counters. */
+/** The host veth of a CNI result: its first interface, the one without a sandbox. */
+function hostVethOf(result: JsonObject): string {
+  const interfaces = result['interfaces'] as { name: string; sandbox?: string }[];
+  return interfaces.find((i) => i.sandbox === undefined)?.name ?? '';
+}
+
 function rulesOf(save: string): string[] {
   return save
     .split('\n')
@@ -162,8 +168,24 @@ describe('aws-cni then portmap, chained as libcni runs the reference conflist', 
     for (const line of extra) assert.match(line, /CNI-HOSTPORT-|^\*|^COMMIT$/, `left behind: ${line}`);
 
     const now = await dumpNetns(vpc.exec, node.netns);
-    assert.deepEqual(now.links, dumpBefore.links, 'links as before the ADD');
-    assert.deepEqual(now.routes, dumpBefore.routes, 'routes as before the ADD');
+    // DEL leaves the host veth to the runtime's removal of the pod namespace, as the reference does [behaviour §7.4].
+    const added = now.links
+      .filter((l) => !dumpBefore.links.includes(l))
+      .map((l) => (JSON.parse(l) as { ifname: string }).ifname);
+    assert.deepEqual(
+      now.links.filter((l) => dumpBefore.links.includes(l)),
+      dumpBefore.links,
+      'links as before the ADD',
+    );
+    const veth = hostVethOf(awsResult);
+    assert.deepEqual(added, [veth], 'only the host veth stays, for the namespace removal');
+    const onVeth = (r: string): boolean => (JSON.parse(r) as { dev?: string }).dev === veth;
+    assert.deepEqual(
+      now.routes.filter((r) => !onVeth(r)),
+      dumpBefore.routes,
+      'routes as before the ADD (but the kernel’s own on the veth)',
+    );
+    for (const r of now.routes.filter(onVeth)) assert.match(r, /"protocol":"kernel"/, `ours on the veth: ${r}`);
     assert.deepEqual(now.rules, dumpBefore.rules, 'rules as before the ADD');
   });
 });
