@@ -4,15 +4,19 @@
 //
 //   nsenter --net=/var/run/netns/NODE -- node_modules/.bin/bun test/support/rtnl/harness.ts /var/run/netns/NODE OP 'JSON'
 //
-// OP is `probe` (the transport: route sockets here and in another namespace, refusals, the way back) or a pod
-// operation (`setup`, `teardown`, `check`, each taking a PodSpec; `steps` runs several in one process). It runs only
+// OP is `probe` (the transport: route sockets here and in another namespace, refusals, the way back) or `steps`: pod
+// operations (setup, teardown, check of a PodSpec; optionally prepared ahead, or with a fault injected) run one after
+// the other in this process, each answered like the whole, plus how many sockets it opened ahead and later. It runs only
 // inside the namespace its first argument names: whatever it configures must be a test's own namespace.
 import { readlinkSync, statSync } from 'node:fs';
 import { NetlinkError } from '../../../src/netlink/errors.js';
+import type { PodSpec } from '../../../src/netlink/port.js';
 import { loadLibcNetns, type NetnsSystem } from '../../../src/netlink/rtnl/ffi.js';
+import { RtnlPodNetwork } from '../../../src/netlink/rtnl/pod-network.js';
 import { decodeLink } from '../../../src/netlink/rtnl/replies.js';
 import { dumpLinks, newRule } from '../../../src/netlink/rtnl/requests.js';
 import { RtnlSocket } from '../../../src/netlink/rtnl/socket.js';
+import { faultySystem, type Fault } from './faults.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -55,6 +59,42 @@ function probe(system: NetnsSystem, args: { podNetns: string; bad: string[] }): 
   return result;
 }
 
+interface PodStep {
+  readonly op: 'setup' | 'teardown' | 'check';
+  readonly spec: PodSpec;
+  /** Start a preparation (as the plugin does while ipamd answers) before the step, cancel it after. */
+  readonly prepared?: boolean;
+  readonly fault?: Fault;
+}
+
+/** One pod operation on a fresh RtnlPodNetwork (as each plugin run has), with the sockets it opened counted. */
+async function podStep(system: NetnsSystem, step: PodStep): Promise<Json> {
+  const counted = faultySystem(system, step.fault);
+  const pods = new RtnlPodNetwork({ system: () => Promise.resolve(counted) });
+  const preparation =
+    step.prepared === true
+      ? step.op === 'teardown'
+        ? pods.prepareTeardown()
+        : pods.prepareSetup(step.spec.netnsPath)
+      : undefined;
+  preparation?.start();
+  await new Promise((resolve) => setTimeout(resolve, 1));
+  const opened = counted.opened;
+  try {
+    const value: Json =
+      step.op === 'setup'
+        ? ((await pods.setupPod(step.spec)) as unknown as Json)
+        : step.op === 'check'
+          ? await pods.checkPod(step.spec)
+          : (await pods.teardownPod(step.spec), null);
+    return { ok: true, value, socketsOpenedAhead: opened, socketsOpenedLater: counted.opened - opened };
+  } catch (error) {
+    return { ok: false, error: outcome(error) };
+  } finally {
+    preparation?.cancel();
+  }
+}
+
 async function main(): Promise<void> {
   const [expected = '', op = '', json = '{}'] = process.argv.slice(2);
   const here = statSync('/proc/self/ns/net');
@@ -68,7 +108,11 @@ async function main(): Promise<void> {
   try {
     const system = await loadLibcNetns();
     if (op === 'probe') result = { ok: true, value: probe(system, args as { podNetns: string; bad: string[] }) };
-    else throw new NetlinkError('NETLINK_INVALID_ARGUMENT', `harness: unknown operation ${op}`);
+    else if (op === 'steps') {
+      const answers: Json[] = [];
+      for (const step of args['steps'] as PodStep[]) answers.push(await podStep(system, step));
+      result = { ok: true, value: answers };
+    } else throw new NetlinkError('NETLINK_INVALID_ARGUMENT', `harness: unknown operation ${op}`);
   } catch (error) {
     result = { ok: false, error: outcome(error) };
   }
