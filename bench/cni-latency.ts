@@ -26,7 +26,7 @@ import { systemClock } from '../src/obs/clock.js';
 import { startSim, type RunningSim } from '../src/sim/index.js';
 import { startIpamd, waitForWarmPool, type IpamdProcess } from './lib/cni-ipamd.js';
 import { phaseMedians, renderSummary, summarize, type Burst, type Samples } from './lib/cni-report.js';
-import { addPhases, GO, goPairRunner, Namespaces, PATH, runner } from './lib/cni-runner.js';
+import { addPhases, delPhases, GO, goPairRunner, Namespaces, PATH, runner } from './lib/cni-runner.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PLUGIN = join(root, 'bin', 'aws-cni');
@@ -195,6 +195,7 @@ try {
   // One entry per runner, in the runners' order: the order of the report's rows.
   const samples: Record<string, Samples> = Object.fromEntries(runners.map((r) => [r.name, { ADD: [], DEL: [] }]));
   const phasesBefore = (await addPhases(pluginLog)).length;
+  const delPhasesBefore = (await delPhases(pluginLog)).length;
   log(`cni-latency: ${N} sequential ADD+DEL each, alternating`);
   for (let i = 0; i < N; i++) {
     // Each runner goes first as often as the others.
@@ -210,6 +211,7 @@ try {
 
   // Where our ADD's time goes, from the plugin's debug log: runtime start-up, ipamd's RPC, the wiring.
   const phases = phaseMedians((await addPhases(pluginLog)).slice(phasesBefore));
+  const delPhaseMedians = phaseMedians((await delPhases(pluginLog)).slice(delPhasesBefore));
 
   const bursts: Record<string, Burst> = {};
   if (BURST > 0) {
@@ -236,6 +238,7 @@ try {
     samples,
     bursts,
     phases,
+    delPhases: delPhaseMedians,
   });
   process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
 } finally {

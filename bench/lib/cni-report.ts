@@ -34,6 +34,8 @@ export interface Summary {
   readonly ratio: Record<string, number>;
   /** Medians of our ADD's phases, from the plugin's debug log. */
   readonly addPhases: Record<string, number>;
+  /** Medians of our DEL's phases, from the plugin's debug log (empty for a build that does not log them). */
+  readonly delPhases: Record<string, number>;
   /** The --also build / the Go pair (and / ours). */
   readonly ratioAlso?: { readonly addMedian: number; readonly addMedianVsOurs: number; readonly delMedian: number };
 }
@@ -56,10 +58,11 @@ const stats = (values: readonly number[]): Stats => ({
 const ms = (value: number): string => `${value.toFixed(1)} ms`;
 const times = (value: number | undefined): string => `${(value ?? Number.NaN).toFixed(2)}×`;
 
-/** Medians of each phase over the ADDs' log rows. */
+/** Medians of each phase over the log rows of ADDs (wiringMs) or DELs (teardownMs); none for no rows. */
 export function phaseMedians(rows: readonly Record<string, number>[]): Record<string, number> {
+  const keys = Object.keys(rows[0] ?? {}).filter((key) => key.endsWith('Ms'));
   return Object.fromEntries(
-    ['startupMs', 'ipamdMs', 'wiringMs', 'totalMs'].map((key) => [
+    keys.map((key) => [
       key,
       quantile(
         rows.map((row) => row[key] ?? Number.NaN),
@@ -78,6 +81,7 @@ export function summarize(run: {
   readonly samples: Readonly<Record<string, Samples>>;
   readonly bursts: Readonly<Record<string, Burst>>;
   readonly phases: Record<string, number>;
+  readonly delPhases: Record<string, number>;
 }): Summary {
   const plugins: Record<string, PluginSummary> = {};
   for (const [name, samples] of Object.entries(run.samples)) {
@@ -98,7 +102,15 @@ export function summarize(run: {
     ratio['burstAdd'] = a.burst.add / b.burst.add;
     ratio['burstDel'] = a.burst.del / b.burst.del;
   }
-  const summary = { n: run.n, burst: run.burst, checkpoint: run.checkpoint, plugins, ratio, addPhases: run.phases };
+  const summary = {
+    n: run.n,
+    burst: run.burst,
+    checkpoint: run.checkpoint,
+    plugins,
+    ratio,
+    addPhases: run.phases,
+    delPhases: run.delPhases,
+  };
   if (run.names.also === undefined) return summary;
   const c = plugins[run.names.also] ?? missing(run.names.also);
   return {
@@ -116,7 +128,7 @@ export function summarize(run: {
  * time goes.
  */
 export function renderSummary(summary: Summary): string {
-  const { burst: BURST, ratio, addPhases: phases } = summary;
+  const { burst: BURST, ratio, addPhases: phases, delPhases } = summary;
   const burstCell = (burst: Burst | null, key: keyof Burst): string => ms(burst?.[key] ?? Number.NaN);
   const rows: string[][] = [
     [
@@ -160,5 +172,11 @@ export function renderSummary(summary: Summary): string {
     `aws-cni ADD phases (medians, from its debug log): runtime start-up ${ms(phases['startupMs'] ?? Number.NaN)}, ipamd RPC ${ms(phases['ipamdMs'] ?? Number.NaN)}, ` +
       `wiring ${ms(phases['wiringMs'] ?? Number.NaN)}; in-process total ${ms(phases['totalMs'] ?? Number.NaN)} (the rest of the ADD median is exec, exit and nsenter)`,
   );
+  if (delPhases['totalMs'] !== undefined) {
+    out.push(
+      `aws-cni DEL phases (medians): runtime start-up ${ms(delPhases['startupMs'] ?? Number.NaN)}, ipamd RPC ${ms(delPhases['ipamdMs'] ?? Number.NaN)}, ` +
+        `teardown ${ms(delPhases['teardownMs'] ?? Number.NaN)}; in-process total ${ms(delPhases['totalMs'])}`,
+    );
+  }
   return `${out.join('\n')}\n`;
 }

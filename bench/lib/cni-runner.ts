@@ -132,9 +132,18 @@ export async function goPairRunner(namespaces: Namespaces, dir: string): Promise
 
 /** The phase timings of every successful ADD in the plugin's log (its `add: pod ... done` debug lines). */
 export async function addPhases(file: string): Promise<Record<string, number>[]> {
+  return phaseRows(file, '"wiringMs"');
+}
+
+/** The DEL phase rows the plugin's debug log holds (startupMs, ipamdMs, teardownMs, totalMs), in order. */
+export async function delPhases(file: string): Promise<Record<string, number>[]> {
+  return phaseRows(file, '"teardownMs"');
+}
+
+async function phaseRows(file: string, key: string): Promise<Record<string, number>[]> {
   const text = await readFile(file, 'utf8').catch(() => '');
   return text
     .split('\n')
-    .filter((line) => line.includes('"totalMs"'))
+    .filter((line) => line.includes(key))
     .map((line) => JSON.parse(line) as Record<string, number>);
 }

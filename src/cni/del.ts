@@ -92,12 +92,34 @@ async function teardownFromPrev(ctx: VerbContext, pod: PrevPod, why: string): Pr
  * while ipamd answers (WiringPrestart.prepareTeardown) and cancelled if no teardown follows.
  */
 export async function del(ctx: VerbContext): Promise<void> {
+  const marks: Marks = { start: performance.now() };
   const prepared = ctx.deps.prestart?.prepareTeardown();
   try {
-    await release(ctx, prepared);
+    await release(ctx, prepared, marks);
   } finally {
     prepared?.cancel();
   }
+  if (marks.replied !== undefined)
+    ctx.log.debug(`del: pod ${ctx.k8s.podNamespace}/${ctx.k8s.podName} done`, timings(marks));
+}
+
+/** When DEL started and got ipamd's reply (performance.now(): ms since the process started). */
+interface Marks {
+  readonly start: number;
+  replied?: number;
+}
+
+/** The phases of a DEL that ipamd answered, for the debug log (bench/cni-latency reads them). */
+function timings(marks: Marks): Record<string, number> {
+  const end = performance.now();
+  const round = (ms: number): number => Math.round(ms * 100) / 100;
+  const replied = marks.replied ?? end;
+  return {
+    startupMs: round(marks.start),
+    ipamdMs: round(replied - marks.start),
+    teardownMs: round(end - replied),
+    totalMs: round(end),
+  };
 }
 
 /** The DelNetwork request of this call's pod: DEL sends it with PodDeleted, a failed ADD's undo with SetupNSFailed. */
@@ -120,7 +142,7 @@ export function delNetworkRequest(ctx: VerbContext, reason: string): DelNetworkR
  * DelNetwork, then the teardown of every address ipamd released (or of prevResult's when ipamd cannot answer), then
  * the network-policy agent when the reply carries a mode.
  */
-async function release(ctx: VerbContext, prepared: Preparation | undefined): Promise<void> {
+async function release(ctx: VerbContext, prepared: Preparation | undefined, marks: Marks): Promise<void> {
   const { conf, k8s, deps, log } = ctx;
   const pod = `${k8s.podNamespace}/${k8s.podName}`;
   const { pod: prev, branch } = prevPodOf(ctx);
@@ -139,6 +161,7 @@ async function release(ctx: VerbContext, prepared: Preparation | undefined): Pro
     if (prev !== undefined) return teardownFromPrev(ctx, prev, `DelNetwork failed: ${messageOf(error)}`);
     throw ipamdCallError('del', error);
   }
+  marks.replied = performance.now();
   if (isUnknownPod(reply)) {
     log.info(`del: ipamd does not know pod ${pod} (already released or never added): nothing to do`);
     return;

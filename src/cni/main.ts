@@ -1,15 +1,18 @@
 /**
  * Composition root of the aws-cni plugin: reads the CNI environment and stdin, builds the real ports (the RPC clients
- * of ipamd and of the network-policy agent, iproute2 pod wiring in the namespace the plugin runs in, the log file)
- * and prints the result. Bundled into a standalone executable (`bun build --compile`). The plugin starts once per CNI
+ * of ipamd and of the network-policy agent, the pod wiring in the namespace the plugin runs in, the log file) and
+ * prints the result. Bundled into a standalone executable (`bun build --compile`). The plugin starts once per CNI
  * call, so it loads as little as it can: under Bun, Bun's own stdin, stdout and stat (node:fs only once the log
- * writes, while ipamd works), `Bun.spawn` for `ip`, no node:crypto, node:net or node:fs/promises; under Node, node:fs
- * loaded on first use.
+ * writes, while ipamd works), rtnetlink in-process through bun:ffi (loaded while ipamd works; no process spawned), no
+ * node:crypto, node:net or node:fs/promises; under Node (the fallback build), node:fs loaded on first use and
+ * iproute2 for the wiring.
  */
 import { readCniEnvironment } from '../config/cni-env.js';
 import { NetlinkExecutor } from '../netlink/exec.js';
-import { bunSpawn, nodeSpawn } from '../netlink/pod-exec.js';
 import { NetlinkPodNetwork } from '../netlink/pod-network.js';
+import type { PodNetwork, WiringPrestart } from '../netlink/port.js';
+import { loadLibcNetns } from '../netlink/rtnl/ffi.js';
+import { RtnlPodNetwork } from '../netlink/rtnl/pod-network.js';
 import { createRpcClient } from '../rpc/client.js';
 import { createNpAgentClient } from '../rpc/np-client.js';
 import { createFileLog } from './log.js';
@@ -113,7 +116,10 @@ const io: PluginIo = bun === undefined ? nodeIo() : bunIo(bun);
 async function main(): Promise<number> {
   const env = readCniEnvironment();
   const stdin = env['CNI_COMMAND'] === 'VERSION' || env['CNI_COMMAND'] === undefined ? '' : await io.readStdin();
-  const pods = new NetlinkPodNetwork({ executor: new NetlinkExecutor({ spawn: bunSpawn() ?? nodeSpawn() }) });
+  const pods: PodNetwork & WiringPrestart =
+    bun === undefined
+      ? new NetlinkPodNetwork({ executor: new NetlinkExecutor() })
+      : new RtnlPodNetwork({ system: loadLibcNetns });
   const output = await runPlugin({
     env,
     stdin,

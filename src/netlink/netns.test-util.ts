@@ -145,3 +145,48 @@ export function guardIsolation(
     if (options.iptables === true) assert.equal(await rootIptables(exec), iptablesBefore, 'root iptables untouched');
   });
 }
+
+/** A namespace's wiring in the reference's words, one string per link, route, neighbour and rule. */
+export interface State {
+  links: string[];
+  routes: string[];
+  neighbours: string[];
+  rules: string[];
+}
+
+/**
+ * Links (but lo) with their IPv4 addresses, main routes, neighbours and rules of a namespace, in the reference's
+ * words, read with `ip -json` (the pod wiring tests compare namespaces with it).
+ */
+export async function podState(exec: NetlinkExecutor, ns: string): Promise<State> {
+  type Json = Record<string, unknown> & {
+    addr_info?: { family: string; local: string; prefixlen: number }[];
+    flags?: string[];
+    state?: string[];
+  };
+  const read = (...args: string[]): Promise<Json[]> => exec.ipJson<Json[]>({ args }, { netns: ns });
+  const [links, routes, neighbours, rules] = await Promise.all([
+    read('addr', 'show'),
+    read('route', 'show', 'table', 'main'),
+    read('neigh', 'show'),
+    read('rule', 'show'),
+  ]);
+  const text = (v: unknown): string => String(v);
+  const opt = (word: string, v: unknown): string => (v === undefined ? '' : ` ${word} ${text(v)}`);
+  return {
+    links: links
+      .filter((l) => l['ifname'] !== 'lo')
+      .map((l) => {
+        const v4 = (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => ` ${a.local}/${a.prefixlen}`);
+        return `${text(l['ifname'])} ${text(l['address'])} mtu ${text(l['mtu'])} ${l.flags?.includes('UP') === true ? 'up' : 'down'}${v4.join('')}`;
+      }),
+    routes: routes.map(
+      (r) => `${text(r['dst'])}${opt('via', r['gateway'])} dev ${text(r['dev'])}${opt('scope', r['scope'])}`,
+    ),
+    neighbours: neighbours.map((n) => `${text(n['dst'])} lladdr ${text(n['lladdr'])} ${(n.state ?? []).join(',')}`),
+    rules: rules.map(
+      (r) =>
+        `${text(r['priority'])}${r['src'] === 'all' ? '' : opt('from', r['src'])}${opt('to', r['dst'])} lookup ${text(r['table'])}`,
+    ),
+  };
+}

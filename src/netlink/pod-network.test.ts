@@ -8,51 +8,10 @@ import type { IpCommand, ProgramCommand } from './commands.js';
 import { NetlinkError, isNetlinkError } from './errors.js';
 import { NetlinkExecutor, type BatchResult, type IpOptions, type RunOptions, type RunResult } from './exec.js';
 import { createNamespace, createNamespaces, deleteNamespaces, newRunPrefix } from './netns.js';
-import { guardIsolation, netnsSkipReason, reach } from './netns.test-util.js';
+import { guardIsolation, netnsSkipReason, podState, reach } from './netns.test-util.js';
 import { NetlinkPodNetwork, podStateDifferences } from './pod-network.js';
 
 const skip = await netnsSkipReason();
-
-interface State {
-  links: string[];
-  routes: string[];
-  neighbours: string[];
-  rules: string[];
-}
-
-/** Links (but lo) with their IPv4 addresses, main routes, neighbours and rules of a namespace, in the reference's words. */
-async function podState(exec: NetlinkExecutor, ns: string): Promise<State> {
-  type Json = Record<string, unknown> & {
-    addr_info?: { family: string; local: string; prefixlen: number }[];
-    flags?: string[];
-    state?: string[];
-  };
-  const read = (...args: string[]): Promise<Json[]> => exec.ipJson<Json[]>({ args }, { netns: ns });
-  const [links, routes, neighbours, rules] = await Promise.all([
-    read('addr', 'show'),
-    read('route', 'show', 'table', 'main'),
-    read('neigh', 'show'),
-    read('rule', 'show'),
-  ]);
-  const text = (v: unknown): string => String(v);
-  const opt = (word: string, v: unknown): string => (v === undefined ? '' : ` ${word} ${text(v)}`);
-  return {
-    links: links
-      .filter((l) => l['ifname'] !== 'lo')
-      .map((l) => {
-        const v4 = (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => ` ${a.local}/${a.prefixlen}`);
-        return `${text(l['ifname'])} ${text(l['address'])} mtu ${text(l['mtu'])} ${l.flags?.includes('UP') === true ? 'up' : 'down'}${v4.join('')}`;
-      }),
-    routes: routes.map(
-      (r) => `${text(r['dst'])}${opt('via', r['gateway'])} dev ${text(r['dev'])}${opt('scope', r['scope'])}`,
-    ),
-    neighbours: neighbours.map((n) => `${text(n['dst'])} lladdr ${text(n['lladdr'])} ${(n.state ?? []).join(',')}`),
-    rules: rules.map(
-      (r) =>
-        `${text(r['priority'])}${r['src'] === 'all' ? '' : opt('from', r['src'])}${opt('to', r['dst'])} lookup ${text(r['table'])}`,
-    ),
-  };
-}
 
 // The plugin's situation: a process inside the node namespace, with an unconfined executor and no hostNetns.
 const CHILD = `

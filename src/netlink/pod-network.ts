@@ -25,17 +25,27 @@
  */
 import type { PodNetwork, PodSpec, PodWiringResult, Preparation, TeardownSpec, WiringPrestart } from './port.js';
 import { NETNS_RUN_DIR, linkDelete, type IpCommand } from './commands.js';
+import { writeProcSysctls } from './proc-sysctl.js';
+import { podStateDifferences } from './pod-state.js';
 import { NetlinkError, isNetlinkError } from './errors.js';
 import { parseBatchErrors, serializeBatch, type IpOptions } from './exec.js';
 import type { PodExecutor } from './pod-exec.js';
+import { preparation } from './prestart.js';
+
+export {
+  podStateDifferences,
+  type HostObservation,
+  type JsonLink,
+  type JsonNeighbour,
+  type JsonRoute,
+  type JsonRule,
+  type PodObservation,
+} from './pod-state.js';
 import {
   FROM_POD_RULE_PRIORITY,
   FROM_RULE_DELETES_PER_ROUND,
-  POD_GATEWAY,
-  TO_POD_RULE_PRIORITY,
   checkNetnsPath,
   checkPodSpec,
-  isMainTable,
   hostReadCommands,
   hostSideCommands,
   hostTeardownCommands,
@@ -60,17 +70,6 @@ export interface PodNetworkOptions {
 
 /** At most this many extra rounds of `from` rule deletions (each round is one process). */
 const MAX_EXTRA_ROUNDS = 8;
-
-/** A prestart that begins at start() (once; later calls do nothing) and whose cancel is a no-op before it. */
-function preparation(begin: () => () => void): Preparation {
-  let cancel: (() => void) | undefined;
-  return {
-    start: () => {
-      cancel ??= begin();
-    },
-    cancel: () => cancel?.(),
-  };
-}
 
 /** {@link PodNetwork} over iproute2. Every method validates all its input before spawning anything. */
 export class NetlinkPodNetwork implements PodNetwork, WiringPrestart {
@@ -202,25 +201,7 @@ export class NetlinkPodNetwork implements PodNetwork, WiringPrestart {
       await this.#exec.run(sysctlIgnoringMissing(ns.startsWith('/') ? ns : `${NETNS_RUN_DIR}/${ns}`, settings));
       return;
     }
-    // Imported here, not at the top: the plugin's log has usually loaded it by now (while ipamd worked), and the
-    // plugin's start-up does not pay for it.
-    const { writeFileSync } = await import('node:fs');
-    for (const [key, value] of Object.entries(settings)) {
-      try {
-        // 'r+': never create a file; a missing one means IPv6 is off on the node, which the reference ignores.
-        // Synchronous: a few bytes to procfs, and node:fs/promises would be one more module to load per plugin run.
-        writeFileSync(`/proc/sys/${key}`, value, { flag: 'r+' });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-          throw new NetlinkError(
-            'NETLINK_COMMAND_FAILED',
-            `writing /proc/sys/${key}: ${(error as Error).message}`,
-            { key, value },
-            error,
-          );
-        }
-      }
-    }
+    await writeProcSysctls(settings);
   }
 
   /**
@@ -266,109 +247,6 @@ function podFailure(
   );
 }
 
-// ---- CHECK: live state against the spec (pure) --------------------------------------------------------------
-
-/** The fields of `ip -json` output that CHECK reads (all optional: the kernel omits what does not apply). */
-export interface JsonLink {
-  readonly ifname?: string;
-  readonly address?: string;
-  readonly mtu?: number;
-  readonly flags?: readonly string[];
-  readonly addr_info?: readonly { readonly family?: string; readonly local?: string; readonly prefixlen?: number }[];
-}
-export interface JsonRoute {
-  readonly dst?: string;
-  readonly gateway?: string;
-  readonly dev?: string;
-  readonly scope?: string;
-}
-export interface JsonNeighbour {
-  readonly dst?: string;
-  readonly dev?: string;
-  readonly lladdr?: string;
-  readonly state?: readonly string[];
-}
-/** `ip -json rule show`: a /32 selector prints as the bare address, without `srclen`/`dstlen`. */
-export interface JsonRule {
-  readonly priority?: number;
-  readonly src?: string;
-  readonly srclen?: number;
-  readonly dst?: string;
-  readonly dstlen?: number;
-  readonly table?: string;
-}
-
-/** Inside the pod: `ip -json addr show`, `route show table main`, `neigh show`. */
-export interface PodObservation {
-  readonly links: readonly JsonLink[];
-  readonly routes: readonly JsonRoute[];
-  readonly neighbours: readonly JsonNeighbour[];
-}
-
-/** In the node: `ip -json link show`, `route show table main exact <ip>/32`, `rule show`. */
-export interface HostObservation {
-  readonly links: readonly JsonLink[];
-  readonly routes: readonly JsonRoute[];
-  readonly rules: readonly JsonRule[];
-}
-
 function list<T>(value: unknown): T[] {
   return Array.isArray(value) ? (value as T[]) : [];
-}
-
-const isHostSelector = (address: string | undefined, length: number | undefined, ip: string): boolean =>
-  address === ip && (length ?? 32) === 32;
-
-/** One line per difference between what ADD leaves [behaviour §7.10] and what is there; empty when all is in place. */
-export function podStateDifferences(spec: PodSpec, pod: PodObservation, host: HostObservation): string[] {
-  const out: string[] = [];
-  const { containerIfName: dev, hostVethName: veth, podIp: ip, mtu } = spec;
-  const linkProblems = (where: string, link: JsonLink | undefined, name: string): void => {
-    if (link === undefined) {
-      out.push(`${where}: no interface ${name}`);
-      return;
-    }
-    if (link.flags?.includes('UP') !== true) out.push(`${where}: ${name} is down`);
-    if (link.mtu !== mtu) out.push(`${where}: ${name} has MTU ${String(link.mtu)}, expected ${mtu}`);
-  };
-
-  const container = pod.links.find((l) => l.ifname === dev);
-  linkProblems('pod', container, dev);
-  if (
-    container !== undefined &&
-    !(container.addr_info ?? []).some((a) => a.family === 'inet' && a.local === ip && a.prefixlen === 32)
-  ) {
-    out.push(`pod: ${dev} lacks ${ip}/32`);
-  }
-  if (
-    !pod.routes.some((r) => r.dst === POD_GATEWAY && r.dev === dev && r.scope === 'link' && r.gateway === undefined)
-  ) {
-    out.push(`pod: no route ${POD_GATEWAY} dev ${dev} scope link`);
-  }
-  if (!pod.routes.some((r) => r.dst === 'default' && r.gateway === POD_GATEWAY && r.dev === dev)) {
-    out.push(`pod: no route default via ${POD_GATEWAY} dev ${dev}`);
-  }
-  const hostLink = host.links.find((l) => l.ifname === veth);
-  const mac = hostLink?.address?.toLowerCase();
-  const neighbour = pod.neighbours.find((n) => n.dst === POD_GATEWAY && n.dev === dev);
-  if (
-    neighbour?.state?.includes('PERMANENT') !== true ||
-    (mac !== undefined && neighbour.lladdr?.toLowerCase() !== mac)
-  ) {
-    out.push(`pod: no permanent neighbour ${POD_GATEWAY} lladdr ${mac ?? '<host veth MAC>'} dev ${dev}`);
-  }
-
-  linkProblems('node', hostLink, veth);
-  if (!host.routes.some((r) => r.dst === ip && r.dev === veth && r.scope === 'link'))
-    out.push(`node: no route ${ip} dev ${veth} scope link`);
-  const to = host.rules.filter((r) => r.priority === TO_POD_RULE_PRIORITY && isHostSelector(r.dst, r.dstlen, ip));
-  if (!to.some((r) => r.table === 'main'))
-    out.push(`node: no rule ${TO_POD_RULE_PRIORITY}: from all to ${ip} lookup main`);
-  const from = host.rules.filter((r) => r.priority === FROM_POD_RULE_PRIORITY && isHostSelector(r.src, r.srclen, ip));
-  const table = isMainTable(spec.routeTableId) ? undefined : String(spec.routeTableId);
-  if (table !== undefined && !from.some((r) => r.table === table))
-    out.push(`node: no rule ${FROM_POD_RULE_PRIORITY}: from ${ip} lookup ${table}`);
-  for (const r of from.filter((f) => f.table !== table))
-    out.push(`node: unexpected rule ${FROM_POD_RULE_PRIORITY}: from ${ip} lookup ${String(r.table)}`);
-  return out;
 }

@@ -14,6 +14,7 @@
  * // ... later, in the executor:
  * const result = await (parking.take(argv)?.(input) ?? spawnFn(argv, { input, timeoutMs }));
  */
+import type { Preparation } from './port.js';
 import type { SpawnFn, SpawnResult } from './spawn.js';
 
 /** Feeds a parked process its stdin and resolves with how it ended. */
@@ -86,4 +87,18 @@ export class Parking {
 
 function keyOf(argv: readonly string[]): string {
   return argv.join('\0');
+}
+
+/**
+ * A {@link Preparation} whose work begins at start() (once; later calls do nothing); `begin` returns the undo, which
+ * cancel() runs (a no-op before start()).
+ */
+export function preparation(begin: () => () => void): Preparation {
+  let cancel: (() => void) | undefined;
+  return {
+    start: () => {
+      cancel ??= begin();
+    },
+    cancel: () => cancel?.(),
+  };
 }
