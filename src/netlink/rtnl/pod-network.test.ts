@@ -116,9 +116,23 @@ describe('RtnlPodNetwork (real namespaces, under Bun) beside the iproute2 wiring
         { op: 'check', spec },
       );
       assert.deepEqual([del?.ok, again?.ok, del?.socketsOpenedLater], [true, true, 0]);
+      const afterDel = await podState(exec, node);
+      assert.deepEqual(
+        { ...afterDel, links: nodeBefore.links, neighbours: nodeBefore.neighbours },
+        nodeBefore,
+        'no route or rule of the pod (what the veth learned goes with it)',
+      );
+      const name = (link: string): string => link.split(' ')[0] ?? '';
+      assert.deepEqual(
+        afterDel.links.map(name),
+        [...nodeBefore.links.map(name), VETH],
+        'DEL leaves the veth to the namespace removal, as the reference does',
+      );
+      assert.deepEqual(after?.value, await iproute2Check.checkPod(spec), 'the same differences as iproute2 reports');
+      const [undo] = await rtnl(node, { op: 'teardown', spec: { ...spec, removeVeth: true } });
+      assert.equal(undo?.ok, true, JSON.stringify(undo?.error));
       assert.deepEqual(await podState(exec, node), nodeBefore);
       assert.deepEqual((await podState(exec, pod)).links, [], 'the container end went with the host veth');
-      assert.deepEqual(after?.value, await iproute2Check.checkPod(spec), 'the same differences as iproute2 reports');
     });
   }
 
@@ -140,7 +154,7 @@ describe('RtnlPodNetwork (real namespaces, under Bun) beside the iproute2 wiring
     const expected = await new NetlinkPodNetwork({ executor: exec, hostNetns: node }).checkPod(spec);
     assert.equal(expected.length, 5);
     assert.deepEqual(checked?.value, expected);
-    await rtnl(node, { op: 'teardown', spec });
+    await rtnl(node, { op: 'teardown', spec: { ...spec, removeVeth: true } });
     assert.deepEqual(await podState(exec, node), nodeBefore);
   });
 
@@ -189,7 +203,7 @@ describe('RtnlPodNetwork (real namespaces, under Bun) beside the iproute2 wiring
       node,
       { op: 'setup', spec },
       { op: 'check', spec },
-      { op: 'teardown', spec },
+      { op: 'teardown', spec: { ...spec, removeVeth: true } },
     );
     assert.deepEqual([added?.ok, checked?.value, deleted?.ok], [true, [], true]);
     assert.deepEqual(await podState(exec, node), nodeBefore);

@@ -19,7 +19,7 @@
  * await pods.setupPod({ hostVethName: 'eni1a2b3c4d5e6', containerIfName: 'eth0', netnsPath: '/var/run/netns/cni-1',
  *   podIp: '10.0.97.30', mtu: 9001, routeTableId: 3 });
  */
-import type { PodNetwork, PodSpec, PodWiringResult, Preparation, WiringPrestart } from '../port.js';
+import type { PodNetwork, PodSpec, PodWiringResult, Preparation, TeardownSpec, WiringPrestart } from '../port.js';
 import { checkLinkName } from '../commands.js';
 import { NetlinkError, isNetlinkError } from '../errors.js';
 import { checkNetnsPath, checkPodIp, checkPodSpec, hostVethSysctls, randomMac } from '../pod-commands.js';
@@ -36,8 +36,6 @@ export interface RtnlPodNetworkOptions {
   /** Source of the MACs' random bytes (tests). */
   readonly randomBytes?: (size: number) => Uint8Array;
 }
-
-type TeardownSpec = Parameters<PodNetwork['teardownPod']>[0];
 
 /** The node's socket is kept under this key among the sockets opened ahead. */
 const OWN = '';
@@ -93,7 +91,7 @@ export class RtnlPodNetwork implements PodNetwork, WiringPrestart {
         setupHostSide(node, plan);
       } catch (error) {
         try {
-          teardownHostSide(node, spec);
+          teardownHostSide(node, { ...spec, removeVeth: true });
         } catch {
           // The original error says what went wrong; the teardown was best effort.
         }

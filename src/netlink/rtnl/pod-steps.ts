@@ -130,13 +130,19 @@ export function setupHostSide(node: RtnlSocket, plan: PodWiringPlan): void {
 
 /**
  * DEL ([behaviour §7.4] step 4), tolerant of everything already gone: rule 512, every rule 1536 of the address (any
- * table), the host route (through the host veth when its name is known, so a route that already moved to another
- * pod's veth stays; none when that veth is gone, which took its routes), and the host veth with the container end.
- * Every step is tried; the first failure that is not "already gone" is thrown at the end.
+ * table) and the host route (through the host veth when its name is known, so a route that already moved to another
+ * pod's veth stays; none when that veth is gone, which took its routes). The veth is left to the runtime's removal of
+ * the pod's namespace, as the reference leaves it (deleting a veth waits for an RCU grace period); `removeVeth` (the
+ * undo of a failed ADD) deletes it, with the container end. Every step is tried; the first failure that is not
+ * "already gone" is thrown at the end.
  */
 export function teardownHostSide(
   node: RtnlSocket,
-  spec: { readonly podIp: string; readonly hostVethName?: string | undefined },
+  spec: {
+    readonly podIp: string;
+    readonly hostVethName?: string | undefined;
+    readonly removeVeth?: boolean | undefined;
+  },
 ): void {
   const { podIp: ip, hostVethName: host } = spec;
   const failures: unknown[] = [];
@@ -169,7 +175,7 @@ export function teardownHostSide(
     const what = `route del ${ip}/32${host === undefined ? '' : ` dev ${host}`} scope link`;
     attempt(['NETLINK_NOT_FOUND', 'LINK_NOT_FOUND'], () => node.change(delRoute(route), what));
   }
-  if (index !== undefined) {
+  if (index !== undefined && spec.removeVeth === true) {
     const found = index;
     attempt(['LINK_NOT_FOUND'], () => node.change(delLink(found), `link del dev ${host ?? ''}`));
   }
