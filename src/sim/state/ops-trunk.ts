@@ -230,3 +230,42 @@ export function checkTrunkDetach(store: VpcStore, eni: Eni): void {
     );
   }
 }
+
+/** A branch as the status views show it. */
+export interface BranchView {
+  readonly associationId: string;
+  readonly branchInterfaceId: string;
+  readonly vlanId: number;
+  readonly privateIpAddress: string | undefined;
+  readonly macAddress: string | undefined;
+}
+
+/** A trunk and its branches, for the admin state and `vpc-cni sim`'s description. */
+export interface TrunkView {
+  readonly trunkInterfaceId: string;
+  readonly instanceId: string | undefined;
+  readonly deviceIndex: number | undefined;
+  readonly branches: readonly BranchView[];
+}
+
+/** Every trunk ENI with its associations (by VLAN id); `instanceId` narrows to one instance's trunk. */
+export function trunkViews(store: VpcStore, instanceId?: string): TrunkView[] {
+  const trunks = [...store.enis.values()].filter(
+    (e) => e.interfaceType === 'trunk' && (instanceId === undefined || e.attachment?.instanceId === instanceId),
+  );
+  return trunks.map((trunk) => ({
+    trunkInterfaceId: trunk.id,
+    instanceId: trunk.attachment?.instanceId,
+    deviceIndex: trunk.attachment?.deviceIndex,
+    branches: associationsOfTrunk(store, trunk.id).map((a) => {
+      const branch = store.enis.get(a.branchInterfaceId);
+      return {
+        associationId: a.id,
+        branchInterfaceId: a.branchInterfaceId,
+        vlanId: a.vlanId,
+        privateIpAddress: branch?.privateIpAddress,
+        macAddress: branch?.macAddress,
+      };
+    }),
+  }));
+}

@@ -172,6 +172,14 @@ describe(
           [secondId, 2],
         ],
       );
+      assert.deepEqual(
+        sim.describe().instances[instance.id]?.trunk?.branches.map((b) => [b.branchInterfaceId, b.vlanId]),
+        [
+          [branchId, 1],
+          [secondId, 2],
+        ],
+        'vpc-cni sim describes the trunk with its branches',
+      );
       const branches = await awsJson<{ NetworkInterfaces: { NetworkInterfaceId: string; Status: string }[] }>(url, [
         'describe-network-interfaces',
         '--filters',
