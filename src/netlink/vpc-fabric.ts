@@ -232,7 +232,8 @@ export class VpcFabric {
   /**
    * Plugs a branch ENI into its trunk (plugged at `deviceIndex`): a VLAN sub-interface of the trunk's fabric end,
    * the branch subnet's gateway on `lo`, and the branch's primary address routed to the sub-interface with a
-   * permanent neighbour entry to the branch's MAC. One process. Plugging the same MAC again is a no-op.
+   * permanent neighbour entry to the branch's MAC. Two processes with the kernel's VLAN links, five with their stand-in
+   * (vlan-link.ts). Plugging the same MAC again is a no-op.
    */
   plugBranch(options: PlugBranchOptions): Promise<PluggedEni> {
     return this.#exclusive(async () => {
@@ -242,26 +243,25 @@ export class VpcFabric {
       if (existing !== undefined) return existing;
       const subnet = subnetOf(options);
       const gateway = formatIpv4(subnetGateway(subnet));
-      const fabricLink = `${trunk.fabricLink}.${options.vlanId}`;
+      const { vlanId, primaryIp } = options;
+      const fabricLink = `${trunk.fabricLink}.${vlanId}`;
       const branch: PluggedEni = {
-        nodeNs: trunk.nodeNs,
-        deviceIndex: trunk.deviceIndex,
-        vlanId: options.vlanId,
+        ...trunk,
+        vlanId,
         mac,
-        linkName: trunk.linkName,
         fabricLink,
         subnetCidr: formatCidr(subnet),
         gateway,
-        primaryIp: options.primaryIp,
+        primaryIp,
       };
-      const vlan = { name: fabricLink, parent: trunk.fabricLink, vlanId: options.vlanId };
+      const vlan = { name: fabricLink, parent: trunk.fabricLink, vlanId };
       try {
         await this.#vlans.add(this.name, { ...vlan, mtu: this.#mtu, up: true });
         await this.#exec.batch(
           [
             neighTableSetProxyDelay(fabricLink, 0),
             addrReplace(`${gateway}/32`, 'lo'),
-            ...routeAddressCommands([parseAddressBlock(options.primaryIp)], mac, fabricLink),
+            ...routeAddressCommands([parseAddressBlock(primaryIp)], mac, fabricLink),
           ],
           { netns: this.name },
         );

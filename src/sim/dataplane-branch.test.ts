@@ -176,6 +176,18 @@ describe('attachDataPlane: branch ENIs (real namespaces)', { skip, timeout: 60_0
         [],
       );
       assert.notEqual((await reach(exec, nodeB.path, ['10.0.0.40']))['10.0.0.40'], true);
+
+      // Terminating the trunk's instance takes the branches' links with it, stand-ins included.
+      world.associate(trunk, branch, 6);
+      await dataPlane.settled();
+      world.terminate(a.instance);
+      await dataPlane.settled();
+      assert.deepEqual(errors, []);
+      const fabricLinks = await exec.ipJson<{ ifname: string }[]>({ args: ['link', 'show'] }, { netns: fabric.name });
+      assert.deepEqual(
+        fabricLinks.map((l) => l.ifname).filter((name) => name.startsWith(trunkLink) || name.startsWith('vt')),
+        [],
+      );
     } finally {
       await dataPlane.close();
     }
