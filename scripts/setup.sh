@@ -12,6 +12,8 @@ need_pkgs=()
 command -v ip >/dev/null 2>&1 || need_pkgs+=(iproute2)
 command -v iptables >/dev/null 2>&1 || need_pkgs+=(iptables)
 command -v nsenter >/dev/null 2>&1 || need_pkgs+=(util-linux)
+# llc compiles the tc BPF stand-in for VLAN links on kernels without 802.1Q (src/netlink/vlan-link.ts).
+command -v llc >/dev/null 2>&1 || need_pkgs+=(llvm)
 [ -x /usr/lib/cni/ptp ] || need_pkgs+=(containernetworking-plugins)
 [ -x /usr/bin/aws ] || need_pkgs+=(awscli)
 command -v jq >/dev/null 2>&1 || need_pkgs+=(jq)

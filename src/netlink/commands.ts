@@ -142,6 +142,25 @@ export function linkAddVeth(spec: VethSpec): IpCommand {
   return { args };
 }
 
+export interface VlanSpec {
+  readonly name: string;
+  /** The link whose frames carry the VLAN's tag (a trunk ENI's link). */
+  readonly parent: string;
+  /** 802.1Q VLAN id, 1–4094. */
+  readonly vlanId: number;
+  readonly mac?: string;
+  readonly up?: boolean;
+}
+
+/** `ip link add link PARENT name NAME [address M] [up] type vlan id N` */
+export function linkAddVlan(spec: VlanSpec): IpCommand {
+  const args = ['link', 'add', 'link', checkLinkName(spec.parent), 'name', checkLinkName(spec.name)];
+  if (spec.mac !== undefined) args.push('address', checkMac(spec.mac));
+  if (spec.up === true) args.push('up');
+  args.push('type', 'vlan', 'id', checkInt('VLAN id', spec.vlanId, 1, 4094));
+  return { args };
+}
+
 export function linkSetUp(name: string): IpCommand {
   return { args: ['link', 'set', 'dev', checkLinkName(name), 'up'] };
 }

@@ -9,7 +9,11 @@
  * - every address EC2 assigns to an ENI is routed in the fabric to that ENI's link, with a PERMANENT neighbour entry
  *   to the ENI's MAC: the VPC knows who owns an address and never ARPs a node for it (a node does not answer ARP for
  *   its pods' addresses, so without the entry traffic to pods would die in the fabric);
- * - nodes: `ip_forward=1` (EKS AMIs set it) and loose `rp_filter` (2) on their ENIs.
+ * - nodes: `ip_forward=1` (EKS AMIs set it) and loose `rp_filter` (2) on their ENIs;
+ * - a branch ENI (security groups for pods) has no link of its own: its frames ride its trunk ENI's link tagged with
+ *   the association's VLAN id (the node side is the plugin's `vlan.eth.<id>` on the trunk's `ethN`). The fabric end of
+ *   the trunk gets a VLAN sub-interface per branch (`n<k>-eth<N>.<id>`), and the branch's addresses are routed to it
+ *   with permanent neighbour entries to the branch's MAC, as an ENI's are to its link.
  *
  * Per-device sysctls are set once per namespace through `net.ipv4.conf.default.*`: a device copies the defaults of
  * the namespace it is registered in when it is created, which saves one `sysctl` process per ENI. Every operation is
@@ -23,7 +27,7 @@
  * await fabric.routeAddresses(eni, ['10.0.0.20', '10.0.0.32/28']);
  * await fabric.destroy();
  */
-import { cidrContains, formatCidr, formatIpv4, parseCidr, parseIpv4, subnetGateway } from '../ipam/cidr.js';
+import { formatCidr, formatIpv4, subnetGateway } from '../ipam/cidr.js';
 import {
   addrReplace,
   checkMac,
@@ -36,7 +40,18 @@ import {
 } from './commands.js';
 import { NetlinkError } from './errors.js';
 import { NetlinkExecutor } from './exec.js';
+import {
+  describeRef,
+  eniKey,
+  isBranchOf,
+  subnetOf,
+  type EniRef,
+  type PlugBranchOptions,
+  type PlugEniOptions,
+  type PluggedEni,
+} from './fabric-ports.js';
 import { parseAddressBlock, routeAddressCommands, unrouteAddressCommands } from './fabric-routes.js';
+import { VlanLinks } from './vlan-link.js';
 import {
   createNamespace,
   deleteNamespaces,
@@ -46,6 +61,8 @@ import {
 } from './netns.js';
 
 /** EC2's ENI MTU (jumbo frames inside a VPC). */
+export type { EniRef, PlugBranchOptions, PlugEniOptions, PluggedEni } from './fabric-ports.js';
+
 export const EC2_ENI_MTU = 9001;
 
 const FABRIC_SYSCTLS = {
@@ -82,30 +99,6 @@ export interface FabricNode {
   readonly path: string;
 }
 
-/** Where an ENI is plugged: the node namespace and the ENI's device index (its link is `eth<deviceIndex>`). */
-export interface EniRef {
-  readonly nodeNs: string;
-  readonly deviceIndex: number;
-}
-
-export interface PlugEniOptions extends EniRef {
-  readonly mac: string;
-  readonly subnetCidr: string;
-  readonly primaryIp: string;
-  readonly mtu?: number;
-}
-
-export interface PluggedEni extends EniRef {
-  readonly mac: string;
-  /** The node-side link, `eth<deviceIndex>`. */
-  readonly linkName: string;
-  /** The fabric-side link, `n<k>-eth<deviceIndex>`. */
-  readonly fabricLink: string;
-  readonly subnetCidr: string;
-  readonly gateway: string;
-  readonly primaryIp: string;
-}
-
 interface NodeEntry extends FabricNode {
   readonly index: number;
 }
@@ -116,6 +109,7 @@ export class VpcFabric {
   readonly name: string;
   readonly path: string;
   readonly #exec: NetlinkExecutor;
+  readonly #vlans: VlanLinks;
   readonly #mtu: number;
   readonly #nodes = new Map<string, NodeEntry>();
   readonly #enis = new Map<string, PluggedEni>();
@@ -128,6 +122,7 @@ export class VpcFabric {
     this.name = `${prefix}-vpc`;
     this.path = netnsPath(this.name);
     this.#exec = exec;
+    this.#vlans = new VlanLinks(exec);
     this.#mtu = mtu;
   }
 
@@ -182,27 +177,14 @@ export class VpcFabric {
     return this.#exclusive(async () => {
       const node = this.#nodeByName(options.nodeNs);
       const mac = checkMac(options.mac);
-      const existing = this.#enis.get(eniKey(options));
-      if (existing !== undefined) {
-        if (existing.mac === mac) return existing;
-        const details = { nodeNs: options.nodeNs, deviceIndex: options.deviceIndex, mac, existing: existing.mac };
-        throw new NetlinkError(
-          'FABRIC_ENI_CONFLICT',
-          `${options.nodeNs} eth${options.deviceIndex} already holds ${existing.mac}`,
-          details,
-        );
-      }
+      const existing = this.#existing({ nodeNs: options.nodeNs, deviceIndex: options.deviceIndex }, mac);
+      if (existing !== undefined) return existing;
       if (!Number.isInteger(options.deviceIndex) || options.deviceIndex < 0 || options.deviceIndex > 99) {
         throw new NetlinkError('NETLINK_INVALID_ARGUMENT', `invalid device index ${options.deviceIndex}`, {
           deviceIndex: options.deviceIndex,
         });
       }
-      const subnet = parseCidr(options.subnetCidr);
-      if (!cidrContains(subnet, parseIpv4(options.primaryIp))) {
-        throw new NetlinkError('NETLINK_INVALID_ARGUMENT', `${options.primaryIp} is not in ${options.subnetCidr}`, {
-          ...options,
-        });
-      }
+      const subnet = subnetOf(options);
       const gateway = formatIpv4(subnetGateway(subnet));
       const linkName = `eth${options.deviceIndex}`;
       const fabricLink = `n${node.index}-${linkName}`;
@@ -248,6 +230,51 @@ export class VpcFabric {
   }
 
   /**
+   * Plugs a branch ENI into its trunk (plugged at `deviceIndex`): a VLAN sub-interface of the trunk's fabric end,
+   * the branch subnet's gateway on `lo`, and the branch's primary address routed to the sub-interface with a
+   * permanent neighbour entry to the branch's MAC. Two processes with the kernel's VLAN links, five with their stand-in
+   * (vlan-link.ts). Plugging the same MAC again is a no-op.
+   */
+  plugBranch(options: PlugBranchOptions): Promise<PluggedEni> {
+    return this.#exclusive(async () => {
+      const trunk = this.#plugged({ nodeNs: options.nodeNs, deviceIndex: options.deviceIndex });
+      const mac = checkMac(options.mac);
+      const existing = this.#existing(options, mac);
+      if (existing !== undefined) return existing;
+      const subnet = subnetOf(options);
+      const gateway = formatIpv4(subnetGateway(subnet));
+      const { vlanId, primaryIp } = options;
+      const fabricLink = `${trunk.fabricLink}.${vlanId}`;
+      const branch: PluggedEni = {
+        ...trunk,
+        vlanId,
+        mac,
+        fabricLink,
+        subnetCidr: formatCidr(subnet),
+        gateway,
+        primaryIp,
+      };
+      const vlan = { name: fabricLink, parent: trunk.fabricLink, vlanId };
+      try {
+        await this.#vlans.add(this.name, { ...vlan, mtu: this.#mtu, up: true });
+        await this.#exec.batch(
+          [
+            neighTableSetProxyDelay(fabricLink, 0),
+            addrReplace(`${gateway}/32`, 'lo'),
+            ...routeAddressCommands([parseAddressBlock(primaryIp)], mac, fabricLink),
+          ],
+          { netns: this.name },
+        );
+      } catch (error) {
+        await this.#vlans.remove(this.name, vlan).catch(() => undefined);
+        throw error;
+      }
+      this.#enis.set(eniKey(branch), branch);
+      return branch;
+    });
+  }
+
+  /**
    * Routes addresses to a plugged ENI: bare addresses (secondary IPs) and CIDR blocks (delegated /28 prefixes, at
    * most /24). A block is one route plus a permanent neighbour entry per address: the kernel resolves a link route's
    * next hop as the destination itself, so the /32 neighbour entries are what it finds. One process in all.
@@ -269,13 +296,25 @@ export class VpcFabric {
     });
   }
 
-  /** Detaches an ENI: deleting the fabric end deletes the node end and every route and neighbour through it. */
+  /**
+   * Detaches an ENI: deleting the fabric end deletes the node end and every route and neighbour through it. A
+   * trunk's branches are unplugged first (a stand-in VLAN link, vlan-link.ts, does not go with its parent as the
+   * kernel's does); a ref with a VLAN id unplugs that branch only.
+   */
   unplugEni(eni: EniRef): Promise<void> {
     return this.#exclusive(async () => {
       const plugged = this.#enis.get(eniKey(eni));
       if (plugged === undefined) return;
-      await this.#exec.batch([linkDelete(plugged.fabricLink)], { netns: this.name });
-      this.#enis.delete(eniKey(eni));
+      const branches = plugged.vlanId === undefined ? [...this.#enis.values()].filter((b) => isBranchOf(b, eni)) : [];
+      for (const branch of [...branches, plugged]) {
+        const link = branch.fabricLink;
+        if (branch.vlanId === undefined) await this.#exec.batch([linkDelete(link)], { netns: this.name });
+        else {
+          const parent = link.slice(0, link.lastIndexOf('.'));
+          await this.#vlans.remove(this.name, { name: link, parent, vlanId: branch.vlanId });
+        }
+        this.#enis.delete(eniKey(branch));
+      }
     });
   }
 
@@ -288,9 +327,11 @@ export class VpcFabric {
       const node = this.#nodes.get(instanceId);
       if (node === undefined) return;
       const enis = [...this.#enis.values()].filter((eni) => eni.nodeNs === node.name);
-      if (enis.length > 0)
+      // Branches first: a stand-in VLAN link (vlan-link.ts) does not go with its parent as the kernel's does.
+      const ordered = [...enis.filter((e) => e.vlanId !== undefined), ...enis.filter((e) => e.vlanId === undefined)];
+      if (ordered.length > 0)
         await this.#exec.batch(
-          enis.map((eni) => linkDelete(eni.fabricLink)),
+          ordered.map((eni) => linkDelete(eni.fabricLink)),
           { netns: this.name },
         );
       await deleteNamespaces(this.#exec, [node.name]);
@@ -313,10 +354,21 @@ export class VpcFabric {
     throw new NetlinkError('FABRIC_UNKNOWN_NODE', `no node namespace ${name} in fabric ${this.name}`, { nodeNs: name });
   }
 
+  /** What is plugged at `ref` when it holds `mac` (a repeated plug); a different MAC there is a conflict. */
+  #existing(ref: EniRef, mac: string): PluggedEni | undefined {
+    const existing = this.#enis.get(eniKey(ref));
+    if (existing === undefined || existing.mac === mac) return existing;
+    throw new NetlinkError('FABRIC_ENI_CONFLICT', `${describeRef(ref)} already holds ${existing.mac}`, {
+      ...ref,
+      mac,
+      existing: existing.mac,
+    });
+  }
+
   #plugged(eni: EniRef): PluggedEni {
     const plugged = this.#enis.get(eniKey(eni));
     if (plugged !== undefined) return plugged;
-    throw new NetlinkError('FABRIC_UNKNOWN_ENI', `no ENI plugged at ${eni.nodeNs} eth${eni.deviceIndex}`, { ...eni });
+    throw new NetlinkError('FABRIC_UNKNOWN_ENI', `no ENI plugged at ${describeRef(eni)}`, { ...eni });
   }
 
   /** Runs operations one at a time, in call order: each reads and updates the registries around its awaits. */
@@ -327,8 +379,4 @@ export class VpcFabric {
     this.#tail = result.catch(() => undefined);
     return result;
   }
-}
-
-function eniKey(eni: EniRef): string {
-  return `${eni.nodeNs}/${eni.deviceIndex}`;
 }

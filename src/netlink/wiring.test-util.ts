@@ -3,7 +3,8 @@
  * wiring: a secondary ENI gets its address and a route table `deviceIndex + 1` (`<gw> dev ethN scope link`,
  * `default via <gw>`), and its subnet route leaves the main table; a pod gets a veth, `<ip>/32`, gateway
  * 169.254.1.1 with a permanent neighbour entry, a host `/32` route and rules 512 (to pod: main) and 1536 (from pod:
- * the ENI's table).
+ * the ENI's table). A branch-ENI pod (security groups for pods, strict mode) gets `vlan.eth.<id>` on the trunk's link
+ * with the branch's MAC, table `<id> + 100` and the prio-10 `iif` rules instead.
  *
  * @example
  * await wireSecondaryEni(exec, node.name, { deviceIndex: 1, address: '10.0.0.11/24', gateway: '10.0.0.1' });
@@ -21,6 +22,7 @@ import {
 } from './commands.js';
 import type { NetlinkExecutor } from './exec.js';
 import { createNamespaces } from './netns.js';
+import type { VlanLinks } from './vlan-link.js';
 
 export interface SecondaryEniWiring {
   readonly deviceIndex: number;
@@ -68,6 +70,58 @@ export async function addPod(exec: NetlinkExecutor, pod: PodWiring): Promise<voi
       routeReplace({ dst: `${pod.ip}/32`, dev: pod.hostVeth, scope: 'link' }),
       ruleAdd({ priority: 512, to: `${pod.ip}/32`, table: 'main' }),
       ...(pod.table === undefined ? [] : [ruleAdd({ priority: 1536, from: `${pod.ip}/32`, table: pod.table })]),
+    ],
+    { netns: pod.nodeNs },
+  );
+  await exec.batch(
+    [
+      linkSetUp('lo'),
+      linkSetUp('eth0'),
+      addrReplace(`${pod.ip}/32`, 'eth0'),
+      routeReplace({ dst: POD_GATEWAY, dev: 'eth0', scope: 'link' }),
+      routeReplace({ dst: 'default', via: POD_GATEWAY, dev: 'eth0' }),
+      neighReplacePermanent(POD_GATEWAY, hostMac, 'eth0'),
+    ],
+    { netns: pod.podNs },
+  );
+}
+
+export interface BranchPodWiring {
+  readonly nodeNs: string;
+  readonly podNs: string;
+  readonly hostVeth: string;
+  /** The branch ENI's primary address. */
+  readonly ip: string;
+  /** The branch ENI's MAC: the VLAN link's address. */
+  readonly mac: string;
+  readonly vlanId: number;
+  /** The trunk's link in the node (`eth<deviceIndex>`). */
+  readonly trunkLink: string;
+  /** The branch subnet's gateway (`.1`). */
+  readonly gateway: string;
+}
+
+/**
+ * The plugin's strict-mode ADD for a branch-ENI pod [behaviour §11]: the pod side as for any pod; in the node the
+ * trunk's link up, `vlan.eth.<id>` on it with the branch MAC (the kernel's VLAN link, or its stand-in where the kernel
+ * has no 802.1Q driver), table `<id> + 100` with the gateway and a default route through the VLAN link and the pod's
+ * route, and rules prio 10 `iif vlan.eth.<id>` and `iif <hostVeth>`.
+ */
+export async function addBranchPod(exec: NetlinkExecutor, vlans: VlanLinks, pod: BranchPodWiring): Promise<void> {
+  const hostMac = ['02', '01', ...pod.ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':');
+  const vlanLink = `vlan.eth.${pod.vlanId}`;
+  const table = pod.vlanId + 100;
+  await createNamespaces(exec, [pod.podNs]);
+  await exec.batch([linkSetUp(pod.trunkLink)], { netns: pod.nodeNs });
+  await vlans.add(pod.nodeNs, { name: vlanLink, parent: pod.trunkLink, vlanId: pod.vlanId, mac: pod.mac, up: true });
+  await exec.batch(
+    [
+      routeReplace({ dst: pod.gateway, dev: vlanLink, scope: 'link', table }),
+      routeReplace({ dst: 'default', via: pod.gateway, dev: vlanLink, table }),
+      linkAddVeth({ name: pod.hostVeth, mac: hostMac, up: true, peer: { name: 'eth0', netns: pod.podNs } }),
+      routeReplace({ dst: `${pod.ip}/32`, dev: pod.hostVeth, scope: 'link', table }),
+      ruleAdd({ priority: 10, iif: vlanLink, table }),
+      ruleAdd({ priority: 10, iif: pod.hostVeth, table }),
     ],
     { netns: pod.nodeNs },
   );

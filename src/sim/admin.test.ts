@@ -6,7 +6,9 @@ import { adminHandler } from './admin.js';
 import { instanceWorld, type InstanceWorld } from './ec2/handlers/instances.test-util.js';
 import { createGate, type SimGate } from './gate/index.js';
 import { ImdsPropagation } from './imds/view.js';
+import { attachEni, createEni } from './state/ops-eni.js';
 import { launchInstance } from './state/ops-instance.js';
+import { associateTrunk } from './state/ops-trunk.js';
 
 interface Reply {
   status: number;
@@ -53,6 +55,34 @@ describe('admin endpoint /_sim/', () => {
     assert.deepEqual(reply.body['instances'], { running: 1 });
     assert.deepEqual((reply.body['counts'] as Record<string, number>)['networkInterfaces'], 1);
     assert.deepEqual(reply.body['throttle'], { enabled: true, scale: 1 });
+  });
+
+  it('GET /_sim/state shows ENIs by interface type and each trunk with its branches', async () => {
+    const { store, subnetId } = world;
+    const instance = launchInstance(store, { instanceType: 'm5.large', subnetId });
+    const trunk = createEni(store, { subnetId, interfaceType: 'trunk' });
+    attachEni(store, { eniId: trunk.id, instanceId: instance.id, deviceIndex: 2 });
+    const branch = createEni(store, { subnetId });
+    const association = associateTrunk(store, { trunkInterfaceId: trunk.id, branchInterfaceId: branch.id, vlanId: 4 });
+    const reply = await call('GET', '/_sim/state');
+    assert.deepEqual(reply.body['interfaceTypes'], { interface: 2, trunk: 1, branch: 1 });
+    assert.equal((reply.body['counts'] as Record<string, number>)['trunkAssociations'], 1);
+    assert.deepEqual(reply.body['trunks'], [
+      {
+        trunkInterfaceId: trunk.id,
+        instanceId: instance.id,
+        deviceIndex: 2,
+        branches: [
+          {
+            associationId: association.id,
+            branchInterfaceId: branch.id,
+            vlanId: 4,
+            privateIpAddress: branch.privateIpAddress,
+            macAddress: branch.macAddress,
+          },
+        ],
+      },
+    ]);
   });
 
   it('PUT /_sim/faults replaces the rules; GET shows them with their progress; DELETE clears', async () => {

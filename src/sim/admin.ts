@@ -20,6 +20,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { SimGate } from './gate/index.js';
 import type { ImdsPropagation } from './imds/view.js';
+import { trunkViews } from './state/ops-trunk.js';
 import type { VpcStore } from './state/store.js';
 import { messageOf } from '../errors.js';
 import { isSimError, SimError } from './errors.js';
@@ -121,6 +122,8 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
 function stateSummary({ store, gate, imds }: AdminOptions): Record<string, unknown> {
   const states: Record<string, number> = {};
   for (const instance of store.instances.values()) states[instance.state] = (states[instance.state] ?? 0) + 1;
+  const types: Record<string, number> = {};
+  for (const eni of store.enis.values()) types[eni.interfaceType] = (types[eni.interfaceType] ?? 0) + 1;
   return {
     region: store.region,
     accountId: store.accountId,
@@ -132,8 +135,12 @@ function stateSummary({ store, gate, imds }: AdminOptions): Record<string, unkno
       routeTables: store.routeTables.size,
       networkInterfaces: store.enis.size,
       instances: store.instances.size,
+      trunkAssociations: store.trunkAssociations.size,
     },
     instances: states,
+    /** ENIs by interfaceType (`interface`, `trunk`, `branch`, ...). */
+    interfaceTypes: types,
+    trunks: trunkViews(store),
     throttle: { enabled: gate.throttle.settings.enabled, scale: gate.throttle.settings.scale },
     faults: Object.keys(gate.faults.settings.rules),
     imds: { ...imds.settings, pending: imds.pending() },

@@ -9,9 +9,9 @@
  * world.assign(eni, ['10.0.0.20'], ['10.0.0.32/28']);
  */
 import { manualClock } from '../ipam/clock.js';
-import type { EniRef, FabricNode, PlugEniOptions, PluggedEni } from '../netlink/vpc-fabric.js';
+import type { EniRef, FabricNode, PlugBranchOptions, PlugEniOptions, PluggedEni } from '../netlink/vpc-fabric.js';
 import type { DataPlaneFabric } from './dataplane.js';
-import type { Eni, Instance, Subnet } from './state/model.js';
+import type { Eni, Instance, Subnet, TrunkAssociation } from './state/model.js';
 import { VpcStore } from './state/store.js';
 
 export interface DataPlaneWorld {
@@ -23,6 +23,9 @@ export interface DataPlaneWorld {
   assign(eni: Eni, ips: readonly string[], prefixes?: readonly string[]): void;
   unassign(eni: Eni, ips: readonly string[], prefixes?: readonly string[]): void;
   detach(eni: Eni): void;
+  /** Associates `branch` with `trunk` under `vlanId`, as AssociateTrunkInterface records and announces it. */
+  associate(trunk: Eni, branch: Eni, vlanId: number): TrunkAssociation;
+  disassociate(association: TrunkAssociation): void;
   terminate(instance: Instance): void;
 }
 
@@ -81,12 +84,35 @@ export function dataPlaneWorld(subnetCidr = '10.0.0.0/24'): DataPlaneWorld {
     eni.status = 'available';
     store.events.emit('eni-detached', { eni, instanceId });
   };
+  const disassociate = (association: TrunkAssociation): void => {
+    const trunk = store.eni(association.trunkInterfaceId);
+    const branch = store.eni(association.branchInterfaceId);
+    store.trunkAssociations.delete(association.id);
+    branch.status = 'available';
+    store.events.emit('trunk-disassociated', { association, trunk, branch });
+  };
   return {
     store,
     subnet,
     createEni,
     attach,
     detach,
+    associate: (trunk, branch, vlanId) => {
+      const association: TrunkAssociation = {
+        id: store.newId('trunk-assoc'),
+        trunkInterfaceId: trunk.id,
+        branchInterfaceId: branch.id,
+        interfaceProtocol: 'VLAN',
+        vlanId,
+        createdAt: 0,
+      };
+      store.trunkAssociations.set(association.id, association);
+      branch.interfaceType = 'branch';
+      branch.status = 'in-use';
+      store.events.emit('trunk-associated', { association, trunk, branch });
+      return association;
+    },
+    disassociate,
     launch: (ip) => {
       const eni = createEni(ip);
       const instance: Instance = {
@@ -120,11 +146,19 @@ export function dataPlaneWorld(subnetCidr = '10.0.0.0/24'): DataPlaneWorld {
       store.events.emit('addresses-unassigned', { eni, ips, prefixes });
     },
     terminate: (instance) => {
+      for (const association of [...store.trunkAssociations.values()]) {
+        if (store.eni(association.trunkInterfaceId).attachment?.instanceId === instance.id) disassociate(association);
+      }
       for (const eni of store.enis.values()) if (eni.attachment?.instanceId === instance.id) detach(eni);
       instance.state = 'terminated';
       store.events.emit('instance-terminated', { instance });
     },
   };
+}
+
+/** `<ns> eth<N>`, or `<ns> eth<N>.<vlan>` for a branch. */
+function refText(eni: EniRef): string {
+  return `${eni.nodeNs} eth${eni.deviceIndex}${eni.vlanId === undefined ? '' : `.${eni.vlanId}`}`;
 }
 
 /** A fabric that records each call as a line of text; `fail` makes matching calls reject. */
@@ -139,7 +173,7 @@ export class RecordingFabric implements DataPlaneFabric {
   }
 
   plugged(eni: EniRef): PluggedEni | undefined {
-    return this.#enis.get(`${eni.nodeNs}/${eni.deviceIndex}`);
+    return this.#enis.get(refText(eni));
   }
 
   async addNode(instanceId: string): Promise<FabricNode> {
@@ -162,21 +196,33 @@ export class RecordingFabric implements DataPlaneFabric {
       gateway: '',
       subnetCidr: o.subnetCidr,
     };
-    this.#enis.set(`${o.nodeNs}/${o.deviceIndex}`, eni);
+    this.#enis.set(refText(o), eni);
     return eni;
   }
 
+  async plugBranch(o: PlugBranchOptions): Promise<PluggedEni> {
+    await this.#record(`plugBranch ${refText(o)} ${o.primaryIp} ${o.mac}`);
+    const branch: PluggedEni = {
+      ...o,
+      linkName: `eth${o.deviceIndex}`,
+      fabricLink: `f-eth${o.deviceIndex}.${o.vlanId}`,
+      gateway: '',
+    };
+    this.#enis.set(refText(o), branch);
+    return branch;
+  }
+
   async routeAddresses(eni: EniRef, addresses: readonly string[]): Promise<void> {
-    await this.#record(`route ${eni.nodeNs} eth${eni.deviceIndex} ${addresses.join(',')}`);
+    await this.#record(`route ${refText(eni)} ${addresses.join(',')}`);
   }
 
   async unrouteAddresses(eni: EniRef, addresses: readonly string[]): Promise<void> {
-    await this.#record(`unroute ${eni.nodeNs} eth${eni.deviceIndex} ${addresses.join(',')}`);
+    await this.#record(`unroute ${refText(eni)} ${addresses.join(',')}`);
   }
 
   async unplugEni(eni: EniRef): Promise<void> {
-    await this.#record(`unplug ${eni.nodeNs} eth${eni.deviceIndex}`);
-    this.#enis.delete(`${eni.nodeNs}/${eni.deviceIndex}`);
+    await this.#record(`unplug ${refText(eni)}`);
+    this.#enis.delete(refText(eni));
   }
 
   async removeNode(instanceId: string): Promise<void> {

@@ -9,8 +9,12 @@
  * did. Operations never reject unobserved.
  *
  * Event order follows the store: RunInstances emits `eni-attached` (device 0) before `instance-launched`, so an
- * attach creates the instance's node when it has none; TerminateInstances emits `eni-detached` for each ENI, then
- * `instance-terminated`.
+ * attach creates the instance's node when it has none; TerminateInstances emits `trunk-disassociated` for each
+ * branch of the instance's trunk, `eni-detached` for each ENI, then `instance-terminated`.
+ *
+ * A branch ENI (security groups for pods) is plugged into its trunk when it is associated: the fabric routes its
+ * addresses over the trunk's link tagged with the association's VLAN id, and unplugs it when the association ends.
+ * Its placement is its trunk's, plus the VLAN id, so address changes of a branch are routed like any ENI's.
  *
  * @example
  * const fabric = await VpcFabric.create();
@@ -19,11 +23,12 @@
  * await dataPlane.close();                                           // and is gone again
  */
 import { NetlinkError } from '../netlink/errors.js';
-import type { VpcFabric } from '../netlink/vpc-fabric.js';
+import type { EniRef, VpcFabric } from '../netlink/vpc-fabric.js';
 import type { VpcEvents, VpcStore } from './state/store.js';
-import type { Eni } from './state/model.js';
+import type { Eni, TrunkAssociation } from './state/model.js';
 
-export type DataPlaneOperationKind = 'launch' | 'attach' | 'route' | 'unroute' | 'detach' | 'terminate';
+export type DataPlaneOperationKind =
+  'launch' | 'attach' | 'route' | 'unroute' | 'detach' | 'associate' | 'disassociate' | 'terminate';
 
 /** What a failed operation was doing, for the error report. */
 export interface DataPlaneOperation {
@@ -39,6 +44,7 @@ export type DataPlaneFabric = Pick<
   | 'node'
   | 'addNode'
   | 'plugEni'
+  | 'plugBranch'
   | 'plugged'
   | 'routeAddresses'
   | 'unrouteAddresses'
@@ -62,6 +68,8 @@ export interface DataPlane {
 interface Placement {
   readonly instanceId: string;
   readonly deviceIndex: number;
+  /** A branch: the VLAN id on the trunk at `deviceIndex`. */
+  readonly vlanId?: number;
 }
 
 interface EniSnapshot extends Placement {
@@ -91,6 +99,10 @@ export function attachDataPlane(store: VpcStore, fabric: DataPlaneFabric, option
     tail = tail.then(run).catch((error: unknown) => report(error, operation));
   };
   const nodeNs = (instanceId: string): string | undefined => fabric.node(instanceId)?.name;
+  const refOf = (name: string, placement: Placement): EniRef =>
+    placement.vlanId === undefined
+      ? { nodeNs: name, deviceIndex: placement.deviceIndex }
+      : { nodeNs: name, deviceIndex: placement.deviceIndex, vlanId: placement.vlanId };
 
   const attach = (eni: Eni, instanceId: string): void => {
     const operation: DataPlaneOperation = { kind: 'attach', instanceId, eniId: eni.id };
@@ -128,9 +140,49 @@ export function attachDataPlane(store: VpcStore, fabric: DataPlaneFabric, option
           ...operation,
         });
       }
-      const ref = { nodeNs: name, deviceIndex: placement.deviceIndex };
+      const ref = refOf(name, placement);
       if (kind === 'route') await fabric.routeAddresses(ref, addresses);
       else if (fabric.plugged(ref) !== undefined) await fabric.unrouteAddresses(ref, addresses);
+    });
+  };
+
+  const associate = (association: TrunkAssociation, branch: Eni): void => {
+    const trunk = placements.get(association.trunkInterfaceId);
+    const operation: DataPlaneOperation = { kind: 'associate', instanceId: trunk?.instanceId ?? '', eniId: branch.id };
+    const subnetCidr = store.subnets.get(branch.subnetId)?.cidr;
+    if (trunk === undefined || subnetCidr === undefined) {
+      const why =
+        trunk === undefined ? `trunk ${association.trunkInterfaceId} is not plugged` : 'its subnet is unknown';
+      report(new NetlinkError('FABRIC_BAD_EVENT', `branch ${branch.id}: ${why}`, { ...association }), operation);
+      return;
+    }
+    const placement: Placement = { ...trunk, vlanId: association.vlanId };
+    const mac = branch.macAddress;
+    const primaryIp = branch.privateIpAddress;
+    const addresses = [...branch.secondaryIps, ...branch.prefixes];
+    placements.set(branch.id, placement);
+    enqueue(operation, async () => {
+      const name = nodeNs(placement.instanceId);
+      if (name === undefined) throw new NetlinkError('FABRIC_UNKNOWN_NODE', `no node for ${placement.instanceId}`);
+      const ref = { nodeNs: name, deviceIndex: placement.deviceIndex, vlanId: association.vlanId };
+      await fabric.plugBranch({ ...ref, mac, subnetCidr, primaryIp });
+      if (addresses.length > 0) await fabric.routeAddresses(ref, addresses);
+    });
+  };
+
+  const unplug = (kind: 'detach' | 'disassociate', eniId: string, instanceId: string): void => {
+    const placement = placements.get(eniId);
+    if (placement === undefined) return;
+    placements.delete(eniId);
+    // A trunk's branches go with it (the fabric deletes their sub-interfaces with the trunk's link).
+    if (placement.vlanId === undefined) {
+      for (const [id, other] of placements)
+        if (other.instanceId === placement.instanceId && other.deviceIndex === placement.deviceIndex)
+          placements.delete(id);
+    }
+    enqueue({ kind, instanceId, eniId }, async () => {
+      const name = nodeNs(placement.instanceId);
+      if (name !== undefined) await fabric.unplugEni(refOf(name, placement));
     });
   };
 
@@ -143,14 +195,11 @@ export function attachDataPlane(store: VpcStore, fabric: DataPlaneFabric, option
     'eni-attached': ({ eni, instanceId }) => attach(eni, instanceId),
     'addresses-assigned': ({ eni, ips, prefixes }) => route('route', eni, ips, prefixes),
     'addresses-unassigned': ({ eni, ips, prefixes }) => route('unroute', eni, ips, prefixes),
-    'eni-detached': ({ eni, instanceId }) => {
-      const placement = placements.get(eni.id);
-      if (placement === undefined) return;
-      placements.delete(eni.id);
-      enqueue({ kind: 'detach', instanceId, eniId: eni.id }, async () => {
-        const name = nodeNs(placement.instanceId);
-        if (name !== undefined) await fabric.unplugEni({ nodeNs: name, deviceIndex: placement.deviceIndex });
-      });
+    'eni-detached': ({ eni, instanceId }) => unplug('detach', eni.id, instanceId),
+    'trunk-associated': ({ association, branch }) => associate(association, branch),
+    'trunk-disassociated': ({ association, branch }) => {
+      const instanceId = placements.get(association.trunkInterfaceId)?.instanceId ?? '';
+      unplug('disassociate', branch.id, instanceId);
     },
     'instance-terminated': ({ instance }) => {
       for (const [eniId, placement] of placements) if (placement.instanceId === instance.id) placements.delete(eniId);
@@ -165,6 +214,10 @@ export function attachDataPlane(store: VpcStore, fabric: DataPlaneFabric, option
     for (const eni of store.enis.values()) {
       if (eni.attachment?.instanceId === instance.id && eni.attachment.status !== 'detaching') attach(eni, instance.id);
     }
+  }
+  for (const association of store.trunkAssociations.values()) {
+    const branch = store.enis.get(association.branchInterfaceId);
+    if (branch !== undefined && placements.has(association.trunkInterfaceId)) associate(association, branch);
   }
   subscribe(store, listeners, 'on');
 
@@ -190,6 +243,8 @@ function subscribe(store: VpcStore, listeners: { [K in keyof VpcEvents]: Listene
   events[how]('addresses-assigned', listeners['addresses-assigned']);
   events[how]('addresses-unassigned', listeners['addresses-unassigned']);
   events[how]('eni-detached', listeners['eni-detached']);
+  events[how]('trunk-associated', listeners['trunk-associated']);
+  events[how]('trunk-disassociated', listeners['trunk-disassociated']);
   events[how]('instance-terminated', listeners['instance-terminated']);
 }
 

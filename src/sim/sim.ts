@@ -23,6 +23,7 @@ import { findScenario, scenarioNames } from './scenarios/index.js';
 import { configureVpcSettings } from './state/ops-vpc.js';
 import { loadStore, saveStore } from './state/persist.js';
 import { VpcStore } from './state/store.js';
+import { trunkViews, type TrunkView } from './state/ops-trunk.js';
 import { privateDnsName } from './ec2/shapes.js';
 
 export interface SimOptions {
@@ -51,6 +52,8 @@ export interface SimInstanceInfo {
   readonly instanceType: string;
   readonly availabilityZone: string;
   readonly state: string;
+  /** The instance's trunk ENI (security groups for pods) and its branches, or null without one. */
+  readonly trunk: Omit<TrunkView, 'instanceId'> | null;
 }
 
 export interface SimDescription {
@@ -71,6 +74,13 @@ export interface RunningSim {
   describe(): SimDescription;
   save(): Promise<void>;
   close(): Promise<void>;
+}
+
+function trunkOfInstance(store: VpcStore, instanceId: string): Omit<TrunkView, 'instanceId'> | null {
+  const [view] = trunkViews(store, instanceId);
+  if (view === undefined) return null;
+  const { instanceId: _instance, ...rest } = view;
+  return rest;
 }
 
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|localhost)$/;
@@ -206,6 +216,7 @@ export async function startSim(options: SimOptions): Promise<RunningSim> {
             instanceType: instance.instanceType,
             availabilityZone: instance.availabilityZone,
             state: instance.state,
+            trunk: trunkOfInstance(store, instance.id),
           },
         ]),
       ),

@@ -2,7 +2,7 @@
  * Response shapes shared by several operations (an ENI appears in DescribeNetworkInterfaces,
  * CreateNetworkInterface and DescribeInstances). Element names are EC2's locationNames.
  */
-import type { Eni, Tags } from '../state/model.js';
+import type { Eni, Tags, TrunkAssociation } from '../state/model.js';
 import type { VpcStore } from '../state/store.js';
 import type { XmlObject } from './xml.js';
 
@@ -66,5 +66,17 @@ export function eniXml(store: VpcStore, eni: Eni): XmlObject {
     ipv4PrefixSet: eni.prefixes.map((ipv4Prefix) => ({ ipv4Prefix })),
     ipv6AddressesSet: [],
     interfaceType: eni.interfaceType,
+  };
+}
+
+/** The TrunkInterfaceAssociation shape (AssociateTrunkInterface, DescribeTrunkInterfaceAssociations). */
+export function trunkAssociationXml(association: TrunkAssociation): XmlObject {
+  return {
+    associationId: association.id,
+    branchInterfaceId: association.branchInterfaceId,
+    trunkInterfaceId: association.trunkInterfaceId,
+    interfaceProtocol: association.interfaceProtocol,
+    vlanId: association.vlanId,
+    tagSet: [],
   };
 }

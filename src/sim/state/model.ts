@@ -80,6 +80,12 @@ export interface EniAttachment {
 
 export type EniStatus = 'available' | 'attaching' | 'in-use' | 'detaching';
 
+/**
+ * EC2's `interfaceType` of an ENI. An `interface` becomes a `branch` when it is associated with a trunk (the VPC
+ * resource controller creates branch ENIs without an InterfaceType and associates them).
+ */
+export type EniInterfaceType = 'interface' | 'trunk' | 'branch' | 'efa';
+
 export interface Eni {
   readonly id: string;
   readonly subnetId: string;
@@ -95,10 +101,23 @@ export interface Eni {
   /** Delegated /28 prefixes, `a.b.c.d/28`. */
   readonly prefixes: string[];
   attachment: EniAttachment | undefined;
-  readonly interfaceType: 'interface' | 'trunk' | 'branch' | 'efa';
+  interfaceType: EniInterfaceType;
   sourceDestCheck: boolean;
   readonly requesterManaged: boolean;
   readonly tags: Tags;
+  readonly createdAt: number;
+}
+
+/**
+ * A branch ENI associated with a trunk ENI (AssociateTrunkInterface): the branch's traffic reaches the VPC over the
+ * trunk's attachment, tagged with the VLAN id. EC2 also models GRE; the embedded VPC speaks VLAN only.
+ */
+export interface TrunkAssociation {
+  readonly id: string;
+  readonly branchInterfaceId: string;
+  readonly trunkInterfaceId: string;
+  readonly interfaceProtocol: 'VLAN';
+  readonly vlanId: number;
   readonly createdAt: number;
 }
 

@@ -7,6 +7,7 @@
  */
 import { Ec2Error, invalidParameterCombination, invalidParameterValue } from '../ec2/errors.js';
 import { addressCount, instanceEniLimits, markDetaching, settleEni } from './ops-eni-settings.js';
+import { checkTrunkAttach, checkTrunkDetach, releaseTrunk } from './ops-trunk.js';
 import type { Eni, EniAttachment } from './model.js';
 import type { VpcStore } from './store.js';
 
@@ -54,6 +55,8 @@ export function attachEni(store: VpcStore, input: AttachEniInput): EniAttachment
   if (!Number.isInteger(device) || device < 0)
     throw invalidParameterValue(`Invalid value '${device}' for deviceIndex.`);
   const limits = instanceEniLimits(store, instance);
+  const attached = enisOf(store, instance.id);
+  checkTrunkAttach(eni, instance, limits, attached);
   const cardLimit = limits.networkCards.find((c) => c.index === card);
   if (cardLimit === undefined) {
     throw invalidParameterValue(
@@ -66,7 +69,7 @@ export function attachEni(store: VpcStore, input: AttachEniInput): EniAttachment
       `Invalid value '${device}' for deviceIndex on network card ${card}: device index 0 is only valid on network card 0.`,
     );
   }
-  const onCard = enisOf(store, instance.id).filter((e) => e.attachment?.networkCardIndex === card);
+  const onCard = attached.filter((e) => e.attachment?.networkCardIndex === card);
   if (onCard.some((e) => e.attachment?.deviceIndex === device)) {
     throw invalidParameterValue(
       `Instance '${instance.id}' already has an interface attached at device index '${device}'.`,
@@ -118,8 +121,8 @@ function findByAttachment(store: VpcStore, attachmentId: string): Eni {
 
 /**
  * DetachNetworkInterface: the attachment goes `detaching` and the ENI `available` once the detach delay has passed.
- * Detaching an interface that is already detaching is accepted and changes nothing (the CNI retries detaches).
- * Emits `eni-detached` at once.
+ * Detaching an interface that is already detaching is accepted and changes nothing (the CNI retries detaches). A
+ * trunk with branch associations is refused (ops-trunk.ts). Emits `eni-detached` at once.
  */
 export function detachEni(store: VpcStore, attachmentId: string, _options: { force?: boolean } = {}): void {
   const eni = findByAttachment(store, attachmentId);
@@ -131,6 +134,7 @@ export function detachEni(store: VpcStore, attachmentId: string, _options: { for
       'The network interface at device index 0 and networkCard index 0 cannot be detached.',
     );
   }
+  checkTrunkDetach(store, eni);
   detachNow(store, eni);
 }
 
@@ -143,8 +147,8 @@ function detachNow(store: VpcStore, eni: Eni): void {
 
 /**
  * For TerminateInstances: detaches every interface of the instance (the primary included, immediately, without the
- * detach delay) and deletes those marked DeleteOnTermination, returning their addresses to the subnets. Emits
- * `eni-detached` for each.
+ * detach delay) and deletes those marked DeleteOnTermination, returning their addresses to the subnets. A trunk's
+ * branch associations end first (`trunk-disassociated`). Emits `eni-detached` for each interface.
  */
 export function releaseInstanceEnis(store: VpcStore, instanceId: string): { deleted: string[]; detached: string[] } {
   const deleted: string[] = [];
@@ -152,6 +156,7 @@ export function releaseInstanceEnis(store: VpcStore, instanceId: string): { dele
   for (const eni of enisOf(store, instanceId)) {
     const attachment = eni.attachment;
     if (attachment === undefined) continue;
+    releaseTrunk(store, eni);
     eni.attachment = undefined;
     eni.status = 'available';
     // A detaching interface was already reported when its detach began.

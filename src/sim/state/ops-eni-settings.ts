@@ -91,12 +91,18 @@ export interface EniLimits {
   readonly ipv4PerEni: number;
   /** Whether the type can hold /28 prefixes (Nitro or bare metal). */
   readonly prefixDelegation: boolean;
+  /** Branch ENIs a trunk on this type takes; 0 when the type cannot have a trunk. */
+  readonly branchInterfaces: number;
 }
+
+/** The resource controller's VLAN ceiling per trunk [sgp §4.3]: no type takes more branches. */
+export const MAX_BRANCH_INTERFACES = 120;
 
 /**
  * The limits of an instance's type (an extra type of the store, else the limits table's). A type neither knows gets
- * generous limits (one card of 15 ENIs, 50 addresses each, prefixes allowed) rather than an error: the type was
- * accepted at launch.
+ * generous limits (one card of 15 ENIs, 50 addresses each, prefixes allowed, 120 branches) rather than an error: the
+ * type was accepted at launch. A type the resource controller's table does not list (`branchInterfaces` null) is not
+ * trunking-compatible, as the controller treats it [sgp §4.1].
  */
 export function instanceEniLimits(store: VpcStore, instance: Instance): EniLimits {
   const limits = store.instanceTypeLimits(instance.instanceType);
@@ -106,6 +112,7 @@ export function instanceEniLimits(store: VpcStore, instance: Instance): EniLimit
       networkCards: [{ index: 0, maxEnis: 15 }],
       ipv4PerEni: 50,
       prefixDelegation: true,
+      branchInterfaces: MAX_BRANCH_INTERFACES,
     };
   }
   return {
@@ -113,6 +120,7 @@ export function instanceEniLimits(store: VpcStore, instance: Instance): EniLimit
     networkCards: limits.networkCards,
     ipv4PerEni: limits.ipv4PerEni,
     prefixDelegation: isNitroOrBareMetal(limits),
+    branchInterfaces: limits.branchInterfaces ?? 0,
   };
 }
 

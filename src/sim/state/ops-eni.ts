@@ -10,7 +10,8 @@
 import { Ec2Error, invalidParameterCombination, missingParameter } from '../ec2/errors.js';
 import { withClaim } from './ops-eni-claims.js';
 import { eniSettings, settleEni } from './ops-eni-settings.js';
-import type { Eni, Subnet } from './model.js';
+import { releaseBranch } from './ops-trunk.js';
+import type { Eni, EniInterfaceType, Subnet } from './model.js';
 import type { VpcStore } from './store.js';
 
 export { attachEni, detachEni, releaseInstanceEnis, type AttachEniInput } from './ops-eni-attach.js';
@@ -22,7 +23,7 @@ export {
 } from './ops-eni-addresses.js';
 export { eniSettings, settleDetachments, settleEni, type EniSettings } from './ops-eni-settings.js';
 
-export type EniInterfaceType = 'interface' | 'trunk' | 'branch' | 'efa';
+export type { EniInterfaceType } from './model.js';
 
 export interface CreateEniInput {
   subnetId: string;
@@ -174,12 +175,16 @@ export function createEni(store: VpcStore, input: CreateEniInput): Eni {
   return eni;
 }
 
-/** DeleteNetworkInterface: only a detached ENI; its primary, secondaries and prefixes go back to the subnet. */
+/**
+ * DeleteNetworkInterface: only a detached ENI; its primary, secondaries and prefixes go back to the subnet. An
+ * associated branch is deleted with its association (`trunk-disassociated` first).
+ */
 export function deleteEni(store: VpcStore, eniId: string): void {
   const eni = store.eni(eniId);
   settleEni(store, eni);
   if (eni.attachment !== undefined)
     throw new Ec2Error('InvalidParameterValue', `Network interface '${eni.id}' is currently in use.`);
+  releaseBranch(store, eni);
   store.releaseIps(store.subnet(eni.subnetId), [eni.privateIpAddress, ...eni.secondaryIps], eni.prefixes);
   store.enis.delete(eni.id);
 }

@@ -38,6 +38,22 @@ const fileSchema = z.object({
   enis: z.array(z.looseObject({ id: z.string(), tags })),
   instances: z.array(z.looseObject({ id: z.string(), tags })),
   clientTokens: z.array(z.tuple([z.string(), z.object({ fingerprint: z.string(), eniId: z.string() })])),
+  // Absent in files written before trunk interfaces existed: they had none.
+  trunkAssociations: z
+    .array(
+      z.object({
+        id: z.string(),
+        branchInterfaceId: z.string(),
+        trunkInterfaceId: z.string(),
+        interfaceProtocol: z.literal('VLAN'),
+        vlanId: z.number().int(),
+        createdAt: z.number(),
+      }),
+    )
+    .default([]),
+  associationTokens: z
+    .array(z.tuple([z.string(), z.object({ fingerprint: z.string(), associationId: z.string() })]))
+    .default([]),
 });
 
 function withTags<T extends { tags: Map<string, string> }>(item: T): Serialized<T> {
@@ -61,6 +77,8 @@ export function serializeStore(store: VpcStore): string {
     enis: [...store.enis.values()].map(withTags),
     instances: [...store.instances.values()].map(withTags),
     clientTokens: [...store.clientTokens],
+    trunkAssociations: [...store.trunkAssociations.values()],
+    associationTokens: [...store.associationTokens],
   };
   return `${JSON.stringify(state)}\n`;
 }
@@ -96,6 +114,8 @@ export function deserializeStore(text: string, clock: Clock): VpcStore {
   for (const eni of data.enis) store.enis.set(eni.id, revive<Eni>(eni));
   for (const instance of data.instances) store.instances.set(instance.id, revive<Instance>(instance));
   for (const [token, entry] of data.clientTokens) store.clientTokens.set(token, entry);
+  for (const association of data.trunkAssociations) store.trunkAssociations.set(association.id, association);
+  for (const [token, entry] of data.associationTokens) store.associationTokens.set(token, entry);
   return store;
 }
 

@@ -15,7 +15,17 @@ import type { Clock } from '../../ipam/clock.js';
 import { formatIpv4, lastAddress, parseCidr, PREFIX_SIZE } from '../../ipam/cidr.js';
 import { getInstanceLimits, type InstanceLimits } from '../../limits/index.js';
 import { Ec2Error, notFound } from '../ec2/errors.js';
-import type { AvailabilityZone, Eni, Instance, RouteTable, SecurityGroup, Subnet, Tags, Vpc } from './model.js';
+import type {
+  AvailabilityZone,
+  Eni,
+  Instance,
+  RouteTable,
+  SecurityGroup,
+  Subnet,
+  Tags,
+  TrunkAssociation,
+  Vpc,
+} from './model.js';
 
 export const DEFAULT_ACCOUNT_ID = '123456789012';
 
@@ -25,6 +35,10 @@ export interface VpcEvents {
   'eni-detached': [{ eni: Eni; instanceId: string }];
   'addresses-assigned': [{ eni: Eni; ips: readonly string[]; prefixes: readonly string[] }];
   'addresses-unassigned': [{ eni: Eni; ips: readonly string[]; prefixes: readonly string[] }];
+  /** A branch ENI was associated with a trunk ENI (its traffic now rides the trunk, tagged with the VLAN id). */
+  'trunk-associated': [{ association: TrunkAssociation; trunk: Eni; branch: Eni }];
+  /** The association is gone (DisassociateTrunkInterface, the branch deleted, or the trunk's instance terminated). */
+  'trunk-disassociated': [{ association: TrunkAssociation; trunk: Eni; branch: Eni }];
   'instance-launched': [{ instance: Instance }];
   'instance-terminated': [{ instance: Instance }];
 }
@@ -50,6 +64,8 @@ export class VpcStore {
   readonly securityGroups = new Map<string, SecurityGroup>();
   readonly enis = new Map<string, Eni>();
   readonly instances = new Map<string, Instance>();
+  /** Branch-to-trunk associations by association id (`trunk-assoc-…`). */
+  readonly trunkAssociations = new Map<string, TrunkAssociation>();
   /**
    * Instance types this EC2 knows beyond the project's limits table (a type newer than the table, for tests of
    * ipamd's DescribeInstanceTypes fallback). RunInstances, DescribeInstanceTypes and the ENI limits read them.
@@ -57,6 +73,8 @@ export class VpcStore {
   readonly extraInstanceTypes = new Map<string, InstanceLimits>();
   /** CreateNetworkInterface idempotency: ClientToken → (request fingerprint, ENI id). */
   readonly clientTokens = new Map<string, { fingerprint: string; eniId: string }>();
+  /** AssociateTrunkInterface idempotency: ClientToken → (request fingerprint, association id). */
+  readonly associationTokens = new Map<string, { fingerprint: string; associationId: string }>();
   readonly #seed: string;
   #counter = 0;
 
@@ -127,6 +145,13 @@ export class VpcStore {
 
   eni(id: string): Eni {
     return this.enis.get(id) ?? throwError(notFound('InvalidNetworkInterfaceID.NotFound', 'networkInterface', id));
+  }
+
+  trunkAssociation(id: string): TrunkAssociation {
+    return (
+      this.trunkAssociations.get(id) ??
+      throwError(new Ec2Error('InvalidAssociationID.NotFound', `The association ID '${id}' does not exist`))
+    );
   }
 
   instance(id: string): Instance {

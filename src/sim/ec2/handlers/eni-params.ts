@@ -30,6 +30,7 @@ export const ATTACHMENT_ID: IdKind = {
 export const INSTANCE_ID: IdKind = { prefix: 'i', malformedCode: 'InvalidInstanceID.Malformed' };
 export const SUBNET_ID: IdKind = { prefix: 'subnet', malformedCode: 'InvalidSubnetID.Malformed' };
 export const GROUP_ID: IdKind = { prefix: 'sg', malformedCode: 'InvalidGroupId.Malformed' };
+export const TRUNK_ASSOCIATION_ID: IdKind = { prefix: 'trunk-assoc', malformedCode: 'InvalidAssociationID.Malformed' };
 
 /** `<prefix>-` followed by 17 lower-case hex digits (8 for legacy ids). */
 export function checkId(id: string, kind: IdKind): string {

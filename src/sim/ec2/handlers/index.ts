@@ -5,11 +5,13 @@ import { instanceTypeHandlers } from './instance-types.js';
 import { instanceHandlers } from './instances.js';
 import { networkHandlers } from './network.js';
 import { tagHandlers } from './tags.js';
+import { trunkHandlers } from './trunk.js';
 
 export const EC2_HANDLERS: HandlerTable = {
   ...networkHandlers,
   ...tagHandlers,
   ...eniHandlers,
+  ...trunkHandlers,
   ...instanceHandlers,
   ...instanceTypeHandlers,
 };
