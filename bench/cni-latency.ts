@@ -171,7 +171,8 @@ try {
       ipamdSocket: socket,
     },
   });
-  // --also: the other build, same node, same ipamd, its own log file (its phases are not reported).
+  // --also: the other build, same node, same ipamd, its own log file.
+  const alsoLog = join(nodeDir, 'plugin-also.log');
   const also =
     flags.also === undefined
       ? undefined
@@ -179,7 +180,7 @@ try {
           name: 'aws-cni (--also)',
           plugin: flags.also,
           nodeNetns,
-          conf: { ...ours.conf, pluginLogFile: join(nodeDir, 'plugin-also.log') },
+          conf: { ...ours.conf, pluginLogFile: alsoLog },
         });
   const go = await goPairRunner(namespaces, dir);
 
@@ -196,6 +197,7 @@ try {
   const samples: Record<string, Samples> = Object.fromEntries(runners.map((r) => [r.name, { ADD: [], DEL: [] }]));
   const phasesBefore = (await addPhases(pluginLog)).length;
   const delPhasesBefore = (await delPhases(pluginLog)).length;
+  const alsoBefore = { ADD: (await addPhases(alsoLog)).length, DEL: (await delPhases(alsoLog)).length };
   log(`cni-latency: ${N} sequential ADD+DEL each, alternating`);
   for (let i = 0; i < N; i++) {
     // Each runner goes first as often as the others.
@@ -212,6 +214,13 @@ try {
   // Where our ADD's time goes, from the plugin's debug log: runtime start-up, ipamd's RPC, the wiring.
   const phases = phaseMedians((await addPhases(pluginLog)).slice(phasesBefore));
   const delPhaseMedians = phaseMedians((await delPhases(pluginLog)).slice(delPhasesBefore));
+  const alsoPhases =
+    also === undefined
+      ? undefined
+      : {
+          ADD: phaseMedians((await addPhases(alsoLog)).slice(alsoBefore.ADD)),
+          DEL: phaseMedians((await delPhases(alsoLog)).slice(alsoBefore.DEL)),
+        };
 
   const bursts: Record<string, Burst> = {};
   if (BURST > 0) {
@@ -239,6 +248,7 @@ try {
     bursts,
     phases,
     delPhases: delPhaseMedians,
+    alsoPhases,
   });
   process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
 } finally {

@@ -36,6 +36,8 @@ export interface Summary {
   readonly addPhases: Record<string, number>;
   /** Medians of our DEL's phases, from the plugin's debug log (empty for a build that does not log them). */
   readonly delPhases: Record<string, number>;
+  /** The --also build's phase medians, by verb (ADD, DEL), from its own debug log. */
+  readonly alsoPhases?: Readonly<Record<string, Record<string, number>>>;
   /** The --also build / the Go pair (and / ours). */
   readonly ratioAlso?: { readonly addMedian: number; readonly addMedianVsOurs: number; readonly delMedian: number };
 }
@@ -82,6 +84,7 @@ export function summarize(run: {
   readonly bursts: Readonly<Record<string, Burst>>;
   readonly phases: Record<string, number>;
   readonly delPhases: Record<string, number>;
+  readonly alsoPhases?: Readonly<Record<string, Record<string, number>>> | undefined;
 }): Summary {
   const plugins: Record<string, PluginSummary> = {};
   for (const [name, samples] of Object.entries(run.samples)) {
@@ -110,6 +113,7 @@ export function summarize(run: {
     ratio,
     addPhases: run.phases,
     delPhases: run.delPhases,
+    ...(run.alsoPhases === undefined ? {} : { alsoPhases: run.alsoPhases }),
   };
   if (run.names.also === undefined) return summary;
   const c = plugins[run.names.also] ?? missing(run.names.also);
@@ -121,6 +125,14 @@ export function summarize(run: {
       delMedian: c.DEL.median / b.DEL.median,
     },
   };
+}
+
+/** One line of phase medians: ADD's (wiringMs) or DEL's (teardownMs). */
+function phaseLine(label: string, phases: Record<string, number>): string {
+  const at = (key: string): string => ms(phases[key] ?? Number.NaN);
+  const work = phases['wiringMs'] !== undefined ? `wiring ${at('wiringMs')}` : `teardown ${at('teardownMs')}`;
+  const rest = phases['wiringMs'] !== undefined ? ' (the rest of the ADD median is exec, exit and nsenter)' : '';
+  return `${label}: runtime start-up ${at('startupMs')}, ipamd RPC ${at('ipamdMs')}, ${work}; in-process total ${at('totalMs')}${rest}`;
 }
 
 /**
@@ -168,15 +180,9 @@ export function renderSummary(summary: Summary): string {
       `--also: ADD median ${r.addMedian.toFixed(2)}× the Go pair, ${r.addMedianVsOurs.toFixed(2)}× this build's; DEL median ${r.delMedian.toFixed(2)}× the Go pair`,
     );
   }
-  out.push(
-    `aws-cni ADD phases (medians, from its debug log): runtime start-up ${ms(phases['startupMs'] ?? Number.NaN)}, ipamd RPC ${ms(phases['ipamdMs'] ?? Number.NaN)}, ` +
-      `wiring ${ms(phases['wiringMs'] ?? Number.NaN)}; in-process total ${ms(phases['totalMs'] ?? Number.NaN)} (the rest of the ADD median is exec, exit and nsenter)`,
-  );
-  if (delPhases['totalMs'] !== undefined) {
-    out.push(
-      `aws-cni DEL phases (medians): runtime start-up ${ms(delPhases['startupMs'] ?? Number.NaN)}, ipamd RPC ${ms(delPhases['ipamdMs'] ?? Number.NaN)}, ` +
-        `teardown ${ms(delPhases['teardownMs'] ?? Number.NaN)}; in-process total ${ms(delPhases['totalMs'])}`,
-    );
-  }
+  out.push(phaseLine('aws-cni ADD phases (medians, from its debug log)', phases));
+  if (delPhases['totalMs'] !== undefined) out.push(phaseLine('aws-cni DEL phases (medians)', delPhases));
+  for (const [verb, rows] of Object.entries(summary.alsoPhases ?? {}))
+    if (rows['totalMs'] !== undefined) out.push(phaseLine(`--also ${verb} phases (medians)`, rows));
   return `${out.join('\n')}\n`;
 }
