@@ -1,7 +1,8 @@
 /**
  * The networking ports, implemented in this folder: {@link HostNetwork} (ipamd's host set-up: per-ENI routing, SNAT
- * and connmark rules, stale pod rules; host-network.ts) and {@link PodNetwork} (the aws-cni plugin's pod wiring:
- * veth, addresses, routes, rules, static ARP; pod-network.ts). Both run iproute2/iptables in the node's namespace.
+ * and connmark rules, stale pod rules; host-network.ts, on iproute2/iptables) and {@link PodNetwork} (the aws-cni
+ * plugin's pod wiring: veth, addresses, routes, rules, static ARP; rtnl/pod-network.ts over rtnetlink in-process, or
+ * pod-network.ts over iproute2). Both work in the node's namespace.
  */
 
 export interface EniNetworkSpec {

@@ -4,9 +4,11 @@
 // path that is missing or not a network namespace is NETNS_NOT_FOUND.
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
+import { isNetlinkError } from '../errors.js';
 import { NetlinkExecutor } from '../exec.js';
 import { createNamespace, createNamespaces, newRunPrefix } from '../netns.js';
 import { guardIsolation } from '../netns.test-util.js';
+import { loadLibcNetns } from './ffi.js';
 import { harness, rtnlSkipReason } from './kernel.test-util.js';
 
 const skip = await rtnlSkipReason();
@@ -19,6 +21,15 @@ interface Probe {
   again: { ok: boolean; error?: { code: string; message: string } };
   bad: { ok: boolean; error?: { code: string; message: string } }[];
 }
+
+describe('rtnl transport off Bun', () => {
+  it('is NETLINK_FFI_UNAVAILABLE under Node, where bun:ffi does not exist', async () => {
+    await assert.rejects(
+      loadLibcNetns(),
+      (e) => isNetlinkError(e, 'NETLINK_FFI_UNAVAILABLE') && /bun:ffi/.test(e.message),
+    );
+  });
+});
 
 describe('rtnl transport (real namespaces, under Bun)', { skip, timeout: 60_000 }, () => {
   const exec = new NetlinkExecutor({ confined: true });
