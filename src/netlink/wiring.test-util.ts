@@ -19,6 +19,7 @@ import {
   routeDelete,
   routeReplace,
   ruleAdd,
+  type IpCommand,
 } from './commands.js';
 import type { NetlinkExecutor } from './exec.js';
 import { createNamespaces } from './netns.js';
@@ -73,17 +74,19 @@ export async function addPod(exec: NetlinkExecutor, pod: PodWiring): Promise<voi
     ],
     { netns: pod.nodeNs },
   );
-  await exec.batch(
-    [
-      linkSetUp('lo'),
-      linkSetUp('eth0'),
-      addrReplace(`${pod.ip}/32`, 'eth0'),
-      routeReplace({ dst: POD_GATEWAY, dev: 'eth0', scope: 'link' }),
-      routeReplace({ dst: 'default', via: POD_GATEWAY, dev: 'eth0' }),
-      neighReplacePermanent(POD_GATEWAY, hostMac, 'eth0'),
-    ],
-    { netns: pod.podNs },
-  );
+  await exec.batch(podSide(pod.ip, hostMac), { netns: pod.podNs });
+}
+
+/** The pod side of either wiring: `lo` and `eth0` up, the /32, the gateway's routes and its permanent neighbour. */
+function podSide(ip: string, hostMac: string): IpCommand[] {
+  return [
+    linkSetUp('lo'),
+    linkSetUp('eth0'),
+    addrReplace(`${ip}/32`, 'eth0'),
+    routeReplace({ dst: POD_GATEWAY, dev: 'eth0', scope: 'link' }),
+    routeReplace({ dst: 'default', via: POD_GATEWAY, dev: 'eth0' }),
+    neighReplacePermanent(POD_GATEWAY, hostMac, 'eth0'),
+  ];
 }
 
 export interface BranchPodWiring {
@@ -125,15 +128,5 @@ export async function addBranchPod(exec: NetlinkExecutor, vlans: VlanLinks, pod:
     ],
     { netns: pod.nodeNs },
   );
-  await exec.batch(
-    [
-      linkSetUp('lo'),
-      linkSetUp('eth0'),
-      addrReplace(`${pod.ip}/32`, 'eth0'),
-      routeReplace({ dst: POD_GATEWAY, dev: 'eth0', scope: 'link' }),
-      routeReplace({ dst: 'default', via: POD_GATEWAY, dev: 'eth0' }),
-      neighReplacePermanent(POD_GATEWAY, hostMac, 'eth0'),
-    ],
-    { netns: pod.podNs },
-  );
+  await exec.batch(podSide(pod.ip, hostMac), { netns: pod.podNs });
 }
